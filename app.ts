@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import { RequestLogController } from './lib/log-controller.js'
+import configPlugin from './plugins/app/config.js'
+import errorHandler from './plugins/app/error-handler.js'
+import mysql from './plugins/app/mysql.js'
+import catalog from './plugins/app/catalog.js'
+import contextStore from './plugins/app/context-store.js'
+import queryRunner from './plugins/app/query-runner.js'
+import cookie from './plugins/external/cookie.js'
+import redis from './plugins/external/redis.js'
+import swagger from './plugins/external/swagger.js'
+import healthRoutes from './routes/health/index.js'
+import apiRoutes from './routes/api/index.js'
+
+export interface AppOptions {
+  config: Config
+}
+
+/**
+ * Server options shared by production (server.ts) and the tests (test/helper.ts), so both
+ * validate, limit and log the same way.
+ */
+export function serverOptions (config: Config): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-session-id"]', 'res.headers["set-cookie"]'],
+        censor: '[redacted]'
+      },
+      ...(process.stdout.isTTY && config.NODE_ENV !== 'production'
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
+        : {})
+    },
+    logController: new RequestLogController(),
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    ajv: {
+      customOptions: {
+        removeAdditional: false, // unknown fields are refused, not silently dropped
+        coerceTypes: false, // JSON bodies keep their types: "5" is not 5
+        allErrors: false
+      }
+    }
+  }
+}
+
+/** The root plugin: external plugins first, then our own decorators, then the routes. */
+export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const server = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  await server.register(configPlugin, { config: opts.config })
+  await server.register(errorHandler)
+
+  await server.register(cookie)
+  await server.register(redis)
+  await server.register(swagger)
+
+  await server.register(mysql)
+  await server.register(catalog)
+  await server.register(contextStore)
+  await server.register(queryRunner)
+
+  await server.register(healthRoutes)
+  await server.register(apiRoutes, { prefix: '/api' })
+}

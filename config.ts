@@ -1,0 +1,73 @@
+import { Value } from '@sinclair/typebox/value'
+import { ConfigSchema, type Config } from './schemas/config.js'
+
+export type { Config }
+
+export class ConfigError extends Error {
+  constructor (message: string) {
+    super(`sqlgate config: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const KEYS = Object.keys(ConfigSchema.properties) as Array<keyof typeof ConfigSchema.properties>
+
+/**
+ * Reads, converts, defaults and checks the configuration. Throws a ConfigError naming the
+ * first bad variable. `env` is a plain object so tests pass their own, never mutating process.env.
+ */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {}
+  for (const key of KEYS) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  const firstError = Value.Errors(ConfigSchema, value).First()
+  if (firstError !== undefined) {
+    const name = firstError.path.replace(/^\//, '') || 'environment'
+    const shown = name in raw ? ` (got ${JSON.stringify(redact(name, raw[name]!))})` : ''
+    const allowed = firstError.schema.anyOf?.map((option: { const?: unknown }) => option.const)
+    const message = allowed === undefined ? firstError.message : `must be one of ${allowed.join(', ')}`
+    throw new ConfigError(`${name} ${message}${shown}`)
+  }
+
+  const config = Value.Decode(ConfigSchema, value)
+  if (config.NODE_ENV === 'production' && config.COOKIE_SECRET === undefined) {
+    throw new ConfigError('COOKIE_SECRET is required (at least 32 characters) when NODE_ENV=production')
+  }
+  config.COOKIE_SECURE ??= config.NODE_ENV === 'production'
+  parseMysqlUrl(config.MYSQL_URL) // fail now, not on the first query
+  return config
+}
+
+/** Secrets are never echoed; URLs are echoed without their credentials. */
+function redact (name: string, value: string): string {
+  if (/SECRET|PASSWORD|KEYS?$/.test(name)) return '<redacted>'
+  return value.replace(/\/\/[^@/]*@/, '//<credentials>@')
+}
+
+export interface MysqlTarget {
+  host: string
+  port: number
+  user: string
+  password: string
+}
+
+export function parseMysqlUrl (url: string): MysqlTarget {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new ConfigError('MYSQL_URL is not a valid URL (expected mysql://user:password@host:port)')
+  }
+  if (parsed.hostname === '') throw new ConfigError('MYSQL_URL names no host')
+  const port = parsed.port === '' ? 3306 : Number(parsed.port)
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    user: decodeURIComponent(parsed.username) || 'root',
+    password: decodeURIComponent(parsed.password)
+  }
+}

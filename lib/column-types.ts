@@ -1,0 +1,70 @@
+import type { FieldPacket } from 'mysql2'
+
+/** Protocol type code → the SQL type name a user knows. */
+const TYPE_NAMES: Record<number, string> = {
+  0x00: 'DECIMAL',
+  0x01: 'TINYINT',
+  0x02: 'SMALLINT',
+  0x03: 'INT',
+  0x04: 'FLOAT',
+  0x05: 'DOUBLE',
+  0x06: 'NULL',
+  0x07: 'TIMESTAMP',
+  0x08: 'BIGINT',
+  0x09: 'MEDIUMINT',
+  0x0a: 'DATE',
+  0x0b: 'TIME',
+  0x0c: 'DATETIME',
+  0x0d: 'YEAR',
+  0x0e: 'DATE',
+  0x0f: 'VARCHAR',
+  0x10: 'BIT',
+  0xf2: 'VECTOR',
+  0xf5: 'JSON',
+  0xf6: 'DECIMAL',
+  0xf7: 'ENUM',
+  0xf8: 'SET',
+  0xf9: 'TINYBLOB',
+  0xfa: 'MEDIUMBLOB',
+  0xfb: 'LONGBLOB',
+  0xfc: 'BLOB',
+  0xfd: 'VARCHAR',
+  0xfe: 'CHAR',
+  0xff: 'GEOMETRY'
+}
+
+const TEXT_OF_BLOB: Record<string, string> = {
+  TINYBLOB: 'TINYTEXT',
+  MEDIUMBLOB: 'MEDIUMTEXT',
+  LONGBLOB: 'LONGTEXT',
+  BLOB: 'TEXT'
+}
+
+const BINARY_CHARSET = 63
+const NOT_NULL_FLAG = 1
+const ENUM_FLAG = 256
+const SET_FLAG = 2048
+
+export function isBinaryField (field: FieldPacket): boolean {
+  return field.characterSet === BINARY_CHARSET
+}
+
+/** The name of a result column's type, as precise as the protocol tells it. */
+export function columnTypeName (field: FieldPacket): string {
+  if (field.extendedFormat === 'json') return 'JSON' // MariaDB's JSON is LONGTEXT on the wire
+  const code = field.columnType ?? field.type ?? 0xfd
+  const flags = typeof field.flags === 'number' ? field.flags : 0
+  if (flags & ENUM_FLAG) return 'ENUM'
+  if (flags & SET_FLAG) return 'SET'
+  const name = TYPE_NAMES[code] ?? 'UNKNOWN'
+  const binary = isBinaryField(field)
+  if (name in TEXT_OF_BLOB) return binary ? name : TEXT_OF_BLOB[name]!
+  if (name === 'VARCHAR' && binary) return 'VARBINARY'
+  if (name === 'CHAR' && binary) return 'BINARY'
+  return name
+}
+
+export function isNullableField (field: FieldPacket): boolean {
+  const flags = typeof field.flags === 'number' ? field.flags : 0
+  return (flags & NOT_NULL_FLAG) === 0
+}

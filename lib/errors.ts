@@ -1,0 +1,59 @@
+/**
+ * Every error a client can see has a stable `code`. Route handlers and plugins throw
+ * `AppError`s; the error handler (plugins/app/error-handler.ts) turns them into the envelope
+ * `{ statusCode, error, code, message, ...extra }`.
+ */
+import { STATUS_CODES } from 'node:http'
+
+export type ErrorExtra = Record<string, unknown>
+
+export class AppError extends Error {
+  readonly statusCode: number
+  readonly code: string
+  readonly extra: ErrorExtra | undefined
+  readonly headers: Record<string, string> | undefined
+
+  constructor (statusCode: number, code: string, message: string, extra?: ErrorExtra, headers?: Record<string, string>) {
+    super(message)
+    this.name = 'AppError'
+    this.statusCode = statusCode
+    this.code = code
+    this.extra = extra
+    this.headers = headers
+  }
+
+  toJSON (): Record<string, unknown> {
+    return {
+      statusCode: this.statusCode,
+      error: STATUS_CODES[this.statusCode] ?? 'Error',
+      code: this.code,
+      message: this.message,
+      ...this.extra
+    }
+  }
+}
+
+export const invalidSessionId = (source: string): AppError =>
+  new AppError(400, 'invalid_session_id',
+    `The session id from the ${source} is not valid: it must match ^[A-Za-z0-9_-]{8,128}$.`)
+
+export const databaseNotFound = (name: string): AppError =>
+  new AppError(404, 'database_not_found',
+    `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`)
+
+export const databaseContextMissing = (sessionId: string): AppError =>
+  new AppError(409, 'database_context_missing',
+    `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
+    { recovery_action: 'select_database' })
+
+export const sessionStoreUnavailable = (): AppError =>
+  new AppError(503, 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.',
+    undefined, { 'retry-after': '1' })
+
+export const databaseUnavailable = (): AppError =>
+  new AppError(503, 'database_unavailable', 'The database server is unavailable. Retry shortly.',
+    undefined, { 'retry-after': '1' })
+
+export function truncate (text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}

@@ -1,0 +1,94 @@
+import fp from 'fastify-plugin'
+import type { RowDataPacket } from 'mysql2/promise'
+import { isSystemSchema, normalizeColumnDefault } from '../../lib/dialect.js'
+import { toAppError } from '../../lib/mysql-errors.js'
+import type { TableSchema, TableSummary } from '../../schemas/database.js'
+import type { createMysql } from './mysql.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    catalog: ReturnType<typeof createCatalog>
+  }
+}
+
+type Mysql = ReturnType<typeof createMysql>
+
+/**
+ * What databases, tables and columns a session may see. Names are always bound as parameters
+ * and compared exactly in JavaScript: information_schema compares case-insensitively and
+ * ignores trailing spaces, so 'SALES ' would otherwise match 'sales'.
+ */
+export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
+  const allowed = allowlist.length === 0 ? null : new Set(allowlist)
+  const isAllowed = (name: string): boolean =>
+    !isSystemSchema(name) && (allowed === null || allowed.has(name))
+
+  async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
+    try {
+      const [rows] = await mysql.pool.query<T[]>(sql, values)
+      return rows
+    } catch (err) {
+      throw toAppError(err)
+    }
+  }
+
+  async function listTables (database: string): Promise<TableSummary[]> {
+    const rows = await query<{ db: string, name: string, type: string, rows_estimate: string | null } & RowDataPacket>(
+      `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database])
+    return rows.filter((row) => row.db === database).map((row) => ({
+      name: row.name,
+      type: row.type,
+      rows_estimate: row.rows_estimate === null ? null : Number(row.rows_estimate)
+    }))
+  }
+
+  return {
+    isAllowed,
+
+    async listDatabases (): Promise<string[]> {
+      const rows = await query<{ name: string } & RowDataPacket>(
+        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
+      return rows.map((row) => row.name).filter(isAllowed)
+    },
+
+    /** True when `name` is a database this gateway serves, spelled exactly so. */
+    async databaseExists (name: string): Promise<boolean> {
+      if (!isAllowed(name)) return false
+      const rows = await query<{ name: string } & RowDataPacket>(
+        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])
+      return rows.some((row) => row.name === name)
+    },
+
+    listTables,
+
+    /** Every table of `database` with its columns in table order. */
+    async describe (database: string): Promise<TableSchema[]> {
+      const [dialect, tables, columns] = await Promise.all([
+        mysql.dialect(),
+        listTables(database),
+        query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
+          `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
+                  IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`, [database])
+      ])
+      const byTable = new Map<string, TableSchema>(
+        tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
+      for (const column of columns) {
+        if (column.db !== database) continue
+        byTable.get(column.table_name)?.columns.push({
+          name: column.name,
+          type: column.type,
+          nullable: column.nullable === 'YES',
+          key: column.column_key,
+          default: normalizeColumnDefault(dialect, column.column_default)
+        })
+      }
+      return [...byTable.values()]
+    }
+  }
+}
+
+export default fp(async function catalogPlugin (fastify) {
+  fastify.decorate('catalog', createCatalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST))
+}, { name: 'catalog', dependencies: ['config', 'mysql'] })

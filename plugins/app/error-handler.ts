@@ -1,0 +1,80 @@
+import { STATUS_CODES } from 'node:http'
+import fp from 'fastify-plugin'
+import type { FastifyError } from 'fastify'
+import { AppError } from '../../lib/errors.js'
+
+/** Fastify's own error codes → our stable codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_BAD_URL: 'invalid_request'
+}
+
+const BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited'
+}
+
+/**
+ * One error envelope everywhere: `{ statusCode, error, code, message }` plus code-specific
+ * fields. 4xx messages pass through; a 5xx never shows its internals to the client, and is
+ * logged at error with the request id.
+ */
+export default fp(async function errorHandlerPlugin (fastify) {
+  fastify.setErrorHandler(function errorHandler (err: FastifyError | AppError, request, reply) {
+    const body = toEnvelope(err)
+    if (body.statusCode >= 500) {
+      request.log.error({ err: err instanceof AppError && err.cause !== undefined ? err.cause : err, code: body.code }, 'request failed')
+    } else {
+      request.log.debug({ code: body.code }, err.message)
+    }
+    if (err instanceof AppError && err.headers !== undefined) reply.headers(err.headers)
+    return reply.code(body.statusCode).send(body)
+  })
+
+  fastify.setNotFoundHandler(function notFound (request, reply) {
+    return reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'not_found',
+      message: `Route ${request.method} ${request.url.split('?')[0]} not found`
+    })
+  })
+}, { name: 'error-handler' })
+
+function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: string } {
+  if (err instanceof AppError) return err.toJSON() as ReturnType<typeof toEnvelope>
+
+  if (err.validation !== undefined) {
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'validation_error',
+      message: err.message,
+      details: err.validation.map((issue) => ({
+        field: `${err.validationContext ?? 'body'}${issue.instancePath}`,
+        message: issue.message
+      }))
+    }
+  }
+
+  const statusCode = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600
+    ? err.statusCode
+    : 500
+  if (statusCode >= 500) {
+    return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code: 'internal_error', message: 'Internal server error' }
+  }
+  const code = FASTIFY_CODES[err.code] ??
+    (err instanceof SyntaxError ? 'invalid_json' : BY_STATUS[statusCode] ?? 'bad_request')
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message: err.message }
+}

@@ -1,0 +1,96 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { invalidSessionId } from '../../lib/errors.js'
+import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
+
+export type SessionSource = 'url' | 'body' | 'header' | 'cookie' | 'new'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The one session id of this request, resolved by this plugin and nowhere else. */
+    sessionId: string
+    /** A short digest of the id: what logs show instead of the bearer token. */
+    sessionHash: string
+    sessionSource: SessionSource
+  }
+}
+
+export const SESSION_COOKIE = 'sid'
+export const SESSION_HEADER = 'x-session-id'
+
+/**
+ * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
+ *   1. `:session_id` in the URL, on the routes that name a session explicitly;
+ *   2. `session_id` in the JSON body (null counts as absent);
+ *   3. the X-Session-Id header;
+ *   4. the signed `sid` cookie (a bad signature counts as absent);
+ *   5. a new id.
+ * A supplied id that is malformed is refused with 400 invalid_session_id, never replaced by a
+ * new one: silently replacing it is how the seed's backend lost its sessions.
+ *
+ * Registered with fastify-plugin inside the /api scope, so its hooks cover exactly the routes of
+ * that scope, whatever their URL, and no route can resolve the id its own way.
+ */
+export default fp(async function sessionPlugin (fastify) {
+  const { SESSION_TTL_SECONDS, COOKIE_SECURE } = fastify.config
+  const cookieOptions = {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: SESSION_TTL_SECONDS,
+    secure: COOKIE_SECURE
+  } as const
+
+  fastify.decorateRequest('sessionId', '')
+  fastify.decorateRequest('sessionHash', '')
+  fastify.decorateRequest('sessionSource', 'new')
+
+  /** Requests whose answer must (re)set the cookie. */
+  const needsCookie = new WeakSet<FastifyRequest>()
+
+  // The body is parsed by now; validation has not run yet, so a bad id is named as such.
+  fastify.addHook('preValidation', async (request) => {
+    const cookieId = cookieSessionId(request)
+    const [sessionId, source] = resolve(request, cookieId)
+    request.sessionId = sessionId
+    request.sessionSource = source
+    request.sessionHash = hashSessionId(sessionId)
+    // A session named in the URL is only looked at: it never becomes the browser's session.
+    if (source !== 'url' && cookieId !== sessionId) needsCookie.add(request)
+  })
+
+  // After validation: a request refused as invalid does not get a cookie.
+  fastify.addHook('preHandler', async (request, reply) => {
+    if (needsCookie.has(request)) reply.setCookie(SESSION_COOKIE, request.sessionId, cookieOptions)
+  })
+}, { name: 'session', dependencies: ['config', 'cookie'] })
+
+function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
+  const params = request.params as Record<string, unknown> | undefined
+  if (params !== undefined && params !== null && 'session_id' in params) {
+    return [supplied(params.session_id, 'URL'), 'url']
+  }
+  const body = request.body
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const fromBody = (body as Record<string, unknown>).session_id
+    if (fromBody !== undefined && fromBody !== null) return [supplied(fromBody, 'body'), 'body']
+  }
+  const fromHeader = request.headers[SESSION_HEADER]
+  if (fromHeader !== undefined) return [supplied(fromHeader, 'X-Session-Id header'), 'header']
+  if (cookieId !== undefined) return [cookieId, 'cookie']
+  return [generateSessionId(), 'new']
+}
+
+function supplied (value: unknown, source: string): string {
+  if (!isValidSessionId(value)) throw invalidSessionId(source)
+  return value
+}
+
+/** The id in a correctly signed, well-formed `sid` cookie; anything else counts as no cookie. */
+function cookieSessionId (request: FastifyRequest): string | undefined {
+  const raw = request.cookies[SESSION_COOKIE]
+  if (raw === undefined) return undefined
+  const unsigned = request.unsignCookie(raw)
+  return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : undefined
+}

@@ -1,0 +1,38 @@
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
+import fp from 'fastify-plugin'
+import redis from '@fastify/redis'
+import { Redis } from 'ioredis'
+
+const STARTUP_WAIT_MS = 2000
+
+/**
+ * The session store, as `fastify.redis`. Commands fail fast instead of queueing while Redis is
+ * away (no offline queue, bounded connect and command timeouts), so a request that needs the
+ * session answers 503 session_store_unavailable quickly, and the client keeps reconnecting in
+ * the background. Start-up waits briefly for the first connection, then goes on: /ready tells.
+ */
+export default fp(async function redisPlugin (fastify) {
+  const client = new Redis(fastify.config.REDIS_URL, {
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+    connectionName: 'sqlgate'
+  })
+  client.on('error', (err: Error) => {
+    fastify.log.debug({ err }, 'redis connection error')
+  })
+
+  const ready = once(client, 'ready').then(() => true, () => false)
+  const connected = await Promise.race([ready, sleep(STARTUP_WAIT_MS, false, { ref: false })])
+  if (!connected) fastify.log.warn('redis is not reachable yet; requests that need a session answer 503 until it is')
+
+  await fastify.register(redis, { client })
+  fastify.addHook('onClose', async () => {
+    // quit() flushes pending replies; while disconnected there is nothing to flush.
+    if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
+    else client.disconnect()
+  })
+}, { name: 'redis', dependencies: ['config'] })

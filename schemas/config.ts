@@ -1,0 +1,39 @@
+import { Type, type StaticDecode } from '@sinclair/typebox'
+
+/** A comma-separated list in the environment, a trimmed array in the service. */
+const CommaList = Type.Transform(Type.String({ default: '' }))
+  .Decode((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+  .Encode((list) => list.join(','))
+
+const BooleanString = (description: string, defaultValue?: boolean) =>
+  Type.Boolean({ description, ...(defaultValue === undefined ? {} : { default: defaultValue }) })
+
+const Seconds = (defaultValue: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 365 * 24 * 3600, default: defaultValue, description })
+
+/**
+ * The service's whole configuration, read from the environment at start-up.
+ * Keys are the environment variable names, so every error names the variable to fix.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }),
+
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^{}\\s]+$', default: 'sqlgate:' }),
+
+  MYSQL_URL: Type.String({ pattern: '^mysql://', default: 'mysql://root@127.0.0.1:3306' }),
+  MYSQL_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+
+  COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),
+  SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use'),
+
+  DATABASE_ALLOWLIST: CommaList
+})
+
+export type Config = StaticDecode<typeof ConfigSchema>

@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DatabaseNameSchema, IsoTimestamp, OptionalBodySessionId, SessionIdSchema } from './common.js'
+
+export const DatabaseListSchema = Type.Object({
+  success: Type.Literal(true),
+  databases: Type.Array(Type.Object({ name: Type.String() })),
+  total_count: Type.Integer()
+})
+
+export const SelectDatabaseBodySchema = Type.Object({
+  database_name: DatabaseNameSchema,
+  session_id: OptionalBodySessionId
+}, { additionalProperties: false, examples: [{ database_name: 'sales_db', session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa' }] })
+export type SelectDatabaseBody = Static<typeof SelectDatabaseBodySchema>
+
+export const TableSummarySchema = Type.Object({
+  name: Type.String(),
+  type: Type.String({ description: 'BASE TABLE, VIEW, SYSTEM VIEW or SEQUENCE', examples: ['BASE TABLE'] }),
+  rows_estimate: Type.Union([Type.Integer(), Type.Null()], { description: "The server's estimate; null for views" })
+})
+export type TableSummary = Static<typeof TableSummarySchema>
+
+export const SelectDatabaseReplySchema = Type.Object({
+  success: Type.Literal(true),
+  session_id: SessionIdSchema,
+  database_name: Type.String(),
+  tables: Type.Array(TableSummarySchema),
+  total_tables: Type.Integer(),
+  selected_at: IsoTimestamp
+})
+
+export const DatabaseContextSchema = Type.Object({
+  database_name: Type.String(),
+  selected_at: IsoTimestamp
+})
+export type DatabaseContext = Static<typeof DatabaseContextSchema>
+
+export const ContextReplySchema = Type.Object({
+  success: Type.Literal(true),
+  session_id: SessionIdSchema,
+  context_available: Type.Boolean(),
+  database_context: Type.Union([DatabaseContextSchema, Type.Null()])
+})
+
+export const ContextParamsSchema = Type.Object({ session_id: SessionIdSchema })
+
+export const ClearContextReplySchema = Type.Object({
+  success: Type.Literal(true),
+  session_id: SessionIdSchema,
+  cleared: Type.Boolean({ description: 'false when the session had no context' })
+})
+
+export const ColumnInfoSchema = Type.Object({
+  name: Type.String(),
+  type: Type.String({ description: 'The full column type', examples: ['bigint(20) unsigned', 'varchar(255)'] }),
+  nullable: Type.Boolean(),
+  key: Type.String({ description: "PRI, UNI, MUL or ''" }),
+  default: Type.Union([Type.String(), Type.Null()])
+})
+export type ColumnInfo = Static<typeof ColumnInfoSchema>
+
+export const TableSchemaSchema = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  columns: Type.Array(ColumnInfoSchema)
+})
+export type TableSchema = Static<typeof TableSchemaSchema>
+
+export const SchemaReplySchema = Type.Object({
+  success: Type.Literal(true),
+  session_id: SessionIdSchema,
+  database_name: Type.String(),
+  tables: Type.Array(TableSchemaSchema)
+})

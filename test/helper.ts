@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import { Redis } from 'ioredis'
+import mysql from 'mysql2/promise'
+import app, { serverOptions } from '../app.js'
+import { loadConfig, type Config } from '../config.js'
+
+/** Where the tests find their services (override for a CI with other addresses). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11'
+export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
+export const TEST_COOKIE_SECRET = 'test-cookie-secret-0123456789abcdef-0123456789'
+
+/** The slice of tap's `t` the helpers need. */
+interface TestContext {
+  teardown: (fn: () => unknown) => void
+}
+
+export function randomSuffix (bytes = 6): string {
+  return randomBytes(bytes).toString('hex')
+}
+
+export function randomSessionId (): string {
+  return `test_${randomSuffix(12)}`
+}
+
+/** A configuration for one test: its own key prefix in a dedicated Redis logical database. */
+export function testConfig (env: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: TEST_REDIS_URL,
+    MYSQL_URL: TEST_MYSQL_URL,
+    REDIS_KEY_PREFIX: `sqlgate-test-${randomSuffix()}:`,
+    COOKIE_SECRET: TEST_COOKIE_SECRET,
+    LOG_LEVEL: 'silent',
+    ...env
+  })
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>
+  config?: Config
+  /** Receives every log line as parsed JSON (sets LOG_LEVEL to info unless env says otherwise). */
+  logs?: Array<Record<string, unknown>>
+}
+
+/** The app, built exactly as server.ts builds it, ready, and closed when the test ends. */
+export async function build (t: TestContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const env = { ...(options.logs === undefined ? {} : { LOG_LEVEL: 'info' }), ...options.env }
+  const config = options.config ?? testConfig(env)
+  const fastifyOptions = serverOptions(config)
+  if (options.logs !== undefined) {
+    const sink = options.logs
+    const stream = new Writable({
+      write (chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line !== '') sink.push(JSON.parse(line))
+        done()
+      }
+    })
+    fastifyOptions.logger = { ...(fastifyOptions.logger as object), stream }
+  }
+  const fastify = Fastify(fastifyOptions)
+  t.teardown(() => fastify.close())
+  await fastify.register(app, { config })
+  await fastify.ready()
+  return fastify
+}
+
+/** A Redis client on the tests' logical database, for looking at what the service stored. */
+export function redisClient (t: TestContext): Redis {
+  const client = new Redis(TEST_REDIS_URL)
+  t.teardown(() => client.quit())
+  return client
+}
+
+/** An admin connection to the test server (root), closed when the test ends. */
+export async function adminConnection (t: TestContext): Promise<mysql.Connection> {
+  const url = new URL(TEST_MYSQL_URL)
+  const conn = await mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+    multipleStatements: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true
+  })
+  t.teardown(() => conn.end())
+  return conn
+}
+
+/**
+ * A database of the test's own (random name unless given), with `setupSql` run inside it,
+ * dropped when the test ends.
+ */
+export async function createDatabase (t: TestContext, setupSql = '', name = `sqlgate_t_${randomSuffix()}`): Promise<string> {
+  const conn = await adminConnection(t)
+  const id = mysql.escapeId(name, true)
+  await conn.query(`CREATE DATABASE ${id}`)
+  t.teardown(async () => {
+    const cleanup = await mysql.createConnection({ uri: TEST_MYSQL_URL })
+    await cleanup.query(`DROP DATABASE IF EXISTS ${id}`)
+    await cleanup.end()
+  })
+  if (setupSql !== '') {
+    await conn.query(`USE ${id}`)
+    await conn.query(setupSql)
+  }
+  return name
+}
+
+export function post (fastify: FastifyInstance, url: string, payload: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return fastify.inject({ method: 'POST', url, payload: payload as Record<string, unknown>, headers })
+}
+
+/** The `sid` cookie a response set, as a Cookie header value. */
+export function sidCookie (res: LightMyRequestResponse): string {
+  const cookie = res.cookies.find((c) => c.name === 'sid')
+  if (cookie === undefined) throw new Error('the response set no sid cookie')
+  return `sid=${cookie.value}`
+}

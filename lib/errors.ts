@@ -54,6 +54,10 @@ export const databaseUnavailable = (): AppError =>
   new AppError(503, 'database_unavailable', 'The database server is unavailable. Retry shortly.',
     undefined, { 'retry-after': '1' })
 
+export const databaseBusy = (): AppError =>
+  new AppError(503, 'database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
+    undefined, { 'retry-after': '1' })
+
 export function truncate (text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
 }

@@ -1,4 +1,4 @@
-import { AppError, databaseUnavailable } from './errors.js'
+import { AppError, databaseBusy, databaseUnavailable } from './errors.js'
 
 interface DriverError extends Error {
   code?: string
@@ -21,7 +21,7 @@ export function isConnectionError (err: DriverError): boolean {
   if (err.fatal === true) return true
   if (err.errno !== undefined && UNAVAILABLE_ERRNOS.has(err.errno)) return true
   return typeof err.code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|POOL_CLOSED|POOL_ENQUEUELIMIT)$/.test(err.code)
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EPIPE|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT|POOL_CLOSED)$/.test(err.code)
 }
 
 /**
@@ -32,6 +32,7 @@ export function isConnectionError (err: DriverError): boolean {
 export function toAppError (err: unknown): AppError {
   if (err instanceof AppError) return err
   const driverError = err as DriverError
+  if (driverError.message === 'Queue limit reached.') return databaseBusy() // mysql2 gives it no code
   if (isConnectionError(driverError)) {
     const mapped = databaseUnavailable()
     mapped.cause = err

@@ -32,6 +32,12 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
     }
   }
 
+  async function listDatabases (): Promise<string[]> {
+    const rows = await query<{ name: string } & RowDataPacket>(
+      'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
+    return rows.map((row) => row.name).filter(isAllowed)
+  }
+
   async function listTables (database: string): Promise<TableSummary[]> {
     const rows = await query<{ db: string, name: string, type: string, rows_estimate: string | null } & RowDataPacket>(
       `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
@@ -46,18 +52,16 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
   return {
     isAllowed,
 
-    async listDatabases (): Promise<string[]> {
-      const rows = await query<{ name: string } & RowDataPacket>(
-        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
-      return rows.map((row) => row.name).filter(isAllowed)
-    },
+    listDatabases,
 
-    /** True when `name` is a database this gateway serves, spelled exactly so. */
+    /**
+     * True when `name` is a database this gateway serves, spelled exactly so. Membership in the
+     * full listing, not a WHERE lookup: MariaDB answers `SCHEMA_NAME = 'db\0'` with a row that
+     * echoes the asked name, because its lookup ends the name at the NUL byte.
+     */
     async databaseExists (name: string): Promise<boolean> {
       if (!isAllowed(name)) return false
-      const rows = await query<{ name: string } & RowDataPacket>(
-        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])
-      return rows.some((row) => row.name === name)
+      return (await listDatabases()).includes(name)
     },
 
     listTables,

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createPool, escapeId, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../config.js'
 import { detectDialect, type DialectName } from '../../lib/dialect.js'
+import { databaseNotFound } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 
 declare module 'fastify' {
@@ -9,6 +10,8 @@ declare module 'fastify' {
     mysql: ReturnType<typeof createMysql>
   }
 }
+
+const ER_BAD_DB_ERROR = 1049
 
 /** Which database each pooled connection is in, so switching costs nothing when it already is. */
 const currentDatabase = new WeakMap<object, string | null>()
@@ -66,7 +69,9 @@ export function createMysql (config: Config) {
         if (currentDatabase.get(conn.connection) !== database) {
           currentDatabase.set(conn.connection, null)
           // One identifier, backquotes doubled; dots are part of the name, not qualifiers.
-          await conn.query(`USE ${escapeId(database, true)}`)
+          await conn.query(`USE ${escapeId(database, true)}`).catch((err: { errno?: number }) => {
+            throw err.errno === ER_BAD_DB_ERROR ? databaseNotFound(database) : toAppError(err)
+          })
           currentDatabase.set(conn.connection, database)
         }
         return await fn(conn)

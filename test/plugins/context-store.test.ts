@@ -1,0 +1,59 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId, redisClient } from '../helper.js'
+
+t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
+  const prefix = `sqlgate-ttl-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, SESSION_TTL_SECONDS: '120' } })
+  const redis = redisClient(t)
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const sessionId = randomSessionId()
+
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
+
+  const keys = await redis.keys(`${prefix}*`)
+  t.ok(keys.length >= 1, 'the session wrote keys')
+  for (const key of keys) {
+    t.ok(key.startsWith(prefix), `${key} starts with REDIS_KEY_PREFIX`)
+    t.ok(key.includes(`{${sessionId}}`), `${key} holds the session id in a hash tag`)
+    const ttl = await redis.ttl(key)
+    t.ok(ttl > 100 && ttl <= 120, `${key} has the session TTL (${ttl})`)
+  }
+})
+
+t.test('using a session refreshes its TTL', async (t) => {
+  const prefix = `sqlgate-ttl-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, SESSION_TTL_SECONDS: '300' } })
+  const redis = redisClient(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const key = `${prefix}session:{${sessionId}}:context`
+  await redis.expire(key, 5) // as if the session had been idle for almost its whole lifetime
+  await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  t.ok(await redis.ttl(key) > 290, 'reading the context refreshed the TTL')
+  await redis.expire(key, 5)
+  await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
+  t.ok(await redis.ttl(key) > 290, 'a query refreshed the TTL')
+})
+
+t.test('no KEYS or SCAN on any request path', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const redis = redisClient(t)
+  const monitor = await redis.monitor()
+  const commands: string[] = []
+  monitor.on('monitor', (_time: string, args: string[]) => { commands.push(String(args[0]).toLowerCase()) })
+  t.teardown(() => monitor.disconnect())
+
+  const headers = { 'x-session-id': randomSessionId() }
+  await post(app, '/api/database/select', { database_name: db }, headers)
+  await post(app, '/api/query', { query: 'SELECT v FROM t' }, headers)
+  await app.inject({ url: '/api/database/context', headers })
+  await app.inject({ url: '/api/database/schema', headers })
+  await app.inject({ method: 'DELETE', url: '/api/database/context', headers })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  t.ok(commands.length > 0, `the monitor saw the requests' commands (${commands.join(' ')})`)
+  t.notOk(commands.some((c) => c === 'keys' || c.endsWith('scan')), 'no KEYS, SCAN, HSCAN, SSCAN or ZSCAN')
+})

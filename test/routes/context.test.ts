@@ -1,0 +1,52 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId, sidCookie } from '../helper.js'
+
+t.test('context: none, then selected, then cleared; the next query gets 409', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const headers = { 'x-session-id': randomSessionId() }
+
+  const before = await app.inject({ url: '/api/database/context', headers })
+  t.same(before.json(), { success: true, session_id: headers['x-session-id'], context_available: false, database_context: null })
+
+  await post(app, '/api/database/select', { database_name: db }, headers)
+  const during = await app.inject({ url: '/api/database/context', headers })
+  t.equal(during.json().context_available, true)
+  t.equal(during.json().database_context.database_name, db)
+
+  const cleared = await app.inject({ method: 'DELETE', url: '/api/database/context', headers })
+  t.same(cleared.json(), { success: true, session_id: headers['x-session-id'], cleared: true })
+  const again = await app.inject({ method: 'DELETE', url: '/api/database/context', headers })
+  t.equal(again.json().cleared, false, 'clearing twice is harmless')
+
+  const query = await post(app, '/api/query', { query: 'SELECT 1' }, headers)
+  t.equal(query.statusCode, 409)
+  t.equal(query.json().code, 'database_context_missing')
+})
+
+t.test('the seed-compatible GET /api/database/context/:session_id', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const selected = await post(app, '/api/database/select', { database_name: db })
+  const sessionId = selected.json().session_id
+  const res = await app.inject({ url: `/api/database/context/${sessionId}` })
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), {
+    success: true,
+    session_id: sessionId,
+    context_available: true,
+    database_context: { database_name: db, selected_at: selected.json().selected_at }
+  })
+  const other = await app.inject({ url: `/api/database/context/${randomSessionId()}`, headers: { cookie: sidCookie(selected) } })
+  t.equal(other.json().context_available, false, 'the URL names the session, whatever the cookie says')
+})
+
+t.test('the cookie session is cleared by DELETE with the cookie alone', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const selected = await post(app, '/api/database/select', { database_name: db })
+  const cookie = sidCookie(selected)
+  const res = await app.inject({ method: 'DELETE', url: '/api/database/context', headers: { cookie } })
+  t.equal(res.json().cleared, true)
+  t.equal(res.json().session_id, selected.json().session_id)
+})

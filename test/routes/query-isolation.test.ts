@@ -1,0 +1,39 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId } from '../helper.js'
+
+t.test('two sessions on two databases, interleaved on a small shared pool', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '3' } })
+  const dbA = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('A')")
+  const dbB = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('B')")
+  const [a, b] = [randomSessionId(), randomSessionId()]
+  await post(app, '/api/database/select', { database_name: dbA, session_id: a })
+  await post(app, '/api/database/select', { database_name: dbB, session_id: b })
+
+  const runs = Array.from({ length: 120 }, (_, i) => {
+    const [session, owner, db] = i % 2 === 0 ? [a, 'A', dbA] : [b, 'B', dbB]
+    return post(app, '/api/query', { query: 'SELECT owner, DATABASE() AS db FROM t', session_id: session })
+      .then((res) => ({ res, owner, db }))
+  })
+  let wrong = 0
+  for (const { res, owner, db } of await Promise.all(runs)) {
+    const row = res.json().rows?.[0]
+    if (res.statusCode !== 200 || row?.owner !== owner || row?.db !== db) wrong++
+  }
+  t.equal(wrong, 0, 'all 120 queries ran in their own session\'s database')
+})
+
+t.test('a statement that changes the database does not move the next session', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } }) // one connection: every request shares it
+  const dbA = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('A')")
+  const dbB = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('B')")
+  const [a, b] = [randomSessionId(), randomSessionId()]
+  await post(app, '/api/database/select', { database_name: dbA, session_id: a })
+  await post(app, '/api/database/select', { database_name: dbB, session_id: b })
+
+  await post(app, '/api/query', { query: 'SELECT owner FROM t', session_id: b }) // the connection is in B
+  await post(app, '/api/query', { query: `USE \`${dbB}\``, session_id: a })
+  const res = await post(app, '/api/query', { query: 'SELECT owner, DATABASE() AS db FROM t', session_id: a })
+  t.same(res.json().rows, [{ owner: 'A', db: dbA }], 'A still reads its own database')
+  const resB = await post(app, '/api/query', { query: 'SELECT owner FROM t', session_id: b })
+  t.same(resB.json().rows, [{ owner: 'B' }])
+})

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { RequestLogController } from './lib/log-controller.js'
@@ -48,9 +49,14 @@ export function serverOptions (config: Config): FastifyServerOptions {
   }
 }
 
-/** The root plugin: external plugins first, then our own decorators, then the routes. */
-export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+/**
+ * The root plugin: external plugins first, then our own decorators, then the routes. Wrapped in
+ * fastify-plugin so its error and not-found handlers cover the whole server.
+ */
+async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const server = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  // JSON only. Without a text/plain parser, a cross-site <form enctype="text/plain"> gets 415.
+  server.removeContentTypeParser('text/plain')
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
 
@@ -66,3 +72,5 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await server.register(healthRoutes)
   await server.register(apiRoutes, { prefix: '/api' })
 }
+
+export default fp(app, { name: 'sqlgate', fastify: '5.x' })

@@ -23,7 +23,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     if (value !== undefined && value !== '') raw[key] = value
   }
 
-  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw))
+  const value = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, { ...raw }))
   const firstError = Value.Errors(ConfigSchema, value).First()
   if (firstError !== undefined) {
     const name = firstError.path.replace(/^\//, '') || 'environment'

@@ -41,6 +41,8 @@ export interface BuildOptions {
   config?: Config
   /** Receives every log line as parsed JSON (sets LOG_LEVEL to info unless env says otherwise). */
   logs?: Array<Record<string, unknown>>
+  /** Runs after the app is registered and before ready(), e.g. to add a test-only route. */
+  beforeReady?: (fastify: FastifyInstance) => void
 }
 
 /** The app, built exactly as server.ts builds it, ready, and closed when the test ends. */
@@ -61,6 +63,7 @@ export async function build (t: TestContext, options: BuildOptions = {}): Promis
   const fastify = Fastify(fastifyOptions)
   t.teardown(() => fastify.close())
   await fastify.register(app, { config })
+  options.beforeReady?.(fastify)
   await fastify.ready()
   return fastify
 }
@@ -118,4 +121,53 @@ export function sidCookie (res: LightMyRequestResponse): string {
   const cookie = res.cookies.find((c) => c.name === 'sid')
   if (cookie === undefined) throw new Error('the response set no sid cookie')
   return `sid=${cookie.value}`
+}
+
+/** A free TCP port on loopback (closed again, so a server can take it). */
+export async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
+    })
+  })
+}
+
+/**
+ * A redis-server of the test's own on a random port, that the test can stop and start again
+ * (the shared one on 6379 is never stopped). Killed when the test ends.
+ */
+export async function throwawayRedis (t: TestContext): Promise<{ url: string, stop: () => Promise<void>, start: () => Promise<void> }> {
+  const { spawn } = await import('node:child_process')
+  const port = await freePort()
+  let child: ReturnType<typeof spawn> | undefined
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    for (let i = 0; i < 100; i++) {
+      try {
+        await probe.connect()
+        await probe.ping()
+        probe.disconnect()
+        return
+      } catch {
+        probe.disconnect()
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    throw new Error(`throwaway redis on ${port} did not start`)
+  }
+  const stop = async (): Promise<void> => {
+    const running = child
+    if (running === undefined || running.exitCode !== null) return
+    const exited = new Promise((resolve) => running.once('exit', resolve))
+    running.kill('SIGKILL')
+    await exited
+  }
+  await start()
+  t.teardown(stop)
+  return { url: `redis://127.0.0.1:${port}`, stop, start }
 }

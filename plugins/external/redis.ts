@@ -1,16 +1,18 @@
-import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import redis from '@fastify/redis'
 import { Redis } from 'ioredis'
 
-const STARTUP_WAIT_MS = 2000
+const STARTUP_WAIT_MS = 5000
 
 /**
  * The session store, as `fastify.redis`. Commands fail fast instead of queueing while Redis is
  * away (no offline queue, bounded connect and command timeouts), so a request that needs the
  * session answers 503 session_store_unavailable quickly, and the client keeps reconnecting in
- * the background. Start-up waits briefly for the first connection, then goes on: /ready tells.
+ * the background.
+ *
+ * @fastify/redis waits, without limit, for the first connection. Start-up bounds that wait and
+ * fails with an error naming the address, instead of hanging until the plugin timeout.
  */
 export default fp(async function redisPlugin (fastify) {
   const client = new Redis(fastify.config.REDIS_URL, {
@@ -25,9 +27,14 @@ export default fp(async function redisPlugin (fastify) {
     fastify.log.debug({ err }, 'redis connection error')
   })
 
-  const ready = once(client, 'ready').then(() => true, () => false)
+  // Not events.once: it gives up at the first connection error, and Redis may still be starting.
+  const ready = new Promise<boolean>((resolve) => client.once('ready', () => resolve(true)))
   const connected = await Promise.race([ready, sleep(STARTUP_WAIT_MS, false, { ref: false })])
-  if (!connected) fastify.log.warn('redis is not reachable yet; requests that need a session answer 503 until it is')
+  if (!connected) {
+    client.disconnect()
+    const where = fastify.config.REDIS_URL.replace(/\/\/[^@/]*@/, '//')
+    throw new Error(`sqlgate: Redis is not reachable at ${where} (waited ${STARTUP_WAIT_MS / 1000}s); check REDIS_URL`)
+  }
 
   await fastify.register(redis, { client })
   fastify.addHook('onClose', async () => {

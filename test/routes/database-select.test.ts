@@ -52,10 +52,10 @@ t.test('unknown, system and hostile names are 404 database_not_found', async (t)
     db.toUpperCase(), // names are case-sensitive: the catalog compares case-insensitively, we do not
     `${db} `, // trailing space: PAD SPACE collations would match it
     `${db}\u0000`,
-    "x`; DROP DATABASE x; --",
-    `' OR '1'='1`,
+    'x`; DROP DATABASE x; --',
+    '\' OR \'1\'=\'1',
     `${db}%`, '%', '_',
-    `mysql\`.\`user`
+    'mysql`.`user'
   ]
   for (const name of names) {
     const res = await post(app, '/api/database/select', { database_name: name, session_id: randomSessionId() })

@@ -1,0 +1,67 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../config.js'
+
+t.test('defaults', async (t) => {
+  const config = loadConfig({})
+  t.match(config, {
+    PORT: 3000,
+    HOST: '127.0.0.1',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: 'sqlgate:',
+    MYSQL_URL: 'mysql://root@127.0.0.1:3306',
+    COOKIE_SECURE: false,
+    SESSION_TTL_SECONDS: 86400,
+    DATABASE_ALLOWLIST: [],
+    LOG_LEVEL: 'info'
+  })
+  t.equal(config.COOKIE_SECRET, undefined)
+})
+
+t.test('values are converted and lists split', async (t) => {
+  const config = loadConfig({ PORT: '8080', COOKIE_SECURE: 'true', SESSION_TTL_SECONDS: '60', DATABASE_ALLOWLIST: ' sales , hr,, ' })
+  t.equal(config.PORT, 8080)
+  t.equal(config.COOKIE_SECURE, true)
+  t.equal(config.SESSION_TTL_SECONDS, 60)
+  t.same(config.DATABASE_ALLOWLIST, ['sales', 'hr'])
+})
+
+t.test('production: a cookie secret is required and cookies are Secure by default', async (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production' }), /COOKIE_SECRET is required/)
+  const config = loadConfig({ NODE_ENV: 'production', COOKIE_SECRET: 'p'.repeat(32) })
+  t.equal(config.COOKIE_SECURE, true)
+  t.equal(loadConfig({ NODE_ENV: 'production', COOKIE_SECRET: 'p'.repeat(32), COOKIE_SECURE: 'false' }).COOKIE_SECURE, false)
+})
+
+t.test('a bad value is refused with an error naming the variable', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /^sqlgate config: PORT /],
+    [{ PORT: '70000' }, /PORT/],
+    [{ SESSION_TTL_SECONDS: '0' }, /SESSION_TTL_SECONDS/],
+    [{ COOKIE_SECRET: 'short' }, /COOKIE_SECRET/],
+    [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL/],
+    [{ REDIS_KEY_PREFIX: 'has{brace}' }, /REDIS_KEY_PREFIX/],
+    [{ MYSQL_URL: 'postgres://u:hunter2@db' }, /MYSQL_URL/],
+    [{ MYSQL_URL: 'mysql://' }, /MYSQL_URL/]
+  ]
+  for (const [env, pattern] of cases) {
+    t.throws(() => loadConfig(env), pattern, JSON.stringify(env))
+    t.throws(() => loadConfig(env), ConfigError)
+  }
+})
+
+t.test('secrets and credentials are never echoed in errors', async (t) => {
+  try {
+    loadConfig({ COOKIE_SECRET: 'tiny-secret' })
+    t.fail('should throw')
+  } catch (err) {
+    t.notMatch((err as Error).message, 'tiny-secret')
+  }
+  try {
+    loadConfig({ MYSQL_URL: 'postgres://admin:hunter2@db' })
+    t.fail('should throw')
+  } catch (err) {
+    t.notMatch((err as Error).message, 'hunter2')
+  }
+})

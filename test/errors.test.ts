@@ -1,0 +1,58 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId } from './helper.js'
+
+const ENVELOPE_KEYS = ['statusCode', 'error', 'code', 'message']
+
+t.test('one envelope for every error, no stack traces', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+
+  const cases: Array<[string, () => Promise<{ statusCode: number, json: () => Record<string, unknown>, body: string }>, number, string]> = [
+    ['validation', () => post(app, '/api/query', { session_id: sessionId }), 400, 'validation_error'],
+    ['wrong type', () => post(app, '/api/query', { query: 42, session_id: sessionId }), 400, 'validation_error'],
+    ['malformed JSON', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: '{"query": ' }), 400, 'invalid_json'],
+    ['empty JSON body', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: '' }), 400, 'invalid_json'],
+    ['JSON array body', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: '[]' }), 400, 'validation_error'],
+    ['body over 1 MiB', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query: 'x'.repeat(1024 * 1024) }) }), 413, 'payload_too_large'],
+    ['unsupported media type', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'text/plain' }, payload: 'SELECT 1' }), 415, 'unsupported_media_type'],
+    ['unknown route', () => app.inject({ url: '/api/nope' }), 404, 'not_found'],
+    ['wrong method', () => app.inject({ method: 'PUT', url: '/api/query' }), 404, 'not_found'],
+    ['SQL error', () => post(app, '/api/query', { query: 'SELECT * FROM no_such_table', session_id: sessionId }), 400, 'sql_error'],
+    ['SQL syntax error', () => post(app, '/api/query', { query: 'SELEC 1', session_id: sessionId }), 400, 'sql_error']
+  ]
+  for (const [label, run, status, code] of cases) {
+    const res = await run()
+    t.equal(res.statusCode, status, `${label}: status`)
+    const body = res.json()
+    t.equal(body.code, code, `${label}: code`)
+    t.equal(body.statusCode, status, `${label}: statusCode in the body`)
+    for (const key of ENVELOPE_KEYS) t.ok(key in body, `${label}: has ${key}`)
+    t.notMatch(res.body, /at .*\.(ts|js):\d+/, `${label}: no stack trace`)
+  }
+})
+
+t.test('validation errors name the field', async (t) => {
+  const app = await build(t)
+  const res = await post(app, '/api/database/select', { database_name: '' })
+  t.equal(res.json().code, 'validation_error')
+  t.match(res.json().message, 'database_name')
+  t.same(res.json().details, [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }])
+})
+
+t.test('sql_error carries the server\'s errno, SQLSTATE and message', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const res = await post(app, '/api/query', { query: 'SELECT * FROM missing_table', session_id: sessionId })
+  t.same(res.json(), {
+    statusCode: 400,
+    error: 'Bad Request',
+    code: 'sql_error',
+    message: `Table '${db}.missing_table' doesn't exist`,
+    errno: 1146,
+    sql_state: '42S02'
+  })
+})

@@ -1,0 +1,41 @@
+import t from 'tap'
+import { build } from './helper.js'
+
+t.test('GET /openapi.json documents every route with its error answers', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ url: '/openapi.json' })
+  t.equal(res.statusCode, 200)
+  const doc = res.json()
+  t.match(doc.openapi, /^3\./)
+  const expected: Record<string, string[]> = {
+    '/health': ['get'],
+    '/ready': ['get'],
+    '/api/database/list': ['get'],
+    '/api/database/select': ['post'],
+    '/api/database/context': ['get', 'delete'],
+    '/api/database/context/{session_id}': ['get'],
+    '/api/database/schema': ['get'],
+    '/api/query': ['post']
+  }
+  for (const [path, methods] of Object.entries(expected)) {
+    for (const method of methods) {
+      const operation = doc.paths[path]?.[method]
+      t.ok(operation, `${method.toUpperCase()} ${path} is documented`)
+      t.ok(operation?.summary, `${method.toUpperCase()} ${path} has a summary`)
+      t.ok(operation?.responses?.['200'], `${method.toUpperCase()} ${path} documents 200`)
+    }
+  }
+  t.ok(doc.paths['/api/query'].post.responses['409'], 'the query route documents 409')
+  t.ok(doc.paths['/api/database/select'].post.responses['404'], 'select documents 404')
+  t.ok(doc.components.schemas.Error, 'the error envelope is a named component')
+  t.notOk(doc.paths['/openapi.json'], 'the document does not list itself')
+  const headerParam = doc.paths['/api/query'].post.parameters?.find((p: { name: string }) => p.name === 'x-session-id')
+  t.equal(headerParam?.in, 'header', 'the X-Session-Id header is described')
+})
+
+t.test('GET /docs serves the interactive documentation', async (t) => {
+  const app = await build(t)
+  const res = await app.inject({ url: '/docs/' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /html/)
+})

@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+
+// A .env file beside the process fills in what the environment does not already set.
+if (existsSync('.env')) process.loadEnvFile('.env')
 
 let config: Config
 try {

@@ -9,6 +9,8 @@ import mysql from './plugins/app/mysql.js'
 import catalog from './plugins/app/catalog.js'
 import contextStore from './plugins/app/context-store.js'
 import queryRunner from './plugins/app/query-runner.js'
+import historyStore from './plugins/app/history-store.js'
+import grantsCheck from './plugins/app/grants-check.js'
 import cookie from './plugins/external/cookie.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
@@ -65,8 +67,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(swagger)
 
   await server.register(mysql)
+  await server.register(grantsCheck)
   await server.register(catalog)
   await server.register(contextStore)
+  await server.register(historyStore)
   await server.register(queryRunner)
 
   await server.register(healthRoutes)

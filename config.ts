@@ -38,6 +38,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError('COOKIE_SECRET is required (at least 32 characters) when NODE_ENV=production')
   }
   config.COOKIE_SECURE ??= config.NODE_ENV === 'production'
+  if (config.QUERY_MAX_ROWS > config.QUERY_MAX_ROWS_LIMIT) {
+    throw new ConfigError(`QUERY_MAX_ROWS (${config.QUERY_MAX_ROWS}) must not exceed QUERY_MAX_ROWS_LIMIT (${config.QUERY_MAX_ROWS_LIMIT})`)
+  }
+  if (config.QUERY_TIMEOUT_MS > config.QUERY_TIMEOUT_MAX_MS) {
+    throw new ConfigError(`QUERY_TIMEOUT_MS (${config.QUERY_TIMEOUT_MS}) must not exceed QUERY_TIMEOUT_MAX_MS (${config.QUERY_TIMEOUT_MAX_MS})`)
+  }
   parseMysqlUrl(config.MYSQL_URL) // fail now, not on the first query
   return config
 }

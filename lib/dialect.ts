@@ -36,3 +36,49 @@ export function normalizeColumnDefault (dialect: DialectName, value: string | nu
   }
   return value
 }
+
+/** sql_mode flags that change how strings and quotes lex; removed so the classifier and the server agree. */
+const LEXING_MODES = new Set(['ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'ANSI', 'ORACLE', 'MSSQL', 'DB2', 'POSTGRESQL', 'MAXDB'])
+
+export function pinnedSqlMode (current: string): string {
+  return current.split(',').filter((mode) => mode !== '' && !LEXING_MODES.has(mode.toUpperCase())).join(',')
+}
+
+export interface SessionSetup {
+  /** One SET statement run when a pooled connection is first used. */
+  init: string
+  values: unknown[]
+}
+
+/**
+ * What each new connection is set to: lexing pinned; session-state tracking, so a statement that
+ * changes session state is seen and its connection retired; and the database's own read-only mode
+ * where the dialect has one (TiDB has none: there the classifier stands alone).
+ */
+export function sessionSetup (dialect: DialectName, sqlMode: string, readOnly: boolean): SessionSetup {
+  const assignments = ['sql_mode = ?']
+  if (dialect !== 'tidb') assignments.push('session_track_state_change = ON')
+  if (readOnly && dialect === 'mariadb') assignments.push('tx_read_only = 1')
+  if (readOnly && dialect === 'mysql') assignments.push('transaction_read_only = 1')
+  return { init: `SET SESSION ${assignments.join(', ')}`, values: [pinnedSqlMode(sqlMode)] }
+}
+
+/**
+ * The statement timeout, enforced by the server, and the row cap for top-level SELECTs
+ * (sql_select_limit: the server stops producing rows past it). MariaDB's max_statement_time
+ * (seconds) covers every statement; MySQL's and TiDB's max_execution_time (ms) covers SELECTs,
+ * and KILL QUERY is the fallback for the rest.
+ */
+export function limitsStatement (dialect: DialectName, timeoutMs: number, selectLimit: number): string {
+  const timeout = dialect === 'mariadb'
+    ? `max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`
+    : `max_execution_time = ${Math.trunc(timeoutMs)}`
+  return `SET SESSION ${timeout}, sql_select_limit = ${Math.trunc(selectLimit)}`
+}
+
+/** Server errors that mean "your statement ran out of time". */
+export const TIMEOUT_ERRNOS = new Set([
+  1969, // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+  3024 // MySQL and TiDB ER_QUERY_TIMEOUT (max_execution_time)
+])
+export const ER_QUERY_INTERRUPTED = 1317

@@ -1,11 +1,46 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IsoTimestamp, OptionalBodySessionId, SessionIdSchema } from './common.js'
 
-export const QueryBodySchema = Type.Object({
-  query: Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers LIMIT 10'] }),
-  session_id: OptionalBodySessionId
-}, { additionalProperties: false, examples: [{ query: 'SELECT id, name FROM customers LIMIT 10' }] })
-export type QueryBody = Static<typeof QueryBodySchema>
+export const ParamSchema = Type.Union([Type.String({ maxLength: 65_535 }), Type.Number(), Type.Boolean(), Type.Null()])
+
+export interface QueryLimits {
+  maxRows: number
+  maxRowsLimit: number
+  timeoutMs: number
+  timeoutMaxMs: number
+}
+
+/** The body of POST /api/query; its bounds come from the configuration. */
+export function queryBodySchema (limits: QueryLimits) {
+  return Type.Object({
+    query: Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers WHERE id = ?'] }),
+    session_id: OptionalBodySessionId,
+    params: Type.Optional(Type.Array(ParamSchema, {
+      maxItems: 10_000,
+      description: 'Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text'
+    })),
+    max_rows: Type.Optional(Type.Integer({
+      minimum: 1,
+      maximum: limits.maxRowsLimit,
+      default: limits.maxRows,
+      description: 'Rows to return at most; past it the answer says truncated: true'
+    })),
+    timeout_ms: Type.Optional(Type.Integer({
+      minimum: 1,
+      maximum: limits.timeoutMaxMs,
+      default: limits.timeoutMs,
+      description: 'Statement timeout, enforced on the database server'
+    })),
+    row_format: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('array')], {
+      default: 'object',
+      description: '"object": rows keyed by column name; "array": rows as arrays in column order (keeps duplicate names apart)'
+    }))
+  }, {
+    additionalProperties: false,
+    examples: [{ query: 'SELECT id, name FROM customers WHERE id = ?', params: [42], max_rows: 100 }]
+  })
+}
+export type QueryBody = Static<ReturnType<typeof queryBodySchema>>
 
 export const ResultColumnSchema = Type.Object({
   name: Type.String(),
@@ -20,18 +55,28 @@ export const QueryReplySchema = Type.Object({
   session_id: SessionIdSchema,
   database_name: Type.String(),
   columns: Type.Array(ResultColumnSchema),
-  rows: Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())])),
+  rows: Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())]), {
+    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON parsed, binary as base64, NULL as null'
+  }),
   row_count: Type.Integer(),
-  affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows' })),
+  truncated: Type.Boolean({ description: 'true when the statement had more rows than max_rows' }),
+  affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows (READ_ONLY=false)' })),
   execution_time_ms: Type.Number()
 })
 
 export const QueryHistoryEntrySchema = Type.Object({
   query_id: Type.String(),
-  query: Type.String(),
+  query: Type.String({ description: 'The statement, cut at 10,000 characters' }),
   status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   error_code: Type.Union([Type.String(), Type.Null()]),
   row_count: Type.Integer(),
   execution_time_ms: Type.Number(),
   executed_at: IsoTimestamp
+})
+export type QueryHistoryEntry = Static<typeof QueryHistoryEntrySchema>
+
+export const QueryHistoryReplySchema = Type.Object({
+  success: Type.Literal(true),
+  session_id: SessionIdSchema,
+  queries: Type.Array(QueryHistoryEntrySchema, { description: 'Newest first' })
 })

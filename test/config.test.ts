@@ -22,7 +22,7 @@ t.test('values are converted and lists split', async (t) => {
   t.equal(config.PORT, 8080)
   t.equal(config.COOKIE_SECURE, true)
   t.equal(config.SESSION_TTL_SECONDS, 60)
-  t.same(config.DATABASE_ALLOWLIST, ['sales', 'hr'])
+  t.strictSame(config.DATABASE_ALLOWLIST, ['sales', 'hr'])
 })
 
 t.test('production: a cookie secret is required and cookies are Secure by default', async (t) => {

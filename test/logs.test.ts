@@ -32,7 +32,7 @@ t.test('a 5xx is logged at error with the request id; the client sees no interna
   })
   const res = await app.inject({ url: '/boom' })
   t.equal(res.statusCode, 500)
-  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', code: 'internal_error', message: 'Internal server error' })
+  t.strictSame(res.json(), { statusCode: 500, error: 'Internal Server Error', code: 'internal_error', message: 'Internal server error' })
   const errorLine = logs.find((l) => l.level === 50 && l.msg === 'request failed')
   t.ok(errorLine, 'logged at error')
   t.ok(errorLine?.reqId, 'with the request id')

@@ -15,7 +15,8 @@ t.test('GET /openapi.json documents every route with its error answers', async (
     '/api/database/context': ['get', 'delete'],
     '/api/database/context/{session_id}': ['get'],
     '/api/database/schema': ['get'],
-    '/api/query': ['post']
+    '/api/query': ['post'],
+    '/api/query/history': ['get']
   }
   for (const [path, methods] of Object.entries(expected)) {
     for (const method of methods) {
@@ -25,7 +26,9 @@ t.test('GET /openapi.json documents every route with its error answers', async (
       t.ok(operation?.responses?.['200'], `${method.toUpperCase()} ${path} documents 200`)
     }
   }
-  t.ok(doc.paths['/api/query'].post.responses['409'], 'the query route documents 409')
+  for (const status of ['400', '403', '409', '503', '504']) {
+    t.ok(doc.paths['/api/query'].post.responses[status], `the query route documents ${status}`)
+  }
   t.ok(doc.paths['/api/database/select'].post.responses['404'], 'select documents 404')
   t.ok(doc.components.schemas.Error, 'the error envelope is a named component')
   t.notOk(doc.paths['/openapi.json'], 'the document does not list itself')

@@ -13,17 +13,17 @@ t.test('scenario 1: the frontend sends its own session_id to select and to query
   t.equal(select.statusCode, 200)
   t.equal(select.json().session_id, sessionId, 'select keeps the id the frontend sent')
   t.equal(select.json().database_name, db)
-  t.same(select.json().tables, [{ name: 'orders', type: 'BASE TABLE', rows_estimate: select.json().tables[0].rows_estimate }])
+  t.strictSame(select.json().tables, [{ name: 'orders', type: 'BASE TABLE', rows_estimate: select.json().tables[0].rows_estimate }])
 
   const query = await post(app, '/api/query', { query: 'SELECT id, total FROM orders ORDER BY id', session_id: sessionId })
   t.equal(query.statusCode, 200)
   const body = query.json()
   t.equal(body.session_id, sessionId)
   t.equal(body.database_name, db)
-  t.same(body.rows, [{ id: 1, total: '9.99' }, { id: 2, total: '20.00' }])
+  t.strictSame(body.rows, [{ id: 1, total: '9.99' }, { id: 2, total: '20.00' }])
   t.equal(body.row_count, 2)
   t.match(body.query_id, /^[0-9a-f-]{36}$/)
-  t.same(body.columns.map((c: { name: string }) => c.name), ['id', 'total'])
+  t.strictSame(body.columns.map((c: { name: string }) => c.name), ['id', 'total'])
 })
 
 t.test('scenario 2: no session_id; the select answer gives one, and the query finds the context by it', async (t) => {
@@ -37,12 +37,12 @@ t.test('scenario 2: no session_id; the select answer gives one, and the query fi
 
   const byBody = await post(app, '/api/query', { query: 'SELECT x FROM t', session_id: sessionId })
   t.equal(byBody.statusCode, 200, 'found by the id in the body')
-  t.same(byBody.json().rows, [{ x: 42 }])
+  t.strictSame(byBody.json().rows, [{ x: 42 }])
 
   const byCookie = await post(app, '/api/query', { query: 'SELECT x FROM t' }, { cookie: sidCookie(select) })
   t.equal(byCookie.statusCode, 200, 'found by the cookie alone')
   t.equal(byCookie.json().session_id, sessionId)
-  t.same(byCookie.json().rows, [{ x: 42 }])
+  t.strictSame(byCookie.json().rows, [{ x: 42 }])
 })
 
 t.test('a query before any selection is 409 with the recovery action', async (t) => {
@@ -50,7 +50,7 @@ t.test('a query before any selection is 409 with the recovery action', async (t)
   const sessionId = randomSessionId()
   const res = await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
   t.equal(res.statusCode, 409)
-  t.same(res.json(), {
+  t.strictSame(res.json(), {
     statusCode: 409,
     error: 'Conflict',
     code: 'database_context_missing',

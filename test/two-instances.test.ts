@@ -10,12 +10,12 @@ t.test('two instances sharing Redis and COOKIE_SECRET serve the same sessions', 
   const sessionId = selected.json().session_id
 
   const byBody = await post(two, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
-  t.same(byBody.json().rows, [{ v: 1 }], 'by body on the other instance')
+  t.strictSame(byBody.json().rows, [{ v: 1 }], 'by body on the other instance')
   const byHeader = await two.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
   t.equal(byHeader.json().database_context.database_name, db, 'by header on the other instance')
   const byCookie = await post(two, '/api/query', { query: 'SELECT v FROM t' }, { cookie: sidCookie(selected) })
   t.equal(byCookie.json().session_id, sessionId, 'by cookie on the other instance')
-  t.same(byCookie.json().rows, [{ v: 1 }])
+  t.strictSame(byCookie.json().rows, [{ v: 1 }])
 
   await two.inject({ method: 'DELETE', url: '/api/database/context', headers: { 'x-session-id': sessionId } })
   const afterClear = await post(one, '/api/query', { query: 'SELECT 1', session_id: sessionId })

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { databaseContextMissing, sessionStoreUnavailable } from '../../lib/errors.js'
 import type { DatabaseContext } from '../../schemas/database.js'
+import { sessionKeys } from '../../lib/session-keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,7 @@ declare module 'fastify' {
  * the session's TTL, refreshed each time the session is used. Nothing is kept in process memory.
  */
 export function createContextStore (redis: Redis, prefix: string, ttlSeconds: number) {
-  const contextKey = (sessionId: string): string => `${prefix}session:{${sessionId}}:context`
+  const contextKey = (sessionId: string): string => sessionKeys(prefix, sessionId).context
 
   function unavailable (err: unknown): never {
     const mapped = sessionStoreUnavailable()
@@ -24,12 +25,20 @@ export function createContextStore (redis: Redis, prefix: string, ttlSeconds: nu
   }
 
   return {
-    keys: (sessionId: string) => ({ context: contextKey(sessionId) }),
-
-    /** The session's context, refreshing its TTL in the same round trip (GETEX). */
+    /**
+     * The session's context. Using a session refreshes the TTL of all its keys, in the same
+     * round trip (GETEX for the context, EXPIRE for the rest).
+     */
     async get (sessionId: string): Promise<DatabaseContext | null> {
-      const raw = await redis.getex(contextKey(sessionId), 'EX', ttlSeconds).catch(unavailable)
-      if (raw === null) return null
+      const keys = sessionKeys(prefix, sessionId)
+      const replies = await redis.pipeline()
+        .getex(keys.context, 'EX', ttlSeconds)
+        .expire(keys.history, ttlSeconds)
+        .exec()
+        .catch(unavailable)
+      const [error, raw] = replies?.[0] ?? [null, null]
+      if (error !== null) unavailable(error)
+      if (typeof raw !== 'string') return null
       let parsed: unknown
       try {
         parsed = JSON.parse(raw)

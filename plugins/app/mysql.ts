@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
-import { createPool, escapeId, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise'
+import { createPool, escapeId, type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../config.js'
-import { detectDialect, type DialectName } from '../../lib/dialect.js'
+import { detectDialect, limitsStatement, sessionSetup, type DialectName } from '../../lib/dialect.js'
 import { databaseNotFound } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 
@@ -13,21 +13,39 @@ declare module 'fastify' {
 
 const ER_BAD_DB_ERROR = 1049
 
-/** Which database each pooled connection is in, so switching costs nothing when it already is. */
-const currentDatabase = new WeakMap<object, string | null>()
+/** What a pooled connection was last set to, so a request changes only what differs. */
+interface ConnectionState {
+  /** CONNECTION_ID() as the server knows it (TiDB's can exceed the handshake's 32 bits). */
+  connectionId: string
+  database: string | null
+  limits: string | null
+}
+const states = new WeakMap<object, ConnectionState>()
+
+export interface Limits {
+  timeoutMs: number
+  /** sql_select_limit: rows a top-level SELECT may produce. */
+  selectLimit: number
+}
+
+/** A connection borrowed for one statement, set to the session's database and limits. */
+export interface Lease {
+  conn: PoolConnection
+  connectionId: string
+  /** Back to the pool, or, when its session state cannot be trusted, closed and replaced. */
+  release: (discard?: boolean) => void
+}
 
 /**
- * One pool for every session. A connection remembers the database it was last switched to;
- * a session's query borrows any connection and switches it only when it is elsewhere.
+ * One pool for every session. A connection remembers its database and limits; a session's query
+ * borrows any connection and changes only what differs, so a steady workload spends no extra
+ * round trip. A separate two-connection pool sends KILL QUERY, so it never waits behind the
+ * queries it must stop.
  */
 export function createMysql (config: Config) {
   const target = parseMysqlUrl(config.MYSQL_URL)
-  const pool: Pool = createPool({
+  const common: PoolOptions = {
     ...target,
-    connectionLimit: config.MYSQL_POOL_SIZE,
-    maxIdle: config.MYSQL_POOL_SIZE,
-    idleTimeout: 60_000,
-    queueLimit: config.MYSQL_POOL_SIZE * 50,
     connectTimeout: 2000,
     enableKeepAlive: true,
     charset: 'utf8mb4_general_ci',
@@ -39,50 +57,92 @@ export function createMysql (config: Config) {
     bigNumberStrings: true,
     decimalNumbers: false,
     dateStrings: true
+  }
+  const pool: Pool = createPool({
+    ...common,
+    connectionLimit: config.MYSQL_POOL_SIZE,
+    maxIdle: config.MYSQL_POOL_SIZE,
+    idleTimeout: 60_000,
+    queueLimit: config.MYSQL_POOL_SIZE * 50
   })
+  const control: Pool = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
 
   let dialect: Promise<DialectName> | undefined
+  function getDialect (): Promise<DialectName> {
+    dialect ??= pool.query<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version')
+      .then(([rows]) => detectDialect(rows[0]?.version ?? ''))
+      .catch((err: unknown) => {
+        dialect = undefined
+        throw toAppError(err)
+      })
+    return dialect
+  }
+
+  async function prepare (conn: PoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
+    let state = states.get(conn.connection)
+    if (state === undefined) {
+      const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
+        'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode')
+      const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
+      await conn.query(setup.init, setup.values)
+      state = { connectionId: String(rows[0]?.id), database: null, limits: null }
+      states.set(conn.connection, state)
+    }
+    if (state.database !== database) {
+      state.database = null
+      // One identifier, backquotes doubled; dots are part of the name, not qualifiers.
+      await conn.query(`USE ${escapeId(database, true)}`).catch((err: { errno?: number }) => {
+        throw err.errno === ER_BAD_DB_ERROR ? databaseNotFound(database) : err
+      })
+      state.database = database
+    }
+    if (limits !== undefined) {
+      const statement = limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit)
+      if (state.limits !== statement) {
+        state.limits = null
+        await conn.query(statement)
+        state.limits = statement
+      }
+    }
+    return state
+  }
 
   return {
     pool,
+    dialect: getDialect,
 
-    /** The server's dialect, asked once (and again after a failure). */
-    dialect (): Promise<DialectName> {
-      dialect ??= pool.query<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version')
-        .then(([rows]) => detectDialect(rows[0]?.version ?? ''))
-        .catch((err: unknown) => {
-          dialect = undefined
-          throw toAppError(err)
-        })
-      return dialect
-    },
-
-    /** Runs `fn` on a pooled connection that is in `database`. */
-    async withDatabase<T> (database: string, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    /** A connection in `database` with `limits` applied, for one statement. */
+    async acquire (database: string, limits?: Limits): Promise<Lease> {
       let conn: PoolConnection
       try {
         conn = await pool.getConnection()
       } catch (err) {
         throw toAppError(err)
       }
+      let state: ConnectionState
       try {
-        if (currentDatabase.get(conn.connection) !== database) {
-          currentDatabase.set(conn.connection, null)
-          // One identifier, backquotes doubled; dots are part of the name, not qualifiers.
-          await conn.query(`USE ${escapeId(database, true)}`).catch((err: { errno?: number }) => {
-            throw err.errno === ER_BAD_DB_ERROR ? databaseNotFound(database) : toAppError(err)
-          })
-          currentDatabase.set(conn.connection, database)
+        state = await prepare(conn, database, limits)
+      } catch (err) {
+        conn.destroy() // its state is unknown now
+        throw toAppError(err)
+      }
+      let released = false
+      return {
+        conn,
+        connectionId: state.connectionId,
+        release (discard = false) {
+          if (released) return
+          released = true
+          if (discard) conn.destroy()
+          else conn.release()
         }
-        return await fn(conn)
-      } finally {
-        conn.release()
       }
     },
 
-    /** Records a database change a statement made (from the server's session-state tracking). */
-    noteDatabaseChange (conn: PoolConnection, database: string | null): void {
-      currentDatabase.set(conn.connection, database)
+    /** Asks the server to stop the statement running on connection `connectionId`. */
+    async killQuery (connectionId: string): Promise<void> {
+      if (!/^\d+$/.test(connectionId)) return
+      await control.query(`KILL QUERY ${connectionId}`)
     },
 
     async ping (): Promise<void> {
@@ -90,7 +150,7 @@ export function createMysql (config: Config) {
     },
 
     async close (): Promise<void> {
-      await pool.end()
+      await Promise.all([pool.end(), control.end()])
     }
   }
 }

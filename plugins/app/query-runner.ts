@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FieldPacket, ResultSetHeader } from 'mysql2/promise'
+import type { Socket } from 'node:net'
+import type { Connection as CoreConnection, FieldPacket, ResultSetHeader } from 'mysql2'
 import { columnTypeName, isNullableField } from '../../lib/column-types.js'
+import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
+import { AppError } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
+import { classify, type Classification } from '../../lib/sql/classifier.js'
+import { rowConverter, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
-import type { createMysql } from './mysql.js'
+import type { createMysql, Lease } from './mysql.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,67 +17,184 @@ declare module 'fastify' {
   }
 }
 
+export type RowFormat = 'object' | 'array'
+export type Param = string | number | boolean | null
+
 export interface QueryRequest {
+  queryId?: string
   database: string
   sql: string
+  params?: Param[] | undefined
+  maxRows: number
+  timeoutMs: number
+  rowFormat: RowFormat
 }
 
 export interface QueryResult {
   query_id: string
   columns: ResultColumn[]
-  rows: Array<Record<string, unknown>>
+  rows: unknown[]
   row_count: number
+  truncated: boolean
   affected_rows?: number
   execution_time_ms: number
 }
 
+interface Outcome {
+  fields: FieldPacket[] | undefined
+  rows: unknown[]
+  truncated: boolean
+  header: ResultSetHeader | undefined
+  /** The connection stopped mid-result or its state is unknown: close it, do not reuse it. */
+  discard: boolean
+}
+
+/** Past the timeout, the server-side limit has had this long to act before KILL QUERY is sent. */
+const KILL_GRACE_MS = 500
+/** After KILL QUERY, how long the statement may take to end before its connection is closed. */
+const ABANDON_AFTER_MS = 2000
+const SERVER_SESSION_STATE_CHANGED = 0x4000
+
 type Mysql = ReturnType<typeof createMysql>
 
-/** Runs one statement in a session's database, on a pooled connection. */
-export function createQueryRunner (mysql: Mysql) {
+/**
+ * Runs one statement of a session, safely:
+ * - the classifier decides before anything reaches the database (read-only by default);
+ * - the server enforces the timeout (KILL QUERY is the fallback) and caps top-level SELECTs at
+ *   max_rows + 1 rows; rows are streamed, never buffered past the cap;
+ * - `params` are bound by a server-side prepared statement, closed afterwards;
+ * - a connection whose session state may have changed is closed instead of reused.
+ */
+export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   return {
-    async run ({ database, sql }: QueryRequest): Promise<QueryResult> {
-      const queryId = randomUUID()
-      return mysql.withDatabase(database, async (conn) => {
-        const started = performance.now()
-        let result: unknown
-        let fields: FieldPacket[] | undefined
-        try {
-          [result, fields] = await conn.query({ sql }) as [unknown, FieldPacket[] | undefined]
-        } catch (err) {
-          throw toAppError(err)
-        }
-        const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
+    classify: (sql: string): Classification => classify(sql, readOnly),
 
-        if (Array.isArray(result)) {
-          return {
-            query_id: queryId,
-            columns: (fields ?? []).map((field) => ({
-              name: field.name,
-              type: columnTypeName(field),
-              nullable: isNullableField(field)
-            })),
-            rows: result as Array<Record<string, unknown>>,
-            row_count: result.length,
-            execution_time_ms: executionTimeMs
-          }
-        }
-
-        const header = result as ResultSetHeader & { stateChanges?: { schema: string | null } }
-        if (header.stateChanges?.schema != null) mysql.noteDatabaseChange(conn, header.stateChanges.schema)
-        return {
-          query_id: queryId,
-          columns: [],
-          rows: [],
-          row_count: 0,
-          affected_rows: header.affectedRows,
-          execution_time_ms: executionTimeMs
-        }
+    async run (request: QueryRequest, classification = classify(request.sql, readOnly)): Promise<QueryResult> {
+      const queryId = request.queryId ?? randomUUID()
+      const lease = await mysql.acquire(request.database, {
+        timeoutMs: request.timeoutMs,
+        selectLimit: request.maxRows + 1
       })
+      const started = performance.now()
+      let outcome: Outcome
+      try {
+        outcome = await execute(mysql, lease, request)
+      } catch (err) {
+        lease.release((err as { discard?: boolean }).discard === true)
+        throw err
+      }
+      const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
+      const stateChanged = outcome.header !== undefined && (outcome.header.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0
+      lease.release(outcome.discard || stateChanged || classification.kind === 'write')
+
+      const fields = outcome.fields ?? []
+      return {
+        query_id: queryId,
+        columns: fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) })),
+        rows: outcome.rows,
+        row_count: outcome.rows.length,
+        truncated: outcome.truncated,
+        ...(outcome.header === undefined ? {} : { affected_rows: outcome.header.affectedRows }),
+        execution_time_ms: executionTimeMs
+      }
     }
   }
 }
 
+function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Outcome> {
+  // The promise wrapper's underlying connection: its commands are event emitters, so rows can be
+  // taken one by one instead of buffered.
+  const core = lease.conn.connection as unknown as CoreConnection & { stream: Socket }
+  const rowsAsArray = request.rowFormat === 'array'
+  const options = { sql: request.sql, rowsAsArray }
+  const prepared = request.params !== undefined && request.params.length > 0
+  const command = prepared
+    ? core.execute({ ...options, values: request.params })
+    : core.query(options)
+
+  return new Promise<Outcome>((resolve, reject) => {
+    const rows: unknown[] = []
+    let fields: FieldPacket[] | undefined
+    let header: ResultSetHeader | undefined
+    let convert: RowConverter | null = null
+    let truncated = false
+    let killed = false
+    let settled = false
+
+    const finish = (settle: () => void): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(killTimer)
+      clearTimeout(abandonTimer)
+      // Prepared statements live on the connection until closed; mysql2 takes the options object here.
+      if (prepared) core.unprepare(options as unknown as string)
+      settle()
+    }
+    const stopReading = (): void => {
+      // Close the socket: the server stops sending, nothing more is parsed; the pool replaces it.
+      core.pause()
+      core.stream.destroy()
+    }
+
+    const killTimer = setTimeout(() => {
+      killed = true
+      mysql.killQuery(lease.connectionId).catch(() => {})
+    }, request.timeoutMs + KILL_GRACE_MS)
+    const abandonTimer = setTimeout(() => {
+      finish(() => {
+        stopReading()
+        reject(Object.assign(queryTimeout(request.timeoutMs), { discard: true }))
+      })
+    }, request.timeoutMs + KILL_GRACE_MS + ABANDON_AFTER_MS)
+
+    command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
+      if (index !== 0 || fields !== undefined || received === undefined) return
+      fields = received
+      convert = rowConverter(received, rowsAsArray)
+    })
+    command.on('result', (row: unknown, index = 0) => {
+      if (settled || index !== 0) return
+      if (fields === undefined && isResultSetHeader(row)) {
+        header = row
+        return
+      }
+      if (rows.length < request.maxRows) {
+        rows.push(convert === null ? row : convert(row))
+      } else if (!truncated) {
+        truncated = true // the one row past the cap that sql_select_limit lets through
+      } else {
+        // More than max_rows + 1: a statement sql_select_limit does not cap (an explicit LIMIT, SHOW).
+        finish(() => {
+          stopReading()
+          resolve({ fields, rows, truncated, header, discard: true })
+        })
+      }
+    })
+    command.on('error', (err: Error & { errno?: number, fatal?: boolean }) => {
+      finish(() => {
+        if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
+          reject(queryTimeout(request.timeoutMs))
+        } else {
+          reject(Object.assign(toAppError(err), { discard: err.fatal === true }))
+        }
+      })
+    })
+    command.on('end', () => {
+      finish(() => resolve({ fields, rows, truncated, header, discard: false }))
+    })
+  })
+}
+
+function isResultSetHeader (row: unknown): row is ResultSetHeader {
+  return typeof row === 'object' && row !== null && 'affectedRows' in row && 'serverStatus' in row
+}
+
+function queryTimeout (timeoutMs: number): AppError {
+  return new AppError(504, 'query_timeout',
+    `The statement ran longer than its timeout (${timeoutMs} ms) and was stopped on the database server.`,
+    { timeout_ms: timeoutMs })
+}
+
 export default fp(async function queryRunnerPlugin (fastify) {
-  fastify.decorate('queryRunner', createQueryRunner(fastify.mysql))
-}, { name: 'query-runner', dependencies: ['mysql'] })
+  fastify.decorate('queryRunner', createQueryRunner(fastify.mysql, fastify.config.READ_ONLY))
+}, { name: 'query-runner', dependencies: ['config', 'mysql'] })

@@ -27,7 +27,7 @@ t.test('the X-Session-Id header alone resolves the session for select, context a
   const context = await app.inject({ url: '/api/database/context', headers })
   t.equal(context.json().database_context.database_name, db)
   const query = await post(app, '/api/query', { query: 'SELECT v FROM t' }, headers)
-  t.same(query.json().rows, [{ v: 7 }])
+  t.strictSame(query.json().rows, [{ v: 7 }])
 })
 
 t.test('session_id: null in the body counts as absent', async (t) => {

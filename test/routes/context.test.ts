@@ -7,7 +7,7 @@ t.test('context: none, then selected, then cleared; the next query gets 409', as
   const headers = { 'x-session-id': randomSessionId() }
 
   const before = await app.inject({ url: '/api/database/context', headers })
-  t.same(before.json(), { success: true, session_id: headers['x-session-id'], context_available: false, database_context: null })
+  t.strictSame(before.json(), { success: true, session_id: headers['x-session-id'], context_available: false, database_context: null })
 
   await post(app, '/api/database/select', { database_name: db }, headers)
   const during = await app.inject({ url: '/api/database/context', headers })
@@ -15,7 +15,7 @@ t.test('context: none, then selected, then cleared; the next query gets 409', as
   t.equal(during.json().database_context.database_name, db)
 
   const cleared = await app.inject({ method: 'DELETE', url: '/api/database/context', headers })
-  t.same(cleared.json(), { success: true, session_id: headers['x-session-id'], cleared: true })
+  t.strictSame(cleared.json(), { success: true, session_id: headers['x-session-id'], cleared: true })
   const again = await app.inject({ method: 'DELETE', url: '/api/database/context', headers })
   t.equal(again.json().cleared, false, 'clearing twice is harmless')
 
@@ -31,7 +31,7 @@ t.test('the seed-compatible GET /api/database/context/:session_id', async (t) =>
   const sessionId = selected.json().session_id
   const res = await app.inject({ url: `/api/database/context/${sessionId}` })
   t.equal(res.statusCode, 200)
-  t.same(res.json(), {
+  t.strictSame(res.json(), {
     success: true,
     session_id: sessionId,
     context_available: true,

@@ -18,7 +18,7 @@ t.test('DATABASE_ALLOWLIST limits list and select', async (t) => {
   const [allowed, other] = [await createDatabase(t), await createDatabase(t)]
   const app = await build(t, { env: { DATABASE_ALLOWLIST: `${allowed}, mysql` } })
   const list = await app.inject({ url: '/api/database/list' })
-  t.same(list.json().databases, [{ name: allowed }], 'only allowed, and never a system schema even if allowed')
+  t.strictSame(list.json().databases, [{ name: allowed }], 'only allowed, and never a system schema even if allowed')
   t.equal((await post(app, '/api/database/select', { database_name: allowed })).statusCode, 200)
   const refused = await post(app, '/api/database/select', { database_name: other })
   t.equal(refused.statusCode, 404)
@@ -33,14 +33,14 @@ t.test('select: tables with type and row estimate, context stored', async (t) =>
   const res = await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
   t.equal(res.statusCode, 200)
   const body = res.json()
-  t.same(body.tables.map((x: { name: string }) => x.name), ['a_users', 'b_items', 'c_view'])
-  t.same(body.tables[2], { name: 'c_view', type: 'VIEW', rows_estimate: null })
+  t.strictSame(body.tables.map((x: { name: string }) => x.name), ['a_users', 'b_items', 'c_view'])
+  t.strictSame(body.tables[2], { name: 'c_view', type: 'VIEW', rows_estimate: null })
   t.equal(body.tables[1].type, 'BASE TABLE')
   t.equal(body.tables[1].rows_estimate, 3)
   t.equal(body.total_tables, 3)
   t.ok(Math.abs(Date.parse(body.selected_at) - Date.now()) < 60_000, 'selected_at is an ISO time of now')
   const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
-  t.same(context.json().database_context, { database_name: db, selected_at: body.selected_at })
+  t.strictSame(context.json().database_context, { database_name: db, selected_at: body.selected_at })
 })
 
 t.test('unknown, system and hostile names are 404 database_not_found', async (t) => {
@@ -74,7 +74,7 @@ t.test('names the server allows but SQL text would not: backquotes, dots, spaces
     const select = await post(app, '/api/database/select', { database_name: name, session_id: sessionId })
     t.equal(select.statusCode, 200, `select ${JSON.stringify(name)}`)
     const query = await post(app, '/api/query', { query: 'SELECT v, DATABASE() AS db FROM t', session_id: sessionId })
-    t.same(query.json().rows, [{ v: 'here', db: name }], `query in ${JSON.stringify(name)}`)
+    t.strictSame(query.json().rows, [{ v: 'here', db: name }], `query in ${JSON.stringify(name)}`)
   }
 })
 

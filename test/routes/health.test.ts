@@ -5,21 +5,21 @@ t.test('GET /health answers while the process runs', async (t) => {
   const app = await build(t)
   const res = await app.inject({ url: '/health' })
   t.equal(res.statusCode, 200)
-  t.same(res.json(), { status: 'ok' })
+  t.strictSame(res.json(), { status: 'ok' })
 })
 
 t.test('GET /ready: 200 when Redis and MySQL answer', async (t) => {
   const app = await build(t)
   const res = await app.inject({ url: '/ready' })
   t.equal(res.statusCode, 200)
-  t.same(res.json(), { status: 'ready', checks: { redis: 'ok', mysql: 'ok' } })
+  t.strictSame(res.json(), { status: 'ready', checks: { redis: 'ok', mysql: 'ok' } })
 })
 
 t.test('GET /ready: 503 naming MySQL when the database does not answer', async (t) => {
   const app = await build(t, { env: { MYSQL_URL: 'mysql://root@127.0.0.1:1' } }) // nothing listens on port 1
   const res = await app.inject({ url: '/ready' })
   t.equal(res.statusCode, 503)
-  t.same(res.json(), { status: 'unavailable', checks: { redis: 'ok', mysql: 'unavailable' } })
+  t.strictSame(res.json(), { status: 'unavailable', checks: { redis: 'ok', mysql: 'unavailable' } })
   t.equal((await app.inject({ url: '/health' })).statusCode, 200, '/health does not depend on it')
 })
 
@@ -32,7 +32,7 @@ t.test('Redis goes away and comes back: /ready and session routes follow, withou
   const started = Date.now()
   const down = await app.inject({ url: '/ready' })
   t.equal(down.statusCode, 503)
-  t.same(down.json().checks, { redis: 'unavailable', mysql: 'ok' })
+  t.strictSame(down.json().checks, { redis: 'unavailable', mysql: 'ok' })
   const session = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() } })
   t.equal(session.statusCode, 503)
   t.equal(session.json().code, 'session_store_unavailable')

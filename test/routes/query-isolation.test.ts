@@ -22,7 +22,7 @@ t.test('two sessions on two databases, interleaved on a small shared pool', asyn
   t.equal(wrong, 0, 'all 120 queries ran in their own session\'s database')
 })
 
-t.test('a statement that changes the database does not move the next session', async (t) => {
+t.test('a statement that tries to change the database is refused and moves no session', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } }) // one connection: every request shares it
   const dbA = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('A')")
   const dbB = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('B')")
@@ -31,9 +31,12 @@ t.test('a statement that changes the database does not move the next session', a
   await post(app, '/api/database/select', { database_name: dbB, session_id: b })
 
   await post(app, '/api/query', { query: 'SELECT owner FROM t', session_id: b }) // the connection is in B
-  await post(app, '/api/query', { query: `USE \`${dbB}\``, session_id: a })
+  const use = await post(app, '/api/query', { query: `USE \`${dbB}\``, session_id: a })
+  t.equal(use.json().code, 'read_only_violation')
+  const hidden = await post(app, '/api/query', { query: `/*!USE \`${dbB}\` */`, session_id: a })
+  t.equal(hidden.json().code, 'read_only_violation', 'also inside an executable comment')
   const res = await post(app, '/api/query', { query: 'SELECT owner, DATABASE() AS db FROM t', session_id: a })
-  t.same(res.json().rows, [{ owner: 'A', db: dbA }], 'A still reads its own database')
+  t.strictSame(res.json().rows, [{ owner: 'A', db: dbA }], 'A still reads its own database')
   const resB = await post(app, '/api/query', { query: 'SELECT owner FROM t', session_id: b })
-  t.same(resB.json().rows, [{ owner: 'B' }])
+  t.strictSame(resB.json().rows, [{ owner: 'B' }])
 })

@@ -1,0 +1,183 @@
+import { AppError } from '../errors.js'
+import { tokenize, TokenizeError, type Token } from './tokenizer.js'
+
+/**
+ * Decides, before anything reaches the database, whether a statement may run.
+ *
+ * Read-only mode admits reads only: SELECT (also parenthesised and with UNION), WITH … SELECT,
+ * TABLE, VALUES, SHOW, DESCRIBE/DESC, and EXPLAIN of a read. Inside them it refuses whatever
+ * writes, locks or leaves state on the connection: INTO (OUTFILE, DUMPFILE, @variables),
+ * FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE, `:=` assignments, sequence advances, lock and
+ * file functions. This is the primary guard: TiDB has no read-only transactions.
+ *
+ * Both modes refuse stacked statements. Write mode also refuses statements that only make sense
+ * inside a session the gateway does not keep (USE, SET, transactions, LOCK TABLES, PREPARE, …).
+ */
+
+export type StatementKind = 'read' | 'write'
+
+export interface Classification {
+  kind: StatementKind
+  /** The statement's leading keyword, e.g. SELECT, SHOW, INSERT. */
+  keyword: string
+}
+
+const READ_STARTS = new Set(['SELECT', 'WITH', 'TABLE', 'VALUES', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN'])
+
+/** Functions that take locks, read the server's files, advance sequences or wait on replication. */
+const DENIED_FUNCTIONS = new Set([
+  'GET_LOCK', 'RELEASE_LOCK', 'RELEASE_ALL_LOCKS',
+  'LOAD_FILE',
+  'NEXTVAL', 'SETVAL',
+  'MASTER_POS_WAIT', 'SOURCE_POS_WAIT', 'MASTER_GTID_WAIT', 'WAIT_FOR_EXECUTED_GTID_SET', 'WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS',
+  'SYS_EXEC', 'SYS_EVAL'
+])
+
+const EXPLAIN_MODIFIERS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'FORMAT', 'VERBOSE'])
+const EXPLAINABLE_WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE'])
+
+/** Statements whose effect outlives the request, on a connection the next request may get. */
+const SESSION_STATEMENTS = new Set([
+  'USE', 'SET', 'START', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'XA',
+  'LOCK', 'UNLOCK', 'PREPARE', 'EXECUTE', 'DEALLOCATE', 'HANDLER', 'KILL'
+])
+
+export function classify (sql: string, readOnly: boolean): Classification {
+  let tokens: Token[]
+  try {
+    tokens = tokenize(sql)
+  } catch (err) {
+    if (!(err instanceof TokenizeError)) throw err
+    if (readOnly) throw readOnlyViolation(`the statement could not be read safely (${err.message})`)
+    throw new AppError(400, 'sql_error', `The statement could not be read: ${err.message}.`)
+  }
+
+  const statement = singleStatement(tokens)
+  const keyword = firstKeyword(statement)
+
+  if (readOnly) {
+    checkRead(statement, keyword)
+    return { kind: 'read', keyword }
+  }
+  if (SESSION_STATEMENTS.has(keyword)) {
+    throw new AppError(400, 'unsupported_statement',
+      `${keyword} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
+  }
+  if (READ_STARTS.has(keyword) || keyword === '(') {
+    try {
+      checkRead(statement, keyword)
+      return { kind: 'read', keyword }
+    } catch {
+      return { kind: 'write', keyword }
+    }
+  }
+  return { kind: 'write', keyword }
+}
+
+/** The statement's tokens; refuses more than one statement and none. */
+function singleStatement (tokens: Token[]): Token[] {
+  const end = tokens.findIndex((token) => token.kind === 'punct' && token.value === ';')
+  const statement = end === -1 ? tokens : tokens.slice(0, end)
+  if (end !== -1 && tokens.slice(end).some((token) => token.value !== ';')) {
+    throw new AppError(400, 'multiple_statements', 'Only one statement per request: stacked statements are refused and none of them ran.')
+  }
+  if (statement.length === 0) throw new AppError(400, 'empty_query', 'The query holds no SQL statement (only comments or whitespace).')
+  return statement
+}
+
+function firstKeyword (statement: Token[]): string {
+  const first = statement.find((token) => !(token.kind === 'punct' && token.value === '('))
+  if (first === undefined) return '('
+  return first.kind === 'word' ? first.value : first.value.slice(0, 20)
+}
+
+function checkRead (statement: Token[], keyword: string): void {
+  if (!READ_STARTS.has(keyword)) {
+    throw readOnlyViolation(`${keyword} statements are refused`)
+  }
+  if (keyword === 'WITH') checkWithBody(statement)
+  if (keyword === 'EXPLAIN' || keyword === 'DESCRIBE' || keyword === 'DESC') checkExplained(statement)
+  checkTokens(statement)
+}
+
+/** Everything inside a read that writes, locks or leaves state behind. */
+function checkTokens (tokens: Token[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    const next = tokens[i + 1]
+    if (token.kind === 'punct') {
+      if (token.value === ':') throw readOnlyViolation('assignments (:=) are refused')
+      continue
+    }
+    if (token.kind !== 'word') continue
+    switch (token.value) {
+      case 'INTO':
+        throw readOnlyViolation('SELECT … INTO (OUTFILE, DUMPFILE or variables) is refused')
+      case 'FOR':
+        if (next?.value === 'UPDATE' || next?.value === 'SHARE') throw readOnlyViolation(`locking reads (FOR ${next.value}) are refused`)
+        if (next?.value === 'CONNECTION') throw readOnlyViolation('EXPLAIN FOR CONNECTION is refused')
+        break
+      case 'LOCK':
+        throw readOnlyViolation('locking reads (LOCK IN SHARE MODE) are refused')
+      case 'PROCEDURE':
+        throw readOnlyViolation('SELECT … PROCEDURE is refused')
+      case 'NEXT':
+        if (next?.value === 'VALUE') throw readOnlyViolation('NEXT VALUE FOR advances a sequence and is refused')
+        break
+      case 'LAST_INSERT_ID':
+        if (next?.value === '(' && tokens[i + 2]?.value !== ')') throw readOnlyViolation('LAST_INSERT_ID(expr) sets session state and is refused')
+        break
+      default:
+        if (next?.value === '(' && DENIED_FUNCTIONS.has(token.value)) throw readOnlyViolation(`${token.value}() is refused`)
+    }
+  }
+}
+
+/** WITH [RECURSIVE] name [(columns)] AS (…) [, …] — the statement after the CTEs must be a read. */
+function checkWithBody (tokens: Token[]): void {
+  let i = tokens.findIndex((token) => token.value === 'WITH') + 1
+  if (tokens[i]?.value === 'RECURSIVE') i++
+  for (;;) {
+    i++ // the CTE's name
+    if (tokens[i]?.value === '(') i = skipParens(tokens, i)
+    if (tokens[i]?.value !== 'AS') break
+    i++
+    if (tokens[i]?.value !== '(') break
+    i = skipParens(tokens, i)
+    if (tokens[i]?.value !== ',') break
+    i++
+  }
+  while (tokens[i]?.value === '(') i++
+  const main = tokens[i]
+  if (main === undefined || !(main.kind === 'word' && ['SELECT', 'TABLE', 'VALUES'].includes(main.value))) {
+    throw readOnlyViolation(`WITH … ${main?.kind === 'word' ? main.value : 'anything but SELECT'} is refused`)
+  }
+}
+
+/** EXPLAIN/DESCRIBE of a table or of a read; never of a write (EXPLAIN ANALYZE would run it). */
+function checkExplained (tokens: Token[]): void {
+  let i = 1
+  while (tokens[i]?.kind === 'word' && EXPLAIN_MODIFIERS.has(tokens[i]!.value)) {
+    i += tokens[i + 1]?.value === '=' ? 3 : 1 // FORMAT=JSON
+  }
+  while (tokens[i]?.value === '(') i++
+  const target = tokens[i]
+  if (target?.kind !== 'word') return // nothing, or a quoted table name
+  if (EXPLAINABLE_WRITES.has(target.value)) throw readOnlyViolation(`EXPLAIN of ${target.value} is refused`)
+  if (target.value === 'WITH') checkWithBody(tokens.slice(i))
+}
+
+function skipParens (tokens: Token[], open: number): number {
+  let depth = 0
+  for (let i = open; i < tokens.length; i++) {
+    const value = tokens[i]!.kind === 'punct' ? tokens[i]!.value : ''
+    if (value === '(') depth++
+    else if (value === ')' && --depth === 0) return i + 1
+  }
+  return tokens.length
+}
+
+function readOnlyViolation (reason: string): AppError {
+  return new AppError(403, 'read_only_violation',
+    `This gateway is read-only: ${reason}. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.`)
+}

@@ -1,0 +1,219 @@
+import t from 'tap'
+import { classify } from '../../lib/sql/classifier.js'
+import { AppError } from '../../lib/errors.js'
+
+function codeOf (sql: string, readOnly = true): string {
+  try {
+    classify(sql, readOnly)
+    return 'ok'
+  } catch (err) {
+    if (err instanceof AppError) return err.code
+    throw err
+  }
+}
+
+const READS = [
+  'SELECT 1',
+  'select * from t',
+  '  SELECT 1  ',
+  'SELECT 1;',
+  'SELECT 1 ;  -- trailing comment',
+  'SELECT 1;;',
+  '(SELECT 1)',
+  '((SELECT a FROM t) UNION (SELECT b FROM u)) ORDER BY 1',
+  'SELECT a FROM t UNION ALL SELECT b FROM u',
+  'SELECT a FROM t INTERSECT SELECT a FROM u',
+  'SELECT * FROM v_orders',
+  'SELECT COUNT(*) AS n FROM orders WHERE total > ? AND status = ?',
+  'SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = 1)',
+  'SELECT * FROM t1 JOIN t2 ON t1.id = t2.id LEFT JOIN t3 USING (id)',
+  'WITH x AS (SELECT 1 AS a) SELECT a FROM x',
+  'WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r',
+  'WITH a AS (SELECT 1), b AS (SELECT 2) SELECT * FROM a, b',
+  'WITH a AS (SELECT 1) (SELECT * FROM a)',
+  'SHOW TABLES',
+  'SHOW FULL COLUMNS FROM t',
+  'SHOW CREATE TABLE t',
+  'SHOW INDEX FROM t',
+  'SHOW VARIABLES LIKE "max%"',
+  'SHOW WARNINGS',
+  'DESCRIBE t',
+  'DESC t',
+  'DESCRIBE `weird table` `col`',
+  'DESCRIBE db.t',
+  'EXPLAIN SELECT * FROM t',
+  'EXPLAIN FORMAT=JSON SELECT * FROM t',
+  'EXPLAIN FORMAT = TREE SELECT * FROM t',
+  'EXPLAIN ANALYZE SELECT * FROM t',
+  'EXPLAIN EXTENDED SELECT 1',
+  'EXPLAIN t',
+  'EXPLAIN WITH a AS (SELECT 1) SELECT * FROM a',
+  'TABLE t',
+  'VALUES ROW(1, 2), ROW(3, 4)',
+  "SELECT 'DELETE FROM t' AS s",
+  "SELECT 'it''s; DROP TABLE t' AS s",
+  "SELECT 'back\\' ; DROP TABLE t; --' AS s",
+  'SELECT "INTO OUTFILE" AS s',
+  'SELECT `into`, `update`, `lock` FROM `for`',
+  'SELECT 1 -- INTO OUTFILE "/tmp/x"',
+  'SELECT 1 # ; DROP TABLE t',
+  'SELECT /* ; DELETE FROM t */ 1',
+  'SELECT /*+ MAX_EXECUTION_TIME(1000) */ * FROM t',
+  'SELECT 1 /*!50000 + 1 */',
+  'SELECT a FROM t WHERE b = @x',
+  'SELECT @@version, @@session.sql_mode',
+  'SELECT SLEEP(0)',
+  'SELECT LAST_INSERT_ID()',
+  'SELECT PREVIOUS VALUE FOR seq',
+  'SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP \'2020-01-01\'',
+  'SELECT CAST(x AS CHAR CHARACTER SET utf8mb4) FROM t',
+  'SELECT CONVERT(x USING utf8mb4) FROM t',
+  'SELECT JSON_EXTRACT(doc, "$.a") FROM t',
+  'SELECT doc->>"$.a" FROM t',
+  'SELECT share, nextval FROM t', // non-reserved words as column names
+  'SELECT x FROM t WHERE y = X\'00ff\' AND z = _utf8mb4\'a\' AND w = N\'b\'',
+  'SELECT 1--1',
+  'SELECT ☃ FROM t',
+  'select\n*\nfrom\tt'
+]
+
+const READ_ONLY_VIOLATIONS = [
+  'INSERT INTO t VALUES (1)',
+  'insert into t values (1)',
+  'REPLACE INTO t VALUES (1)',
+  'UPDATE t SET a = 1',
+  'DELETE FROM t',
+  'TRUNCATE t',
+  'CREATE TABLE x (a INT)',
+  'CREATE TEMPORARY TABLE x (a INT)',
+  'CREATE VIEW v AS SELECT 1',
+  'DROP TABLE t',
+  'DROP DATABASE d',
+  'ALTER TABLE t ADD COLUMN b INT',
+  'RENAME TABLE t TO u',
+  'GRANT ALL ON *.* TO u',
+  'REVOKE ALL ON *.* FROM u',
+  "CREATE USER u IDENTIFIED BY 'p'",
+  'SET @a = 1',
+  'SET SESSION TRANSACTION READ WRITE',
+  'SET GLOBAL max_connections = 1',
+  'SET autocommit = 0',
+  "SET NAMES 'latin1'",
+  'SET STATEMENT max_statement_time=100 FOR SELECT 1',
+  'LOCK TABLES t WRITE',
+  'UNLOCK TABLES',
+  'START TRANSACTION',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT s',
+  'XA START "x"',
+  'USE other_db',
+  'CALL p()',
+  'DO SLEEP(1)',
+  'HANDLER t OPEN',
+  'LOAD DATA INFILE "/etc/passwd" INTO TABLE t',
+  'KILL 1',
+  'KILL QUERY 1',
+  'FLUSH TABLES',
+  'ANALYZE TABLE t',
+  'OPTIMIZE TABLE t',
+  'PREPARE s FROM "DELETE FROM t"',
+  'EXECUTE s',
+  'INSTALL PLUGIN x SONAME "x.so"',
+  'SHUTDOWN',
+  'SELECT * FROM t FOR UPDATE',
+  'SELECT * FROM t FOR SHARE',
+  'SELECT * FROM t WHERE a = 1 FOR UPDATE NOWAIT',
+  'SELECT * FROM t LOCK IN SHARE MODE',
+  "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+  "SELECT * INTO DUMPFILE '/tmp/x' FROM t",
+  'SELECT a INTO @v FROM t',
+  'SELECT @a := 1',
+  'SELECT @a:=1',
+  'SELECT @a :/**/= 1',
+  "SELECT GET_LOCK('x', 10)",
+  "SELECT get_lock ('x', 10)",
+  "SELECT GET_LOCK/**/('x', 10)",
+  "SELECT RELEASE_LOCK('x')",
+  "SELECT LOAD_FILE('/etc/passwd')",
+  'SELECT NEXTVAL(seq)',
+  'SELECT NEXT VALUE FOR seq',
+  'SELECT SETVAL(seq, 100)',
+  'SELECT LAST_INSERT_ID(5)',
+  "SELECT MASTER_POS_WAIT('log', 4)",
+  "SELECT sys_exec('id')",
+  'SELECT 1 PROCEDURE ANALYSE()',
+  'WITH x AS (SELECT 1) DELETE FROM t',
+  'WITH x AS (SELECT 1) UPDATE t SET a = 1',
+  'WITH x AS (SELECT id FROM t FOR UPDATE) SELECT * FROM x',
+  'EXPLAIN DELETE FROM t',
+  'EXPLAIN ANALYZE DELETE FROM t',
+  'EXPLAIN UPDATE t SET a = 1',
+  'DESCRIBE INSERT INTO t VALUES (1)',
+  'EXPLAIN FOR CONNECTION 12',
+  'ANALYZE SELECT 1',
+  // executable comments are code to the server, so they are code to us
+  '/*!50000 DELETE FROM t */',
+  '/*! DROP TABLE t */',
+  '/*M! DROP TABLE t */',
+  '/*M!100100 DROP TABLE t */',
+  '/*T![clustered_index] DROP TABLE t */',
+  'SELECT 1 /*! INTO OUTFILE "/tmp/x" */',
+  'SELECT * FROM t /*!FOR UPDATE*/',
+  // the comment marker must not hide what the server runs
+  'SELECT 1 -- x\r INTO OUTFILE "/tmp/x"',
+  'SELECT 1 # x\r INTO OUTFILE "/tmp/x"',
+  // unreadable text is refused, not guessed
+  "SELECT 'unterminated",
+  'SELECT "unterminated',
+  'SELECT `unterminated',
+  'SELECT 1 /* unterminated',
+  'SELECT 1 /*! unterminated',
+  'SELECT /*! 1 /* nested */ */',
+  // leading comments and parentheses do not disguise the statement
+  '/* hello */ DELETE FROM t',
+  '-- hello\nDELETE FROM t',
+  '(DELETE FROM t)',
+  '  \n\t UPDATE t SET a = 1'
+]
+
+t.test('reads pass in read-only mode', async (t) => {
+  for (const sql of READS) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('everything else is a read_only_violation before it reaches the database', async (t) => {
+  for (const sql of READ_ONLY_VIOLATIONS) t.equal(codeOf(sql), 'read_only_violation', sql)
+})
+
+t.test('stacked statements are refused in both modes', async (t) => {
+  for (const sql of ['SELECT 1; DROP TABLE t', 'SELECT 1;SELECT 2', 'SELECT 1; -- x\n SELECT 2', 'SELECT 1 /*!; DROP TABLE t */', 'INSERT INTO t VALUES (1); DELETE FROM t']) {
+    t.equal(codeOf(sql, true), 'multiple_statements', `read-only: ${sql}`)
+    t.equal(codeOf(sql, false), 'multiple_statements', `write mode: ${sql}`)
+  }
+})
+
+t.test('empty statements', async (t) => {
+  for (const sql of [';', '-- only a comment', '/* nothing */', ' ; ; ']) t.equal(codeOf(sql), 'empty_query', JSON.stringify(sql))
+})
+
+t.test('write mode: writes run; session statements do not; reads stay reads', async (t) => {
+  for (const sql of ['INSERT INTO t VALUES (1)', 'UPDATE t SET a = 1', 'DELETE FROM t', 'CREATE TABLE x (a INT)', 'DROP TABLE x', 'CALL p()']) {
+    t.strictSame(classify(sql, false).kind, 'write', sql)
+  }
+  for (const sql of ['USE other', 'SET @a = 1', 'SET SESSION sql_mode = ""', 'START TRANSACTION', 'BEGIN', 'COMMIT', 'LOCK TABLES t READ', 'PREPARE s FROM "SELECT 1"', 'KILL 5']) {
+    t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  }
+  t.strictSame(classify('SELECT 1', false), { kind: 'read', keyword: 'SELECT' })
+  t.strictSame(classify('SELECT * FROM t FOR UPDATE', false).kind, 'write', 'a locking read is treated as a write')
+  t.strictSame(classify('SHOW TABLES', true), { kind: 'read', keyword: 'SHOW' })
+})
+
+t.test('the refusal names what was refused', async (t) => {
+  try {
+    classify('DELETE FROM t', true)
+  } catch (err) {
+    t.equal((err as AppError).statusCode, 403)
+    t.match((err as AppError).message, /read-only: DELETE statements are refused/)
+  }
+})

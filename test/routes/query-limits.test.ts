@@ -1,0 +1,91 @@
+import t, { type Test } from 'tap'
+import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix } from '../helper.js'
+
+/** Statements whose text contains `marker` still running on the server. */
+async function running (t: Test, marker: string): Promise<number> {
+  const admin = await adminConnection(t)
+  const [rows] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [Array<{ n: string }>]
+  return Number(rows[0]!.n)
+}
+
+async function waitUntilGone (t: Test, marker: string): Promise<number> {
+  for (let i = 0; i < 40; i++) {
+    const n = await running(t, marker)
+    if (n === 0) return 0
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return running(t, marker)
+}
+
+t.test('a statement past its timeout answers 504 and is no longer running on the server', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const marker = `slow_${randomSuffix()}`
+
+  const res = await post(app, '/api/query', { query: `SELECT SLEEP(5) AS ${marker}`, timeout_ms: 300, session_id: sessionId })
+  t.equal(res.statusCode, 504)
+  t.equal(res.json().code, 'query_timeout')
+  t.equal(res.json().timeout_ms, 300)
+  t.equal(await waitUntilGone(t, marker), 0, 'gone from the process list')
+
+  const next = await post(app, '/api/query', { query: 'SELECT 1 AS ok', session_id: sessionId })
+  t.strictSame(next.json().rows, [{ ok: 1 }], 'the (only) connection serves the next request')
+  const plenty = await post(app, '/api/query', { query: 'SELECT SLEEP(0.2) AS s', timeout_ms: 5000, session_id: sessionId })
+  t.equal(plenty.statusCode, 200, 'a later request with a longer timeout is not cut by the earlier one')
+})
+
+t.test('timeout_ms and max_rows are bounded by the configuration', async (t) => {
+  const app = await build(t, { env: { QUERY_TIMEOUT_MS: '500', QUERY_TIMEOUT_MAX_MS: '1000', QUERY_MAX_ROWS_LIMIT: '50', QUERY_MAX_ROWS: '20' } })
+  const sessionId = randomSessionId()
+  for (const body of [{ timeout_ms: 1001 }, { timeout_ms: 0 }, { max_rows: 51 }, { max_rows: 0 }, { max_rows: 1.5 }, { row_format: 'csv' }, { params: [{ a: 1 }] }, { params: 'x' }]) {
+    const res = await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId, ...body })
+    t.equal(res.json().code, 'validation_error', JSON.stringify(body))
+  }
+})
+
+t.test('row caps: exactly max_rows is not truncated, one more is', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE n (v INT); INSERT INTO n SELECT seq FROM seq_1_to_25')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const run = (maxRows: number, query = 'SELECT v FROM n ORDER BY v') => post(app, '/api/query', { query, max_rows: maxRows, session_id: sessionId })
+
+  const capped = (await run(10)).json()
+  t.equal(capped.row_count, 10)
+  t.equal(capped.truncated, true)
+  t.strictSame(capped.rows.map((r: { v: number }) => r.v), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  t.equal((await run(25)).json().truncated, false, 'a result that fits exactly is not truncated')
+  t.equal((await run(25)).json().row_count, 25)
+  t.equal((await run(24)).json().truncated, true)
+  t.equal((await run(100)).json().row_count, 25)
+
+  const explicit = (await run(5, 'SELECT v FROM n ORDER BY v LIMIT 20')).json()
+  t.equal(explicit.row_count, 5, 'an explicit LIMIT above the cap is capped too')
+  t.equal(explicit.truncated, true)
+  const show = (await run(3, 'SHOW VARIABLES')).json()
+  t.equal(show.row_count, 3, 'SHOW output is capped')
+  t.equal(show.truncated, true)
+  t.equal((await run(10)).json().row_count, 10, 'the pool serves the next request')
+  t.equal((await post(app, '/api/query', { query: 'SELECT v FROM n', session_id: sessionId })).json().row_count, 25, 'default max_rows (1000)')
+})
+
+t.test('a million-row SELECT is cut at the cap and stops on the server', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const marker = `big_${randomSuffix()}`
+  for (const query of [
+    `SELECT seq AS ${marker}, REPEAT('x', 100) AS pad FROM seq_1_to_1000000`,
+    // an explicit LIMIT overrides the server-side cap: the service must stop reading itself
+    `SELECT seq AS ${marker}, REPEAT('x', 100) AS pad FROM seq_1_to_1000000 LIMIT 1000000`
+  ]) {
+    const res = await post(app, '/api/query', { query, max_rows: 1000, session_id: sessionId })
+    t.equal(res.statusCode, 200)
+    t.equal(res.json().row_count, 1000)
+    t.equal(res.json().truncated, true)
+    t.equal(await waitUntilGone(t, marker), 0, 'no longer running on the server')
+  }
+})

@@ -1,0 +1,129 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId } from '../helper.js'
+
+t.test('every value type comes back exactly, with its type name', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, `
+    CREATE TABLE v (
+      ti TINYINT, si SMALLINT, mi MEDIUMINT, i INT, bi BIGINT, ubi BIGINT UNSIGNED,
+      dec1 DECIMAL(65,30), f FLOAT, d DOUBLE,
+      dt DATE, dtm DATETIME(6), ts TIMESTAMP(3) NULL, tm TIME(3), y YEAR,
+      c CHAR(3), vc VARCHAR(50), tx TEXT, e ENUM('a','b'), s SET('x','y'),
+      j JSON, bin BINARY(3), vb VARBINARY(10), bl BLOB, b8 BIT(8), b64 BIT(64), nul INT
+    );
+    INSERT INTO v VALUES (
+      -128, 32767, 8388607, -2147483648, -9223372036854775808, 18446744073709551615,
+      '12345678901234567890123456789012345.123456789012345678901234567890', 1.5, 0.1,
+      '2024-02-29', '1999-12-31 23:59:59.123456', '2038-01-19 03:14:07.999', '-838:59:59.000', 2155,
+      'abc', 'héllo ☃ 😀', 'long text', 'b', 'x,y',
+      '{"a": [1, 2.5, "x"], "big": 12345678901234567890}', X'000102', X'ff00', X'deadbeef', b'10000001', b'1111111111111111111111111111111111111111111111111111111111111111', NULL
+    )`)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const res = await post(app, '/api/query', { query: 'SELECT * FROM v', session_id: sessionId })
+  t.equal(res.statusCode, 200)
+  const row = res.json().rows[0]
+  t.strictSame(row, {
+    ti: -128,
+    si: 32767,
+    mi: 8388607,
+    i: -2147483648,
+    bi: '-9223372036854775808',
+    ubi: '18446744073709551615',
+    dec1: '12345678901234567890123456789012345.123456789012345678901234567890',
+    f: 1.5,
+    d: 0.1,
+    dt: '2024-02-29',
+    dtm: '1999-12-31 23:59:59.123456',
+    ts: '2038-01-19 03:14:07.999',
+    tm: '-838:59:59.000',
+    y: 2155,
+    c: 'abc',
+    vc: 'héllo ☃ 😀',
+    tx: 'long text',
+    e: 'b',
+    s: 'x,y',
+    j: { a: [1, 2.5, 'x'], big: 12345678901234567000 },
+    bin: Buffer.from([0, 1, 2]).toString('base64'),
+    vb: Buffer.from([0xff, 0]).toString('base64'),
+    bl: Buffer.from('deadbeef', 'hex').toString('base64'),
+    b8: '129',
+    b64: '18446744073709551615',
+    nul: null
+  })
+  const types = Object.fromEntries(res.json().columns.map((c: { name: string, type: string }) => [c.name, c.type]))
+  t.strictSame(types, {
+    ti: 'TINYINT',
+    si: 'SMALLINT',
+    mi: 'MEDIUMINT',
+    i: 'INT',
+    bi: 'BIGINT',
+    ubi: 'BIGINT',
+    dec1: 'DECIMAL',
+    f: 'FLOAT',
+    d: 'DOUBLE',
+    dt: 'DATE',
+    dtm: 'DATETIME',
+    ts: 'TIMESTAMP',
+    tm: 'TIME',
+    y: 'YEAR',
+    c: 'CHAR',
+    vc: 'VARCHAR',
+    tx: 'TEXT',
+    e: 'ENUM',
+    s: 'SET',
+    j: 'JSON',
+    bin: 'BINARY',
+    vb: 'VARBINARY',
+    bl: 'BLOB',
+    b8: 'BIT',
+    b64: 'BIT',
+    nul: 'INT'
+  })
+  t.equal(res.json().columns.find((c: { name: string }) => c.name === 'nul').nullable, true)
+})
+
+t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const res = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n, CAST(1 AS SIGNED) AS one, 1.10 + 2.20 AS sum, 9007199254740993 AS past_2_53', session_id: sessionId })
+  t.strictSame(res.json().rows, [{ n: '1', one: 1, sum: '3.30', past_2_53: '9007199254740993' }])
+  t.strictSame(res.json().columns.map((c: { type: string }) => c.type), ['BIGINT', 'INT', 'DECIMAL', 'BIGINT'], 'the type says which: MariaDB types CAST(1 AS SIGNED) as INT')
+})
+
+t.test('row_format "array" keeps duplicate column names apart', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE a (id INT, name VARCHAR(5)); CREATE TABLE b (id INT, name VARCHAR(5)); INSERT INTO a VALUES (1, \'left\'); INSERT INTO b VALUES (1, \'right\')')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const query = 'SELECT a.id, a.name, b.id, b.name, X\'01\' AS bin FROM a JOIN b ON a.id = b.id'
+  const asArray = await post(app, '/api/query', { query, row_format: 'array', session_id: sessionId })
+  t.strictSame(asArray.json().rows, [[1, 'left', 1, 'right', 'AQ==']])
+  t.strictSame(asArray.json().columns.map((c: { name: string }) => c.name), ['id', 'name', 'id', 'name', 'bin'])
+  const asObject = await post(app, '/api/query', { query, session_id: sessionId })
+  t.strictSame(asObject.json().rows, [{ id: 1, name: 'right', bin: 'AQ==' }], 'objects cannot hold both (the reason for "array")')
+})
+
+t.test('params are bound by the driver, hostile values included', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, "CREATE TABLE users (id INT, name VARCHAR(100)); INSERT INTO users VALUES (1, 'alice'), (2, 'bob')")
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const run = (query: string, params: unknown[]) => post(app, '/api/query', { query, params, session_id: sessionId })
+
+  const hostile = ["' OR '1'='1", "alice'; DROP TABLE users; --", 'back\\slash\\', 'nul\u0000byte', '"double"', '`tick`', '☃ 😀', '?', '/*!50000 DELETE FROM users */']
+  for (const value of hostile) {
+    const echoed = await run('SELECT ? AS v', [value])
+    t.strictSame(echoed.json().rows, [{ v: value }], `echoed exactly: ${JSON.stringify(value)}`)
+    const matched = await run('SELECT id FROM users WHERE name = ?', [value])
+    t.strictSame(matched.json().rows, [], `matches nothing: ${JSON.stringify(value)}`)
+  }
+  t.strictSame((await run('SELECT id FROM users WHERE name = ?', ['bob'])).json().rows, [{ id: 2 }])
+  t.strictSame((await run('SELECT ? AS n, ? AS f, ? AS b, ? AS z', [42, 1.5, true, null])).json().rows, [{ n: 42, f: 1.5, b: 1, z: null }])
+  t.strictSame((await run('SELECT COUNT(*) AS n FROM users', [])).json().rows, [{ n: '2' }], 'an empty params array is no params')
+  const mismatch = await run('SELECT ? AS a, ? AS b', [1])
+  t.equal(mismatch.statusCode, 400, 'too few values for the placeholders')
+  t.equal((await run('SELECT COUNT(*) AS n FROM users', [])).json().rows[0].n, '2', 'the table is intact')
+})

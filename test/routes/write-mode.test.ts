@@ -1,0 +1,37 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId } from '../helper.js'
+
+t.test('READ_ONLY=false: one statement per request, autocommit, nothing carried to the next request', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } }) // one connection: every request reuses it
+  const db = await createDatabase(t, 'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const run = (query: string, params?: unknown[]) => post(app, '/api/query', { query, session_id: sessionId, ...(params ? { params } : {}) })
+
+  const insert = await run("INSERT INTO items VALUES (1, 'one'), (2, 'two')")
+  t.equal(insert.statusCode, 200)
+  t.equal(insert.json().affected_rows, 2)
+  t.strictSame(insert.json().rows, [])
+  t.strictSame((await run('UPDATE items SET name = ? WHERE id = ?', ['uno', 1])).json().affected_rows, 1)
+  t.strictSame((await run('SELECT name FROM items ORDER BY id')).json().rows, [{ name: 'uno' }, { name: 'two' }], 'committed: autocommit')
+
+  const stacked = await run('INSERT INTO items VALUES (3, \'x\'); DELETE FROM items')
+  t.equal(stacked.json().code, 'multiple_statements')
+  t.equal((await run('SELECT COUNT(*) AS n FROM items')).json().rows[0].n, '2', 'no part of a stacked statement ran')
+
+  for (const query of ['USE mysql', 'SET @x = 1', 'START TRANSACTION', 'BEGIN', 'LOCK TABLES items WRITE', 'SET autocommit = 0']) {
+    const res = await run(query)
+    t.equal(res.json().code, 'unsupported_statement', query)
+  }
+
+  t.equal((await run('CREATE TEMPORARY TABLE scratch (a INT)')).statusCode, 200)
+  const scratch = await run('SELECT * FROM scratch')
+  t.equal(scratch.json().code, 'sql_error', 'a temporary table does not outlive its request')
+  t.equal(scratch.json().errno, 1146)
+
+  t.strictSame((await run('SELECT @v := 42 AS v')).json().rows, [{ v: 42 }])
+  t.strictSame((await run('SELECT @v AS v')).json().rows, [{ v: null }], 'a user variable does not outlive its request')
+
+  t.equal((await run('CREATE TABLE made (a INT)')).statusCode, 200, 'DDL runs')
+  t.strictSame((await run('SHOW TABLES')).json().rows.map((r: Record<string, string>) => Object.values(r)[0]).sort(), ['items', 'made'])
+})

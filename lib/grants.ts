@@ -15,8 +15,9 @@ export function writePrivileges (grants: string[]): string[] {
       if (role !== null && !/\bPROXY\b/i.test(grant)) found.add(`ROLE ${role[1]}`)
       continue
     }
-    for (const raw of match[1]!.split(',')) {
-      const privilege = raw.trim().replace(/\s*\(.*\)$/, '').toUpperCase() // column lists: SELECT (a, b)
+    // Column lists hold commas of their own: SELECT (a, b), INSERT (c)
+    for (const raw of match[1]!.replace(/\([^)]*\)/g, '').split(',')) {
+      const privilege = raw.trim().toUpperCase()
       if (!READ_PRIVILEGES.has(privilege)) found.add(privilege)
     }
     if (/\bWITH\s+GRANT\s+OPTION\b/i.test(grant)) found.add('GRANT OPTION')

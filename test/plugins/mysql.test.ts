@@ -1,0 +1,41 @@
+import t from 'tap'
+import { build, createDatabase, post, randomSessionId } from '../helper.js'
+
+t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t)
+  // A server-side limit far beyond the test, so only the KILL can end the statement.
+  const lease = await app.mysql.acquire(db, { timeoutMs: 60_000, selectLimit: 10 })
+  const started = Date.now()
+  const sleeping = lease.conn.query('SELECT SLEEP(30) AS s')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await app.mysql.killQuery(lease.connectionId)
+  await t.rejects(sleeping, { errno: 1317 }, 'ER_QUERY_INTERRUPTED')
+  t.ok(Date.now() - started < 5000, 'ended long before its 30 s')
+  const [again] = await lease.conn.query('SELECT 2 AS n') as unknown as [Array<{ n: number }>]
+  t.strictSame(again, [{ n: 2 }], 'the connection still works')
+  lease.release()
+})
+
+t.test('each request\'s limits apply to it alone, on a shared connection', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE n (v INT); INSERT INTO n SELECT seq FROM seq_1_to_50')
+  const [a, b] = [randomSessionId(), randomSessionId()]
+  await post(app, '/api/database/select', { database_name: db, session_id: a })
+  await post(app, '/api/database/select', { database_name: db, session_id: b })
+  const runs = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    post(app, '/api/query', { query: 'SELECT v FROM n', max_rows: i % 2 === 0 ? 5 : 40, session_id: i % 2 === 0 ? a : b })))
+  t.strictSame(runs.map((res) => res.json().row_count), Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? 5 : 40))
+})
+
+t.test('database down: 503 database_unavailable, fast', async (t) => {
+  const app = await build(t, { env: { MYSQL_URL: 'mysql://root@127.0.0.1:1' } })
+  const started = Date.now()
+  const res = await post(app, '/api/database/select', { database_name: 'anything', session_id: randomSessionId() })
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'database_unavailable')
+  t.equal(res.headers['retry-after'], '1')
+  const list = await app.inject({ url: '/api/database/list' })
+  t.equal(list.json().code, 'database_unavailable')
+  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
+})

@@ -38,13 +38,67 @@ export const ErrorSchema = Type.Object({
 
 export type ErrorBody = Static<typeof ErrorSchema>
 
-export const ErrorRef = Type.Ref(ErrorSchema)
+const envelope = (statusCode: number, error: string, code: string, message: string, extra: Record<string, unknown> = {}) =>
+  ({ statusCode, error, code, message, ...extra })
 
-/** The error responses any /api route may answer with, keyed by status. */
+/** What each error status means here, with a typical answer (README "Errors" has every code). */
+const ERROR_RESPONSES: Record<number, { description: string, example: Record<string, unknown> }> = {
+  400: {
+    description: 'Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement',
+    example: envelope(400, 'Bad Request', 'validation_error', 'body/database_name must NOT have fewer than 1 characters',
+      { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] })
+  },
+  403: {
+    description: 'read_only_violation: the statement is not a read; nothing was sent to the database',
+    example: envelope(403, 'Forbidden', 'read_only_violation', 'This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.')
+  },
+  404: {
+    description: 'database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST',
+    example: envelope(404, 'Not Found', 'database_not_found', "Database 'sales_db' does not exist or is not available through this gateway.")
+  },
+  409: {
+    description: 'database_context_missing: the session has no database selected',
+    example: envelope(409, 'Conflict', 'database_context_missing',
+      'No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).',
+      { recovery_action: 'select_database' })
+  },
+  413: {
+    description: 'payload_too_large: the body is over 1 MiB',
+    example: envelope(413, 'Payload Too Large', 'payload_too_large', 'Request body is too large')
+  },
+  415: {
+    description: 'unsupported_media_type: the body is not application/json',
+    example: envelope(415, 'Unsupported Media Type', 'unsupported_media_type', 'Unsupported Media Type')
+  },
+  500: {
+    description: 'internal_error: a bug; the log has the cause',
+    example: envelope(500, 'Internal Server Error', 'internal_error', 'Internal server error')
+  },
+  503: {
+    description: 'session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds',
+    example: envelope(503, 'Service Unavailable', 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.')
+  },
+  504: {
+    description: 'query_timeout: the statement ran past timeout_ms and was stopped on the database server',
+    example: envelope(504, 'Gateway Timeout', 'query_timeout', 'The statement ran longer than its timeout (300 ms) and was stopped on the database server.', { timeout_ms: 300 })
+  }
+}
+
+export function errorResponse (status: number) {
+  const known = ERROR_RESPONSES[status]
+  return Type.Ref(ErrorSchema, known === undefined ? {} : { description: known.description })
+}
+
+/** A typical error answer for a status, for the OpenAPI document (plugins/external/swagger.ts). */
+export function errorExample (status: number): Record<string, unknown> | undefined {
+  return ERROR_RESPONSES[status]?.example
+}
+
+/** The error responses an /api route may answer with, keyed by status: always 400, 500 and 503. */
 export function withErrors<T extends Record<number, TSchema>> (responses: T, ...statuses: number[]) {
   const all: Record<number, TSchema> = { ...responses }
   for (const status of [400, 500, 503, ...statuses]) {
-    all[status] ??= ErrorRef
+    all[status] ??= errorResponse(status)
   }
   return all as T & Record<number, TSchema>
 }

@@ -5,7 +5,7 @@ export const DatabaseListSchema = Type.Object({
   success: Type.Literal(true),
   databases: Type.Array(Type.Object({ name: Type.String() })),
   total_count: Type.Integer()
-})
+}, { description: 'The databases a session may select', examples: [{ success: true, databases: [{ name: 'sales_db' }, { name: 'hr' }], total_count: 2 }] })
 
 export const SelectDatabaseBodySchema = Type.Object({
   database_name: DatabaseNameSchema,
@@ -27,6 +27,16 @@ export const SelectDatabaseReplySchema = Type.Object({
   tables: Type.Array(TableSummarySchema),
   total_tables: Type.Integer(),
   selected_at: IsoTimestamp
+}, {
+  description: "The database is now the session's context",
+  examples: [{
+    success: true,
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    database_name: 'sales_db',
+    tables: [{ name: 'orders', type: 'BASE TABLE', rows_estimate: 1200 }, { name: 'v_totals', type: 'VIEW', rows_estimate: null }],
+    total_tables: 2,
+    selected_at: '2026-11-24T10:15:30.123Z'
+  }]
 })
 
 export const DatabaseContextSchema = Type.Object({
@@ -40,6 +50,14 @@ export const ContextReplySchema = Type.Object({
   session_id: SessionIdSchema,
   context_available: Type.Boolean(),
   database_context: Type.Union([DatabaseContextSchema, Type.Null()])
+}, {
+  description: "The session's context; context_available is false until a database is selected",
+  examples: [{
+    success: true,
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    context_available: true,
+    database_context: { database_name: 'sales_db', selected_at: '2026-11-24T10:15:30.123Z' }
+  }]
 })
 
 export const ContextParamsSchema = Type.Object({ session_id: SessionIdSchema })
@@ -48,7 +66,7 @@ export const ClearContextReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,
   cleared: Type.Boolean({ description: 'false when the session had no context' })
-})
+}, { description: 'The context is gone', examples: [{ success: true, session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa', cleared: true }] })
 
 export const ColumnInfoSchema = Type.Object({
   name: Type.String(),
@@ -71,4 +89,19 @@ export const SchemaReplySchema = Type.Object({
   session_id: SessionIdSchema,
   database_name: Type.String(),
   tables: Type.Array(TableSchemaSchema)
+}, {
+  description: "The session database's tables and columns",
+  examples: [{
+    success: true,
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    database_name: 'sales_db',
+    tables: [{
+      name: 'orders',
+      type: 'BASE TABLE',
+      columns: [
+        { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null },
+        { name: 'total', type: 'decimal(10,2)', nullable: false, key: '', default: '0.00' }
+      ]
+    }]
+  }]
 })

@@ -62,6 +62,19 @@ export const QueryReplySchema = Type.Object({
   truncated: Type.Boolean({ description: 'true when the statement had more rows than max_rows' }),
   affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows (READ_ONLY=false)' })),
   execution_time_ms: Type.Number()
+}, {
+  description: 'The statement ran',
+  examples: [{
+    success: true,
+    query_id: '7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f',
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    database_name: 'sales_db',
+    columns: [{ name: 'id', type: 'BIGINT', nullable: false }, { name: 'total', type: 'DECIMAL', nullable: false }, { name: 'placed_at', type: 'DATETIME', nullable: true }],
+    rows: [{ id: '9007199254740993', total: '19.90', placed_at: '2026-11-24 10:15:30.123' }],
+    row_count: 1,
+    truncated: false,
+    execution_time_ms: 1.234
+  }]
 })
 
 export const QueryHistoryEntrySchema = Type.Object({
@@ -79,4 +92,19 @@ export const QueryHistoryReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,
   queries: Type.Array(QueryHistoryEntrySchema, { description: 'Newest first' })
+}, {
+  description: "The session's recent queries",
+  examples: [{
+    success: true,
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    queries: [{
+      query_id: '7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f',
+      query: 'SELECT id, total FROM orders LIMIT 10',
+      status: 'ok',
+      error_code: null,
+      row_count: 10,
+      execution_time_ms: 1.234,
+      executed_at: '2026-11-24T10:15:30.123Z'
+    }]
+  }]
 })

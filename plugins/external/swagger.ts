@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { ErrorSchema } from '../../schemas/common.js'
+import type { OpenAPIV3_1 as OpenAPI } from 'openapi-types'
+import { ErrorSchema, errorExample } from '../../schemas/common.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the routes' TypeBox schemas, at GET /openapi.json,
@@ -15,26 +16,60 @@ export default fp(async function swaggerPlugin (fastify) {
       openapi: '3.1.0',
       info: {
         title: 'sqlgate',
-        description: 'Session-aware SQL gateway: pick a database for your session, then every query of that session runs in it.',
+        description: 'Session-aware SQL gateway: pick a database for your session, then every query of that session runs in it. ' +
+          'The session is resolved from session_id in the body, else the X-Session-Id header, else the signed sid cookie, else a new one is issued.',
         version: '0.1.0'
       },
       tags: [
         { name: 'database', description: "Databases and the session's database context" },
         { name: 'query', description: "Run SQL in the session's database" },
         { name: 'health', description: 'Liveness and readiness' }
-      ],
-      components: {
-        securitySchemes: {},
-        parameters: {}
-      }
+      ]
     },
     refResolver: {
       // Shared schemas keep their $id as their name in components.schemas.
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
-    }
+    },
+    transformObject: (document) => 'openapiObject' in document ? describeSessions(document.openapiObject as OpenAPI.Document) : document.swaggerObject
   })
 
   await fastify.register(swaggerUi, { routePrefix: '/docs' })
 
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger', dependencies: ['config'] })
+
+const SID_COOKIE: OpenAPI.ParameterObject = {
+  name: 'sid',
+  in: 'cookie',
+  required: false,
+  description: 'The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id.',
+  schema: { type: 'string' }
+}
+
+const SET_SID_COOKIE: OpenAPI.HeaderObject = {
+  description: 'Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE.',
+  schema: { type: 'string' }
+}
+
+/**
+ * What the route schemas cannot say: every /api operation takes the sid cookie and may set it,
+ * and every error answer has an example.
+ */
+function describeSessions (doc: OpenAPI.Document): OpenAPI.Document {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const operation of Object.values(item ?? {}) as OpenAPI.OperationObject[]) {
+      if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue
+      if (path.startsWith('/api/') && !path.includes('{session_id}')) {
+        operation.parameters = [...(operation.parameters ?? []), SID_COOKIE]
+        const ok = operation.responses?.['200'] as OpenAPI.ResponseObject | undefined
+        if (ok !== undefined) ok.headers = { ...ok.headers, 'Set-Cookie': SET_SID_COOKIE }
+      }
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const example = errorExample(Number(status))
+        const media = (response as OpenAPI.ResponseObject).content?.['application/json']
+        if (example !== undefined && media !== undefined) media.example = example
+      }
+    }
+  }
+  return doc
+}

@@ -34,7 +34,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: "Select the session's database; answers with the session id and the database's tables",
       headers: SessionHeadersSchema,
       body: SelectDatabaseBodySchema,
-      response: withErrors({ 200: SelectDatabaseReplySchema }, 404)
+      response: withErrors({ 200: SelectDatabaseReplySchema }, 404, 413, 415)
     }
   }, async (request) => {
     const { database_name: name } = request.body

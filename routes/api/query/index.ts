@@ -24,7 +24,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         : 'Writes are allowed (READ_ONLY=false): one statement per request, in autocommit mode.',
       headers: SessionHeadersSchema,
       body: QueryBodySchema,
-      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 504)
+      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 504)
     }
   }, async (request) => {
     const { sessionId } = request

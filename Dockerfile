@@ -10,6 +10,7 @@ COPY lib ./lib
 COPY plugins ./plugins
 COPY routes ./routes
 COPY schemas ./schemas
+COPY public ./public
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: no compiler, no dev dependencies, not root

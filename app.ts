@@ -16,6 +16,7 @@ import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import healthRoutes from './routes/health/index.js'
 import apiRoutes from './routes/api/index.js'
+import consoleRoutes from './routes/console/index.js'
 
 export interface AppOptions {
   config: Config
@@ -75,6 +76,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await server.register(healthRoutes)
   await server.register(apiRoutes, { prefix: '/api' })
+  await server.register(consoleRoutes)
 }
 
 export default fp(app, { name: 'sqlgate', fastify: '5.x' })

@@ -1,0 +1,181 @@
+// sqlgate console: pick a database, run SQL, see the session's history.
+// The session lives only in the HttpOnly `sid` cookie the service sets; this page never sees,
+// stores or sends a session id itself. Every value from the server is rendered as text.
+
+const $ = (id) => document.getElementById(id)
+const databaseSelect = $('database')
+const sqlInput = $('sql')
+const runButton = $('run')
+const errorBox = $('error')
+const sessionStatus = $('session-status')
+
+/** fetch the JSON API with the cookie; resolves to { ok, status, body }. */
+async function api (method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: {} }
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json'
+    init.body = JSON.stringify(body)
+  }
+  let response
+  try {
+    response = await fetch(path, init)
+  } catch {
+    return { ok: false, status: 0, body: { code: 'network_error', message: 'The sqlgate service cannot be reached.' } }
+  }
+  let parsed = null
+  try {
+    parsed = await response.json()
+  } catch {
+    parsed = { code: 'invalid_response', message: `Unexpected answer (HTTP ${response.status}).` }
+  }
+  return { ok: response.ok, status: response.status, body: parsed }
+}
+
+function showError (body) {
+  const code = body?.code ?? 'error'
+  let lead = ''
+  if (code === 'read_only_violation') lead = 'Refused: this console is read-only. '
+  else if (code === 'database_context_missing') lead = 'Pick a database first (the Database list above). '
+  else if (code === 'query_timeout') lead = 'The query took too long and was stopped. '
+  errorBox.replaceChildren(
+    document.createTextNode(lead + (body?.message ?? 'Something went wrong.') + ' '),
+    Object.assign(document.createElement('code'), { textContent: `(${code})` })
+  )
+  errorBox.hidden = false
+}
+
+function clearError () {
+  errorBox.hidden = true
+  errorBox.replaceChildren()
+}
+
+function showContext (databaseName) {
+  sessionStatus.textContent = databaseName === null
+    ? 'No database selected for this session yet.'
+    : `Session database: ${databaseName}`
+}
+
+function cellText (value) {
+  if (value === null) return 'NULL'
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+function showResult (result) {
+  const head = document.createElement('tr')
+  for (const column of result.columns) {
+    const th = document.createElement('th')
+    th.scope = 'col'
+    th.append(document.createTextNode(column.name))
+    th.append(Object.assign(document.createElement('span'), { className: 'type', textContent: column.type }))
+    head.append(th)
+  }
+  const rows = result.rows.map((row) => {
+    const tr = document.createElement('tr')
+    const values = Array.isArray(row) ? row : result.columns.map((column) => row[column.name])
+    for (const value of values) {
+      const td = document.createElement('td')
+      td.textContent = cellText(value)
+      if (value === null) td.className = 'null'
+      tr.append(td)
+    }
+    return tr
+  })
+  $('result-table').tHead.replaceChildren(head)
+  $('result-table').tBodies[0].replaceChildren(...rows)
+
+  const rowWord = result.row_count === 1 ? 'row' : 'rows'
+  const affected = result.affected_rows === undefined ? '' : `, ${result.affected_rows} affected`
+  $('result-meta').textContent = `${result.row_count} ${rowWord}${affected} in ${result.execution_time_ms} ms · ${result.database_name}`
+  const truncated = $('truncated')
+  truncated.hidden = !result.truncated
+  truncated.textContent = result.truncated
+    ? `Truncated: only the first ${result.row_count} rows are shown; the query returned more.`
+    : ''
+  $('results').hidden = false
+}
+
+async function loadHistory () {
+  const { ok, body } = await api('GET', '/api/query/history')
+  if (!ok) return
+  const items = body.queries.map((entry) => {
+    const li = document.createElement('li')
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: entry.query, title: 'Put this query back in the editor' })
+    if (entry.status === 'error') button.className = 'status-error'
+    button.addEventListener('click', () => {
+      sqlInput.value = entry.query
+      sqlInput.focus()
+    })
+    const meta = entry.status === 'ok'
+      ? `${entry.row_count} rows · ${entry.execution_time_ms} ms`
+      : entry.error_code
+    li.append(button, Object.assign(document.createElement('span'), { className: 'meta', textContent: meta }))
+    return li
+  })
+  $('history').replaceChildren(...items)
+  $('history-empty').hidden = items.length > 0
+}
+
+async function loadDatabases () {
+  const { ok, body } = await api('GET', '/api/database/list')
+  if (!ok) {
+    showError(body)
+    return
+  }
+  const options = body.databases.map(({ name }) => Object.assign(document.createElement('option'), { value: name, textContent: name }))
+  databaseSelect.replaceChildren(databaseSelect.options[0], ...options)
+}
+
+async function loadContext () {
+  const { ok, body } = await api('GET', '/api/database/context')
+  if (!ok) {
+    showError(body)
+    return
+  }
+  const name = body.database_context?.database_name ?? null
+  if (name !== null) databaseSelect.value = name
+  showContext(name)
+}
+
+async function selectDatabase () {
+  const name = databaseSelect.value
+  if (name === '') return
+  clearError()
+  const { ok, body } = await api('POST', '/api/database/select', { database_name: name })
+  if (!ok) {
+    showError(body)
+    return
+  }
+  showContext(body.database_name)
+  sessionStatus.textContent += ` (${body.total_tables} ${body.total_tables === 1 ? 'table' : 'tables'})`
+}
+
+async function run () {
+  const query = sqlInput.value.trim()
+  if (query === '' || runButton.disabled) return
+  clearError()
+  runButton.disabled = true
+  runButton.textContent = 'Running…'
+  try {
+    const { ok, body } = await api('POST', '/api/query', { query })
+    if (ok) showResult(body)
+    else showError(body)
+  } finally {
+    runButton.disabled = false
+    runButton.textContent = 'Run'
+    await loadHistory()
+  }
+}
+
+databaseSelect.addEventListener('change', selectDatabase)
+runButton.addEventListener('click', run)
+sqlInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault()
+    run()
+  }
+})
+
+// Order matters: the list must exist before the context can select its entry.
+await loadDatabases()
+await Promise.all([loadContext(), loadHistory()])

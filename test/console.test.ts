@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { existsSync } from 'node:fs'
+import t from 'tap'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { build, createDatabase } from './helper.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+// Skipped where Chromium is absent, except in CI, which must run it (.ci/run installs it).
+const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
+  ? `browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : false
+
+t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
+  const app = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`
+  const db = await createDatabase(t, `CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), price DECIMAL(8,2));
+    INSERT INTO items VALUES (9007199254740993, '<b>bold</b>', 1.50), (2, NULL, 20.00)`)
+
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const context = await browser.newContext()
+  const page: Page = await context.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('console', (message) => {
+    // A refused query is an HTTP error the page handles; anything else is a bug.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text())
+  })
+  const status = () => page.textContent('#session-status')
+
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  t.match(await status(), 'No database selected', 'a new browser has no database yet')
+
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+
+  await page.getByLabel('SQL').fill('SELECT id, name, price FROM items ORDER BY price')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#result-table tbody tr')
+  t.strictSame(await page.$$eval('#result-table th', (ths) => ths.map((th) => th.textContent)), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
+  t.strictSame(await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))),
+    [['9007199254740993', '<b>bold</b>', '1.50'], ['2', 'NULL', '20.00']], 'exact values, markup shown as text')
+  t.equal(await page.locator('#result-table b').count(), 0, 'no HTML from the data was rendered')
+  t.match(await page.textContent('#result-meta'), /^2 rows in [\d.]+ ms/, 'row count and execution time')
+  t.ok(await page.isHidden('#truncated'), 'no truncation notice when all rows fit')
+
+  await page.getByLabel('SQL').fill('SELECT seq FROM seq_1_to_1500')
+  await page.getByLabel('SQL').press('Control+Enter')
+  await page.waitForSelector('#truncated:not([hidden])')
+  t.match(await page.textContent('#truncated'), 'Truncated', 'a visible notice when the result was cut')
+  t.equal(await page.locator('#result-table tbody tr').count(), 1000)
+
+  await page.getByLabel('SQL').fill('DELETE FROM items')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#error:not([hidden])')
+  const refusal = await page.textContent('#error')
+  t.match(refusal, 'this console is read-only', 'a refused write says why')
+  t.match(refusal, 'read_only_violation', 'with the server\'s code')
+
+  t.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly: invisible to scripts')
+  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing in web storage')
+  const cookies = await context.cookies()
+  t.strictSame(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['sid', true, 'Lax']])
+
+  await page.reload()
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  t.equal(await page.inputValue('#database'), db, 'after a reload the session\'s database is selected again')
+  const history = await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent))
+  t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
+  await page.locator('#history li button').nth(2).click()
+  t.equal(await page.inputValue('#sql'), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
+
+  const stranger = await (await browser.newContext()).newPage()
+  await stranger.goto(base)
+  await stranger.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await stranger.getByLabel('SQL').fill('SELECT 1')
+  await stranger.getByRole('button', { name: 'Run' }).click()
+  await stranger.waitForSelector('#error:not([hidden])')
+  t.match(await stranger.textContent('#error'), 'Pick a database first', 'another browser has its own session, and is told what to do')
+  t.equal(await stranger.locator('#history li').count(), 0, 'and its own (empty) history')
+
+  t.strictSame(pageErrors, [], 'no page errors')
+})

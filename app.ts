@@ -7,9 +7,8 @@ import configPlugin from './plugins/app/config.js'
 import errorHandler from './plugins/app/error-handler.js'
 import mysql from './plugins/app/mysql.js'
 import catalog from './plugins/app/catalog.js'
-import contextStore from './plugins/app/context-store.js'
 import queryRunner from './plugins/app/query-runner.js'
-import historyStore from './plugins/app/history-store.js'
+import sessionStore from './plugins/app/session-store.js'
 import grantsCheck from './plugins/app/grants-check.js'
 import cookie from './plugins/external/cookie.js'
 import redis from './plugins/external/redis.js'
@@ -70,8 +69,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(mysql)
   await server.register(grantsCheck)
   await server.register(catalog)
-  await server.register(contextStore)
-  await server.register(historyStore)
+  await server.register(sessionStore)
   await server.register(queryRunner)
 
   await server.register(healthRoutes)

@@ -38,6 +38,17 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError('COOKIE_SECRET is required (at least 32 characters) when NODE_ENV=production')
   }
   config.COOKIE_SECURE ??= config.NODE_ENV === 'production'
+  if (config.SESSION_TTL_SECONDS > config.SESSION_MAX_AGE_SECONDS) {
+    throw new ConfigError(`SESSION_TTL_SECONDS (${config.SESSION_TTL_SECONDS}) must not exceed SESSION_MAX_AGE_SECONDS (${config.SESSION_MAX_AGE_SECONDS})`)
+  }
+  for (const key of config.API_KEYS) {
+    if (key.length < 16) throw new ConfigError('API_KEYS: every key must be at least 16 characters')
+  }
+  for (const origin of config.CORS_ORIGINS) {
+    if (origin === '*' || !/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://app.example.com (no wildcard: requests carry credentials)`)
+    }
+  }
   if (config.QUERY_MAX_ROWS > config.QUERY_MAX_ROWS_LIMIT) {
     throw new ConfigError(`QUERY_MAX_ROWS (${config.QUERY_MAX_ROWS}) must not exceed QUERY_MAX_ROWS_LIMIT (${config.QUERY_MAX_ROWS_LIMIT})`)
   }
@@ -50,7 +61,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
 
 /** Secrets are never echoed; URLs are echoed without their credentials. */
 function redact (name: string, value: string): string {
-  if (/SECRET|PASSWORD|KEYS?$/.test(name)) return '<redacted>'
+  if (/SECRET|PASSWORD|API_KEYS/.test(name)) return '<redacted>'
   return value.replace(/\/\/[^@/]*@/, '//<credentials>@')
 }
 

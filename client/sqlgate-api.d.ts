@@ -1269,6 +1269,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description internal_error: a bug; the log has the cause */
                 500: {
                     headers: {

@@ -70,6 +70,14 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     description: 'unsupported_media_type: the body is not application/json',
     example: envelope(415, 'Unsupported Media Type', 'unsupported_media_type', 'Unsupported Media Type')
   },
+  401: {
+    description: 'unauthorized: API_KEYS is set and the request has no valid Authorization: Bearer <key>',
+    example: envelope(401, 'Unauthorized', 'unauthorized', 'A valid API key is required: Authorization: Bearer <key>.')
+  },
+  429: {
+    description: 'rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries',
+    example: envelope(429, 'Too Many Requests', 'rate_limited', 'Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.', { retry_after_seconds: 12 })
+  },
   500: {
     description: 'internal_error: a bug; the log has the cause',
     example: envelope(500, 'Internal Server Error', 'internal_error', 'Internal server error')

@@ -32,6 +32,16 @@ export const ConfigSchema = Type.Object({
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),
   SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use'),
+  SESSION_MAX_AGE_SECONDS: Seconds(7 * 86400, 'absolute lifetime of a session, however much it is used'),
+  SESSION_STRICT: BooleanString('accept only session ids this service issued', false),
+  SESSION_MAX_CONCURRENT_QUERIES: Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: 'queries of one session in flight at once' }),
+
+  API_KEYS: CommaList,
+  CORS_ORIGINS: CommaList,
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 300, description: 'requests per window, per session (or per client address)' }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or comma-separated addresses/CIDRs of trusted proxies' }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'how long in-flight requests may finish after SIGTERM' }),
 
   DATABASE_ALLOWLIST: CommaList,
 

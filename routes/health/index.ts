@@ -21,7 +21,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (_request, reply) => {
     const [redis, mysql] = await Promise.all([
-      check(() => fastify.contextStore.ping()),
+      check(() => fastify.sessionStore.ping()),
       check(() => fastify.mysql.ping())
     ])
     const ready = redis === 'ok' && mysql === 'ok'

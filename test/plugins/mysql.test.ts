@@ -19,7 +19,7 @@ t.test('KILL QUERY through the control pool stops a running statement and leaves
 })
 
 t.test('each request\'s limits apply to it alone, on a shared connection', async (t) => {
-  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', SESSION_MAX_CONCURRENT_QUERIES: '20' } })
   const db = await createDatabase(t, 'CREATE TABLE n (v INT); INSERT INTO n SELECT seq FROM seq_1_to_50')
   const [a, b] = [randomSessionId(), randomSessionId()]
   await post(app, '/api/database/select', { database_name: db, session_id: a })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { build, createDatabase, post, randomSessionId } from '../helper.js'
 
 t.test('two sessions on two databases, interleaved on a small shared pool', async (t) => {
-  const app = await build(t, { env: { MYSQL_POOL_SIZE: '3' } })
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '3', SESSION_MAX_CONCURRENT_QUERIES: '200' } })
   const dbA = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('A')")
   const dbB = await createDatabase(t, "CREATE TABLE t (owner VARCHAR(10)); INSERT INTO t VALUES ('B')")
   const [a, b] = [randomSessionId(), randomSessionId()]

@@ -15,7 +15,7 @@ const TAGS = ['database']
 
 /** Databases, and the session's database context. */
 const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { catalog, contextStore } = fastify
+  const { catalog, sessionStore } = fastify
 
   fastify.get('/list', {
     schema: {
@@ -43,7 +43,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!exists) throw databaseNotFound(name)
 
     const context = { database_name: name, selected_at: new Date().toISOString() }
-    await contextStore.set(request.sessionId, context)
+    await sessionStore.setContext(request.sessionId, context)
     request.log.debug({ session: request.sessionHash, database: name }, 'database selected')
     return {
       success: true as const,
@@ -63,14 +63,14 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/context', {
     schema: { ...contextReply, summary: "The session's database context (session from X-Session-Id or the sid cookie)", headers: SessionHeadersSchema }
   }, async (request) => {
-    const context = await contextStore.get(request.sessionId)
+    const context = await sessionStore.getContext(request.sessionId)
     return { success: true as const, session_id: request.sessionId, context_available: context !== null, database_context: context }
   })
 
   fastify.get('/context/:session_id', {
     schema: { ...contextReply, summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
   }, async (request) => {
-    const context = await contextStore.get(request.sessionId)
+    const context = await sessionStore.getContext(request.sessionId)
     return { success: true as const, session_id: request.sessionId, context_available: context !== null, database_context: context }
   })
 
@@ -82,7 +82,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: withErrors({ 200: ClearContextReplySchema })
     }
   }, async (request) => {
-    const cleared = await contextStore.clear(request.sessionId)
+    const cleared = await sessionStore.clearContext(request.sessionId)
     return { success: true as const, session_id: request.sessionId, cleared }
   })
 
@@ -94,7 +94,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: withErrors({ 200: SchemaReplySchema }, 404, 409)
     }
   }, async (request) => {
-    const context = await contextStore.require(request.sessionId)
+    const context = await sessionStore.requireContext(request.sessionId)
     const tables = await fastify.catalog.describe(context.database_name)
     return { success: true as const, session_id: request.sessionId, database_name: context.database_name, tables }
   })

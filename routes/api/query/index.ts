@@ -4,9 +4,12 @@ import { AppError } from '../../../lib/errors.js'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema, type QueryHistoryEntry } from '../../../schemas/query.js'
 
+/** How long a query's slot stays claimed past its timeout (the KILL QUERY fallback included). */
+const CLAIM_MARGIN_MS = 5000
+
 /** SQL in the session's database, and the session's query history. */
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { contextStore, historyStore, queryRunner, config } = fastify
+  const { sessionStore, queryRunner, config } = fastify
   const QueryBodySchema = queryBodySchema({
     maxRows: config.QUERY_MAX_ROWS,
     maxRowsLimit: config.QUERY_MAX_ROWS_LIMIT,
@@ -24,17 +27,31 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         : 'Writes are allowed (READ_ONLY=false): one statement per request, in autocommit mode.',
       headers: SessionHeadersSchema,
       body: QueryBodySchema,
-      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 504)
+      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 429, 504)
     }
   }, async (request) => {
     const { sessionId } = request
-    const context = await contextStore.require(sessionId)
     const body = request.body
-    const executedAt = new Date().toISOString()
     const queryId = randomUUID()
-    const record = (entry: Pick<QueryHistoryEntry, 'query_id' | 'status' | 'error_code' | 'row_count' | 'execution_time_ms'>): Promise<void> =>
-      historyStore.append(sessionId, { ...entry, query: body.query, executed_at: executedAt })
+    const executedAt = new Date().toISOString()
+    const timeoutMs = body.timeout_ms ?? config.QUERY_TIMEOUT_MS
+    const entry = (outcome: Pick<QueryHistoryEntry, 'status' | 'error_code' | 'row_count' | 'execution_time_ms'>): QueryHistoryEntry =>
+      ({ query_id: queryId, query: body.query, executed_at: executedAt, ...outcome })
+    // The history is a record, not the answer: if Redis fails here, the query's answer still goes out.
+    const end = (claimed: boolean, outcome: QueryHistoryEntry): Promise<void> =>
+      sessionStore.endQuery(sessionId, claimed ? queryId : null, outcome)
         .catch((err: unknown) => { request.log.warn({ err }, 'query history not recorded') })
+
+    let context
+    try {
+      // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
+      context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS)
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'too_many_concurrent_queries') {
+        await end(false, entry({ status: 'error', error_code: err.code, row_count: 0, execution_time_ms: 0 }))
+      }
+      throw err
+    }
 
     request.log.debug({ query: body.query }, 'query')
     let result
@@ -45,20 +62,15 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         sql: body.query,
         params: body.params,
         maxRows: body.max_rows ?? config.QUERY_MAX_ROWS,
-        timeoutMs: body.timeout_ms ?? config.QUERY_TIMEOUT_MS,
+        timeoutMs,
         rowFormat: body.row_format ?? 'object'
       })
     } catch (err) {
-      await record({
-        query_id: queryId,
-        status: 'error',
-        error_code: err instanceof AppError ? err.code : 'internal_error',
-        row_count: 0,
-        execution_time_ms: 0
-      })
+      const code = err instanceof AppError ? err.code : 'internal_error'
+      await end(true, entry({ status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 }))
       throw err
     }
-    await record({ ...result, status: 'ok', error_code: null })
+    await end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
     return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   })
 
@@ -70,7 +82,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: withErrors({ 200: QueryHistoryReplySchema })
     }
   }, async (request) => {
-    const queries = await historyStore.list(request.sessionId)
+    const queries = await sessionStore.history(request.sessionId)
     return { success: true as const, session_id: request.sessionId, queries }
   })
 }

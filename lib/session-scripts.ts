@@ -1,0 +1,86 @@
+/**
+ * Lua scripts for a session's keys in Redis. Each runs atomically in one round trip, and every
+ * key of one session shares a hash tag, so they are legal in Redis Cluster too.
+ *
+ * KEYS[1] born     the session's creation time (ms); it exists exactly while the session does
+ * KEYS[2] context  the selected database (JSON)
+ * KEYS[3] history  recent queries (list, newest first)
+ * KEYS[4] inflight queries running now (sorted set: query id scored by when its claim lapses)
+ *
+ * Every key's TTL is the idle TTL, but never past the session's absolute lifetime
+ * (born + max age): Redis itself forgets the whole session when either runs out.
+ */
+
+/** Common prelude. ARGV[1] idle TTL ms, ARGV[2] max age ms, ARGV[3] now ms, ARGV[4] '1' to create a missing session. */
+const TOUCH = `
+local function touch()
+  local born = redis.call('GET', KEYS[1])
+  if not born then
+    if ARGV[4] ~= '1' then return 0 end
+    born = ARGV[3]
+  end
+  local ttl = math.min(tonumber(ARGV[1]), tonumber(born) + tonumber(ARGV[2]) - tonumber(ARGV[3]))
+  if ttl <= 0 then
+    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+    return 0
+  end
+  redis.call('SET', KEYS[1], born, 'PX', ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  return ttl
+end
+`
+
+export const SESSION_SCRIPTS = {
+  /** Refreshes the session and returns its context (or false). */
+  sessionGetContext: TOUCH + `
+if touch() == 0 then return false end
+return redis.call('GET', KEYS[2])
+`,
+
+  /** ARGV[5] context JSON. Creates the session if needed. */
+  sessionSetContext: TOUCH + `
+local ttl = touch()
+if ttl == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
+return 1
+`,
+
+  /**
+   * Refreshes the session, reads its context and, if there is one, claims a query slot.
+   * ARGV[5] query id, ARGV[6] when the claim lapses (ms), ARGV[7] slots per session.
+   * Returns { context or false, 1 claimed | 0 no context | -1 all slots taken }.
+   */
+  sessionBeginQuery: TOUCH + `
+if touch() == 0 then return { false, 0 } end
+local context = redis.call('GET', KEYS[2])
+if not context then return { false, 0 } end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
+if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[7]) then return { context, -1 } end
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+redis.call('PEXPIREAT', KEYS[4], redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')[2])
+return { context, 1 }
+`,
+
+  /**
+   * Releases a query's slot (ARGV[5] its id, '' for none) and records it in the history.
+   * ARGV[6] history entry JSON ('' for none), ARGV[7] history length.
+   */
+  sessionEndQuery: TOUCH + `
+if ARGV[5] ~= '' then redis.call('ZREM', KEYS[4], ARGV[5]) end
+local ttl = touch()
+if ttl == 0 or ARGV[6] == '' or tonumber(ARGV[7]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[3], ARGV[6])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[7]) - 1)
+redis.call('PEXPIRE', KEYS[3], ttl)
+return 1
+`,
+
+  /** ARGV[5] history length. Refreshes the session and returns its history. */
+  sessionHistory: TOUCH + `
+if touch() == 0 then return {} end
+return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+`
+} as const
+
+export type SessionScriptName = keyof typeof SESSION_SCRIPTS

@@ -1,0 +1,178 @@
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { AppError, databaseContextMissing, sessionStoreUnavailable } from '../../lib/errors.js'
+import { SESSION_SCRIPTS, type SessionScriptName } from '../../lib/session-scripts.js'
+import type { DatabaseContext } from '../../schemas/database.js'
+import type { QueryHistoryEntry } from '../../schemas/query.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionStore: ReturnType<typeof createSessionStore>
+  }
+}
+
+export interface SessionStoreOptions {
+  prefix: string
+  ttlSeconds: number
+  maxAgeSeconds: number
+  historyLimit: number
+  maxConcurrentQueries: number
+}
+
+/** Long statements are kept cut, so one session cannot fill Redis with its history. */
+export const HISTORY_QUERY_MAX_CHARS = 10_000
+
+/**
+ * Where a session lives in Redis. Every key holds the session id inside a hash tag, so all keys
+ * of one session share a Redis Cluster slot and the scripts that touch several stay legal.
+ */
+export function sessionKeys (prefix: string, sessionId: string) {
+  const base = `${prefix}session:{${sessionId}}`
+  return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
+}
+
+type ScriptCall = (...args: Array<string | number>) => Promise<unknown>
+
+/**
+ * A session's state in Redis, and nothing of it in process memory: any instance serves any
+ * session. Each operation is one round trip (a Lua script), refreshes the idle TTL of all the
+ * session's keys and never extends them past the session's absolute lifetime.
+ */
+export function createSessionStore (redis: Redis, options: SessionStoreOptions) {
+  for (const [name, lua] of Object.entries(SESSION_SCRIPTS)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 4, lua })
+  }
+  const ttlMs = options.ttlSeconds * 1000
+  const maxAgeMs = options.maxAgeSeconds * 1000
+
+  async function run (script: SessionScriptName, sessionId: string, create: boolean, ...extra: Array<string | number>): Promise<unknown> {
+    const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
+    try {
+      return await call.call(redis, ...sessionKeys(options.prefix, sessionId), ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ...extra)
+    } catch (err) {
+      const mapped = sessionStoreUnavailable()
+      mapped.cause = err
+      throw mapped
+    }
+  }
+
+  return {
+    /** The session's context, or null. Refreshes the session; does not create one. */
+    async getContext (sessionId: string): Promise<DatabaseContext | null> {
+      return parseContext(await run('sessionGetContext', sessionId, false))
+    },
+
+    /** The context, or 409 database_context_missing telling the client to select a database. */
+    async requireContext (sessionId: string): Promise<DatabaseContext> {
+      const context = await this.getContext(sessionId)
+      if (context === null) throw databaseContextMissing(sessionId)
+      return context
+    },
+
+    /** Stores the context, creating the session if it is new. */
+    async setContext (sessionId: string, context: DatabaseContext): Promise<void> {
+      await run('sessionSetContext', sessionId, true, JSON.stringify(context))
+    },
+
+    /** Removes the context; true when there was one. */
+    async clearContext (sessionId: string): Promise<boolean> {
+      try {
+        return await redis.del(sessionKeys(options.prefix, sessionId)[1]) > 0
+      } catch (err) {
+        const mapped = sessionStoreUnavailable()
+        mapped.cause = err
+        throw mapped
+      }
+    },
+
+    /**
+     * The context, and a claim on one of the session's query slots until `claimMs` from now
+     * (or until endQuery). 409 without a context; 429 when all slots are taken.
+     */
+    async beginQuery (sessionId: string, queryId: string, claimMs: number): Promise<DatabaseContext> {
+      const [raw, claimed] = await run('sessionBeginQuery', sessionId, false,
+        queryId, Date.now() + claimMs, options.maxConcurrentQueries) as [string | null, number]
+      const context = parseContext(raw)
+      if (context === null || claimed === 0) throw databaseContextMissing(sessionId)
+      if (claimed === -1) {
+        throw new AppError(429, 'too_many_concurrent_queries',
+          `This session already has ${options.maxConcurrentQueries} queries running; wait for one to finish.`,
+          { max_concurrent_queries: options.maxConcurrentQueries }, { 'retry-after': '1' })
+      }
+      return context
+    },
+
+    /** Releases the query's slot (if it claimed one) and adds it to the session's history. */
+    async endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
+      const stored = entry !== null && entry.query.length > HISTORY_QUERY_MAX_CHARS
+        ? { ...entry, query: entry.query.slice(0, HISTORY_QUERY_MAX_CHARS) }
+        : entry
+      await run('sessionEndQuery', sessionId, false, claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored), options.historyLimit)
+    },
+
+    /** The session's recent queries, newest first; an entry that does not parse is left out. */
+    async history (sessionId: string): Promise<QueryHistoryEntry[]> {
+      const raw = await run('sessionHistory', sessionId, false, options.historyLimit) as string[]
+      const entries: QueryHistoryEntry[] = []
+      for (const item of raw) {
+        try {
+          entries.push(JSON.parse(item) as QueryHistoryEntry)
+        } catch {}
+      }
+      return entries
+    },
+
+    /** Strict sessions: whether this service issued `sessionId` (and it has not expired). */
+    async isKnown (sessionId: string): Promise<boolean> {
+      try {
+        return await redis.exists(sessionKeys(options.prefix, sessionId)[0]) === 1
+      } catch (err) {
+        const mapped = sessionStoreUnavailable()
+        mapped.cause = err
+        throw mapped
+      }
+    },
+
+    /** Strict sessions: remembers that this service issued `sessionId`. */
+    async issue (sessionId: string): Promise<void> {
+      try {
+        await redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX')
+      } catch (err) {
+        const mapped = sessionStoreUnavailable()
+        mapped.cause = err
+        throw mapped
+      }
+    },
+
+    async ping (): Promise<void> {
+      await redis.ping()
+    }
+  }
+}
+
+/** A stored context must look right to be used; anything else counts as no context. */
+function parseContext (raw: unknown): DatabaseContext | null {
+  if (typeof raw !== 'string') return null
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  const { database_name: name, selected_at: selectedAt } = value as Record<string, unknown>
+  return typeof name === 'string' && name.length > 0 && typeof selectedAt === 'string'
+    ? { database_name: name, selected_at: selectedAt }
+    : null
+}
+
+export default fp(async function sessionStorePlugin (fastify) {
+  const { config } = fastify
+  fastify.decorate('sessionStore', createSessionStore(fastify.redis, {
+    prefix: config.REDIS_KEY_PREFIX,
+    ttlSeconds: config.SESSION_TTL_SECONDS,
+    maxAgeSeconds: config.SESSION_MAX_AGE_SECONDS,
+    historyLimit: config.HISTORY_LIMIT,
+    maxConcurrentQueries: config.SESSION_MAX_CONCURRENT_QUERIES
+  }))
+}, { name: 'session-store', dependencies: ['config', 'redis'] })

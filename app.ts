@@ -13,6 +13,9 @@ import grantsCheck from './plugins/app/grants-check.js'
 import cookie from './plugins/external/cookie.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
+import helmet from './plugins/external/helmet.js'
+import cors from './plugins/external/cors.js'
+import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
 import apiRoutes from './routes/api/index.js'
 import consoleRoutes from './routes/console/index.js'
@@ -39,7 +42,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
     },
     logController: new RequestLogController(),
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: {
       customOptions: {
@@ -49,6 +52,17 @@ export function serverOptions (config: Config): FastifyServerOptions {
       }
     }
   }
+}
+
+/** TRUST_PROXY: false, true, a hop count, or a list of proxy addresses/CIDRs. */
+function parseTrustProxy (value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
 }
 
 /**
@@ -62,8 +76,11 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
 
+  await server.register(helmet)
+  await server.register(cors)
   await server.register(cookie)
   await server.register(redis)
+  await server.register(rateLimit)
   await server.register(swagger)
 
   await server.register(mysql)

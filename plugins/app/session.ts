@@ -28,11 +28,15 @@ export const SESSION_HEADER = 'x-session-id'
  * A supplied id that is malformed is refused with 400 invalid_session_id, never replaced by a
  * new one: silently replacing it is how the seed's backend lost its sessions.
  *
+ * With SESSION_STRICT=true a well-formed id is accepted only if this service issued it (its
+ * session exists in Redis); an unknown one is replaced by a newly issued id, which the answer
+ * carries, and the attempt is logged (hashed).
+ *
  * Registered with fastify-plugin inside the /api scope, so its hooks cover exactly the routes of
  * that scope, whatever their URL, and no route can resolve the id its own way.
  */
 export default fp(async function sessionPlugin (fastify) {
-  const { SESSION_TTL_SECONDS, COOKIE_SECURE } = fastify.config
+  const { SESSION_TTL_SECONDS, COOKIE_SECURE, SESSION_STRICT } = fastify.config
   const cookieOptions = {
     signed: true,
     httpOnly: true,
@@ -52,7 +56,16 @@ export default fp(async function sessionPlugin (fastify) {
   // The body is parsed by now; validation has not run yet, so a bad id is named as such.
   fastify.addHook('preValidation', async (request) => {
     const cookieId = cookieSessionId(request)
-    const [sessionId, source] = resolve(request, cookieId)
+    let [sessionId, source] = resolve(request, cookieId)
+    if (SESSION_STRICT && source !== 'url') {
+      if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
+        // Never adopt an id the client chose: that is how session fixation works.
+        request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
+        sessionId = generateSessionId()
+        source = 'new'
+      }
+      if (source === 'new') await fastify.sessionStore.issue(sessionId)
+    }
     request.sessionId = sessionId
     request.sessionSource = source
     request.sessionHash = hashSessionId(sessionId)
@@ -64,7 +77,7 @@ export default fp(async function sessionPlugin (fastify) {
   fastify.addHook('preHandler', async (request, reply) => {
     if (needsCookie.has(request)) reply.setCookie(SESSION_COOKIE, request.sessionId, cookieOptions)
   })
-}, { name: 'session', dependencies: ['config', 'cookie'] })
+}, { name: 'session', dependencies: ['config', 'cookie', 'session-store'] })
 
 function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
   const params = request.params as Record<string, unknown> | undefined

@@ -33,7 +33,7 @@ export default fp(async function swaggerPlugin (fastify) {
     transformObject: (document) => 'openapiObject' in document ? describeSessions(document.openapiObject as OpenAPI.Document) : document.swaggerObject
   })
 
-  await fastify.register(swaggerUi, { routePrefix: '/docs' })
+  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
 
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger', dependencies: ['config'] })

@@ -6,6 +6,7 @@ const CHECK_TIMEOUT_MS = 1000
 /** Liveness of the process, and readiness of what it depends on. */
 const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/health', {
+    config: { rateLimit: false },
     schema: {
       tags: ['health'],
       summary: 'Liveness: the process answers',
@@ -14,6 +15,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/ready', {
+    config: { rateLimit: false },
     schema: {
       tags: ['health'],
       summary: 'Readiness: Redis and the database both answer',

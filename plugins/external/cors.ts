@@ -1,0 +1,19 @@
+import fp from 'fastify-plugin'
+import cors from '@fastify/cors'
+
+/**
+ * CORS for the browser frontends in CORS_ORIGINS, and only them: credentialed requests (the sid
+ * cookie) from exactly those origins. Never a wildcard; without CORS_ORIGINS, no CORS at all.
+ */
+export default fp(async function corsPlugin (fastify) {
+  const origins = fastify.config.CORS_ORIGINS
+  if (origins.length === 0) return
+  await fastify.register(cors, {
+    origin: origins,
+    credentials: true,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['content-type', 'x-session-id', 'authorization'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 600
+  })
+}, { name: 'cors', dependencies: ['config'] })

@@ -18,12 +18,27 @@ try {
 const fastify = Fastify(serverOptions(config))
 await fastify.register(app, { config })
 
+/**
+ * Graceful shutdown: stop accepting connections, let in-flight requests finish (at most
+ * SHUTDOWN_GRACE_MS), close the database pools and Redis, exit 0. Past the grace period, exit 1.
+ */
 let closing = false
 async function shutdown (signal: string): Promise<void> {
   if (closing) return
   closing = true
-  fastify.log.info({ signal }, 'shutting down')
+  fastify.log.info({ signal, grace_ms: config.SHUTDOWN_GRACE_MS }, 'shutting down')
+  const timer = setTimeout(() => {
+    fastify.log.error('requests still running after SHUTDOWN_GRACE_MS; exiting anyway')
+    process.exit(1)
+  }, config.SHUTDOWN_GRACE_MS)
+  timer.unref()
+  // Node closes the connections idle when closing starts; keep-alive ones whose request finishes
+  // later would hold the server open until their timeout, so close them as they go idle.
+  const sweep = setInterval(() => fastify.server.closeIdleConnections(), 50)
+  sweep.unref()
   await fastify.close()
+  clearInterval(sweep)
+  fastify.log.info('closed')
   process.exit(0)
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

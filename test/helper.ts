@@ -171,3 +171,65 @@ export async function throwawayRedis (t: TestContext): Promise<{ url: string, st
   t.teardown(stop)
   return { url: `redis://127.0.0.1:${port}`, stop, start }
 }
+
+/**
+ * A TCP proxy on loopback in front of `target`, that a test can break: `cut()` destroys every
+ * open connection and refuses new ones until `heal()`. Closed when the test ends.
+ */
+export async function tcpProxy (t: TestContext, target: { host: string, port: number }) {
+  const net = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  let broken = false
+  const server = net.createServer((client) => {
+    if (broken) {
+      client.destroy()
+      return
+    }
+    const upstream = net.connect(target.port, target.host)
+    sockets.add(client)
+    sockets.add(upstream)
+    const drop = () => {
+      client.destroy()
+      upstream.destroy()
+      sockets.delete(client)
+      sockets.delete(upstream)
+    }
+    client.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+    client.pipe(upstream)
+    upstream.pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return {
+    port,
+    /** Live connections through the proxy (each client and upstream side counts once). */
+    connections: () => sockets.size / 2,
+    cut () {
+      broken = true
+      for (const socket of sockets) socket.destroy()
+      sockets.clear()
+    },
+    heal () {
+      broken = false
+    }
+  }
+}
+
+/** TEST_MYSQL_URL with its host and port replaced (e.g. by a proxy's). */
+export function mysqlUrlVia (port: number, host = '127.0.0.1'): string {
+  const url = new URL(TEST_MYSQL_URL)
+  url.hostname = host
+  url.port = String(port)
+  return url.toString()
+}
+
+export function mysqlTarget (): { host: string, port: number } {
+  const url = new URL(TEST_MYSQL_URL)
+  return { host: url.hostname, port: Number(url.port || 3306) }
+}

@@ -20,6 +20,15 @@ export default fp(async function swaggerPlugin (fastify) {
           'The session is resolved from session_id in the body, else the X-Session-Id header, else the signed sid cookie, else a new one is issued.',
         version: '0.1.0'
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from API_KEYS. Required on /api routes when the service has API_KEYS set.'
+          }
+        }
+      },
       tags: [
         { name: 'database', description: "Databases and the session's database context" },
         { name: 'query', description: "Run SQL in the session's database" },
@@ -30,7 +39,9 @@ export default fp(async function swaggerPlugin (fastify) {
       // Shared schemas keep their $id as their name in components.schemas.
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     },
-    transformObject: (document) => 'openapiObject' in document ? describeSessions(document.openapiObject as OpenAPI.Document) : document.swaggerObject
+    transformObject: (document) => 'openapiObject' in document
+      ? describeSessions(document.openapiObject as OpenAPI.Document, fastify.config.API_KEYS.length > 0)
+      : document.swaggerObject
   })
 
   await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
@@ -52,13 +63,18 @@ const SET_SID_COOKIE: OpenAPI.HeaderObject = {
 }
 
 /**
- * What the route schemas cannot say: every /api operation takes the sid cookie and may set it,
- * and every error answer has an example.
+ * What the route schemas cannot say: every /api operation takes the sid cookie and may set it
+ * (and needs an API key when API_KEYS is set), and every error answer has an example.
  */
-function describeSessions (doc: OpenAPI.Document): OpenAPI.Document {
+function describeSessions (doc: OpenAPI.Document, apiKeys: boolean): OpenAPI.Document {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as OpenAPI.OperationObject[]) {
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue
+      if (path.startsWith('/api/') && apiKeys) {
+        operation.security = [{ bearerAuth: [] }]
+        operation.responses ??= {}
+        operation.responses['401'] ??= { description: 'unauthorized', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+      }
       if (path.startsWith('/api/') && !path.includes('{session_id}')) {
         operation.parameters = [...(operation.parameters ?? []), SID_COOKIE]
         const ok = operation.responses?.['200'] as OpenAPI.ResponseObject | undefined

@@ -1,0 +1,64 @@
+import t from 'tap'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, tcpProxy } from './helper.js'
+
+t.test('database cut off: fast 503 database_unavailable, /ready 503, and recovery without a restart', async (t) => {
+  const proxy = await tcpProxy(t, mysqlTarget())
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port) } })
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const query = () => post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
+  t.equal((await query()).statusCode, 200)
+
+  proxy.cut()
+  const started = Date.now()
+  const answers = [await query(), await query()]
+  for (const res of answers) {
+    t.equal(res.statusCode, 503)
+    t.equal(res.json().code, 'database_unavailable')
+    t.equal(res.headers['retry-after'], '1')
+  }
+  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
+  const ready = await app.inject({ url: '/ready' })
+  t.equal(ready.statusCode, 503)
+  t.strictSame(ready.json().checks, { redis: 'ok', mysql: 'unavailable' })
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+
+  proxy.heal()
+  t.equal((await query()).statusCode, 200, 'the first query after healing succeeds: the pool made new connections')
+  t.equal((await app.inject({ url: '/ready' })).statusCode, 200)
+})
+
+t.test('connections killed on the server are replaced; at most the request that met one fails', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '3' } })
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const query = () => post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
+  await Promise.all([query(), query(), query()]) // three pooled connections, all in the database
+
+  const admin = await adminConnection(t)
+  const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [db]) as unknown as [Array<{ ID: string }>]
+  t.ok(rows.length >= 1, `found ${rows.length} pooled connections to kill`)
+  for (const row of rows) await admin.query(`KILL CONNECTION ${Number(row.ID)}`)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const statuses = []
+  for (let i = 0; i < 6; i++) statuses.push((await query()).statusCode)
+  t.ok(statuses.filter((s) => s !== 200).length <= 1, `at most one failure (${statuses.join(', ')})`)
+  t.equal(statuses.at(-1), 200)
+})
+
+t.test('overload: past the bounded wait queue, a fast 503 with Retry-After', async (t) => {
+  // One connection, a wait queue of 50: 60 slow queries at once overflow it.
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', SESSION_MAX_CONCURRENT_QUERIES: '1000' } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const answers = await Promise.all(Array.from({ length: 60 }, () =>
+    post(app, '/api/query', { query: 'SELECT SLEEP(0.02) AS s', session_id: sessionId })))
+  const busy = answers.filter((res) => res.statusCode === 503)
+  t.ok(busy.length >= 1, `${busy.length} answered 503`)
+  t.ok(busy.every((res) => res.json().code === 'database_busy' && res.headers['retry-after'] === '1'), 'database_busy with Retry-After')
+  t.ok(answers.filter((res) => res.statusCode === 200).length >= 40, 'the queued ones ran')
+})

@@ -1,0 +1,21 @@
+import t from 'tap'
+import { build, post, randomSessionId, testConfig } from '../helper.js'
+
+t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances', async (t) => {
+  const config = testConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })
+  const [one, two] = [await build(t, { config }), await build(t, { config })]
+  const headers = { 'x-session-id': randomSessionId() }
+  const statuses = []
+  for (const app of [one, two, one]) statuses.push((await app.inject({ url: '/api/database/context', headers })).statusCode)
+  t.strictSame(statuses, [200, 200, 200])
+  const limited = await two.inject({ url: '/api/database/context', headers })
+  t.equal(limited.statusCode, 429, 'the fourth request, on the other instance, is refused')
+  t.equal(limited.json().code, 'rate_limited')
+  t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After')
+  t.ok(limited.json().retry_after_seconds > 0)
+  t.equal((await post(one, '/api/query', { query: 'SELECT 1' }, headers)).statusCode, 429, 'for every route of the session')
+
+  const other = await one.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() } })
+  t.equal(other.statusCode, 200, 'another session has its own budget')
+  for (let i = 0; i < 5; i++) t.equal((await one.inject({ url: '/health' })).statusCode, 200, 'health checks are not limited')
+})

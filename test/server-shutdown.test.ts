@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import t from 'tap'
+import { createDatabase, freePort, randomSessionId, testConfig, TEST_COOKIE_SECRET } from './helper.js'
+
+t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
+  const port = await freePort()
+  const config = testConfig()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: config.REDIS_URL,
+      REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+      MYSQL_URL: config.MYSQL_URL,
+      COOKIE_SECRET: TEST_COOKIE_SECRET,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_MS: '10000'
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+
+  const base = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${base}/ready`).then((res) => res.ok, () => false)
+    if (ok) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  const json = { 'content-type': 'application/json' }
+  await fetch(`${base}/api/database/select`, { method: 'POST', headers: json, body: JSON.stringify({ database_name: db, session_id: sessionId }) })
+
+  const inFlight = fetch(`${base}/api/query`, { method: 'POST', headers: json, body: JSON.stringify({ query: 'SELECT SLEEP(1) AS slept', session_id: sessionId }) })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  child.kill('SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+
+  const refused = await fetch(`${base}/health`).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? 'failed')
+  t.equal(refused, 'ECONNREFUSED', 'no new connections while closing')
+  const res = await inFlight
+  t.equal(res.status, 200, 'the in-flight query finished')
+  t.strictSame((await res.json() as { rows: unknown[] }).rows, [{ slept: 0 }])
+  const [code] = await once(child, 'exit')
+  t.equal(code, 0, 'exit 0')
+  t.match(output, '"msg":"closed"', 'closed its pools and Redis first')
+})

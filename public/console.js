@@ -8,10 +8,15 @@ const sqlInput = $('sql')
 const runButton = $('run')
 const errorBox = $('error')
 const sessionStatus = $('session-status')
+const apiKeyForm = $('api-key-form')
+
+/** Only when the service has API_KEYS: the key lives in this variable, never in storage. */
+let apiKey = null
 
 /** fetch the JSON API with the cookie; resolves to { ok, status, body }. */
 async function api (method, path, body) {
   const init = { method, credentials: 'same-origin', headers: {} }
+  if (apiKey !== null) init.headers.authorization = `Bearer ${apiKey}`
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json'
     init.body = JSON.stringify(body)
@@ -28,6 +33,7 @@ async function api (method, path, body) {
   } catch {
     parsed = { code: 'invalid_response', message: `Unexpected answer (HTTP ${response.status}).` }
   }
+  if (response.status === 401) apiKeyForm.hidden = false
   return { ok: response.ok, status: response.status, body: parsed }
 }
 
@@ -37,6 +43,7 @@ function showError (body) {
   if (code === 'read_only_violation') lead = 'Refused: this console is read-only. '
   else if (code === 'database_context_missing') lead = 'Pick a database first (the Database list above). '
   else if (code === 'query_timeout') lead = 'The query took too long and was stopped. '
+  else if (code === 'unauthorized') lead = 'Enter this sqlgate\'s API key above. '
   errorBox.replaceChildren(
     document.createTextNode(lead + (body?.message ?? 'Something went wrong.') + ' '),
     Object.assign(document.createElement('code'), { textContent: `(${code})` })
@@ -176,6 +183,18 @@ sqlInput.addEventListener('keydown', (event) => {
   }
 })
 
-// Order matters: the list must exist before the context can select its entry.
-await loadDatabases()
-await Promise.all([loadContext(), loadHistory()])
+apiKeyForm.addEventListener('submit', async (event) => {
+  event.preventDefault()
+  apiKey = $('api-key').value.trim() || null
+  apiKeyForm.hidden = true
+  clearError()
+  await start()
+})
+
+async function start () {
+  // Order matters: the list must exist before the context can select its entry.
+  await loadDatabases()
+  await Promise.all([loadContext(), loadHistory()])
+}
+
+await start()

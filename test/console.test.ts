@@ -87,3 +87,23 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
 
   t.strictSame(pageErrors, [], 'no page errors')
 })
+
+t.test('with API_KEYS the console asks for a key and keeps it in memory only', { skip }, async (t) => {
+  const key = 'console-key-0123456789'
+  const app = await build(t, { env: { API_KEYS: key } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`
+  const db = await createDatabase(t)
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page = await (await browser.newContext()).newPage()
+  await page.goto(base)
+  await page.waitForSelector('#api-key-form:not([hidden])')
+  t.match(await page.textContent('#error'), 'unauthorized', 'the refusal is shown')
+  await page.getByLabel('API key').fill(key)
+  await page.getByRole('button', { name: 'Use key' }).click()
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  t.ok(await page.isHidden('#api-key-form'), 'the key works')
+  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0, 'and is stored nowhere')
+})

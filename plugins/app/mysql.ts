@@ -46,7 +46,7 @@ export function createMysql (config: Config) {
   const target = parseMysqlUrl(config.MYSQL_URL)
   const common: PoolOptions = {
     ...target,
-    connectTimeout: 2000,
+    connectTimeout: 1000,
     enableKeepAlive: true,
     charset: 'utf8mb4_general_ci',
     // Stacked statements stay impossible; LOAD DATA LOCAL cannot read the gateway's files.

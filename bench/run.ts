@@ -1,0 +1,180 @@
+/**
+ * npm run bench: sqlgate against a bare Node baseline (bench/baseline.ts), in one run, loaded in
+ * alternating rounds (A B A B ...) so machine drift hits both alike. Ratios, not absolute numbers:
+ * the load generator, Redis, MariaDB and both servers share this machine's cores.
+ *
+ * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
+ * plus MYSQL_URL / REDIS_URL for where the services are.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import autocannon from 'autocannon'
+import mysql from 'mysql2/promise'
+import { Redis } from 'ioredis'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/12'
+const DATABASE = 'sqlgate_bench'
+const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
+const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
+const root = new URL('..', import.meta.url).pathname
+
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function rssMb (pid: number): { rss: number, peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024
+  return { rss: field('VmRSS'), peak: field('VmHWM') }
+}
+
+async function waitFor (url: string, timeoutMs = 20_000): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    const ok = await fetch(url).then((res) => res.ok, () => false)
+    if (ok) return performance.now() - started
+    await sleep(10)
+  }
+  throw new Error(`${url} did not answer`)
+}
+
+function start (args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  process.on('exit', () => child.kill('SIGKILL'))
+  return child
+}
+
+async function load (url: string, options: { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }, seconds = SECONDS): Promise<Load> {
+  let client = 0
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: options.method ?? 'GET',
+    // One session per connection, as 32 separate clients would have.
+    setupClient: (c) => {
+      const i = client++
+      if (options.body !== undefined) c.setBody(options.body(i))
+      c.setHeaders({ 'content-type': 'application/json', ...options.headers?.(i) })
+    }
+  })
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+}
+
+function summary (runs: Load[]): Load {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
+  }
+}
+
+async function main (): Promise<void> {
+  const admin = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true })
+  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; USE ${DATABASE};
+    CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(10,2), created_at DATETIME(3));
+    INSERT INTO items SELECT seq, CONCAT('item ', seq), seq / 100, '2026-01-01 00:00:00.000' + INTERVAL seq SECOND FROM seq_1_to_10000`)
+  await admin.end()
+
+  const sessions = Array.from({ length: CONNECTIONS }, (_, i) => `bench_${i}_${randomBytes(8).toString('hex')}`)
+  const common = { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MYSQL_URL, LOG_LEVEL: 'info' }
+  const sqlgateEnv = {
+    ...common,
+    PORT: '3201',
+    NODE_ENV: 'production',
+    COOKIE_SECRET: randomBytes(32).toString('hex'),
+    // The rate limit stays on (its Redis round trip is measured) but is set out of reach.
+    RATE_LIMIT_MAX: '1000000000'
+  }
+  const sqlgate = start(['dist/server.js'], sqlgateEnv)
+  const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { ...common, PORT: '3202', BENCH_DATABASE: DATABASE })
+  await waitFor('http://127.0.0.1:3201/ready')
+  await waitFor('http://127.0.0.1:3202/api/database/context').catch(() => {})
+
+  for (const session of sessions) {
+    await fetch('http://127.0.0.1:3201/api/database/select', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
+  }
+
+  const query = { method: 'POST' as const, body: (i: number) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
+  const context = { headers: (i: number) => ({ 'x-session-id': sessions[i % sessions.length]! }) }
+  const targets = {
+    query: ['http://127.0.0.1:3201/api/query', 'http://127.0.0.1:3202/api/query'],
+    context: ['http://127.0.0.1:3201/api/database/context', 'http://127.0.0.1:3202/api/database/context']
+  } as const
+
+  console.log(`warming up (${CONNECTIONS} connections)…`)
+  await load(targets.query[0], query, 3)
+  await load(targets.query[1], query, 3)
+
+  const runs: Record<'query' | 'context', [Load[], Load[]]> = { query: [[], []], context: [[], []] }
+  let peakRss = 0
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const kind of ['query', 'context'] as const) {
+      for (const side of [0, 1] as const) {
+        const result = await load(targets[kind][side], kind === 'query' ? query : context)
+        runs[kind][side].push(result)
+        if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
+        console.log(`round ${round} ${kind.padEnd(7)} ${side === 0 ? 'sqlgate ' : 'baseline'} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+      }
+    }
+  }
+
+  // Memory while a million-row SELECT is capped: it must stay flat.
+  const before = rssMb(sqlgate.pid!).rss
+  let during = before
+  const sampler = setInterval(() => { during = Math.max(during, rssMb(sqlgate.pid!).rss) }, 20)
+  for (let i = 0; i < 5; i++) {
+    await fetch('http://127.0.0.1:3201/api/query', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: "SELECT seq, REPEAT('x', 200) AS pad FROM seq_1_to_1000000 LIMIT 1000000", session_id: sessions[0], max_rows: 10000 })
+    })
+  }
+  clearInterval(sampler)
+
+  sqlgate.kill('SIGTERM')
+  baseline.kill('SIGTERM')
+  await sleep(500)
+
+  // Start-up time: a fresh process until its first /ready 200.
+  const startedAt = performance.now()
+  const fresh = start(['dist/server.js'], { ...sqlgateEnv, PORT: '3203' })
+  await waitFor('http://127.0.0.1:3203/ready', 30_000)
+  const startupMs = performance.now() - startedAt
+  fresh.kill('SIGTERM')
+
+  const q = [summary(runs.query[0]), summary(runs.query[1])] as const
+  const c = [summary(runs.context[0]), summary(runs.context[1])] as const
+  const ratio = (a: number, b: number) => (a / b).toFixed(2)
+  console.log(`
+## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections (medians)
+
+| request | sqlgate req/s | baseline req/s | throughput ratio | sqlgate p50 / p99 ms | baseline p50 / p99 ms | p99 ratio |
+|---|---|---|---|---|---|---|
+| POST /api/query (point SELECT) | ${q[0].rps.toFixed(0)} | ${q[1].rps.toFixed(0)} | ${ratio(q[0].rps, q[1].rps)} | ${q[0].p50} / ${q[0].p99} | ${q[1].p50} / ${q[1].p99} | ${ratio(q[0].p99, q[1].p99)} |
+| GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} |
+
+- peak RSS under load: ${peakRss.toFixed(0)} MB
+- RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)
+- start-up to first /ready 200: ${startupMs.toFixed(0)} ms
+- non-2xx answers: sqlgate ${q[0].non2xx + c[0].non2xx}, baseline ${q[1].non2xx + c[1].non2xx}
+`)
+  const redis = new Redis(REDIS_URL)
+  const keys = await redis.keys(`${PREFIX}*`)
+  if (keys.length > 0) await redis.del(...keys)
+  await redis.quit()
+  process.exit(0)
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** What a client-supplied session id must look like (body, header, cookie or URL). */
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9_-]{8,128}$'
@@ -21,5 +21,5 @@ export function generateSessionId (): string {
  * 12 hex characters are enough to correlate log lines, far too few to recover the id.
  */
 export function hashSessionId (sessionId: string): string {
-  return createHash('sha256').update(sessionId).digest('hex').slice(0, 12)
+  return hash('sha256', sessionId, 'hex').slice(0, 12)
 }

@@ -37,10 +37,13 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const timeoutMs = body.timeout_ms ?? config.QUERY_TIMEOUT_MS
     const entry = (outcome: Pick<QueryHistoryEntry, 'status' | 'error_code' | 'row_count' | 'execution_time_ms'>): QueryHistoryEntry =>
       ({ query_id: queryId, query: body.query, executed_at: executedAt, ...outcome })
-    // The history is a record, not the answer: if Redis fails here, the query's answer still goes out.
-    const end = (claimed: boolean, outcome: QueryHistoryEntry): Promise<void> =>
+    // The history is a record, not the answer: the answer does not wait for it, and if Redis fails
+    // here the answer still goes out. Redis runs one connection's commands in order, so a later
+    // history read on this instance still sees it.
+    const end = (claimed: boolean, outcome: QueryHistoryEntry): void => {
       sessionStore.endQuery(sessionId, claimed ? queryId : null, outcome)
         .catch((err: unknown) => { request.log.warn({ err }, 'query history not recorded') })
+    }
 
     let context
     try {
@@ -48,7 +51,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS)
     } catch (err) {
       if (err instanceof AppError && err.code === 'too_many_concurrent_queries') {
-        await end(false, entry({ status: 'error', error_code: err.code, row_count: 0, execution_time_ms: 0 }))
+        end(false, entry({ status: 'error', error_code: err.code, row_count: 0, execution_time_ms: 0 }))
       }
       throw err
     }
@@ -67,10 +70,10 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       })
     } catch (err) {
       const code = err instanceof AppError ? err.code : 'internal_error'
-      await end(true, entry({ status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 }))
+      end(true, entry({ status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 }))
       throw err
     }
-    await end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
+    end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
     return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   })
 

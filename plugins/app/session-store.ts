@@ -45,15 +45,20 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
   const ttlMs = options.ttlSeconds * 1000
   const maxAgeMs = options.maxAgeSeconds * 1000
 
-  async function run (script: SessionScriptName, sessionId: string, create: boolean, ...extra: Array<string | number>): Promise<unknown> {
-    const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
+  /** Any Redis failure is 503 session_store_unavailable to the client (the cause goes to the log). */
+  async function guarded<T> (work: () => Promise<T>): Promise<T> {
     try {
-      return await call.call(redis, ...sessionKeys(options.prefix, sessionId), ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ...extra)
+      return await work()
     } catch (err) {
       const mapped = sessionStoreUnavailable()
       mapped.cause = err
       throw mapped
     }
+  }
+
+  function run (script: SessionScriptName, sessionId: string, create: boolean, ...extra: Array<string | number>): Promise<unknown> {
+    const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
+    return guarded(() => call.call(redis, ...sessionKeys(options.prefix, sessionId), ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ...extra))
   }
 
   return {
@@ -76,13 +81,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** Removes the context; true when there was one. */
     async clearContext (sessionId: string): Promise<boolean> {
-      try {
-        return await redis.del(sessionKeys(options.prefix, sessionId)[1]) > 0
-      } catch (err) {
-        const mapped = sessionStoreUnavailable()
-        mapped.cause = err
-        throw mapped
-      }
+      return await guarded(() => redis.del(sessionKeys(options.prefix, sessionId)[1])) > 0
     },
 
     /**
@@ -124,24 +123,12 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** Strict sessions: whether this service issued `sessionId` (and it has not expired). */
     async isKnown (sessionId: string): Promise<boolean> {
-      try {
-        return await redis.exists(sessionKeys(options.prefix, sessionId)[0]) === 1
-      } catch (err) {
-        const mapped = sessionStoreUnavailable()
-        mapped.cause = err
-        throw mapped
-      }
+      return await guarded(() => redis.exists(sessionKeys(options.prefix, sessionId)[0])) === 1
     },
 
     /** Strict sessions: remembers that this service issued `sessionId`. */
     async issue (sessionId: string): Promise<void> {
-      try {
-        await redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX')
-      } catch (err) {
-        const mapped = sessionStoreUnavailable()
-        mapped.cause = err
-        throw mapped
-      }
+      await guarded(() => redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX'))
     },
 
     async ping (): Promise<void> {

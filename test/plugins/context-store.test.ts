@@ -10,10 +10,13 @@ t.test('every key of a session holds its id, starts with the prefix and has the 
 
   await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
   await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
+  // The answer does not wait for the history write; a read through the app comes after it.
+  await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
 
   const keys = await redis.keys(`${prefix}*`)
   const sessionKeys = keys.filter((key) => key.startsWith(`${prefix}session:`))
   t.ok(sessionKeys.length >= 3, `the session wrote its keys (${sessionKeys.join(', ')})`)
+  t.notOk(sessionKeys.some((key) => key.endsWith(':inflight')), 'no query slot is held once the query has ended')
   for (const key of sessionKeys) {
     t.ok(key.includes(`{${sessionId}}`), `${key} holds the session id in a hash tag`)
     const ttl = await redis.ttl(key)

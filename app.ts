@@ -9,6 +9,7 @@ import errorHandler from './plugins/app/error-handler.js'
 import mysql from './plugins/app/mysql.js'
 import catalog from './plugins/app/catalog.js'
 import queryRunner from './plugins/app/query-runner.js'
+import sessionActions from './plugins/app/session-actions.js'
 import sessionStore from './plugins/app/session-store.js'
 import grantsCheck from './plugins/app/grants-check.js'
 import cookie from './plugins/external/cookie.js'
@@ -90,6 +91,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(catalog)
   await server.register(sessionStore)
   await server.register(queryRunner)
+  await server.register(sessionActions)
 
   await server.register(healthRoutes)
   await server.register(apiRoutes, { prefix: '/api' })

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../../config.js'
+import { AppError, databaseNotFound } from '../../lib/errors.js'
+import type { QueryHistoryEntry } from '../../schemas/query.js'
+import type { createCatalog } from './catalog.js'
+import type { createQueryRunner, Param, RowFormat } from './query-runner.js'
+import type { createSessionStore } from './session-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionActions: ReturnType<typeof createSessionActions>
+  }
+}
+
+export interface QueryInput {
+  query: string
+  params?: Param[] | undefined
+  max_rows?: number | undefined
+  timeout_ms?: number | undefined
+  row_format?: RowFormat | undefined
+}
+
+/** How long a query's slot stays claimed past its timeout (the KILL QUERY fallback included). */
+const CLAIM_MARGIN_MS = 5000
+
+interface Dependencies {
+  catalog: ReturnType<typeof createCatalog>
+  sessionStore: ReturnType<typeof createSessionStore>
+  queryRunner: ReturnType<typeof createQueryRunner>
+  config: Config
+}
+
+/**
+ * What a session can do, for every front end: the HTTP routes and the MCP tools call these, so
+ * the same rules (allow-list, read-only, limits, history) hold whichever way a client comes in.
+ * Answers have the shapes of the HTTP API's replies.
+ */
+export function createSessionActions ({ catalog, sessionStore, queryRunner, config }: Dependencies) {
+  return {
+    async listDatabases () {
+      const names = await catalog.listDatabases()
+      return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
+    },
+
+    async selectDatabase (sessionId: string, name: string) {
+      if (!catalog.isAllowed(name)) throw databaseNotFound(name)
+      const [exists, tables] = await Promise.all([catalog.databaseExists(name), catalog.listTables(name)])
+      if (!exists) throw databaseNotFound(name)
+      const context = { database_name: name, selected_at: new Date().toISOString() }
+      await sessionStore.setContext(sessionId, context)
+      return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: tables.length, selected_at: context.selected_at }
+    },
+
+    async context (sessionId: string) {
+      const context = await sessionStore.getContext(sessionId)
+      return { success: true as const, session_id: sessionId, context_available: context !== null, database_context: context }
+    },
+
+    async clearContext (sessionId: string) {
+      return { success: true as const, session_id: sessionId, cleared: await sessionStore.clearContext(sessionId) }
+    },
+
+    /** The session database's tables with their columns; only `table` when given. */
+    async describe (sessionId: string, table?: string) {
+      const context = await sessionStore.requireContext(sessionId)
+      const tables = await catalog.describe(context.database_name)
+      return {
+        success: true as const,
+        session_id: sessionId,
+        database_name: context.database_name,
+        tables: table === undefined ? tables : tables.filter((t) => t.name === table)
+      }
+    },
+
+    async history (sessionId: string) {
+      return { success: true as const, session_id: sessionId, queries: await sessionStore.history(sessionId) }
+    },
+
+    /** One statement in the session's database, with a query slot claimed and the history kept. */
+    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger) {
+      const queryId = randomUUID()
+      const executedAt = new Date().toISOString()
+      const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS
+      const entry = (outcome: Pick<QueryHistoryEntry, 'status' | 'error_code' | 'row_count' | 'execution_time_ms'>): QueryHistoryEntry =>
+        ({ query_id: queryId, query: input.query, executed_at: executedAt, ...outcome })
+      // The history is a record, not the answer: the answer does not wait for it, and if Redis fails
+      // here the answer still goes out. Redis runs one connection's commands in order, so a later
+      // read on this instance still sees it.
+      const end = (claimed: boolean, outcome: QueryHistoryEntry): void => {
+        sessionStore.endQuery(sessionId, claimed ? queryId : null, outcome)
+          .catch((err: unknown) => { log.warn({ err }, 'query history not recorded') })
+      }
+      const failed = (code: string) => entry({ status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 })
+
+      let context
+      try {
+        // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
+        context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS)
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'too_many_concurrent_queries') end(false, failed(err.code))
+        throw err
+      }
+
+      log.debug({ query: input.query }, 'query')
+      let result
+      try {
+        result = await queryRunner.run({
+          queryId,
+          database: context.database_name,
+          sql: input.query,
+          params: input.params,
+          maxRows: input.max_rows ?? config.QUERY_MAX_ROWS,
+          timeoutMs,
+          rowFormat: input.row_format ?? 'object'
+        })
+      } catch (err) {
+        end(true, failed(err instanceof AppError ? err.code : 'internal_error'))
+        throw err
+      }
+      end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
+      return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
+    }
+  }
+}
+
+export default fp(async function sessionActionsPlugin (fastify) {
+  const { catalog, sessionStore, queryRunner, config } = fastify
+  fastify.decorate('sessionActions', createSessionActions({ catalog, sessionStore, queryRunner, config }))
+}, { name: 'session-actions', dependencies: ['config', 'catalog', 'session-store', 'query-runner'] })

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { RequestLogController } from './lib/log-controller.js'
 import configPlugin from './plugins/app/config.js'
+import { sessionFields } from './plugins/app/session.js'
 import errorHandler from './plugins/app/error-handler.js'
 import mysql from './plugins/app/mysql.js'
 import catalog from './plugins/app/catalog.js'
@@ -21,6 +22,7 @@ import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
 import apiRoutes from './routes/api/index.js'
 import consoleRoutes from './routes/console/index.js'
+import mcpRoutes from './routes/mcp/index.js'
 
 export interface AppOptions {
   config: Config
@@ -78,6 +80,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   server.removeContentTypeParser('text/plain')
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
+  await server.register(sessionFields)
 
   await server.register(helmet)
   await server.register(cors)
@@ -95,6 +98,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await server.register(healthRoutes)
   await server.register(apiRoutes, { prefix: '/api' })
+  await server.register(mcpRoutes, { prefix: '/mcp' })
   await server.register(consoleRoutes)
 }
 

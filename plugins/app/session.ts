@@ -46,10 +46,6 @@ export default fp(async function sessionPlugin (fastify) {
     secure: COOKIE_SECURE
   } as const
 
-  fastify.decorateRequest('sessionId', '')
-  fastify.decorateRequest('sessionHash', '')
-  fastify.decorateRequest('sessionSource', 'new')
-
   /** Requests whose answer must (re)set the cookie. */
   const needsCookie = new WeakSet<FastifyRequest>()
 
@@ -77,7 +73,18 @@ export default fp(async function sessionPlugin (fastify) {
   fastify.addHook('preHandler', async (request, reply) => {
     if (needsCookie.has(request)) reply.setCookie(SESSION_COOKIE, request.sessionId, cookieOptions)
   })
-}, { name: 'session', dependencies: ['config', 'cookie', 'session-store'] })
+}, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
+
+/**
+ * The request fields, declared once for the whole server (every request has the same shape; ''
+ * until a session plugin or the MCP endpoint fills them), so code outside those scopes, such as
+ * the rate limit's key and the request log, sees '' rather than undefined.
+ */
+export const sessionFields = fp(async function sessionFieldsPlugin (fastify) {
+  fastify.decorateRequest('sessionId', '')
+  fastify.decorateRequest('sessionHash', '')
+  fastify.decorateRequest('sessionSource', 'new')
+}, { name: 'session-fields' })
 
 function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
   const params = request.params as Record<string, unknown> | undefined

@@ -18,7 +18,7 @@ export default fp(async function rateLimitPlugin (fastify) {
     redis: fastify.redis,
     nameSpace: `${REDIS_KEY_PREFIX}ratelimit:`,
     skipOnError: true,
-    keyGenerator: (request) => request.sessionHash === '' ? `ip:${request.ip}` : `session:${request.sessionHash}`,
+    keyGenerator: (request) => request.sessionHash !== '' ? `session:${request.sessionHash}` : `ip:${request.ip}`,
     errorResponseBuilder: (_request, context) => new AppError(429, 'rate_limited',
       `Rate limit exceeded: ${context.max} requests per ${Math.round(RATE_LIMIT_WINDOW_MS / 1000)} s. Retry in ${Math.ceil(context.ttl / 1000)} s.`,
       { retry_after_seconds: Math.ceil(context.ttl / 1000) })

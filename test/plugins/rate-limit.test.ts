@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, post, randomSessionId, testConfig } from '../helper.js'
+import { build, post, randomSessionId, redisClient, testConfig } from '../helper.js'
 
 t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances', async (t) => {
   const config = testConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })
@@ -18,4 +18,14 @@ t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances
   const other = await one.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() } })
   t.equal(other.statusCode, 200, 'another session has its own budget')
   for (let i = 0; i < 5; i++) t.equal((await one.inject({ url: '/health' })).statusCode, 200, 'health checks are not limited')
+})
+
+t.test('outside /api the limit is per client address, not one bucket for everyone', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '2' } })
+  const statuses = []
+  for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1' })).statusCode)
+  t.strictSame(statuses, [200, 200, 429], 'one address is limited')
+  t.equal((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another address has its own budget')
+  const redis = redisClient(t)
+  t.strictSame(await redis.keys(`${app.config.REDIS_KEY_PREFIX}ratelimit:session:undefined*`), [], 'no shared "undefined" bucket')
 })

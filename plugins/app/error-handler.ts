@@ -52,7 +52,7 @@ export default fp(async function errorHandlerPlugin (fastify) {
   })
 }, { name: 'error-handler' })
 
-function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: string } {
+export function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: string } {
   if (err instanceof AppError) return err.toJSON() as ReturnType<typeof toEnvelope>
 
   if (err.validation !== undefined) {

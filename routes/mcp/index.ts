@@ -1,0 +1,63 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import { AppError, invalidSessionId } from '../../lib/errors.js'
+import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
+import apiKeys from '../../plugins/app/api-keys.js'
+import { createMcpServer, defineTools } from './tools.js'
+
+const MCP_SESSION_HEADER = 'mcp-session-id'
+
+/**
+ * A Streamable HTTP MCP endpoint (@modelcontextprotocol/sdk) at /mcp. Each MCP session is a sqlgate
+ * session: `initialize` issues one (as in the HTTP API) and returns it as Mcp-Session-Id; the
+ * client sends it back on every request. The SDK transport runs stateless, one per request, and
+ * everything of a session lives in Redis, so any instance serves the next request of an MCP
+ * session, across restarts. Answers are JSON (no server-initiated streams: GET and DELETE are 405).
+ */
+const mcpRoutes: FastifyPluginAsync = async (fastify) => {
+  await fastify.register(apiKeys)
+  const tools = defineTools(fastify)
+  const { sessionStore, config } = fastify
+
+  // Before the rate limit (preHandler) counts the request: it counts per MCP session.
+  fastify.addHook('preValidation', async (request) => {
+    const header = request.headers[MCP_SESSION_HEADER]
+    if (isInitializeRequest(request.body)) {
+      // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT).
+      request.sessionId = generateSessionId()
+      await sessionStore.issue(request.sessionId)
+    } else if (header === undefined) {
+      throw new AppError(400, 'mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
+    } else if (!isValidSessionId(header)) {
+      throw invalidSessionId('Mcp-Session-Id header')
+    } else if (config.SESSION_STRICT && !(await sessionStore.isKnown(header))) {
+      // 404 tells an MCP client to initialize a new session.
+      throw new AppError(404, 'session_not_found', 'Unknown or expired MCP session: initialize a new one.')
+    } else {
+      request.sessionId = header
+    }
+    request.sessionHash = hashSessionId(request.sessionId)
+  })
+
+  fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, async (request, reply) => {
+    const server = createMcpServer(fastify, tools, request.sessionId, request.log)
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+    reply.hijack()
+    reply.raw.setHeader(MCP_SESSION_HEADER, request.sessionId)
+    reply.raw.on('close', () => {
+      transport.close().catch(() => {})
+      server.close().catch(() => {})
+    })
+    await server.connect(transport)
+    await transport.handleRequest(request.raw, reply.raw, request.body)
+  })
+
+  const noStreams = async () => {
+    throw new AppError(405, 'method_not_allowed', 'This MCP endpoint answers POST with JSON; it opens no server-sent event streams.')
+  }
+  fastify.get('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
+  fastify.delete('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
+}
+
+export default mcpRoutes

@@ -1,0 +1,125 @@
+import t, { type Test } from 'tap'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { FastifyInstance } from 'fastify'
+import { adminConnection, build, createDatabase, post, randomSessionId, testConfig } from '../helper.js'
+
+async function listen (app: FastifyInstance): Promise<URL> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  return new URL(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/mcp`)
+}
+
+async function connect (t: Test, url: URL, options: { sessionId?: string, headers?: Record<string, string> } = {}) {
+  const client = new Client({ name: 'sqlgate-test', version: '1.0.0' })
+  const transport = new StreamableHTTPClientTransport(url, { sessionId: options.sessionId, requestInit: { headers: options.headers ?? {} } })
+  await client.connect(transport)
+  t.teardown(() => client.close())
+  return { client, transport }
+}
+
+type ToolResult = { isError?: boolean, structuredContent?: Record<string, any>, content: Array<{ type: string, text?: string }> }
+const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => await client.callTool({ name, arguments: args }) as ToolResult
+const errorOf = (result: ToolResult) => JSON.parse(result.content[0]!.text!) as { code: string, message: string }
+
+t.test('MCP: tools listed with input schemas and annotations', async (t) => {
+  const app = await build(t)
+  const { client } = await connect(t, await listen(app))
+  const { tools } = await client.listTools()
+  t.strictSame(tools.map((tool) => tool.name).sort(), ['describe_schema', 'list_databases', 'query_history', 'run_query', 'select_database'])
+  const runQuery = tools.find((tool) => tool.name === 'run_query')!
+  t.equal(runQuery.annotations?.readOnlyHint, true, 'read-only by default')
+  t.strictSame(runQuery.inputSchema.required, ['query'])
+  t.ok(runQuery.inputSchema.properties?.params, 'params are in the schema')
+  t.equal(tools.find((tool) => tool.name === 'list_databases')!.annotations?.readOnlyHint, true)
+})
+
+t.test('MCP: select then query inside one MCP session; a write is refused and nothing changes', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20)); INSERT INTO items VALUES (9007199254740993, 'one')")
+  const { client, transport } = await connect(t, await listen(app))
+  t.match(transport.sessionId, /^session_\d+_/, 'the MCP session is a sqlgate session')
+
+  const listed = await call(client, 'list_databases')
+  t.ok(listed.structuredContent?.databases.some((d: { name: string }) => d.name === db))
+  const selected = await call(client, 'select_database', { database_name: db })
+  t.equal(selected.structuredContent?.session_id, transport.sessionId)
+  t.equal(selected.structuredContent?.total_tables, 1)
+
+  const rows = await call(client, 'run_query', { query: 'SELECT id, name FROM items WHERE name = ?', params: ['one'] })
+  t.notOk(rows.isError)
+  t.strictSame(rows.structuredContent?.rows, [{ id: '9007199254740993', name: 'one' }], 'exact values, as over HTTP')
+  t.equal(JSON.parse(rows.content[0]!.text!).row_count, 1, 'the text content carries the same answer')
+
+  const refused = await call(client, 'run_query', { query: 'DELETE FROM items' })
+  t.equal(refused.isError, true)
+  t.equal(errorOf(refused).code, 'read_only_violation')
+  const admin = await adminConnection(t)
+  const [count] = await admin.query(`SELECT COUNT(*) AS n FROM \`${db}\`.items`) as unknown as [Array<{ n: number }>]
+  t.equal(Number(count[0]!.n), 1, 'the table is unchanged')
+
+  const schema = await call(client, 'describe_schema', { table: 'items' })
+  t.strictSame(schema.structuredContent?.tables.map((table: { name: string }) => table.name), ['items'])
+  t.strictSame(schema.structuredContent?.tables[0].columns.map((c: { name: string, key: string }) => [c.name, c.key]), [['id', 'PRI'], ['name', '']])
+
+  const history = await call(client, 'query_history')
+  t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),
+    [['DELETE FROM items', 'read_only_violation'], ['SELECT id, name FROM items WHERE name = ?', null]])
+
+  const bad = await call(client, 'run_query', { query: '' })
+  t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')
+  t.equal(errorOf(await call(client, 'run_query', { query: 'SELECT 1', session_id: 'bad id' })).code, 'invalid_session_id')
+})
+
+t.test('MCP: two MCP sessions are isolated; an agent can join a browser session by session_id', async (t) => {
+  const app = await build(t)
+  const url = await listen(app)
+  const [dbA, dbB] = [await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('A')"), await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('B')")]
+  const one = await connect(t, url)
+  const two = await connect(t, url)
+  t.not(one.transport.sessionId, two.transport.sessionId)
+  await call(one.client, 'select_database', { database_name: dbA })
+  await call(two.client, 'select_database', { database_name: dbB })
+  t.strictSame((await call(one.client, 'run_query', { query: 'SELECT v FROM t' })).structuredContent?.rows, [{ v: 'A' }])
+  t.strictSame((await call(two.client, 'run_query', { query: 'SELECT v FROM t' })).structuredContent?.rows, [{ v: 'B' }])
+
+  const browser = randomSessionId()
+  await post(app, '/api/database/select', { database_name: dbB, session_id: browser })
+  const joined = await call(one.client, 'run_query', { query: 'SELECT v FROM t', session_id: browser })
+  t.strictSame(joined.structuredContent?.rows, [{ v: 'B' }], 'the agent works in the browser user\'s database')
+  const seen = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': browser } })
+  t.equal(seen.json().queries[0].query, 'SELECT v FROM t', 'and the browser user sees the agent\'s query in its history')
+  t.strictSame((await call(one.client, 'run_query', { query: 'SELECT v FROM t' })).structuredContent?.rows, [{ v: 'A' }], 'its own session is untouched')
+})
+
+t.test('MCP: a session continues on another instance (nothing of it is in process memory)', async (t) => {
+  const config = testConfig()
+  const [first, second] = [await build(t, { config }), await build(t, { config })]
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (7)')
+  const { client, transport } = await connect(t, await listen(first))
+  await call(client, 'select_database', { database_name: db })
+  await first.close() // the instance that served it is gone
+  const resumed = await connect(t, await listen(second), { sessionId: transport.sessionId })
+  t.strictSame((await call(resumed.client, 'run_query', { query: 'SELECT v FROM t' })).structuredContent?.rows, [{ v: 7 }])
+})
+
+t.test('MCP: API keys apply', async (t) => {
+  const key = 'mcp-key-0123456789abcdef'
+  const app = await build(t, { env: { API_KEYS: key } })
+  const url = await listen(app)
+  await t.rejects(connect(t, url), 'no key: the client cannot even initialize')
+  const { client } = await connect(t, url, { headers: { authorization: `Bearer ${key}` } })
+  t.ok((await client.listTools()).tools.length > 0)
+})
+
+t.test('MCP with SESSION_STRICT: initialize creates the session; an unknown one is refused', async (t) => {
+  const app = await build(t, { env: { SESSION_STRICT: 'true' } })
+  const url = await listen(app)
+  const { client, transport } = await connect(t, url)
+  t.ok((await client.listTools()).tools.length > 0, 'an issued MCP session works')
+  t.equal(await app.redis.exists(`${app.config.REDIS_KEY_PREFIX}session:{${transport.sessionId}}:born`), 1, 'created in Redis on initialize')
+  const stranger = new Client({ name: 'stranger', version: '1.0.0' })
+  await stranger.connect(new StreamableHTTPClientTransport(url, { sessionId: randomSessionId() }))
+  await t.rejects(stranger.listTools(), 'a made-up MCP session is refused')
+  await stranger.close()
+})

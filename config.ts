@@ -41,6 +41,14 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (config.SESSION_TTL_SECONDS > config.SESSION_MAX_AGE_SECONDS) {
     throw new ConfigError(`SESSION_TTL_SECONDS (${config.SESSION_TTL_SECONDS}) must not exceed SESSION_MAX_AGE_SECONDS (${config.SESSION_MAX_AGE_SECONDS})`)
   }
+  for (const [name, list] of [['REDIS_CLUSTER_NODES', config.REDIS_CLUSTER_NODES], ['REDIS_SENTINELS', config.REDIS_SENTINELS]] as const) {
+    for (const node of list) {
+      if (!/^[^\s:]+:\d{1,5}$/.test(node)) throw new ConfigError(`${name}: ${JSON.stringify(node)} is not host:port`)
+    }
+  }
+  if (config.REDIS_CLUSTER_NODES.length > 0 && config.REDIS_SENTINELS.length > 0) {
+    throw new ConfigError('REDIS_CLUSTER_NODES and REDIS_SENTINELS are exclusive: set one')
+  }
   for (const key of config.API_KEYS) {
     if (key.length < 16) throw new ConfigError('API_KEYS: every key must be at least 16 characters')
   }

@@ -24,6 +24,9 @@ export const ConfigSchema = Type.Object({
     { default: 'info' }),
 
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+  REDIS_CLUSTER_NODES: CommaList,
+  REDIS_SENTINELS: CommaList,
+  REDIS_SENTINEL_NAME: Type.String({ minLength: 1, default: 'mymaster' }),
   REDIS_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^{}\\s]+$', default: 'sqlgate:' }),
 
   MYSQL_URL: Type.String({ pattern: '^mysql://', default: 'mysql://root@127.0.0.1:3306' }),

@@ -233,3 +233,53 @@ export function mysqlTarget (): { host: string, port: number } {
   const url = new URL(TEST_MYSQL_URL)
   return { host: url.hostname, port: Number(url.port || 3306) }
 }
+
+async function portIsFree (port: number): Promise<boolean> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A real Redis Cluster of three masters on random local ports (each with its bus port at
+ * +10000), created with `redis-cli --cluster create`, killed and removed when the test ends.
+ */
+export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: string[] }> {
+  const { spawn, execFile } = await import('node:child_process')
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { promisify } = await import('node:util')
+  const run = promisify(execFile)
+  const dir = await mkdtemp(`${tmpdir()}/sqlgate-cluster-`)
+  const ports: number[] = []
+  while (ports.length < 3) {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    if (!ports.includes(port) && await portIsFree(port) && await portIsFree(port + 10000)) ports.push(port)
+  }
+  const children = ports.map((port) => spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+    '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'
+  ], { stdio: 'ignore' }))
+  t.teardown(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
+  for (const port of ports) {
+    for (let i = 0; i < 100; i++) {
+      const ok = await run('redis-cli', ['-p', String(port), 'ping']).then(({ stdout }) => stdout.trim() === 'PONG', () => false)
+      if (ok) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  const nodes = ports.map((port) => `127.0.0.1:${port}`)
+  await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'])
+  for (let i = 0; i < 100; i++) {
+    const states = await Promise.all(ports.map((port) => run('redis-cli', ['-p', String(port), 'cluster', 'info']).then(({ stdout }) => stdout, () => '')))
+    if (states.every((state) => state.includes('cluster_state:ok'))) return { nodes }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('the throwaway Redis Cluster did not become ready')
+}

@@ -1,9 +1,60 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import redis from '@fastify/redis'
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { Config } from '../../config.js'
 
 const STARTUP_WAIT_MS = 5000
+
+/** Options for every connection: fail fast while Redis is away, batch commands under load. */
+const CONNECTION: RedisOptions = {
+  connectTimeout: 1000,
+  commandTimeout: 1000,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  connectionName: 'sqlgate'
+}
+
+function hostPort (node: string): { host: string, port: number } {
+  const at = node.lastIndexOf(':')
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) }
+}
+
+/**
+ * One Redis node (REDIS_URL), a Redis Cluster (REDIS_CLUSTER_NODES) or a Sentinel-managed primary
+ * (REDIS_SENTINELS + REDIS_SENTINEL_NAME). For the last two, REDIS_URL still gives the credentials
+ * and TLS (rediss://) of the data nodes. Failovers and MOVED/ASK redirections are the client's job.
+ */
+export function createRedisClient (config: Config): Redis | Cluster {
+  const url = new URL(config.REDIS_URL)
+  const credentials: RedisOptions = {
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {})
+  }
+  const retryStrategy = (attempt: number) => Math.min(attempt * 100, 1000)
+  if (config.REDIS_CLUSTER_NODES.length > 0) {
+    return new Cluster(config.REDIS_CLUSTER_NODES.map(hostPort), {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...CONNECTION, ...credentials }
+    })
+  }
+  if (config.REDIS_SENTINELS.length > 0) {
+    return new Redis({
+      ...CONNECTION,
+      ...credentials,
+      sentinels: config.REDIS_SENTINELS.map(hostPort),
+      name: config.REDIS_SENTINEL_NAME,
+      retryStrategy,
+      sentinelRetryStrategy: retryStrategy,
+      enableAutoPipelining: true
+    })
+  }
+  // Commands issued in the same tick (many requests' worth under load) go out in one write.
+  return new Redis(config.REDIS_URL, { ...CONNECTION, retryStrategy, enableAutoPipelining: true })
+}
 
 /**
  * The session store, as `fastify.redis`. Commands fail fast instead of queueing while Redis is
@@ -15,16 +66,7 @@ const STARTUP_WAIT_MS = 5000
  * fails with an error naming the address, instead of hanging until the plugin timeout.
  */
 export default fp(async function redisPlugin (fastify) {
-  const client = new Redis(fastify.config.REDIS_URL, {
-    connectTimeout: 1000,
-    commandTimeout: 1000,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
-    // Commands issued in the same tick (many requests' worth under load) go out in one write.
-    enableAutoPipelining: true,
-    connectionName: 'sqlgate'
-  })
+  const client = createRedisClient(fastify.config)
   client.on('error', (err: Error) => {
     fastify.log.debug({ err }, 'redis connection error')
   })
@@ -34,11 +76,15 @@ export default fp(async function redisPlugin (fastify) {
   const connected = await Promise.race([ready, sleep(STARTUP_WAIT_MS, false, { ref: false })])
   if (!connected) {
     client.disconnect()
-    const where = fastify.config.REDIS_URL.replace(/\/\/[^@/]*@/, '//')
-    throw new Error(`sqlgate: Redis is not reachable at ${where} (waited ${STARTUP_WAIT_MS / 1000}s); check REDIS_URL`)
+    const { REDIS_CLUSTER_NODES: cluster, REDIS_SENTINELS: sentinels, REDIS_URL: url } = fastify.config
+    const where = cluster.length > 0
+      ? `the cluster nodes ${cluster.join(', ')} (REDIS_CLUSTER_NODES)`
+      : sentinels.length > 0 ? `the sentinels ${sentinels.join(', ')} (REDIS_SENTINELS)` : `${url.replace(/\/\/[^@/]*@/, '//')}; check REDIS_URL`
+    throw new Error(`sqlgate: Redis is not reachable at ${where} (waited ${STARTUP_WAIT_MS / 1000}s)`)
   }
 
-  await fastify.register(redis, { client })
+  // @fastify/redis types its decorator as a single-node client; a Cluster has the same commands.
+  await fastify.register(redis, { client: client as Redis })
   fastify.addHook('onClose', async () => {
     // quit() flushes pending replies; while disconnected there is nothing to flush.
     if (client.status === 'ready') await client.quit().catch(() => client.disconnect())

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schemas/config.js'
 
@@ -64,6 +65,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError(`QUERY_TIMEOUT_MS (${config.QUERY_TIMEOUT_MS}) must not exceed QUERY_TIMEOUT_MAX_MS (${config.QUERY_TIMEOUT_MAX_MS})`)
   }
   parseMysqlUrl(config.MYSQL_URL) // fail now, not on the first query
+  if (config.MYSQL_SSL_CA !== undefined && !existsSync(config.MYSQL_SSL_CA)) {
+    throw new ConfigError(`MYSQL_SSL_CA: no file at ${config.MYSQL_SSL_CA}`)
+  }
   return config
 }
 
@@ -78,6 +82,8 @@ export interface MysqlTarget {
   port: number
   user: string
   password: string
+  /** `?ssl=true` (or 1) in the URL */
+  ssl: boolean
 }
 
 export function parseMysqlUrl (url: string): MysqlTarget {
@@ -93,6 +99,7 @@ export function parseMysqlUrl (url: string): MysqlTarget {
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
     port,
     user: decodeURIComponent(parsed.username) || 'root',
-    password: decodeURIComponent(parsed.password)
+    password: decodeURIComponent(parsed.password),
+    ssl: ['true', '1'].includes(parsed.searchParams.get('ssl') ?? '')
   }
 }

@@ -82,3 +82,22 @@ export const TIMEOUT_ERRNOS = new Set([
   3024 // MySQL and TiDB ER_QUERY_TIMEOUT (max_execution_time)
 ])
 export const ER_QUERY_INTERRUPTED = 1317
+
+export interface TlsSettings {
+  enabled: boolean
+  caFile?: string | undefined
+  verify: boolean
+}
+
+/**
+ * mysql2's `ssl` option: TLS 1.2 at least, the server's certificate and name verified unless
+ * told otherwise, and never a silent fall-back to plaintext (a server without TLS is refused).
+ */
+export function tlsOptions (settings: TlsSettings, readFile: (path: string) => string): Record<string, unknown> | undefined {
+  if (!settings.enabled) return undefined
+  return {
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: settings.verify,
+    ...(settings.caFile === undefined ? {} : { ca: readFile(settings.caFile) })
+  }
+}

@@ -31,6 +31,10 @@ export const ConfigSchema = Type.Object({
 
   MYSQL_URL: Type.String({ pattern: '^mysql://', default: 'mysql://root@127.0.0.1:3306' }),
   MYSQL_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  MYSQL_SSL: BooleanString('TLS to the database (TiDB Cloud requires it); also ?ssl=true in MYSQL_URL', false),
+  MYSQL_SSL_CA: Type.Optional(Type.String({ minLength: 1, description: 'path of a PEM file of CA certificates; default: the system CAs' })),
+  MYSQL_SSL_VERIFY: BooleanString('verify the server certificate and host name', true),
+  MYSQL_CONNECTION_MAX_AGE_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 1500, description: 'a pooled connection is replaced past this age (TiDB Cloud cuts connections after about 30 minutes)' }),
 
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),

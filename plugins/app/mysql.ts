@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import { createPool, escapeId, type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../config.js'
-import { detectDialect, limitsStatement, sessionSetup, type DialectName } from '../../lib/dialect.js'
+import { detectDialect, limitsStatement, sessionSetup, tlsOptions, type DialectName } from '../../lib/dialect.js'
 import { databaseNotFound } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 
@@ -17,6 +18,8 @@ const ER_BAD_DB_ERROR = 1049
 interface ConnectionState {
   /** CONNECTION_ID() as the server knows it (TiDB's can exceed the handshake's 32 bits). */
   connectionId: string
+  /** When it was first used: connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS. */
+  since: number
   database: string | null
   limits: string | null
 }
@@ -43,9 +46,13 @@ export interface Lease {
  * queries it must stop.
  */
 export function createMysql (config: Config) {
-  const target = parseMysqlUrl(config.MYSQL_URL)
+  const { ssl: sslInUrl, ...target } = parseMysqlUrl(config.MYSQL_URL)
+  const ssl = tlsOptions({ enabled: config.MYSQL_SSL || sslInUrl, caFile: config.MYSQL_SSL_CA, verify: config.MYSQL_SSL_VERIFY },
+    (path) => readFileSync(path, 'utf8'))
+  const maxAgeMs = config.MYSQL_CONNECTION_MAX_AGE_SECONDS * 1000
   const common: PoolOptions = {
     ...target,
+    ...(ssl === undefined ? {} : { ssl }),
     connectTimeout: 1000,
     enableKeepAlive: true,
     charset: 'utf8mb4_general_ci',
@@ -85,7 +92,7 @@ export function createMysql (config: Config) {
         'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode')
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
       await conn.query(setup.init, setup.values)
-      state = { connectionId: String(rows[0]?.id), database: null, limits: null }
+      state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, limits: null }
       states.set(conn.connection, state)
     }
     if (state.database !== database) {
@@ -116,6 +123,11 @@ export function createMysql (config: Config) {
       let conn: PoolConnection
       try {
         conn = await pool.getConnection()
+        // Too old (idle connections are cut by TiDB Cloud after about 30 minutes): replace it.
+        while (Date.now() - (states.get(conn.connection)?.since ?? Date.now()) > maxAgeMs) {
+          conn.destroy()
+          conn = await pool.getConnection()
+        }
       } catch (err) {
         throw toAppError(err)
       }
@@ -133,7 +145,7 @@ export function createMysql (config: Config) {
         release (discard = false) {
           if (released) return
           released = true
-          if (discard) conn.destroy()
+          if (discard || Date.now() - state.since > maxAgeMs) conn.destroy()
           else conn.release()
         }
       }

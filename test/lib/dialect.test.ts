@@ -43,3 +43,11 @@ t.test('column defaults: MariaDB quotes literals and spells NULL', async (t) => 
   t.equal(normalizeColumnDefault('mysql', 'NULL'), 'NULL', 'MySQL reports the bare value: the text NULL is a string default')
   t.equal(normalizeColumnDefault('tidb', null), null)
 })
+
+t.test('TLS options: TLS 1.2 at least, verification on unless turned off, a CA file when given', async (t) => {
+  const { tlsOptions } = await import('../../lib/dialect.js')
+  t.equal(tlsOptions({ enabled: false, verify: true }, () => ''), undefined)
+  t.strictSame(tlsOptions({ enabled: true, verify: true }, () => ''), { minVersion: 'TLSv1.2', rejectUnauthorized: true })
+  t.strictSame(tlsOptions({ enabled: true, verify: false, caFile: '/ca.pem' }, (path) => `PEM of ${path}`),
+    { minVersion: 'TLSv1.2', rejectUnauthorized: false, ca: 'PEM of /ca.pem' })
+})

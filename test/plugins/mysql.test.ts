@@ -40,3 +40,26 @@ t.test('database down: 503 database_unavailable, fast', async (t) => {
   t.equal(list.json().code, 'database_unavailable')
   t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
 })
+
+t.test('pooled connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', MYSQL_CONNECTION_MAX_AGE_SECONDS: '1' } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const connectionId = async () => (await post(app, '/api/query', { query: 'SELECT CONNECTION_ID() AS id', session_id: sessionId })).json().rows[0].id
+  const first = await connectionId()
+  t.equal(await connectionId(), first, 'reused while young')
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  t.not(await connectionId(), first, 'replaced once older than the limit')
+})
+
+t.test('TLS required but the server has none: refused, never plaintext', async (t) => {
+  const variants: Array<Record<string, string>> = [{ MYSQL_SSL: 'true' }, { MYSQL_URL: 'mysql://root@127.0.0.1:3306?ssl=true' }]
+  for (const env of variants) {
+    const app = await build(t, { env })
+    const res = await post(app, '/api/database/select', { database_name: 'anything', session_id: randomSessionId() })
+    t.equal(res.statusCode, 503, JSON.stringify(env))
+    t.equal(res.json().code, 'database_unavailable')
+    t.equal((await app.inject({ url: '/ready' })).statusCode, 503)
+  }
+})

@@ -4,7 +4,7 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import createClient from 'openapi-fetch'
 import type { paths } from '../client/sqlgate-api.js'
 import { CLIENT_TYPES_PATH, generateClientTypes } from '../client/openapi-types.js'
-import { build, createDatabase, randomSessionId } from './helper.js'
+import { build, createDatabase, listen, randomSessionId } from './helper.js'
 
 t.test('GET /openapi.json is a valid OpenAPI 3.1 document', async (t) => {
   const app = await build(t)
@@ -22,9 +22,7 @@ t.test('the committed client types match the service\'s document', async (t) => 
 
 t.test('a typed client generated from the document runs both seed scenarios', async (t) => {
   const app = await build(t)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  const baseUrl = await listen(app)
   const client = createClient<paths>({ baseUrl })
   const db = await createDatabase(t, 'CREATE TABLE orders (id BIGINT PRIMARY KEY, total DECIMAL(10,2)); INSERT INTO orders VALUES (9007199254740993, 19.90)')
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { build, createDatabase } from './helper.js'
+import { build, createDatabase, listen } from './helper.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
@@ -15,9 +15,7 @@ const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
   const app = await build(t)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`
+  const base = `${await listen(app)}/`
   const db = await createDatabase(t, `CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), price DECIMAL(8,2));
     INSERT INTO items VALUES (9007199254740993, '<b>bold</b>', 1.50), (2, NULL, 20.00)`)
 
@@ -91,9 +89,7 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
 t.test('with API_KEYS the console asks for a key and keeps it in memory only', { skip }, async (t) => {
   const key = 'console-key-0123456789'
   const app = await build(t, { env: { API_KEYS: key } })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`
+  const base = `${await listen(app)}/`
   const db = await createDatabase(t)
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.teardown(() => browser.close())

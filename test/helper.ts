@@ -283,3 +283,10 @@ export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: s
   }
   throw new Error('the throwaway Redis Cluster did not become ready')
 }
+
+/** Listens on a random loopback port; the server's base URL (no trailing slash). */
+export async function listen (fastify: FastifyInstance): Promise<string> {
+  await fastify.listen({ port: 0, host: '127.0.0.1' })
+  const address = fastify.server.address()
+  return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+}

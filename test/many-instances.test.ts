@@ -1,13 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { build, createDatabase, randomSessionId, testConfig } from './helper.js'
-
-async function listen (app: FastifyInstance): Promise<number> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  return typeof address === 'object' && address !== null ? address.port : 0
-}
+import { build, createDatabase, listen, randomSessionId, testConfig } from './helper.js'
 
 /** An HTTP proxy on loopback that sends each request to the next backend in turn. */
 async function roundRobin (t: Test, ports: number[]) {
@@ -32,7 +25,7 @@ async function roundRobin (t: Test, ports: number[]) {
 t.test('three instances behind a round-robin proxy: a browser (cookie jar) and an API client', async (t) => {
   const config = testConfig()
   const apps = [await build(t, { config }), await build(t, { config }), await build(t, { config })]
-  const ports = await Promise.all(apps.map(listen))
+  const ports = (await Promise.all(apps.map(listen))).map((base) => Number(new URL(base).port))
   const { url, served } = await roundRobin(t, ports)
   const [dbA, dbB] = [await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('A')"), await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('B')")]
 

@@ -2,13 +2,9 @@ import t, { type Test } from 'tap'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { FastifyInstance } from 'fastify'
-import { adminConnection, build, createDatabase, post, randomSessionId, testConfig } from '../helper.js'
+import { adminConnection, build, createDatabase, listen, post, randomSessionId, testConfig } from '../helper.js'
 
-async function listen (app: FastifyInstance): Promise<URL> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  return new URL(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/mcp`)
-}
+const mcpUrl = async (app: FastifyInstance) => new URL(`${await listen(app)}/mcp`)
 
 async function connect (t: Test, url: URL, options: { sessionId?: string, headers?: Record<string, string> } = {}) {
   const client = new Client({ name: 'sqlgate-test', version: '1.0.0' })
@@ -24,7 +20,7 @@ const errorOf = (result: ToolResult) => JSON.parse(result.content[0]!.text!) as 
 
 t.test('MCP: tools listed with input schemas and annotations', async (t) => {
   const app = await build(t)
-  const { client } = await connect(t, await listen(app))
+  const { client } = await connect(t, await mcpUrl(app))
   const { tools } = await client.listTools()
   t.strictSame(tools.map((tool) => tool.name).sort(), ['describe_schema', 'list_databases', 'query_history', 'run_query', 'select_database'])
   const runQuery = tools.find((tool) => tool.name === 'run_query')!
@@ -37,7 +33,7 @@ t.test('MCP: tools listed with input schemas and annotations', async (t) => {
 t.test('MCP: select then query inside one MCP session; a write is refused and nothing changes', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20)); INSERT INTO items VALUES (9007199254740993, 'one')")
-  const { client, transport } = await connect(t, await listen(app))
+  const { client, transport } = await connect(t, await mcpUrl(app))
   t.match(transport.sessionId, /^session_\d+_/, 'the MCP session is a sqlgate session')
 
   const listed = await call(client, 'list_databases')
@@ -73,7 +69,7 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
 
 t.test('MCP: two MCP sessions are isolated; an agent can join a browser session by session_id', async (t) => {
   const app = await build(t)
-  const url = await listen(app)
+  const url = await mcpUrl(app)
   const [dbA, dbB] = [await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('A')"), await createDatabase(t, "CREATE TABLE t (v VARCHAR(5)); INSERT INTO t VALUES ('B')")]
   const one = await connect(t, url)
   const two = await connect(t, url)
@@ -96,17 +92,17 @@ t.test('MCP: a session continues on another instance (nothing of it is in proces
   const config = testConfig()
   const [first, second] = [await build(t, { config }), await build(t, { config })]
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (7)')
-  const { client, transport } = await connect(t, await listen(first))
+  const { client, transport } = await connect(t, await mcpUrl(first))
   await call(client, 'select_database', { database_name: db })
   await first.close() // the instance that served it is gone
-  const resumed = await connect(t, await listen(second), { sessionId: transport.sessionId })
+  const resumed = await connect(t, await mcpUrl(second), { sessionId: transport.sessionId })
   t.strictSame((await call(resumed.client, 'run_query', { query: 'SELECT v FROM t' })).structuredContent?.rows, [{ v: 7 }])
 })
 
 t.test('MCP: API keys apply', async (t) => {
   const key = 'mcp-key-0123456789abcdef'
   const app = await build(t, { env: { API_KEYS: key } })
-  const url = await listen(app)
+  const url = await mcpUrl(app)
   await t.rejects(connect(t, url), 'no key: the client cannot even initialize')
   const { client } = await connect(t, url, { headers: { authorization: `Bearer ${key}` } })
   t.ok((await client.listTools()).tools.length > 0)
@@ -114,7 +110,7 @@ t.test('MCP: API keys apply', async (t) => {
 
 t.test('MCP with SESSION_STRICT: initialize creates the session; an unknown one is refused', async (t) => {
   const app = await build(t, { env: { SESSION_STRICT: 'true' } })
-  const url = await listen(app)
+  const url = await mcpUrl(app)
   const { client, transport } = await connect(t, url)
   t.ok((await client.listTools()).tools.length > 0, 'an issued MCP session works')
   t.equal(await app.redis.exists(`${app.config.REDIS_KEY_PREFIX}session:{${transport.sessionId}}:born`), 1, 'created in Redis on initialize')

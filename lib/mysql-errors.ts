@@ -14,6 +14,7 @@ const UNAVAILABLE_ERRNOS = new Set([
   1053, // ER_SERVER_SHUTDOWN
   1129, // ER_HOST_IS_BLOCKED
   1203, // ER_TOO_MANY_USER_CONNECTIONS
+  1927, // ER_CONNECTION_KILLED (MariaDB): the connection was killed on the server
   2002, 2003, 2006, 2013 // client-side connection errors, as some servers relay them
 ])
 

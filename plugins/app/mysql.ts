@@ -13,6 +13,7 @@ declare module 'fastify' {
 }
 
 const ER_BAD_DB_ERROR = 1049
+const ignore = (): void => {}
 
 /** What a pooled connection was last set to, so a request changes only what differs. */
 interface ConnectionState {
@@ -88,6 +89,9 @@ export function createMysql (config: Config) {
   async function prepare (conn: PoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
     let state = states.get(conn.connection)
     if (state === undefined) {
+      // The pool listens for a connection's first error only (to drop it); a command sent to a
+      // connection that has just died raises another, which must not become an uncaught exception.
+      conn.connection.on('error', ignore)
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
         'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode')
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)

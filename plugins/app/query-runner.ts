@@ -5,7 +5,7 @@ import type { Connection as CoreConnection, FieldPacket, ResultSetHeader } from 
 import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
-import { toAppError } from '../../lib/mysql-errors.js'
+import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
 import { classify, type Classification } from '../../lib/sql/classifier.js'
 import { rowConverter, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
@@ -120,14 +120,18 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
     let truncated = false
     let killed = false
     let settled = false
+    /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
+    let dead = false
 
     const finish = (settle: () => void): void => {
       if (settled) return
       settled = true
       clearTimeout(killTimer)
       clearTimeout(abandonTimer)
+      core.off('error', onConnectionLost)
+      core.off('end', onConnectionLost)
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
-      if (prepared) core.unprepare(options as unknown as string)
+      if (prepared && !dead) core.unprepare(options as unknown as string)
       settle()
     }
     const stopReading = (): void => {
@@ -135,6 +139,15 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       core.pause()
       core.stream.destroy()
     }
+
+    // A connection that dies mid-statement tells the connection, not the streaming command.
+    const onConnectionLost = (err?: Error): void => {
+      dead = true
+      const lost = err ?? Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })
+      finish(() => reject(Object.assign(toAppError(lost), { discard: true })))
+    }
+    core.once('error', onConnectionLost)
+    core.once('end', onConnectionLost)
 
     const killTimer = setTimeout(() => {
       killed = true
@@ -171,11 +184,12 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       }
     })
     command.on('error', (err: Error & { errno?: number, fatal?: boolean }) => {
+      if (err.fatal === true || isConnectionError(err)) dead = true
       finish(() => {
         if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
           reject(queryTimeout(request.timeoutMs))
         } else {
-          reject(Object.assign(toAppError(err), { discard: err.fatal === true }))
+          reject(Object.assign(toAppError(err), { discard: dead }))
         }
       })
     })

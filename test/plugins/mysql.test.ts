@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId } from '../helper.js'
 
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
@@ -61,5 +61,28 @@ t.test('TLS required but the server has none: refused, never plaintext', async (
     t.equal(res.statusCode, 503, JSON.stringify(env))
     t.equal(res.json().code, 'database_unavailable')
     t.equal((await app.inject({ url: '/ready' })).statusCode, 503)
+  }
+})
+
+t.test('a statement whose connection is killed mid-query: a prompt 503, and the service lives on', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const admin = await adminConnection(t)
+  // Text protocol and prepared statements: mysql2 tells the connection, not the streaming command.
+  for (const params of [undefined, [1]]) {
+    const started = Date.now()
+    const slow = post(app, '/api/query', { query: 'SELECT SLEEP(3) AS s, 1 AS p', ...(params === undefined ? {} : { query: 'SELECT SLEEP(3) AS s, ? AS p', params }), session_id: sessionId })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [db]) as unknown as [Array<{ ID: string }>]
+    for (const row of rows) await admin.query(`KILL CONNECTION ${Number(row.ID)}`)
+    const res = await slow
+    t.equal(res.statusCode, 503, params === undefined ? 'text protocol' : 'prepared statement')
+    t.equal(res.json().code, 'database_unavailable')
+    t.ok(Date.now() - started < 2900, 'answered when the connection died, not at a timeout')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const next = await post(app, '/api/query', { query: 'SELECT ? AS p', params: [2], session_id: sessionId })
+    t.strictSame(next.json().rows, [{ p: 2 }], 'the next statement runs on a new connection')
   }
 })

@@ -247,7 +247,7 @@ async function portIsFree (port: number): Promise<boolean> {
  * A real Redis Cluster of three masters on random local ports (each with its bus port at
  * +10000), created with `redis-cli --cluster create`, killed and removed when the test ends.
  */
-export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: string[] }> {
+export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: string[], stop: (index: number) => Promise<void>, start: (index: number) => Promise<void> }> {
   const { spawn, execFile } = await import('node:child_process')
   const { mkdtemp, rm } = await import('node:fs/promises')
   const { tmpdir } = await import('node:os')
@@ -259,10 +259,11 @@ export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: s
     const port = 20000 + Math.floor(Math.random() * 20000)
     if (!ports.includes(port) && await portIsFree(port) && await portIsFree(port + 10000)) ports.push(port)
   }
-  const children = ports.map((port) => spawn('redis-server', [
+  const launch = (port: number) => spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'
-  ], { stdio: 'ignore' }))
+  ], { stdio: 'ignore' })
+  const children = ports.map(launch)
   t.teardown(async () => {
     for (const child of children) child.kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })
@@ -278,7 +279,26 @@ export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: s
   await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'])
   for (let i = 0; i < 100; i++) {
     const states = await Promise.all(ports.map((port) => run('redis-cli', ['-p', String(port), 'cluster', 'info']).then(({ stdout }) => stdout, () => '')))
-    if (states.every((state) => state.includes('cluster_state:ok'))) return { nodes }
+    if (states.every((state) => state.includes('cluster_state:ok'))) {
+      return {
+        nodes,
+        // A node's cluster config survives in `dir`, so a restarted node rejoins with its slots.
+        stop: async (index: number) => {
+          const child = children[index]!
+          const exited = new Promise((resolve) => child.once('exit', resolve))
+          child.kill('SIGKILL')
+          await exited
+        },
+        start: async (index: number) => {
+          children[index] = launch(ports[index]!)
+          for (let i = 0; i < 100; i++) {
+            const ok = await run('redis-cli', ['-p', String(ports[index]), 'cluster', 'info']).then(({ stdout }) => stdout.includes('cluster_state:ok'), () => false)
+            if (ok) return
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          }
+        }
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('the throwaway Redis Cluster did not become ready')

@@ -36,3 +36,43 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   const slotsUsed = new Set(await Promise.all(sessions.map((id) => cluster.call('CLUSTER', 'KEYSLOT', `{${id}}`))))
   t.ok(slotsUsed.size > 1, 'sessions spread over several slots')
 })
+
+t.test('a cluster node goes away: its sessions answer 503 quickly, others go on, and it heals by itself', async (t) => {
+  const cluster = await throwawayRedisCluster(t)
+  const app = await build(t, { env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') } })
+  const db = await createDatabase(t)
+  const probe = new Cluster(cluster.nodes.map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
+  t.teardown(() => probe.disconnect())
+  // Sessions spread over the three masters; find which master serves each one's slot.
+  const sessions = Array.from({ length: 24 }, () => randomSessionId())
+  for (const id of sessions) await post(app, '/api/database/select', { database_name: db, session_id: id })
+  const nodeOf = async (id: string) => {
+    const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', `{${id}}`))
+    const slots = await probe.call('CLUSTER', 'SLOTS') as Array<[number, number, [string, number]]>
+    const owner = slots.find(([from, to]) => slot >= from && slot <= to)!
+    return cluster.nodes.indexOf(`${owner[2][0]}:${owner[2][1]}`)
+  }
+  const owners = await Promise.all(sessions.map(nodeOf))
+  const victim = owners[0]!
+  const onVictim = sessions.filter((_, i) => owners[i] === victim)
+  const elsewhere = sessions.filter((_, i) => owners[i] !== victim)
+  t.ok(onVictim.length > 0 && elsewhere.length > 0)
+
+  await cluster.stop(victim)
+  const started = Date.now()
+  const down = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': onVictim[0]! } })
+  t.equal(down.statusCode, 503)
+  t.equal(down.json().code, 'session_store_unavailable')
+  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
+  const alive = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': elsewhere[0]! } })
+  t.equal(alive.json().context_available, true, 'sessions on the other masters go on')
+
+  await cluster.start(victim)
+  let healed = false
+  for (let i = 0; i < 50 && !healed; i++) {
+    const res = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': onVictim[0]! } })
+    healed = res.statusCode === 200
+    if (!healed) await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  t.ok(healed, 'the session store answers again once the node is back, without a restart')
+})

@@ -38,6 +38,11 @@ export function createRedisClient (config: Config): Redis | Cluster {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       clusterRetryStrategy: retryStrategy,
+      // MOVED/ASK take a hop or two; a node that is down should answer 503 in about a second,
+      // not after ioredis's default 16 retries.
+      maxRedirections: 4,
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
       redisOptions: { ...CONNECTION, ...credentials }
     })
   }

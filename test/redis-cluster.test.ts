@@ -35,6 +35,14 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   }
   const slotsUsed = new Set(await Promise.all(sessions.map((id) => cluster.call('CLUSTER', 'KEYSLOT', `{${id}}`))))
   t.ok(slotsUsed.size > 1, 'sessions spread over several slots')
+
+  // The rate limit counts in the cluster too, shared by the instances.
+  const limitedConfig = testConfig({ REDIS_CLUSTER_NODES: nodes.join(','), RATE_LIMIT_MAX: '2' })
+  const [three, four] = [await build(t, { config: limitedConfig }), await build(t, { config: limitedConfig })]
+  const headers = { 'x-session-id': randomSessionId() }
+  const statuses = []
+  for (const app of [three, four, three]) statuses.push((await app.inject({ url: '/api/database/context', headers })).statusCode)
+  t.strictSame(statuses, [200, 200, 429], 'rate limited across instances, on the cluster')
 })
 
 t.test('a cluster node goes away: its sessions answer 503 quickly, others go on, and it heals by itself', async (t) => {

@@ -123,6 +123,11 @@ export function sidCookie (res: LightMyRequestResponse): string {
   return `sid=${cookie.value}`
 }
 
+/** Servers a test starts must not outlive its process, even when a teardown does not run. */
+function killOnExit (child: import('node:child_process').ChildProcess): void {
+  process.once('exit', () => child.kill('SIGKILL'))
+}
+
 /** A free TCP port on loopback (closed again, so a server can take it). */
 export async function freePort (): Promise<number> {
   const { createServer } = await import('node:net')
@@ -146,6 +151,7 @@ export async function throwawayRedis (t: TestContext): Promise<{ url: string, st
   let child: ReturnType<typeof spawn> | undefined
   const start = async (): Promise<void> => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    killOnExit(child)
     const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
     for (let i = 0; i < 100; i++) {
       try {
@@ -264,6 +270,7 @@ export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: s
     '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no'
   ], { stdio: 'ignore' })
   const children = ports.map(launch)
+  children.forEach(killOnExit)
   t.teardown(async () => {
     for (const child of children) child.kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })
@@ -291,6 +298,7 @@ export async function throwawayRedisCluster (t: TestContext): Promise<{ nodes: s
         },
         start: async (index: number) => {
           children[index] = launch(ports[index]!)
+          killOnExit(children[index]!)
           for (let i = 0; i < 100; i++) {
             const ok = await run('redis-cli', ['-p', String(ports[index]), 'cluster', 'info']).then(({ stdout }) => stdout.includes('cluster_state:ok'), () => false)
             if (ok) return

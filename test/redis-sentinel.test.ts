@@ -15,6 +15,7 @@ t.test('REDIS_SENTINELS: the session store is the primary a Sentinel names', asy
     'sentinel down-after-milliseconds sqlgate-primary 1000'
   ].join('\n') + '\n')
   const sentinel = spawn('redis-server', [`${dir}/sentinel.conf`, '--sentinel'], { stdio: 'ignore' })
+  process.once('exit', () => sentinel.kill('SIGKILL'))
   t.teardown(async () => {
     sentinel.kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })

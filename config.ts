@@ -73,8 +73,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
 
 /** Secrets are never echoed; URLs are echoed without their credentials. */
 function redact (name: string, value: string): string {
-  if (/SECRET|PASSWORD|API_KEYS/.test(name)) return '<redacted>'
-  return value.replace(/\/\/[^@/]*@/, '//<credentials>@')
+  return /SECRET|PASSWORD|API_KEYS/.test(name) ? '<redacted>' : withoutCredentials(value)
+}
+
+/** A URL as it may be shown in logs and errors: `user:password@` replaced. */
+export function withoutCredentials (url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//<credentials>@')
 }
 
 export interface MysqlTarget {

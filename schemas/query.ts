@@ -1,16 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
+import type { Config } from './config.js'
 import { IsoTimestamp, OptionalBodySessionId, SessionIdSchema } from './common.js'
 
 export const ParamSchema = Type.Union([Type.String({ maxLength: 65_535 }), Type.Number(), Type.Boolean(), Type.Null()])
 
-export interface QueryLimits {
-  maxRows: number
-  maxRowsLimit: number
-  timeoutMs: number
-  timeoutMaxMs: number
-}
+export type QueryLimits = Pick<Config, 'QUERY_MAX_ROWS' | 'QUERY_MAX_ROWS_LIMIT' | 'QUERY_TIMEOUT_MS' | 'QUERY_TIMEOUT_MAX_MS'>
 
-/** The body of POST /api/query; its bounds come from the configuration. */
+/** The body of POST /api/query (and the MCP tool run_query); its bounds come from the configuration. */
 export function queryBodySchema (limits: QueryLimits) {
   return Type.Object({
     query: Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers WHERE id = ?'] }),
@@ -21,14 +17,14 @@ export function queryBodySchema (limits: QueryLimits) {
     })),
     max_rows: Type.Optional(Type.Integer({
       minimum: 1,
-      maximum: limits.maxRowsLimit,
-      default: limits.maxRows,
+      maximum: limits.QUERY_MAX_ROWS_LIMIT,
+      default: limits.QUERY_MAX_ROWS,
       description: 'Rows to return at most; past it the answer says truncated: true'
     })),
     timeout_ms: Type.Optional(Type.Integer({
       minimum: 1,
-      maximum: limits.timeoutMaxMs,
-      default: limits.timeoutMs,
+      maximum: limits.QUERY_TIMEOUT_MAX_MS,
+      default: limits.QUERY_TIMEOUT_MS,
       description: 'Statement timeout, enforced on the database server'
     })),
     row_format: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('array')], {

@@ -6,7 +6,7 @@ import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
-import { classify, type Classification } from '../../lib/sql/classifier.js'
+import { classify } from '../../lib/sql/classifier.js'
 import { rowConverter, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import type { createMysql, Lease } from './mysql.js'
@@ -67,9 +67,8 @@ type Mysql = ReturnType<typeof createMysql>
  */
 export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   return {
-    classify: (sql: string): Classification => classify(sql, readOnly),
-
-    async run (request: QueryRequest, classification = classify(request.sql, readOnly)): Promise<QueryResult> {
+    async run (request: QueryRequest): Promise<QueryResult> {
+      const classification = classify(request.sql, readOnly)
       const queryId = request.queryId ?? randomUUID()
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,

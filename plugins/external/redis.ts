@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import redis from '@fastify/redis'
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
-import type { Config } from '../../config.js'
+import { withoutCredentials, type Config } from '../../config.js'
 
 const STARTUP_WAIT_MS = 5000
 
@@ -84,7 +84,7 @@ export default fp(async function redisPlugin (fastify) {
     const { REDIS_CLUSTER_NODES: cluster, REDIS_SENTINELS: sentinels, REDIS_URL: url } = fastify.config
     const where = cluster.length > 0
       ? `the cluster nodes ${cluster.join(', ')} (REDIS_CLUSTER_NODES)`
-      : sentinels.length > 0 ? `the sentinels ${sentinels.join(', ')} (REDIS_SENTINELS)` : `${url.replace(/\/\/[^@/]*@/, '//')}; check REDIS_URL`
+      : sentinels.length > 0 ? `the sentinels ${sentinels.join(', ')} (REDIS_SENTINELS)` : `${withoutCredentials(url)}; check REDIS_URL`
     throw new Error(`sqlgate: Redis is not reachable at ${where} (waited ${STARTUP_WAIT_MS / 1000}s)`)
   }
 

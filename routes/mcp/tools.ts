@@ -24,12 +24,7 @@ interface ToolDefinition {
  */
 export function defineTools (fastify: FastifyInstance): Map<string, ToolDefinition> {
   const { sessionActions: actions, config } = fastify
-  const querySchema = queryBodySchema({
-    maxRows: config.QUERY_MAX_ROWS,
-    maxRowsLimit: config.QUERY_MAX_ROWS_LIMIT,
-    timeoutMs: config.QUERY_TIMEOUT_MS,
-    timeoutMaxMs: config.QUERY_TIMEOUT_MAX_MS
-  })
+  const querySchema = queryBodySchema(config)
   const readOnlyQueries = config.READ_ONLY
   const definitions: ToolDefinition[] = [
     {

@@ -5,12 +5,7 @@ import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../.
 /** SQL in the session's database, and the session's query history. */
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sessionActions, config } = fastify
-  const QueryBodySchema = queryBodySchema({
-    maxRows: config.QUERY_MAX_ROWS,
-    maxRowsLimit: config.QUERY_MAX_ROWS_LIMIT,
-    timeoutMs: config.QUERY_TIMEOUT_MS,
-    timeoutMaxMs: config.QUERY_TIMEOUT_MAX_MS
-  })
+  const QueryBodySchema = queryBodySchema(config)
 
   fastify.post('/', {
     prefixTrailingSlash: 'no-slash',

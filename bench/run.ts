@@ -23,9 +23,15 @@ const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
 const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
 const root = new URL('..', import.meta.url).pathname
 
-interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number }
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** CPU time (user + system) a process has used so far, in microseconds. */
+function cpuUs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100 // clock ticks: 100 per second on Linux
+}
 
 function rssMb (pid: number): { rss: number, peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -49,8 +55,9 @@ function start (args: string[], env: Record<string, string>): ChildProcess {
   return child
 }
 
-async function load (url: string, options: { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }, seconds = SECONDS): Promise<Load> {
+async function load (pid: number, url: string, options: { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }, seconds = SECONDS): Promise<Load> {
   let client = 0
+  const cpuBefore = cpuUs(pid)
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -63,7 +70,8 @@ async function load (url: string, options: { method?: 'GET' | 'POST', body?: (i:
       c.setHeaders({ 'content-type': 'application/json', ...options.headers?.(i) })
     }
   })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+  const cpu = cpuUs(pid) - cpuBefore
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, cpuUs: cpu / Math.max(1, result.requests.total) }
 }
 
 function summary (runs: Load[]): Load {
@@ -72,6 +80,7 @@ function summary (runs: Load[]): Load {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
   }
@@ -111,15 +120,15 @@ async function main (): Promise<void> {
   } as const
 
   console.log(`warming up (${CONNECTIONS} connections)…`)
-  await load(targets.query[0], query, 3)
-  await load(targets.query[1], query, 3)
+  await load(sqlgate.pid!, targets.query[0], query, 3)
+  await load(baseline.pid!, targets.query[1], query, 3)
 
   const runs: Record<'query' | 'context', [Load[], Load[]]> = { query: [[], []], context: [[], []] }
   let peakRss = 0
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of ['query', 'context'] as const) {
       for (const side of [0, 1] as const) {
-        const result = await load(targets[kind][side], kind === 'query' ? query : context)
+        const result = await load([sqlgate, baseline][side]!.pid!, targets[kind][side], kind === 'query' ? query : context)
         runs[kind][side].push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
         console.log(`round ${round} ${kind.padEnd(7)} ${side === 0 ? 'sqlgate ' : 'baseline'} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
@@ -157,10 +166,10 @@ async function main (): Promise<void> {
   console.log(`
 ## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections (medians)
 
-| request | sqlgate req/s | baseline req/s | throughput ratio | sqlgate p50 / p99 ms | baseline p50 / p99 ms | p99 ratio |
-|---|---|---|---|---|---|---|
-| POST /api/query (point SELECT) | ${q[0].rps.toFixed(0)} | ${q[1].rps.toFixed(0)} | ${ratio(q[0].rps, q[1].rps)} | ${q[0].p50} / ${q[0].p99} | ${q[1].p50} / ${q[1].p99} | ${ratio(q[0].p99, q[1].p99)} |
-| GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} |
+| request | sqlgate req/s | baseline req/s | throughput ratio | sqlgate p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | CPU µs/req sqlgate / baseline |
+|---|---|---|---|---|---|---|---|
+| POST /api/query (point SELECT) | ${q[0].rps.toFixed(0)} | ${q[1].rps.toFixed(0)} | ${ratio(q[0].rps, q[1].rps)} | ${q[0].p50} / ${q[0].p99} | ${q[1].p50} / ${q[1].p99} | ${ratio(q[0].p99, q[1].p99)} | ${q[0].cpuUs.toFixed(0)} / ${q[1].cpuUs.toFixed(0)} |
+| GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} | ${c[0].cpuUs.toFixed(0)} / ${c[1].cpuUs.toFixed(0)} |
 
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)

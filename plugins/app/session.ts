@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { invalidSessionId } from '../../lib/errors.js'
+import { memoize } from '../../lib/memo.js'
 import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
 
 export type SessionSource = 'url' | 'body' | 'header' | 'cookie' | 'new'
@@ -17,6 +18,8 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'sid'
 export const SESSION_HEADER = 'x-session-id'
+/** Session ids whose signed cookie (and cookies whose check) are remembered. */
+const MEMO_SIZE = 10_000
 
 /**
  * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
@@ -38,7 +41,6 @@ export const SESSION_HEADER = 'x-session-id'
 export default fp(async function sessionPlugin (fastify) {
   const { SESSION_TTL_SECONDS, COOKIE_SECURE, SESSION_STRICT } = fastify.config
   const cookieOptions = {
-    signed: true,
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
@@ -46,12 +48,23 @@ export default fp(async function sessionPlugin (fastify) {
     secure: COOKIE_SECURE
   } as const
 
+  // Signing and checking a cookie is an HMAC each: both depend only on the id (or the cookie),
+  // so they are done once per id seen lately, not once per request.
+  const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
+    fastify.serializeCookie(SESSION_COOKIE, fastify.signCookie(sessionId), cookieOptions))
+  const cookieSessionId = memoize(MEMO_SIZE, (raw): string | null => {
+    const unsigned = fastify.unsignCookie(raw)
+    return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : null
+  })
+
   /** Requests whose answer must (re)set the cookie. */
   const needsCookie = new WeakSet<FastifyRequest>()
 
   // The body is parsed by now; validation has not run yet, so a bad id is named as such.
   fastify.addHook('preValidation', async (request) => {
-    const cookieId = cookieSessionId(request)
+    // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
+    const raw = request.cookies[SESSION_COOKIE]
+    const cookieId = raw === undefined ? undefined : cookieSessionId(raw) ?? undefined
     let [sessionId, source] = resolve(request, cookieId)
     if (SESSION_STRICT && source !== 'url') {
       if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
@@ -71,7 +84,7 @@ export default fp(async function sessionPlugin (fastify) {
 
   // After validation: a request refused as invalid does not get a cookie.
   fastify.addHook('preHandler', async (request, reply) => {
-    if (needsCookie.has(request)) reply.setCookie(SESSION_COOKIE, request.sessionId, cookieOptions)
+    if (needsCookie.has(request)) reply.header('set-cookie', setCookieHeader(request.sessionId))
   })
 }, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
 
@@ -105,12 +118,4 @@ function resolve (request: FastifyRequest, cookieId: string | undefined): [strin
 function supplied (value: unknown, source: string): string {
   if (!isValidSessionId(value)) throw invalidSessionId(source)
   return value
-}
-
-/** The id in a correctly signed, well-formed `sid` cookie; anything else counts as no cookie. */
-function cookieSessionId (request: FastifyRequest): string | undefined {
-  const raw = request.cookies[SESSION_COOKIE]
-  if (raw === undefined) return undefined
-  const unsigned = request.unsignCookie(raw)
-  return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : undefined
 }

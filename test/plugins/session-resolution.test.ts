@@ -119,6 +119,12 @@ t.test('the sid cookie: set when it does not hold the session, with the right at
   t.equal(switched.json().session_id, other)
   t.ok(switched.headers['set-cookie'], 'the cookie follows a session named in the body')
 
+  const byHeader = await Promise.all([1, 2].map(() => app.inject({ url: '/api/database/context', headers: { 'x-session-id': other } })))
+  t.equal(byHeader[0]?.headers['set-cookie'], switched.headers['set-cookie'], 'the same session gets the same cookie every time')
+  t.equal(byHeader[1]?.headers['set-cookie'], switched.headers['set-cookie'])
+  const back = await app.inject({ url: '/api/database/context', headers: { cookie: sidCookie(switched) } })
+  t.equal(back.json().session_id, other, 'and that cookie selects the session')
+
   const looked = await app.inject({ url: `/api/database/context/${randomSessionId()}` })
   t.notOk(looked.headers['set-cookie'], 'looking a session up by URL does not hand it to the browser')
 

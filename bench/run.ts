@@ -49,8 +49,16 @@ async function waitFor (url: string, timeoutMs = 20_000): Promise<number> {
   throw new Error(`${url} did not answer`)
 }
 
+let stopping = false
+
+/** A server for the run; if it exits before the run stops it (a port in use, say), the run fails. */
 function start (args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  child.once('exit', (code, signal) => {
+    if (stopping) return
+    console.error(`${args.join(' ')} exited early (${signal ?? code}); is its port (${env.PORT}) in use?`)
+    process.exit(1)
+  })
   process.on('exit', () => child.kill('SIGKILL'))
   return child
 }
@@ -149,6 +157,7 @@ async function main (): Promise<void> {
   }
   clearInterval(sampler)
 
+  stopping = true
   sqlgate.kill('SIGTERM')
   baseline.kill('SIGTERM')
   await sleep(500)

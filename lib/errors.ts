@@ -46,6 +46,13 @@ export const databaseContextMissing = (sessionId: string): AppError =>
     `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
     { recovery_action: 'select_database' })
 
+export function rateLimited (max: number, windowMs: number, ttlMs: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000))
+  return new AppError(429, 'rate_limited',
+    `Rate limit exceeded: ${max} requests per ${Math.round(windowMs / 1000)} s. Retry in ${retryAfter} s.`,
+    { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) })
+}
+
 export const sessionStoreUnavailable = (): AppError =>
   new AppError(503, 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.',
     undefined, { 'retry-after': '1' })

@@ -6,13 +6,31 @@
  * KEYS[2] context  the selected database (JSON)
  * KEYS[3] history  recent queries (list, newest first)
  * KEYS[4] inflight queries running now (sorted set: query id scored by when its claim lapses)
+KEYS[5] rate     the session's request count in the rate limit's window, on the key and with the
+                 arithmetic of @fastify/rate-limit's Redis store, so both count one budget
  *
  * Every key's TTL is the idle TTL, but never past the session's absolute lifetime
  * (born + max age): Redis itself forgets the whole session when either runs out.
  */
 
-/** Common prelude. ARGV[1] idle TTL ms, ARGV[2] max age ms, ARGV[3] now ms, ARGV[4] '1' to create a missing session. */
+/**
+ * Common prelude. ARGV[1] idle TTL ms, ARGV[2] max age ms, ARGV[3] now ms, ARGV[4] '1' to create
+ * a missing session, ARGV[5] requests allowed per window ('0': this call is not a counted
+ * request), ARGV[6] the window ms. A script's own arguments start at ARGV[7].
+ */
 const TOUCH = `
+local function count()
+  if ARGV[5] == '0' then return 0, 0 end
+  local current = redis.call('INCR', KEYS[5])
+  if current == 1 then
+    redis.call('PEXPIRE', KEYS[5], ARGV[6])
+    return current, tonumber(ARGV[6])
+  end
+  return current, redis.call('PTTL', KEYS[5])
+end
+local function limited(current)
+  return ARGV[5] ~= '0' and current > tonumber(ARGV[5])
+end
 local function touch()
   local born = redis.call('GET', KEYS[1])
   if not born then
@@ -32,54 +50,60 @@ end
 `
 
 export const SESSION_SCRIPTS = {
-  /** Refreshes the session and returns its context (or false). */
+  /**
+   * Counts the request; unless it is over the limit, refreshes the session and reads its context.
+   * Returns { count, count's TTL ms, context or false }.
+   */
   sessionGetContext: TOUCH + `
-if touch() == 0 then return false end
-return redis.call('GET', KEYS[2])
+local current, window = count()
+if limited(current) or touch() == 0 then return { current, window, false } end
+return { current, window, redis.call('GET', KEYS[2]) }
 `,
 
-  /** ARGV[5] context JSON. Creates the session if needed. */
+  /** ARGV[7] context JSON. Creates the session if needed. */
   sessionSetContext: TOUCH + `
 local ttl = touch()
 if ttl == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl)
+redis.call('SET', KEYS[2], ARGV[7], 'PX', ttl)
 return 1
 `,
 
   /**
-   * Refreshes the session, reads its context and, if there is one, claims a query slot.
-   * ARGV[5] query id, ARGV[6] when the claim lapses (ms), ARGV[7] slots per session.
-   * Returns { context or false, 1 claimed | 0 no context | -1 all slots taken }.
+   * Counts the request; unless it is over the limit, refreshes the session, reads its context
+   * and, if there is one, claims a query slot.
+   * ARGV[7] query id, ARGV[8] when the claim lapses (ms), ARGV[9] slots per session.
+   * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }.
    */
   sessionBeginQuery: TOUCH + `
-if touch() == 0 then return { false, 0 } end
+local current, window = count()
+if limited(current) or touch() == 0 then return { current, window, false, 0 } end
 local context = redis.call('GET', KEYS[2])
-if not context then return { false, 0 } end
+if not context then return { current, window, false, 0 } end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
-if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[7]) then return { context, -1 } end
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[9]) then return { current, window, context, -1 } end
+redis.call('ZADD', KEYS[4], ARGV[8], ARGV[7])
 redis.call('PEXPIREAT', KEYS[4], redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')[2])
-return { context, 1 }
+return { current, window, context, 1 }
 `,
 
   /**
-   * Releases a query's slot (ARGV[5] its id, '' for none) and records it in the history.
-   * ARGV[6] history entry JSON ('' for none), ARGV[7] history length.
+   * Releases a query's slot (ARGV[7] its id, '' for none) and records it in the history.
+   * ARGV[8] history entry JSON ('' for none), ARGV[9] history length.
    */
   sessionEndQuery: TOUCH + `
-if ARGV[5] ~= '' then redis.call('ZREM', KEYS[4], ARGV[5]) end
+if ARGV[7] ~= '' then redis.call('ZREM', KEYS[4], ARGV[7]) end
 local ttl = touch()
-if ttl == 0 or ARGV[6] == '' or tonumber(ARGV[7]) == 0 then return 0 end
-redis.call('LPUSH', KEYS[3], ARGV[6])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[7]) - 1)
+if ttl == 0 or ARGV[8] == '' or tonumber(ARGV[9]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[3], ARGV[8])
+redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[9]) - 1)
 redis.call('PEXPIRE', KEYS[3], ttl)
 return 1
 `,
 
-  /** ARGV[5] history length. Refreshes the session and returns its history. */
+  /** ARGV[7] history length. Refreshes the session and returns its history. */
   sessionHistory: TOUCH + `
 if touch() == 0 then return {} end
-return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[7]) - 1)
 `
 } as const
 

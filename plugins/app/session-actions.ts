@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config.js'
 import { AppError, databaseNotFound } from '../../lib/errors.js'
+import type { RateTicket } from '../../lib/rate-limit.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 import type { createCatalog } from './catalog.js'
 import type { createQueryRunner, Param, RowFormat } from './query-runner.js'
@@ -53,8 +54,8 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: tables.length, selected_at: context.selected_at }
     },
 
-    async context (sessionId: string) {
-      const context = await sessionStore.getContext(sessionId)
+    async context (sessionId: string, ticket: RateTicket | null = null) {
+      const context = await sessionStore.getContext(sessionId, ticket)
       return { success: true as const, session_id: sessionId, context_available: context !== null, database_context: context }
     },
 
@@ -78,8 +79,11 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       return { success: true as const, session_id: sessionId, queries: await sessionStore.history(sessionId) }
     },
 
-    /** One statement in the session's database, with a query slot claimed and the history kept. */
-    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger) {
+    /**
+     * One statement in the session's database, with a query slot claimed and the history kept.
+     * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
+     */
+    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null) {
       const queryId = randomUUID()
       const executedAt = new Date().toISOString()
       const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS
@@ -97,7 +101,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       let context
       try {
         // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
-        context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS)
+        context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
       } catch (err) {
         if (err instanceof AppError && err.code === 'too_many_concurrent_queries') end(false, failed(err.code))
         throw err

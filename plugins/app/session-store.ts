@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { AppError, databaseContextMissing, sessionStoreUnavailable } from '../../lib/errors.js'
+import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
+import { sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
 import { SESSION_SCRIPTS, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
@@ -40,7 +41,7 @@ type ScriptCall = (...args: Array<string | number>) => Promise<unknown>
  */
 export function createSessionStore (redis: Redis, options: SessionStoreOptions) {
   for (const [name, lua] of Object.entries(SESSION_SCRIPTS)) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 4, lua })
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 5, lua })
   }
   const ttlMs = options.ttlSeconds * 1000
   const maxAgeMs = options.maxAgeSeconds * 1000
@@ -56,27 +57,40 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     }
   }
 
-  function run (script: SessionScriptName, sessionId: string, create: boolean, ...extra: Array<string | number>): Promise<unknown> {
+  function run (script: SessionScriptName, sessionId: string, create: boolean, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
-    return guarded(() => call.call(redis, ...sessionKeys(options.prefix, sessionId), ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ...extra))
+    return guarded(() => call.call(redis, ...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId),
+      ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ticket?.max ?? 0, ticket?.windowMs ?? 0, ...extra))
+  }
+
+  /** Records the count a counted script returned; over the limit, the request ends here with 429. */
+  function counted (ticket: RateTicket | null, current: number, ttlMs: number): void {
+    if (ticket === null) return
+    ticket.counted = { current, ttlMs }
+    if (current > ticket.max) throw rateLimited(ticket.max, ticket.windowMs, ttlMs)
   }
 
   return {
-    /** The session's context, or null. Refreshes the session; does not create one. */
-    async getContext (sessionId: string): Promise<DatabaseContext | null> {
-      return parseContext(await run('sessionGetContext', sessionId, false))
+    /**
+     * The session's context, or null. Refreshes the session; does not create one. With a ticket,
+     * counts the request first (429 rate_limited over the limit).
+     */
+    async getContext (sessionId: string, ticket: RateTicket | null = null): Promise<DatabaseContext | null> {
+      const [current, ttl, raw] = await run('sessionGetContext', sessionId, false, ticket) as [number, number, string | null]
+      counted(ticket, current, ttl)
+      return parseContext(raw)
     },
 
     /** The context, or 409 database_context_missing telling the client to select a database. */
-    async requireContext (sessionId: string): Promise<DatabaseContext> {
-      const context = await this.getContext(sessionId)
+    async requireContext (sessionId: string, ticket: RateTicket | null = null): Promise<DatabaseContext> {
+      const context = await this.getContext(sessionId, ticket)
       if (context === null) throw databaseContextMissing(sessionId)
       return context
     },
 
     /** Stores the context, creating the session if it is new. */
     async setContext (sessionId: string, context: DatabaseContext): Promise<void> {
-      await run('sessionSetContext', sessionId, true, JSON.stringify(context))
+      await run('sessionSetContext', sessionId, true, null, JSON.stringify(context))
     },
 
     /** Removes the context; true when there was one. */
@@ -86,11 +100,13 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /**
      * The context, and a claim on one of the session's query slots until `claimMs` from now
-     * (or until endQuery). 409 without a context; 429 when all slots are taken.
+     * (or until endQuery). 409 without a context; 429 when all slots are taken. With a ticket,
+     * counts the request first (429 rate_limited over the limit, and no claim).
      */
-    async beginQuery (sessionId: string, queryId: string, claimMs: number): Promise<DatabaseContext> {
-      const [raw, claimed] = await run('sessionBeginQuery', sessionId, false,
-        queryId, Date.now() + claimMs, options.maxConcurrentQueries) as [string | null, number]
+    async beginQuery (sessionId: string, queryId: string, claimMs: number, ticket: RateTicket | null = null): Promise<DatabaseContext> {
+      const [current, ttl, raw, claimed] = await run('sessionBeginQuery', sessionId, false, ticket,
+        queryId, Date.now() + claimMs, options.maxConcurrentQueries) as [number, number, string | null, number]
+      counted(ticket, current, ttl)
       const context = parseContext(raw)
       if (context === null || claimed === 0) throw databaseContextMissing(sessionId)
       if (claimed === -1) {
@@ -106,12 +122,12 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       const stored = entry !== null && entry.query.length > HISTORY_QUERY_MAX_CHARS
         ? { ...entry, query: entry.query.slice(0, HISTORY_QUERY_MAX_CHARS) }
         : entry
-      await run('sessionEndQuery', sessionId, false, claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored), options.historyLimit)
+      await run('sessionEndQuery', sessionId, false, null, claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored), options.historyLimit)
     },
 
     /** The session's recent queries, newest first; an entry that does not parse is left out. */
     async history (sessionId: string): Promise<QueryHistoryEntry[]> {
-      const raw = await run('sessionHistory', sessionId, false, options.historyLimit) as string[]
+      const raw = await run('sessionHistory', sessionId, false, null, options.historyLimit) as string[]
       const entries: QueryHistoryEntry[] = []
       for (const item of raw) {
         try {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, post, randomSessionId, redisClient, testConfig } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, testConfig } from '../helper.js'
 
 t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances', async (t) => {
   const config = testConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })
@@ -28,4 +28,36 @@ t.test('outside /api the limit is per client address, not one bucket for everyon
   t.equal((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another address has its own budget')
   const redis = redisClient(t)
   t.strictSame(await redis.keys(`${app.config.REDIS_KEY_PREFIX}ratelimit:session:undefined*`), [], 'no shared "undefined" bucket')
+})
+
+t.test('one budget per session, whether a route counts in its session script or in the plugin', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  const headers = { 'x-session-id': sessionId }
+  const answers = [
+    await post(app, '/api/database/select', { database_name: db }, headers), // counted by the plugin's hook
+    await app.inject({ url: '/api/database/context', headers }), // counted in the session's script
+    await post(app, '/api/query', { query: 'SELECT 1' }, headers), // in the script
+    await app.inject({ url: '/api/query/history', headers }), // by the plugin
+    await app.inject({ url: `/api/database/context/${sessionId}` }) // in the script
+  ]
+  t.strictSame(answers.map((res) => res.statusCode), [200, 200, 200, 200, 200])
+  t.strictSame(answers.map((res) => [res.headers['x-ratelimit-limit'], res.headers['x-ratelimit-remaining']]),
+    [['5', '4'], ['5', '3'], ['5', '2'], ['5', '1'], ['5', '0']], 'the same headers, counting down one budget')
+  for (const res of answers) t.ok(Number(res.headers['x-ratelimit-reset']) > 0 && Number(res.headers['x-ratelimit-reset']) <= 60)
+
+  const query = await post(app, '/api/query', { query: 'SELECT 1' }, headers)
+  t.equal(query.statusCode, 429, 'the sixth request is refused')
+  t.equal(query.json().code, 'rate_limited')
+  t.ok(Number(query.headers['retry-after']) > 0, 'with Retry-After')
+  t.equal(query.headers['x-ratelimit-remaining'], '0')
+  t.equal((await app.inject({ url: '/api/database/context', headers })).statusCode, 429)
+  t.equal((await app.inject({ url: '/api/database/list', headers })).statusCode, 429)
+
+  const redis = redisClient(t)
+  const prefix = app.config.REDIS_KEY_PREFIX
+  t.equal(await redis.zcard(`${prefix}session:{${sessionId}}:inflight`), 0, 'a refused query claims no slot')
+  const history = await redis.lrange(`${prefix}session:{${sessionId}}:history`, 0, -1)
+  t.equal(history.length, 1, 'and is not in the history: only the query that ran is')
 })

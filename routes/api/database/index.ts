@@ -38,14 +38,18 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     tags: TAGS,
     response: withErrors({ 200: ContextReplySchema })
   }
+  // Hot routes: the rate limit counts the request in the session's own script (one round trip).
+  const countedInSession = { rateLimit: false, rateLimitInSession: true } as const
 
   fastify.get('/context', {
+    config: countedInSession,
     schema: { ...contextReply, summary: "The session's database context (session from X-Session-Id or the sid cookie)", headers: SessionHeadersSchema }
-  }, async (request) => sessionActions.context(request.sessionId))
+  }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
 
   fastify.get('/context/:session_id', {
+    config: countedInSession,
     schema: { ...contextReply, summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
-  }, async (request) => sessionActions.context(request.sessionId))
+  }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
 
   fastify.delete('/context', {
     schema: {

@@ -9,6 +9,8 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     prefixTrailingSlash: 'no-slash',
+    // The hot route: the rate limit counts the request in the session's own script (one round trip).
+    config: { rateLimit: false, rateLimitInSession: true },
     schema: {
       tags: ['query'],
       summary: "Run one SQL statement in the session's database",
@@ -19,7 +21,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: QueryBodySchema,
       response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 429, 504)
     }
-  }, async (request) => sessionActions.runQuery(request.sessionId, request.body, request.log))
+  }, async (request) => sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket))
 
   fastify.get('/history', {
     schema: {

@@ -185,6 +185,7 @@ export async function throwawayRedis (t: TestContext): Promise<{ url: string, st
 export async function tcpProxy (t: TestContext, target: { host: string, port: number }) {
   const net = await import('node:net')
   const sockets = new Set<import('node:net').Socket>()
+  const upstreams = new Set<import('node:net').Socket>()
   let broken = false
   const server = net.createServer((client) => {
     if (broken) {
@@ -204,6 +205,8 @@ export async function tcpProxy (t: TestContext, target: { host: string, port: nu
     upstream.on('error', drop).on('close', drop)
     client.pipe(upstream)
     upstream.pipe(client)
+    upstreams.add(upstream)
+    upstream.once('close', () => upstreams.delete(upstream))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -220,6 +223,10 @@ export async function tcpProxy (t: TestContext, target: { host: string, port: nu
       broken = true
       for (const socket of sockets) socket.destroy()
       sockets.clear()
+    },
+    /** The server's answers stop reaching the clients of the connections open now; nothing is closed. */
+    stall () {
+      for (const upstream of upstreams) upstream.unpipe()
     },
     heal () {
       broken = false

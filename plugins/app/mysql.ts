@@ -13,6 +13,12 @@ declare module 'fastify' {
 }
 
 const ER_BAD_DB_ERROR = 1049
+/**
+ * How long a statement that sets a connection up (its id, modes, database, limits) may take: they
+ * are instant on a working server. Past it the connection is dropped and the request answers 503,
+ * instead of waiting for an answer that may never come (a stalled network path).
+ */
+const SETUP_TIMEOUT_MS = 2000
 const ignore = (): void => {}
 
 /** What a pooled connection was last set to, so a request changes only what differs. */
@@ -93,16 +99,16 @@ export function createMysql (config: Config) {
       // connection that has just died raises another, which must not become an uncaught exception.
       conn.connection.on('error', ignore)
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
-        'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode')
+        { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS })
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
-      await conn.query(setup.init, setup.values)
+      await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
       state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, limits: null }
       states.set(conn.connection, state)
     }
     if (state.database !== database) {
       state.database = null
       // One identifier, backquotes doubled; dots are part of the name, not qualifiers.
-      await conn.query(`USE ${escapeId(database, true)}`).catch((err: { errno?: number }) => {
+      await conn.query({ sql: `USE ${escapeId(database, true)}`, timeout: SETUP_TIMEOUT_MS }).catch((err: { errno?: number }) => {
         throw err.errno === ER_BAD_DB_ERROR ? databaseNotFound(database) : err
       })
       state.database = database
@@ -111,7 +117,7 @@ export function createMysql (config: Config) {
       const statement = limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit)
       if (state.limits !== statement) {
         state.limits = null
-        await conn.query(statement)
+        await conn.query({ sql: statement, timeout: SETUP_TIMEOUT_MS })
         state.limits = statement
       }
     }

@@ -125,8 +125,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
     const finish = (settle: () => void): void => {
       if (settled) return
       settled = true
-      clearTimeout(killTimer)
-      clearTimeout(abandonTimer)
+      clearTimeout(timer)
       core.off('error', onConnectionLost)
       core.off('end', onConnectionLost)
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
@@ -148,16 +147,18 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
     core.once('error', onConnectionLost)
     core.once('end', onConnectionLost)
 
-    const killTimer = setTimeout(() => {
+    // One timer at a time (most statements end long before the first): past the timeout and a
+    // grace, KILL QUERY; if the statement still has not ended a while later, abandon it.
+    let timer = setTimeout(() => {
       killed = true
       mysql.killQuery(lease.connectionId).catch(() => {})
+      timer = setTimeout(() => {
+        finish(() => {
+          stopReading()
+          reject(Object.assign(queryTimeout(request.timeoutMs), { discard: true }))
+        })
+      }, ABANDON_AFTER_MS)
     }, request.timeoutMs + KILL_GRACE_MS)
-    const abandonTimer = setTimeout(() => {
-      finish(() => {
-        stopReading()
-        reject(Object.assign(queryTimeout(request.timeoutMs), { discard: true }))
-      })
-    }, request.timeoutMs + KILL_GRACE_MS + ABANDON_AFTER_MS)
 
     command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
       if (index !== 0 || fields !== undefined || received === undefined) return

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix } from '../helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, tcpProxy } from '../helper.js'
 
 /** Statements whose text contains `marker` still running on the server. */
 async function running (t: Test, marker: string): Promise<number> {
@@ -88,4 +88,47 @@ t.test('a million-row SELECT is cut at the cap and stops on the server', async (
     t.equal(res.json().truncated, true)
     t.equal(await waitUntilGone(t, marker), 0, 'no longer running on the server')
   }
+})
+
+t.test('a statement whose answer never comes: KILL QUERY, then abandoned with 504, and the pool goes on', async (t) => {
+  const proxy = await tcpProxy(t, mysqlTarget())
+  // One pooled connection, so the stalled one is the one every request uses.
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  // Same limits as the stalled statement below, so the connection needs no setup then.
+  const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 200, session_id: sessionId })
+  t.equal((await query('SELECT v FROM t')).statusCode, 200)
+
+  // The server's own limit would end the statement, but its answer is held back by the proxy:
+  // only the gateway's timers can end the request.
+  proxy.stall()
+  const started = performance.now()
+  const res = await query('SELECT SLEEP(1) AS s')
+  const elapsed = performance.now() - started
+  t.equal(res.statusCode, 504)
+  t.equal(res.json().code, 'query_timeout')
+  t.ok(elapsed >= 2000 && elapsed < 6000, `abandoned after the kill grace and the abandon delay (${Math.round(elapsed)} ms)`)
+
+  t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the stalled connection was dropped; the next query gets a new one')
+})
+
+t.test('a connection that stalls while being set up answers 503 in bounded time, and is dropped', async (t) => {
+  const proxy = await tcpProxy(t, mysqlTarget())
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  t.equal((await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })).statusCode, 200)
+
+  proxy.stall()
+  // Other limits: the connection is sent a SET first, whose answer never comes.
+  const started = performance.now()
+  const res = await post(app, '/api/query', { query: 'SELECT v FROM t', timeout_ms: 3000, session_id: sessionId })
+  const elapsed = performance.now() - started
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'database_unavailable')
+  t.ok(elapsed < 5000, `in bounded time (${Math.round(elapsed)} ms)`)
+  t.equal((await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })).statusCode, 200, 'the next query gets a new connection')
 })

@@ -88,12 +88,14 @@ return { current, window, context, 1 }
 
   /**
    * Releases a query's slot (ARGV[7] its id, '' for none) and records it in the history.
-   * ARGV[8] history entry JSON ('' for none), ARGV[9] history length.
+   * ARGV[8] history entry JSON ('' for none), ARGV[9] history length. The query's start refreshed
+   * the session moments ago; the history takes the session's remaining TTL.
    */
   sessionEndQuery: TOUCH + `
 if ARGV[7] ~= '' then redis.call('ZREM', KEYS[4], ARGV[7]) end
-local ttl = touch()
-if ttl == 0 or ARGV[8] == '' or tonumber(ARGV[9]) == 0 then return 0 end
+if ARGV[8] == '' or tonumber(ARGV[9]) == 0 then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return 0 end
 redis.call('LPUSH', KEYS[3], ARGV[8])
 redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[9]) - 1)
 redis.call('PEXPIRE', KEYS[3], ttl)

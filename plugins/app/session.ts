@@ -48,10 +48,11 @@ export default fp(async function sessionPlugin (fastify) {
     secure: COOKIE_SECURE
   } as const
 
-  // Signing and checking a cookie is an HMAC each: both depend only on the id (or the cookie),
-  // so they are done once per id seen lately, not once per request.
+  // Signing and checking a cookie is an HMAC each, the log's hash a SHA-256: all depend only on
+  // the id (or the cookie), so they are done once per id seen lately, not once per request.
   const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
     fastify.serializeCookie(SESSION_COOKIE, fastify.signCookie(sessionId), cookieOptions))
+  const sessionHash = memoize(MEMO_SIZE, hashSessionId)
   const cookieSessionId = memoize(MEMO_SIZE, (raw): string | null => {
     const unsigned = fastify.unsignCookie(raw)
     return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : null
@@ -77,7 +78,7 @@ export default fp(async function sessionPlugin (fastify) {
     }
     request.sessionId = sessionId
     request.sessionSource = source
-    request.sessionHash = hashSessionId(sessionId)
+    request.sessionHash = sessionHash(sessionId)
     // A session named in the URL is only looked at: it never becomes the browser's session.
     if (source !== 'url' && cookieId !== sessionId) needsCookie.add(request)
   })

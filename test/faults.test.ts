@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, tcpProxy } from './helper.js'
 
@@ -61,4 +62,27 @@ t.test('overload: past the bounded wait queue, a fast 503 with Retry-After', asy
   t.ok(busy.length >= 1, `${busy.length} answered 503`)
   t.ok(busy.every((res) => res.json().code === 'database_busy' && res.headers['retry-after'] === '1'), 'database_busy with Retry-After')
   t.ok(answers.filter((res) => res.statusCode === 200).length >= 40, 'the queued ones ran')
+})
+
+t.test('a stalled database path: catalog and readiness answer 503 in bounded time and keep no connection', async (t) => {
+  const proxy = await tcpProxy(t, mysqlTarget())
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
+  t.equal((await app.inject({ url: '/api/database/list' })).statusCode, 200)
+
+  proxy.stall()
+  const started = performance.now()
+  const list = await app.inject({ url: '/api/database/list' })
+  t.equal(list.statusCode, 503, 'the catalog read answers 503')
+  t.equal(list.json().code, 'database_unavailable')
+  t.ok(performance.now() - started < 5000, `in bounded time (${Math.round(performance.now() - started)} ms)`)
+
+  // The one pooled connection was the stalled one: it was closed, not kept, so both work again.
+  t.equal((await app.inject({ url: '/ready' })).statusCode, 200, '/ready gets a new connection')
+  t.equal((await app.inject({ url: '/api/database/list' })).statusCode, 200)
+
+  proxy.stall()
+  const ready = await app.inject({ url: '/ready' })
+  t.equal(ready.statusCode, 503, 'a stalled probe is unavailable')
+  await sleep(2500) // the probe's statement times out behind the answer and frees its connection
+  t.equal((await app.inject({ url: '/api/database/list' })).statusCode, 200, 'the probe did not keep the only connection')
 })

@@ -25,8 +25,7 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
 
   async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
     try {
-      const [rows] = await mysql.pool.query<T[]>(sql, values)
-      return rows
+      return await mysql.query<T[]>(sql, values)
     } catch (err) {
       throw toAppError(err)
     }

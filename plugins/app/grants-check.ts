@@ -12,7 +12,7 @@ export default fp(async function grantsCheckPlugin (fastify) {
   fastify.addHook('onReady', async () => {
     let grants: string[]
     try {
-      const [rows] = await fastify.mysql.pool.query<RowDataPacket[]>('SHOW GRANTS')
+      const rows = await fastify.mysql.query<RowDataPacket[]>('SHOW GRANTS')
       grants = rows.map((row) => String(Object.values(row)[0]))
     } catch (err) {
       fastify.log.warn({ err }, 'could not read the database user\'s grants; check by hand that it can only SELECT')

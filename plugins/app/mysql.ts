@@ -14,9 +14,10 @@ declare module 'fastify' {
 
 const ER_BAD_DB_ERROR = 1049
 /**
- * How long a statement that sets a connection up (its id, modes, database, limits) may take: they
- * are instant on a working server. Past it the connection is dropped and the request answers 503,
- * instead of waiting for an answer that may never come (a stalled network path).
+ * How long a statement of the service's own may take (setting a connection up, reading the
+ * catalog, a readiness probe): they are quick on a working server. Past it the connection is
+ * dropped and the request answers 503, instead of waiting for an answer that may never come (a
+ * stalled network path) and keeping the connection from the pool meanwhile.
  */
 const SETUP_TIMEOUT_MS = 2000
 const ignore = (): void => {}
@@ -31,6 +32,17 @@ interface ConnectionState {
   limits: string | null
 }
 const states = new WeakMap<object, ConnectionState>()
+
+const guarded = new WeakSet<object>()
+/**
+ * The pool listens for a connection's first error only (to drop it); a command sent to a
+ * connection that has just died raises another, which must not become an uncaught exception.
+ */
+function guard (conn: PoolConnection): void {
+  if (guarded.has(conn.connection)) return
+  guarded.add(conn.connection)
+  conn.connection.on('error', ignore)
+}
 
 export interface Limits {
   timeoutMs: number
@@ -81,10 +93,27 @@ export function createMysql (config: Config) {
   })
   const control: Pool = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
 
+  /**
+   * One statement of the service's own, bounded by SETUP_TIMEOUT_MS. Its connection goes back to
+   * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
+   */
+  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
+    const conn = await pool.getConnection()
+    guard(conn)
+    try {
+      const [rows] = await conn.query<T>({ sql, timeout: SETUP_TIMEOUT_MS }, values)
+      conn.release()
+      return rows
+    } catch (err) {
+      conn.destroy()
+      throw err
+    }
+  }
+
   let dialect: Promise<DialectName> | undefined
   function getDialect (): Promise<DialectName> {
-    dialect ??= pool.query<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version')
-      .then(([rows]) => detectDialect(rows[0]?.version ?? ''))
+    dialect ??= ownQuery<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version')
+      .then((rows) => detectDialect(rows[0]?.version ?? ''))
       .catch((err: unknown) => {
         dialect = undefined
         throw toAppError(err)
@@ -95,9 +124,7 @@ export function createMysql (config: Config) {
   async function prepare (conn: PoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
     let state = states.get(conn.connection)
     if (state === undefined) {
-      // The pool listens for a connection's first error only (to drop it); a command sent to a
-      // connection that has just died raises another, which must not become an uncaught exception.
-      conn.connection.on('error', ignore)
+      guard(conn)
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS })
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
@@ -167,8 +194,11 @@ export function createMysql (config: Config) {
       await control.query(`KILL QUERY ${connectionId}`)
     },
 
+    /** A statement of the service's own (catalog, grants), bounded in time. */
+    query: ownQuery,
+
     async ping (): Promise<void> {
-      await pool.query('SELECT 1')
+      await ownQuery('SELECT 1')
     },
 
     async close (): Promise<void> {

@@ -66,7 +66,8 @@ t.test('overload: past the bounded wait queue, a fast 503 with Retry-After', asy
 
 t.test('a stalled database path: catalog and readiness answer 503 in bounded time and keep no connection', async (t) => {
   const proxy = await tcpProxy(t, mysqlTarget())
-  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
+  // Catalog reads are bounded by QUERY_TIMEOUT_MS (a large schema can take a while), probes by 2 s.
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1', QUERY_TIMEOUT_MS: '1500' } })
   t.equal((await app.inject({ url: '/api/database/list' })).statusCode, 200)
 
   proxy.stall()

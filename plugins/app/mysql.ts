@@ -14,10 +14,11 @@ declare module 'fastify' {
 
 const ER_BAD_DB_ERROR = 1049
 /**
- * How long a statement of the service's own may take (setting a connection up, reading the
- * catalog, a readiness probe): they are quick on a working server. Past it the connection is
- * dropped and the request answers 503, instead of waiting for an answer that may never come (a
- * stalled network path) and keeping the connection from the pool meanwhile.
+ * How long a statement that sets a connection up (its id, modes, database, limits) or probes it
+ * may take: they are instant on a working server. Past it (and past QUERY_TIMEOUT_MS for the
+ * catalog's reads, which can take a while on a large TiDB schema) the connection is dropped and the
+ * request answers 503, instead of waiting for an answer that may never come (a stalled network
+ * path) and keeping the connection from the pool meanwhile.
  */
 const SETUP_TIMEOUT_MS = 2000
 const ignore = (): void => {}
@@ -94,14 +95,14 @@ export function createMysql (config: Config) {
   const control: Pool = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
 
   /**
-   * One statement of the service's own, bounded by SETUP_TIMEOUT_MS. Its connection goes back to
-   * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
+   * One statement of the service's own, bounded in time. Its connection goes back to the pool
+   * only if the statement ended normally; otherwise its state is unknown and it is closed.
    */
-  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
+  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], timeoutMs = config.QUERY_TIMEOUT_MS): Promise<T> {
     const conn = await pool.getConnection()
     guard(conn)
     try {
-      const [rows] = await conn.query<T>({ sql, timeout: SETUP_TIMEOUT_MS }, values)
+      const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
       conn.release()
       return rows
     } catch (err) {
@@ -112,7 +113,7 @@ export function createMysql (config: Config) {
 
   let dialect: Promise<DialectName> | undefined
   function getDialect (): Promise<DialectName> {
-    dialect ??= ownQuery<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version')
+    dialect ??= ownQuery<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version', [], SETUP_TIMEOUT_MS)
       .then((rows) => detectDialect(rows[0]?.version ?? ''))
       .catch((err: unknown) => {
         dialect = undefined
@@ -194,11 +195,11 @@ export function createMysql (config: Config) {
       await control.query(`KILL QUERY ${connectionId}`)
     },
 
-    /** A statement of the service's own (catalog, grants), bounded in time. */
+    /** A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS. */
     query: ownQuery,
 
     async ping (): Promise<void> {
-      await ownQuery('SELECT 1')
+      await ownQuery('SELECT 1', [], SETUP_TIMEOUT_MS)
     },
 
     async close (): Promise<void> {

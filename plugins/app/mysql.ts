@@ -98,8 +98,8 @@ export function createMysql (config: Config) {
    * One statement of the service's own, bounded in time. Its connection goes back to the pool
    * only if the statement ended normally; otherwise its state is unknown and it is closed.
    */
-  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], timeoutMs = config.QUERY_TIMEOUT_MS): Promise<T> {
-    const conn = await pool.getConnection()
+  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], timeoutMs = config.QUERY_TIMEOUT_MS, on: Pool = pool): Promise<T> {
+    const conn = await on.getConnection()
     guard(conn)
     try {
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
@@ -192,7 +192,7 @@ export function createMysql (config: Config) {
     /** Asks the server to stop the statement running on connection `connectionId`. */
     async killQuery (connectionId: string): Promise<void> {
       if (!/^\d+$/.test(connectionId)) return
-      await control.query(`KILL QUERY ${connectionId}`)
+      await ownQuery(`KILL QUERY ${connectionId}`, [], SETUP_TIMEOUT_MS, control)
     },
 
     /** A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS. */

@@ -90,13 +90,21 @@ t.test('a million-row SELECT is cut at the cap and stops on the server', async (
   }
 })
 
-t.test('a statement whose answer never comes: KILL QUERY, then abandoned with 504, and the pool goes on', async (t) => {
+/**
+ * An app whose database path goes through a proxy that can stop the server's answers, with one
+ * pooled connection (so the stalled one is the one every request uses) and a session in a database.
+ */
+async function behindProxy (t: Test) {
   const proxy = await tcpProxy(t, mysqlTarget())
-  // One pooled connection, so the stalled one is the one every request uses.
   const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
   const sessionId = randomSessionId()
   await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  return { proxy, app, sessionId }
+}
+
+t.test('a statement whose answer never comes: KILL QUERY, then abandoned with 504, and the pool goes on', async (t) => {
+  const { proxy, app, sessionId } = await behindProxy(t)
   // Same limits as the stalled statement below, so the connection needs no setup then.
   const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 200, session_id: sessionId })
   t.equal((await query('SELECT v FROM t')).statusCode, 200)
@@ -115,11 +123,7 @@ t.test('a statement whose answer never comes: KILL QUERY, then abandoned with 50
 })
 
 t.test('a connection that stalls while being set up answers 503 in bounded time, and is dropped', async (t) => {
-  const proxy = await tcpProxy(t, mysqlTarget())
-  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
-  const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const { proxy, app, sessionId } = await behindProxy(t)
   t.equal((await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })).statusCode, 200)
 
   proxy.stall()

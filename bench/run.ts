@@ -4,10 +4,13 @@
  * the load generator, Redis, MariaDB and both servers share this machine's cores.
  *
  * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
- * plus MYSQL_URL / REDIS_URL for where the services are.
+ * plus MYSQL_URL / REDIS_URL for where the services are. BENCH_AGAINST=<git ref> also builds
+ * that commit in a temporary worktree and loads it in the same rounds, for before/after figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import autocannon from 'autocannon'
 import mysql from 'mysql2/promise'
@@ -21,6 +24,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/12'
 const DATABASE = 'sqlgate_bench'
 const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
 const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
+const AGAINST = process.env.BENCH_AGAINST
 const root = new URL('..', import.meta.url).pathname
 
 interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number }
@@ -52,8 +56,8 @@ async function waitFor (url: string, timeoutMs = 20_000): Promise<number> {
 let stopping = false
 
 /** A server for the run; if it exits before the run stops it (a port in use, say), the run fails. */
-function start (args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+function start (args: string[], env: Record<string, string>, cwd = root): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   child.once('exit', (code, signal) => {
     if (stopping) return
     console.error(`${args.join(' ')} exited early (${signal ?? code}); is its port (${env.PORT}) in use?`)
@@ -61,6 +65,21 @@ function start (args: string[], env: Record<string, string>): ChildProcess {
   })
   process.on('exit', () => child.kill('SIGKILL'))
   return child
+}
+
+/** `ref` checked out in a temporary worktree (sharing this checkout's node_modules) and built. */
+function buildRef (ref: string): { dir: string, remove: () => void } {
+  const dir = join(mkdtempSync(join(tmpdir(), 'sqlgate-bench-')), 'tree')
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: root, stdio: 'ignore' })
+  const remove = () => { execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: 'ignore' }) }
+  try {
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'))
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] })
+  } catch (err) {
+    remove()
+    throw err
+  }
+  return { dir, remove }
 }
 
 async function load (pid: number, url: string, options: { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }, seconds = SECONDS): Promise<Load> {
@@ -113,33 +132,43 @@ async function main (): Promise<void> {
   }
   const sqlgate = start(['dist/server.js'], sqlgateEnv)
   const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { ...common, PORT: '3202', BENCH_DATABASE: DATABASE })
+  const servers: Array<{ name: string, child: ChildProcess, port: number }> = [
+    { name: 'sqlgate', child: sqlgate, port: 3201 },
+    { name: 'baseline', child: baseline, port: 3202 }
+  ]
+  let refTree: ReturnType<typeof buildRef> | undefined
+  if (AGAINST !== undefined) {
+    console.log(`building ${AGAINST} in a temporary worktree…`)
+    refTree = buildRef(AGAINST)
+    servers.push({ name: `sqlgate@${AGAINST}`, child: start(['dist/server.js'], { ...sqlgateEnv, PORT: '3204' }, refTree.dir), port: 3204 })
+  }
   await waitFor('http://127.0.0.1:3201/ready')
   await waitFor('http://127.0.0.1:3202/api/database/context').catch(() => {})
+  if (refTree !== undefined) await waitFor('http://127.0.0.1:3204/ready')
 
   for (const session of sessions) {
-    await fetch('http://127.0.0.1:3201/api/database/select', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
+    for (const { port } of servers.filter((server) => server.name !== 'baseline')) {
+      await fetch(`http://127.0.0.1:${port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
+    }
   }
 
   const query = { method: 'POST' as const, body: (i: number) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
   const context = { headers: (i: number) => ({ 'x-session-id': sessions[i % sessions.length]! }) }
-  const targets = {
-    query: ['http://127.0.0.1:3201/api/query', 'http://127.0.0.1:3202/api/query'],
-    context: ['http://127.0.0.1:3201/api/database/context', 'http://127.0.0.1:3202/api/database/context']
-  } as const
+  const kinds = { query: { path: '/api/query', options: query }, context: { path: '/api/database/context', options: context } } as const
+  const url = (port: number, kind: keyof typeof kinds) => `http://127.0.0.1:${port}${kinds[kind].path}`
 
   console.log(`warming up (${CONNECTIONS} connections)…`)
-  await load(sqlgate.pid!, targets.query[0], query, 3)
-  await load(baseline.pid!, targets.query[1], query, 3)
+  for (const server of servers) await load(server.child.pid!, url(server.port, 'query'), query, 3)
 
-  const runs: Record<'query' | 'context', [Load[], Load[]]> = { query: [[], []], context: [[], []] }
+  const runs: Record<keyof typeof kinds, Load[][]> = { query: servers.map(() => []), context: servers.map(() => []) }
   let peakRss = 0
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of ['query', 'context'] as const) {
-      for (const side of [0, 1] as const) {
-        const result = await load([sqlgate, baseline][side]!.pid!, targets[kind][side], kind === 'query' ? query : context)
-        runs[kind][side].push(result)
+      for (const [side, server] of servers.entries()) {
+        const result = await load(server.child.pid!, url(server.port, kind), kinds[kind].options)
+        runs[kind][side]!.push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
-        console.log(`round ${round} ${kind.padEnd(7)} ${side === 0 ? 'sqlgate ' : 'baseline'} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
       }
     }
   }
@@ -158,9 +187,9 @@ async function main (): Promise<void> {
   clearInterval(sampler)
 
   stopping = true
-  sqlgate.kill('SIGTERM')
-  baseline.kill('SIGTERM')
+  for (const server of servers) server.child.kill('SIGTERM')
   await sleep(500)
+  refTree?.remove()
 
   // Start-up time: a fresh process until its first /ready 200.
   const startedAt = performance.now()
@@ -169,9 +198,20 @@ async function main (): Promise<void> {
   const startupMs = performance.now() - startedAt
   fresh.kill('SIGTERM')
 
-  const q = [summary(runs.query[0]), summary(runs.query[1])] as const
-  const c = [summary(runs.context[0]), summary(runs.context[1])] as const
+  const q = runs.query.map(summary) as [Load, Load, ...Load[]]
+  const c = runs.context.map(summary) as [Load, Load, ...Load[]]
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
+  const against = (name: string, [now, , then]: Load[]) => now === undefined || then === undefined
+    ? ''
+    : `| ${name} | ${then.rps.toFixed(0)} req/s, p99 ${then.p99} ms, ${then.cpuUs.toFixed(0)} µs CPU/req | ${ratio(now.rps, then.rps)} | ${ratio(now.cpuUs, then.cpuUs)} |\n`
+  const beforeAfter = q[2] === undefined
+    ? ''
+    : `
+### this tree vs ${AGAINST}
+
+| request | ${AGAINST} | throughput, this tree / ${AGAINST} | CPU per request, this tree / ${AGAINST} |
+|---|---|---|---|
+${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
   console.log(`
 ## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections (medians)
 
@@ -183,8 +223,8 @@ async function main (): Promise<void> {
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)
 - start-up to first /ready 200: ${startupMs.toFixed(0)} ms
-- non-2xx answers: sqlgate ${q[0].non2xx + c[0].non2xx}, baseline ${q[1].non2xx + c[1].non2xx}
-`)
+- non-2xx answers: ${servers.map((server, i) => `${server.name} ${q[i]!.non2xx + c[i]!.non2xx}`).join(', ')}
+${beforeAfter}`)
   const redis = new Redis(REDIS_URL)
   const keys = await redis.keys(`${PREFIX}*`)
   if (keys.length > 0) await redis.del(...keys)

@@ -6,8 +6,8 @@
  * KEYS[2] context  the selected database (JSON)
  * KEYS[3] history  recent queries (list, newest first)
  * KEYS[4] inflight queries running now (sorted set: query id scored by when its claim lapses)
-KEYS[5] rate     the session's request count in the rate limit's window, on the key and with the
-                 arithmetic of @fastify/rate-limit's Redis store, so both count one budget
+ * KEYS[5] rate     the session's request count in the rate limit's window, on the key and with the
+ *                  arithmetic of @fastify/rate-limit's Redis store, so both count one budget
  *
  * Every key's TTL is the idle TTL, but never past the session's absolute lifetime
  * (born + max age): Redis itself forgets the whole session when either runs out.

@@ -20,6 +20,12 @@ export const SESSION_COOKIE = 'sid'
 export const SESSION_HEADER = 'x-session-id'
 /** Session ids whose signed cookie (and cookies whose check) are remembered. */
 const MEMO_SIZE = 10_000
+/**
+ * A signed sid cookie is an id (at most 128 characters), a dot and a 43-character signature.
+ * Anything much longer cannot verify: it is ignored without an HMAC, and never remembered (10,000
+ * remembered 16 kB cookies would be 160 MB).
+ */
+const MAX_SIGNED_COOKIE_LENGTH = 256
 
 /**
  * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
@@ -65,7 +71,7 @@ export default fp(async function sessionPlugin (fastify) {
   fastify.addHook('preValidation', async (request) => {
     // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
     const raw = request.cookies[SESSION_COOKIE]
-    const cookieId = raw === undefined ? undefined : cookieSessionId(raw) ?? undefined
+    const cookieId = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? undefined : cookieSessionId(raw) ?? undefined
     let [sessionId, source] = resolve(request, cookieId)
     if (SESSION_STRICT && source !== 'url') {
       if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {

@@ -93,6 +93,20 @@ t.test('a forged or tampered cookie is ignored as if absent', async (t) => {
   t.not(res.json().session_id, victim, 'a bad signature does not select the session')
   t.match(res.json().session_id, /^session_/, 'a fresh session instead')
 
+  const longest = `sid=${'a'.repeat(128)}.${'b'.repeat(43)}`
+  const huge = `sid=${'a'.repeat(8000)}.${genuine.split('.').pop()}`
+  for (const cookie of [longest, huge]) {
+    const answer = await app.inject({ url: '/api/database/context', headers: { cookie } })
+    t.equal(answer.statusCode, 200, `a ${cookie.length}-character forged cookie is ignored, not an error`)
+    t.match(answer.json().session_id, /^session_/)
+  }
+  t.equal((await app.inject({ url: '/api/database/context', headers: { cookie: genuine } })).json().session_id, victim,
+    'the genuine cookie still selects its session')
+  const longId = `x${randomSessionId()}`.padEnd(128, 'y')
+  const longSelected = await post(app, '/api/database/select', { database_name: db, session_id: longId })
+  t.equal((await app.inject({ url: '/api/database/context', headers: { cookie: sidCookie(longSelected) } })).json().session_id, longId,
+    'the cookie of the longest valid id is not too long')
+
   const otherSecret = await build(t, { env: { COOKIE_SECRET: 'another-secret-another-secret-another-secret' } })
   const foreign = await otherSecret.inject({ url: '/api/database/context', headers: { cookie: genuine } })
   t.not(foreign.json().session_id, victim, 'a cookie signed with another secret is ignored')

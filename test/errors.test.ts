@@ -1,13 +1,12 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from './helper.js'
+import { build, createDatabase, post, selectedSession } from './helper.js'
 
 const ENVELOPE_KEYS = ['statusCode', 'error', 'code', 'message']
 
 t.test('one envelope for every error, no stack traces', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
 
   const cases: Array<[string, () => Promise<{ statusCode: number, json: () => Record<string, unknown>, body: string }>, number, string]> = [
     ['validation', () => post(app, '/api/query', { session_id: sessionId }), 400, 'validation_error'],
@@ -44,8 +43,7 @@ t.test('validation errors name the field', async (t) => {
 t.test('sql_error carries the server\'s errno, SQLSTATE and message', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const res = await post(app, '/api/query', { query: 'SELECT * FROM missing_table', session_id: sessionId })
   t.strictSame(res.json(), {
     statusCode: 400,

@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, tcpProxy } from './helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, selectedSession, tcpProxy } from './helper.js'
 
 t.test('database cut off: fast 503 database_unavailable, /ready 503, and recovery without a restart', async (t) => {
   const proxy = await tcpProxy(t, mysqlTarget())
   const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port) } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const query = () => post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
   t.equal((await query()).statusCode, 200)
 
@@ -33,8 +32,7 @@ t.test('database cut off: fast 503 database_unavailable, /ready 503, and recover
 t.test('connections killed on the server are replaced; at most the request that met one fails', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '3' } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const query = () => post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
   await Promise.all([query(), query(), query()]) // three pooled connections, all in the database
 
@@ -54,8 +52,7 @@ t.test('overload: past the bounded wait queue, a fast 503 with Retry-After', asy
   // One connection, a wait queue of 50: 60 slow queries at once overflow it.
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', SESSION_MAX_CONCURRENT_QUERIES: '1000' } })
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const answers = await Promise.all(Array.from({ length: 60 }, () =>
     post(app, '/api/query', { query: 'SELECT SLEEP(0.02) AS s', session_id: sessionId })))
   const busy = answers.filter((res) => res.statusCode === 503)

@@ -116,6 +116,14 @@ export function post (fastify: FastifyInstance, url: string, payload: unknown, h
   return fastify.inject({ method: 'POST', url, payload: payload as Record<string, unknown>, headers })
 }
 
+/** A new session with `database` selected in `fastify`: its id. A select that fails stops the test. */
+export async function selectedSession (fastify: FastifyInstance, database: string): Promise<string> {
+  const sessionId = randomSessionId()
+  const res = await post(fastify, '/api/database/select', { database_name: database, session_id: sessionId })
+  if (res.statusCode !== 200) throw new Error(`selecting ${database} answered ${res.statusCode}: ${res.body}`)
+  return sessionId
+}
+
 /** The `sid` cookie a response set, as a Cookie header value. */
 export function sidCookie (res: LightMyRequestResponse): string {
   const cookie = res.cookies.find((c) => c.name === 'sid')

@@ -1,14 +1,12 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId, redisClient } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../helper.js'
 
 t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
   const prefix = `sqlgate-ttl-${randomSessionId()}:`
   const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, SESSION_TTL_SECONDS: '120' } })
   const redis = redisClient(t)
   const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
-  const sessionId = randomSessionId()
-
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
   // The answer does not wait for the history write; a read through the app comes after it.
   await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
@@ -35,8 +33,7 @@ t.test('using a session refreshes its TTL', async (t) => {
   const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, SESSION_TTL_SECONDS: '300' } })
   const redis = redisClient(t)
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const key = `${prefix}session:{${sessionId}}:context`
   await redis.expire(key, 5) // as if the session had been idle for almost its whole lifetime
   await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })

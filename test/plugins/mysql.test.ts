@@ -1,5 +1,5 @@
 import t from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession } from '../helper.js'
 
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
@@ -44,8 +44,7 @@ t.test('database down: 503 database_unavailable, fast', async (t) => {
 t.test('pooled connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', MYSQL_CONNECTION_MAX_AGE_SECONDS: '1' } })
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const connectionId = async () => (await post(app, '/api/query', { query: 'SELECT CONNECTION_ID() AS id', session_id: sessionId })).json().rows[0].id
   const first = await connectionId()
   t.equal(await connectionId(), first, 'reused while young')
@@ -67,8 +66,7 @@ t.test('TLS required but the server has none: refused, never plaintext', async (
 t.test('a statement whose connection is killed mid-query: a prompt 503, and the service lives on', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const admin = await adminConnection(t)
   // Text protocol and prepared statements: mysql2 tells the connection, not the streaming command.
   for (const params of [undefined, [1]]) {

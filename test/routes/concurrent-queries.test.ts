@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, selectedSession } from '../helper.js'
 
 t.test('at most SESSION_MAX_CONCURRENT_QUERIES queries of one session in flight', async (t) => {
   const app = await build(t, { env: { SESSION_MAX_CONCURRENT_QUERIES: '2' } })
@@ -27,8 +27,7 @@ t.test('at most SESSION_MAX_CONCURRENT_QUERIES queries of one session in flight'
 t.test('a failed query gives its slot back too', async (t) => {
   const app = await build(t, { env: { SESSION_MAX_CONCURRENT_QUERIES: '1' } })
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   for (const query of ['SELECT * FROM missing', 'DELETE FROM x', 'SELECT SLEEP(2)']) {
     await post(app, '/api/query', { query, session_id: sessionId, timeout_ms: 100 })
   }

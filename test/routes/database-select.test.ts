@@ -1,5 +1,5 @@
 import t from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession } from '../helper.js'
 
 t.test('list: the server\'s databases without system schemas', async (t) => {
   const app = await build(t)
@@ -91,8 +91,7 @@ t.test('validation: database_name is required, 1 to 64 characters, and unknown f
 t.test('a database dropped after selection answers 404 on query, not 500', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const admin = await adminConnection(t)
   await admin.query(`DROP DATABASE \`${db}\``)
   const res = await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, tcpProxy } from '../helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, selectedSession, tcpProxy } from '../helper.js'
 
 /** Statements whose text contains `marker` still running on the server. */
 async function running (t: Test, marker: string): Promise<number> {
@@ -20,8 +20,7 @@ async function waitUntilGone (t: Test, marker: string): Promise<number> {
 t.test('a statement past its timeout answers 504 and is no longer running on the server', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const marker = `slow_${randomSuffix()}`
 
   const res = await post(app, '/api/query', { query: `SELECT SLEEP(5) AS ${marker}`, timeout_ms: 300, session_id: sessionId })
@@ -48,8 +47,7 @@ t.test('timeout_ms and max_rows are bounded by the configuration', async (t) => 
 t.test('row caps: exactly max_rows is not truncated, one more is', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, 'CREATE TABLE n (v INT); INSERT INTO n SELECT seq FROM seq_1_to_25')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const run = (maxRows: number, query = 'SELECT v FROM n ORDER BY v') => post(app, '/api/query', { query, max_rows: maxRows, session_id: sessionId })
 
   const capped = (await run(10)).json()
@@ -74,8 +72,7 @@ t.test('row caps: exactly max_rows is not truncated, one more is', async (t) => 
 t.test('a million-row SELECT is cut at the cap and stops on the server', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const marker = `big_${randomSuffix()}`
   for (const query of [
     `SELECT seq AS ${marker}, REPEAT('x', 100) AS pad FROM seq_1_to_1000000`,
@@ -98,8 +95,7 @@ async function behindProxy (t: Test) {
   const proxy = await tcpProxy(t, mysqlTarget())
   const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   return { proxy, app, sessionId }
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from '../helper.js'
+import { build, createDatabase, post, selectedSession } from '../helper.js'
 
 t.test('every value type comes back exactly, with its type name', async (t) => {
   const app = await build(t)
@@ -18,8 +18,7 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
       'abc', 'héllo ☃ 😀', 'long text', 'b', 'x,y',
       '{"a": [1, 2.5, "x"], "big": 12345678901234567890}', X'000102', X'ff00', X'deadbeef', b'10000001', b'1111111111111111111111111111111111111111111111111111111111111111', NULL
     )`)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const res = await post(app, '/api/query', { query: 'SELECT * FROM v', session_id: sessionId })
   t.equal(res.statusCode, 200)
   const row = res.json().rows[0]
@@ -86,8 +85,7 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
 t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const res = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n, CAST(1 AS SIGNED) AS one, 1.10 + 2.20 AS sum, 9007199254740993 AS past_2_53', session_id: sessionId })
   t.strictSame(res.json().rows, [{ n: '1', one: 1, sum: '3.30', past_2_53: '9007199254740993' }])
   t.strictSame(res.json().columns.map((c: { type: string }) => c.type), ['BIGINT', 'INT', 'DECIMAL', 'BIGINT'], 'the type says which: MariaDB types CAST(1 AS SIGNED) as INT')
@@ -96,8 +94,7 @@ t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', 
 t.test('row_format "array" keeps duplicate column names apart', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, 'CREATE TABLE a (id INT, name VARCHAR(5)); CREATE TABLE b (id INT, name VARCHAR(5)); INSERT INTO a VALUES (1, \'left\'); INSERT INTO b VALUES (1, \'right\')')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const query = 'SELECT a.id, a.name, b.id, b.name, X\'01\' AS bin FROM a JOIN b ON a.id = b.id'
   const asArray = await post(app, '/api/query', { query, row_format: 'array', session_id: sessionId })
   t.strictSame(asArray.json().rows, [[1, 'left', 1, 'right', 'AQ==']])
@@ -109,8 +106,7 @@ t.test('row_format "array" keeps duplicate column names apart', async (t) => {
 t.test('params are bound by the driver, hostile values included', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, "CREATE TABLE users (id INT, name VARCHAR(100)); INSERT INTO users VALUES (1, 'alice'), (2, 'bob')")
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const run = (query: string, params: unknown[]) => post(app, '/api/query', { query, params, session_id: sessionId })
 
   const hostile = ["' OR '1'='1", "alice'; DROP TABLE users; --", 'back\\slash\\', 'nul\u0000byte', '"double"', '`tick`', '☃ 😀', '?', '/*!50000 DELETE FROM users */']

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, TEST_MYSQL_URL } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession, TEST_MYSQL_URL } from '../helper.js'
 
 async function countRows (t: Test, db: string): Promise<number> {
   const admin = await adminConnection(t)
@@ -12,8 +12,7 @@ async function setup (t: Test) {
   const db = await createDatabase(t, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20));
     INSERT INTO items VALUES (1, 'one'), (2, 'two');
     CREATE FUNCTION sneaky() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM items; RETURN 1; END`)
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const run = (query: string) => post(app, '/api/query', { query, session_id: sessionId })
   return { app, db, sessionId, run }
 }

@@ -1,11 +1,10 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from '../helper.js'
+import { build, createDatabase, post, selectedSession } from '../helper.js'
 
 t.test('READ_ONLY=false: one statement per request, autocommit, nothing carried to the next request', async (t) => {
   const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } }) // one connection: every request reuses it
   const db = await createDatabase(t, 'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))')
-  const sessionId = randomSessionId()
-  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const sessionId = await selectedSession(app, db)
   const run = (query: string, params?: unknown[]) => post(app, '/api/query', { query, session_id: sessionId, ...(params ? { params } : {}) })
 
   const insert = await run("INSERT INTO items VALUES (1, 'one'), (2, 'two')")

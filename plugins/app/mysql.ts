@@ -95,10 +95,10 @@ export function createMysql (config: Config) {
   const control: Pool = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
 
   /**
-   * One statement of the service's own, bounded in time. Its connection goes back to the pool
-   * only if the statement ended normally; otherwise its state is unknown and it is closed.
+   * One statement of the service's own on `on`, bounded by `timeoutMs`. Its connection goes back to
+   * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
    */
-  async function ownQuery<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], timeoutMs = config.QUERY_TIMEOUT_MS, on: Pool = pool): Promise<T> {
+  async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = []): Promise<T> {
     const conn = await on.getConnection()
     guard(conn)
     try {
@@ -113,7 +113,7 @@ export function createMysql (config: Config) {
 
   let dialect: Promise<DialectName> | undefined
   function getDialect (): Promise<DialectName> {
-    dialect ??= ownQuery<Array<{ version: string } & RowDataPacket>>('SELECT VERSION() AS version', [], SETUP_TIMEOUT_MS)
+    dialect ??= bounded<Array<{ version: string } & RowDataPacket>>(pool, SETUP_TIMEOUT_MS, 'SELECT VERSION() AS version')
       .then((rows) => detectDialect(rows[0]?.version ?? ''))
       .catch((err: unknown) => {
         dialect = undefined
@@ -192,14 +192,16 @@ export function createMysql (config: Config) {
     /** Asks the server to stop the statement running on connection `connectionId`. */
     async killQuery (connectionId: string): Promise<void> {
       if (!/^\d+$/.test(connectionId)) return
-      await ownQuery(`KILL QUERY ${connectionId}`, [], SETUP_TIMEOUT_MS, control)
+      await bounded(control, SETUP_TIMEOUT_MS, `KILL QUERY ${connectionId}`)
     },
 
     /** A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS. */
-    query: ownQuery,
+    query<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
+      return bounded<T>(pool, config.QUERY_TIMEOUT_MS, sql, values)
+    },
 
     async ping (): Promise<void> {
-      await ownQuery('SELECT 1', [], SETUP_TIMEOUT_MS)
+      await bounded(pool, SETUP_TIMEOUT_MS, 'SELECT 1')
     },
 
     async close (): Promise<void> {

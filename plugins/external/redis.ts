@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import redis from '@fastify/redis'
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type Command, type RedisOptions } from 'ioredis'
 import { withoutCredentials, type Config } from '../../config.js'
 
 const STARTUP_WAIT_MS = 5000
@@ -47,18 +47,47 @@ export function createRedisClient (config: Config): Redis | Cluster {
     })
   }
   if (config.REDIS_SENTINELS.length > 0) {
-    return new Redis({
+    return batchWrites(new Redis({
       ...CONNECTION,
       ...credentials,
       sentinels: config.REDIS_SENTINELS.map(hostPort),
       name: config.REDIS_SENTINEL_NAME,
       retryStrategy,
-      sentinelRetryStrategy: retryStrategy,
-      enableAutoPipelining: true
-    })
+      sentinelRetryStrategy: retryStrategy
+    }))
   }
-  // Commands issued in the same tick (many requests' worth under load) go out in one write.
-  return new Redis(config.REDIS_URL, { ...CONNECTION, retryStrategy, enableAutoPipelining: true })
+  return batchWrites(new Redis(config.REDIS_URL, { ...CONNECTION, retryStrategy }))
+}
+
+/**
+ * Commands sent during one turn of the event loop (many requests' worth under load) leave in one
+ * write: the socket is corked at the turn's first command and uncorked once the turn's I/O
+ * callbacks have run (setImmediate). Redis then reads them in one go too.
+ *
+ * This is what ioredis's enableAutoPipelining does for the syscalls, without its costs: it builds a
+ * Pipeline object per batch, runs one batch at a time and answers a command only when its whole
+ * batch has answered; under load those batches kept their commands alive across young-generation
+ * collections, and V8 promoted about 3 MB per collection to the old generation (peak RSS 250 MB
+ * against 190 MB with this, same CPU per request; see README, Performance). A Cluster keeps
+ * auto-pipelining: its commands are grouped per node, which a single socket cannot do.
+ */
+export function batchWrites (client: Redis): Redis {
+  const send = client.sendCommand
+  let corked: Redis['stream'] | null = null
+  const uncork = (): void => {
+    corked?.uncork()
+    corked = null
+  }
+  client.sendCommand = function sendCommand (command: Command, stream?: Parameters<Redis['sendCommand']>[1]) {
+    // Only once ready: before that, ioredis's own handshake commands go straight out.
+    if (corked === null && client.status === 'ready') {
+      corked = client.stream
+      corked.cork()
+      setImmediate(uncork)
+    }
+    return send.call(client, command, stream)
+  }
+  return client
 }
 
 /**

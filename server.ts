@@ -1,7 +1,20 @@
 import { existsSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+
+/**
+ * V8 lets the old generation grow to several times what was live after its last full collection
+ * before collecting again: under load that put this service at 250 MB of RSS with about 40 MB live.
+ * 25 % keeps the peak under 150 MB at no measurable CPU cost (README, Performance). It is a
+ * growth factor, not a cap: a heap that really needs more memory still gets it. A
+ * `--heap-growing-percent` given to node on its command line wins.
+ */
+export const HEAP_GROWING_PERCENT = 25
+if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || arg.startsWith('--heap_growing_percent'))) {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
+}
 
 // A .env file beside the process fills in what the environment does not already set.
 if (existsSync('.env')) process.loadEnvFile('.env')

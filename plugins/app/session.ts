@@ -26,6 +26,8 @@ const MEMO_SIZE = 10_000
  * remembered 16 kB cookies would be 160 MB).
  */
 const MAX_SIGNED_COOKIE_LENGTH = 256
+const kNeedsCookie = Symbol('sqlgate.needsCookie')
+type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
 
 /**
  * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
@@ -64,8 +66,9 @@ export default fp(async function sessionPlugin (fastify) {
     return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : null
   })
 
-  /** Requests whose answer must (re)set the cookie. */
-  const needsCookie = new WeakSet<FastifyRequest>()
+  // Whether the answer must (re)set the cookie: a field of the request rather than a WeakSet of
+  // requests, whose table only sheds its entries at a full collection and grew with every request.
+  fastify.decorateRequest(kNeedsCookie, false)
 
   // The body is parsed by now; validation has not run yet, so a bad id is named as such.
   fastify.addHook('preValidation', async (request) => {
@@ -86,12 +89,12 @@ export default fp(async function sessionPlugin (fastify) {
     request.sessionSource = source
     request.sessionHash = sessionHash(sessionId)
     // A session named in the URL is only looked at: it never becomes the browser's session.
-    if (source !== 'url' && cookieId !== sessionId) needsCookie.add(request)
+    if (source !== 'url' && cookieId !== sessionId) (request as CookieFlag)[kNeedsCookie] = true
   })
 
   // After validation: a request refused as invalid does not get a cookie.
   fastify.addHook('preHandler', async (request, reply) => {
-    if (needsCookie.has(request)) reply.header('set-cookie', setCookieHeader(request.sessionId))
+    if ((request as CookieFlag)[kNeedsCookie]) reply.header('set-cookie', setCookieHeader(request.sessionId))
   })
 }, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
 

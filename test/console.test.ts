@@ -33,6 +33,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
 
   await page.goto(base)
   await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  // The database list and the session's context are two requests; either may answer first.
+  await page.waitForFunction(() => document.getElementById('session-status')?.textContent !== 'Loading…')
   t.match(await status(), 'No database selected', 'a new browser has no database yet')
 
   await page.getByLabel('Database').selectOption(db)

@@ -10,7 +10,9 @@
  *                  arithmetic of @fastify/rate-limit's Redis store, so both count one budget
  *
  * Every key's TTL is the idle TTL, but never past the session's absolute lifetime
- * (born + max age): Redis itself forgets the whole session when either runs out.
+ * (born + max age): Redis itself forgets the whole session when either runs out. A use refreshes
+ * the TTLs unless they were refreshed less than 1 % of the idle TTL ago (so an idle session ends
+ * between 99 % and 100 % of SESSION_TTL_SECONDS after its last use).
  */
 
 /**
@@ -42,6 +44,10 @@ local function touch()
     redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
     return 0
   end
+  -- Refreshed less than 1 % of the idle TTL ago (and not past the absolute lifetime): leave the
+  -- keys as they are. Three writes cost Redis more than this read, and replicas get none of them.
+  local left = redis.call('PTTL', KEYS[1])
+  if left > 0 and left <= ttl and left >= ttl - math.floor(tonumber(ARGV[1]) / 100) then return left end
   redis.call('SET', KEYS[1], born, 'PX', ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
@@ -89,16 +95,17 @@ return { current, window, context, 1 }
   /**
    * Releases a query's slot (ARGV[7] its id, '' for none) and records it in the history.
    * ARGV[8] history entry JSON ('' for none), ARGV[9] history length. The query's start refreshed
-   * the session moments ago; the history takes the session's remaining TTL.
+   * the session moments ago; a new history takes the session's remaining TTL.
    */
   sessionEndQuery: TOUCH + `
 if ARGV[7] ~= '' then redis.call('ZREM', KEYS[4], ARGV[7]) end
 if ARGV[8] == '' or tonumber(ARGV[9]) == 0 then return 0 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then return 0 end
-redis.call('LPUSH', KEYS[3], ARGV[8])
-redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[9]) - 1)
-redis.call('PEXPIRE', KEYS[3], ttl)
+local length = redis.call('LPUSH', KEYS[3], ARGV[8])
+if length > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[9]) - 1) end
+-- A list that already existed keeps its TTL (the session's touch sets it); a new one takes it here.
+if length == 1 then redis.call('PEXPIRE', KEYS[3], ttl) end
 return 1
 `,
 

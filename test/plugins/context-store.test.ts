@@ -34,13 +34,28 @@ t.test('using a session refreshes its TTL', async (t) => {
   const redis = redisClient(t)
   const db = await createDatabase(t)
   const sessionId = await selectedSession(app, db)
-  const key = `${prefix}session:{${sessionId}}:context`
-  await redis.expire(key, 5) // as if the session had been idle for almost its whole lifetime
-  await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
-  t.ok(await redis.ttl(key) > 290, 'reading the context refreshed the TTL')
-  await redis.expire(key, 5)
   await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
-  t.ok(await redis.ttl(key) > 290, 'a query refreshed the TTL')
+  await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  const keys = ['born', 'context', 'history'].map((name) => `${prefix}session:{${sessionId}}:${name}`)
+  /** As if the session had been idle until `ms` of its TTL were left. */
+  const idle = (ms: number) => Promise.all(keys.map((key) => redis.pexpire(key, ms)))
+  const ttls = () => Promise.all(keys.map((key) => redis.pttl(key)))
+
+  await idle(5000)
+  await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  for (const [i, ttl] of (await ttls()).entries()) t.ok(ttl > 299_000, `reading the context refreshed ${keys[i]} (${ttl} ms)`)
+  await idle(5000)
+  await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
+  for (const [i, ttl] of (await ttls()).entries()) t.ok(ttl > 299_000, `a query refreshed ${keys[i]} (${ttl} ms)`)
+
+  // Refreshed less than 1 % of the TTL (3 s) ago: a use leaves the keys alone (no writes).
+  await idle(298_500)
+  await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  for (const [i, ttl] of (await ttls()).entries()) t.ok(ttl <= 298_500 && ttl > 297_000, `a use just after a refresh left ${keys[i]} as it was (${ttl} ms)`)
+  // More than that: refreshed again.
+  await idle(296_000)
+  await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  for (const [i, ttl] of (await ttls()).entries()) t.ok(ttl > 299_000, `a use 4 s after the refresh refreshed ${keys[i]} (${ttl} ms)`)
 })
 
 t.test('no KEYS or SCAN on any request path', async (t) => {

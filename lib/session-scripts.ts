@@ -85,10 +85,18 @@ local current, window = count()
 if limited(current) or touch() == 0 then return { current, window, false, 0 } end
 local context = redis.call('GET', KEYS[2])
 if not context then return { current, window, false, 0 } end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
-if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[9]) then return { current, window, context, -1 } end
+local running = redis.call('ZCARD', KEYS[4])
+if running >= tonumber(ARGV[9]) then
+  -- All slots look taken: drop the claims that have lapsed (an instance that died mid-query).
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
+  running = redis.call('ZCARD', KEYS[4])
+  if running >= tonumber(ARGV[9]) then return { current, window, context, -1 } end
+end
 redis.call('ZADD', KEYS[4], ARGV[8], ARGV[7])
-redis.call('PEXPIREAT', KEYS[4], redis.call('ZRANGE', KEYS[4], -1, -1, 'WITHSCORES')[2])
+-- The set lives until its last claim lapses.
+if running == 0 or redis.call('PTTL', KEYS[4]) < tonumber(ARGV[8]) - tonumber(ARGV[3]) then
+  redis.call('PEXPIREAT', KEYS[4], ARGV[8])
+end
 return { current, window, context, 1 }
 `,
 

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import t from 'tap'
 import helmet from 'helmet'
-import { staticHelmetHeaders } from '../../plugins/external/helmet.js'
+import { API_HEADERS, PAGE_HEADERS, staticHelmetHeaders } from '../../lib/security-headers.js'
 import { build } from '../helper.js'
 
 t.test('security headers, and a content security policy for the console', async (t) => {
@@ -34,7 +34,33 @@ t.test('the headers computed once are exactly what helmet writes on a real respo
   const docs = await app.inject({ url: '/docs/' })
   t.equal(docs.statusCode, 200)
   t.notMatch(String(docs.headers['content-security-policy']), "frame-ancestors 'none'", 'the /docs pages keep their own policy')
-  const api = await app.inject({ url: '/api/database/context' })
-  const console = await app.inject({ url: '/' })
-  t.equal(api.headers['content-security-policy'], console.headers['content-security-policy'], 'API answers and pages get the same headers')
+  const page = await app.inject({ url: '/' })
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) t.equal(page.headers[name], value, `the console page has ${name}`)
+})
+
+t.test('API answers get the headers of data, not of a page', async (t) => {
+  const app = await build(t)
+  const answers = {
+    'an answer': await app.inject({ url: '/api/database/context' }),
+    'a refusal': await app.inject({ url: '/api/database/context', headers: { 'x-session-id': 'no good!' } }),
+    'a POST': await app.inject({ method: 'POST', url: '/api/query', payload: { query: 'SELECT 1' } }),
+    'the route spelled with an escape': await app.inject({ url: '/%61pi/database/context' })
+  }
+  for (const [what, res] of Object.entries(answers)) {
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: nosniff`)
+    t.equal(res.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'", `${what}: nothing may load or frame it`)
+    t.equal(res.headers['cross-origin-resource-policy'], 'same-site', `${what}: other sites cannot load it`)
+    t.equal(res.headers['x-frame-options'], 'DENY', `${what}: no framing in old browsers either`)
+    t.ok(res.headers['strict-transport-security'], `${what}: HSTS`)
+    t.equal(res.headers['cache-control'], 'no-store', `${what}: never cached (query results, session ids)`)
+    for (const pageOnly of ['referrer-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']) {
+      t.notOk(pageOnly in res.headers, `${what}: no ${pageOnly} (a page's header)`)
+    }
+  }
+  t.strictSame(Object.keys(API_HEADERS).sort(), ['cache-control', 'content-security-policy', 'cross-origin-resource-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'])
+  const missing = await app.inject({ url: '/nowhere' })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.headers['content-security-policy'], PAGE_HEADERS['content-security-policy'], 'an answer no route matched gets the page headers')
+  const health = await app.inject({ url: '/health' })
+  t.equal(health.headers['x-content-type-options'], 'nosniff', 'routes outside /api/ keep the page headers')
 })

@@ -2,7 +2,7 @@ import helmet, { type HelmetOptions } from 'helmet'
 
 /**
  * The security headers of sqlgate's answers, computed by helmet once (plugins/external/helmet.ts
- * sets them per route, plugins/app/error-handler.ts on 404s).
+ * sets them).
  *
  * Pages: a content security policy the console lives under: its script, styles and icon come from
  * this origin, and it talks only to this origin. (The /docs pages set their own policy:

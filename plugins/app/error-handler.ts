@@ -2,7 +2,6 @@ import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import type { FastifyError } from 'fastify'
 import { AppError } from '../../lib/errors.js'
-import { PAGE_HEADERS } from '../../lib/security-headers.js'
 
 /** Fastify's own error codes → our stable codes. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -44,8 +43,6 @@ export default fp(async function errorHandlerPlugin (fastify) {
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {
-    // No route, so no route's security headers (plugins/external/helmet.ts): the page set.
-    reply.headers(PAGE_HEADERS)
     return reply.code(404).send({
       statusCode: 404,
       error: 'Not Found',

@@ -64,3 +64,17 @@ t.test('API answers get the headers of data, not of a page', async (t) => {
   const health = await app.inject({ url: '/health' })
   t.equal(health.headers['x-content-type-options'], 'nosniff', 'routes outside /api/ keep the page headers')
 })
+
+t.test('answers that end before the handler get the API headers too', async (t) => {
+  const key = 'k-0123456789abcdef0123456789'
+  const app = await build(t, { env: { API_KEYS: key, RATE_LIMIT_MAX: '1' } })
+  const missingKey = await app.inject({ url: '/api/database/context' })
+  t.equal(missingKey.statusCode, 401)
+  t.equal(missingKey.headers['cache-control'], 'no-store', 'a missing API key: no-store')
+  t.equal(missingKey.headers['content-security-policy'], API_HEADERS['content-security-policy'], 'a missing API key: the API policy')
+  const headers = { authorization: `Bearer ${key}`, 'x-session-id': 'headers_limit_1' }
+  await app.inject({ url: '/api/database/list', headers })
+  const limited = await app.inject({ url: '/api/database/list', headers })
+  t.equal(limited.statusCode, 429)
+  t.equal(limited.headers['cache-control'], 'no-store', 'over the rate limit: no-store')
+})

@@ -3,6 +3,9 @@
  * alternating rounds (A B A B ...) so machine drift hits both alike. Ratios, not absolute numbers:
  * the load generator, Redis, MariaDB and both servers share this machine's cores.
  *
+ * Each server's CPU per request comes from /proc, and so does the Redis server's when it runs on
+ * this machine (its pid from INFO server).
+ *
  * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
  * plus MYSQL_URL / REDIS_URL for where the services are. BENCH_AGAINST=<git ref> also builds
  * that commit in a temporary worktree and loads it in the same rounds, for before/after figures.
@@ -27,7 +30,7 @@ const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4
 const AGAINST = process.env.BENCH_AGAINST
 const root = new URL('..', import.meta.url).pathname
 
-interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number }
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -42,6 +45,24 @@ function rssMb (pid: number): { rss: number, peak: number } {
   const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024
   return { rss: field('VmRSS'), peak: field('VmHWM') }
 }
+
+/**
+ * The Redis server's pid when it runs on this machine (its CPU then counts against the same cores),
+ * or null: the run reports Redis's CPU per request only when it can read it.
+ */
+async function localRedisPid (): Promise<number | null> {
+  const redis = new Redis(REDIS_URL)
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1])
+    cpuUs(pid)
+    return pid
+  } catch {
+    return null
+  } finally {
+    redis.disconnect()
+  }
+}
+let redisPid: number | null = null
 
 async function waitFor (url: string, timeoutMs = 20_000): Promise<number> {
   const started = performance.now()
@@ -85,6 +106,7 @@ function buildRef (ref: string): { dir: string, remove: () => void } {
 async function load (pid: number, url: string, options: { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }, seconds = SECONDS): Promise<Load> {
   let client = 0
   const cpuBefore = cpuUs(pid)
+  const redisBefore = redisPid === null ? 0 : cpuUs(redisPid)
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -98,7 +120,16 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
     }
   })
   const cpu = cpuUs(pid) - cpuBefore
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, cpuUs: cpu / Math.max(1, result.requests.total) }
+  const requests = Math.max(1, result.requests.total)
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    cpuUs: cpu / requests,
+    redisCpuUs: redisPid === null ? null : (cpuUs(redisPid) - redisBefore) / requests
+  }
 }
 
 function summary (runs: Load[]): Load {
@@ -108,12 +139,14 @@ function summary (runs: Load[]): Load {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
+    redisCpuUs: runs.some((r) => r.redisCpuUs === null) ? null : median(runs.map((r) => r.redisCpuUs!)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
   }
 }
 
 async function main (): Promise<void> {
+  redisPid = await localRedisPid()
   const admin = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true })
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; USE ${DATABASE};
     CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(10,2), created_at DATETIME(3));
@@ -168,7 +201,7 @@ async function main (): Promise<void> {
         const result = await load(server.child.pid!, url(server.port, kind), kinds[kind].options)
         runs[kind][side]!.push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
-        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(0)} µs)`}${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
       }
     }
   }
@@ -203,14 +236,14 @@ async function main (): Promise<void> {
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
   const against = (name: string, [now, , then]: Load[]) => now === undefined || then === undefined
     ? ''
-    : `| ${name} | ${then.rps.toFixed(0)} req/s, p99 ${then.p99} ms, ${then.cpuUs.toFixed(0)} µs CPU/req | ${ratio(now.rps, then.rps)} | ${ratio(now.cpuUs, then.cpuUs)} |\n`
+    : `| ${name} | ${then.rps.toFixed(0)} req/s, p99 ${then.p99} ms, ${then.cpuUs.toFixed(0)} µs CPU/req | ${ratio(now.rps, then.rps)} | ${ratio(now.cpuUs, then.cpuUs)} | ${now.redisCpuUs === null || then.redisCpuUs === null ? 'n/a' : ratio(now.redisCpuUs, then.redisCpuUs)} |\n`
   const beforeAfter = q[2] === undefined
     ? ''
     : `
 ### this tree vs ${AGAINST}
 
-| request | ${AGAINST} | throughput, this tree / ${AGAINST} | CPU per request, this tree / ${AGAINST} |
-|---|---|---|---|
+| request | ${AGAINST} | throughput, this tree / ${AGAINST} | CPU per request, this tree / ${AGAINST} | Redis CPU per request, this tree / ${AGAINST} |
+|---|---|---|---|---|
 ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
   console.log(`
 ## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections (medians)
@@ -220,6 +253,7 @@ ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
 | POST /api/query (point SELECT) | ${q[0].rps.toFixed(0)} | ${q[1].rps.toFixed(0)} | ${ratio(q[0].rps, q[1].rps)} | ${q[0].p50} / ${q[0].p99} | ${q[1].p50} / ${q[1].p99} | ${ratio(q[0].p99, q[1].p99)} | ${q[0].cpuUs.toFixed(0)} / ${q[1].cpuUs.toFixed(0)} |
 | GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} | ${c[0].cpuUs.toFixed(0)} / ${c[1].cpuUs.toFixed(0)} |
 
+${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)
 - start-up to first /ready 200: ${startupMs.toFixed(0)} ms

@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.js'
  * growth factor, not a cap: a heap that really needs more memory still gets it. A
  * `--heap-growing-percent` given to node on its command line wins.
  */
-export const HEAP_GROWING_PERCENT = 25
+const HEAP_GROWING_PERCENT = 25
 if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || arg.startsWith('--heap_growing_percent'))) {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
 }

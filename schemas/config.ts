@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object({
 
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),
-  SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use'),
+  SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use (at most once per 1 % of it)'),
   SESSION_MAX_AGE_SECONDS: Seconds(7 * 86400, 'absolute lifetime of a session, however much it is used'),
   SESSION_STRICT: BooleanString('accept only session ids this service issued', false),
   SESSION_MAX_CONCURRENT_QUERIES: Type.Integer({ minimum: 1, maximum: 1000, default: 4, description: 'queries of one session in flight at once' }),

@@ -30,7 +30,9 @@ interface ConnectionState {
   /** When it was first used: connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS. */
   since: number
   database: string | null
-  limits: string | null
+  /** The limits last applied (null: unknown, set them again). */
+  timeoutMs: number | null
+  selectLimit: number | null
 }
 const states = new WeakMap<object, ConnectionState>()
 
@@ -130,7 +132,7 @@ export function createMysql (config: Config) {
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS })
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
-      state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, limits: null }
+      state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, timeoutMs: null, selectLimit: null }
       states.set(conn.connection, state)
     }
     if (state.database !== database) {
@@ -141,13 +143,11 @@ export function createMysql (config: Config) {
       })
       state.database = database
     }
-    if (limits !== undefined) {
-      const statement = limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit)
-      if (state.limits !== statement) {
-        state.limits = null
-        await conn.query({ sql: statement, timeout: SETUP_TIMEOUT_MS })
-        state.limits = statement
-      }
+    if (limits !== undefined && (state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit)) {
+      state.timeoutMs = state.selectLimit = null
+      await conn.query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
+      state.timeoutMs = limits.timeoutMs
+      state.selectLimit = limits.selectLimit
     }
     return state
   }

@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
-import fastifyHelmet from '@fastify/helmet'
-import { API_HEADERS, API_PREFIX, PAGE_HEADERS, PAGE_OPTIONS } from '../../lib/security-headers.js'
+import { API_HEADERS, API_PREFIX, PAGE_HEADERS } from '../../lib/security-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -9,13 +8,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Security headers: helmet's, computed once (lib/security-headers.ts) and set in one step per
+ * request.
+ *
+ * Not through @fastify/helmet: its global mode builds helmet(options) anew on every request
+ * (13.x), which cost about a quarter of a small request's throughput here, and even with
+ * `global: false` it adds two onRequest hooks to every route (one async, building a reply.helmet()
+ * closure per request) that nothing here uses: 1.4 % of the query route's CPU. A route that needs
+ * its own policy sets it (the /docs pages set @fastify/swagger-ui's).
+ */
 export default fp(async function helmetPlugin (fastify) {
-  // @fastify/helmet gives routes reply.helmet() and per-route policies. Its global mode builds
-  // helmet(options) anew on every request (@fastify/helmet 13.x), which cost about a quarter of
-  // a small request's throughput here; the headers are computed once instead, and set in one step
-  // per request. A route may still replace one (the /docs pages set their own policy).
-  // (@fastify/helmet is typed against helmet's CommonJS declarations, this file against its ESM ones.)
-  await fastify.register(fastifyHelmet, { ...PAGE_OPTIONS, global: false } as Parameters<typeof fastifyHelmet>[1])
   // Each route is marked when it is registered, from its path, not from the request's URL (which
   // can spell the same route differently, /%61pi/...). The headers are set in an onRequest hook
   // registered before the plugins that can end a request early, so their answers (a missing API

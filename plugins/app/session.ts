@@ -70,31 +70,48 @@ export default fp(async function sessionPlugin (fastify) {
   // requests, whose table only sheds its entries at a full collection and grew with every request.
   fastify.decorateRequest(kNeedsCookie, false)
 
-  // The body is parsed by now; validation has not run yet, so a bad id is named as such.
-  fastify.addHook('preValidation', async (request) => {
-    // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
-    const raw = request.cookies[SESSION_COOKIE]
-    const cookieId = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? undefined : cookieSessionId(raw) ?? undefined
-    let [sessionId, source] = resolve(request, cookieId)
-    if (SESSION_STRICT && source !== 'url') {
-      if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
-        // Never adopt an id the client chose: that is how session fixation works.
-        request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
-        sessionId = generateSessionId()
-        source = 'new'
-      }
-      if (source === 'new') await fastify.sessionStore.issue(sessionId)
+  /** Strict sessions: an id this service did not issue is replaced; a new id is issued. */
+  async function strict (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
+    if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
+      // Never adopt an id the client chose: that is how session fixation works.
+      request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
+      sessionId = generateSessionId()
+      source = 'new'
     }
+    if (source === 'new') await fastify.sessionStore.issue(sessionId)
+    return [sessionId, source]
+  }
+
+  function settle (request: FastifyRequest, sessionId: string, source: SessionSource, cookieId: string | undefined): void {
     request.sessionId = sessionId
     request.sessionSource = source
     request.sessionHash = sessionHash(sessionId)
     // A session named in the URL is only looked at: it never becomes the browser's session.
     if (source !== 'url' && cookieId !== sessionId) (request as CookieFlag)[kNeedsCookie] = true
+  }
+
+  // The body is parsed by now; validation has not run yet, so a bad id is named as such.
+  // Callback hooks, not async ones: both run on every request, and only strict sessions wait.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
+    const raw = request.cookies[SESSION_COOKIE]
+    const cookieId = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? undefined : cookieSessionId(raw) ?? undefined
+    const [sessionId, source] = resolve(request, cookieId) // throws 400 invalid_session_id
+    if (!SESSION_STRICT || source === 'url') {
+      settle(request, sessionId, source, cookieId)
+      done()
+      return
+    }
+    strict(request, sessionId, source).then(([id, from]) => {
+      settle(request, id, from, cookieId)
+      done()
+    }, done)
   })
 
   // After validation: a request refused as invalid does not get a cookie.
-  fastify.addHook('preHandler', async (request, reply) => {
+  fastify.addHook('preHandler', (request, reply, done) => {
     if ((request as CookieFlag)[kNeedsCookie]) reply.header('set-cookie', setCookieHeader(request.sessionId))
+    done()
   })
 }, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
 

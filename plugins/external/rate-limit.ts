@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { rateLimited } from '../../lib/errors.js'
 import { rateLimitKey, rateLimitNameSpace, type RateTicket } from '../../lib/rate-limit.js'
 
@@ -43,16 +43,20 @@ export default fp(async function rateLimitPlugin (fastify) {
     errorResponseBuilder: (_request, context) => rateLimited(context.max, RATE_LIMIT_WINDOW_MS, context.ttl)
   })
 
-  const issueTicket = async (request: FastifyRequest): Promise<void> => {
+  // Callback hooks, not async ones: they run on every hot request and never wait for anything.
+  const issueTicket = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     request.rateTicket = { max: RATE_LIMIT_MAX, windowMs: RATE_LIMIT_WINDOW_MS, counted: null }
+    done()
   }
-  const ticketHeaders = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const ticketHeaders = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
     const counted = request.rateTicket?.counted
-    if (counted === null || counted === undefined) return
-    // The headers @fastify/rate-limit sends.
-    reply.header('x-ratelimit-limit', RATE_LIMIT_MAX)
-    reply.header('x-ratelimit-remaining', Math.max(0, RATE_LIMIT_MAX - counted.current))
-    reply.header('x-ratelimit-reset', Math.ceil(counted.ttlMs / 1000))
+    if (counted !== null && counted !== undefined) {
+      // The headers @fastify/rate-limit sends.
+      reply.header('x-ratelimit-limit', RATE_LIMIT_MAX)
+      reply.header('x-ratelimit-remaining', Math.max(0, RATE_LIMIT_MAX - counted.current))
+      reply.header('x-ratelimit-reset', Math.ceil(counted.ttlMs / 1000))
+    }
+    done(null, payload)
   }
   fastify.addHook('onRoute', (route) => {
     if (route.config?.rateLimitInSession !== true) return

@@ -100,23 +100,6 @@ end
 return { current, window, context, 1 }
 `,
 
-  /**
-   * Releases a query's slot (ARGV[7] its id, '' for none) and records it in the history.
-   * ARGV[8] history entry JSON ('' for none), ARGV[9] history length. The query's start refreshed
-   * the session moments ago; a new history takes the session's remaining TTL.
-   */
-  sessionEndQuery: TOUCH + `
-if ARGV[7] ~= '' then redis.call('ZREM', KEYS[4], ARGV[7]) end
-if ARGV[8] == '' or tonumber(ARGV[9]) == 0 then return 0 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl <= 0 then return 0 end
-local length = redis.call('LPUSH', KEYS[3], ARGV[8])
-if length > tonumber(ARGV[9]) then redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[9]) - 1) end
--- A list that already existed keeps its TTL (the session's touch sets it); a new one takes it here.
-if length == 1 then redis.call('PEXPIRE', KEYS[3], ttl) end
-return 1
-`,
-
   /** ARGV[7] history length. Refreshes the session and returns its history. */
   sessionHistory: TOUCH + `
 if touch() == 0 then return {} end
@@ -125,3 +108,32 @@ return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[7]) - 1)
 } as const
 
 export type SessionScriptName = keyof typeof SESSION_SCRIPTS
+
+/**
+ * Ends queries, of one session or of several (plugins/app/session-store.ts sends every query that
+ * ended during one turn of the event loop in one call): releases each one's slot and records it in
+ * its session's history. Three keys per query: KEYS[3i-2] born, KEYS[3i-1] history, KEYS[3i]
+ * inflight; ARGV[1] history length, then two arguments per query: ARGV[2i] its id ('' when it
+ * claimed no slot), ARGV[2i+1] its history entry (JSON; '' for none). The query's start refreshed
+ * the session moments ago, so there is nothing to touch; a new history takes the session's
+ * remaining TTL. Returns the number of queries ended.
+ */
+export const END_QUERIES_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local ended = #KEYS / 3
+for i = 1, ended do
+  local born, history, inflight = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local id, entry = ARGV[2 * i], ARGV[2 * i + 1]
+  if id ~= '' then redis.call('ZREM', inflight, id) end
+  if entry ~= '' and limit > 0 then
+    local ttl = redis.call('PTTL', born)
+    if ttl > 0 then
+      local length = redis.call('LPUSH', history, entry)
+      if length > limit then redis.call('LTRIM', history, 0, limit - 1) end
+      -- A list that already existed keeps its TTL (the session's touch sets it); a new one takes it here.
+      if length == 1 then redis.call('PEXPIRE', history, ttl) end
+    end
+  end
+end
+return ended
+`

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
 import { sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
-import { SESSION_SCRIPTS, type SessionScriptName } from '../../lib/session-scripts.js'
+import { END_QUERIES_SCRIPT, SESSION_SCRIPTS, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 
@@ -43,6 +43,9 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
   for (const [name, lua] of Object.entries(SESSION_SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 5, lua })
   }
+  // Its key count varies: the call gives it.
+  if (!('sessionEndQueries' in redis)) redis.defineCommand('sessionEndQueries', { lua: END_QUERIES_SCRIPT })
+  const endQueries = (redis as unknown as Record<'sessionEndQueries', ScriptCall>).sessionEndQueries.bind(redis)
   const ttlMs = options.ttlSeconds * 1000
   const maxAgeMs = options.maxAgeSeconds * 1000
 
@@ -57,7 +60,44 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     }
   }
 
+  /**
+   * Queries that ended during this turn of the event loop, released and recorded together by one
+   * script call when the turn's I/O is done (setImmediate) instead of one round trip each: under
+   * load, several end per turn, and each round trip costs the service and Redis alike. Nothing
+   * waits for it (the answer has gone out), and it leaves Redis no later than a command sent at
+   * once would have: the connection's writes go out at the end of the turn too (batchWrites).
+   * Any other operation on a session with a pending end sends the batch first, so Redis still sees
+   * each session's commands in the order they were made (a query's end before the same session's
+   * next query, or its history read). A Redis Cluster spreads sessions over slots that one script
+   * cannot span: there each end is sent at once.
+   */
+  const batching = (redis as { isCluster?: boolean }).isCluster !== true
+  interface EndBatch { keys: string[], args: string[], sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
+  let batch: EndBatch | null = null
+
+  function newBatch (): EndBatch {
+    let settle!: (err?: unknown) => void
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => { if (err === undefined) resolve(); else reject(err) }
+    })
+    return { keys: [], args: [], sessions: new Set(), done, settle }
+  }
+
+  function sendEnds (): void {
+    const ending = batch
+    if (ending === null) return
+    batch = null
+    guarded(() => endQueries(ending.keys.length, ...ending.keys, options.historyLimit, ...ending.args))
+      .then(() => ending.settle(), ending.settle)
+  }
+
+  /** Before any other operation on `sessionId`: its pending ends go first. */
+  function inOrder (sessionId: string): void {
+    if (batch !== null && batch.sessions.has(sessionId)) sendEnds()
+  }
+
   function run (script: SessionScriptName, sessionId: string, create: boolean, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
+    inOrder(sessionId)
     const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
     return guarded(() => call.call(redis, ...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId),
       ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ticket?.max ?? 0, ticket?.windowMs ?? 0, ...extra))
@@ -95,6 +135,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** Removes the context; true when there was one. */
     async clearContext (sessionId: string): Promise<boolean> {
+      inOrder(sessionId)
       return await guarded(() => redis.del(sessionKeys(options.prefix, sessionId)[1])) > 0
     },
 
@@ -117,12 +158,26 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       return context
     },
 
-    /** Releases the query's slot (if it claimed one) and adds it to the session's history. */
-    async endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
+    /**
+     * Releases the query's slot (if it claimed one) and adds it to the session's history, with the
+     * other queries that end during this turn of the event loop (see `batch`). Settles once Redis
+     * has done it.
+     */
+    endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
       const stored = entry !== null && entry.query.length > HISTORY_QUERY_MAX_CHARS
         ? { ...entry, query: entry.query.slice(0, HISTORY_QUERY_MAX_CHARS) }
         : entry
-      await run('sessionEndQuery', sessionId, false, null, claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored), options.historyLimit)
+      if (batch === null) {
+        batch = newBatch()
+        if (batching) setImmediate(sendEnds)
+      }
+      const ending = batch
+      const [born, , history, inflight] = sessionKeys(options.prefix, sessionId)
+      ending.keys.push(born, history, inflight)
+      ending.args.push(claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored))
+      ending.sessions.add(sessionId)
+      if (!batching) sendEnds()
+      return ending.done
     },
 
     /** The session's recent queries, newest first; an entry that does not parse is left out. */
@@ -139,11 +194,13 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** Strict sessions: whether this service issued `sessionId` (and it has not expired). */
     async isKnown (sessionId: string): Promise<boolean> {
+      inOrder(sessionId)
       return await guarded(() => redis.exists(sessionKeys(options.prefix, sessionId)[0])) === 1
     },
 
     /** Strict sessions: remembers that this service issued `sessionId`. */
     async issue (sessionId: string): Promise<void> {
+      inOrder(sessionId)
       await guarded(() => redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX'))
     },
 

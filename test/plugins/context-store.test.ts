@@ -78,3 +78,39 @@ t.test('no KEYS or SCAN on any request path', async (t) => {
   t.ok(commands.length > 0, `the monitor saw the requests' commands (${commands.join(' ')})`)
   t.notOk(commands.some((c) => c === 'keys' || c.endsWith('scan')), 'no KEYS, SCAN, HSCAN, SSCAN or ZSCAN')
 })
+
+t.test('queries that end in the same turn are ended by one script call; a session still sees its own end first', async (t) => {
+  const prefix = `sqlgate-ends-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
+  const db = await createDatabase(t)
+  const redis = redisClient(t)
+  const sessions = await Promise.all([0, 1, 2, 3].map(() => selectedSession(app, db)))
+  const store = app.sessionStore
+  await Promise.all(sessions.map((sessionId, i) => store.beginQuery(sessionId, `query-${i}`, 60_000)))
+  const inflight = (sessionId: string) => `${prefix}session:{${sessionId}}:inflight`
+  for (const sessionId of sessions) t.equal(await redis.zcard(inflight(sessionId)), 1, 'the query holds a slot')
+
+  const monitor = await redis.monitor()
+  const scripts: string[][] = []
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (/^eval/i.test(String(args[0])) && args.some((arg) => arg.startsWith(prefix))) scripts.push(args)
+  })
+  t.teardown(() => monitor.disconnect())
+
+  const entry = (i: number) => ({ query_id: `query-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok' as const, error_code: null, row_count: 1, execution_time_ms: 1 })
+  // All four end in this turn; the read of the first session's history, in the same turn, must
+  // reach Redis after that session's end.
+  const ends = sessions.map((sessionId, i) => store.endQuery(sessionId, `query-${i}`, entry(i)))
+  const firstHistory = store.history(sessions[0]!)
+  await Promise.all(ends)
+  t.strictSame((await firstHistory).map((e) => e.query_id), ['query-0'], "a session's read came after its own end")
+  for (const [i, sessionId] of sessions.entries()) {
+    t.equal(await redis.zcard(inflight(sessionId)), 0, `query ${i} released its slot`)
+    t.strictSame((await store.history(sessionId)).map((e) => e.query), [`SELECT ${i}`], `query ${i} is in its session's history`)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  // The end script is the one that names no context key (the others name all five of a session).
+  const endCalls = scripts.filter((args) => !args.some((arg) => arg.endsWith(':context')))
+  t.equal(endCalls.length, 1, 'one script call ended the four queries')
+  t.equal(endCalls[0]?.filter((arg) => arg.endsWith(':inflight')).length, 4, 'its keys name the four sessions')
+})

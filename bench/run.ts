@@ -98,7 +98,8 @@ function buildRef (ref: string): { dir: string, remove: () => void } {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] })
   } catch (err) {
     remove()
-    throw err
+    // tsc's errors went to stderr above.
+    throw new Error(`${ref} did not build. Its worktree shares this checkout's node_modules, so a commit whose dependencies differ needs them installed first (npm install --no-save <package>@<version>).`, { cause: err })
   }
   return { dir, remove }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
-import { createDatabase, freePort, randomSessionId, testConfig, TEST_COOKIE_SECRET } from './helper.js'
+import { createDatabase, freePort, randomSessionId, redisClient, testConfig, TEST_COOKIE_SECRET } from './helper.js'
 
 t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
   const port = await freePort()
@@ -50,4 +50,10 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   const [code] = await once(child, 'exit')
   t.equal(code, 0, 'exit 0')
   t.match(output, '"msg":"closed"', 'closed its pools and Redis first')
+  // The query's end (slot release and history) reached Redis before the service closed it.
+  const redis = redisClient(t)
+  const keys = (name: string) => `${config.REDIS_KEY_PREFIX}session:{${sessionId}}:${name}`
+  t.equal(await redis.zcard(keys('inflight')), 0, "the in-flight query's slot was released")
+  const history = (await redis.lrange(keys('history'), 0, -1)).map((entry) => JSON.parse(entry) as { query: string, status: string })
+  t.match(history, [{ query: 'SELECT SLEEP(1) AS slept', status: 'ok' }], 'and it is in the history')
 })

@@ -22,6 +22,11 @@ export interface SessionStoreOptions {
 
 /** Long statements are kept cut, so one session cannot fill Redis with its history. */
 export const HISTORY_QUERY_MAX_CHARS = 10_000
+/**
+ * Queries ended by one script call at most: the script runs atomically, so a turn that ends more
+ * queries sends them in several calls rather than holding Redis (and its memory) with one long one.
+ */
+export const MAX_ENDS_PER_CALL = 64
 
 /**
  * Where a session lives in Redis. Every key holds the session id inside a hash tag, so all keys
@@ -176,7 +181,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       ending.keys.push(born, history, inflight)
       ending.args.push(claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored))
       ending.sessions.add(sessionId)
-      if (!batching) sendEnds()
+      if (!batching || ending.keys.length >= MAX_ENDS_PER_CALL * 3) sendEnds()
       return ending.done
     },
 

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { MAX_ENDS_PER_CALL } from '../../plugins/app/session-store.js'
 import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../helper.js'
 
 t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
@@ -113,4 +114,28 @@ t.test('queries that end in the same turn are ended by one script call; a sessio
   const endCalls = scripts.filter((args) => !args.some((arg) => arg.endsWith(':context')))
   t.equal(endCalls.length, 1, 'one script call ended the four queries')
   t.equal(endCalls[0]?.filter((arg) => arg.endsWith(':inflight')).length, 4, 'its keys name the four sessions')
+})
+
+t.test('a turn that ends more queries than one call takes sends them in several calls', async (t) => {
+  const prefix = `sqlgate-ends-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, HISTORY_LIMIT: '100' } })
+  const db = await createDatabase(t)
+  const redis = redisClient(t)
+  const sessionId = await selectedSession(app, db)
+  const monitor = await redis.monitor()
+  const calls: string[][] = []
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (/^eval/i.test(String(args[0])) && args.some((arg) => arg.endsWith(':inflight')) && !args.some((arg) => arg.endsWith(':context'))) calls.push(args)
+  })
+  t.teardown(() => monitor.disconnect())
+
+  const count = MAX_ENDS_PER_CALL + 6
+  const ends = Array.from({ length: count }, (_, i) => app.sessionStore.endQuery(sessionId, null,
+    { query_id: `query-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok', error_code: null, row_count: 1, execution_time_ms: 1 }))
+  await Promise.all(ends)
+  const history = await app.sessionStore.history(sessionId)
+  t.equal(history.length, count, 'every query is in the history')
+  t.equal(history[0]?.query_id, `query-${count - 1}`, 'newest first')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.strictSame(calls.map((args) => args.filter((arg) => arg.endsWith(':inflight')).length), [MAX_ENDS_PER_CALL, 6], `${MAX_ENDS_PER_CALL} queries per call at most`)
 })

@@ -30,7 +30,7 @@ export interface QueryRequest {
   rowFormat: RowFormat
 }
 
-export interface QueryResult {
+export type QueryResult = {
   query_id: string
   columns: ResultColumn[]
   rows: unknown[]
@@ -87,15 +87,16 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       lease.release(outcome.discard || stateChanged || classification.kind === 'write')
 
       const fields = outcome.fields ?? []
-      return {
+      const result: QueryResult = {
         query_id: queryId,
         columns: fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) })),
         rows: outcome.rows,
         row_count: outcome.rows.length,
         truncated: outcome.truncated,
-        ...(outcome.header === undefined ? {} : { affected_rows: outcome.header.affectedRows }),
         execution_time_ms: executionTimeMs
       }
+      if (outcome.header !== undefined) result.affected_rows = outcome.header.affectedRows
+      return result
     }
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
+import { LOG_FLUSH_MS } from '../app.js'
 import { createDatabase, freePort, randomSessionId, redisClient, testConfig, TEST_COOKIE_SECRET } from './helper.js'
 
 t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
@@ -36,6 +37,12 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   const sessionId = randomSessionId()
   const json = { 'content-type': 'application/json' }
   await fetch(`${base}/api/database/select`, { method: 'POST', headers: json, body: JSON.stringify({ database_name: db, session_id: sessionId }) })
+  // Log lines are buffered (LOG_BUFFER_BYTES), but one line alone still leaves within LOG_FLUSH_MS.
+  const logged = Date.now()
+  while (!output.includes('"route":"/api/database/select"') && Date.now() - logged < 2000) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  t.ok(Date.now() - logged < LOG_FLUSH_MS + 500, `a lone request line reached stdout within the flush interval (${Date.now() - logged} ms)`)
 
   const inFlight = fetch(`${base}/api/query`, { method: 'POST', headers: json, body: JSON.stringify({ query: 'SELECT SLEEP(1) AS slept', session_id: sessionId }) })
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -49,7 +56,7 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   t.strictSame((await res.json() as { rows: unknown[] }).rows, [{ slept: 0 }])
   const [code] = await once(child, 'exit')
   t.equal(code, 0, 'exit 0')
-  t.match(output, '"msg":"closed"', 'closed its pools and Redis first')
+  t.match(output, '"msg":"closed"', 'closed its pools and Redis first, and the last lines were written at exit')
   // The query's end (slot release and history) reached Redis before the service closed it.
   const redis = redisClient(t)
   const keys = (name: string) => `${config.REDIS_KEY_PREFIX}session:{${sessionId}}:${name}`

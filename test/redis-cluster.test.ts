@@ -20,6 +20,14 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   const answers = await Promise.all(sessions.map((id, i) => post(i % 2 === 0 ? two : one, '/api/query', { query: 'SELECT v FROM t', session_id: id })))
   t.strictSame(answers.map((res) => res.json().rows?.[0]?.v), sessions.map((_, i) => i % 2 === 0 ? 'A' : 'B'), 'every session in its own database')
 
+  // Ends of sessions on every master, in one turn: each is its own call, routed by its own keys.
+  const entry = (i: number) => ({ query_id: `end-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok' as const, error_code: null, row_count: 1, execution_time_ms: 1 })
+  const ended = Promise.all(sessions.map((id, i) => one.sessionStore.endQuery(id, null, entry(i))))
+  const late = await Promise.race([ended.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))])
+  t.notOk(late, 'every end of the turn settled')
+  const newest = await Promise.all(sessions.map(async (id) => (await one.sessionStore.history(id))[0]?.query_id))
+  t.strictSame(newest, sessions.map((_, i) => `end-${i}`), 'and reached its session\'s history')
+
   const history = await one.inject({ url: '/api/query/history', headers: { 'x-session-id': a } })
   t.strictSame(history.json().queries.map((q: { query: string }) => q.query), ['SELECT v FROM t', 'SELECT v FROM t'])
 

@@ -48,9 +48,12 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
   for (const [name, lua] of Object.entries(SESSION_SCRIPTS)) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 5, lua })
   }
-  // Its key count varies: the call gives it.
+  // Several queries (a key count given by the call), or one: a Redis Cluster client routes a
+  // command by its first argument, which must then be a key (with the count first, ioredis's
+  // auto-pipelining grouped the call under the slot of "3", and it never ran).
   if (!('sessionEndQueries' in redis)) redis.defineCommand('sessionEndQueries', { lua: END_QUERIES_SCRIPT })
-  const endQueries = (redis as unknown as Record<'sessionEndQueries', ScriptCall>).sessionEndQueries.bind(redis)
+  if (!('sessionEndQuery' in redis)) redis.defineCommand('sessionEndQuery', { numberOfKeys: 3, lua: END_QUERIES_SCRIPT })
+  const scripts = redis as unknown as Record<'sessionEndQueries' | 'sessionEndQuery', ScriptCall>
   const ttlMs = options.ttlSeconds * 1000
   const maxAgeMs = options.maxAgeSeconds * 1000
 
@@ -92,7 +95,9 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const ending = batch
     if (ending === null) return
     batch = null
-    guarded(() => endQueries(ending.keys.length, ...ending.keys, options.historyLimit, ...ending.args))
+    guarded(() => ending.keys.length === 3
+      ? scripts.sessionEndQuery.call(redis, ...ending.keys, options.historyLimit, ...ending.args)
+      : scripts.sessionEndQueries.call(redis, ending.keys.length, ...ending.keys, options.historyLimit, ...ending.args))
       .then(() => ending.settle(), ending.settle)
   }
 

@@ -34,20 +34,25 @@ local function limited(current)
   return ARGV[5] ~= '0' and current > tonumber(ARGV[5])
 end
 local function touch()
+  local idle = tonumber(ARGV[1])
+  local slack = math.floor(idle / 100)
+  -- Refreshed less than 1 % of the idle TTL ago: leave the keys as they are. Three writes cost
+  -- Redis more than this read, and replicas get none of them. (The keys were never set to outlive
+  -- the absolute lifetime, so there is nothing to check against it; nor to read otherwise.)
+  local left = redis.call('PTTL', KEYS[1])
+  if left > 0 and left >= idle - slack then return left end
   local born = redis.call('GET', KEYS[1])
   if not born then
     if ARGV[4] ~= '1' then return 0 end
     born = ARGV[3]
   end
-  local ttl = math.min(tonumber(ARGV[1]), tonumber(born) + tonumber(ARGV[2]) - tonumber(ARGV[3]))
+  local ttl = math.min(idle, tonumber(born) + tonumber(ARGV[2]) - tonumber(ARGV[3]))
   if ttl <= 0 then
     redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
     return 0
   end
-  -- Refreshed less than 1 % of the idle TTL ago (and not past the absolute lifetime): leave the
-  -- keys as they are. Three writes cost Redis more than this read, and replicas get none of them.
-  local left = redis.call('PTTL', KEYS[1])
-  if left > 0 and left <= ttl and left >= ttl - math.floor(tonumber(ARGV[1]) / 100) then return left end
+  -- Near the absolute lifetime the TTL is shorter than the idle one: the same 1 % rule against it.
+  if left > 0 and left <= ttl and left >= ttl - slack then return left end
   redis.call('SET', KEYS[1], born, 'PX', ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)

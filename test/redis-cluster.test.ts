@@ -25,8 +25,9 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   const ended = Promise.all(sessions.map((id, i) => one.sessionStore.endQuery(id, null, entry(i))))
   const late = await Promise.race([ended.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))])
   t.notOk(late, 'every end of the turn settled')
-  const newest = await Promise.all(sessions.map(async (id) => (await one.sessionStore.history(id))[0]?.query_id))
-  t.strictSame(newest, sessions.map((_, i) => `end-${i}`), 'and reached its session\'s history')
+  // (The burst's own ends went out from both instances, so they may land before or after these.)
+  const recorded = await Promise.all(sessions.map(async (id, i) => (await one.sessionStore.history(id)).some((e) => e.query_id === `end-${i}`)))
+  t.strictSame(recorded, sessions.map(() => true), 'and reached its session\'s history')
 
   const history = await one.inject({ url: '/api/query/history', headers: { 'x-session-id': a } })
   t.strictSame(history.json().queries.map((q: { query: string }) => q.query), ['SELECT v FROM t', 'SELECT v FROM t'])

@@ -6,7 +6,7 @@
  * Each server's CPU per request comes from /proc, and so does the Redis server's when it runs on
  * this machine (its pid from INFO server).
  *
- * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32),
+ * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32), BENCH_RATE,
  * plus MYSQL_URL / REDIS_URL for where the services are. BENCH_AGAINST=<git ref> also builds
  * that commit in a temporary worktree and loads it in the same rounds, for before/after figures.
  */
@@ -22,6 +22,12 @@ import { Redis } from 'ioredis'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+/**
+ * BENCH_RATE=<req/s>: every server is loaded at that fixed rate instead of flat out. Throughput
+ * then says nothing (each server gets the rate, or fails it); CPU per request at the same rate is
+ * the steadiest figure this machine gives, for changes worth a few percent.
+ */
+const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE)
 const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/12'
 const DATABASE = 'sqlgate_bench'
@@ -113,6 +119,7 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
     connections: CONNECTIONS,
     duration: seconds,
     method: options.method ?? 'GET',
+    ...(RATE === undefined ? {} : { overallRate: RATE }),
     // One session per connection, as 32 separate clients would have.
     setupClient: (c) => {
       const i = client++
@@ -247,7 +254,7 @@ async function main (): Promise<void> {
 |---|---|---|---|---|
 ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
   console.log(`
-## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections (medians)
+## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections${RATE === undefined ? '' : `, a fixed ${RATE} req/s (compare CPU per request, not throughput)`} (medians)
 
 | request | sqlgate req/s | baseline req/s | throughput ratio | sqlgate p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | CPU µs/req sqlgate / baseline |
 |---|---|---|---|---|---|---|---|

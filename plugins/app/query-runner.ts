@@ -30,7 +30,7 @@ export interface QueryRequest {
   rowFormat: RowFormat
 }
 
-export type QueryResult = {
+export interface QueryResult {
   query_id: string
   columns: ResultColumn[]
   rows: unknown[]

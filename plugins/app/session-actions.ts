@@ -6,7 +6,7 @@ import { AppError, databaseNotFound } from '../../lib/errors.js'
 import type { RateTicket } from '../../lib/rate-limit.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 import type { createCatalog } from './catalog.js'
-import type { createQueryRunner, Param, QueryResult, RowFormat } from './query-runner.js'
+import type { createQueryRunner, Param, RowFormat } from './query-runner.js'
 import type { createSessionStore } from './session-store.js'
 
 declare module 'fastify' {
@@ -124,20 +124,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
         throw err
       }
       end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
-      // Spelled out rather than spread: this is the hot route's answer.
-      const answer: QueryResult & { success: true, session_id: string, database_name: string } = {
-        success: true,
-        session_id: sessionId,
-        database_name: context.database_name,
-        query_id: result.query_id,
-        columns: result.columns,
-        rows: result.rows,
-        row_count: result.row_count,
-        truncated: result.truncated,
-        execution_time_ms: result.execution_time_ms
-      }
-      if (result.affected_rows !== undefined) answer.affected_rows = result.affected_rows
-      return answer
+      return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
     }
   }
 }

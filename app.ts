@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { pino } from 'pino'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
+import { logDestination } from './lib/log-destination.js'
 import { RequestLogController } from './lib/log-controller.js'
 import configPlugin from './plugins/app/config.js'
 import { sessionFields } from './plugins/app/session.js'
@@ -52,7 +52,7 @@ export function serverOptions (config: Config): FastifyServerOptions {
       },
       ...(process.stdout.isTTY && config.NODE_ENV !== 'production'
         ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } }
-        : { stream: pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS }) })
+        : { stream: logDestination(1, LOG_BUFFER_BYTES, LOG_FLUSH_MS) })
     },
     logController: new RequestLogController(),
     bodyLimit: 1024 * 1024,

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { logDestination } from '../../lib/log-destination.js'
+
+const root = new URL('../..', import.meta.url).pathname
+
+/** A file to log to; destroying the destination closes its descriptor. */
+function tempFile (): { path: string, fd: number } {
+  const path = join(mkdtempSync(join(tmpdir(), 'sqlgate-log-')), 'out.log')
+  return { path, fd: openSync(path, 'w') }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+t.test('lines of one turn arrive whole and in order; a lone line within the flush interval', async (t) => {
+  const { path, fd } = tempFile()
+  const destination = logDestination(fd, 4096, 50)
+  t.teardown(() => destination.destroy())
+  const lines = Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${'é'.repeat(i % 17)}"}\n`)
+  for (const line of lines) destination.write(line) // 300 lines, well past 4 kB, in one turn
+  await new Promise<void>((resolve, reject) => destination.flush((err) => err ? reject(err) : resolve()))
+  t.equal(readFileSync(path, 'utf8'), lines.join(''), 'every line, in order, multi-byte characters intact')
+
+  destination.write('{"lone":true}\n')
+  const written = Date.now()
+  while (!readFileSync(path, 'utf8').endsWith('{"lone":true}\n') && Date.now() - written < 2000) await sleep(5)
+  t.ok(Date.now() - written < 500, `a lone line is written by the periodic flush (${Date.now() - written} ms)`)
+})
+
+t.test('a burst larger than the buffer is handed over while the turn still runs', async (t) => {
+  const { path, fd } = tempFile()
+  const destination = logDestination(fd, 4096, 10_000)
+  t.teardown(() => destination.destroy())
+  const line = `{"burst":"${'x'.repeat(100)}"}\n`
+  for (let i = 0; i < 100; i++) destination.write(line) // 11 kB in one turn
+  destination.flushSync()
+  t.equal(readFileSync(path, 'utf8'), line.repeat(100), 'flushSync writes what the turn gathered')
+})
+
+t.test('lines gathered when the process exits are written (pino flushes its destination)', async (t) => {
+  const script = `
+    import { pino } from 'pino'
+    import { logDestination } from './lib/log-destination.ts'
+    const log = pino(logDestination(1, 4096, 60_000))
+    for (let i = 0; i < 5; i++) log.info({ i }, 'before exit')
+    process.exit(0)
+  `
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
+  t.equal(child.status, 0, child.stderr)
+  const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { i: number, msg: string })
+  t.strictSame(lines.map((l) => l.i), [0, 1, 2, 3, 4], 'all five lines, though no flush interval or buffer size was reached')
+})

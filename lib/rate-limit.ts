@@ -22,7 +22,5 @@ export function rateLimitKey (sessionId: string): string {
  * work, which counts it in the same script; `counted` is filled in then (also when over the limit).
  */
 export interface RateTicket {
-  max: number
-  windowMs: number
   counted: { current: number, ttlMs: number } | null
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * Lua scripts for a session's keys in Redis. Each runs atomically in one round trip, and every
  * key of one session shares a hash tag, so they are legal in Redis Cluster too.
@@ -15,38 +17,46 @@
  * between 99 % and 100 % of SESSION_TTL_SECONDS after its last use).
  */
 
+/** The service's settings the scripts apply, written into them as constants (see `sessionScripts`). */
+export interface SessionLimits {
+  idleMs: number
+  maxAgeMs: number
+  /** Requests allowed per rate-limit window, and the window. */
+  rateMax: number
+  rateWindowMs: number
+}
+
 /**
- * Common prelude. ARGV[1] idle TTL ms, ARGV[2] max age ms, ARGV[3] now ms, ARGV[4] '1' to create
- * a missing session, ARGV[5] requests allowed per window ('0': this call is not a counted
- * request), ARGV[6] the window ms. A script's own arguments start at ARGV[7].
+ * Common prelude, after the constants. ARGV[1] now (ms), ARGV[2] '1' when this call is a counted
+ * request. A script's own arguments start at ARGV[3].
  */
 const TOUCH = `
 local function count()
-  if ARGV[5] == '0' then return 0, 0 end
+  if ARGV[2] ~= '1' then return 0, 0 end
   local current = redis.call('INCR', KEYS[5])
   if current == 1 then
-    redis.call('PEXPIRE', KEYS[5], ARGV[6])
-    return current, tonumber(ARGV[6])
+    redis.call('PEXPIRE', KEYS[5], RATE_WINDOW_MS)
+    return current, RATE_WINDOW_MS
   end
   return current, redis.call('PTTL', KEYS[5])
 end
 local function limited(current)
-  return ARGV[5] ~= '0' and current > tonumber(ARGV[5])
+  return ARGV[2] == '1' and current > RATE_MAX
 end
-local function touch()
-  local idle = tonumber(ARGV[1])
-  local slack = math.floor(idle / 100)
+local function touch(create)
+  local now = tonumber(ARGV[1])
+  local slack = math.floor(IDLE_MS / 100)
   -- Refreshed less than 1 % of the idle TTL ago: leave the keys as they are. Three writes cost
   -- Redis more than this read, and replicas get none of them. (The keys were never set to outlive
   -- the absolute lifetime, so there is nothing to check against it; nor to read otherwise.)
   local left = redis.call('PTTL', KEYS[1])
-  if left > 0 and left >= idle - slack then return left end
+  if left > 0 and left >= IDLE_MS - slack then return left end
   local born = redis.call('GET', KEYS[1])
   if not born then
-    if ARGV[4] ~= '1' then return 0 end
-    born = ARGV[3]
+    if not create then return 0 end
+    born = ARGV[1]
   end
-  local ttl = math.min(idle, tonumber(born) + tonumber(ARGV[2]) - tonumber(ARGV[3]))
+  local ttl = math.min(IDLE_MS, tonumber(born) + MAX_AGE_MS - now)
   if ttl <= 0 then
     redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
     return 0
@@ -60,59 +70,88 @@ local function touch()
 end
 `
 
-export const SESSION_SCRIPTS = {
+const SESSION_SCRIPT_BODIES = {
   /**
    * Counts the request; unless it is over the limit, refreshes the session and reads its context.
    * Returns { count, count's TTL ms, context or false }.
    */
   sessionGetContext: TOUCH + `
 local current, window = count()
-if limited(current) or touch() == 0 then return { current, window, false } end
+if limited(current) or touch(false) == 0 then return { current, window, false } end
 return { current, window, redis.call('GET', KEYS[2]) }
 `,
 
-  /** ARGV[7] context JSON. Creates the session if needed. */
+  /** ARGV[3] context JSON. Creates the session if needed. */
   sessionSetContext: TOUCH + `
-local ttl = touch()
+local ttl = touch(true)
 if ttl == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[7], 'PX', ttl)
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
 return 1
 `,
 
   /**
    * Counts the request; unless it is over the limit, refreshes the session, reads its context
    * and, if there is one, claims a query slot.
-   * ARGV[7] query id, ARGV[8] when the claim lapses (ms), ARGV[9] slots per session.
+   * ARGV[3] query id, ARGV[4] when the claim lapses (ms), ARGV[5] slots per session.
    * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }.
    */
   sessionBeginQuery: TOUCH + `
 local current, window = count()
-if limited(current) or touch() == 0 then return { current, window, false, 0 } end
+if limited(current) or touch(false) == 0 then return { current, window, false, 0 } end
 local context = redis.call('GET', KEYS[2])
 if not context then return { current, window, false, 0 } end
 local running = redis.call('ZCARD', KEYS[4])
-if running >= tonumber(ARGV[9]) then
+if running >= tonumber(ARGV[5]) then
   -- All slots look taken: drop the claims that have lapsed (an instance that died mid-query).
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])
   running = redis.call('ZCARD', KEYS[4])
-  if running >= tonumber(ARGV[9]) then return { current, window, context, -1 } end
+  if running >= tonumber(ARGV[5]) then return { current, window, context, -1 } end
 end
-redis.call('ZADD', KEYS[4], ARGV[8], ARGV[7])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 -- The set lives until its last claim lapses.
-if running == 0 or redis.call('PTTL', KEYS[4]) < tonumber(ARGV[8]) - tonumber(ARGV[3]) then
-  redis.call('PEXPIREAT', KEYS[4], ARGV[8])
+if running == 0 or redis.call('PTTL', KEYS[4]) < tonumber(ARGV[4]) - tonumber(ARGV[1]) then
+  redis.call('PEXPIREAT', KEYS[4], ARGV[4])
 end
 return { current, window, context, 1 }
 `,
 
-  /** ARGV[7] history length. Refreshes the session and returns its history. */
+  /** ARGV[3] history length. Refreshes the session and returns its history. */
   sessionHistory: TOUCH + `
-if touch() == 0 then return {} end
-return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[7]) - 1)
+if touch(false) == 0 then return {} end
+return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)
 `
 } as const
 
-export type SessionScriptName = keyof typeof SESSION_SCRIPTS
+export type SessionScriptName = keyof typeof SESSION_SCRIPT_BODIES
+
+/** A script as it is sent: EVALSHA by `sha`, or EVAL of `lua` when Redis does not have it yet. */
+export interface RedisScript {
+  lua: string
+  sha: string
+}
+
+function redisScript (lua: string): RedisScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') }
+}
+
+/**
+ * The session scripts for these settings. The settings are constants of the scripts rather than
+ * arguments of every call: a call then carries only what changes (the time, whether it counts),
+ * which costs the service and Redis less per request. Instances with other settings simply run
+ * other scripts (their own SHA-1s).
+ */
+export function sessionScripts (limits: SessionLimits): Record<SessionScriptName, RedisScript> {
+  const constants = Object.entries({
+    IDLE_MS: limits.idleMs,
+    MAX_AGE_MS: limits.maxAgeMs,
+    RATE_MAX: limits.rateMax,
+    RATE_WINDOW_MS: limits.rateWindowMs
+  }).map(([name, value]) => {
+    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`session scripts: ${name} must be a whole number of at least 0 (got ${value})`)
+    return `local ${name} = ${value}\n`
+  }).join('')
+  return Object.fromEntries(Object.entries(SESSION_SCRIPT_BODIES).map(([name, body]) => [name, redisScript(constants + body)])) as Record<SessionScriptName, RedisScript>
+}
 
 /**
  * Ends queries, of one session or of several (plugins/app/session-store.ts sends every query that
@@ -123,7 +162,7 @@ export type SessionScriptName = keyof typeof SESSION_SCRIPTS
  * the session moments ago, so there is nothing to touch; a new history takes the session's
  * remaining TTL. Returns the number of queries ended.
  */
-export const END_QUERIES_SCRIPT = `
+export const END_QUERIES_SCRIPT = redisScript(`
 local limit = tonumber(ARGV[1])
 local ended = #KEYS / 3
 for i = 1, ended do
@@ -141,4 +180,4 @@ for i = 1, ended do
   end
 end
 return ended
-`
+`)

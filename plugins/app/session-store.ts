@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
+import { Command, type Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
 import { sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
-import { END_QUERIES_SCRIPT, SESSION_SCRIPTS, type SessionScriptName } from '../../lib/session-scripts.js'
+import { END_QUERIES_SCRIPT, sessionScripts, type RedisScript, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 
@@ -18,6 +18,9 @@ export interface SessionStoreOptions {
   maxAgeSeconds: number
   historyLimit: number
   maxConcurrentQueries: number
+  /** The rate limit a counted request (one with a ticket) is counted against. */
+  rateLimitMax: number
+  rateLimitWindowMs: number
 }
 
 /** Long statements are kept cut, so one session cannot fill Redis with its history. */
@@ -37,35 +40,53 @@ export function sessionKeys (prefix: string, sessionId: string) {
   return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
 }
 
-type ScriptCall = (...args: Array<string | number>) => Promise<unknown>
-
 /**
  * A session's state in Redis, and nothing of it in process memory: any instance serves any
  * session. Each operation is one round trip (a Lua script), refreshes the idle TTL of all the
  * session's keys and never extends them past the session's absolute lifetime.
  */
+/** Replies as strings, as ioredis's own command methods give them. */
+const UTF8 = { replyEncoding: 'utf8' } as const
+
 export function createSessionStore (redis: Redis, options: SessionStoreOptions) {
-  for (const [name, lua] of Object.entries(SESSION_SCRIPTS)) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 5, lua })
-  }
-  // Several queries (a key count given by the call), or one: a Redis Cluster client routes a
-  // command by its first argument, which must then be a key (with the count first, ioredis's
-  // auto-pipelining grouped the call under the slot of "3", and it never ran).
-  if (!('sessionEndQueries' in redis)) redis.defineCommand('sessionEndQueries', { lua: END_QUERIES_SCRIPT })
-  if (!('sessionEndQuery' in redis)) redis.defineCommand('sessionEndQuery', { numberOfKeys: 3, lua: END_QUERIES_SCRIPT })
-  const scripts = redis as unknown as Record<'sessionEndQueries' | 'sessionEndQuery', ScriptCall>
   const ttlMs = options.ttlSeconds * 1000
-  const maxAgeMs = options.maxAgeSeconds * 1000
+  const scripts = sessionScripts({
+    idleMs: ttlMs,
+    maxAgeMs: options.maxAgeSeconds * 1000,
+    rateMax: options.rateLimitMax,
+    rateWindowMs: options.rateLimitWindowMs
+  })
 
   /** Any Redis failure is 503 session_store_unavailable to the client (the cause goes to the log). */
+  function unavailable (err: unknown): never {
+    const mapped = sessionStoreUnavailable()
+    mapped.cause = err
+    throw mapped
+  }
+
   async function guarded<T> (work: () => Promise<T>): Promise<T> {
     try {
       return await work()
     } catch (err) {
-      const mapped = sessionStoreUnavailable()
-      mapped.cause = err
-      throw mapped
+      unavailable(err)
     }
+  }
+
+  /**
+   * Runs a script: EVALSHA, or EVAL (which also caches it) when this Redis does not have it yet (a
+   * new server, a failover, SCRIPT FLUSH). Sent as a plain command rather than through ioredis's
+   * defineCommand wrapper, which costs a closure, a WeakSet lookup and a second promise per call.
+   * A Redis Cluster client routes it by its first key, like any keyed command.
+   */
+  function evalScript (script: RedisScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    const send = (name: 'evalsha' | 'eval', body: string): Promise<unknown> => {
+      const command = new Command(name, [body, keys.length, ...keys, ...args], UTF8)
+      redis.sendCommand(command)
+      return command.promise
+    }
+    return send('evalsha', script.sha).catch((err: unknown) =>
+      err instanceof Error && err.message.startsWith('NOSCRIPT') ? send('eval', script.lua) : Promise.reject(err))
+      .catch(unavailable)
   }
 
   /**
@@ -95,9 +116,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const ending = batch
     if (ending === null) return
     batch = null
-    guarded(() => ending.keys.length === 3
-      ? scripts.sessionEndQuery.call(redis, ...ending.keys, options.historyLimit, ...ending.args)
-      : scripts.sessionEndQueries.call(redis, ending.keys.length, ...ending.keys, options.historyLimit, ...ending.args))
+    evalScript(END_QUERIES_SCRIPT, ending.keys, [options.historyLimit, ...ending.args])
       .then(() => ending.settle(), ending.settle)
   }
 
@@ -106,18 +125,18 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     if (batch !== null && batch.sessions.has(sessionId)) sendEnds()
   }
 
-  function run (script: SessionScriptName, sessionId: string, create: boolean, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
+  /** A session script, on the session's five keys; with a ticket, the call counts the request. */
+  function run (script: SessionScriptName, sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     inOrder(sessionId)
-    const call = (redis as unknown as Record<SessionScriptName, ScriptCall>)[script]
-    return guarded(() => call.call(redis, ...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId),
-      ttlMs, maxAgeMs, Date.now(), create ? '1' : '0', ticket?.max ?? 0, ticket?.windowMs ?? 0, ...extra))
+    return evalScript(scripts[script], [...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId)],
+      [Date.now(), ticket === null ? '0' : '1', ...extra])
   }
 
   /** Records the count a counted script returned; over the limit, the request ends here with 429. */
   function counted (ticket: RateTicket | null, current: number, ttlMs: number): void {
     if (ticket === null) return
     ticket.counted = { current, ttlMs }
-    if (current > ticket.max) throw rateLimited(ticket.max, ticket.windowMs, ttlMs)
+    if (current > options.rateLimitMax) throw rateLimited(options.rateLimitMax, options.rateLimitWindowMs, ttlMs)
   }
 
   return {
@@ -126,7 +145,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
      * counts the request first (429 rate_limited over the limit).
      */
     async getContext (sessionId: string, ticket: RateTicket | null = null): Promise<DatabaseContext | null> {
-      const [current, ttl, raw] = await run('sessionGetContext', sessionId, false, ticket) as [number, number, string | null]
+      const [current, ttl, raw] = await run('sessionGetContext', sessionId, ticket) as [number, number, string | null]
       counted(ticket, current, ttl)
       return parseContext(raw)
     },
@@ -140,7 +159,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** Stores the context, creating the session if it is new. */
     async setContext (sessionId: string, context: DatabaseContext): Promise<void> {
-      await run('sessionSetContext', sessionId, true, null, JSON.stringify(context))
+      await run('sessionSetContext', sessionId, null, JSON.stringify(context))
     },
 
     /** Removes the context; true when there was one. */
@@ -155,7 +174,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
      * counts the request first (429 rate_limited over the limit, and no claim).
      */
     async beginQuery (sessionId: string, queryId: string, claimMs: number, ticket: RateTicket | null = null): Promise<DatabaseContext> {
-      const [current, ttl, raw, claimed] = await run('sessionBeginQuery', sessionId, false, ticket,
+      const [current, ttl, raw, claimed] = await run('sessionBeginQuery', sessionId, ticket,
         queryId, Date.now() + claimMs, options.maxConcurrentQueries) as [number, number, string | null, number]
       counted(ticket, current, ttl)
       const context = parseContext(raw)
@@ -192,7 +211,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
 
     /** The session's recent queries, newest first; an entry that does not parse is left out. */
     async history (sessionId: string): Promise<QueryHistoryEntry[]> {
-      const raw = await run('sessionHistory', sessionId, false, null, options.historyLimit) as string[]
+      const raw = await run('sessionHistory', sessionId, null, options.historyLimit) as string[]
       const entries: QueryHistoryEntry[] = []
       for (const item of raw) {
         try {
@@ -243,6 +262,8 @@ export default fp(async function sessionStorePlugin (fastify) {
     ttlSeconds: config.SESSION_TTL_SECONDS,
     maxAgeSeconds: config.SESSION_MAX_AGE_SECONDS,
     historyLimit: config.HISTORY_LIMIT,
-    maxConcurrentQueries: config.SESSION_MAX_CONCURRENT_QUERIES
+    maxConcurrentQueries: config.SESSION_MAX_CONCURRENT_QUERIES,
+    rateLimitMax: config.RATE_LIMIT_MAX,
+    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS
   }))
 }, { name: 'session-store', dependencies: ['config', 'redis'] })

@@ -45,7 +45,7 @@ export default fp(async function rateLimitPlugin (fastify) {
 
   // Callback hooks, not async ones: they run on every hot request and never wait for anything.
   const issueTicket = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    request.rateTicket = { max: RATE_LIMIT_MAX, windowMs: RATE_LIMIT_WINDOW_MS, counted: null }
+    request.rateTicket = { counted: null }
     done()
   }
   const ticketHeaders = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {

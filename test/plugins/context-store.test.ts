@@ -1,6 +1,7 @@
 import t from 'tap'
+import { Redis } from 'ioredis'
 import { MAX_ENDS_PER_CALL } from '../../plugins/app/session-store.js'
-import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../helper.js'
 
 t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
   const prefix = `sqlgate-ttl-${randomSessionId()}:`
@@ -138,4 +139,38 @@ t.test('a turn that ends more queries than one call takes sends them in several 
   t.equal(history[0]?.query_id, `query-${count - 1}`, 'newest first')
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.strictSame(calls.map((args) => args.filter((arg) => arg.endsWith(':inflight')).length), [MAX_ENDS_PER_CALL, 6], `${MAX_ENDS_PER_CALL} queries per call at most`)
+})
+
+t.test('a Redis without the scripts (new server, failover, SCRIPT FLUSH) gets them in full, and nothing fails', async (t) => {
+  const throwaway = await throwawayRedis(t)
+  const app = await build(t, { env: { REDIS_URL: throwaway.url } })
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const redis = new Redis(throwaway.url)
+  t.teardown(() => redis.disconnect())
+  await redis.script('FLUSH')
+  const monitor = await redis.monitor()
+  const sent: string[] = []
+  monitor.on('monitor', (_time: string, args: string[]) => { if (/^eval/i.test(String(args[0]))) sent.push(String(args[0]).toLowerCase()) })
+  t.teardown(() => monitor.disconnect())
+
+  const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  t.equal(context.statusCode, 200)
+  t.equal(context.json().database_context?.database_name, db, 'the context is read after the flush')
+  const query = await post(app, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })
+  t.equal(query.statusCode, 200, query.body)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.strictSame(sent.slice(0, 2), ['evalsha', 'eval'], 'EVALSHA first; on NOSCRIPT the script itself, once')
+})
+
+t.test("each instance's settings are its scripts' own: two rate limits on one Redis do not mix", async (t) => {
+  const prefix = `sqlgate-limits-${randomSessionId()}:`
+  const strict = await build(t, { env: { REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '2' } })
+  const lenient = await build(t, { env: { REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAX: '1000' } })
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(lenient, db)
+  const statuses = async (app: typeof strict) => (await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })).statusCode
+  t.strictSame([await statuses(lenient), await statuses(lenient), await statuses(lenient)], [200, 200, 200], 'three requests under the lenient limit')
+  t.equal(await statuses(strict), 429, 'the fourth, on the instance allowing two per window, is refused')
+  t.equal(await statuses(lenient), 200, 'the lenient instance still answers')
 })

@@ -158,24 +158,33 @@ export function sessionScripts (limits: SessionLimits): Record<SessionScriptName
  * ended during one turn of the event loop in one call): releases each one's slot and records it in
  * its session's history. Three keys per query: KEYS[3i-2] born, KEYS[3i-1] history, KEYS[3i]
  * inflight; ARGV[1] history length, then two arguments per query: ARGV[2i] its id ('' when it
- * claimed no slot), ARGV[2i+1] its history entry (JSON; '' for none). The query's start refreshed
- * the session moments ago, so there is nothing to touch; a new history takes the session's
- * remaining TTL. Returns the number of queries ended.
+ * claimed no slot), ARGV[2i+1] its history entry (JSON; '' for none). Returns the number of
+ * queries ended.
+ *
+ * The query's start refreshed the session moments ago, so there is nothing to touch. A history
+ * that exists belongs to a live session and already has the session's TTL (touch sets it; the
+ * session's keys expire together), so the entry is pushed onto it without reading anything else;
+ * only a new history reads the session's remaining TTL. The list is cut back to the history length
+ * once it is a tenth longer (reads take the newest entries only), not after every query.
  */
 export const END_QUERIES_SCRIPT = redisScript(`
 local limit = tonumber(ARGV[1])
+local slack = math.max(1, math.floor(limit / 10))
 local ended = #KEYS / 3
 for i = 1, ended do
   local born, history, inflight = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local id, entry = ARGV[2 * i], ARGV[2 * i + 1]
   if id ~= '' then redis.call('ZREM', inflight, id) end
   if entry ~= '' and limit > 0 then
-    local ttl = redis.call('PTTL', born)
-    if ttl > 0 then
-      local length = redis.call('LPUSH', history, entry)
-      if length > limit then redis.call('LTRIM', history, 0, limit - 1) end
-      -- A list that already existed keeps its TTL (the session's touch sets it); a new one takes it here.
-      if length == 1 then redis.call('PEXPIRE', history, ttl) end
+    local length = redis.call('LPUSHX', history, entry)
+    if length == 0 then
+      local ttl = redis.call('PTTL', born)
+      if ttl > 0 then
+        redis.call('LPUSH', history, entry)
+        redis.call('PEXPIRE', history, ttl)
+      end
+    elseif length > limit + slack then
+      redis.call('LTRIM', history, 0, limit - 1)
     end
   end
 end

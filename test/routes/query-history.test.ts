@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient } from '../helper.js'
 
 t.test('history: every query of the session, newest first, capped, errors included', async (t) => {
   const app = await build(t, { env: { HISTORY_LIMIT: '3' } })
@@ -36,4 +36,24 @@ t.test('a new session has an empty history', async (t) => {
   const app = await build(t)
   const res = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': randomSessionId() } })
   t.strictSame(res.json().queries, [])
+})
+
+t.test('history in Redis stays within a tenth of HISTORY_LIMIT past it, however many queries run', async (t) => {
+  const prefix = `sqlgate-hist-${randomSessionId()}:`
+  const app = await build(t, { env: { HISTORY_LIMIT: '20', REDIS_KEY_PREFIX: prefix } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const redis = redisClient(t)
+  const key = `${prefix}session:{${sessionId}}:history`
+  let longest = 0
+  for (let i = 0; i < 60; i++) {
+    await post(app, '/api/query', { query: `SELECT ${i} AS n`, session_id: sessionId })
+    await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } }) // after the end reached Redis
+    longest = Math.max(longest, await redis.llen(key))
+  }
+  t.ok(longest > 20 && longest <= 22, `the list was cut back to 20 once past 22 (longest seen: ${longest})`)
+  const { queries } = (await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json()
+  t.strictSame(queries.map((q: { query: string }) => q.query), Array.from({ length: 20 }, (_, i) => `SELECT ${59 - i} AS n`), 'the answer is the newest 20, newest first')
+  t.ok(await redis.pttl(key) > 0, 'the history expires with the session')
 })

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { DatabaseNameSchema, IsoTimestamp, OptionalBodySessionId, SessionIdSchema } from './common.js'
+import { DatabaseNameSchema, IsoTimestamp, NullableObject, OptionalBodySessionId, SessionIdSchema } from './common.js'
 
 export const DatabaseListSchema = Type.Object({
   success: Type.Literal(true),
@@ -49,7 +49,7 @@ export const ContextReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,
   context_available: Type.Boolean(),
-  database_context: Type.Union([DatabaseContextSchema, Type.Null()])
+  database_context: NullableObject(DatabaseContextSchema)
 }, {
   description: "The session's context; context_available is false until a database is selected",
   examples: [{

@@ -140,8 +140,9 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
   }
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
 function summary (runs: Load[]): Load {
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   return {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
@@ -242,6 +243,12 @@ async function main (): Promise<void> {
   const q = runs.query.map(summary) as [Load, Load, ...Load[]]
   const c = runs.context.map(summary) as [Load, Load, ...Load[]]
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
+  // Each round loads the servers back to back, so a round's ratio compares them under the same
+  // machine state; the spread of those says how far to trust the ratio of medians above.
+  const byRound = (kind: keyof typeof kinds) => {
+    const ratios = runs[kind][0]!.map((mine, i) => mine.rps / runs[kind][1]![i]!.rps)
+    return `${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)}, lowest ${Math.min(...ratios).toFixed(2)})`
+  }
   const against = (name: string, [now, , then]: Load[]) => now === undefined || then === undefined
     ? ''
     : `| ${name} | ${then.rps.toFixed(0)} req/s, p99 ${then.p99} ms, ${then.cpuUs.toFixed(0)} µs CPU/req | ${ratio(now.rps, then.rps)} | ${ratio(now.cpuUs, then.cpuUs)} | ${now.redisCpuUs === null || then.redisCpuUs === null ? 'n/a' : ratio(now.redisCpuUs, then.redisCpuUs)} |\n`
@@ -262,6 +269,7 @@ ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
 | GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} | ${c[0].cpuUs.toFixed(0)} / ${c[1].cpuUs.toFixed(0)} |
 
 ${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
+- throughput ratio round by round: query ${byRound('query')}; context ${byRound('context')}
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)
 - start-up to first /ready 200: ${startupMs.toFixed(0)} ms

@@ -40,14 +40,14 @@ export function sessionKeys (prefix: string, sessionId: string) {
   return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
 }
 
+/** Replies as strings, as ioredis's own command methods give them. */
+const UTF8 = { replyEncoding: 'utf8' } as const
+
 /**
  * A session's state in Redis, and nothing of it in process memory: any instance serves any
  * session. Each operation is one round trip (a Lua script), refreshes the idle TTL of all the
  * session's keys and never extends them past the session's absolute lifetime.
  */
-/** Replies as strings, as ioredis's own command methods give them. */
-const UTF8 = { replyEncoding: 'utf8' } as const
-
 export function createSessionStore (redis: Redis, options: SessionStoreOptions) {
   const ttlMs = options.ttlSeconds * 1000
   const scripts = sessionScripts({

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import mysql from 'mysql2/promise'
 import app, { serverOptions } from '../app.js'
 import { loadConfig, type Config } from '../config.js'
+import type { QueryHistoryEntry } from '../schemas/query.js'
 
 /** Where the tests find their services (override for a CI with other addresses). */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11'
@@ -122,6 +123,11 @@ export async function selectedSession (fastify: FastifyInstance, database: strin
   const res = await post(fastify, '/api/database/select', { database_name: database, session_id: sessionId })
   if (res.statusCode !== 200) throw new Error(`selecting ${database} answered ${res.statusCode}: ${res.body}`)
   return sessionId
+}
+
+/** A successful query's history entry, for tests that end queries through the session store. */
+export function historyEntry (queryId: string, query: string): QueryHistoryEntry {
+  return { query_id: queryId, query, executed_at: new Date().toISOString(), status: 'ok', error_code: null, row_count: 1, execution_time_ms: 1 }
 }
 
 /** The `sid` cookie a response set, as a Cookie header value. */

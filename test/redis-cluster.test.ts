@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Cluster } from 'ioredis'
-import { build, createDatabase, post, randomSessionId, sidCookie, testConfig, throwawayRedisCluster } from './helper.js'
+import { build, createDatabase, historyEntry, post, randomSessionId, sidCookie, testConfig, throwawayRedisCluster } from './helper.js'
 
 t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across two instances; one slot per session', async (t) => {
   const { nodes } = await throwawayRedisCluster(t)
@@ -21,8 +21,7 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   t.strictSame(answers.map((res) => res.json().rows?.[0]?.v), sessions.map((_, i) => i % 2 === 0 ? 'A' : 'B'), 'every session in its own database')
 
   // Ends of sessions on every master, in one turn: each is its own call, routed by its own keys.
-  const entry = (i: number) => ({ query_id: `end-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok' as const, error_code: null, row_count: 1, execution_time_ms: 1 })
-  const ended = Promise.all(sessions.map((id, i) => one.sessionStore.endQuery(id, null, entry(i))))
+  const ended = Promise.all(sessions.map((id, i) => one.sessionStore.endQuery(id, null, historyEntry(`end-${i}`, `SELECT ${i}`))))
   const late = await Promise.race([ended.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))])
   t.notOk(late, 'every end of the turn settled')
   // (The burst's own ends went out from both instances, so they may land before or after these.)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { MAX_ENDS_PER_CALL } from '../../plugins/app/session-store.js'
-import { build, createDatabase, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../helper.js'
+import { build, createDatabase, historyEntry, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../helper.js'
 
 t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
   const prefix = `sqlgate-ttl-${randomSessionId()}:`
@@ -99,10 +99,9 @@ t.test('queries that end in the same turn are ended by one script call; a sessio
   })
   t.teardown(() => monitor.disconnect())
 
-  const entry = (i: number) => ({ query_id: `query-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok' as const, error_code: null, row_count: 1, execution_time_ms: 1 })
   // All four end in this turn; the read of the first session's history, in the same turn, must
   // reach Redis after that session's end.
-  const ends = sessions.map((sessionId, i) => store.endQuery(sessionId, `query-${i}`, entry(i)))
+  const ends = sessions.map((sessionId, i) => store.endQuery(sessionId, `query-${i}`, historyEntry(`query-${i}`, `SELECT ${i}`)))
   const firstHistory = store.history(sessions[0]!)
   await Promise.all(ends)
   t.strictSame((await firstHistory).map((e) => e.query_id), ['query-0'], "a session's read came after its own end")
@@ -131,8 +130,7 @@ t.test('a turn that ends more queries than one call takes sends them in several 
   t.teardown(() => monitor.disconnect())
 
   const count = MAX_ENDS_PER_CALL + 6
-  const ends = Array.from({ length: count }, (_, i) => app.sessionStore.endQuery(sessionId, null,
-    { query_id: `query-${i}`, query: `SELECT ${i}`, executed_at: new Date().toISOString(), status: 'ok', error_code: null, row_count: 1, execution_time_ms: 1 }))
+  const ends = Array.from({ length: count }, (_, i) => app.sessionStore.endQuery(sessionId, null, historyEntry(`query-${i}`, `SELECT ${i}`)))
   await Promise.all(ends)
   const history = await app.sessionStore.history(sessionId)
   t.equal(history.length, count, 'every query is in the history')

@@ -84,9 +84,9 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       redis.sendCommand(command)
       return command.promise
     }
+    // One handler for both failures, so a call costs one promise besides the command's own.
     return send('evalsha', script.sha).catch((err: unknown) =>
-      err instanceof Error && err.message.startsWith('NOSCRIPT') ? send('eval', script.lua) : Promise.reject(err))
-      .catch(unavailable)
+      err instanceof Error && err.message.startsWith('NOSCRIPT') ? send('eval', script.lua).catch(unavailable) : unavailable(err))
   }
 
   /**

@@ -36,7 +36,7 @@ const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4
 const AGAINST = process.env.BENCH_AGAINST
 const root = new URL('..', import.meta.url).pathname
 
-interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null }
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null, clientCpuUs: number }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -114,6 +114,7 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
   let client = 0
   const cpuBefore = cpuUs(pid)
   const redisBefore = redisPid === null ? 0 : cpuUs(redisPid)
+  const clientBefore = process.cpuUsage()
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -128,6 +129,7 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
     }
   })
   const cpu = cpuUs(pid) - cpuBefore
+  const clientCpu = process.cpuUsage(clientBefore)
   const requests = Math.max(1, result.requests.total)
   return {
     rps: result.requests.average,
@@ -136,7 +138,8 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
     errors: result.errors,
     non2xx: result.non2xx,
     cpuUs: cpu / requests,
-    redisCpuUs: redisPid === null ? null : (cpuUs(redisPid) - redisBefore) / requests
+    redisCpuUs: redisPid === null ? null : (cpuUs(redisPid) - redisBefore) / requests,
+    clientCpuUs: (clientCpu.user + clientCpu.system) / requests
   }
 }
 
@@ -149,6 +152,7 @@ function summary (runs: Load[]): Load {
     p99: median(runs.map((r) => r.p99)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
     redisCpuUs: runs.some((r) => r.redisCpuUs === null) ? null : median(runs.map((r) => r.redisCpuUs!)),
+    clientCpuUs: median(runs.map((r) => r.clientCpuUs)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
   }
@@ -210,7 +214,7 @@ async function main (): Promise<void> {
         const result = await load(server.child.pid!, url(server.port, kind), kinds[kind].options)
         runs[kind][side]!.push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
-        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(0)} µs)`}${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(0)} µs)`}, load generator ${result.clientCpuUs.toFixed(0)} µs/answer${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
       }
     }
   }
@@ -269,6 +273,7 @@ ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
 | GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} | ${c[0].cpuUs.toFixed(0)} / ${c[1].cpuUs.toFixed(0)} |
 
 ${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
+- the load generator's own CPU per answer (autocannon, in this process, on the same cores): query ${q[0].clientCpuUs.toFixed(0)} / ${q[1].clientCpuUs.toFixed(0)} µs, context ${c[0].clientCpuUs.toFixed(0)} / ${c[1].clientCpuUs.toFixed(0)} µs (sqlgate / baseline): parsing sqlgate's longer answers (security, cookie and rate-limit headers) costs it more, and that CPU is not the servers'
 - throughput ratio round by round: query ${byRound('query')}; context ${byRound('context')}
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)

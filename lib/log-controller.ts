@@ -74,7 +74,11 @@ export function canWriteDirectly (logger: FastifyBaseLogger): boolean {
  * hash. Query text, cookies and headers are never part of it.
  */
 export class RequestLogController extends LogController {
-  /** Decided on the first request, from that request's logger (all share the root's settings). */
+  /**
+   * Decided on the first request, from that request's logger: every request's logger is a child of
+   * the root with the same settings (no route here sets its own logSerializers; a route's logLevel
+   * is honoured, the level is checked on each request).
+   */
   #direct: boolean | undefined
 
   override incomingRequest (): void {}

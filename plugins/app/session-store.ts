@@ -79,14 +79,15 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
    * A Redis Cluster client routes it by its first key, like any keyed command.
    */
   function evalScript (script: RedisScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    const send = (name: 'evalsha' | 'eval', body: string): Promise<unknown> => {
-      const command = new Command(name, [body, keys.length, ...keys, ...args], UTF8)
-      redis.sendCommand(command)
-      return command.promise
-    }
     // One handler for both failures, so a call costs one promise besides the command's own.
-    return send('evalsha', script.sha).catch((err: unknown) =>
-      err instanceof Error && err.message.startsWith('NOSCRIPT') ? send('eval', script.lua).catch(unavailable) : unavailable(err))
+    return sendScript('evalsha', script.sha, keys, args).catch((err: unknown) =>
+      err instanceof Error && err.message.startsWith('NOSCRIPT') ? sendScript('eval', script.lua, keys, args).catch(unavailable) : unavailable(err))
+  }
+
+  function sendScript (name: 'evalsha' | 'eval', body: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    const command = new Command(name, [body, keys.length, ...keys, ...args], UTF8)
+    redis.sendCommand(command)
+    return command.promise
   }
 
   /**

@@ -61,11 +61,9 @@ export function canWriteDirectly (logger: FastifyBaseLogger): boolean {
   if (log[symbols.streamSym]?.[symbols.needsMetadataGsym] === true) return false
   const sample: RequestLine = { method: 'GET', route: '/a"\\\u00e9\u2028/:b', status: 200, ms: 1.5, session: '0123abcd' }
   const time = ',"time":1'
-  const bindings = log[symbols.chindingsSym]
-  return log[symbols.asJsonSym]({ ...sample }, MESSAGE, INFO, time) ===
-    formatRequestLine(log[symbols.lsCacheSym][INFO] ?? '', time, bindings, sample) &&
-    log[symbols.asJsonSym]({ ...sample, session: undefined }, MESSAGE, INFO, time) ===
-    formatRequestLine(log[symbols.lsCacheSym][INFO] ?? '', time, bindings, { ...sample, session: undefined })
+  const levelPrefix = log[symbols.lsCacheSym][INFO] ?? ''
+  return [sample, { ...sample, session: undefined }].every((line) => log[symbols.asJsonSym]({ ...line }, MESSAGE, INFO, time) ===
+    formatRequestLine(levelPrefix, time, log[symbols.chindingsSym], line))
 }
 
 /**

@@ -40,6 +40,18 @@ export function sessionKeys (prefix: string, sessionId: string) {
   return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
 }
 
+/**
+ * A command's arguments, as strings, in a list that is flat already. ioredis copies every command's
+ * arguments with Array#flat, which V8 runs element by element on its generic path: about 1 µs for
+ * a session script's twelve arguments, and several for a turn's ended queries. This list is its
+ * own flat copy (it is built for one command and never changed after).
+ */
+class FlatArguments extends Array<string> {
+  override flat<A, D extends number = 1> (this: A): Array<FlatArray<A, D>> {
+    return this as unknown as Array<FlatArray<A, D>>
+  }
+}
+
 /** Replies as strings, as ioredis's own command methods give them. */
 const UTF8 = { replyEncoding: 'utf8' } as const
 
@@ -85,7 +97,11 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
   }
 
   function sendScript (name: 'evalsha' | 'eval', body: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    const command = new Command(name, [body, keys.length, ...keys, ...args], UTF8)
+    const list = new FlatArguments()
+    list.push(body, String(keys.length))
+    for (const key of keys) list.push(key)
+    for (const arg of args) list.push(typeof arg === 'string' ? arg : String(arg))
+    const command = new Command(name, list, UTF8)
     redis.sendCommand(command)
     return command.promise
   }

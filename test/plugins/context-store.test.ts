@@ -149,7 +149,12 @@ t.test('a Redis without the scripts (new server, failover, SCRIPT FLUSH) gets th
   await redis.script('FLUSH')
   const monitor = await redis.monitor()
   const sent: string[] = []
-  monitor.on('monitor', (_time: string, args: string[]) => { if (/^eval/i.test(String(args[0]))) sent.push(String(args[0]).toLowerCase()) })
+  const sentArgs: string[][] = []
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (!/^eval/i.test(String(args[0]))) return
+    sent.push(String(args[0]).toLowerCase())
+    sentArgs.push(args.map(String))
+  })
   t.teardown(() => monitor.disconnect())
 
   const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
@@ -159,6 +164,11 @@ t.test('a Redis without the scripts (new server, failover, SCRIPT FLUSH) gets th
   t.equal(query.statusCode, 200, query.body)
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.strictSame(sent.slice(0, 2), ['evalsha', 'eval'], 'EVALSHA first; on NOSCRIPT the script itself, once')
+  const [first, retry] = sentArgs as [string[], string[]]
+  t.equal(first[2], '5', 'five keys')
+  t.ok(first.slice(3, 8).every((key) => key.includes(`{${sessionId}}`)), "the session's keys, in its hash tag")
+  t.strictSame(retry.slice(2), first.slice(2), 'the retry sends the same keys and arguments')
+  t.ok(retry[1]!.includes('redis.call'), 'and the script itself instead of its SHA-1')
 })
 
 t.test("each instance's settings are its scripts' own: two rate limits on one Redis do not mix", async (t) => {

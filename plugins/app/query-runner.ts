@@ -6,6 +6,7 @@ import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
+import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
 import { rowConverter, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
@@ -54,6 +55,9 @@ const KILL_GRACE_MS = 500
 /** After KILL QUERY, how long the statement may take to end before its connection is closed. */
 const ABANDON_AFTER_MS = 2000
 const SERVER_SESSION_STATE_CHANGED = 0x4000
+/** Statements whose classification is remembered, and the longest one remembered (at most about 2 MB together). */
+const CLASSIFY_MEMO_SIZE = 1000
+const CLASSIFY_MEMO_MAX_CHARS = 1024
 
 type Mysql = ReturnType<typeof createMysql>
 
@@ -66,9 +70,13 @@ type Mysql = ReturnType<typeof createMysql>
  * - a connection whose session state may have changed is closed instead of reused.
  */
 export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
+  // A statement's classification depends on its text alone (and the mode, fixed here): clients
+  // send the same statements again and again, so short ones are classified once. A statement that
+  // is refused is not remembered (its error is thrown again each time).
+  const remembered = memoize(CLASSIFY_MEMO_SIZE, (sql) => classify(sql, readOnly))
   return {
     async run (request: QueryRequest): Promise<QueryResult> {
-      const classification = classify(request.sql, readOnly)
+      const classification = request.sql.length <= CLASSIFY_MEMO_MAX_CHARS ? remembered(request.sql) : classify(request.sql, readOnly)
       const queryId = request.queryId ?? randomUUID()
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,

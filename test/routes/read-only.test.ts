@@ -51,6 +51,21 @@ t.test('writes are refused with 403 read_only_violation and nothing changes', as
   t.equal(await countRows(t, db), 2, 'the table still holds its two rows')
 })
 
+t.test('a statement is judged the same every time it comes, short (remembered) or long (not)', async (t) => {
+  const { db, run } = await setup(t)
+  const padding = ` /* ${'x'.repeat(1100)} */`
+  for (const suffix of ['', padding]) {
+    for (let i = 1; i <= 3; i++) {
+      t.equal((await run(`DELETE FROM items${suffix}`)).json().code, 'read_only_violation', `DELETE (${suffix === '' ? 'short' : 'long'}), time ${i}`)
+      t.equal((await run(`SELECT 1; DELETE FROM items${suffix}`)).json().code, 'multiple_statements', `stacked (${suffix === '' ? 'short' : 'long'}), time ${i}`)
+      const read = await run(`SELECT COUNT(*) AS n FROM items${suffix}`)
+      t.equal(read.statusCode, 200, `SELECT (${suffix === '' ? 'short' : 'long'}), time ${i}`)
+      t.same(read.json().rows, [{ n: 2 }])
+    }
+  }
+  t.equal(await countRows(t, db), 2, 'the table still holds its two rows')
+})
+
 t.test('escape attempt: SET SESSION TRANSACTION READ WRITE, then a write', async (t) => {
   const { db, run } = await setup(t)
   t.equal((await run('SET SESSION TRANSACTION READ WRITE')).json().code, 'read_only_violation')

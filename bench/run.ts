@@ -3,8 +3,8 @@
  * alternating rounds (A B A B ...) so machine drift hits both alike. Ratios, not absolute numbers:
  * the load generator, Redis, MariaDB and both servers share this machine's cores.
  *
- * Each server's CPU per request comes from /proc, and so does the Redis server's when it runs on
- * this machine (its pid from INFO server).
+ * Each server's CPU per request comes from /proc, and so do the Redis and MariaDB servers' when
+ * they run on this machine (their pids from INFO server and @@pid_file).
  *
  * Settings (environment): BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_CONNECTIONS (32), BENCH_RATE,
  * plus MYSQL_URL / REDIS_URL for where the services are. BENCH_AGAINST=<git ref> also builds
@@ -36,7 +36,7 @@ const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4
 const AGAINST = process.env.BENCH_AGAINST
 const root = new URL('..', import.meta.url).pathname
 
-interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null, clientCpuUs: number }
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null, mysqlCpuUs: number | null, clientCpuUs: number }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -69,6 +69,25 @@ async function localRedisPid (): Promise<number | null> {
   }
 }
 let redisPid: number | null = null
+
+/**
+ * The MariaDB (or MySQL) server's pid when it runs on this machine: its pid file is readable here
+ * and names a live mariadbd or mysqld. Otherwise null, and its CPU per request is not reported.
+ */
+async function localMysqlPid (): Promise<number | null> {
+  const admin = await mysql.createConnection({ uri: MYSQL_URL })
+  try {
+    const [rows] = await admin.query<Array<{ file: string | null } & mysql.RowDataPacket>>('SELECT @@pid_file AS file')
+    const pid = Number(readFileSync(rows[0]?.file ?? '', 'utf8').trim())
+    const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+    return name === 'mariadbd' || name === 'mysqld' ? pid : null
+  } catch {
+    return null
+  } finally {
+    await admin.end()
+  }
+}
+let mysqlPid: number | null = null
 
 async function waitFor (url: string, timeoutMs = 20_000): Promise<number> {
   const started = performance.now()
@@ -114,6 +133,7 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
   let client = 0
   const cpuBefore = cpuUs(pid)
   const redisBefore = redisPid === null ? 0 : cpuUs(redisPid)
+  const mysqlBefore = mysqlPid === null ? 0 : cpuUs(mysqlPid)
   const clientBefore = process.cpuUsage()
   const result = await autocannon({
     url,
@@ -139,6 +159,7 @@ async function load (pid: number, url: string, options: { method?: 'GET' | 'POST
     non2xx: result.non2xx,
     cpuUs: cpu / requests,
     redisCpuUs: redisPid === null ? null : (cpuUs(redisPid) - redisBefore) / requests,
+    mysqlCpuUs: mysqlPid === null ? null : (cpuUs(mysqlPid) - mysqlBefore) / requests,
     clientCpuUs: (clientCpu.user + clientCpu.system) / requests
   }
 }
@@ -152,6 +173,7 @@ function summary (runs: Load[]): Load {
     p99: median(runs.map((r) => r.p99)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
     redisCpuUs: runs.some((r) => r.redisCpuUs === null) ? null : median(runs.map((r) => r.redisCpuUs!)),
+    mysqlCpuUs: runs.some((r) => r.mysqlCpuUs === null) ? null : median(runs.map((r) => r.mysqlCpuUs!)),
     clientCpuUs: median(runs.map((r) => r.clientCpuUs)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
@@ -160,6 +182,7 @@ function summary (runs: Load[]): Load {
 
 async function main (): Promise<void> {
   redisPid = await localRedisPid()
+  mysqlPid = await localMysqlPid()
   const admin = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true })
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; USE ${DATABASE};
     CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(10,2), created_at DATETIME(3));
@@ -214,7 +237,7 @@ async function main (): Promise<void> {
         const result = await load(server.child.pid!, url(server.port, kind), kinds[kind].options)
         runs[kind][side]!.push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
-        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(0)} µs)`}, load generator ${result.clientCpuUs.toFixed(0)} µs/answer${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
+        console.log(`round ${round} ${kind.padEnd(7)} ${server.name.padEnd(10)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  ${result.cpuUs.toFixed(0)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(0)} µs)`}${result.mysqlCpuUs === null ? '' : ` (+ MariaDB ${result.mysqlCpuUs.toFixed(0)} µs)`}, load generator ${result.clientCpuUs.toFixed(0)} µs/answer${result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`)
       }
     }
   }
@@ -273,6 +296,7 @@ ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
 | GET /api/database/context | ${c[0].rps.toFixed(0)} | ${c[1].rps.toFixed(0)} | ${ratio(c[0].rps, c[1].rps)} | ${c[0].p50} / ${c[0].p99} | ${c[1].p50} / ${c[1].p99} | ${ratio(c[0].p99, c[1].p99)} | ${c[0].cpuUs.toFixed(0)} / ${c[1].cpuUs.toFixed(0)} |
 
 ${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
+${q[0].mysqlCpuUs === null ? '- MariaDB CPU per request: not measured (the database server is not a local process this run can read)' : `- MariaDB CPU per query (it shares these cores too): ${q[0].mysqlCpuUs.toFixed(0)} / ${q[1].mysqlCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 - the load generator's own CPU per answer (autocannon, in this process, on the same cores): query ${q[0].clientCpuUs.toFixed(0)} / ${q[1].clientCpuUs.toFixed(0)} µs, context ${c[0].clientCpuUs.toFixed(0)} / ${c[1].clientCpuUs.toFixed(0)} µs (sqlgate / baseline): parsing sqlgate's longer answers (security, cookie and rate-limit headers) costs it more, and that CPU is not the servers'
 - throughput ratio round by round: query ${byRound('query')}; context ${byRound('context')}
 - peak RSS under load: ${peakRss.toFixed(0)} MB

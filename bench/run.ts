@@ -226,8 +226,11 @@ async function main (): Promise<void> {
   const kinds = { query: { path: '/api/query', options: query }, context: { path: '/api/database/context', options: context } } as const
   const url = (port: number, kind: keyof typeof kinds) => `http://127.0.0.1:${port}${kinds[kind].path}`
 
+  // Both routes, so that no server's first measured round of either is also its JIT's warm-up.
   console.log(`warming up (${CONNECTIONS} connections)…`)
-  for (const server of servers) await load(server.child.pid!, url(server.port, 'query'), query, 3)
+  for (const server of servers) {
+    for (const kind of ['query', 'context'] as const) await load(server.child.pid!, url(server.port, kind), kinds[kind].options, 3)
+  }
 
   const runs: Record<keyof typeof kinds, Load[][]> = { query: servers.map(() => []), context: servers.map(() => []) }
   let peakRss = 0

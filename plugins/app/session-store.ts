@@ -100,7 +100,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const list = new FlatArguments()
     list.push(body, String(keys.length))
     for (const key of keys) list.push(key)
-    for (const arg of args) list.push(typeof arg === 'string' ? arg : String(arg))
+    for (const arg of args) list.push(String(arg))
     const command = new Command(name, list, UTF8)
     redis.sendCommand(command)
     return command.promise

@@ -30,6 +30,27 @@ t.test('every key of a session holds its id, starts with the prefix and has the 
   t.strictSame(keys.filter((key) => !sessionKeys.includes(key)), [`${prefix}ratelimit:session:{${sessionId}}`], 'the only other key is the rate count')
 })
 
+t.test('a prefix of multi-byte characters: every script call is framed by its bytes, not its characters', async (t) => {
+  // The session scripts' wire form is built by the session store (lengths in bytes), not by ioredis.
+  const prefix = `sqlgate-ключ-é-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
+  const redis = redisClient(t)
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const sessionId = await selectedSession(app, db)
+  const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  t.equal(context.json().database_context?.database_name, db, 'the context set under the prefix is read back')
+  const query = await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })
+  t.equal(query.statusCode, 200, query.body)
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.equal(history.json().queries.length, 1, "the query's end was recorded")
+  t.strictSame((await redis.keys(`${prefix}*`)).sort(), [
+    `${prefix}ratelimit:session:{${sessionId}}`,
+    `${prefix}session:{${sessionId}}:born`,
+    `${prefix}session:{${sessionId}}:context`,
+    `${prefix}session:{${sessionId}}:history`
+  ], 'the keys are exactly the prefix and the session')
+})
+
 t.test('using a session refreshes its TTL', async (t) => {
   const prefix = `sqlgate-ttl-${randomSessionId()}:`
   const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, SESSION_TTL_SECONDS: '300' } })

@@ -240,7 +240,12 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
         queryId, Date.now() + claimMs, options.maxConcurrentQueries) as [number, number, string | null, number]
       counted(ticket, current, ttl)
       const context = parseContext(raw)
-      if (context === null || claimed === 0) throw databaseContextMissing(sessionId)
+      if (context === null || claimed === 0) {
+        // Redis found a context and claimed a slot, but what it holds is not a context: no query
+        // runs, so the slot is given back now rather than held until the claim lapses.
+        if (claimed === 1) this.endQuery(sessionId, queryId, null).catch(() => {})
+        throw databaseContextMissing(sessionId)
+      }
       if (claimed === -1) {
         throw new AppError(429, 'too_many_concurrent_queries',
           `This session already has ${options.maxConcurrentQueries} queries running; wait for one to finish.`,

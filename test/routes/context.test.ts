@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId, sidCookie } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, sidCookie } from '../helper.js'
 
 t.test('context: none, then selected, then cleared; the next query gets 409', async (t) => {
   const app = await build(t)
@@ -49,4 +49,32 @@ t.test('the cookie session is cleared by DELETE with the cookie alone', async (t
   const res = await app.inject({ method: 'DELETE', url: '/api/database/context', headers: { cookie } })
   t.equal(res.json().cleared, true)
   t.equal(res.json().session_id, selected.json().session_id)
+})
+
+t.test('a stored context that does not look right counts as none, however often it is read', async (t) => {
+  const prefix = `sqlgate-ctx-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
+  const redis = redisClient(t)
+  const db = await createDatabase(t)
+  const headers = { 'x-session-id': randomSessionId() }
+  await post(app, '/api/database/select', { database_name: db }, headers)
+  const contextKey = `${prefix}session:{${headers['x-session-id']}}:context`
+  const good = await redis.get(contextKey)
+  for (const stored of ['not json', '{"database_name":""}', '[]', `{"database_name":"${db}"}`, `"${'x'.repeat(600)}"`]) {
+    await redis.set(contextKey, stored, 'KEEPTTL')
+    for (let i = 0; i < 2; i++) { // the second read finds the first's parse remembered
+      const context = await app.inject({ url: '/api/database/context', headers })
+      t.equal(context.json().context_available, false, `${stored.slice(0, 24)}: no context (read ${i + 1})`)
+    }
+    const query = await post(app, '/api/query', { query: 'SELECT 1' }, headers)
+    t.equal(query.json().code, 'database_context_missing', `${stored.slice(0, 24)}: the query is told to select a database`)
+  }
+  await redis.set(contextKey, good!, 'KEEPTTL')
+  const restored = await app.inject({ url: '/api/database/context', headers })
+  t.equal(restored.json().database_context?.database_name, db, 'the stored context, put back, is read again')
+  const query = await post(app, '/api/query', { query: 'SELECT 1 AS one' }, headers)
+  t.equal(query.statusCode, 200, query.body)
+  restored.json().database_context.database_name = 'changed by a client'
+  const again = await app.inject({ url: '/api/database/context', headers })
+  t.equal(again.json().database_context?.database_name, db, 'a remembered context is not changed by what was done with an answer')
 })

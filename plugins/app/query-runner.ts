@@ -73,10 +73,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   // A statement's classification depends on its text alone (and the mode, fixed here): clients
   // send the same statements again and again, so short ones are classified once. A statement that
   // is refused is not remembered (its error is thrown again each time).
-  const remembered = memoize(CLASSIFY_MEMO_SIZE, (sql) => classify(sql, readOnly))
+  const classifyStatement = memoize(CLASSIFY_MEMO_SIZE, (sql) => classify(sql, readOnly), CLASSIFY_MEMO_MAX_CHARS)
   return {
     async run (request: QueryRequest): Promise<QueryResult> {
-      const classification = request.sql.length <= CLASSIFY_MEMO_MAX_CHARS ? remembered(request.sql) : classify(request.sql, readOnly)
+      const classification = classifyStatement(request.sql)
       const queryId = request.queryId ?? randomUUID()
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,

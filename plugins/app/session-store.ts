@@ -316,10 +316,10 @@ const CONTEXT_MAX_CHARS = 512
 const parsedContext = memoize(CONTEXT_MEMO_SIZE, (raw) => {
   const context = parseContext(raw)
   return context === null ? null : Object.freeze(context)
-})
+}, CONTEXT_MAX_CHARS)
 
 function storedContext (raw: unknown): DatabaseContext | null {
-  return typeof raw === 'string' && raw.length <= CONTEXT_MAX_CHARS ? parsedContext(raw) : parseContext(raw)
+  return typeof raw === 'string' ? parsedContext(raw) : null
 }
 
 /** A stored context must look right to be used; anything else counts as no context. */

@@ -15,3 +15,16 @@ t.test('memoize: computes once per key, remembers at most `size` keys, oldest fo
   upper('a')
   t.strictSame(calls, ['a', 'none', 'b', 'a'], 'past the size the oldest key is computed anew')
 })
+
+t.test('memoize: a key longer than maxKeyLength is computed every time and never held', async (t) => {
+  const calls: string[] = []
+  const length = memoize(2, (key) => { calls.push(key); return key.length }, 3)
+  t.equal(length('abc'), 3)
+  t.equal(length('abc'), 3)
+  t.equal(length('abcd'), 4)
+  t.equal(length('abcd'), 4)
+  t.strictSame(calls, ['abc', 'abcd', 'abcd'], 'a key at the limit is remembered, one past it is not')
+  length('x')
+  length('abc')
+  t.strictSame(calls, ['abc', 'abcd', 'abcd', 'x'], 'the long key took no place: two short keys still fit')
+})

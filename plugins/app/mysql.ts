@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
+import type { PoolConnection as CorePoolConnection } from 'mysql2'
 import { createPool, escapeId, type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../config.js'
 import { detectDialect, limitsStatement, sessionSetup, tlsOptions, type DialectName } from '../../lib/dialect.js'
@@ -41,10 +42,25 @@ const guarded = new WeakSet<object>()
  * The pool listens for a connection's first error only (to drop it); a command sent to a
  * connection that has just died raises another, which must not become an uncaught exception.
  */
-function guard (conn: PoolConnection): void {
-  if (guarded.has(conn.connection)) return
-  guarded.add(conn.connection)
-  conn.connection.on('error', ignore)
+function guard (conn: CorePoolConnection): void {
+  if (guarded.has(conn)) return
+  guarded.add(conn)
+  conn.on('error', ignore)
+}
+
+/**
+ * A connection of the pool as mysql2 itself holds it, without mysql2/promise's wrapper: that
+ * wrapper is an event emitter with two listeners and a table of its own, built on every
+ * getConnection, which is every statement's path. The rare set-up statements get a promise
+ * wrapper of their own (`conn.promise()`).
+ */
+function takeConnection (pool: Pool): Promise<CorePoolConnection> {
+  return new Promise((resolve, reject) => {
+    pool.pool.getConnection((err, conn) => {
+      if (err) reject(err)
+      else resolve(conn)
+    })
+  })
 }
 
 export interface Limits {
@@ -55,7 +71,8 @@ export interface Limits {
 
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
-  conn: PoolConnection
+  /** mysql2's own connection (its commands are event emitters); `conn.promise()` for promises. */
+  conn: CorePoolConnection
   connectionId: string
   /** Back to the pool, or, when its session state cannot be trusted, closed and replaced. */
   release: (discard?: boolean) => void
@@ -102,7 +119,7 @@ export function createMysql (config: Config) {
    */
   async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = []): Promise<T> {
     const conn = await on.getConnection()
-    guard(conn)
+    guard(conn.connection as unknown as CorePoolConnection)
     try {
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
       conn.release()
@@ -124,28 +141,32 @@ export function createMysql (config: Config) {
     return dialect
   }
 
-  async function prepare (conn: PoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
-    let state = states.get(conn.connection)
+  async function prepare (core: CorePoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
+    let state = states.get(core)
+    // Usually nothing to change, and no statement to send: the wrapper is made only when one is.
+    let wrapped: PoolConnection | undefined
+    const promised = (): PoolConnection => (wrapped ??= core.promise())
     if (state === undefined) {
-      guard(conn)
+      guard(core)
+      const conn = promised()
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS })
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
       state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, timeoutMs: null, selectLimit: null }
-      states.set(conn.connection, state)
+      states.set(core, state)
     }
     if (state.database !== database) {
       state.database = null
       // One identifier, backquotes doubled; dots are part of the name, not qualifiers.
-      await conn.query({ sql: `USE ${escapeId(database, true)}`, timeout: SETUP_TIMEOUT_MS }).catch((err: { errno?: number }) => {
+      await promised().query({ sql: `USE ${escapeId(database, true)}`, timeout: SETUP_TIMEOUT_MS }).catch((err: { errno?: number }) => {
         throw err.errno === ER_BAD_DB_ERROR ? databaseNotFound(database) : err
       })
       state.database = database
     }
     if (limits !== undefined && (state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit)) {
       state.timeoutMs = state.selectLimit = null
-      await conn.query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
+      await promised().query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
       state.timeoutMs = limits.timeoutMs
       state.selectLimit = limits.selectLimit
     }
@@ -158,13 +179,13 @@ export function createMysql (config: Config) {
 
     /** A connection in `database` with `limits` applied, for one statement. */
     async acquire (database: string, limits?: Limits): Promise<Lease> {
-      let conn: PoolConnection
+      let conn: CorePoolConnection
       try {
-        conn = await pool.getConnection()
+        conn = await takeConnection(pool)
         // Too old (idle connections are cut by TiDB Cloud after about 30 minutes): replace it.
-        while (Date.now() - (states.get(conn.connection)?.since ?? Date.now()) > maxAgeMs) {
+        while (Date.now() - (states.get(conn)?.since ?? Date.now()) > maxAgeMs) {
           conn.destroy()
-          conn = await pool.getConnection()
+          conn = await takeConnection(pool)
         }
       } catch (err) {
         throw toAppError(err)

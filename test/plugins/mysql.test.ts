@@ -6,14 +6,15 @@ t.test('KILL QUERY through the control pool stops a running statement and leaves
   const db = await createDatabase(t)
   // A server-side limit far beyond the test, so only the KILL can end the statement.
   const lease = await app.mysql.acquire(db, { timeoutMs: 60_000, selectLimit: 10 })
+  const conn = lease.conn.promise()
   const started = Date.now()
-  const sleeping = lease.conn.query('SELECT SLEEP(30) AS s')
+  const sleeping = conn.query('SELECT SLEEP(30) AS s')
   await new Promise((resolve) => setTimeout(resolve, 200))
   await app.mysql.killQuery(lease.connectionId)
   const error = await sleeping.then(() => null, (err: { errno?: number }) => err)
   t.equal(error?.errno, 1317, 'ER_QUERY_INTERRUPTED')
   t.ok(Date.now() - started < 5000, 'ended long before its 30 s')
-  const [again] = await lease.conn.query('SELECT 2 AS n') as unknown as [Array<{ n: number }>]
+  const [again] = await conn.query('SELECT 2 AS n') as unknown as [Array<{ n: number }>]
   t.strictSame(again, [{ n: 2 }], 'the connection still works')
   lease.release()
 })

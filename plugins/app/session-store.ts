@@ -112,11 +112,14 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     }
   }
 
-  /** A session's five keys, and their wire form, for its scripts. */
+  /** Keys of a script call, and their wire form. */
   interface ScriptKeys { keys: readonly string[], resp: string }
-  const sessionScriptKeys = memoize(KEYS_MEMO_SIZE, (sessionId): ScriptKeys => {
+  /** A session's five keys for its scripts, and the three (born, history, inflight) that end its queries. */
+  interface SessionKeys extends ScriptKeys { ending: ScriptKeys }
+  const sessionScriptKeys = memoize(KEYS_MEMO_SIZE, (sessionId): SessionKeys => {
     const keys = [...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId)]
-    return { keys, resp: keys.map(bulk).join('') }
+    const ending = [keys[0]!, keys[2]!, keys[3]!]
+    return { keys, resp: keys.map(bulk).join(''), ending: { keys: ending, resp: ending.map(bulk).join('') } }
   })
 
   /**
@@ -164,7 +167,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
    * cannot span: there each end is sent at once.
    */
   const batching = (redis as { isCluster?: boolean }).isCluster !== true
-  interface EndBatch { keys: string[], args: string[], sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
+  interface EndBatch { keys: string[], resp: string, args: string[], sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
   let batch: EndBatch | null = null
 
   function newBatch (): EndBatch {
@@ -172,14 +175,14 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const done = new Promise<void>((resolve, reject) => {
       settle = (err) => { if (err === undefined) resolve(); else reject(err) }
     })
-    return { keys: [], args: [], sessions: new Set(), done, settle }
+    return { keys: [], resp: '', args: [], sessions: new Set(), done, settle }
   }
 
   function sendEnds (): void {
     const ending = batch
     if (ending === null) return
     batch = null
-    evalScript(END_QUERIES_SCRIPT, { keys: ending.keys, resp: ending.keys.map(bulk).join('') }, [options.historyLimit, ...ending.args])
+    evalScript(END_QUERIES_SCRIPT, ending, [options.historyLimit, ...ending.args])
       .then(() => ending.settle(), ending.settle)
   }
 
@@ -268,8 +271,9 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
         if (batching) setImmediate(sendEnds)
       }
       const ending = batch
-      const [born, , history, inflight] = sessionKeys(options.prefix, sessionId)
-      ending.keys.push(born, history, inflight)
+      const { keys, resp } = sessionScriptKeys(sessionId).ending
+      for (const key of keys) ending.keys.push(key)
+      ending.resp += resp
       ending.args.push(claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored))
       ending.sessions.add(sessionId)
       if (!batching || ending.keys.length >= MAX_ENDS_PER_CALL * 3) sendEnds()

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, selectedSession, tcpProxy } from './helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, selectedSession, tcpProxy, TEST_REDIS_URL } from './helper.js'
 
 t.test('database cut off: fast 503 database_unavailable, /ready 503, and recovery without a restart', async (t) => {
   const proxy = await tcpProxy(t, mysqlTarget())
@@ -83,4 +83,27 @@ t.test('a stalled database path: catalog and readiness answer 503 in bounded tim
   t.equal(ready.statusCode, 503, 'a stalled probe is unavailable')
   await sleep(2500) // the probe's statement times out behind the answer and frees its connection
   t.equal((await app.inject({ url: '/api/database/list' })).statusCode, 200, 'the probe did not keep the only connection')
+})
+
+t.test('a stalled Redis path: session routes answer 503 session_store_unavailable in bounded time', async (t) => {
+  const target = new URL(TEST_REDIS_URL)
+  const proxy = await tcpProxy(t, { host: target.hostname, port: Number(target.port || 6379) })
+  const via = new URL(TEST_REDIS_URL)
+  via.port = String(proxy.port)
+  const app = await build(t, { env: { REDIS_URL: via.toString() } })
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const context = () => app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  t.equal((await context()).statusCode, 200)
+
+  proxy.stall()
+  const started = performance.now()
+  const [read, query] = await Promise.all([context(), post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })])
+  const ms = performance.now() - started
+  for (const res of [read, query]) {
+    t.equal(res.statusCode, 503)
+    t.equal(res.json().code, 'session_store_unavailable')
+    t.equal(res.headers['retry-after'], '1')
+  }
+  t.ok(ms >= 900 && ms < 2500, `after the command timeout, not before (${Math.round(ms)} ms)`)
 })

@@ -6,10 +6,12 @@ import { withoutCredentials, type Config } from '../../config.js'
 
 const STARTUP_WAIT_MS = 5000
 
+/** How long a command may wait for its answer before it fails (ioredis's commandTimeout; see batchWrites). */
+export const COMMAND_TIMEOUT_MS = 1000
+
 /** Options for every connection: fail fast while Redis is away, batch commands under load. */
 const CONNECTION: RedisOptions = {
   connectTimeout: 1000,
-  commandTimeout: 1000,
   maxRetriesPerRequest: 1,
   enableOfflineQueue: false,
   connectionName: 'sqlgate'
@@ -73,8 +75,9 @@ export function createRedisClient (config: Config): Redis | Cluster {
  * against 190 MB with this, same CPU per request; see README, Performance). In a Cluster, each
  * node's connection is corked the same way.
  */
-export function batchWrites (client: Redis): Redis {
+export function batchWrites (client: Redis, timeoutMs = COMMAND_TIMEOUT_MS): Redis {
   const send = client.sendCommand
+  const deadlines = commandDeadlines(timeoutMs)
   let corked: Redis['stream'] | null = null
   const uncork = (): void => {
     corked?.uncork()
@@ -87,9 +90,71 @@ export function batchWrites (client: Redis): Redis {
       corked.cork()
       setImmediate(uncork)
     }
-    return send.call(client, command, stream)
+    const sent = send.call(client, command, stream)
+    deadlines.watch(command)
+    return sent
   }
   return client
+}
+
+/**
+ * ioredis's commandTimeout, with one timer per connection instead of one per command: a command
+ * not answered `timeoutMs` after it was sent fails with ioredis's own "Command timed out", which the
+ * session store answers as 503 session_store_unavailable. ioredis arms a timer (and a closure) for
+ * every command and clears it at the answer; here a command joins a queue in the order it was sent,
+ * which is the order Redis answers a connection's commands in, and the one timer waits for the
+ * oldest unanswered one. Answered commands leave the queue as soon as a later command is sent or
+ * the timer runs, so none is kept alive past its answer for long.
+ */
+export function commandDeadlines (timeoutMs: number) {
+  let pending: Array<Command | undefined> = []
+  let sentAt: number[] = []
+  let head = 0
+  let timer: NodeJS.Timeout | null = null
+
+  /** Drops the answered commands at the head of the queue; with `now`, fails the overdue ones. */
+  function advance (now?: number): void {
+    while (head < pending.length) {
+      const command = pending[head]!
+      if (!command.isSettled) {
+        if (now === undefined || now - sentAt[head]! < timeoutMs) break
+        command.reject(new Error('Command timed out'))
+      }
+      pending[head] = undefined
+      head++
+    }
+    if (head === pending.length) {
+      pending = []
+      sentAt = []
+      head = 0
+    } else if (head >= 1024 && head * 2 >= pending.length) {
+      pending = pending.slice(head)
+      sentAt = sentAt.slice(head)
+      head = 0
+    }
+  }
+
+  function check (): void {
+    timer = null
+    const now = Date.now()
+    advance(now)
+    if (head < pending.length) arm(timeoutMs - (now - sentAt[head]!))
+  }
+
+  function arm (ms: number): void {
+    timer = setTimeout(check, Math.max(0, ms))
+    timer.unref()
+  }
+
+  return {
+    watch (command: Command): void {
+      if (command.isSettled) return // refused at once (not connected)
+      advance()
+      pending.push(command)
+      sentAt.push(Date.now())
+      if (timer === null) arm(timeoutMs)
+    }
+  }
 }
 
 /**

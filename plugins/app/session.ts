@@ -94,7 +94,8 @@ export default fp(async function sessionPlugin (fastify) {
   // Callback hooks, not async ones: both run on every request, and only strict sessions wait.
   fastify.addHook('preValidation', (request, _reply, done) => {
     // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
-    const raw = request.cookies[SESSION_COOKIE]
+    const header = request.headers.cookie
+    const raw = header === undefined ? undefined : fastify.parseCookie(header)[SESSION_COOKIE]
     const cookieId = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? undefined : cookieSessionId(raw) ?? undefined
     const [sessionId, source] = resolve(request, cookieId) // throws 400 invalid_session_id
     if (!SESSION_STRICT || source === 'url') {

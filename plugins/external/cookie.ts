@@ -13,5 +13,8 @@ export default fp(async function cookiePlugin (fastify) {
     secret = randomBytes(32).toString('base64url')
     fastify.log.warn('COOKIE_SECRET is not set: using a random secret. Session cookies will not survive a restart or work across instances.')
   }
-  await fastify.register(cookie, { secret, hook: 'onRequest' })
+  // No parsing hook: it parsed every request's cookies into a new object (and a Map for
+  // reply.setCookie) although only the session plugin reads one cookie, on /api routes only; it
+  // parses the header itself, with fastify.parseCookie (request.cookies stays null).
+  await fastify.register(cookie, { secret, hook: false })
 }, { name: 'cookie', dependencies: ['config'] })

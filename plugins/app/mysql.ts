@@ -190,13 +190,18 @@ export function createMysql (config: Config) {
       } catch (err) {
         throw toAppError(err)
       }
-      let state: ConnectionState
-      try {
-        state = await prepare(conn, database, limits)
-      } catch (err) {
-        conn.destroy() // its state is unknown now
-        throw toAppError(err)
+      let state = states.get(conn)
+      // A connection already in the database, with the limits: no statement, and no extra await.
+      if (state === undefined || state.database !== database ||
+        (limits !== undefined && (state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit))) {
+        try {
+          state = await prepare(conn, database, limits)
+        } catch (err) {
+          conn.destroy() // its state is unknown now
+          throw toAppError(err)
+        }
       }
+      const { since } = state
       let released = false
       return {
         conn,
@@ -204,7 +209,7 @@ export function createMysql (config: Config) {
         release (discard = false) {
           if (released) return
           released = true
-          if (discard || Date.now() - state.since > maxAgeMs) conn.destroy()
+          if (discard || Date.now() - since > maxAgeMs) conn.destroy()
           else conn.release()
         }
       }

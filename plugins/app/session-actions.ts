@@ -26,6 +26,11 @@ export interface QueryInput {
 /** How long a query's slot stays claimed past its timeout (the KILL QUERY fallback included). */
 const CLAIM_MARGIN_MS = 5000
 
+/** The history entry of a query that failed (or was refused) with `code`. */
+function failed (queryId: string, query: string, executedAt: string, code: string): QueryHistoryEntry {
+  return { query_id: queryId, query, executed_at: executedAt, status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 }
+}
+
 interface Dependencies {
   catalog: ReturnType<typeof createCatalog>
   sessionStore: ReturnType<typeof createSessionStore>
@@ -39,6 +44,17 @@ interface Dependencies {
  * Answers have the shapes of the HTTP API's replies.
  */
 export function createSessionActions ({ catalog, sessionStore, queryRunner, config }: Dependencies) {
+  /**
+   * Releases a query's slot (`claimedQueryId`, or null when it claimed none) and records it in the
+   * history. The history is a record, not the answer: the answer does not wait for it, and if
+   * Redis fails here the answer still goes out. Redis runs one connection's commands in order, so
+   * a later read on this instance still sees it.
+   */
+  function end (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry, log: FastifyBaseLogger): void {
+    sessionStore.endQuery(sessionId, claimedQueryId, entry)
+      .catch((err: unknown) => { log.warn({ err }, 'query history not recorded') })
+  }
+
   return {
     async listDatabases () {
       const names = await catalog.listDatabases()
@@ -87,23 +103,15 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       const queryId = randomUUID()
       const executedAt = new Date().toISOString()
       const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS
-      const entry = (outcome: Pick<QueryHistoryEntry, 'status' | 'error_code' | 'row_count' | 'execution_time_ms'>): QueryHistoryEntry =>
-        ({ query_id: queryId, query: input.query, executed_at: executedAt, ...outcome })
-      // The history is a record, not the answer: the answer does not wait for it, and if Redis fails
-      // here the answer still goes out. Redis runs one connection's commands in order, so a later
-      // read on this instance still sees it.
-      const end = (claimed: boolean, outcome: QueryHistoryEntry): void => {
-        sessionStore.endQuery(sessionId, claimed ? queryId : null, outcome)
-          .catch((err: unknown) => { log.warn({ err }, 'query history not recorded') })
-      }
-      const failed = (code: string) => entry({ status: 'error', error_code: code, row_count: 0, execution_time_ms: 0 })
 
       let context
       try {
         // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
         context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
       } catch (err) {
-        if (err instanceof AppError && err.code === 'too_many_concurrent_queries') end(false, failed(err.code))
+        if (err instanceof AppError && err.code === 'too_many_concurrent_queries') {
+          end(sessionId, null, failed(queryId, input.query, executedAt, err.code), log)
+        }
         throw err
       }
 
@@ -120,10 +128,18 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
           rowFormat: input.row_format ?? 'object'
         })
       } catch (err) {
-        end(true, failed(err instanceof AppError ? err.code : 'internal_error'))
+        end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
         throw err
       }
-      end(true, entry({ status: 'ok', error_code: null, row_count: result.row_count, execution_time_ms: result.execution_time_ms }))
+      end(sessionId, queryId, {
+        query_id: queryId,
+        query: input.query,
+        executed_at: executedAt,
+        status: 'ok',
+        error_code: null,
+        row_count: result.row_count,
+        execution_time_ms: result.execution_time_ms
+      }, log)
       return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
     }
   }

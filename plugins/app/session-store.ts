@@ -80,7 +80,7 @@ class EvalshaCommand extends Command {
   }
 }
 
-/** Session ids whose keys (and their wire form) are remembered: about 0.7 kB each. */
+/** Session ids whose keys (and their wire form) are remembered: about 1 kB each. */
 const KEYS_MEMO_SIZE = 1000
 
 /**

@@ -22,7 +22,6 @@ const ER_BAD_DB_ERROR = 1049
  * path) and keeping the connection from the pool meanwhile.
  */
 const SETUP_TIMEOUT_MS = 2000
-const ignore = (): void => {}
 
 /** What a pooled connection was last set to, so a request changes only what differs. */
 interface ConnectionState {
@@ -38,14 +37,34 @@ interface ConnectionState {
 const states = new WeakMap<object, ConnectionState>()
 
 const guarded = new WeakSet<object>()
+const kLost = Symbol('sqlgate.connectionLost')
+type Guarded = CorePoolConnection & { [kLost]?: ((err?: Error) => void) | null }
 /**
  * The pool listens for a connection's first error only (to drop it); a command sent to a
- * connection that has just died raises another, which must not become an uncaught exception.
+ * connection that has just died raises another, which must not become an uncaught exception. The
+ * connection's errors and end go to the statement running on it then (see onConnectionLost), and
+ * are ignored between statements: one pair of listeners for the connection's life.
  */
 function guard (conn: CorePoolConnection): void {
   if (guarded.has(conn)) return
   guarded.add(conn)
-  conn.on('error', ignore)
+  const guardedConn = conn as Guarded
+  conn.on('error', (err: Error) => { guardedConn[kLost]?.(err) })
+  conn.on('end', () => { guardedConn[kLost]?.() })
+}
+
+/**
+ * Who hears that a leased connection died mid-statement: a connection that dies tells the
+ * connection, not the streaming command. `null` once the statement is over. (Adding and removing
+ * two `once` listeners per statement instead was measurable on a point query.)
+ */
+export function onConnectionLost (conn: CorePoolConnection, handler: ((err?: Error) => void) | null): void {
+  (conn as Guarded)[kLost] = handler
+}
+
+/** Whether a connection's limits differ from the request's. */
+function limitsDiffer (state: ConnectionState, limits: Limits): boolean {
+  return state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit
 }
 
 /**
@@ -141,9 +160,9 @@ export function createMysql (config: Config) {
     return dialect
   }
 
-  async function prepare (core: CorePoolConnection, database: string, limits: Limits | undefined): Promise<ConnectionState> {
-    let state = states.get(core)
-    // Usually nothing to change, and no statement to send: the wrapper is made only when one is.
+  /** Sets a connection (state: what it was last set to, if known) to `database` and `limits`. */
+  async function prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined): Promise<ConnectionState> {
+    // Often only one of the steps is needed: the wrapper is made only when a statement is sent.
     let wrapped: PoolConnection | undefined
     const promised = (): PoolConnection => (wrapped ??= core.promise())
     if (state === undefined) {
@@ -164,7 +183,7 @@ export function createMysql (config: Config) {
       })
       state.database = database
     }
-    if (limits !== undefined && (state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit)) {
+    if (limits !== undefined && limitsDiffer(state, limits)) {
       state.timeoutMs = state.selectLimit = null
       await promised().query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
       state.timeoutMs = limits.timeoutMs
@@ -180,22 +199,23 @@ export function createMysql (config: Config) {
     /** A connection in `database` with `limits` applied, for one statement. */
     async acquire (database: string, limits?: Limits): Promise<Lease> {
       let conn: CorePoolConnection
+      let state: ConnectionState | undefined
       try {
         conn = await takeConnection(pool)
+        state = states.get(conn)
         // Too old (idle connections are cut by TiDB Cloud after about 30 minutes): replace it.
-        while (Date.now() - (states.get(conn)?.since ?? Date.now()) > maxAgeMs) {
+        while (state !== undefined && Date.now() - state.since > maxAgeMs) {
           conn.destroy()
           conn = await takeConnection(pool)
+          state = states.get(conn)
         }
       } catch (err) {
         throw toAppError(err)
       }
-      let state = states.get(conn)
       // A connection already in the database, with the limits: no statement, and no extra await.
-      if (state === undefined || state.database !== database ||
-        (limits !== undefined && (state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit))) {
+      if (state === undefined || state.database !== database || (limits !== undefined && limitsDiffer(state, limits))) {
         try {
-          state = await prepare(conn, database, limits)
+          state = await prepare(conn, state, database, limits)
         } catch (err) {
           conn.destroy() // its state is unknown now
           throw toAppError(err)

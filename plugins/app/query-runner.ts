@@ -10,7 +10,7 @@ import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
 import { rowConverter, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
-import type { createMysql, Lease } from './mysql.js'
+import { onConnectionLost, type createMysql, type Lease } from './mysql.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -109,26 +109,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
-const kLost = Symbol('sqlgate.connectionLost')
-type Watched = CoreConnection & { stream: Socket, [kLost]?: ((err?: Error) => void) | null }
-
-/**
- * A connection that dies mid-statement tells the connection, not the streaming command. Each
- * connection gets one listener for that, for its life, which hands it to the statement running
- * then: adding and removing two `once` listeners per statement was measurable on a point query.
- */
-function watch (core: Watched, onLost: (err?: Error) => void): void {
-  if (core[kLost] === undefined) {
-    core.on('error', (err: Error) => { core[kLost]?.(err) })
-    core.on('end', () => { core[kLost]?.() })
-  }
-  core[kLost] = onLost
-}
-
 function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Outcome> {
   // mysql2's own connection: its commands are event emitters, so rows can be taken one by one
   // instead of buffered.
-  const core = lease.conn as unknown as Watched
+  const core = lease.conn as unknown as CoreConnection & { stream: Socket }
   const rowsAsArray = request.rowFormat === 'array'
   const options = { sql: request.sql, rowsAsArray }
   const prepared = request.params !== undefined && request.params.length > 0
@@ -153,7 +137,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       if (settled) return
       settled = true
       clearTimeout(timer)
-      core[kLost] = null
+      onConnectionLost(lease.conn, null)
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
       if (prepared && !dead) core.unprepare(options as unknown as string)
       settle()
@@ -164,7 +148,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       core.stream.destroy()
     }
 
-    watch(core, (err?: Error): void => {
+    onConnectionLost(lease.conn, (err?: Error): void => {
       dead = true
       const lost = err ?? Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })
       finish(() => reject(Object.assign(toAppError(lost), { discard: true })))

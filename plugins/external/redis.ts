@@ -73,11 +73,12 @@ export function createRedisClient (config: Config): Redis | Cluster {
  * batch has answered; under load those batches kept their commands alive across young-generation
  * collections, and V8 promoted about 3 MB per collection to the old generation (peak RSS 250 MB
  * against 190 MB with this, same CPU per request; see README, Performance). In a Cluster, each
- * node's connection is corked the same way.
+ * node's connection is corked the same way. Each command also gets its deadline here
+ * (commandDeadlines, below).
  */
-export function batchWrites (client: Redis, timeoutMs = COMMAND_TIMEOUT_MS): Redis {
+export function batchWrites (client: Redis): Redis {
   const send = client.sendCommand
-  const deadlines = commandDeadlines(timeoutMs)
+  const deadlines = commandDeadlines(COMMAND_TIMEOUT_MS)
   let corked: Redis['stream'] | null = null
   const uncork = (): void => {
     corked?.uncork()

@@ -61,6 +61,11 @@ function bulk (value: string): string {
   return '$' + String(Buffer.byteLength(value)) + '\r\n' + value + '\r\n'
 }
 
+/** The same for a string of ASCII characters only (a number's digits): its length is its byte length. */
+function asciiBulk (value: string): string {
+  return '$' + String(value.length) + '\r\n' + value + '\r\n'
+}
+
 /**
  * An EVALSHA whose wire form (RESP) the session store builds itself, from parts it keeps: the
  * script's SHA-1 and, per recent session, its five keys. ioredis's own encoder measures and joins
@@ -129,14 +134,21 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
    * A Redis Cluster client routes it by its first key, like any keyed command.
    */
   function evalScript (script: RedisScript, { keys, resp }: ScriptKeys, args: ReadonlyArray<string | number>): Promise<unknown> {
-    const list = new FlatArguments()
-    list.push(script.sha, String(keys.length))
-    for (const key of keys) list.push(key)
-    let wire = '*' + String(list.length + args.length + 1) + '\r\n$7\r\nevalsha\r\n' + bulk(script.sha) + bulk(String(keys.length)) + resp
+    // Sized first and filled by index: a push onto an Array subclass leaves V8's fast path (a
+    // runtime call per push, about half a microsecond per session script call).
+    const count = 2 + keys.length + args.length
+    const list = new FlatArguments(count)
+    const keyCount = String(keys.length)
+    list[0] = script.sha
+    list[1] = keyCount
+    let at = 2
+    for (const key of keys) list[at++] = key
+    let wire = '*' + String(count + 1) + '\r\n$7\r\nevalsha\r\n' + asciiBulk(script.sha) + asciiBulk(keyCount) + resp
     for (const arg of args) {
-      const value = String(arg)
-      list.push(value)
-      wire += bulk(value)
+      // A number's digits need no UTF-8 measuring; a string may hold any character.
+      const value = typeof arg === 'number' ? String(arg) : arg
+      list[at++] = value
+      wire += typeof arg === 'number' ? asciiBulk(value) : bulk(value)
     }
     const command = new EvalshaCommand(list, wire)
     redis.sendCommand(command)
@@ -167,7 +179,8 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
    * cannot span: there each end is sent at once.
    */
   const batching = (redis as { isCluster?: boolean }).isCluster !== true
-  interface EndBatch { keys: string[], resp: string, args: string[], sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
+  /** `args` are the end script's: the history length, then two per query. */
+  interface EndBatch { keys: string[], resp: string, args: Array<string | number>, sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
   let batch: EndBatch | null = null
 
   function newBatch (): EndBatch {
@@ -175,14 +188,14 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const done = new Promise<void>((resolve, reject) => {
       settle = (err) => { if (err === undefined) resolve(); else reject(err) }
     })
-    return { keys: [], resp: '', args: [], sessions: new Set(), done, settle }
+    return { keys: [], resp: '', args: [options.historyLimit], sessions: new Set(), done, settle }
   }
 
   function sendEnds (): void {
     const ending = batch
     if (ending === null) return
     batch = null
-    evalScript(END_QUERIES_SCRIPT, ending, [options.historyLimit, ...ending.args])
+    evalScript(END_QUERIES_SCRIPT, ending, ending.args)
       .then(() => ending.settle(), ending.settle)
   }
 

@@ -6,7 +6,7 @@ import { withoutCredentials, type Config } from '../../config.js'
 
 const STARTUP_WAIT_MS = 5000
 
-/** How long a command may wait for its answer before it fails (ioredis's commandTimeout; see batchWrites). */
+/** How long a command may wait for its answer before it fails (in place of ioredis's commandTimeout option; see commandDeadlines). */
 export const COMMAND_TIMEOUT_MS = 1000
 
 /** Options for every connection: fail fast while Redis is away, batch commands under load. */

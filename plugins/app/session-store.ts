@@ -3,6 +3,7 @@ import { Command, type Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
 import { memoize } from '../../lib/memo.js'
 import { sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
+import { historyEntryJson } from '../../lib/query-json.js'
 import { END_QUERIES_SCRIPT, sessionScripts, type RedisScript, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
@@ -287,7 +288,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       const { keys, resp } = sessionScriptKeys(sessionId).ending
       for (const key of keys) ending.keys.push(key)
       ending.resp += resp
-      ending.args.push(claimedQueryId ?? '', stored === null ? '' : JSON.stringify(stored))
+      ending.args.push(claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored))
       ending.sessions.add(sessionId)
       if (!batching || ending.keys.length >= MAX_ENDS_PER_CALL * 3) sendEnds()
       return ending.done

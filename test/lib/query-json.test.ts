@@ -1,0 +1,82 @@
+import t from 'tap'
+import { historyEntryJson, queryReplyJson, type QueryReply } from '../../lib/query-json.js'
+import { QueryHistoryEntrySchema, QueryReplySchema, type QueryHistoryEntry } from '../../schemas/query.js'
+
+/** What the text must be: `JSON.stringify` of the fields in the schema's order, absent ones left out. */
+function reference (value: Record<string, unknown>, keys: string[]): string {
+  const ordered: Record<string, unknown> = {}
+  for (const key of keys) if (value[key] !== undefined) ordered[key] = value[key]
+  return JSON.stringify(ordered)
+}
+const replyKeys = Object.keys(QueryReplySchema.properties)
+const entryKeys = Object.keys(QueryHistoryEntrySchema.properties)
+
+// Strings a database or a client can hand over: quotes, backslashes, control characters, line
+// separators, non-Latin text, emoji, a lone surrogate, and a long one.
+const awkward = ['', 'plain', 'say "hi"', 'back\\slash', 'tab\tnew\nline\r', '\u0000\u001f', '\u2028\u2029', 'naïve ünïcode', '日本語', '😀', 'lone \ud800 half', 'x'.repeat(65), `${'y'.repeat(70)}"`]
+
+function reply (overrides: Partial<QueryReply> = {}): QueryReply {
+  return {
+    success: true,
+    query_id: '7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f',
+    session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
+    database_name: 'sales_db',
+    columns: [{ name: 'id', type: 'BIGINT', nullable: false }, { name: 'total', type: 'DECIMAL', nullable: true }],
+    rows: [{ id: '9007199254740993', total: '19.90' }],
+    row_count: 1,
+    truncated: false,
+    execution_time_ms: 1.234,
+    ...overrides
+  }
+}
+
+t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes them', async (t) => {
+  const cases: Array<[string, QueryReply]> = [
+    ['one object row', reply()],
+    ['no rows, no columns', reply({ columns: [], rows: [], row_count: 0 })],
+    ['array rows', reply({ rows: [['1', null], ['2', { json: [1, 'two', null] }]], row_count: 2 })],
+    ['truncated, with affected_rows', reply({ truncated: true, affected_rows: 3, execution_time_ms: 0 })],
+    ['a column without nullable', reply({ columns: [{ name: 'n', type: 'INT' }] })],
+    ['a large result', reply({ rows: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i}`, at: null })), row_count: 2000 })]
+  ]
+  for (const text of awkward) {
+    cases.push([`awkward names and values ${JSON.stringify(text)}`, reply({
+      database_name: text,
+      columns: [{ name: text, type: text, nullable: true }],
+      rows: [{ [text]: text }, [text]]
+    })])
+  }
+  for (const [name, value] of cases) {
+    const json = queryReplyJson(value)
+    t.equal(json, reference(value as unknown as Record<string, unknown>, replyKeys), name)
+    t.same(JSON.parse(json), value, `${name}: parses back to the answer`)
+  }
+})
+
+t.test('queryReplyJson: a lone surrogate is escaped, not written as a broken character', async (t) => {
+  const json = queryReplyJson(reply({ database_name: 'a\ud800b' }))
+  t.match(json, /"database_name":"a\\ud800b"/)
+})
+
+t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
+  const base: QueryHistoryEntry = {
+    query_id: '7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f',
+    query: 'SELECT id, total FROM orders LIMIT 10',
+    executed_at: '2026-11-24T10:15:30.123Z',
+    status: 'ok',
+    error_code: null,
+    row_count: 10,
+    execution_time_ms: 1.234
+  }
+  const cases: QueryHistoryEntry[] = [
+    base,
+    { ...base, status: 'error', error_code: 'read_only_violation', row_count: 0, execution_time_ms: 0 },
+    ...awkward.map((text) => ({ ...base, query: text, error_code: text, status: 'error' as const }))
+  ]
+  for (const entry of cases) {
+    const json = historyEntryJson(entry)
+    t.equal(json, reference(entry as unknown as Record<string, unknown>, Object.keys(entry)), entry.query)
+    t.same(JSON.parse(json), entry, `${entry.query}: parses back to the entry`)
+  }
+  t.same(entryKeys.sort(), Object.keys(base).sort(), 'the test covers every field of the schema')
+})

@@ -13,6 +13,9 @@ const entryKeys = Object.keys(QueryHistoryEntrySchema.properties)
 
 // Strings a database or a client can hand over: quotes, backslashes, control characters, line
 // separators, non-Latin text, emoji, a lone surrogate, and a long one.
+/** A string named in a test message: escaped to printable ASCII (TAP reads its output line by line). */
+const label = (text: string): string => JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
 const awkward = ['', 'plain', 'say "hi"', 'back\\slash', 'tab\tnew\nline\r', '\u0000\u001f', '\u2028\u2029', 'naïve ünïcode', '日本語', '😀', 'lone \ud800 half', 'x'.repeat(65), `${'y'.repeat(70)}"`]
 
 function reply (overrides: Partial<QueryReply> = {}): QueryReply {
@@ -40,7 +43,7 @@ t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes
     ['a large result', reply({ rows: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i}`, at: null })), row_count: 2000 })]
   ]
   for (const text of awkward) {
-    cases.push([`awkward names and values ${JSON.stringify(text)}`, reply({
+    cases.push([`awkward names and values ${label(text)}`, reply({
       database_name: text,
       columns: [{ name: text, type: text, nullable: true }],
       rows: [{ [text]: text }, [text]]
@@ -75,8 +78,8 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
   ]
   for (const entry of cases) {
     const json = historyEntryJson(entry)
-    t.equal(json, reference(entry as unknown as Record<string, unknown>, Object.keys(entry)), entry.query)
-    t.same(JSON.parse(json), entry, `${entry.query}: parses back to the entry`)
+    t.equal(json, reference(entry as unknown as Record<string, unknown>, Object.keys(entry)), label(entry.query))
+    t.same(JSON.parse(json), entry, `${label(entry.query)}: parses back to the entry`)
   }
   t.same(entryKeys.sort(), Object.keys(base).sort(), 'the test covers every field of the schema')
 })

@@ -1,5 +1,6 @@
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
 import { pino } from 'pino'
+import { jsonNumber, jsonString } from './json-text.js'
 import { memoize } from './memo.js'
 
 /** What the request line says, besides pino's own level, time and bindings (pid, host, reqId). */
@@ -23,9 +24,6 @@ type PinoInternals = Record<symbol, unknown> & {
   [symbols.hooksSym]: { logMethod?: unknown, streamWrite?: unknown }
 }
 
-/** Strings that JSON holds as they are: no quote, backslash, control or non-ASCII character. */
-const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/
-const jsonString = (value: string): string => PLAIN.test(value) ? '"' + value + '"' : JSON.stringify(value)
 /** Route patterns are few (the route table's), so each is escaped once. */
 const escapedRoutes = memoize(1000, jsonString)
 
@@ -40,7 +38,7 @@ export function formatRequestLine (levelPrefix: string, time: string, bindings: 
     ',"method":' + jsonString(line.method) +
     ',"route":' + (routeMatched ? escapedRoutes(line.route) : jsonString(line.route)) +
     ',"status":' + String(line.status) +
-    ',"ms":' + (Number.isFinite(line.ms) ? String(line.ms) : 'null') +
+    ',"ms":' + jsonNumber(line.ms) +
     (line.session === undefined ? '' : ',"session":' + jsonString(line.session)) +
     ',"msg":"' + MESSAGE + '"}\n'
 }

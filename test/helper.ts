@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { Redis } from 'ioredis'
 import mysql from 'mysql2/promise'
@@ -15,6 +17,14 @@ export const TEST_COOKIE_SECRET = 'test-cookie-secret-0123456789abcdef-012345678
 /** The slice of tap's `t` the helpers need. */
 interface TestContext {
   teardown: (fn: () => unknown) => void
+}
+
+/** The heap in use after a full collection (V8's gc(), reached without --expose-gc on the command line). */
+export function liveHeapBytes (): number {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  gc()
+  return process.memoryUsage().heapUsed
 }
 
 export function randomSuffix (bytes = 6): string {

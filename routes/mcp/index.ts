@@ -1,12 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import { AppError, invalidSessionId } from '../../lib/errors.js'
 import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
 import apiKeys from '../../plugins/app/api-keys.js'
-import { createMcpServer, defineTools } from './tools.js'
+import { defineTools } from './tools.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'
+
+/**
+ * The MCP SDK's side of the endpoint, loaded by the first /mcp request (mcp-server.ts says why)
+ * and kept. A failed load is not kept: the next request tries again.
+ */
+let sdk: Promise<typeof import('./mcp-server.js')> | undefined
+function loadSdk (): Promise<typeof import('./mcp-server.js')> {
+  sdk ??= import('./mcp-server.js').catch((err: unknown) => {
+    sdk = undefined
+    throw err
+  })
+  return sdk
+}
 
 /**
  * A Streamable HTTP MCP endpoint (@modelcontextprotocol/sdk) at /mcp. Each MCP session is a sqlgate
@@ -22,6 +33,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
 
   // Before the rate limit (preHandler) counts the request: it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
+    const { isInitializeRequest } = await loadSdk()
     const header = request.headers[MCP_SESSION_HEADER]
     if (isInitializeRequest(request.body)) {
       // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT).
@@ -41,6 +53,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, async (request, reply) => {
+    const { createMcpServer, StreamableHTTPServerTransport } = await loadSdk()
     const server = createMcpServer(fastify, tools, request.sessionId, request.log)
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
     reply.hijack()

@@ -1,7 +1,5 @@
 import t from 'tap'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession } from '../helper.js'
+import { adminConnection, build, createDatabase, liveHeapBytes, post, randomSessionId, selectedSession } from '../helper.js'
 
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
@@ -32,14 +30,6 @@ t.test('each request\'s limits apply to it alone, on a shared connection', async
   t.strictSame(runs.map((res) => res.json().row_count), Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? 5 : 40))
 })
 
-/** The heap in use after a full collection (V8's gc(), reached without --expose-gc on the command line). */
-function liveHeap (): number {
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  gc()
-  return process.memoryUsage().heapUsed
-}
-
 t.test('an open connection costs little memory: no full-size prepared-statement cache per connection', async (t) => {
   // mysql2's default cache (16,000 entries, allocated when a connection opens) was 512 kB of heap
   // per connection: 20 MB for these 40.
@@ -47,9 +37,9 @@ t.test('an open connection costs little memory: no full-size prepared-statement 
   const db = await createDatabase(t)
   const first = await app.mysql.acquire(db)
   first.release()
-  const before = liveHeap()
+  const before = liveHeapBytes()
   const leases = await Promise.all(Array.from({ length: 40 }, () => app.mysql.acquire(db)))
-  const grown = (liveHeap() - before) / 1024 / 1024
+  const grown = (liveHeapBytes() - before) / 1024 / 1024
   for (const lease of leases) lease.release()
   t.ok(grown < 8, `40 connections grew the heap by ${grown.toFixed(1)} MB`)
 })

@@ -1,0 +1,58 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { Value } from '@sinclair/typebox/value'
+import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { AppError, invalidSessionId } from '../../lib/errors.js'
+import { isValidSessionId } from '../../lib/session-id.js'
+import { toEnvelope } from '../../plugins/app/error-handler.js'
+import type { ToolDefinition } from './tools.js'
+
+/**
+ * The part of the MCP endpoint that needs the MCP SDK. routes/mcp/index.ts imports this module on
+ * the first /mcp request, not at start-up: the SDK and the two versions of zod it loads are about a
+ * quarter of the service's live heap (7 of 30 MB), held by every instance whether or not an agent
+ * ever calls it, and about 100 ms of its start-up.
+ */
+export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+export { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+
+/** An MCP server for one request of the MCP session `mcpSessionId` (stateless: all state is in Redis). */
+export function createMcpServer (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, mcpSessionId: string, log: FastifyBaseLogger): Server {
+  const server = new Server({ name: 'sqlgate', version: '0.1.0' }, { capabilities: { tools: {} } })
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map((definition) => definition.tool) }))
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const definition = tools.get(request.params.name)
+    if (definition === undefined) return failure(new AppError(404, 'unknown_tool', `No tool named ${request.params.name}.`))
+    const args = Value.Default(definition.schema, structuredClone(request.params.arguments ?? {})) as Record<string, unknown>
+    const problem = Value.Errors(definition.schema, args).First()
+    if (problem !== undefined) {
+      if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
+      return failure(new AppError(400, 'validation_error', `arguments${problem.path} ${problem.message}`))
+    }
+    try {
+      const sessionId = await toolSession(fastify, args.session_id, mcpSessionId)
+      const result = await definition.run(sessionId, args, log)
+      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
+    } catch (err) {
+      const envelope = toEnvelope(err as AppError)
+      if (envelope.statusCode >= 500) log.error({ err, code: envelope.code }, 'mcp tool failed')
+      return failure(envelope)
+    }
+  })
+  return server
+}
+
+/** The session a tool call works on: the one it names (which must exist in strict mode), else the MCP session's. */
+async function toolSession (fastify: FastifyInstance, named: unknown, mcpSessionId: string): Promise<string> {
+  if (named === undefined || named === null) return mcpSessionId
+  if (!isValidSessionId(named)) throw invalidSessionId('arguments')
+  if (fastify.config.SESSION_STRICT && !(await fastify.sessionStore.isKnown(named))) {
+    throw new AppError(404, 'session_not_found', 'No session with that id was issued by this service (SESSION_STRICT).')
+  }
+  return named
+}
+
+function failure (error: AppError | Record<string, unknown>): CallToolResult {
+  const envelope = error instanceof AppError ? error.toJSON() : error
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify(envelope) }] }
+}

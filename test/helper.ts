@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
@@ -17,6 +18,15 @@ export const TEST_COOKIE_SECRET = 'test-cookie-secret-0123456789abcdef-012345678
 /** The slice of tap's `t` the helpers need. */
 interface TestContext {
   teardown: (fn: () => unknown) => void
+}
+
+/**
+ * `node` with `args`, from the repository's root, as a plain node (the way server.ts runs): through
+ * env -i (PATH only), since tap adds its coverage hooks (NODE_OPTIONS) to every process a test
+ * spawns, whatever environment the test gives it.
+ */
+export function spawnPlainNode (args: readonly string[], stdio: StdioOptions): ChildProcess {
+  return spawn('env', ['-i', `PATH=${process.env.PATH ?? ''}`, process.execPath, ...args], { cwd: new URL('..', import.meta.url).pathname, stdio })
 }
 
 /** The heap in use after a full collection (V8's gc(), reached without --expose-gc on the command line). */

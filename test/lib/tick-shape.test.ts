@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { keptTickObject } from '../../lib/tick-shape.js'
-
-const root = new URL('../..', import.meta.url).pathname
+import { spawnPlainNode } from '../helper.js'
 
 /** The states of process.nextTick's property-defining inline caches after ticks between full collections. */
 async function tickCacheStates (t: Test, keep: boolean): Promise<string[]> {
@@ -14,11 +12,8 @@ async function tickCacheStates (t: Test, keep: boolean): Promise<string[]> {
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   // V8 prints with C stdio, which drops what a non-blocking pipe does not take at once: a file.
   const out = openSync(join(dir, 'out.txt'), 'w')
-  // A plain node, as server.ts runs in: through env -i, since tap adds its coverage hooks
-  // (NODE_OPTIONS) to every process a test spawns, whatever environment the test gives it.
-  const child = spawn('env', ['-i', `PATH=${process.env.PATH ?? ''}`, process.execPath,
-    '--import', 'tsx', '--allow-natives-syntax', '--expose-gc', 'test/fixtures/tick-ic-state.ts', ...(keep ? ['keep'] : [])],
-  { cwd: root, stdio: ['ignore', out, 'inherit'] })
+  const child = spawnPlainNode(['--import', 'tsx', '--allow-natives-syntax', '--expose-gc', 'test/fixtures/tick-ic-state.ts', ...(keep ? ['keep'] : [])],
+    ['ignore', out, 'inherit'])
   const [code] = await once(child, 'exit') as [number | null]
   closeSync(out)
   t.equal(code, 0, 'the fixture ran')

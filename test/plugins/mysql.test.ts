@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { PARSER_CACHE_SIZE } from '../../plugins/app/mysql.js'
-import { adminConnection, build, createDatabase, liveHeapBytes, post, randomSessionId, selectedSession } from '../helper.js'
-
-const root = new URL('../..', import.meta.url).pathname
+import { adminConnection, build, createDatabase, liveHeapBytes, post, randomSessionId, selectedSession, spawnPlainNode } from '../helper.js'
 
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
@@ -51,11 +48,10 @@ t.test('an open connection costs little memory: no full-size prepared-statement 
 
 t.test('results of ever new shapes do not grow memory without bound (row parsers kept: PARSER_CACHE_SIZE)', async (t) => {
   // mysql2 keeps 15,000 compiled parsers by default: 2,000 shapes past 1,000 were 5.5 MB more.
-  // Measured in a plain node (see the fixture), through env -i: tap adds its coverage to any child.
-  const child = spawn('env', ['-i', `PATH=${process.env.PATH ?? ''}`, process.execPath, '--import', 'tsx', '--expose-gc', 'test/fixtures/parser-shapes.ts'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  // Measured in a plain node (see the fixture).
+  const child = spawnPlainNode(['--import', 'tsx', 'test/fixtures/parser-shapes.ts'], ['ignore', 'pipe', 'inherit'])
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
   const [code] = await once(child, 'exit') as [number | null]
   t.equal(code, 0, 'the fixture ran')
   const { full, after } = JSON.parse(out) as { full: number, after: number }

@@ -3,6 +3,8 @@ import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { queryReplyJson } from '../../../lib/query-json.js'
 
+const JSON_TYPE = 'application/json; charset=utf-8'
+
 /** SQL in the session's database, and the session's query history. */
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sessionActions, config } = fastify
@@ -26,9 +28,9 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket)
     // The answer's JSON is written for its known shape (lib/query-json.ts) rather than by the
     // schema's serializer, which checked every row against the rows union; the schema still
-    // documents it. Errors keep the error schemas' serializer (this is set on success only).
-    reply.serializer(queryReplyJson)
-    return answer
+    // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
+    // its own (Fastify types only what it serializes), so it is named here.
+    return reply.type(JSON_TYPE).send(queryReplyJson(answer))
   })
 
   fastify.get('/history', {

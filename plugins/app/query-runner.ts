@@ -115,12 +115,8 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
   const core = lease.conn as unknown as CoreConnection & { stream: Socket }
   const rowsAsArray = request.rowFormat === 'array'
   const options = { sql: request.sql, rowsAsArray }
-  const prepared = request.params !== undefined && request.params.length > 0
-  // A plain string where it will do: mysql2 builds its command from an options object by spreading
-  // it into another (a measurable part of a point query's cost), from a string without.
-  const command = prepared
-    ? core.execute({ ...options, values: request.params })
-    : rowsAsArray ? core.query(options) : core.query(request.sql)
+  const params = request.params ?? []
+  const prepared = params.length > 0
 
   return new Promise<Outcome>((resolve, reject) => {
     const rows: unknown[] = []
@@ -167,30 +163,37 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       }, ABANDON_AFTER_MS)
     }, request.timeoutMs + KILL_GRACE_MS)
 
-    command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
-      if (index !== 0 || fields !== undefined || received === undefined) return
-      fields = received
-      convert = rowConverter(received, rowsAsArray)
-    })
-    command.on('result', (row: unknown, index = 0) => {
-      if (settled || index !== 0) return
-      if (fields === undefined && isResultSetHeader(row)) {
-        header = row
-        return
-      }
-      if (rows.length < request.maxRows) {
-        rows.push(convert === null ? row : convert(row))
-      } else if (!truncated) {
-        truncated = true // the one row past the cap that sql_select_limit lets through
-      } else {
-        // More than max_rows + 1: a statement sql_select_limit does not cap (an explicit LIMIT, SHOW).
-        finish(() => {
-          stopReading()
-          resolve({ fields, rows, truncated, header, discard: true })
-        })
-      }
-    })
-    command.on('error', (err: Error & { errno?: number, fatal?: boolean }) => {
+    /** The statement's rows, as mysql2 emits them. */
+    const listen = (command: ReturnType<CoreConnection['query']>): void => {
+      command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
+        if (index !== 0 || fields !== undefined || received === undefined) return
+        fields = received
+        convert = rowConverter(received, rowsAsArray)
+      })
+      command.on('result', (row: unknown, index = 0) => {
+        if (settled || index !== 0) return
+        if (fields === undefined && isResultSetHeader(row)) {
+          header = row
+          return
+        }
+        if (rows.length < request.maxRows) {
+          rows.push(convert === null ? row : convert(row))
+        } else if (!truncated) {
+          truncated = true // the one row past the cap that sql_select_limit lets through
+        } else {
+          // More than max_rows + 1: a statement sql_select_limit does not cap (an explicit LIMIT, SHOW).
+          finish(() => {
+            stopReading()
+            resolve({ fields, rows, truncated, header, discard: true })
+          })
+        }
+      })
+      command.on('error', failed)
+      command.on('end', () => {
+        finish(() => resolve({ fields, rows, truncated, header, discard: false }))
+      })
+    }
+    const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {
       if (err.fatal === true || isConnectionError(err)) dead = true
       finish(() => {
         if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
@@ -199,11 +202,40 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
           reject(Object.assign(toAppError(err), { discard: dead }))
         }
       })
-    })
-    command.on('end', () => {
-      finish(() => resolve({ fields, rows, truncated, header, discard: false }))
+    }
+
+    if (!prepared) {
+      // A plain string where it will do: mysql2 builds its command from an options object by
+      // spreading it into another (a measurable part of a point query's cost), from a string without.
+      listen(rowsAsArray ? core.query(options) : core.query(request.sql))
+      return
+    }
+    // The server counts the statement's placeholders when it prepares it. Executed with more
+    // values than that, MariaDB and MySQL read the extra bytes as the first values and answer
+    // garbage (SELECT ? with [1, 2] gave 2.5e-323), so the count is checked before anything runs.
+    // The execute that follows finds the statement in mysql2's per-connection cache: no second
+    // round trip.
+    core.prepare(options as unknown as string, (err, statement) => {
+      if (settled) return
+      if (err !== null) {
+        failed(err)
+        return
+      }
+      // mysql2 keeps the server's parameter definitions (one per placeholder); its types omit them.
+      const expected = (statement as unknown as { parameters?: unknown[] }).parameters?.length ?? 0
+      if (expected !== params.length) {
+        finish(() => reject(paramCountMismatch(expected, params.length)))
+        return
+      }
+      listen(core.execute({ ...options, values: params }))
     })
   })
+}
+
+function paramCountMismatch (expected: number, given: number): AppError {
+  return new AppError(400, 'param_count_mismatch',
+    `The statement has ${expected} placeholder${expected === 1 ? '' : 's'} (?) but ${given} value${given === 1 ? ' was' : 's were'} given in params; nothing ran.`,
+    { placeholders: expected, params: given })
 }
 
 function isResultSetHeader (row: unknown): row is ResultSetHeader {

@@ -1,0 +1,69 @@
+import t from 'tap'
+import { build, createDatabase, post, selectedSession } from '../helper.js'
+
+/**
+ * `params` are bound to the statement's `?` placeholders, and their number must be the server's
+ * count of them. Executed with more values than placeholders, MariaDB and MySQL read the extra
+ * bytes as the first value and answer garbage (`SELECT ?` with [1, 2] once answered 2.5e-323).
+ */
+t.test('params bind one value per placeholder, of every accepted type', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, "CREATE TABLE p (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO p VALUES (1, 'one'), (2, 'two'), (3, NULL)")
+  const sessionId = await selectedSession(app, db)
+
+  const res = await post(app, '/api/query', { query: 'SELECT id, name FROM p WHERE id > ? AND (name = ? OR ? OR name <=> ?) ORDER BY id', params: [1, 'two', false, null], session_id: sessionId })
+  t.equal(res.statusCode, 200, res.body)
+  t.strictSame(res.json().rows, [{ id: 2, name: 'two' }, { id: 3, name: null }])
+
+  // A placeholder inside a string or a comment is not one: the server's count is what counts.
+  const quoted = await post(app, '/api/query', { query: "SELECT '?' AS q, ? AS v /* ? */", params: ['x'], session_id: sessionId })
+  t.equal(quoted.statusCode, 200, quoted.body)
+  t.strictSame(quoted.json().rows, [{ q: '?', v: 'x' }])
+})
+
+t.test('a params count that does not match the placeholders: 400 param_count_mismatch, nothing runs', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE w (v INT)')
+  const sessionId = await selectedSession(app, db)
+
+  const cases: Array<{ query: string, params: unknown[], placeholders: number }> = [
+    { query: 'SELECT ? AS a', params: [1, 2], placeholders: 1 },
+    { query: 'SELECT ? AS a, ? AS b', params: ['x'], placeholders: 2 },
+    { query: 'SELECT 1 AS a', params: [1], placeholders: 0 },
+    { query: 'INSERT INTO w VALUES (?)', params: [7, 8], placeholders: 1 }
+  ]
+  for (const { query, params, placeholders } of cases) {
+    const res = await post(app, '/api/query', { query, params, session_id: sessionId })
+    t.equal(res.statusCode, 400, `${query} with ${params.length} params`)
+    t.match(res.json(), {
+      code: 'param_count_mismatch',
+      placeholders,
+      params: params.length,
+      message: new RegExp(`${placeholders} placeholders? \\(\\?\\) but ${params.length} values? (was|were) given`)
+    })
+  }
+  const rows = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM w', session_id: sessionId })
+  t.equal(rows.json().rows[0].n, '0', 'the refused INSERT did not run (COUNT is a BIGINT: a string)')
+
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.equal(history.json().queries[1].error_code, 'param_count_mismatch', 'the refusal is in the history')
+
+  // The pool's one connection serves the next statement, and kept no statement of the refused ones.
+  const next = await post(app, '/api/query', { query: 'SELECT ? AS a', params: [5], session_id: sessionId })
+  t.strictSame(next.json().rows, [{ a: 5 }])
+  const lease = await app.mysql.acquire(db)
+  const [status] = await lease.conn.promise().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')") as unknown as [Array<{ Variable_name: string, Value: string }>]
+  lease.release()
+  const count = Object.fromEntries(status.map((row) => [row.Variable_name, Number(row.Value)]))
+  t.equal(count.Com_stmt_close, count.Com_stmt_prepare, `${count.Com_stmt_prepare} statements prepared, as many closed`)
+})
+
+t.test('a statement the server cannot prepare: 400 sql_error, as before', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const res = await post(app, '/api/query', { query: 'SELECT ? FROM nowhere_at_all', params: [1], session_id: sessionId })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'sql_error')
+  t.equal(res.json().errno, 1146)
+})

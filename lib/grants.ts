@@ -24,3 +24,18 @@ export function writePrivileges (grants: string[]): string[] {
   }
   return [...found]
 }
+
+/** Privileges that reach the rows of tables (reading them, changing them, or running routines on them). */
+const DATA_PRIVILEGES = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'ALL', 'ALL PRIVILEGES', 'EXECUTE', 'SHOW VIEW'])
+
+/**
+ * Whether SHOW GRANTS output gives the user a data privilege on every database (`ON *.*`): such a
+ * user reaches the system schemas and any other database by a qualified name, whichever database
+ * a session selected. (USAGE is no privilege, and administrative ones such as PROCESS read no rows.)
+ */
+export function grantsEveryDatabase (grants: string[]): boolean {
+  return grants.some((grant) => {
+    const match = /^GRANT\s+(.+?)\s+ON\s+\*\.\*\s+TO\s+/i.exec(grant)
+    return match !== null && match[1]!.split(',').some((privilege) => DATA_PRIVILEGES.has(privilege.trim().toUpperCase()))
+  })
+}

@@ -27,63 +27,77 @@ export interface SessionLimits {
 }
 
 /**
- * Common prelude, after the constants. ARGV[1] now (ms), ARGV[2] '1' when this call is a counted
- * request. A script's own arguments start at ARGV[3].
+ * The scripts share two steps, written into each script's body as inline Lua rather than as local
+ * functions: a script's body runs on every call, so a `local function` is a new closure (with its
+ * upvalues) on every call, and the inline form cost Redis about 10 % less per call (4.5 against
+ * 5.0 µs for the context read, 5 alternating pairs). ARGV[1] is now (ms), ARGV[2] '1' when this
+ * call is a counted request; a script's own arguments start at ARGV[3].
+ *
+ * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
+ * when the call is not counted, so `current > RATE_MAX` says whether a counted call is over the limit.
  */
-const TOUCH = `
-local function count()
-  if ARGV[2] ~= '1' then return 0, 0 end
-  local current = redis.call('INCR', KEYS[5])
+const COUNT = `
+local current, window = 0, 0
+if ARGV[2] == '1' then
+  current = redis.call('INCR', KEYS[5])
   if current == 1 then
     redis.call('PEXPIRE', KEYS[5], RATE_WINDOW_MS)
-    return current, RATE_WINDOW_MS
+    window = RATE_WINDOW_MS
+  else
+    window = redis.call('PTTL', KEYS[5])
   end
-  return current, redis.call('PTTL', KEYS[5])
-end
-local function limited(current)
-  return ARGV[2] == '1' and current > RATE_MAX
-end
-local function touch(create)
-  local now = tonumber(ARGV[1])
-  local slack = math.floor(IDLE_MS / 100)
-  -- Refreshed less than 1 % of the idle TTL ago: leave the keys as they are. Three writes cost
-  -- Redis more than this read, and replicas get none of them. (The keys were never set to outlive
-  -- the absolute lifetime, so there is nothing to check against it; nor to read otherwise.)
-  local left = redis.call('PTTL', KEYS[1])
-  if left > 0 and left >= IDLE_MS - slack then return left end
-  local born = redis.call('GET', KEYS[1])
-  if not born then
-    if not create then return 0 end
-    born = ARGV[1]
-  end
-  local ttl = math.min(IDLE_MS, tonumber(born) + MAX_AGE_MS - now)
-  if ttl <= 0 then
-    redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-    return 0
-  end
-  -- Near the absolute lifetime the TTL is shorter than the idle one: the same 1 % rule against it.
-  if left > 0 and left <= ttl and left >= ttl - slack then return left end
-  redis.call('SET', KEYS[1], born, 'PX', ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
-  return ttl
 end
 `
+
+/**
+ * TOUCH sets `ttl`: the session's TTL after refreshing it, or 0 when the session is gone (or has
+ * outlived its absolute lifetime, whose keys it then deletes). A session that does not exist is
+ * created (its birth is now) when `create`.
+ *
+ * Refreshed less than 1 % of the idle TTL ago (SLACK): the keys are left as they are. Three writes
+ * cost Redis more than this read, and replicas get none of them. (The keys were never set to
+ * outlive the absolute lifetime, so there is nothing to check against it; nor to read otherwise.)
+ * Near the absolute lifetime the TTL is shorter than the idle one: the same 1 % rule against it.
+ */
+function touch (create: boolean): string {
+  return `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 or ttl < IDLE_MS - SLACK then
+  local left = ttl
+  local born = redis.call('GET', KEYS[1])${create ? '\n  if not born then born = ARGV[1] end' : ''}
+  if not born then
+    ttl = 0
+  else
+    ttl = math.min(IDLE_MS, tonumber(born) + MAX_AGE_MS - tonumber(ARGV[1]))
+    if ttl <= 0 then
+      redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+      ttl = 0
+    elseif left > 0 and left <= ttl and left >= ttl - SLACK then
+      ttl = left
+    else
+      redis.call('SET', KEYS[1], born, 'PX', ttl)
+      redis.call('PEXPIRE', KEYS[2], ttl)
+      redis.call('PEXPIRE', KEYS[3], ttl)
+    end
+  end
+end
+`
+}
 
 const SESSION_SCRIPT_BODIES = {
   /**
    * Counts the request; unless it is over the limit, refreshes the session and reads its context.
    * Returns { count, count's TTL ms, context or false }.
    */
-  sessionGetContext: TOUCH + `
-local current, window = count()
-if limited(current) or touch(false) == 0 then return { current, window, false } end
+  sessionGetContext: COUNT + `
+if current > RATE_MAX then return { current, window, false } end
+` + touch(false) + `
+if ttl == 0 then return { current, window, false } end
 return { current, window, redis.call('GET', KEYS[2]) }
 `,
 
   /** ARGV[3] context JSON. Creates the session if needed. */
-  sessionSetContext: TOUCH + `
-local ttl = touch(true)
+  sessionSetContext: touch(true) + `
 if ttl == 0 then return 0 end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
 return 1
@@ -95,9 +109,10 @@ return 1
    * ARGV[3] query id, ARGV[4] when the claim lapses (ms), ARGV[5] slots per session.
    * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }.
    */
-  sessionBeginQuery: TOUCH + `
-local current, window = count()
-if limited(current) or touch(false) == 0 then return { current, window, false, 0 } end
+  sessionBeginQuery: COUNT + `
+if current > RATE_MAX then return { current, window, false, 0 } end
+` + touch(false) + `
+if ttl == 0 then return { current, window, false, 0 } end
 local context = redis.call('GET', KEYS[2])
 if not context then return { current, window, false, 0 } end
 local running = redis.call('ZCARD', KEYS[4])
@@ -116,8 +131,8 @@ return { current, window, context, 1 }
 `,
 
   /** ARGV[3] history length. Refreshes the session and returns its history. */
-  sessionHistory: TOUCH + `
-if touch(false) == 0 then return {} end
+  sessionHistory: touch(false) + `
+if ttl == 0 then return {} end
 return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)
 `
 } as const
@@ -143,6 +158,7 @@ function redisScript (lua: string): RedisScript {
 export function sessionScripts (limits: SessionLimits): Record<SessionScriptName, RedisScript> {
   const constants = Object.entries({
     IDLE_MS: limits.idleMs,
+    SLACK: Math.floor(limits.idleMs / 100),
     MAX_AGE_MS: limits.maxAgeMs,
     RATE_MAX: limits.rateMax,
     RATE_WINDOW_MS: limits.rateWindowMs

@@ -114,6 +114,23 @@ export async function adminConnection (t: TestContext): Promise<mysql.Connection
 }
 
 /**
+ * A database user that may only SELECT in `database`, dropped when the test ends: the MYSQL_URL
+ * of a deployment that follows the README ("Read-only").
+ */
+export async function selectOnlyUserUrl (t: TestContext, database: string): Promise<string> {
+  const admin = await adminConnection(t)
+  const user = `sqlgate_ro_${randomSuffix(4)}`
+  const password = randomSuffix(8)
+  await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`)
+  t.teardown(async () => { await admin.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`) })
+  await admin.query(`GRANT SELECT ON \`${database}\`.* TO '${user}'@'127.0.0.1'`)
+  const url = new URL(TEST_MYSQL_URL)
+  url.username = user
+  url.password = password
+  return url.toString()
+}
+
+/**
  * A database of the test's own (random name unless given), with `setupSql` run inside it,
  * dropped when the test ends.
  */

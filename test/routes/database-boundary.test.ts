@@ -1,5 +1,5 @@
 import t from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, TEST_MYSQL_URL } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, selectOnlyUserUrl } from '../helper.js'
 
 /**
  * A session's database is the default for unqualified names, not a wall: a statement may name
@@ -8,19 +8,6 @@ import { adminConnection, build, createDatabase, post, randomSessionId, randomSu
  * only cannot read the others (the system schemas included).
  */
 const EVERY_DATABASE_WARNING = 'The database user has privileges on every database (ON *.*)'
-
-async function scopedUser (t: Parameters<typeof adminConnection>[0], database: string): Promise<string> {
-  const admin = await adminConnection(t)
-  const user = `sqlgate_scope_${randomSuffix(4)}`
-  const password = randomSuffix(8)
-  await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`)
-  t.teardown(async () => { await admin.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`) })
-  await admin.query(`GRANT SELECT ON \`${database}\`.* TO '${user}'@'127.0.0.1'`)
-  const url = new URL(TEST_MYSQL_URL)
-  url.username = user
-  url.password = password
-  return url.toString()
-}
 
 t.test('a user with privileges on every database: a warning at start-up, in either mode', async (t) => {
   for (const READ_ONLY of ['true', 'false']) {
@@ -34,7 +21,7 @@ t.test('a user granted the served database only: no warning, and other databases
   const served = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (1)')
   const other = await createDatabase(t, "CREATE TABLE secrets (v VARCHAR(10)); INSERT INTO secrets VALUES ('hidden')")
   const logs: Array<Record<string, unknown>> = []
-  const app = await build(t, { logs, env: { MYSQL_URL: await scopedUser(t, served) } })
+  const app = await build(t, { logs, env: { MYSQL_URL: await selectOnlyUserUrl(t, served) } })
   t.notOk(logs.some((line) => String(line.msg).startsWith(EVERY_DATABASE_WARNING)), 'no warning')
 
   const sessionId = randomSessionId()

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession, TEST_MYSQL_URL } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession, selectOnlyUserUrl } from '../helper.js'
 
 async function countRows (t: Test, db: string): Promise<number> {
   const admin = await adminConnection(t)
@@ -125,18 +125,8 @@ t.test('start-up warns when READ_ONLY=true but the database user can write', asy
 
 t.test('no warning with a SELECT-only user, and queries run as usual', async (t) => {
   const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (1)')
-  const admin = await adminConnection(t)
-  const user = `sqlgate_ro_${randomSuffix(4)}`
-  const password = randomSuffix(8)
-  await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`)
-  t.teardown(async () => { await admin.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`) })
-  await admin.query(`GRANT SELECT ON \`${db}\`.* TO '${user}'@'127.0.0.1'`)
-
-  const url = new URL(TEST_MYSQL_URL)
-  url.username = user
-  url.password = password
   const logs: Array<Record<string, unknown>> = []
-  const app = await build(t, { logs, env: { MYSQL_URL: url.toString() } })
+  const app = await build(t, { logs, env: { MYSQL_URL: await selectOnlyUserUrl(t, db) } })
   t.notOk(logs.some((line) => String(line.msg).startsWith('READ_ONLY=true, but')), 'no warning')
   const sessionId = randomSessionId()
   t.equal((await post(app, '/api/database/select', { database_name: db, session_id: sessionId })).statusCode, 200)

@@ -47,6 +47,13 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   t.strictSame(rows.structuredContent?.rows, [{ id: '9007199254740993', name: 'one' }], 'exact values, as over HTTP')
   t.equal(JSON.parse(rows.content[0]!.text!).row_count, 1, 'the text content carries the same answer')
 
+  const mismatched = await call(client, 'run_query', { query: 'SELECT name FROM items WHERE name = ?', params: ['one', 'two'] })
+  t.equal(mismatched.isError, true)
+  t.equal(errorOf(mismatched).code, 'param_count_mismatch', 'params checked as over HTTP')
+  const unknown = await call(client, 'drop_everything')
+  t.equal(unknown.isError, true)
+  t.equal(errorOf(unknown).code, 'unknown_tool')
+
   const refused = await call(client, 'run_query', { query: 'DELETE FROM items' })
   t.equal(refused.isError, true)
   t.equal(errorOf(refused).code, 'read_only_violation')
@@ -60,7 +67,7 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
 
   const history = await call(client, 'query_history')
   t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),
-    [['DELETE FROM items', 'read_only_violation'], ['SELECT id, name FROM items WHERE name = ?', null]])
+    [['DELETE FROM items', 'read_only_violation'], ['SELECT name FROM items WHERE name = ?', 'param_count_mismatch'], ['SELECT id, name FROM items WHERE name = ?', null]])
 
   const bad = await call(client, 'run_query', { query: '' })
   t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')

@@ -211,8 +211,9 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       return
     }
     // The server counts the statement's placeholders when it prepares it. Executed with more
-    // values than that, MariaDB and MySQL read the extra bytes as the first values and answer
-    // garbage (SELECT ? with [1, 2] gave 2.5e-323), so the count is checked before anything runs.
+    // values than that, MariaDB 10.11 read the extra bytes as the first values: SELECT ? with
+    // [1, 2] answered 2.5e-323, and an INSERT stored a row. So the count is checked before
+    // anything runs (fewer values than placeholders the server refuses, with errno 1210).
     // The execute that follows finds the statement in mysql2's per-connection cache: no second
     // round trip.
     core.prepare(options as unknown as string, (err, statement) => {

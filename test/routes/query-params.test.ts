@@ -3,8 +3,8 @@ import { build, createDatabase, post, selectedSession } from '../helper.js'
 
 /**
  * `params` are bound to the statement's `?` placeholders, and their number must be the server's
- * count of them. Executed with more values than placeholders, MariaDB and MySQL read the extra
- * bytes as the first value and answer garbage (`SELECT ?` with [1, 2] once answered 2.5e-323).
+ * count of them. Executed with more values than placeholders, MariaDB read the extra bytes as the
+ * first value and answered garbage (`SELECT ?` with [1, 2] once answered 2.5e-323).
  */
 t.test('params bind one value per placeholder, of every accepted type', async (t) => {
   const app = await build(t)

@@ -31,8 +31,7 @@ export interface SessionLimits {
  * functions: a script's body runs on every call, so a `local function` is a new closure (with its
  * upvalues) on every call, and the inline form costs Redis about 13 % less per call (5.0 against
  * 5.7 µs for a live session's context read, redis-benchmark, 6 alternating pairs). ARGV[1] is now
- * (ms), ARGV[2] '1' when this
- * call is a counted request; a script's own arguments start at ARGV[3].
+ * (ms), ARGV[2] '1' when this call is a counted request; a script's own arguments start at ARGV[3].
  *
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
  * when the call is not counted, so `current > RATE_MAX` says whether a counted call is over the limit.

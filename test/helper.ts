@@ -114,6 +114,21 @@ export async function adminConnection (t: TestContext): Promise<mysql.Connection
 }
 
 /**
+ * How many statements the pool's connection has prepared and closed in its life (with
+ * MYSQL_POOL_SIZE=1, the one connection every query ran on).
+ */
+export async function preparedStatementCounts (fastify: FastifyInstance, database: string): Promise<{ prepared: number, closed: number }> {
+  const lease = await fastify.mysql.acquire(database)
+  try {
+    const [rows] = await lease.conn.promise().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')") as unknown as [Array<{ Variable_name: string, Value: string }>]
+    const count = Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]))
+    return { prepared: count.Com_stmt_prepare ?? 0, closed: count.Com_stmt_close ?? 0 }
+  } finally {
+    lease.release()
+  }
+}
+
+/**
  * A database user that may only SELECT in `database`, dropped when the test ends: the MYSQL_URL
  * of a deployment that follows the README ("Read-only").
  */

@@ -1,5 +1,7 @@
 import t from 'tap'
+import { sessionRateKey } from '../../lib/rate-limit.js'
 import { sessionScripts } from '../../lib/session-scripts.js'
+import { sessionKeys as storeKeys } from '../../plugins/app/session-store.js'
 import { randomSessionId, randomSuffix, redisClient } from '../helper.js'
 
 /**
@@ -9,11 +11,11 @@ import { randomSessionId, randomSuffix, redisClient } from '../helper.js'
 const limits = { idleMs: 60_000, maxAgeMs: 600_000, rateMax: 3, rateWindowMs: 60_000 }
 const scripts = sessionScripts(limits)
 
+/** A new session's five keys, as the session store passes them to its scripts. */
 function sessionKeys () {
   const prefix = `sqlgate-test-${randomSuffix()}:`
   const id = randomSessionId()
-  const base = `${prefix}session:{${id}}:`
-  return [`${base}born`, `${base}context`, `${base}history`, `${base}inflight`, `${prefix}ratelimit:session:{${id}}`]
+  return [...storeKeys(prefix, id), sessionRateKey(prefix, id)]
 }
 
 t.test('a new session: created by setting its context, with the idle TTL on its keys', async (t) => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import t from 'tap'
 import { PARSER_CACHE_SIZE } from '../../plugins/app/mysql.js'
-import { adminConnection, build, createDatabase, liveHeapBytes, post, randomSessionId, selectedSession, spawnPlainNode } from '../helper.js'
+import { adminConnection, build, createDatabase, liveHeapBytes, post, preparedStatementCounts, randomSessionId, selectedSession, spawnPlainNode } from '../helper.js'
 
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
@@ -69,12 +69,9 @@ t.test('a prepared statement is closed when its query ends: a connection does no
     t.equal(res.statusCode, 200, `statement ${i}`)
     if (res.statusCode !== 200) return
   }
-  const lease = await app.mysql.acquire(db)
-  const [rows] = await lease.conn.promise().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')") as unknown as [Array<{ Variable_name: string, Value: string }>]
-  lease.release()
-  const count = Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]))
-  t.ok(count.Com_stmt_prepare! >= 24, `${count.Com_stmt_prepare} statements prepared on the pool's one connection`)
-  t.equal(count.Com_stmt_close, count.Com_stmt_prepare, 'and as many closed')
+  const { prepared, closed } = await preparedStatementCounts(app, db)
+  t.ok(prepared >= 24, `${prepared} statements prepared on the pool's one connection`)
+  t.equal(closed, prepared, 'and as many closed')
 })
 
 t.test('database down: 503 database_unavailable, fast', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, selectedSession } from '../helper.js'
+import { build, createDatabase, post, preparedStatementCounts, selectedSession } from '../helper.js'
 
 /**
  * `params` are bound to the statement's `?` placeholders, and their number must be the server's
@@ -51,11 +51,8 @@ t.test('a params count that does not match the placeholders: 400 param_count_mis
   // The pool's one connection serves the next statement, and kept no statement of the refused ones.
   const next = await post(app, '/api/query', { query: 'SELECT ? AS a', params: [5], session_id: sessionId })
   t.strictSame(next.json().rows, [{ a: 5 }])
-  const lease = await app.mysql.acquire(db)
-  const [status] = await lease.conn.promise().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')") as unknown as [Array<{ Variable_name: string, Value: string }>]
-  lease.release()
-  const count = Object.fromEntries(status.map((row) => [row.Variable_name, Number(row.Value)]))
-  t.equal(count.Com_stmt_close, count.Com_stmt_prepare, `${count.Com_stmt_prepare} statements prepared, as many closed`)
+  const { prepared, closed } = await preparedStatementCounts(app, db)
+  t.equal(closed, prepared, `${prepared} statements prepared, as many closed`)
 })
 
 t.test('a statement the server cannot prepare: 400 sql_error, as before', async (t) => {

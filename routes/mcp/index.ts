@@ -33,6 +33,12 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
 
   // Before the rate limit (preHandler) counts the request: it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
+    if (Array.isArray(request.body)) {
+      // One message per request keeps each tool call one unit of the rate limit: a batch of 100
+      // calls would otherwise cost one, and start 100 database reads at once.
+      throw new AppError(400, 'mcp_batch_not_supported',
+        'Send one JSON-RPC message per request: this endpoint does not take batches (MCP removed them in protocol 2025-06-18).')
+    }
     const { isInitializeRequest } = await loadSdk()
     const header = request.headers[MCP_SESSION_HEADER]
     if (isInitializeRequest(request.body)) {

@@ -126,3 +126,32 @@ t.test('MCP with SESSION_STRICT: initialize creates the session; an unknown one 
   await t.rejects(stranger.listTools(), 'a made-up MCP session is refused')
   await stranger.close()
 })
+
+t.test('MCP: a JSON-RPC batch is refused whole, and each request is one unit of the rate limit', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '4' } })
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const url = await mcpUrl(app)
+  const send = (body: unknown, sessionId?: string) => fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) },
+    body: JSON.stringify(body)
+  })
+  const toolCall = (id: number, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })
+
+  const initialize = await send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'batch-test', version: '1.0.0' } } })
+  t.equal(initialize.status, 200)
+  const sessionId = initialize.headers.get('mcp-session-id')!
+
+  const batch = await send([toolCall(1, 'select_database', { database_name: db }), ...Array.from({ length: 20 }, (_, i) => toolCall(i + 2, 'list_databases'))], sessionId)
+  t.equal(batch.status, 400)
+  const refusal = await batch.json() as { code: string, message: string }
+  t.equal(refusal.code, 'mcp_batch_not_supported')
+  t.match(refusal.message, /one JSON-RPC message per request/)
+  t.equal(await app.redis.exists(`${app.config.REDIS_KEY_PREFIX}session:{${sessionId}}:context`), 0, 'no message of the batch ran: no database was selected')
+  t.equal((await send([], sessionId)).status, 400, 'an empty batch too')
+
+  // initialize was the first of the session's 4 requests; the refused batches were not counted.
+  const statuses: number[] = []
+  for (let id = 100; id < 104; id++) statuses.push((await send(toolCall(id, 'list_databases'), sessionId)).status)
+  t.strictSame(statuses, [200, 200, 200, 429], 'one tool call per request, counted per MCP session')
+})

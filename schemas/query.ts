@@ -2,7 +2,21 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Config } from './config.js'
 import { IsoTimestamp, OptionalBodySessionId, SessionIdSchema } from './common.js'
 
-export const ParamSchema = Type.Union([Type.String({ maxLength: 65_535 }), Type.Number(), Type.Boolean(), Type.Null()])
+/**
+ * A JSON number carries an integer exactly only up to ±(2^53 − 1): 9007199254740993 arrives as
+ * ...992, and `WHERE id = ?` would then match another row. Larger integers come as strings, as
+ * BIGINT values go out (every number beyond that bound is an integer, so no fraction is refused).
+ */
+export const ParamSchema = Type.Union([
+  Type.String({ maxLength: 65_535 }),
+  Type.Number({
+    minimum: -Number.MAX_SAFE_INTEGER,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'Integers beyond ±9007199254740991 must be sent as strings: a JSON number cannot carry them exactly'
+  }),
+  Type.Boolean(),
+  Type.Null()
+])
 
 export type QueryLimits = Pick<Config, 'QUERY_MAX_ROWS' | 'QUERY_MAX_ROWS_LIMIT' | 'QUERY_TIMEOUT_MS' | 'QUERY_TIMEOUT_MAX_MS'>
 

@@ -40,6 +40,23 @@ t.test('validation errors name the field', async (t) => {
   t.strictSame(res.json().details, [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }])
 })
 
+t.test('a value no branch of a union takes: the branch its type chose, or what the union takes; an unknown field by name', async (t) => {
+  const app = await build(t)
+  const cases: Array<[Record<string, unknown>, Array<{ field: string, message: string }>]> = [
+    [{ query: 'SELECT ?', params: [{ a: 1 }] }, [{ field: 'body/params/0', message: 'must be a string, number, boolean or null' }]],
+    [{ query: 'SELECT ?', params: ['x'.repeat(65_536)] }, [{ field: 'body/params/0', message: 'must NOT have more than 65535 characters' }]],
+    [{ query: 'SELECT 1', row_format: 'rows' }, [{ field: 'body/row_format', message: 'must be one of "object", "array"' }]],
+    [{ query: 'SELECT 1', row_format: 5 }, [{ field: 'body/row_format', message: 'must be one of "object", "array"' }]],
+    [{ query: 'SELECT 1', limit: 5 }, [{ field: 'body/limit', message: 'is not a field of this request' }]]
+  ]
+  for (const [body, details] of cases) {
+    const res = await post(app, '/api/query', body)
+    t.equal(res.json().code, 'validation_error')
+    t.strictSame(res.json().details, details, JSON.stringify(body).slice(0, 60))
+    t.equal(res.json().message, details.map((detail) => `${detail.field} ${detail.message}`).join(', '), 'the message says the same')
+  }
+})
+
 t.test('sql_error carries the server\'s errno, SQLSTATE and message', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)

@@ -56,15 +56,14 @@ export function toEnvelope (err: FastifyError | AppError): Record<string, unknow
   if (err instanceof AppError) return err.toJSON() as ReturnType<typeof toEnvelope>
 
   if (err.validation !== undefined) {
+    const context = err.validationContext ?? 'body'
+    const details = narrowUnions(err.validation).map((issue) => ({ field: `${context}${issue.instancePath}`, message: issue.message }))
     return {
       statusCode: 400,
       error: 'Bad Request',
       code: 'validation_error',
-      message: err.message,
-      details: err.validation.map((issue) => ({
-        field: `${err.validationContext ?? 'body'}${issue.instancePath}`,
-        message: issue.message
-      }))
+      message: details.map((detail) => `${detail.field} ${detail.message}`).join(', '),
+      details
     }
   }
 
@@ -77,4 +76,46 @@ export function toEnvelope (err: FastifyError | AppError): Record<string, unknow
   const code = FASTIFY_CODES[err.code] ??
     (err instanceof SyntaxError ? 'invalid_json' : BY_STATUS[statusCode] ?? 'bad_request')
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message: err.message }
+}
+
+interface ValidationIssue { instancePath: string, keyword: string, params?: Record<string, unknown>, message?: string }
+
+/**
+ * Ajv reports a value that matches no branch of a union (anyOf) with every branch's complaint and
+ * then the union's own: "must be string, must be <= 9007199254740991, must be boolean, must be
+ * null, must match a schema in anyOf". Of those, what the client needs is the complaint of the
+ * branch its value's type chose (a bound, a length), or else what the union takes.
+ */
+export function narrowUnions (issues: readonly ValidationIssue[]): Array<{ instancePath: string, message: string }> {
+  const unions = new Set(issues.filter((issue) => issue.keyword === 'anyOf').map((issue) => issue.instancePath))
+  const narrowed: Array<{ instancePath: string, message: string }> = []
+  const add = (instancePath: string, message: string): void => {
+    if (!narrowed.some((issue) => issue.instancePath === instancePath && issue.message === message)) narrowed.push({ instancePath, message })
+  }
+  for (const issue of issues) {
+    if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
+      // "must NOT have additional properties" does not say which: the field itself is named.
+      add(`${issue.instancePath}/${issue.params.additionalProperty}`, 'is not a field of this request')
+      continue
+    }
+    if (!unions.has(issue.instancePath)) {
+      add(issue.instancePath, issue.message ?? 'is not valid')
+      continue
+    }
+    if (narrowed.some((done) => done.instancePath === issue.instancePath)) continue
+    const branches = issues.filter((other) => other.instancePath === issue.instancePath && other.keyword !== 'anyOf')
+    const constraints = branches.filter((branch) => branch.keyword !== 'type' && branch.keyword !== 'const')
+    if (constraints.length > 0) {
+      for (const constraint of constraints) add(issue.instancePath, constraint.message ?? 'is not valid')
+      continue
+    }
+    const allowed = branches.filter((branch) => branch.keyword === 'const').map((branch) => JSON.stringify(branch.params?.allowedValue))
+    const types = branches.filter((branch) => branch.keyword === 'type').map((branch) => String(branch.params?.type))
+    add(issue.instancePath, allowed.length > 0 ? `must be one of ${[...new Set(allowed)].join(', ')}` : `must be ${oneOf([...new Set(types)])}`)
+  }
+  return narrowed
+}
+
+function oneOf (types: string[]): string {
+  return types.length <= 1 ? `a ${types[0] ?? 'valid value'}` : `a ${types.slice(0, -1).join(', ')} or ${types.at(-1)!}`
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { Value } from '@sinclair/typebox/value'
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { AppError, invalidSessionId } from '../../lib/errors.js'
@@ -27,7 +27,7 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
     const problem = Value.Errors(definition.schema, args).First()
     if (problem !== undefined) {
       if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
-      return failure(new AppError(400, 'validation_error', `arguments${problem.path} ${problem.message}`))
+      return failure(new AppError(400, 'validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
     }
     try {
       const sessionId = await toolSession(fastify, args.session_id, mcpSessionId)
@@ -55,4 +55,21 @@ async function toolSession (fastify: FastifyInstance, named: unknown, mcpSession
 function failure (error: AppError | Record<string, unknown>): CallToolResult {
   const envelope = error instanceof AppError ? error.toJSON() : error
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(envelope) }] }
+}
+
+/** The errors of a union's branch that the value's type did not choose. */
+const KIND_ERRORS = new Set([ValueErrorType.String, ValueErrorType.Number, ValueErrorType.Integer, ValueErrorType.Boolean,
+  ValueErrorType.Null, ValueErrorType.Literal, ValueErrorType.Object, ValueErrorType.Array])
+
+/**
+ * TypeBox says "Expected union value" of a value no branch of a union takes. The branch its type
+ * chose says what is wrong with it (a bound, a length); else the union's branches say what it takes.
+ */
+function unionProblem (problem: ValueError): string {
+  if (problem.type !== ValueErrorType.Union) return problem.message
+  const branches = problem.errors.map((branch) => branch.First()).filter((branch) => branch !== undefined)
+  const chosen = branches.find((branch) => branch.path === problem.path && !KIND_ERRORS.has(branch.type))
+  if (chosen !== undefined) return chosen.message
+  if (branches.length === 0) return problem.message
+  return `Expected ${branches.map((branch) => branch.message.replace(/^Expected /, '')).join(' or ')}`
 }

@@ -71,6 +71,10 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
 
   const bad = await call(client, 'run_query', { query: '' })
   t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')
+  t.match(errorOf(await call(client, 'run_query', { query: 'SELECT 1', params: [2 ** 53] })).message,
+    'arguments/params/0 Expected number to be less or equal to 9007199254740991', 'an inexact integer: the bound, not "Expected union value"')
+  t.equal(errorOf(await call(client, 'run_query', { query: 'SELECT 1', row_format: 'rows' })).message,
+    "arguments/row_format Expected 'object' or 'array'")
   t.equal(errorOf(await call(client, 'run_query', { query: 'SELECT 1', session_id: 'bad id' })).code, 'invalid_session_id')
 })
 

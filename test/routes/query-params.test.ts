@@ -55,6 +55,30 @@ t.test('a params count that does not match the placeholders: 400 param_count_mis
   t.equal(closed, prepared, `${prepared} statements prepared, as many closed`)
 })
 
+t.test('an integer a JSON number cannot carry exactly is refused; as a string it finds its row', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, "CREATE TABLE b (id BIGINT PRIMARY KEY, name VARCHAR(5)); INSERT INTO b VALUES (9007199254740992, 'a'), (9007199254740993, 'b'), (-9007199254740992, 'm')")
+  const sessionId = await selectedSession(app, db)
+  // Bodies written as text: JSON.stringify could not write 9007199254740993 either.
+  const send = (body: string) => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json', 'x-session-id': sessionId }, payload: body })
+
+  // Parsed, 9007199254740993 is 9007199254740992: the query would answer row 'a' for id ...993.
+  for (const [literal, bound] of [['9007199254740993', 'must be <= 9007199254740991'], ['-9007199254740992', 'must be >= -9007199254740991'], ['1e20', 'must be <= 9007199254740991']]) {
+    const res = await send(`{"query": "SELECT name FROM b WHERE id = ?", "params": [${literal}]}`)
+    t.equal(res.statusCode, 400, literal)
+    t.strictSame(res.json().details, [{ field: 'body/params/0', message: bound }], `${literal}: the bound, not every branch of the union`)
+  }
+  const deleted = await send('{"query": "DELETE FROM b WHERE id = ?", "params": [9007199254740993]}')
+  t.equal(deleted.json().code, 'validation_error')
+  const left = await post(app, '/api/query', { query: 'SELECT name FROM b ORDER BY id', session_id: sessionId })
+  t.strictSame(left.json().rows, [{ name: 'm' }, { name: 'a' }, { name: 'b' }], 'nothing was deleted')
+
+  const exact = await send('{"query": "SELECT name FROM b WHERE id = ?", "params": ["9007199254740993"]}')
+  t.strictSame(exact.json().rows, [{ name: 'b' }], 'the string form binds the exact value')
+  const largest = await send('{"query": "SELECT ? + 0 AS v, ? AS f", "params": [9007199254740991, 0.5]}')
+  t.equal(largest.statusCode, 200, 'the largest exact integer and fractions pass')
+})
+
 t.test('a statement the server cannot prepare: 400 sql_error, as before', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)

@@ -34,3 +34,25 @@ t.test('READ_ONLY=false: one statement per request, autocommit, nothing carried 
   t.equal((await run('CREATE TABLE made (a INT)')).statusCode, 200, 'DDL runs')
   t.strictSame((await run('SHOW TABLES')).json().rows.map((r: Record<string, string>) => Object.values(r)[0]).sort(), ['items', 'made'])
 })
+
+t.test('a body that is not UTF-8 is refused whole (400 invalid_json); nothing is stored with U+FFFD in its place', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE names (name VARCHAR(20)) CHARACTER SET utf8mb4')
+  const sessionId = await selectedSession(app, db)
+  const insert = (payload: Buffer, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': contentType, 'x-session-id': sessionId }, payload })
+
+  // 'José' in Latin-1: 0xE9 alone is not UTF-8.
+  for (const contentType of ['application/json', 'application/json; charset=latin1']) {
+    const refused = await insert(Buffer.concat([Buffer.from('{"query": "INSERT INTO names VALUES (\'Jos'), Buffer.from([0xe9]), Buffer.from('\')"}')]), contentType)
+    t.equal(refused.statusCode, 400, contentType)
+    t.match(refused.json(), { code: 'invalid_json', message: /not UTF-8/ })
+  }
+  const stored = await insert(Buffer.from('{"query": "INSERT INTO names VALUES (\'José\')"}', 'utf8'))
+  t.equal(stored.statusCode, 200, 'the same name in UTF-8 is stored')
+  const rows = await post(app, '/api/query', { query: 'SELECT name FROM names', session_id: sessionId })
+  t.strictSame(rows.json().rows, [{ name: 'José' }], 'only the UTF-8 one')
+
+  const mcp = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, payload: Buffer.from([0x7b, 0xff, 0x7d]) })
+  t.equal(mcp.json().code, 'invalid_json', '/mcp bodies too')
+})

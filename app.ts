@@ -1,9 +1,8 @@
-import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { AppError } from './lib/errors.js'
+import { utf8JsonParser } from './lib/json-body.js'
 import { logDestination } from './lib/log-destination.js'
 import { RequestLogController } from './lib/log-controller.js'
 import configPlugin from './plugins/app/config.js'
@@ -91,18 +90,10 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const server = fastify.withTypeProvider<TypeBoxTypeProvider>()
   // JSON only. Without a text/plain parser, a cross-site <form enctype="text/plain"> gets 415.
   server.removeContentTypeParser('text/plain')
-  // JSON is UTF-8 (RFC 8259). Fastify's own parser decodes bytes that are not UTF-8 as U+FFFD, so
-  // a Latin-1 'é' would have reached the database as '�' (and been stored by a write): refused.
-  const parseJson = server.getDefaultJsonParser('error', 'error')
+  // JSON bodies as Unicode text: what Fastify's parser would decode changed is refused (lib/json-body.ts).
+  const parseJson = utf8JsonParser(server.getDefaultJsonParser('error', 'error'))
   server.removeContentTypeParser('application/json')
-  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const bytes = body as Buffer
-    if (!isUtf8(bytes)) {
-      done(new AppError(400, 'invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'), undefined)
-      return
-    }
-    parseJson(request, bytes.toString('utf8'), done)
-  })
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
   await server.register(sessionFields)

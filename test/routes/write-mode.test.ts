@@ -55,4 +55,16 @@ t.test('a body that is not UTF-8 is refused whole (400 invalid_json); nothing is
 
   const mcp = await app.inject({ method: 'POST', url: '/mcp', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, payload: Buffer.from([0x7b, 0xff, 0x7d]) })
   t.equal(mcp.json().code, 'invalid_json', '/mcp bodies too')
+
+  // Valid UTF-8, but an escaped lone surrogate: the driver would send U+FFFD in its place.
+  for (const payload of ['{"query": "INSERT INTO names VALUES (?)", "params": ["a\\ud800"]}', '{"query": "INSERT INTO names VALUES (\'\\udc00b\')"}', '{"query": "SELECT 1", "\\ud800": 1}']) {
+    const refused = await insert(Buffer.from(payload))
+    t.match(refused.json(), { statusCode: 400, code: 'invalid_json', message: /lone surrogate/ }, payload)
+  }
+  const paired = await insert(Buffer.from('{"query": "INSERT INTO names VALUES (?)", "params": ["\\ud83d\\ude00"]}'))
+  t.equal(paired.statusCode, 200, 'an escaped pair is a character')
+  const after = await post(app, '/api/query', { query: 'SELECT name FROM names ORDER BY name', session_id: sessionId })
+  t.strictSame(after.json().rows, [{ name: 'José' }, { name: '\u{1F600}' }], 'stored as sent, and nothing else')
+  const deep = await insert(Buffer.from(`{"query": "SELECT 1", "params": ${'['.repeat(100_000)}"\\u0041"${']'.repeat(100_000)}}`))
+  t.equal(deep.statusCode, 400, 'a deeply nested body is looked through without overflowing the stack')
 })

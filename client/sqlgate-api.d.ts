@@ -1147,7 +1147,7 @@ export interface paths {
                                 type: string;
                                 nullable?: boolean;
                             }[];
-                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON parsed, binary as base64, NULL as null */
+                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, NULL as null */
                             rows: ({
                                 [key: string]: unknown;
                             } | unknown[])[];

@@ -49,9 +49,16 @@ export function isBinaryField (field: FieldPacket): boolean {
   return field.characterSet === BINARY_CHARSET
 }
 
+const JSON_TYPE = 0xf5
+
+/** A JSON column or expression: MySQL's and TiDB's JSON type, or MariaDB's (LONGTEXT on the wire, marked json). */
+export function isJsonField (field: FieldPacket): boolean {
+  return field.extendedFormat === 'json' || (field.columnType ?? field.type) === JSON_TYPE
+}
+
 /** The name of a result column's type, as precise as the protocol tells it. */
 export function columnTypeName (field: FieldPacket): string {
-  if (field.extendedFormat === 'json') return 'JSON' // MariaDB's JSON is LONGTEXT on the wire
+  if (isJsonField(field)) return 'JSON'
   const code = field.columnType ?? field.type ?? 0xfd
   const flags = typeof field.flags === 'number' ? field.flags : 0
   if (flags & ENUM_FLAG) return 'ENUM'

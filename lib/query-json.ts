@@ -1,5 +1,6 @@
 import type { QueryHistoryEntry, ResultColumn } from '../schemas/query.js'
 import { jsonNumber, jsonString } from './json-text.js'
+import { JsonText } from './values.js'
 
 /**
  * The JSON text of a query's answer and of its history entry, written for their known shapes.
@@ -38,12 +39,41 @@ function columnsJson (columns: ResultColumn[]): string {
   return out + ']'
 }
 
+/**
+ * The rows: `JSON.stringify` of them, except that a result with JSON columns has its JSON values
+ * written as the database's text (`JsonText`), so their numbers keep every digit.
+ */
+function rowsJson (columns: ResultColumn[], rows: unknown[]): string {
+  if (!columns.some((column) => column.type === 'JSON')) return JSON.stringify(rows)
+  let out = '['
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as unknown[] | Record<string, unknown>
+    if (i > 0) out += ','
+    if (Array.isArray(row)) {
+      out += '['
+      for (let j = 0; j < row.length; j++) out += (j === 0 ? '' : ',') + valueJson(row[j])
+      out += ']'
+    } else {
+      let first = true
+      out += '{'
+      for (const key of Object.keys(row)) {
+        out += (first ? '' : ',') + jsonString(key) + ':' + valueJson(row[key])
+        first = false
+      }
+      out += '}'
+    }
+  }
+  return out + ']'
+}
+
+const valueJson = (value: unknown): string => value instanceof JsonText ? value.text : JSON.stringify(value) ?? 'null'
+
 export function queryReplyJson (reply: QueryReply): string {
   return '{"success":true,"query_id":' + jsonString(reply.query_id) +
     ',"session_id":' + jsonString(reply.session_id) +
     ',"database_name":' + jsonString(reply.database_name) +
     ',"columns":' + columnsJson(reply.columns) +
-    ',"rows":' + JSON.stringify(reply.rows) +
+    ',"rows":' + rowsJson(reply.columns, reply.rows) +
     ',"row_count":' + jsonNumber(reply.row_count) +
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
     (reply.affected_rows === undefined ? '' : ',"affected_rows":' + jsonNumber(reply.affected_rows)) +

@@ -1,19 +1,43 @@
 import type { FieldPacket } from 'mysql2'
-import { isBinaryField } from './column-types.js'
+import { isBinaryField, isJsonField } from './column-types.js'
 
 /**
  * What the driver hands over is already exact for most types (BIGINT and DECIMAL as strings,
- * dates as text, JSON parsed). Two kinds arrive as Buffers and need a JSON form: binary strings
- * (BINARY, VARBINARY, BLOB) become base64, BIT becomes its unsigned value as a decimal string.
- * The plan is made once per result; rows of a result without such columns are not touched.
+ * dates as text). Three kinds need a JSON form: binary strings (BINARY, VARBINARY, BLOB) arrive as
+ * Buffers and become base64, BIT becomes its unsigned value as a decimal string, and a JSON value
+ * (its text: the pool sets mysql2's `jsonStrings`) becomes a `JsonText`, written into the answer
+ * as the database stored it. The plan is made once per result; rows of a result without such
+ * columns are not touched.
  */
-type Convert = (value: Buffer) => string
+type Convert = (value: unknown) => unknown
 
 const BIT = 0x10
 const STRING_TYPES = new Set([0x0f, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
 
-const toBase64: Convert = (value) => value.toString('base64')
-const bitToDecimal: Convert = (value) => value.length === 0 ? '0' : BigInt(`0x${value.toString('hex')}`).toString()
+/**
+ * A JSON value of a result, with its text as the database gave it. Parsed, a number beyond 2^53
+ * loses digits ({"id": 9007199254740993} read as ...992), so the answer's writer
+ * (lib/query-json.ts) puts `text` in place; `JSON.stringify` (MCP's structured content) writes
+ * the parsed value.
+ */
+export class JsonText {
+  constructor (readonly text: string, readonly value: unknown) {}
+  toJSON (): unknown {
+    return this.value
+  }
+}
+
+const toBase64: Convert = (value) => Buffer.isBuffer(value) ? value.toString('base64') : value
+const bitToDecimal: Convert = (value) => !Buffer.isBuffer(value) ? value : value.length === 0 ? '0' : BigInt(`0x${value.toString('hex')}`).toString()
+/** Text that does not parse stays a string (a JSON column holds valid JSON; an expression may not). */
+const toJsonText: Convert = (value) => {
+  if (typeof value !== 'string') return value
+  try {
+    return new JsonText(value, JSON.parse(value))
+  } catch {
+    return value
+  }
+}
 
 export type RowConverter = (row: unknown) => unknown
 
@@ -21,7 +45,8 @@ export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean): RowC
   const plan: Array<[index: number, name: string, convert: Convert]> = []
   fields.forEach((field, index) => {
     const type = field.columnType ?? field.type
-    if (type === BIT) plan.push([index, field.name, bitToDecimal])
+    if (isJsonField(field)) plan.push([index, field.name, toJsonText])
+    else if (type === BIT) plan.push([index, field.name, bitToDecimal])
     else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, field.name, toBase64])
   })
   if (plan.length === 0) return null
@@ -30,7 +55,7 @@ export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean): RowC
     for (const [index, name, convert] of plan) {
       const key = rowsAsArray ? index : name
       const value = record[key]
-      if (Buffer.isBuffer(value)) record[key] = convert(value)
+      if (value !== null) record[key] = convert(value)
     }
     return row
   }

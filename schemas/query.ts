@@ -66,7 +66,7 @@ export const QueryReplySchema = Type.Object({
   database_name: Type.String(),
   columns: Type.Array(ResultColumnSchema),
   rows: Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())]), {
-    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON parsed, binary as base64, NULL as null'
+    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, NULL as null'
   }),
   row_count: Type.Integer(),
   truncated: Type.Boolean({ description: 'true when the statement had more rows than max_rows' }),

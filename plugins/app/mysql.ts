@@ -126,11 +126,13 @@ export function createMysql (config: Config) {
     // Stacked statements stay impossible; LOAD DATA LOCAL cannot read the gateway's files.
     multipleStatements: false,
     flags: ['-LOCAL_FILES'],
-    // Exact values: BIGINT/DECIMAL as strings, dates as the stored text.
+    // Exact values: BIGINT/DECIMAL as strings, dates as the stored text, JSON as its text (written
+    // into the answer as it is: lib/values.ts).
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: false,
     dateStrings: true,
+    jsonStrings: true,
     // mysql2 keeps each connection's prepared statements in an LRU that allocates its four arrays
     // at full size when the connection opens: 16,000 entries by default, 512 kB of heap per
     // connection (5 MB, a seventh of the live heap, for the default pool). A query's statement is

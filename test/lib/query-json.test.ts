@@ -1,5 +1,6 @@
 import t from 'tap'
 import { historyEntryJson, queryReplyJson, type QueryReply } from '../../lib/query-json.js'
+import { JsonText } from '../../lib/values.js'
 import { QueryHistoryEntrySchema, QueryReplySchema, type QueryHistoryEntry } from '../../schemas/query.js'
 
 /** What the text must be: `JSON.stringify` of the fields in the schema's order, absent ones left out. */
@@ -54,6 +55,24 @@ t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes
     t.equal(json, reference(value as unknown as Record<string, unknown>, replyKeys), name)
     t.same(JSON.parse(json), value, `${name}: parses back to the answer`)
   }
+})
+
+t.test('queryReplyJson: JSON values are written as their text; everything else as JSON.stringify writes it', async (t) => {
+  const doc = '{"id": 9007199254740993, "n": [1.10, null]}'
+  const columns = [{ name: 'k', type: 'VARCHAR' }, { name: 'doc', type: 'JSON', nullable: true }]
+  const awkwardKeys = Object.fromEntries(awkward.map((text) => [text, text]))
+  const cases: Array<[string, unknown[], string]> = [
+    ['object rows', [{ k: 'a', doc: new JsonText(doc, JSON.parse(doc)) }, { k: null, doc: null }], `[{"k":"a","doc":${doc}},{"k":null,"doc":null}]`],
+    ['array rows', [['a', new JsonText('[18446744073709551615]', [0])], []], '[["a",[18446744073709551615]],[]]'],
+    ['text that did not parse stays a string', [{ doc: 'not json' }], '[{"doc":"not json"}]'],
+    ['awkward names and values', [awkwardKeys], JSON.stringify([awkwardKeys])]
+  ]
+  for (const [name, rows, expected] of cases) {
+    const json = queryReplyJson(reply({ columns, rows, row_count: rows.length }))
+    t.match(json, `,"rows":${expected},"row_count":`, name)
+    t.doesNotThrow(() => JSON.parse(json), `${name}: the answer parses`)
+  }
+  t.equal(JSON.stringify({ doc: new JsonText(doc, { id: 1 }) }), '{"doc":{"id":1}}', 'JSON.stringify (MCP) writes the parsed value')
 })
 
 t.test('queryReplyJson: a lone surrogate is escaped, not written as a broken character', async (t) => {

@@ -69,6 +69,9 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),
     [['DELETE FROM items', 'read_only_violation'], ['SELECT name FROM items WHERE name = ?', 'param_count_mismatch'], ['SELECT id, name FROM items WHERE name = ?', null]])
 
+  const json = await call(client, 'run_query', { query: 'SELECT JSON_OBJECT(\'n\', 1, \'s\', name) AS doc FROM items' })
+  t.strictSame(json.structuredContent?.rows, [{ doc: { n: 1, s: 'one' } }], 'a JSON value is the parsed value in structured content')
+
   const bad = await call(client, 'run_query', { query: '' })
   t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')
   t.match(errorOf(await call(client, 'run_query', { query: 'SELECT 1', params: [2 ** 53] })).message,

@@ -42,7 +42,7 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
     tx: 'long text',
     e: 'b',
     s: 'x,y',
-    j: { a: [1, 2.5, 'x'], big: 12345678901234567000 },
+    j: { a: [1, 2.5, 'x'], big: 12345678901234567000 }, // as JSON.parse reads the answer; its text is exact (below)
     bin: Buffer.from([0, 1, 2]).toString('base64'),
     vb: Buffer.from([0xff, 0]).toString('base64'),
     bl: Buffer.from('deadbeef', 'hex').toString('base64'),
@@ -50,6 +50,7 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
     b64: '18446744073709551615',
     nul: null
   })
+  t.match(res.body, '"j":{"a": [1, 2.5, "x"], "big": 12345678901234567890}', "the JSON value's text as stored: every digit")
   const types = Object.fromEntries(res.json().columns.map((c: { name: string, type: string }) => [c.name, c.type]))
   t.strictSame(types, {
     ti: 'TINYINT',
@@ -80,6 +81,21 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
     nul: 'INT'
   })
   t.equal(res.json().columns.find((c: { name: string }) => c.name === 'nul').nullable, true)
+})
+
+t.test('JSON values keep every digit: the answer holds their text as the database gave it', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, `CREATE TABLE docs (id INT PRIMARY KEY, doc JSON);
+    INSERT INTO docs VALUES (1, '{"id": 9007199254740993, "tags": ["a", "é"]}'), (2, NULL), (3, '[18446744073709551615, 1.000000000000000000001]')`)
+  const sessionId = await selectedSession(app, db)
+
+  const objects = await post(app, '/api/query', { query: 'SELECT id, doc FROM docs ORDER BY id', session_id: sessionId })
+  t.equal(objects.statusCode, 200)
+  t.match(objects.body, '"rows":[{"id":1,"doc":{"id": 9007199254740993, "tags": ["a", "é"]}},{"id":2,"doc":null},{"id":3,"doc":[18446744073709551615, 1.000000000000000000001]}]')
+  t.strictSame(objects.json().rows[0].doc, { id: 9007199254740992, tags: ['a', 'é'] }, 'and the answer is JSON a client parses as usual')
+
+  const arrays = await post(app, '/api/query', { query: 'SELECT doc, id FROM docs WHERE id = 3', row_format: 'array', session_id: sessionId })
+  t.match(arrays.body, '"rows":[[[18446744073709551615, 1.000000000000000000001],3]]', 'array rows too')
 })
 
 t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', async (t) => {

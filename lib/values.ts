@@ -3,14 +3,15 @@ import { isBinaryField, isJsonField } from './column-types.js'
 
 /**
  * What the driver hands over is already exact for most types (BIGINT and DECIMAL as strings,
- * dates as text). Three kinds need a JSON form: binary strings (BINARY, VARBINARY, BLOB) arrive as
- * Buffers and become base64, BIT becomes its unsigned value as a decimal string, and a JSON value
+ * dates as text). Some kinds need a JSON form: binary strings (BINARY, VARBINARY, BLOB) arrive as
+ * Buffers and become base64, BIT becomes its unsigned value as a decimal string, a JSON value
  * (its text: the pool sets mysql2's `jsonStrings`) becomes a `JsonText`, written into the answer
- * as the database stored it. The plan is made once per result; rows of a result without such
- * columns are not touched.
+ * as the database stored it, and a prepared statement's FLOAT its shortest decimal. The plan is
+ * made once per result; rows of a result without such columns are not touched.
  */
 type Convert = (value: unknown) => unknown
 
+const FLOAT = 0x04
 const BIT = 0x10
 const STRING_TYPES = new Set([0x0f, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
 
@@ -29,6 +30,20 @@ export class JsonText {
 
 const toBase64: Convert = (value) => Buffer.isBuffer(value) ? value.toString('base64') : value
 const bitToDecimal: Convert = (value) => !Buffer.isBuffer(value) ? value : value.length === 0 ? '0' : BigInt(`0x${value.toString('hex')}`).toString()
+/**
+ * A FLOAT of a prepared statement's result arrives as the float32 itself (0.3 as
+ * 0.30000001192092896); the shortest decimal that is the same float32 is what the text protocol
+ * gives on MySQL 8 and TiDB for the same column (0.3), and it still names the stored value exactly.
+ */
+const toShortestFloat32: Convert = (value) => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return value
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(value.toPrecision(digits))
+    if (Math.fround(shorter) === value) return shorter
+  }
+  return value // nine digits always name a float32: the value itself is as short
+}
+
 /** Text that does not parse stays a string (a JSON column holds valid JSON; an expression may not). */
 const toJsonText: Convert = (value) => {
   if (typeof value !== 'string') return value
@@ -41,11 +56,13 @@ const toJsonText: Convert = (value) => {
 
 export type RowConverter = (row: unknown) => unknown
 
-export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean): RowConverter | null {
+/** `binary`: the rows come from a prepared statement (the binary protocol). */
+export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean, binary = false): RowConverter | null {
   const plan: Array<[index: number, name: string, convert: Convert]> = []
   fields.forEach((field, index) => {
     const type = field.columnType ?? field.type
     if (isJsonField(field)) plan.push([index, field.name, toJsonText])
+    else if (type === FLOAT && binary) plan.push([index, field.name, toShortestFloat32])
     else if (type === BIT) plan.push([index, field.name, bitToDecimal])
     else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, field.name, toBase64])
   })

@@ -168,7 +168,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
         if (index !== 0 || fields !== undefined || received === undefined) return
         fields = received
-        convert = rowConverter(received, rowsAsArray)
+        convert = rowConverter(received, rowsAsArray, prepared)
       })
       command.on('result', (row: unknown, index = 0) => {
         if (settled || index !== 0) return

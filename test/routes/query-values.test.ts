@@ -98,6 +98,20 @@ t.test('JSON values keep every digit: the answer holds their text as the databas
   t.match(arrays.body, '"rows":[[[18446744073709551615, 1.000000000000000000001],3]]', 'array rows too')
 })
 
+t.test('a FLOAT is the shortest decimal of its float32, with params as without', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE f (i INT PRIMARY KEY, v FLOAT); INSERT INTO f VALUES (1, 0.3), (2, 1.2345678), (3, 16777217), (4, 3.4e38), (5, -0.1), (6, NULL)')
+  const sessionId = await selectedSession(app, db)
+  const prepared = await post(app, '/api/query', { query: 'SELECT v FROM f WHERE i > ? ORDER BY i', params: [0], session_id: sessionId })
+  // The float32s themselves: 16777217 is stored as 16777216. As doubles they had read 0.30000001192092896, 1.2345677614212036, ...
+  t.strictSame(prepared.json().rows.map((row: { v: number | null }) => row.v), [0.3, 1.2345678, 16777216, 3.4e38, -0.1, null])
+  // Each names the stored float32 exactly (v + 0 is that float32 as a DOUBLE).
+  const exact = await post(app, '/api/query', { query: 'SELECT v + 0 AS d FROM f WHERE i > ? ORDER BY i', params: [0], session_id: sessionId })
+  t.strictSame(prepared.json().rows.map((row: { v: number | null }) => row.v === null ? null : Math.fround(row.v)), exact.json().rows.map((row: { d: number | null }) => row.d))
+  const plain = await post(app, '/api/query', { query: 'SELECT v FROM f WHERE i IN (1, 5)', session_id: sessionId })
+  t.strictSame(plain.json().rows, [{ v: 0.3 }, { v: -0.1 }], 'the text protocol gives the same for these')
+})
+
 t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)

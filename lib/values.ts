@@ -32,8 +32,9 @@ const toBase64: Convert = (value) => Buffer.isBuffer(value) ? value.toString('ba
 const bitToDecimal: Convert = (value) => !Buffer.isBuffer(value) ? value : value.length === 0 ? '0' : BigInt(`0x${value.toString('hex')}`).toString()
 /**
  * A FLOAT of a prepared statement's result arrives as the float32 itself (0.3 as
- * 0.30000001192092896); the shortest decimal that is the same float32 is what the text protocol
- * gives on MySQL 8 and TiDB for the same column (0.3), and it still names the stored value exactly.
+ * 0.30000001192092896); the shortest decimal that is the same float32 (0.3) names the stored
+ * value as exactly, and is what the same query without params answers (for values MariaDB's
+ * six-digit text of a FLOAT can hold).
  */
 const toShortestFloat32: Convert = (value) => {
   if (typeof value !== 'number' || !Number.isFinite(value)) return value

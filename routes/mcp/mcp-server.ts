@@ -23,12 +23,15 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const definition = tools.get(request.params.name)
     if (definition === undefined) return failure(new AppError(404, 'unknown_tool', `No tool named ${request.params.name}.`))
-    const args = Value.Default(definition.schema, structuredClone(request.params.arguments ?? {})) as Record<string, unknown>
-    const problem = Value.Errors(definition.schema, args).First()
+    // Checked before they are copied: the schemas are flat, so what passes is shallow, and
+    // arguments nested 100,000 deep are refused here rather than overflowing structuredClone.
+    const given = request.params.arguments ?? {}
+    const problem = Value.Errors(definition.schema, given).First()
     if (problem !== undefined) {
       if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
       return failure(new AppError(400, 'validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
     }
+    const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
     try {
       const sessionId = await toolSession(fastify, args.session_id, mcpSessionId)
       const result = await definition.run(sessionId, args, log)

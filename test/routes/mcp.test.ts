@@ -14,6 +14,21 @@ async function connect (t: Test, url: URL, options: { sessionId?: string, header
   return { client, transport }
 }
 
+/** JSON-RPC over plain fetch, for what the SDK's client would never send. */
+function rawSender (url: URL) {
+  return (body: unknown, sessionId?: string) => fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
+}
+async function rawInitialize (t: Test, send: ReturnType<typeof rawSender>): Promise<string> {
+  const initialize = await send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw-test', version: '1.0.0' } } })
+  t.equal(initialize.status, 200)
+  return initialize.headers.get('mcp-session-id')!
+}
+const toolCall = (id: number, name: string, args: unknown = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })
+
 type ToolResult = { isError?: boolean, structuredContent?: Record<string, any>, content: Array<{ type: string, text?: string }> }
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => await client.callTool({ name, arguments: args }) as ToolResult
 const errorOf = (result: ToolResult) => JSON.parse(result.content[0]!.text!) as { code: string, message: string }
@@ -137,17 +152,8 @@ t.test('MCP with SESSION_STRICT: initialize creates the session; an unknown one 
 t.test('MCP: a JSON-RPC batch is refused whole, and each request is one unit of the rate limit', async (t) => {
   const app = await build(t, { env: { RATE_LIMIT_MAX: '4' } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
-  const url = await mcpUrl(app)
-  const send = (body: unknown, sessionId?: string) => fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26', ...(sessionId === undefined ? {} : { 'mcp-session-id': sessionId }) },
-    body: JSON.stringify(body)
-  })
-  const toolCall = (id: number, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })
-
-  const initialize = await send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'batch-test', version: '1.0.0' } } })
-  t.equal(initialize.status, 200)
-  const sessionId = initialize.headers.get('mcp-session-id')!
+  const send = rawSender(await mcpUrl(app))
+  const sessionId = await rawInitialize(t, send)
 
   const batch = await send([toolCall(1, 'select_database', { database_name: db }), ...Array.from({ length: 20 }, (_, i) => toolCall(i + 2, 'list_databases'))], sessionId)
   t.equal(batch.status, 400)
@@ -161,4 +167,18 @@ t.test('MCP: a JSON-RPC batch is refused whole, and each request is one unit of 
   const statuses: number[] = []
   for (let id = 100; id < 104; id++) statuses.push((await send(toolCall(id, 'list_databases'), sessionId)).status)
   t.strictSame(statuses, [200, 200, 200, 429], 'one tool call per request, counted per MCP session')
+})
+
+t.test('MCP: arguments nested 100,000 deep are a validation error, not an internal one', async (t) => {
+  const app = await build(t)
+  const send = rawSender(await mcpUrl(app))
+  const sessionId = await rawInitialize(t, send)
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+  for (const [args, message] of [[`{"query": "SELECT 1", "params": ${deep}}`, 'arguments/params/0 Expected string or number or boolean or null'], [`{"query": "SELECT 1", "deep": ${deep}}`, 'arguments/deep Unexpected property']]) {
+    const res = await send(`{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "run_query", "arguments": ${args}}}`, sessionId)
+    const answer = await res.json() as { result?: ToolResult, error?: unknown }
+    t.equal(answer.error, undefined, 'no JSON-RPC error')
+    t.equal(answer.result?.isError, true)
+    t.match(errorOf(answer.result!), { code: 'validation_error', message })
+  }
 })

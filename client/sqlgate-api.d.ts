@@ -599,7 +599,14 @@ export interface paths {
                     sid?: string;
                 };
             };
-            requestBody?: never;
+            /** @description Optional: a JSON object naming the session, or no body */
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        session_id?: string | null;
+                    };
+                };
+            };
             responses: {
                 /** @description The context is gone */
                 200: {

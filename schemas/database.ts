@@ -62,6 +62,15 @@ export const ContextReplySchema = Type.Object({
 
 export const ContextParamsSchema = Type.Object({ session_id: SessionIdSchema })
 
+/**
+ * DELETE /api/database/context takes no body, or one naming the session (as every /api route may):
+ * either way it is validated, so an unknown field or an array is refused rather than ignored.
+ */
+export const ClearContextBodySchema = Type.Union([
+  Type.Object({ session_id: OptionalBodySessionId }, { additionalProperties: false }),
+  Type.Null()
+], { description: 'Optional: a JSON object naming the session, or no body' })
+
 export const ClearContextReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,

@@ -47,6 +47,10 @@ t.test('a typed client generated from the document runs both seed scenarios', as
   const byCookie = await client.POST('/api/query', { body: { query: 'SELECT 1 AS one' }, headers: { cookie: setCookie.split(';')[0]! } })
   t.equal(byCookie.data?.session_id, newId, 'the cookie alone finds the session')
 
+  // DELETE needs no body (the document says the body is optional).
+  const cleared = await client.DELETE('/api/database/context', { params: { header: { 'x-session-id': newId } } })
+  t.equal(cleared.data?.cleared, true)
+
   // Errors arrive typed, in the envelope.
   const refused = await client.POST('/api/query', { body: { query: 'DELETE FROM orders', session_id: sessionId } })
   t.equal(refused.response.status, 403)

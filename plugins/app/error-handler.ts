@@ -106,7 +106,8 @@ export function narrowUnions (issues: readonly ValidationIssue[]): Array<{ insta
     const branches = issues.filter((other) => other.instancePath === issue.instancePath && other.keyword !== 'anyOf')
     const constraints = branches.filter((branch) => branch.keyword !== 'type' && branch.keyword !== 'const')
     if (constraints.length > 0) {
-      for (const constraint of constraints) add(issue.instancePath, constraint.message ?? 'is not valid')
+      // An unknown field is named on its own (above).
+      for (const constraint of constraints) if (constraint.keyword !== 'additionalProperties') add(issue.instancePath, constraint.message ?? 'is not valid')
       continue
     }
     const allowed = branches.filter((branch) => branch.keyword === 'const').map((branch) => JSON.stringify(branch.params?.allowedValue))
@@ -117,5 +118,6 @@ export function narrowUnions (issues: readonly ValidationIssue[]): Array<{ insta
 }
 
 function oneOf (types: string[]): string {
-  return types.length <= 1 ? `a ${types[0] ?? 'valid value'}` : `a ${types.slice(0, -1).join(', ')} or ${types.at(-1)!}`
+  const named = types.length <= 1 ? types[0] ?? 'valid value' : `${types.slice(0, -1).join(', ')} or ${types.at(-1)!}`
+  return `${/^[aeiou]/.test(named) ? 'an' : 'a'} ${named}`
 }

@@ -80,6 +80,7 @@ function describeSessions (doc: OpenAPI.Document, apiKeys: boolean): OpenAPI.Doc
         const ok = operation.responses?.['200'] as OpenAPI.ResponseObject | undefined
         if (ok !== undefined) ok.headers = { ...ok.headers, 'Set-Cookie': SET_SID_COOKIE }
       }
+      optionalBody(operation)
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const example = errorExample(Number(status))
         const media = (response as OpenAPI.ResponseObject).content?.['application/json']
@@ -88,4 +89,21 @@ function describeSessions (doc: OpenAPI.Document, apiKeys: boolean): OpenAPI.Doc
     }
   }
   return doc
+}
+
+/**
+ * A body schema that also takes null (no body: DELETE /api/database/context) is an optional
+ * request body; @fastify/swagger marks every body required, and typed clients would then have to
+ * send one.
+ */
+function optionalBody (operation: OpenAPI.OperationObject): void {
+  const body = operation.requestBody as OpenAPI.RequestBodyObject | undefined
+  const media = body?.content['application/json']
+  const schema = media?.schema as OpenAPI.SchemaObject | undefined
+  const branches = schema?.anyOf as OpenAPI.SchemaObject[] | undefined
+  if (body === undefined || media === undefined || schema === undefined || branches === undefined) return
+  const given = branches.filter((branch) => branch.type !== 'null')
+  if (given.length === branches.length || given.length !== 1) return
+  body.required = false
+  media.schema = { ...given[0], description: schema.description }
 }

@@ -51,6 +51,30 @@ t.test('the cookie session is cleared by DELETE with the cookie alone', async (t
   t.equal(res.json().session_id, selected.json().session_id)
 })
 
+t.test('DELETE takes no body, or one naming the session; anything else in a body is refused, and nothing is cleared', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  const clear = (payload: string) => app.inject({ method: 'DELETE', url: '/api/database/context', headers: { 'content-type': 'application/json', 'x-session-id': sessionId }, payload })
+
+  const refused: Array<[string, { field: string, message: string }]> = [
+    [`{"session_id": "${sessionId}", "database_name": "x"}`, { field: 'body/database_name', message: 'is not a field of this request' }],
+    ['[1]', { field: 'body', message: 'must be an object or null' }],
+    ['"text"', { field: 'body', message: 'must be an object or null' }]
+  ]
+  for (const [payload, detail] of refused) {
+    const res = await clear(payload)
+    t.equal(res.statusCode, 400, payload)
+    t.strictSame(res.json().details, [detail])
+  }
+  const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })
+  t.equal(context.json().context_available, true, 'the refused requests cleared nothing')
+
+  const named = await clear(`{"session_id": "${sessionId}"}`)
+  t.strictSame(named.json(), { success: true, session_id: sessionId, cleared: true }, 'a body naming the session')
+})
+
 t.test('a stored context that does not look right counts as none, however often it is read', async (t) => {
   const prefix = `sqlgate-ctx-${randomSessionId()}:`
   const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })

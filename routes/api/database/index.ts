@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import {
+  ClearContextBodySchema,
   ClearContextReplySchema,
   ContextParamsSchema,
   ContextReplySchema,
@@ -56,6 +57,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: TAGS,
       summary: "Clear the session's database context; its next query answers 409",
       headers: SessionHeadersSchema,
+      body: ClearContextBodySchema,
       response: withErrors({ 200: ClearContextReplySchema })
     }
   }, async (request) => sessionActions.clearContext(request.sessionId))

@@ -39,9 +39,18 @@ export function normalizeColumnDefault (dialect: DialectName, value: string | nu
 
 /** sql_mode flags that change how strings and quotes lex; removed so the classifier and the server agree. */
 const LEXING_MODES = new Set(['ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'ANSI', 'ORACLE', 'MSSQL', 'DB2', 'POSTGRESQL', 'MAXDB'])
+const STRICT_MODES = new Set(['STRICT_TRANS_TABLES', 'STRICT_ALL_TABLES', 'TRADITIONAL'])
 
+/**
+ * The server's sql_mode with the lexing modes removed, and strict: where the server's default is
+ * not (a DBA's choice), STRICT_TRANS_TABLES is added, so a write whose value does not fit its
+ * column ('abcdefgh' into VARCHAR(5), '12abc' into an INT) is an error rather than a truncated
+ * value and a warning nobody reads.
+ */
 export function pinnedSqlMode (current: string): string {
-  return current.split(',').filter((mode) => mode !== '' && !LEXING_MODES.has(mode.toUpperCase())).join(',')
+  const modes = current.split(',').filter((mode) => mode !== '' && !LEXING_MODES.has(mode.toUpperCase()))
+  if (!modes.some((mode) => STRICT_MODES.has(mode.toUpperCase()))) modes.push('STRICT_TRANS_TABLES')
+  return modes.join(',')
 }
 
 export interface SessionSetup {

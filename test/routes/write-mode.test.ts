@@ -68,3 +68,17 @@ t.test('a body that is not UTF-8 is refused whole (400 invalid_json); nothing is
   const deep = await insert(Buffer.from(`{"query": "SELECT 1", "params": ${'['.repeat(100_000)}"\\u0041"${']'.repeat(100_000)}}`))
   t.equal(deep.statusCode, 400, 'a deeply nested body is looked through without overflowing the stack')
 })
+
+t.test('writes are strict: a value that does not fit its column is an error, and nothing is stored', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE s (name VARCHAR(5), n INT)')
+  const sessionId = await selectedSession(app, db)
+  const mode = await post(app, '/api/query', { query: 'SELECT @@SESSION.sql_mode AS mode', session_id: sessionId })
+  t.match(mode.json().rows[0].mode, /STRICT_(TRANS|ALL)_TABLES/)
+  for (const [query, errno] of [["INSERT INTO s VALUES ('abcdefgh', 1)", 1406], ["INSERT INTO s VALUES ('ok', '12abc')", 1265]] as const) {
+    const res = await post(app, '/api/query', { query, session_id: sessionId })
+    t.match(res.json(), { statusCode: 400, code: 'sql_error', errno }, query)
+  }
+  const rows = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM s', session_id: sessionId })
+  t.equal(rows.json().rows[0].n, '0')
+})

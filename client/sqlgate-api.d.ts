@@ -659,6 +659,40 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description payload_too_large: the body is over 1 MiB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 413,
+                         *       "error": "Payload Too Large",
+                         *       "code": "payload_too_large",
+                         *       "message": "Request body is too large"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description unsupported_media_type: the body is not application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 415,
+                         *       "error": "Unsupported Media Type",
+                         *       "code": "unsupported_media_type",
+                         *       "message": "Unsupported Media Type"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description internal_error: a bug; the log has the cause */
                 500: {
                     headers: {

@@ -58,7 +58,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: "Clear the session's database context; its next query answers 409",
       headers: SessionHeadersSchema,
       body: ClearContextBodySchema,
-      response: withErrors({ 200: ClearContextReplySchema })
+      response: withErrors({ 200: ClearContextReplySchema }, 413, 415)
     }
   }, async (request) => sessionActions.clearContext(request.sessionId))
 

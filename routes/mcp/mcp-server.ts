@@ -35,7 +35,7 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
     try {
       const sessionId = await toolSession(fastify, args.session_id, mcpSessionId)
       const result = await definition.run(sessionId, args, log)
-      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
+      return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
     } catch (err) {
       const envelope = toEnvelope(err as AppError)
       if (envelope.statusCode >= 500) log.error({ err, code: envelope.code }, 'mcp tool failed')

@@ -4,11 +4,14 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
+import { queryReplyJson, type QueryReply } from '../../lib/query-json.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
   run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger) => Promise<Record<string, unknown>>
+  /** The result's text content, when `JSON.stringify` would not write it exactly. */
+  text?: (result: Record<string, unknown>) => string
 }
 
 /**
@@ -48,7 +51,9 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
         annotations: { readOnlyHint: readOnlyQueries, destructiveHint: !readOnlyQueries, openWorldHint: false }
       },
       schema: querySchema,
-      run: async (sessionId, args, log) => actions.runQuery(sessionId, args as unknown as QueryBody, log)
+      run: async (sessionId, args, log) => actions.runQuery(sessionId, args as unknown as QueryBody, log),
+      // As the HTTP answer is written: JSON values with every digit of their numbers.
+      text: (result) => queryReplyJson(result as unknown as QueryReply)
     },
     {
       tool: { name: 'query_history', title: 'Query history', description: "The session's recent queries, newest first.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },

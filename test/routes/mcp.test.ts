@@ -84,8 +84,9 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),
     [['DELETE FROM items', 'read_only_violation'], ['SELECT name FROM items WHERE name = ?', 'param_count_mismatch'], ['SELECT id, name FROM items WHERE name = ?', null]])
 
-  const json = await call(client, 'run_query', { query: 'SELECT JSON_OBJECT(\'n\', 1, \'s\', name) AS doc FROM items' })
-  t.strictSame(json.structuredContent?.rows, [{ doc: { n: 1, s: 'one' } }], 'a JSON value is the parsed value in structured content')
+  const json = await call(client, 'run_query', { query: 'SELECT JSON_OBJECT(\'n\', id, \'s\', name) AS doc FROM items' })
+  t.strictSame(json.structuredContent?.rows, [{ doc: { n: 9007199254740992, s: 'one' } }], 'a JSON value is the parsed value in structured content')
+  t.match(json.content[0]!.text, /"rows":\[\{"doc":\{"n": 9007199254740993, "s": "one"\}\}\]/, 'and the text has every digit, as over HTTP')
 
   const bad = await call(client, 'run_query', { query: '' })
   t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')

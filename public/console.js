@@ -29,7 +29,7 @@ async function api (method, path, body) {
   }
   let parsed = null
   try {
-    parsed = await response.json()
+    parsed = JSON.parse(await response.text(), keepDigits)
   } catch {
     parsed = { code: 'invalid_response', message: `Unexpected answer (HTTP ${response.status}).` }
   }
@@ -62,9 +62,31 @@ function showContext (databaseName) {
     : `Session database: ${databaseName}`
 }
 
+/**
+ * A number as the answer wrote it, where JavaScript would show it otherwise: a JSON value's
+ * 9007199254740993 (sqlgate sends it exactly) would read 9007199254740992.
+ */
+class ExactNumber {
+  constructor (text) { this.text = text }
+}
+
+/** JSON.parse reviver: keeps a number's own text where the browser lets it see it (JSON.parse source text access). */
+function keepDigits (_key, value, context) {
+  if (typeof value === 'number' && typeof context?.source === 'string' && context.source !== String(value)) return new ExactNumber(context.source)
+  return value
+}
+
+/** A value as JSON text, its numbers as the answer wrote them. */
+function exactJson (value) {
+  if (value instanceof ExactNumber) return value.text
+  if (Array.isArray(value)) return `[${value.map(exactJson).join(',')}]`
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${exactJson(item)}`).join(',')}}`
+  return JSON.stringify(value)
+}
+
 function cellText (value) {
   if (value === null) return 'NULL'
-  if (typeof value === 'object') return JSON.stringify(value)
+  if (typeof value === 'object') return exactJson(value)
   return String(value)
 }
 

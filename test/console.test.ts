@@ -50,6 +50,11 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.match(await page.textContent('#result-meta'), /^2 rows in [\d.]+ ms/, 'row count and execution time')
   t.ok(await page.isHidden('#truncated'), 'no truncation notice when all rows fit')
 
+  await page.getByLabel('SQL').fill("SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2")
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForFunction(() => document.querySelector('#result-table th')?.textContent === 'docJSON')
+  t.equal(await page.textContent('#result-table tbody td'), '{"id":9007199254740993,"price":1.50}', 'a JSON value shown with every digit')
+
   await page.getByLabel('SQL').fill('SELECT seq FROM seq_1_to_1500')
   await page.getByLabel('SQL').press('Control+Enter')
   await page.waitForSelector('#truncated:not([hidden])')
@@ -72,8 +77,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
   t.equal(await page.inputValue('#database'), db, 'after a reload the session\'s database is selected again')
   const history = await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent))
-  t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
-  await page.locator('#history li button').nth(2).click()
+  t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2", 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
+  await page.locator('#history li button').nth(3).click()
   t.equal(await page.inputValue('#sql'), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
 
   const stranger = await (await browser.newContext()).newPage()

@@ -12,6 +12,16 @@ export function rateLimitNameSpace (prefix: string): string {
   return `${prefix}ratelimit:`
 }
 
+/** The rate limit's key for a client address (requests with no session), below its name space. */
+export function addressRateLimitKey (address: string): string {
+  return `ip:${address}`
+}
+
+/** The full key a client address's requests are counted under. */
+export function addressRateKey (prefix: string, address: string): string {
+  return rateLimitNameSpace(prefix) + addressRateLimitKey(address)
+}
+
 /** The rate limit's key for a session, below its name space. */
 export function rateLimitKey (sessionId: string): string {
   return `session:{${sessionId}}`

@@ -36,17 +36,20 @@ export interface SessionLimits {
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
  * when the call is not counted, so `current > RATE_MAX` says whether a counted call is over the limit.
  */
-const COUNT = `
-local current, window = 0, 0
-if ARGV[2] == '1' then
-  current = redis.call('INCR', KEYS[5])
+function count (key: string): string {
+  return `
+  current = redis.call('INCR', ${key})
   if current == 1 then
-    redis.call('PEXPIRE', KEYS[5], RATE_WINDOW_MS)
+    redis.call('PEXPIRE', ${key}, RATE_WINDOW_MS)
     window = RATE_WINDOW_MS
   else
-    window = redis.call('PTTL', KEYS[5])
+    window = redis.call('PTTL', ${key})
   end
-end
+`
+}
+const COUNT = `
+local current, window = 0, 0
+if ARGV[2] == '1' then${count('KEYS[5]')}end
 `
 
 /**
@@ -128,6 +131,14 @@ if running == 0 or redis.call('PTTL', KEYS[4]) < tonumber(ARGV[4]) - tonumber(AR
   redis.call('PEXPIREAT', KEYS[4], ARGV[4])
 end
 return { current, window, context, 1 }
+`,
+
+  /**
+   * Not a session's: KEYS[1] is a client address's count in the rate limit (the key
+   * @fastify/rate-limit counts that address's requests under). Counts one; returns { count, its TTL ms }.
+   */
+  addressCount: `
+local current, window = 0, 0` + count('KEYS[1]') + `return { current, window }
 `,
 
   /** ARGV[3] history length. Refreshes the session and returns its history. */

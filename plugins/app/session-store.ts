@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { Command, type Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
 import { memoize } from '../../lib/memo.js'
-import { sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
+import { addressRateKey, sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
 import { historyEntryJson } from '../../lib/query-json.js'
 import { END_QUERIES_SCRIPT, sessionScripts, type RedisScript, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
@@ -310,6 +310,16 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     async isKnown (sessionId: string): Promise<boolean> {
       inOrder(sessionId)
       return await guarded(() => redis.exists(sessionKeys(options.prefix, sessionId)[0])) === 1
+    },
+
+    /**
+     * Strict sessions: counts a session about to be issued against its client's address, in that
+     * address's rate limit (RATE_LIMIT_MAX per window): 429 rate_limited over it.
+     */
+    async countIssue (address: string): Promise<void> {
+      const key = addressRateKey(options.prefix, address)
+      const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
+      if (current > options.rateLimitMax) throw rateLimited(options.rateLimitMax, options.rateLimitWindowMs, ttl)
     },
 
     /** Strict sessions: remembers that this service issued `sessionId`. */

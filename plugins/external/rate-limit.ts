@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { rateLimited } from '../../lib/errors.js'
-import { rateLimitKey, rateLimitNameSpace, type RateTicket } from '../../lib/rate-limit.js'
+import { addressRateLimitKey, rateLimitKey, rateLimitNameSpace, type RateTicket } from '../../lib/rate-limit.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,7 +39,7 @@ export default fp(async function rateLimitPlugin (fastify) {
     redis: fastify.redis,
     nameSpace: rateLimitNameSpace(REDIS_KEY_PREFIX),
     skipOnError: true,
-    keyGenerator: (request) => request.sessionId !== '' ? rateLimitKey(request.sessionId) : `ip:${request.ip}`,
+    keyGenerator: (request) => request.sessionId !== '' ? rateLimitKey(request.sessionId) : addressRateLimitKey(request.ip),
     errorResponseBuilder: (_request, context) => rateLimited(context.max, RATE_LIMIT_WINDOW_MS, context.ttl)
   })
 

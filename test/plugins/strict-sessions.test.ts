@@ -30,6 +30,45 @@ t.test('SESSION_STRICT: only issued ids are accepted; an unknown one is replaced
   t.equal((await app.inject({ url: '/api/database/context', headers: { 'x-session-id': 'bad id' } })).json().code, 'invalid_session_id', 'malformed ids are still 400')
 })
 
+t.test('SESSION_STRICT: new sessions count against the client address, so starting sessions does not escape the rate limit', async (t) => {
+  const app = await build(t, { env: { SESSION_STRICT: 'true', RATE_LIMIT_MAX: '3' } })
+  const fresh = (address: string, headers: Record<string, string> = {}) =>
+    app.inject({ url: '/api/database/context', remoteAddress: address, headers })
+
+  const first = await fresh('192.0.2.7')
+  const issued = first.json().session_id
+  t.equal((await fresh('192.0.2.7', { 'x-session-id': randomSessionId() })).statusCode, 200, 'an unknown id replaced by a new one counts as well')
+  t.equal((await fresh('192.0.2.7')).statusCode, 200)
+  const over = await fresh('192.0.2.7')
+  t.equal(over.statusCode, 429, 'the fourth new session from one address in the window')
+  t.match(over.json(), { code: 'rate_limited' })
+  t.ok(Number(over.headers['retry-after']) > 0, 'with Retry-After')
+
+  t.equal((await fresh('192.0.2.8')).statusCode, 200, 'another address has its own budget')
+  const kept = await fresh('192.0.2.7', { 'x-session-id': issued })
+  t.equal(kept.statusCode, 200, 'an issued session goes on, on its own budget')
+  t.equal(kept.json().session_id, issued)
+
+  const redis = app.redis
+  t.equal(Number(await redis.get(`${app.config.REDIS_KEY_PREFIX}ratelimit:ip:192.0.2.7`)), 4, "counted on the address's key of the rate limit")
+  t.equal(await redis.keys(`${app.config.REDIS_KEY_PREFIX}session:*:born`).then((keys) => keys.length), 4, 'the refused one created no session')
+})
+
+t.test('SESSION_STRICT over MCP: initialize counts against the client address too', async (t) => {
+  const app = await build(t, { env: { SESSION_STRICT: 'true', RATE_LIMIT_MAX: '2' } })
+  const initialize = () => app.inject({
+    method: 'POST',
+    url: '/mcp',
+    remoteAddress: '192.0.2.9',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    payload: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'strict-test', version: '1.0.0' } } }
+  })
+  t.strictSame([(await initialize()).statusCode, (await initialize()).statusCode], [200, 200])
+  const over = await initialize()
+  t.equal(over.statusCode, 429)
+  t.equal(over.json().code, 'rate_limited')
+})
+
 t.test('without SESSION_STRICT the frontend may choose its ids (the seed\'s scenario 1)', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)

@@ -67,5 +67,10 @@ const API_OPTIONS: Readonly<HelmetOptions> = {
 /** Answers under this prefix get the API headers; everything else (the console, /docs, health) the page headers. */
 export const API_PREFIX = '/api/'
 
+/** Whether a route's answers are data (the API headers: no caching, no framing, nothing to run): /api/ and /mcp. */
+export function isDataRoute (url: string): boolean {
+  return url.startsWith(API_PREFIX) || url === '/mcp' || url.startsWith('/mcp/')
+}
+
 export const PAGE_HEADERS: Readonly<Record<string, string>> = staticHelmetHeaders(PAGE_OPTIONS)
 export const API_HEADERS: Readonly<Record<string, string>> = { ...staticHelmetHeaders(API_OPTIONS), 'cache-control': 'no-store' }

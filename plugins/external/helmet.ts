@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { API_HEADERS, API_PREFIX, PAGE_HEADERS } from '../../lib/security-headers.js'
+import { API_HEADERS, PAGE_HEADERS, isDataRoute } from '../../lib/security-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,7 +24,7 @@ export default fp(async function helmetPlugin (fastify) {
   // registered before the plugins that can end a request early, so their answers (a missing API
   // key's 401) have them too; an answer no route matched (404) gets the page set.
   fastify.addHook('onRoute', (route) => {
-    route.config = { ...route.config, securityHeaders: route.url.startsWith(API_PREFIX) ? 'api' : 'page' }
+    route.config = { ...route.config, securityHeaders: isDataRoute(route.url) ? 'api' : 'page' }
   })
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(request.routeOptions.config.securityHeaders === 'api' ? API_HEADERS : PAGE_HEADERS)

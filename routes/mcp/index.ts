@@ -63,6 +63,11 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     const { createMcpServer, StreamableHTTPServerTransport } = await loadSdk()
     const server = createMcpServer(fastify, tools, request.sessionId, request.log)
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+    // The SDK writes the answer itself: what the hooks set so far (security and rate-limit
+    // headers) goes on the raw response first, or a hijacked answer would go out without them.
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) reply.raw.setHeader(name, value)
+    }
     reply.hijack()
     reply.raw.setHeader(MCP_SESSION_HEADER, request.sessionId)
     reply.raw.on('close', () => {

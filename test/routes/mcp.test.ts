@@ -183,3 +183,23 @@ t.test('MCP: arguments nested 100,000 deep are a validation error, not an intern
     t.match(errorOf(answer.result!), { code: 'validation_error', message })
   }
 })
+
+t.test('MCP answers carry the data headers, the rate-limit headers and CORS, as API answers do', async (t) => {
+  const origin = 'https://agents.example.com'
+  const app = await build(t, { env: { CORS_ORIGINS: origin } })
+  const url = await mcpUrl(app)
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', origin },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'headers-test', version: '1.0.0' } } })
+  })
+  t.equal(res.status, 200)
+  const api = await app.inject({ url: '/api/database/list' })
+  for (const name of ['cache-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'cross-origin-resource-policy']) {
+    t.equal(res.headers.get(name), api.headers[name], `${name} as on /api answers`)
+  }
+  t.equal(res.headers.get('x-ratelimit-limit'), String(app.config.RATE_LIMIT_MAX))
+  t.equal(res.headers.get('x-ratelimit-remaining'), String(app.config.RATE_LIMIT_MAX - 1))
+  t.equal(res.headers.get('access-control-allow-origin'), origin, 'a browser agent can read it')
+  t.match(res.headers.get('mcp-session-id'), /^session_/)
+})

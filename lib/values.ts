@@ -6,12 +6,16 @@ import { isBinaryField, isJsonField } from './column-types.js'
  * dates as text). Some kinds need a JSON form: binary strings (BINARY, VARBINARY, BLOB) arrive as
  * Buffers and become base64, BIT becomes its unsigned value as a decimal string, a JSON value
  * (its text: the pool sets mysql2's `jsonStrings`) becomes a `JsonText`, written into the answer
- * as the database stored it, and a prepared statement's FLOAT its shortest decimal. The plan is
- * made once per result; rows of a result without such columns are not touched.
+ * as the database stored it; a prepared statement's FLOAT becomes its shortest decimal, and its
+ * times their column's number of fractional digits. The plan is made once per result; rows of a
+ * result without such columns are not touched.
  */
 type Convert = (value: unknown) => unknown
 
 const FLOAT = 0x04
+const TIMESTAMP = 0x07
+const TIME = 0x0b
+const DATETIME = 0x0c
 const BIT = 0x10
 const STRING_TYPES = new Set([0x0f, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
 
@@ -45,6 +49,24 @@ const toShortestFloat32: Convert = (value) => {
   return value // nine digits always name a float32: the value itself is as short
 }
 
+/**
+ * A prepared statement's DATETIME, TIMESTAMP or TIME, as the same query without params gives it:
+ * with the column's own number of fractional digits. mysql2 writes the binary protocol's fraction
+ * its own way (none when it is zero, all six digits for a DATETIME, a TIME's half second as '.5'),
+ * where the server writes the column's: '2024-01-01 00:00:00.000000', '100:00:00.500'.
+ */
+function withFraction (digits: number): Convert {
+  return (value) => {
+    if (typeof value !== 'string') return value
+    const dot = value.indexOf('.')
+    const fraction = dot === -1 ? '' : value.slice(dot + 1)
+    if (fraction.length === digits) return value
+    return (dot === -1 ? value : value.slice(0, dot)) + '.' + (fraction + '000000').slice(0, digits)
+  }
+}
+const FRACTIONS = [1, 2, 3, 4, 5, 6].map(withFraction)
+const TIMES = new Set<number | undefined>([DATETIME, TIMESTAMP, TIME])
+
 /** Text that does not parse stays a string (a JSON column holds valid JSON; an expression may not). */
 const toJsonText: Convert = (value) => {
   if (typeof value !== 'string') return value
@@ -64,6 +86,7 @@ export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean, binar
     const type = field.columnType ?? field.type
     if (isJsonField(field)) plan.push([index, field.name, toJsonText])
     else if (type === FLOAT && binary) plan.push([index, field.name, toShortestFloat32])
+    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, field.name, FRACTIONS[field.decimals - 1]!])
     else if (type === BIT) plan.push([index, field.name, bitToDecimal])
     else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, field.name, toBase64])
   })

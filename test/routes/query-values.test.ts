@@ -51,6 +51,11 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
     nul: null
   })
   t.match(res.body, '"j":{"a": [1, 2.5, "x"], "big": 12345678901234567890}', "the JSON value's text as stored: every digit")
+  // A statement with params comes back over the binary protocol, which mysql2 decodes its own way.
+  const prepared = await post(app, '/api/query', { query: 'SELECT * FROM v WHERE ? = 1', params: [1], session_id: sessionId })
+  const rowsText = (body: string) => body.slice(body.indexOf('"rows":'), body.indexOf(',"row_count"'))
+  t.equal(rowsText(prepared.body), rowsText(res.body), 'with params, the same rows, written the same')
+  t.strictSame(prepared.json().columns, res.json().columns)
   const types = Object.fromEntries(res.json().columns.map((c: { name: string, type: string }) => [c.name, c.type]))
   t.strictSame(types, {
     ti: 'TINYINT',
@@ -96,6 +101,21 @@ t.test('JSON values keep every digit: the answer holds their text as the databas
 
   const arrays = await post(app, '/api/query', { query: 'SELECT doc, id FROM docs WHERE id = 3', row_format: 'array', session_id: sessionId })
   t.match(arrays.body, '"rows":[[[18446744073709551615, 1.000000000000000000001],3]]', 'array rows too')
+})
+
+t.test('times keep their column\'s fractional digits, with params as without', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, `CREATE TABLE tv (i INT PRIMARY KEY, tm TIME(3), tm6 TIME(6), dt DATETIME(6), ts TIMESTAMP(2) NULL, dt0 DATETIME);
+    INSERT INTO tv VALUES (1, '-838:59:59.000', '12:00:00.000001', '1999-12-31 23:59:59.999999', '2038-01-19 03:14:07.5', '2024-02-29 00:00:00'),
+      (2, '100:00:00.5', '-00:00:00.25', '2024-01-01 00:00:00', NULL, '0000-00-00 00:00:00')`)
+  const sessionId = await selectedSession(app, db)
+  const plain = await post(app, '/api/query', { query: 'SELECT tm, tm6, dt, ts, dt0 FROM tv ORDER BY i', session_id: sessionId })
+  t.strictSame(plain.json().rows, [
+    { tm: '-838:59:59.000', tm6: '12:00:00.000001', dt: '1999-12-31 23:59:59.999999', ts: '2038-01-19 03:14:07.50', dt0: '2024-02-29 00:00:00' },
+    { tm: '100:00:00.500', tm6: '-00:00:00.250000', dt: '2024-01-01 00:00:00.000000', ts: null, dt0: '0000-00-00 00:00:00' }
+  ], 'the server writes each column with its own number of digits')
+  const prepared = await post(app, '/api/query', { query: 'SELECT tm, tm6, dt, ts, dt0 FROM tv WHERE i > ? ORDER BY i', params: [0], session_id: sessionId })
+  t.strictSame(prepared.json().rows, plain.json().rows, "with params: the same text (mysql2 had written '-838:59:59', '100:00:00.5', '2024-01-01 00:00:00')")
 })
 
 t.test('a FLOAT is the shortest decimal of its float32, with params as without', async (t) => {

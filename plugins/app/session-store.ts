@@ -313,17 +313,16 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     },
 
     /**
-     * Strict sessions: counts a session about to be issued against its client's address, in that
-     * address's rate limit (RATE_LIMIT_MAX per window): 429 rate_limited over it.
+     * Remembers that this service issued `sessionId` (strict sessions accept only such ids). With
+     * an `address`, the new session first counts against that client address in the rate limit
+     * (RATE_LIMIT_MAX per window): over it, 429 rate_limited and nothing is issued.
      */
-    async countIssue (address: string): Promise<void> {
-      const key = addressRateKey(options.prefix, address)
-      const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
-      if (current > options.rateLimitMax) throw rateLimited(options.rateLimitMax, options.rateLimitWindowMs, ttl)
-    },
-
-    /** Strict sessions: remembers that this service issued `sessionId`. */
-    async issue (sessionId: string): Promise<void> {
+    async issue (sessionId: string, address: string | null): Promise<void> {
+      if (address !== null) {
+        const key = addressRateKey(options.prefix, address)
+        const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
+        if (current > options.rateLimitMax) throw rateLimited(options.rateLimitMax, options.rateLimitWindowMs, ttl)
+      }
       inOrder(sessionId)
       await guarded(() => redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX'))
     },

@@ -78,12 +78,9 @@ export default fp(async function sessionPlugin (fastify) {
       sessionId = generateSessionId()
       source = 'new'
     }
-    if (source === 'new') {
-      // A new session is a new rate-limit budget: new ones are counted against the client's
-      // address, so a client cannot shed its limit (or fill Redis) by starting sessions.
-      await fastify.sessionStore.countIssue(request.ip)
-      await fastify.sessionStore.issue(sessionId)
-    }
+    // A new session is a new rate-limit budget: new ones count against the client's address, so
+    // a client cannot shed its limit (or fill Redis) by starting sessions.
+    if (source === 'new') await fastify.sessionStore.issue(sessionId, request.ip)
     return [sessionId, source]
   }
 

@@ -44,8 +44,8 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     if (isInitializeRequest(request.body)) {
       // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT).
       request.sessionId = generateSessionId()
-      if (config.SESSION_STRICT) await sessionStore.countIssue(request.ip) // as in plugins/app/session.ts
-      await sessionStore.issue(request.sessionId)
+      // Strict sessions count new ones against the client's address, as the session plugin does.
+      await sessionStore.issue(request.sessionId, config.SESSION_STRICT ? request.ip : null)
     } else if (header === undefined) {
       throw new AppError(400, 'mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
     } else if (!isValidSessionId(header)) {

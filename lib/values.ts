@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { FieldPacket } from 'mysql2'
 import { isBinaryField, isJsonField } from './column-types.js'
 
@@ -79,8 +80,66 @@ const toJsonText: Convert = (value) => {
 
 export type RowConverter = (row: unknown) => unknown
 
-/** `binary`: the rows come from a prepared statement (the binary protocol). */
-export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean, binary = false): RowConverter | null {
+/**
+ * Column names mysql2's row parsers refuse (its `privateObjectProps`): a result with one failed
+ * with a fatal error, which closed the connection, for `SELECT 1 AS __proto__` or a table's column
+ * of that name. `shieldFieldNames` renames such fields, in place and before mysql2 builds its
+ * parser (on the `fields` event), to stand-ins no column can have (a NUL and a random tag); the row
+ * converter puts the real names back on the rows, and `restoreFieldNames` on the fields.
+ */
+const REFUSED_NAMES = new Set(['__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'])
+const STAND_IN = `\u0000sqlgate:${randomBytes(6).toString('hex')}:`
+
+/** Real names by stand-in. */
+export type ShieldedNames = Map<string, string>
+
+export function shieldFieldNames (fields: FieldPacket[]): ShieldedNames | null {
+  let shielded: ShieldedNames | null = null
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!
+    if (!REFUSED_NAMES.has(field.name)) continue
+    shielded ??= new Map()
+    const standIn = STAND_IN + i
+    shielded.set(standIn, field.name)
+    field.name = standIn
+  }
+  return shielded
+}
+
+export function restoreFieldNames (fields: FieldPacket[], shielded: ShieldedNames): void {
+  for (const field of fields) field.name = shielded.get(field.name) ?? field.name
+}
+
+/**
+ * An object row with the real names back, in the row's own order (mysql2's: a duplicate name
+ * where it first came, with the last value). Assigned, `__proto__` would set the object's
+ * prototype instead: it is defined as an own property, which `JSON.stringify` writes.
+ */
+function unshield (shielded: ShieldedNames): RowConverter {
+  return (row) => {
+    const record = row as Record<string, unknown>
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(record)) {
+      const name = shielded.get(key)
+      if (name === undefined) out[key] = record[key]
+      else Object.defineProperty(out, name, { value: record[key], enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  }
+}
+
+/**
+ * `binary`: the rows come from a prepared statement (the binary protocol). `shielded`: the
+ * fields' refused names, renamed by `shieldFieldNames` (their rows' keys are the stand-ins).
+ */
+export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean, binary = false, shielded: ShieldedNames | null = null): RowConverter | null {
+  const convert = typeConverter(fields, rowsAsArray, binary)
+  if (shielded === null || rowsAsArray) return convert
+  const rename = unshield(shielded)
+  return convert === null ? rename : (row) => rename(convert(row))
+}
+
+function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, binary: boolean): RowConverter | null {
   const plan: Array<[index: number, name: string, convert: Convert]> = []
   fields.forEach((field, index) => {
     const type = field.columnType ?? field.type

@@ -88,6 +88,11 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   t.strictSame(json.structuredContent?.rows, [{ doc: { n: 9007199254740992, s: 'one' } }], 'a JSON value is the parsed value in structured content')
   t.match(json.content[0]!.text, /"rows":\[\{"doc":\{"n": 9007199254740993, "s": "one"\}\}\]/, 'and the text has every digit, as over HTTP')
 
+  const proto = await call(client, 'run_query', { query: 'SELECT name AS `__proto__` FROM items' })
+  t.notOk(proto.isError, 'a column named __proto__ (mysql2 refuses the name) answers like any other')
+  t.equal(JSON.stringify(proto.structuredContent?.rows), '[{"__proto__":"one"}]')
+  t.match(proto.content[0]!.text!, '"rows":[{"__proto__":"one"}]')
+
   const bad = await call(client, 'run_query', { query: '' })
   t.equal(errorOf(bad).code, 'validation_error', 'arguments are validated by the same schema')
   t.match(errorOf(await call(client, 'run_query', { query: 'SELECT 1', params: [2 ** 53] })).message,

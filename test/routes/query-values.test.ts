@@ -153,6 +153,32 @@ t.test('row_format "array" keeps duplicate column names apart', async (t) => {
   t.strictSame(asObject.json().rows, [{ id: 1, name: 'right', bin: 'AQ==' }], 'objects cannot hold both (the reason for "array")')
 })
 
+t.test('columns named like Object.prototype\'s internals come back like any other', async (t) => {
+  // mysql2's row parsers refuse these five names with a fatal error, which had closed the
+  // connection and answered 503 database_unavailable ("retry shortly") for a plain SELECT.
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE p (id INT, `__proto__` VARCHAR(5), j JSON); INSERT INTO p VALUES (1, \'x\', \'{"n": 9007199254740993}\')')
+  const sessionId = await selectedSession(app, db)
+  const names = ['__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']
+  const select = `SELECT ${names.map((name, i) => `${i} AS \`${name}\``).join(', ')}, 5 AS after`
+  const expected = JSON.parse(`{${names.map((name, i) => `"${name}":${i}`).join(',')},"after":5}`)
+  for (const params of [undefined, []]) {
+    const res = await post(app, '/api/query', { query: select, params, session_id: sessionId })
+    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.body.indexOf('"rows":[{"__proto__":0,"__defineGetter__":1,'), res.body.indexOf('"rows":'), 'written in column order')
+    t.strictSame(res.json().rows, [expected])
+    t.strictSame(res.json().columns.map((c: { name: string }) => c.name), [...names, 'after'])
+  }
+  const prepared = await post(app, '/api/query', { query: 'SELECT ? AS `__proto__`, ? AS `__proto__`', params: [1, 2], session_id: sessionId })
+  t.equal(prepared.body.slice(prepared.body.indexOf('"rows":'), prepared.body.indexOf(',"row_count"')), '"rows":[{"__proto__":2}]', 'a duplicate name: the last value, as for any name')
+  const asArray = await post(app, '/api/query', { query: select, row_format: 'array', session_id: sessionId })
+  t.strictSame(asArray.json().rows, [[0, 1, 2, 3, 4, 5]])
+  const table = await post(app, '/api/query', { query: 'SELECT * FROM p', session_id: sessionId })
+  t.equal(table.body.slice(table.body.indexOf('"rows":'), table.body.indexOf(',"row_count"')), '"rows":[{"id":1,"__proto__":"x","j":{"n": 9007199254740993}}]', 'a table\'s column, with a JSON column converted as usual')
+  const after = await post(app, '/api/query', { query: 'SELECT 1 AS a', session_id: sessionId })
+  t.strictSame(after.json().rows, [{ a: 1 }])
+})
+
 t.test('params are bound by the driver, hostile values included', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, "CREATE TABLE users (id INT, name VARCHAR(100)); INSERT INTO users VALUES (1, 'alice'), (2, 'bob')")

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FieldPacket } from 'mysql2'
 import { isBinaryField, isJsonField } from './column-types.js'
+import { geometryToGeoJson } from './geometry.js'
 
 /**
  * What the driver hands over is already exact for most types (BIGINT and DECIMAL as strings,
@@ -80,34 +81,62 @@ const toJsonText: Convert = (value) => {
 
 export type RowConverter = (row: unknown) => unknown
 
-/**
- * Column names mysql2's row parsers refuse (its `privateObjectProps`): a result with one failed
- * with a fatal error, which closed the connection, for `SELECT 1 AS __proto__` or a table's column
- * of that name. `shieldFieldNames` renames such fields, in place and before mysql2 builds its
- * parser (on the `fields` event), to stand-ins no column can have (a NUL and a random tag); the row
- * converter puts the real names back on the rows, and `restoreFieldNames` on the fields.
- */
-const REFUSED_NAMES = new Set(['__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'])
-const STAND_IN = `\u0000sqlgate:${randomBytes(6).toString('hex')}:`
-
-/** Real names by stand-in. */
-export type ShieldedNames = Map<string, string>
-
-export function shieldFieldNames (fields: FieldPacket[]): ShieldedNames | null {
-  let shielded: ShieldedNames | null = null
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!
-    if (!REFUSED_NAMES.has(field.name)) continue
-    shielded ??= new Map()
-    const standIn = STAND_IN + i
-    shielded.set(standIn, field.name)
-    field.name = standIn
-  }
-  return shielded
+export interface ResultReader {
+  /** The answer's row from mysql2's row, or null when they are the same. */
+  convert: RowConverter | null
+  /** Gives the fields back the names and types the server sent (what the answer's `columns` say). */
+  restore: () => void
 }
 
-export function restoreFieldNames (fields: FieldPacket[], shielded: ShieldedNames): void {
-  for (const field of fields) field.name = shielded.get(field.name) ?? field.name
+/**
+ * Column names mysql2's row parsers refuse (its `privateObjectProps`): a result with one had
+ * failed with a fatal error, which closed the connection, for `SELECT 1 AS __proto__` or a
+ * table's column of that name.
+ */
+const REFUSED_NAMES = new Set(['__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'])
+/** No column is named so: a NUL and a random tag. */
+const STAND_IN = `\u0000sqlgate:${randomBytes(6).toString('hex')}:`
+const GEOMETRY = 0xff
+const BLOB = 0xfc
+
+const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson(value) ?? value.toString('base64') : value
+const noRestore = (): void => {}
+
+/**
+ * How to read one result, called on its command's `fields` event: mysql2 builds the result's row
+ * parser from the fields right after that event, and two kinds of field are changed in place for
+ * it (`restore` changes them back):
+ * - a refused name is renamed to a stand-in; the converter gives object rows the real name back;
+ * - a GEOMETRY is declared a BLOB, so the parser hands over the stored bytes, which become GeoJSON
+ *   (lib/geometry.ts) instead of mysql2's coordinates-only reading.
+ * `binary`: the rows come from a prepared statement (the binary protocol).
+ */
+export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binary = false): ResultReader {
+  const convert = typeConverter(fields, rowsAsArray, binary) // planned on the fields as the server sent them
+  let changed: Array<[field: FieldPacket, name: string, columnType: number | undefined]> | null = null
+  let standIns: Map<string, string> | null = null
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!
+    const refused = REFUSED_NAMES.has(field.name)
+    if (!refused && field.columnType !== GEOMETRY) continue
+    ;(changed ??= []).push([field, field.name, field.columnType])
+    if (field.columnType === GEOMETRY) field.columnType = BLOB
+    if (refused) {
+      const standIn = STAND_IN + i
+      ;(standIns ??= new Map()).set(standIn, field.name)
+      field.name = standIn
+    }
+  }
+  if (changed === null) return { convert, restore: noRestore }
+  const restore = (): void => {
+    for (const [field, name, columnType] of changed) {
+      field.name = name
+      field.columnType = columnType!
+    }
+  }
+  if (standIns === null || rowsAsArray) return { convert, restore }
+  const rename = realNames(standIns)
+  return { convert: convert === null ? rename : (row) => convert(rename(row)), restore }
 }
 
 /**
@@ -115,28 +144,17 @@ export function restoreFieldNames (fields: FieldPacket[], shielded: ShieldedName
  * where it first came, with the last value). Assigned, `__proto__` would set the object's
  * prototype instead: it is defined as an own property, which `JSON.stringify` writes.
  */
-function unshield (shielded: ShieldedNames): RowConverter {
+function realNames (standIns: Map<string, string>): RowConverter {
   return (row) => {
     const record = row as Record<string, unknown>
     const out: Record<string, unknown> = {}
     for (const key of Object.keys(record)) {
-      const name = shielded.get(key)
+      const name = standIns.get(key)
       if (name === undefined) out[key] = record[key]
       else Object.defineProperty(out, name, { value: record[key], enumerable: true, writable: true, configurable: true })
     }
     return out
   }
-}
-
-/**
- * `binary`: the rows come from a prepared statement (the binary protocol). `shielded`: the
- * fields' refused names, renamed by `shieldFieldNames` (their rows' keys are the stand-ins).
- */
-export function rowConverter (fields: FieldPacket[], rowsAsArray: boolean, binary = false, shielded: ShieldedNames | null = null): RowConverter | null {
-  const convert = typeConverter(fields, rowsAsArray, binary)
-  if (shielded === null || rowsAsArray) return convert
-  const rename = unshield(shielded)
-  return convert === null ? rename : (row) => rename(convert(row))
 }
 
 function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, binary: boolean): RowConverter | null {
@@ -147,6 +165,7 @@ function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, binary: boo
     else if (type === FLOAT && binary) plan.push([index, field.name, toShortestFloat32])
     else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, field.name, FRACTIONS[field.decimals - 1]!])
     else if (type === BIT) plan.push([index, field.name, bitToDecimal])
+    else if (type === GEOMETRY) plan.push([index, field.name, toGeoJson])
     else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, field.name, toBase64])
   })
   if (plan.length === 0) return null

@@ -8,7 +8,7 @@ import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
 import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
-import { restoreFieldNames, rowConverter, shieldFieldNames, type RowConverter, type ShieldedNames } from '../../lib/values.js'
+import { resultReader, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import { onConnectionLost, type createMysql, type Lease } from './mysql.js'
 
@@ -123,7 +123,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
     let fields: FieldPacket[] | undefined
     let header: ResultSetHeader | undefined
     let convert: RowConverter | null = null
-    let shielded: ShieldedNames | null = null
+    let restoreFields: (() => void) | null = null
     let truncated = false
     let killed = false
     let settled = false
@@ -135,7 +135,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
       settled = true
       clearTimeout(timer)
       onConnectionLost(lease.conn, null)
-      if (fields !== undefined && shielded !== null) restoreFieldNames(fields, shielded)
+      restoreFields?.()
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
       if (prepared && !dead) core.unprepare(options as unknown as string)
       settle()
@@ -169,13 +169,13 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
     const listen = (command: ReturnType<CoreConnection['query']>): void => {
       command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
         if (received === undefined) return
-        // Before mysql2 builds the result's row parser, which refuses some names (every result's:
-        // a later one's too, which is read and dropped).
-        const names = shieldFieldNames(received)
+        // Every result's fields are prepared for mysql2's parser, a later one's too (its rows are
+        // read and dropped): the parser refuses some names.
+        const reader = resultReader(received, rowsAsArray, prepared)
         if (index !== 0 || fields !== undefined) return
         fields = received
-        shielded = names
-        convert = rowConverter(received, rowsAsArray, prepared, names)
+        convert = reader.convert
+        restoreFields = reader.restore
       })
       command.on('result', (row: unknown, index = 0) => {
         if (settled || index !== 0) return

@@ -179,6 +179,46 @@ t.test('columns named like Object.prototype\'s internals come back like any othe
   t.strictSame(after.json().rows, [{ a: 1 }])
 })
 
+t.test('spatial values come back as GeoJSON geometries, each kind told apart, the SRID kept', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, `CREATE TABLE g (i INT, v GEOMETRY);
+    INSERT INTO g VALUES
+      (1, ST_GeomFromText('POINT(1.5 -2.25)')),
+      (2, ST_GeomFromText('LINESTRING(0 0, 1 1, 2 0.1)')),
+      (3, ST_GeomFromText('POLYGON((0 0, 4 0, 4 4, 0 0), (1 1, 2 1, 2 2, 1 1))')),
+      (4, ST_GeomFromText('MULTIPOINT(0 0, 5 5)')),
+      (5, ST_GeomFromText('MULTILINESTRING((0 0, 1 1, 1 0, 0 0))')),
+      (6, ST_GeomFromText('MULTIPOLYGON(((0 0, 1 1, 1 0, 0 0)), ((5 5, 6 6, 6 5, 5 5)))')),
+      (7, ST_GeomFromText('GEOMETRYCOLLECTION(POINT(1 2), LINESTRING(0 0, 1 1), MULTIPOINT(3 3))')),
+      (8, ST_GeomFromText('GEOMETRYCOLLECTION EMPTY')),
+      (9, ST_GeomFromText('POINT(13.4 52.5)', 4326)),
+      (10, NULL)`)
+  const sessionId = await selectedSession(app, db)
+  const expected = [
+    { type: 'Point', coordinates: [1.5, -2.25] },
+    { type: 'LineString', coordinates: [[0, 0], [1, 1], [2, 0.1]] },
+    { type: 'Polygon', coordinates: [[[0, 0], [4, 0], [4, 4], [0, 0]], [[1, 1], [2, 1], [2, 2], [1, 1]]] },
+    { type: 'MultiPoint', coordinates: [[0, 0], [5, 5]] },
+    { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 0]]] },
+    { type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 1], [1, 0], [0, 0]]], [[[5, 5], [6, 6], [6, 5], [5, 5]]]] },
+    { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [1, 2] }, { type: 'LineString', coordinates: [[0, 0], [1, 1]] }, { type: 'MultiPoint', coordinates: [[3, 3]] }] },
+    { type: 'GeometryCollection', geometries: [] },
+    { type: 'Point', coordinates: [13.4, 52.5], srid: 4326 },
+    null
+  ]
+  const plain = await post(app, '/api/query', { query: 'SELECT i, v FROM g ORDER BY i', session_id: sessionId })
+  t.equal(plain.statusCode, 200, plain.body)
+  t.strictSame(plain.json().rows.map((row: { v: unknown }) => row.v), expected)
+  t.strictSame(plain.json().columns[1], { name: 'v', type: 'GEOMETRY', nullable: true })
+  const prepared = await post(app, '/api/query', { query: 'SELECT i, v FROM g WHERE i > ? ORDER BY i', params: [0], session_id: sessionId })
+  t.strictSame(prepared.json().rows, plain.json().rows, 'with params as without')
+  const asArray = await post(app, '/api/query', { query: 'SELECT v, ST_AsText(v) AS wkt FROM g WHERE i = 5', row_format: 'array', session_id: sessionId })
+  t.strictSame(asArray.json().rows, [[expected[4], 'MULTILINESTRING((0 0,1 1,1 0,0 0))']], 'as an array row; a MULTILINESTRING is not taken for a POLYGON')
+  t.strictSame(asArray.json().columns.map((c: { type: string }) => c.type), ['GEOMETRY', 'LONGTEXT'])
+  const proto = await post(app, '/api/query', { query: 'SELECT v AS `__proto__` FROM g WHERE i = 1', session_id: sessionId })
+  t.equal(proto.body.slice(proto.body.indexOf('"rows":'), proto.body.indexOf(',"row_count"')), '"rows":[{"__proto__":{"type":"Point","coordinates":[1.5,-2.25]}}]', 'both changes at once')
+})
+
 t.test('params are bound by the driver, hostile values included', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, "CREATE TABLE users (id INT, name VARCHAR(100)); INSERT INTO users VALUES (1, 'alice'), (2, 'bob')")

@@ -85,7 +85,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const started = performance.now()
       let outcome: Outcome
       try {
-        outcome = await execute(mysql, lease, request)
+        outcome = await execute(mysql, lease, request, classification.kind === 'read')
       } catch (err) {
         lease.release((err as { discard?: boolean }).discard === true)
         throw err
@@ -109,7 +109,12 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
-function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Outcome> {
+/**
+ * `read`: the statement only reads, so past the row cap the connection can be closed instead of
+ * read to the end. A write's rows (`INSERT … RETURNING`) are read to the end and dropped past the
+ * cap: closed mid-result, the server rolled the statement back, under an answer of 200.
+ */
+function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boolean): Promise<Outcome> {
   // mysql2's own connection: its commands are event emitters, so rows can be taken one by one
   // instead of buffered.
   const core = lease.conn as unknown as CoreConnection & { stream: Socket }
@@ -187,7 +192,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest): Promise<Ou
           rows.push(convert === null ? row : convert(row))
         } else if (!truncated) {
           truncated = true // the one row past the cap that sql_select_limit lets through
-        } else {
+        } else if (read) {
           // More than max_rows + 1: a statement sql_select_limit does not cap (an explicit LIMIT, SHOW).
           finish(() => {
             stopReading()

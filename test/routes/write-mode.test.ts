@@ -82,3 +82,26 @@ t.test('writes are strict: a value that does not fit its column is an error, and
   const rows = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM s', session_id: sessionId })
   t.equal(rows.json().rows[0].n, '0')
 })
+
+t.test('a write whose rows pass max_rows is read to the end, so it commits as its answer says', async (t) => {
+  // Closing the connection mid-result (as for a read past its cap) had made the server roll the
+  // statement back, under an answer of 200 with truncated: true.
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(100))')
+  const sessionId = await selectedSession(app, db)
+  const run = (query: string, maxRows = 5) => post(app, '/api/query', { query, session_id: sessionId, max_rows: maxRows })
+
+  const insert = await run("INSERT INTO w SELECT seq, REPEAT('x', 100) FROM seq_1_to_50000 RETURNING id")
+  t.equal(insert.statusCode, 200)
+  t.strictSame(insert.json().rows, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }, { id: 5 }])
+  t.equal(insert.json().truncated, true)
+  t.equal((await run('SELECT COUNT(*) AS n FROM w')).json().rows[0].n, '50000', 'every row inserted')
+
+  const deleted = await run('DELETE FROM w WHERE id > 10 RETURNING id')
+  t.equal(deleted.json().truncated, true)
+  t.equal((await run('SELECT COUNT(*) AS n FROM w')).json().rows[0].n, '10', 'every row deleted')
+
+  const read = await run('SELECT seq FROM seq_1_to_100000 LIMIT 100000', 3)
+  t.strictSame(read.json().rows, [{ seq: '1' }, { seq: '2' }, { seq: '3' }], 'a read past its cap still stops early')
+  t.equal((await run('SELECT COUNT(*) AS n FROM w')).json().rows[0].n, '10', 'and the connection after it serves the next request')
+})

@@ -1197,6 +1197,8 @@ export interface paths {
                             truncated: boolean;
                             /** @description For statements that change rows (READ_ONLY=false) */
                             affected_rows?: number;
+                            /** @description The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none */
+                            insert_id?: string;
                             execution_time_ms: number;
                         };
                     };

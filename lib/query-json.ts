@@ -26,6 +26,7 @@ export interface QueryReply {
   row_count: number
   truncated: boolean
   affected_rows?: number | undefined
+  insert_id?: string | undefined
   execution_time_ms: number
 }
 
@@ -77,6 +78,7 @@ export function queryReplyJson (reply: QueryReply): string {
     ',"row_count":' + jsonNumber(reply.row_count) +
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
     (reply.affected_rows === undefined ? '' : ',"affected_rows":' + jsonNumber(reply.affected_rows)) +
+    (reply.insert_id === undefined ? '' : ',"insert_id":' + jsonString(reply.insert_id)) +
     ',"execution_time_ms":' + jsonNumber(reply.execution_time_ms) + '}'
 }
 

@@ -114,7 +114,8 @@ function showResult (result) {
   $('result-table').tBodies[0].replaceChildren(...rows)
 
   const rowWord = result.row_count === 1 ? 'row' : 'rows'
-  const affected = result.affected_rows === undefined ? '' : `, ${result.affected_rows} affected`
+  const affected = (result.affected_rows === undefined ? '' : `, ${result.affected_rows} affected`) +
+    (result.insert_id === undefined ? '' : `, id ${result.insert_id}`)
   $('result-meta').textContent = `${result.row_count} ${rowWord}${affected} in ${result.execution_time_ms} ms · ${result.database_name}`
   const truncated = $('truncated')
   truncated.hidden = !result.truncated

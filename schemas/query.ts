@@ -71,6 +71,10 @@ export const QueryReplySchema = Type.Object({
   row_count: Type.Integer(),
   truncated: Type.Boolean({ description: 'true when the statement had more rows than max_rows' }),
   affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows (READ_ONLY=false)' })),
+  insert_id: Type.Optional(Type.String({
+    pattern: '^[1-9][0-9]{0,19}$',
+    description: 'The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none'
+  })),
   execution_time_ms: Type.Number()
 }, {
   description: 'The statement ran',

@@ -38,6 +38,7 @@ export interface QueryResult {
   row_count: number
   truncated: boolean
   affected_rows?: number
+  insert_id?: string
   execution_time_ms: number
 }
 
@@ -103,7 +104,11 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         truncated: outcome.truncated,
         execution_time_ms: executionTimeMs
       }
-      if (outcome.header !== undefined) result.affected_rows = outcome.header.affectedRows
+      if (outcome.header !== undefined) {
+        result.affected_rows = outcome.header.affectedRows
+        const insertId = unsignedInsertId(outcome.header.insertId)
+        if (insertId !== null) result.insert_id = insertId
+      }
       return result
     }
   }
@@ -249,6 +254,16 @@ function paramCountMismatch (expected: number, given: number): AppError {
   return new AppError(400, 'param_count_mismatch',
     `The statement has ${expected} placeholder${expected === 1 ? '' : 's'} (?) but ${given} value${given === 1 ? ' was' : 's were'} given in params; nothing ran.`,
     { placeholders: expected, params: given })
+}
+
+/**
+ * The OK packet's last insert id, unsigned as the protocol has it: mysql2 reads it as signed (a
+ * BIGINT UNSIGNED id past 2^63 would be negative), as a number below 2^53 and a string above.
+ * Null for 0: the statement generated no id.
+ */
+function unsignedInsertId (value: number | string | null | undefined): string | null {
+  if (value === null || value === undefined || value === 0 || value === '0') return null
+  return BigInt.asUintN(64, BigInt(value)).toString()
 }
 
 function isResultSetHeader (row: unknown): row is ResultSetHeader {

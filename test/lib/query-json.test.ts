@@ -40,6 +40,7 @@ t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes
     ['no rows, no columns', reply({ columns: [], rows: [], row_count: 0 })],
     ['array rows', reply({ rows: [['1', null], ['2', { json: [1, 'two', null] }]], row_count: 2 })],
     ['truncated, with affected_rows', reply({ truncated: true, affected_rows: 3, execution_time_ms: 0 })],
+    ['with affected_rows and insert_id', reply({ rows: [], row_count: 0, affected_rows: 2, insert_id: '18446744073709551615' })],
     ['a column without nullable', reply({ columns: [{ name: 'n', type: 'INT' }] })],
     ['a large result', reply({ rows: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i}`, at: null })), row_count: 2000 })]
   ]

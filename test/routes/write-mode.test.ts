@@ -105,3 +105,26 @@ t.test('a write whose rows pass max_rows is read to the end, so it commits as it
   t.strictSame(read.json().rows, [{ seq: '1' }, { seq: '2' }, { seq: '3' }], 'a read past its cap still stops early')
   t.equal((await run('SELECT COUNT(*) AS n FROM w')).json().rows[0].n, '10', 'and the connection after it serves the next request')
 })
+
+t.test('an INSERT answers the AUTO_INCREMENT id it generated, as a string; other statements none', async (t) => {
+  // Nothing else can tell it: LAST_INSERT_ID() in the next request runs on another connection.
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, `CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(10));
+    CREATE TABLE big (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY) AUTO_INCREMENT = 18446744073709551610;
+    CREATE TABLE plain (v INT)`)
+  const sessionId = await selectedSession(app, db)
+  const run = (query: string, params?: unknown[]) => post(app, '/api/query', { query, session_id: sessionId, ...(params ? { params } : {}) })
+
+  const one = await run("INSERT INTO a (name) VALUES ('x')")
+  t.equal(one.json().insert_id, '1')
+  t.equal(one.body.indexOf('"affected_rows":1,"insert_id":"1","execution_time_ms"') > 0, true, 'in the schema\'s order')
+  const three = await run('INSERT INTO a (name) VALUES (?), (?), (?)', ['p', 'q', 'r'])
+  t.equal(three.json().insert_id, '2', 'several rows: the first id generated, with params too')
+  t.equal(three.json().affected_rows, 3)
+  t.equal((await run('INSERT INTO big VALUES ()')).json().insert_id, '18446744073709551610', 'an unsigned BIGINT past 2^63, exactly')
+  const update = await run("UPDATE a SET name = 'y' WHERE id = 1")
+  t.equal(update.json().affected_rows, 1)
+  t.notOk('insert_id' in update.json(), 'an UPDATE generated none')
+  t.notOk('insert_id' in (await run('INSERT INTO plain VALUES (1)')).json(), 'nor an INSERT into a table without AUTO_INCREMENT')
+  t.notOk('insert_id' in (await run('SELECT 1')).json(), 'nor a read')
+})

@@ -55,6 +55,15 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       .catch((err: unknown) => { log.warn({ err }, 'query history not recorded') })
   }
 
+  /**
+   * A context names a database this instance must still serve: DATABASE_ALLOWLIST may have lost
+   * it since it was selected (a redeploy, or an instance with other settings beside this one),
+   * and a session lasts up to SESSION_MAX_AGE_SECONDS.
+   */
+  function served (database: string): void {
+    if (!catalog.isAllowed(database)) throw databaseNotFound(database)
+  }
+
   return {
     async listDatabases () {
       const names = await catalog.listDatabases()
@@ -82,7 +91,10 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
     /** The session database's tables with their columns; only `table` when given. */
     async describe (sessionId: string, table?: string) {
       const context = await sessionStore.requireContext(sessionId)
+      served(context.database_name)
       const tables = await catalog.describe(context.database_name)
+      // No tables: perhaps no database either (dropped since it was selected), as a query would find.
+      if (tables.length === 0 && !(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
       return {
         success: true as const,
         session_id: sessionId,
@@ -118,6 +130,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
       log.debug({ query: input.query }, 'query')
       let result
       try {
+        served(context.database_name)
         result = await queryRunner.run({
           queryId,
           database: context.database_name,

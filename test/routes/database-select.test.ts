@@ -1,5 +1,5 @@
 import t from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession, testConfig } from '../helper.js'
 
 t.test('list: the server\'s databases without system schemas', async (t) => {
   const app = await build(t)
@@ -97,4 +97,37 @@ t.test('a database dropped after selection answers 404 on query, not 500', async
   const res = await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'database_not_found')
+})
+
+t.test('a context whose database this instance no longer serves answers 404, as selecting it would', async (t) => {
+  // Sessions outlive a deployment: one instance (or the last release) allowed the database, this
+  // one does not; its queries had still run there.
+  const [kept, dropped] = [await createDatabase(t, 'CREATE TABLE t (v INT)'), await createDatabase(t, 'CREATE TABLE t (v INT)')]
+  const shared = testConfig()
+  const before = await build(t, { config: shared })
+  const after = await build(t, { config: { ...shared, DATABASE_ALLOWLIST: [kept] } })
+  const sessionId = (await post(before, '/api/database/select', { database_name: dropped })).json().session_id
+  t.equal((await post(before, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })).statusCode, 200)
+
+  const query = await post(after, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })
+  t.equal(query.statusCode, 404)
+  t.equal(query.json().code, 'database_not_found')
+  const schema = await after.inject({ url: '/api/database/schema', headers: { 'x-session-id': sessionId } })
+  t.equal(schema.json().code, 'database_not_found')
+  const history = await after.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.strictSame(history.json().queries.map((q: { error_code: string | null }) => q.error_code), ['database_not_found', null], 'in the history as refused')
+  t.equal((await post(after, '/api/database/select', { database_name: kept, session_id: sessionId })).statusCode, 200, 'selecting a served one mends it')
+  t.equal((await post(after, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })).statusCode, 200)
+})
+
+t.test('the schema of a database dropped since it was selected answers 404, as a query does', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const sessionId = (await post(app, '/api/database/select', { database_name: db })).json().session_id
+  const admin = await adminConnection(t)
+  await admin.query(`DROP DATABASE \`${db}\``)
+  const schema = await app.inject({ url: '/api/database/schema', headers: { 'x-session-id': sessionId } })
+  t.equal(schema.statusCode, 404)
+  t.equal(schema.json().code, 'database_not_found')
+  t.equal((await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })).json().code, 'database_not_found')
 })

@@ -92,6 +92,10 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     description: 'internal_error: a bug; the log has the cause',
     example: envelope(500, 'Internal Server Error', 'internal_error', 'Internal server error')
   },
+  502: {
+    description: 'write_outcome_unknown (READ_ONLY=false): the connection was lost while a write ran, so it may or may not have taken effect; check before running it again',
+    example: envelope(502, 'Bad Gateway', 'write_outcome_unknown', 'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.')
+  },
   503: {
     description: 'session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds',
     example: envelope(503, 'Service Unavailable', 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.')

@@ -107,3 +107,37 @@ t.test('a stalled Redis path: session routes answer 503 session_store_unavailabl
   }
   t.ok(ms >= 900 && ms < 2500, `after the command timeout, not before (${Math.round(ms)} ms)`)
 })
+
+t.test('a connection lost while a write runs: 502 write_outcome_unknown, not "retry shortly"; a read keeps 503', async (t) => {
+  // The write may have committed before the connection went: a client told to retry could apply it twice.
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE w (v INT)')
+  const sessionId = await selectedSession(app, db)
+  const admin = await adminConnection(t)
+  const killWhenRunning = async (marker: string) => {
+    for (let i = 0; i < 100; i++) {
+      const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [Array<{ ID: string }>]
+      if (rows.length > 0) {
+        await admin.query(`KILL CONNECTION ${Number(rows[0]!.ID)}`)
+        return
+      }
+      await sleep(20)
+    }
+    throw new Error(`${marker} never ran`)
+  }
+  const run = async (query: string, marker: string, params?: unknown[]) => {
+    const [res] = await Promise.all([post(app, '/api/query', { query, session_id: sessionId, ...(params ? { params } : {}) }), killWhenRunning(marker)])
+    return res
+  }
+
+  const write = await run('INSERT INTO w SELECT 1 FROM DUAL WHERE SLEEP(5) = 0 /* write-marker */', 'write-marker')
+  t.equal(write.statusCode, 502)
+  t.equal(write.json().code, 'write_outcome_unknown')
+  t.match(write.json().message, 'may or may not have taken effect')
+  const prepared = await run('INSERT INTO w SELECT ? FROM DUAL WHERE SLEEP(5) = 0 /* prepared-marker */', 'prepared-marker', [2])
+  t.equal(prepared.json().code, 'write_outcome_unknown', 'with params too')
+  const read = await run('SELECT SLEEP(5) AS s /* read-marker */', 'read-marker')
+  t.equal(read.statusCode, 503)
+  t.equal(read.json().code, 'database_unavailable', 'a read changed nothing: retrying it is safe')
+  t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM w', session_id: sessionId })).statusCode, 200, 'the next request is served')
+})

@@ -139,6 +139,13 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     let settled = false
     /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
     let dead = false
+    /** The statement itself has gone to the server (not only its PREPARE). */
+    let sent = false
+    /**
+     * What a lost connection means to the client: nothing ran, or, once a write was sent, nobody
+     * knows: it may have committed before the connection went, so "retry" could apply it twice.
+     */
+    const lostError = (err: Error): AppError => !read && sent ? writeOutcomeUnknown() : toAppError(err)
 
     const finish = (settle: () => void): void => {
       if (settled) return
@@ -159,7 +166,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     onConnectionLost(lease.conn, (err?: Error): void => {
       dead = true
       const lost = err ?? Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })
-      finish(() => reject(Object.assign(toAppError(lost), { discard: true })))
+      finish(() => reject(Object.assign(lostError(lost), { discard: true })))
     })
 
     // One timer at a time (most statements end long before the first): past the timeout and a
@@ -216,7 +223,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
         if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
           reject(queryTimeout(request.timeoutMs))
         } else {
-          reject(Object.assign(toAppError(err), { discard: dead }))
+          reject(Object.assign(dead ? lostError(err) : toAppError(err), { discard: dead }))
         }
       })
     }
@@ -224,6 +231,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     if (!prepared) {
       // A plain string where it will do: mysql2 builds its command from an options object by
       // spreading it into another (a measurable part of a point query's cost), from a string without.
+      sent = true
       listen(rowsAsArray ? core.query(options) : core.query(request.sql))
       return
     }
@@ -245,6 +253,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
         finish(() => reject(paramCountMismatch(expected, params.length)))
         return
       }
+      sent = true
       listen(core.execute({ ...options, values: params }))
     })
   })
@@ -268,6 +277,11 @@ function unsignedInsertId (value: number | string | null | undefined): string | 
 
 function isResultSetHeader (row: unknown): row is ResultSetHeader {
   return typeof row === 'object' && row !== null && 'affectedRows' in row && 'serverStatus' in row
+}
+
+function writeOutcomeUnknown (): AppError {
+  return new AppError(502, 'write_outcome_unknown',
+    'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.')
 }
 
 function queryTimeout (timeoutMs: number): AppError {

@@ -251,7 +251,8 @@ export async function throwawayRedis (t: TestContext): Promise<{ url: string, st
 export async function tcpProxy (t: TestContext, target: { host: string, port: number }) {
   const net = await import('node:net')
   const sockets = new Set<import('node:net').Socket>()
-  const upstreams = new Set<import('node:net').Socket>()
+  /** Each server side, with its client. */
+  const upstreams = new Map<import('node:net').Socket, import('node:net').Socket>()
   let broken = false
   const server = net.createServer((client) => {
     if (broken) {
@@ -271,7 +272,7 @@ export async function tcpProxy (t: TestContext, target: { host: string, port: nu
     upstream.on('error', drop).on('close', drop)
     client.pipe(upstream)
     upstream.pipe(client)
-    upstreams.add(upstream)
+    upstreams.set(upstream, client)
     upstream.once('close', () => upstreams.delete(upstream))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -292,7 +293,11 @@ export async function tcpProxy (t: TestContext, target: { host: string, port: nu
     },
     /** The server's answers stop reaching the clients of the connections open now; nothing is closed. */
     stall () {
-      for (const upstream of upstreams) upstream.unpipe()
+      for (const upstream of upstreams.keys()) upstream.unpipe()
+    },
+    /** The stalled answers go on to their clients, those held back first. */
+    resume () {
+      for (const [upstream, client] of upstreams) upstream.pipe(client)
     },
     heal () {
       broken = false

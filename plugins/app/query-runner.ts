@@ -170,14 +170,17 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     })
 
     // One timer at a time (most statements end long before the first): past the timeout and a
-    // grace, KILL QUERY; if the statement still has not ended a while later, abandon it.
+    // grace, KILL QUERY; if the statement still has not ended a while later, abandon it (a write
+    // abandoned so may yet commit: its outcome is unknown).
+    // A connection KILL QUERY was sent for is never reused: the statement may end on its own
+    // while the KILL is on its way, and the KILL would then stop the next request's statement.
     let timer = setTimeout(() => {
       killed = true
       mysql.killQuery(lease.connectionId).catch(() => {})
       timer = setTimeout(() => {
         finish(() => {
           stopReading()
-          reject(Object.assign(queryTimeout(request.timeoutMs), { discard: true }))
+          reject(Object.assign(read ? queryTimeout(request.timeoutMs) : writeOutcomeUnknown(), { discard: true }))
         })
       }, ABANDON_AFTER_MS)
     }, request.timeoutMs + KILL_GRACE_MS)
@@ -214,16 +217,16 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       })
       command.on('error', failed)
       command.on('end', () => {
-        finish(() => resolve({ fields, rows, truncated, header, discard: false }))
+        finish(() => resolve({ fields, rows, truncated, header, discard: killed }))
       })
     }
     const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {
       if (err.fatal === true || isConnectionError(err)) dead = true
       finish(() => {
         if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
-          reject(queryTimeout(request.timeoutMs))
+          reject(Object.assign(queryTimeout(request.timeoutMs), { discard: killed }))
         } else {
-          reject(Object.assign(dead ? lostError(err) : toAppError(err), { discard: dead }))
+          reject(Object.assign(dead ? lostError(err) : toAppError(err), { discard: dead || killed }))
         }
       })
     }

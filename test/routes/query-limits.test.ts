@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, selectedSession, tcpProxy } from '../helper.js'
 
 /** Statements whose text contains `marker` still running on the server. */
@@ -91,9 +92,9 @@ t.test('a million-row SELECT is cut at the cap and stops on the server', async (
  * An app whose database path goes through a proxy that can stop the server's answers, with one
  * pooled connection (so the stalled one is the one every request uses) and a session in a database.
  */
-async function behindProxy (t: Test) {
+async function behindProxy (t: Test, env: Record<string, string> = {}) {
   const proxy = await tcpProxy(t, mysqlTarget())
-  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1' } })
+  const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1', ...env } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
   const sessionId = await selectedSession(app, db)
   return { proxy, app, sessionId }
@@ -131,4 +132,36 @@ t.test('a connection that stalls while being set up answers 503 in bounded time,
   t.equal(res.json().code, 'database_unavailable')
   t.ok(elapsed < 5000, `in bounded time (${Math.round(elapsed)} ms)`)
   t.equal((await post(app, '/api/query', { query: 'SELECT v FROM t', session_id: sessionId })).statusCode, 200, 'the next query gets a new connection')
+})
+
+t.test('a connection KILL QUERY was sent for is not reused, even when its statement then ends by itself', async (t) => {
+  // The statement could end while the KILL is on its way; reused, the connection would run the
+  // next request's statement when the KILL lands, and that one would be stopped.
+  const { proxy, app, sessionId } = await behindProxy(t)
+  const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 200, session_id: sessionId })
+  const before = (await query('SELECT CONNECTION_ID() AS id')).json().rows[0].id
+
+  // The server's own limit ends the statement at 200 ms, but its answer is held back past the
+  // gateway's KILL (at 700 ms), then let through before the statement would be abandoned.
+  proxy.stall()
+  const answer = query('SELECT SLEEP(2) AS s')
+  await sleep(1200)
+  proxy.resume()
+  const res = await answer
+  t.equal(res.statusCode, 504)
+  t.equal(res.json().code, 'query_timeout')
+
+  const after = (await query('SELECT CONNECTION_ID() AS id')).json().rows[0].id
+  t.not(after, before, 'the next statement runs on a new connection')
+})
+
+t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it may still commit', async (t) => {
+  const { proxy, app, sessionId } = await behindProxy(t, { READ_ONLY: 'false' })
+  const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 200, session_id: sessionId })
+  t.equal((await query('SELECT v FROM t')).statusCode, 200)
+  proxy.stall()
+  const res = await query('INSERT INTO t SELECT 2 FROM DUAL WHERE SLEEP(1) = 0')
+  t.equal(res.statusCode, 502)
+  t.equal(res.json().code, 'write_outcome_unknown')
+  t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the pool goes on')
 })

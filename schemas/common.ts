@@ -93,7 +93,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(500, 'Internal Server Error', 'internal_error', 'Internal server error')
   },
   502: {
-    description: 'write_outcome_unknown (READ_ONLY=false): the connection was lost while a write ran, so it may or may not have taken effect; check before running it again',
+    description: 'write_outcome_unknown (READ_ONLY=false): the connection was lost while a write ran, or it had not ended after its timeout, so it may or may not have taken effect; check before running it again',
     example: envelope(502, 'Bad Gateway', 'write_outcome_unknown', 'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.')
   },
   503: {

@@ -101,6 +101,8 @@ const BLOB = 0xfc
 
 const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson(value) ?? value.toString('base64') : value
 const noRestore = (): void => {}
+/** Most results (a point SELECT's): rows and fields as mysql2 gives them. */
+const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore })
 
 /**
  * How to read one result, called on its command's `fields` event: mysql2 builds the result's row
@@ -127,7 +129,7 @@ export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binar
       field.name = standIn
     }
   }
-  if (changed === null) return { convert, restore: noRestore }
+  if (changed === null) return convert === null ? AS_IS : { convert, restore: noRestore }
   const restore = (): void => {
     for (const [field, name, columnType] of changed) {
       field.name = name

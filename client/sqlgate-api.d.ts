@@ -1193,7 +1193,7 @@ export interface paths {
                                 [key: string]: unknown;
                             } | unknown[])[];
                             row_count: number;
-                            /** @description true when the statement had more rows than max_rows */
+                            /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
                             truncated: boolean;
                             /** @description For statements that change rows (READ_ONLY=false) */
                             affected_rows?: number;

@@ -55,6 +55,7 @@ export const ConfigSchema = Type.Object({
   READ_ONLY: BooleanString('only reads run; everything else is refused before it reaches the database', true),
   QUERY_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'rows a query returns when max_rows is not given' }),
   QUERY_MAX_ROWS_LIMIT: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'the largest max_rows a request may ask for' }),
+  QUERY_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, maximum: 134_217_728, default: 8_388_608, description: 'about how large the rows of one answer may be; past it the answer stops early, truncated' }),
   QUERY_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 10_000, description: 'statement timeout when timeout_ms is not given; also bounds the catalog reads' }),
   QUERY_TIMEOUT_MAX_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 60_000, description: 'the largest timeout_ms a request may ask for' }),
   HISTORY_LIMIT: Type.Integer({ minimum: 0, maximum: 1000, default: 50, description: 'queries kept in each session\'s history' })

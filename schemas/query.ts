@@ -69,7 +69,7 @@ export const QueryReplySchema = Type.Object({
     description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, NULL as null'
   }),
   row_count: Type.Integer(),
-  truncated: Type.Boolean({ description: 'true when the statement had more rows than max_rows' }),
+  truncated: Type.Boolean({ description: 'true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES' }),
   affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows (READ_ONLY=false)' })),
   insert_id: Type.Optional(Type.String({
     pattern: '^[1-9][0-9]{0,19}$',

@@ -8,7 +8,7 @@ import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
 import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
-import { resultReader, type RowConverter } from '../../lib/values.js'
+import { resultReader, rowSize, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import { onConnectionLost, type createMysql, type Lease } from './mysql.js'
 
@@ -27,6 +27,8 @@ export interface QueryRequest {
   sql: string
   params?: Param[] | undefined
   maxRows: number
+  /** About how large the answer's rows may be (see `rowSize`); the first row is always kept. */
+  maxBytes: number
   timeoutMs: number
   rowFormat: RowFormat
 }
@@ -135,6 +137,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     let convert: RowConverter | null = null
     let restoreFields: (() => void) | null = null
     let truncated = false
+    let bytes = 0
     let killed = false
     let settled = false
     /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
@@ -203,12 +206,21 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
           header = row
           return
         }
-        if (rows.length < request.maxRows) {
-          rows.push(convert === null ? row : convert(row))
-        } else if (!truncated) {
-          truncated = true // the one row past the cap that sql_select_limit lets through
-        } else if (read) {
-          // More than max_rows + 1: a statement sql_select_limit does not cap (an explicit LIMIT, SHOW).
+        if (!truncated) {
+          if (rows.length < request.maxRows) {
+            bytes += rowSize(row)
+            if (bytes <= request.maxBytes || rows.length === 0) {
+              rows.push(convert === null ? row : convert(row))
+              return
+            }
+          }
+          truncated = true
+          // The one row past max_rows that sql_select_limit lets through: the result ends next.
+          if (rows.length === request.maxRows) return
+        }
+        if (read) {
+          // Past the answer's size, or more than max_rows + 1 (a statement sql_select_limit does
+          // not cap: an explicit LIMIT, SHOW): the rest is not read.
           finish(() => {
             stopReading()
             resolve({ fields, rows, truncated, header, discard: true })

@@ -137,6 +137,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
           sql: input.query,
           params: input.params,
           maxRows: input.max_rows ?? config.QUERY_MAX_ROWS,
+          maxBytes: config.QUERY_MAX_RESULT_BYTES,
           timeoutMs,
           rowFormat: input.row_format ?? 'object'
         })

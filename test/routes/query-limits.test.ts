@@ -165,3 +165,38 @@ t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it ma
   t.equal(res.json().code, 'write_outcome_unknown')
   t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the pool goes on')
 })
+
+t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; the first row is always kept', async (t) => {
+  // max_rows alone had let 600 rows of 1 MB each build a 600 MB answer: 1.3 GB of memory, then
+  // 500 internal_error ("Invalid string length").
+  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: '4096', MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(2000))')
+  const sessionId = await selectedSession(app, db)
+  const run = (query: string, body: Record<string, unknown> = {}) => post(app, '/api/query', { query, session_id: sessionId, max_rows: 10000, ...body })
+
+  const wide = await run("SELECT seq, REPEAT('x', 1000) AS pad FROM seq_1_to_100000")
+  t.equal(wide.statusCode, 200)
+  t.equal(wide.json().row_count, 4, 'four rows of about 1 kB fit in 4 kB, a fifth does not')
+  t.equal(wide.json().truncated, true)
+  t.ok(wide.body.length < 8192, `the answer stays near the budget (${wide.body.length} bytes)`)
+  const asArray = await run("SELECT seq, REPEAT('x', 1000) AS pad FROM seq_1_to_100000", { row_format: 'array' })
+  t.equal(asArray.json().row_count, 4, 'array rows too')
+  const one = await run("SELECT REPEAT('y', 10000) AS big UNION ALL SELECT 'small'")
+  t.equal(one.json().row_count, 1, 'a first row larger than the budget is still answered')
+  t.equal(one.json().rows[0].big.length, 10000)
+  t.equal(one.json().truncated, true)
+  const fits = await run("SELECT REPEAT('z', 100) AS pad FROM seq_1_to_10")
+  t.equal(fits.json().truncated, false, 'an answer within the budget is whole')
+  t.equal(fits.json().row_count, 10)
+  t.equal((await run('SELECT 1 AS one')).statusCode, 200, 'the connection after a stopped read serves the next request')
+})
+
+t.test('a write past QUERY_MAX_RESULT_BYTES is read to the end, so it commits', async (t) => {
+  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: '4096', READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(2000))')
+  const sessionId = await selectedSession(app, db)
+  const insert = await post(app, '/api/query', { query: "INSERT INTO w SELECT seq, REPEAT('x', 1000) FROM seq_1_to_1000 RETURNING id, pad", session_id: sessionId })
+  t.equal(insert.json().truncated, true)
+  t.equal(insert.json().row_count, 3)
+  t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM w', session_id: sessionId })).json().rows[0].n, '1000')
+})

@@ -1,17 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync } from 'node:fs'
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { build, createDatabase, listen } from './helper.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-
-// Skipped where Chromium is absent, except in CI, which must run it (.ci/run installs it).
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : false
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
   const app = await build(t)

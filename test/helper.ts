@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -396,3 +397,11 @@ export async function listen (fastify: FastifyInstance): Promise<string> {
   const address = fastify.server.address()
   return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
 }
+
+/** Debian's Chromium, for the browser tests (CHROMIUM_PATH for another one). */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+/** Browser tests are skipped where Chromium is absent, except in CI, which must run them (.ci/run installs it). */
+export const skipWithoutChromium = !existsSync(CHROMIUM) && process.env.CI !== 'true'
+  ? `browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`
+  : false

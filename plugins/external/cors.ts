@@ -4,6 +4,8 @@ import cors from '@fastify/cors'
 /**
  * CORS for the browser frontends in CORS_ORIGINS, and only them: credentialed requests (the sid
  * cookie) from exactly those origins. Never a wildcard; without CORS_ORIGINS, no CORS at all.
+ * A browser MCP client sends `Mcp-Session-Id` and `MCP-Protocol-Version` after `initialize`, and
+ * must read `Mcp-Session-Id` from its answer; a frontend may read the rate-limit headers.
  */
 export default fp(async function corsPlugin (fastify) {
   const origins = fastify.config.CORS_ORIGINS
@@ -12,8 +14,8 @@ export default fp(async function corsPlugin (fastify) {
     origin: origins,
     credentials: true,
     methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['content-type', 'x-session-id', 'authorization'],
-    exposedHeaders: ['retry-after'],
+    allowedHeaders: ['content-type', 'x-session-id', 'authorization', 'mcp-session-id', 'mcp-protocol-version'],
+    exposedHeaders: ['retry-after', 'mcp-session-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600
   })
 }, { name: 'cors', dependencies: ['config'] })

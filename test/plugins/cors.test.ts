@@ -15,6 +15,13 @@ t.test('CORS_ORIGINS: credentialed requests from exactly those origins', async (
   t.equal(preflight.statusCode, 204)
   t.equal(preflight.headers['access-control-allow-origin'], 'http://localhost:5173')
   t.match(preflight.headers['access-control-allow-headers'], /x-session-id/)
+  const mcp = await app.inject({
+    method: 'OPTIONS',
+    url: '/mcp',
+    headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,mcp-session-id,mcp-protocol-version' }
+  })
+  t.match(mcp.headers['access-control-allow-headers'], /mcp-session-id, mcp-protocol-version/, 'a browser MCP client\'s headers')
+  t.match(allowed.headers['access-control-expose-headers'], /mcp-session-id/, 'and the session header it must read')
 
   const stranger = await app.inject({ url: '/api/database/context', headers: { origin: 'https://evil.example' } })
   // Without Access-Control-Allow-Origin a browser grants nothing, whatever else is sent.

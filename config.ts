@@ -50,6 +50,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (config.REDIS_CLUSTER_NODES.length > 0 && config.REDIS_SENTINELS.length > 0) {
     throw new ConfigError('REDIS_CLUSTER_NODES and REDIS_SENTINELS are exclusive: set one')
   }
+  for (const secret of config.COOKIE_SECRETS_ACCEPTED) {
+    if (secret.length < 32) throw new ConfigError('COOKIE_SECRETS_ACCEPTED: every secret must be at least 32 characters')
+  }
+  if (config.COOKIE_SECRETS_ACCEPTED.length > 0 && config.COOKIE_SECRET === undefined) {
+    throw new ConfigError('COOKIE_SECRETS_ACCEPTED needs COOKIE_SECRET, which signs the cookies')
+  }
   for (const key of config.API_KEYS) {
     if (key.length < 16) throw new ConfigError('API_KEYS: every key must be at least 16 characters')
   }

@@ -37,6 +37,7 @@ export const ConfigSchema = Type.Object({
   MYSQL_CONNECTION_MAX_AGE_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 1500, description: 'a pooled connection is replaced past this age (TiDB Cloud cuts connections after about 30 minutes)' }),
 
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  COOKIE_SECRETS_ACCEPTED: CommaList,
   COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),
   SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use (at most once per 1 % of it)'),
   SESSION_MAX_AGE_SECONDS: Seconds(7 * 86400, 'absolute lifetime of a session, however much it is used'),

@@ -38,6 +38,8 @@ t.test('a bad value is refused with an error naming the variable', async (t) => 
     [{ PORT: '70000' }, /PORT/],
     [{ SESSION_TTL_SECONDS: '0' }, /SESSION_TTL_SECONDS/],
     [{ COOKIE_SECRET: 'short' }, /COOKIE_SECRET/],
+    [{ COOKIE_SECRET: 'c'.repeat(32), COOKIE_SECRETS_ACCEPTED: `${'a'.repeat(32)},short` }, /COOKIE_SECRETS_ACCEPTED: every secret must be at least 32 characters/],
+    [{ COOKIE_SECRETS_ACCEPTED: 'a'.repeat(32) }, /COOKIE_SECRETS_ACCEPTED needs COOKIE_SECRET/],
     [{ COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL/],

@@ -61,9 +61,10 @@ export default fp(async function sessionPlugin (fastify) {
   const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
     fastify.serializeCookie(SESSION_COOKIE, fastify.signCookie(sessionId), cookieOptions))
   const sessionHash = memoize(MEMO_SIZE, hashSessionId)
-  const cookieSessionId = memoize(MEMO_SIZE, (raw): string | null => {
+  // `renew`: signed with one of COOKIE_SECRETS_ACCEPTED, so the answer signs it anew.
+  const cookieSession = memoize(MEMO_SIZE, (raw): { id: string, renew: boolean } | null => {
     const unsigned = fastify.unsignCookie(raw)
-    return unsigned.valid && isValidSessionId(unsigned.value) ? unsigned.value : null
+    return unsigned.valid && isValidSessionId(unsigned.value) ? { id: unsigned.value, renew: unsigned.renew } : null
   })
 
   // Whether the answer must (re)set the cookie: a field of the request rather than a WeakSet of
@@ -98,15 +99,17 @@ export default fp(async function sessionPlugin (fastify) {
     // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
     const header = request.headers.cookie
     const raw = header === undefined ? undefined : fastify.parseCookie(header)[SESSION_COOKIE]
-    const cookieId = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? undefined : cookieSessionId(raw) ?? undefined
-    const [sessionId, source] = resolve(request, cookieId) // throws 400 invalid_session_id
+    const cookie = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? null : cookieSession(raw)
+    const [sessionId, source] = resolve(request, cookie?.id) // throws 400 invalid_session_id
+    // A cookie signed with an accepted older secret does not hold the session as it should.
+    const heldByCookie = cookie === null || cookie.renew ? undefined : cookie.id
     if (!SESSION_STRICT || source === 'url') {
-      settle(request, sessionId, source, cookieId)
+      settle(request, sessionId, source, heldByCookie)
       done()
       return
     }
     strict(request, sessionId, source).then(([id, from]) => {
-      settle(request, id, from, cookieId)
+      settle(request, id, from, heldByCookie)
       done()
     }, done)
   })

@@ -5,7 +5,8 @@ import cookie from '@fastify/cookie'
 /**
  * Signed cookies carry the browser's session id (`sid`). Without COOKIE_SECRET (development
  * only: the config refuses it in production) a random secret is used, which means cookies do not
- * survive a restart and are not shared between instances.
+ * survive a restart and are not shared between instances. COOKIE_SECRETS_ACCEPTED are checked as
+ * well (a secret being rotated in or out); COOKIE_SECRET alone signs.
  */
 export default fp(async function cookiePlugin (fastify) {
   let secret = fastify.config.COOKIE_SECRET
@@ -16,5 +17,6 @@ export default fp(async function cookiePlugin (fastify) {
   // No parsing hook: it parsed every request's cookies into a new object (and a Map for
   // reply.setCookie) although only the session plugin reads one cookie, on /api routes only; it
   // parses the header itself, with fastify.parseCookie (request.cookies stays null).
-  await fastify.register(cookie, { secret, hook: false })
+  const accepted = fastify.config.COOKIE_SECRETS_ACCEPTED
+  await fastify.register(cookie, { secret: accepted.length === 0 ? secret : [secret, ...accepted], hook: false })
 }, { name: 'cookie', dependencies: ['config'] })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId, sidCookie } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, sidCookie, testConfig } from '../helper.js'
 
 t.test('order: body over header over cookie', async (t) => {
   const app = await build(t)
@@ -160,4 +160,38 @@ t.test('generated ids: seed shape, unique, at least 128 random bits', async (t) 
     ids.add(id)
   }
   t.equal(ids.size, 50, 'all different')
+})
+
+t.test('COOKIE_SECRETS_ACCEPTED: a rotated secret keeps browser sessions, and the answer signs the cookie anew', async (t) => {
+  const [oldSecret, newSecret] = ['o'.repeat(40), 'n'.repeat(40)]
+  const shared = testConfig({ COOKIE_SECRET: oldSecret })
+  const before = await build(t, { config: shared })
+  const db = await createDatabase(t)
+  const selected = await post(before, '/api/database/select', { database_name: db })
+  const sessionId = selected.json().session_id
+  const oldCookie = sidCookie(selected)
+
+  // Phase 1: the new secret is accepted, the old one still signs: nothing changes for browsers.
+  const accepting = await build(t, { config: { ...shared, COOKIE_SECRETS_ACCEPTED: [newSecret] } })
+  const phase1 = await accepting.inject({ url: '/api/database/context', headers: { cookie: oldCookie } })
+  t.equal(phase1.json().session_id, sessionId)
+  t.notOk(phase1.headers['set-cookie'], 'a cookie signed with the signing secret is left as it is')
+
+  // Phase 2: the new secret signs, the old one is accepted: the session goes on, its cookie re-signed.
+  const rotated = await build(t, { config: { ...shared, COOKIE_SECRET: newSecret, COOKIE_SECRETS_ACCEPTED: [oldSecret] } })
+  const phase2 = await rotated.inject({ url: '/api/database/context', headers: { cookie: oldCookie } })
+  t.equal(phase2.json().session_id, sessionId, 'the old cookie still names the session')
+  t.equal(phase2.json().database_context.database_name, db)
+  const newCookie = sidCookie(phase2)
+  t.not(newCookie, oldCookie, 'signed anew')
+  const again = await rotated.inject({ url: '/api/database/context', headers: { cookie: newCookie } })
+  t.equal(again.json().session_id, sessionId)
+  t.notOk(again.headers['set-cookie'], 'and then left as it is')
+  const phase1Reads = await accepting.inject({ url: '/api/database/context', headers: { cookie: newCookie } })
+  t.equal(phase1Reads.json().session_id, sessionId, 'an instance still in phase 1 accepts the new signature')
+
+  // Phase 3: the old secret is dropped; a cookie only it signed is no cookie (a new session).
+  const done = await build(t, { config: { ...shared, COOKIE_SECRET: newSecret } })
+  t.equal((await done.inject({ url: '/api/database/context', headers: { cookie: newCookie } })).json().session_id, sessionId)
+  t.not((await done.inject({ url: '/api/database/context', headers: { cookie: oldCookie } })).json().session_id, sessionId)
 })

@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from 'node:net'
+
 /**
  * The key a session's requests are counted under for the rate limit: @fastify/rate-limit's key
  * (its name space, then the key generator's `session:{id}`), in the session's hash tag, so the
@@ -14,7 +16,45 @@ export function rateLimitNameSpace (prefix: string): string {
 
 /** The rate limit's key for a client address (requests with no session), below its name space. */
 export function addressRateLimitKey (address: string): string {
-  return `ip:${address}`
+  return `ip:${addressBucket(address)}`
+}
+
+/** Bits of an IPv6 address that name one client: a /56, what ISPs commonly give one customer. */
+const IPV6_CLIENT_PREFIX = 56
+
+/**
+ * The client an address counts for. An IPv4 address is itself (also written IPv4-mapped,
+ * `::ffff:192.0.2.7`); an IPv6 address counts for its /56: a client commonly holds at least a /64
+ * (2^64 addresses), and counted address by address it would have had as many budgets.
+ */
+export function addressBucket (address: string): string {
+  const plain = address.replace(/%.*$/, '') // a zone id (fe80::1%eth0)
+  if (isIPv4(plain)) return plain
+  if (!isIPv6(plain)) return address
+  const groups = ipv6Groups(plain)
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff
+  if (mapped) return `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`
+  const kept = groups.map((group, i) => {
+    const bits = Math.min(16, Math.max(0, IPV6_CLIENT_PREFIX - 16 * i))
+    return group & (0xffff << (16 - bits)) & 0xffff
+  })
+  return `${kept.slice(0, Math.ceil(IPV6_CLIENT_PREFIX / 16)).map((group) => group.toString(16)).join(':')}::/${IPV6_CLIENT_PREFIX}`
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing IPv4 part read as two). */
+function ipv6Groups (address: string): number[] {
+  let text = address
+  const lastColon = text.lastIndexOf(':')
+  const tail = text.slice(lastColon + 1)
+  if (isIPv4(tail)) {
+    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number]
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head, rest] = text.split('::') as [string, string | undefined]
+  const parse = (part: string | undefined) => part === undefined || part === '' ? [] : part.split(':').map((group) => parseInt(group, 16))
+  const front = parse(head)
+  const back = parse(rest)
+  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back]
 }
 
 /** The full key a client address's requests are counted under. */

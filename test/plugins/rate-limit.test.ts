@@ -26,6 +26,11 @@ t.test('outside /api the limit is per client address, not one bucket for everyon
   for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1' })).statusCode)
   t.strictSame(statuses, [200, 200, 429], 'one address is limited')
   t.equal((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another address has its own budget')
+  // A client holds a whole IPv6 prefix: counted address by address, it would have 2^64 budgets.
+  const v6 = []
+  for (const address of ['2001:db8:1:ab00::1', '2001:db8:1:ab00::2', '2001:db8:1:abcd::99']) v6.push((await app.inject({ url: '/console.css', remoteAddress: address })).statusCode)
+  t.strictSame(v6, [200, 200, 429], 'IPv6 addresses of one /56 share a budget')
+  t.equal((await app.inject({ url: '/console.css', remoteAddress: '2001:db8:1:ac00::1' })).statusCode, 200, 'the next /56 has its own')
   const redis = redisClient(t)
   t.strictSame(await redis.keys(`${app.config.REDIS_KEY_PREFIX}ratelimit:session:undefined*`), [], 'no shared "undefined" bucket')
 })

@@ -1188,7 +1188,7 @@ export interface paths {
                                 type: string;
                                 nullable?: boolean;
                             }[];
-                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, NULL as null */
+                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
                             rows: ({
                                 [key: string]: unknown;
                             } | unknown[])[];

@@ -66,7 +66,7 @@ export const QueryReplySchema = Type.Object({
   database_name: Type.String(),
   columns: Type.Array(ResultColumnSchema),
   rows: Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())]), {
-    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, NULL as null'
+    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null'
   }),
   row_count: Type.Integer(),
   truncated: Type.Boolean({ description: 'true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES' }),

@@ -128,3 +128,15 @@ t.test('an INSERT answers the AUTO_INCREMENT id it generated, as a string; other
   t.notOk('insert_id' in (await run('INSERT INTO plain VALUES (1)')).json(), 'nor an INSERT into a table without AUTO_INCREMENT')
   t.notOk('insert_id' in (await run('SELECT 1')).json(), 'nor a read')
 })
+
+t.test('LOAD DATA LOCAL INFILE cannot read the gateway host\'s files', async (t) => {
+  // The pool does not offer the LOCAL_FILES capability, so the server refuses the statement; with it,
+  // the server would ask the gateway for a file of its own host.
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE lf (line TEXT)')
+  const sessionId = await selectedSession(app, db)
+  const res = await post(app, '/api/query', { query: "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE lf", session_id: sessionId })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().code, 'sql_error')
+  t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM lf', session_id: sessionId })).json().rows[0].n, '0')
+})

@@ -54,6 +54,10 @@ export function classify (sql: string, readOnly: boolean): Classification {
 
   const statement = singleStatement(tokens)
   const keyword = firstKeyword(statement)
+  if (isDiagnostics(statement, keyword)) {
+    throw new AppError(400, 'unsupported_statement',
+      'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session.')
+  }
 
   if (readOnly) {
     checkRead(statement, keyword)
@@ -72,6 +76,20 @@ export function classify (sql: string, readOnly: boolean): Classification {
     }
   }
   return { kind: 'write', keyword }
+}
+
+/**
+ * SHOW [COUNT(*)] WARNINGS | ERRORS [LIMIT …], GET [CURRENT | STACKED] DIAGNOSTICS: what the
+ * connection's previous statement left in its diagnostics area. On a pooled connection that is
+ * whichever session's statement ran there last ("Truncated incorrect DOUBLE value: 'alice@…'").
+ */
+function isDiagnostics (statement: Token[], keyword: string): boolean {
+  if (keyword === 'GET') return true
+  if (keyword !== 'SHOW') return false
+  let i = 1
+  if (statement[i]?.value === 'COUNT') i = statement.findIndex((token) => token.value === ')') + 1
+  const what = statement[i]?.value
+  return what === 'WARNINGS' || what === 'ERRORS'
 }
 
 /** The statement's tokens; refuses more than one statement and none. */

@@ -36,7 +36,6 @@ const READS = [
   'SHOW CREATE TABLE t',
   'SHOW INDEX FROM t',
   'SHOW VARIABLES LIKE "max%"',
-  'SHOW WARNINGS',
   'DESCRIBE t',
   'DESC t',
   'DESCRIBE `weird table` `col`',
@@ -191,6 +190,14 @@ t.test('stacked statements are refused in both modes', async (t) => {
     t.equal(codeOf(sql, true), 'multiple_statements', `read-only: ${sql}`)
     t.equal(codeOf(sql, false), 'multiple_statements', `write mode: ${sql}`)
   }
+})
+
+t.test('diagnostics of the pooled connection\'s previous statement (perhaps another session\'s) are refused in both modes', async (t) => {
+  for (const sql of ['SHOW WARNINGS', 'show errors', 'SHOW WARNINGS LIMIT 5', 'SHOW COUNT(*) WARNINGS', 'SHOW COUNT( * ) ERRORS', '/*!SHOW*/ WARNINGS', 'GET DIAGNOSTICS @n = NUMBER', 'GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', 'GET STACKED DIAGNOSTICS @n = NUMBER']) {
+    t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
+    t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+  }
+  for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

@@ -40,3 +40,18 @@ t.test('a statement that tries to change the database is refused and moves no se
   const resB = await post(app, '/api/query', { query: 'SELECT owner FROM t', session_id: b })
   t.strictSame(resB.json().rows, [{ owner: 'B' }])
 })
+
+t.test('one session cannot read the diagnostics another session\'s statement left on a pooled connection', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } }) // one connection: B runs right after A on it
+  const db = await createDatabase(t, 'CREATE TABLE users (id INT); INSERT INTO users VALUES (1)')
+  const [a, b] = [randomSessionId(), randomSessionId()]
+  for (const session of [a, b]) await post(app, '/api/database/select', { database_name: db, session_id: session })
+
+  const secret = await post(app, '/api/query', { query: "SELECT id FROM users WHERE id = 'alice@example.com'", session_id: a })
+  t.equal(secret.statusCode, 200, "A's statement leaves a warning that quotes its value")
+  for (const query of ['SHOW WARNINGS', 'SHOW COUNT(*) WARNINGS', 'SHOW ERRORS']) {
+    const peek = await post(app, '/api/query', { query, session_id: b })
+    t.equal(peek.json().code, 'unsupported_statement', query)
+    t.notMatch(peek.body, 'alice@example.com')
+  }
+})

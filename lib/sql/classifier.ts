@@ -58,6 +58,11 @@ export function classify (sql: string, readOnly: boolean): Classification {
     throw new AppError(400, 'unsupported_statement',
       'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session.')
   }
+  const previous = previousStatementReference(statement)
+  if (previous !== null) {
+    throw new AppError(400, 'unsupported_statement',
+      `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id.`)
+  }
 
   if (readOnly) {
     checkRead(statement, keyword)
@@ -90,6 +95,23 @@ function isDiagnostics (statement: Token[], keyword: string): boolean {
   if (statement[i]?.value === 'COUNT') i = statement.findIndex((token) => token.value === ')') + 1
   const what = statement[i]?.value
   return what === 'WARNINGS' || what === 'ERRORS'
+}
+
+/** Functions and variables whose value is what the connection's previous statement left. */
+const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT'])
+const PREVIOUS_STATEMENT_VARIABLES = /^@@(?:(?:session|local)\.)?(?:warning_count|error_count)$/i
+
+/** What in the statement reads the previous statement's results (FOUND_ROWS(), ...), or null. */
+function previousStatementReference (tokens: Token[]): string | null {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (token.kind === 'variable' && PREVIOUS_STATEMENT_VARIABLES.test(token.value)) return token.value
+    if (token.kind !== 'word' || tokens[i + 1]?.value !== '(') continue
+    if (PREVIOUS_STATEMENT_FUNCTIONS.has(token.value)) return `${token.value}()`
+    // With an argument it sets the value instead (refused in reads as session state).
+    if (token.value === 'LAST_INSERT_ID' && tokens[i + 2]?.value === ')') return 'LAST_INSERT_ID()'
+  }
+  return null
 }
 
 /** The statement's tokens; refuses more than one statement and none. */

@@ -62,7 +62,6 @@ const READS = [
   'SELECT a FROM t WHERE b = @x',
   'SELECT @@version, @@session.sql_mode',
   'SELECT SLEEP(0)',
-  'SELECT LAST_INSERT_ID()',
   'SELECT PREVIOUS VALUE FOR seq',
   'SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP \'2020-01-01\'',
   'SELECT CAST(x AS CHAR CHARACTER SET utf8mb4) FROM t',
@@ -198,6 +197,17 @@ t.test('diagnostics of the pooled connection\'s previous statement (perhaps anot
     t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
   }
   for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
+  for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()']) {
+    t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
+    t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+  }
+  t.equal(codeOf('INSERT INTO child (parent) VALUES (LAST_INSERT_ID())', false), 'unsupported_statement', 'in a write too')
+  t.equal(codeOf('SELECT LAST_INSERT_ID(5)', true), 'read_only_violation', 'with an argument it sets state: refused in reads')
+  t.equal(codeOf('UPDATE t SET id = LAST_INSERT_ID(id + 1)', false), 'ok', 'and allowed in writes')
+  for (const sql of ['SELECT `found_rows` FROM t', "SELECT 'FOUND_ROWS()'", 'SELECT row_count FROM stats', 'SELECT @warning_count']) t.equal(codeOf(sql), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

@@ -127,6 +127,7 @@ t.test('an INSERT answers the AUTO_INCREMENT id it generated, as a string; other
   t.notOk('insert_id' in update.json(), 'an UPDATE generated none')
   t.notOk('insert_id' in (await run('INSERT INTO plain VALUES (1)')).json(), 'nor an INSERT into a table without AUTO_INCREMENT')
   t.notOk('insert_id' in (await run('SELECT 1')).json(), 'nor a read')
+  t.equal((await run('SELECT LAST_INSERT_ID() AS id')).json().code, 'unsupported_statement', 'LAST_INSERT_ID() is refused rather than answer another connection\'s id')
 })
 
 t.test('LOAD DATA LOCAL INFILE cannot read the gateway host\'s files', async (t) => {

@@ -99,7 +99,7 @@ function isDiagnostics (statement: Token[], keyword: string): boolean {
 
 /** Functions and variables whose value is what the connection's previous statement left. */
 const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT'])
-const PREVIOUS_STATEMENT_VARIABLES = /^@@(?:(?:session|local)\.)?(?:warning_count|error_count)$/i
+const PREVIOUS_STATEMENT_VARIABLES = /^@@(?:(?:session|local)\.)?(?:warning_count|error_count|identity|last_insert_id)$/i
 
 /** What in the statement reads the previous statement's results (FOUND_ROWS(), ...), or null. */
 function previousStatementReference (tokens: Token[]): string | null {

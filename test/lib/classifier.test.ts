@@ -200,7 +200,7 @@ t.test('diagnostics of the pooled connection\'s previous statement (perhaps anot
 })
 
 t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
-  for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()']) {
+  for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT @@identity', 'SELECT @@last_insert_id', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()']) {
     t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
     t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
   }

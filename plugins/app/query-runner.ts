@@ -183,7 +183,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       timer = setTimeout(() => {
         finish(() => {
           stopReading()
-          reject(Object.assign(read ? queryTimeout(request.timeoutMs) : writeOutcomeUnknown(), { discard: true }))
+          reject(Object.assign(read ? queryTimeout(request.timeoutMs) : writeOutcomeUnknown(request.timeoutMs), { discard: true }))
         })
       }, ABANDON_AFTER_MS)
     }, request.timeoutMs + KILL_GRACE_MS)
@@ -294,9 +294,13 @@ function isResultSetHeader (row: unknown): row is ResultSetHeader {
   return typeof row === 'object' && row !== null && 'affectedRows' in row && 'serverStatus' in row
 }
 
-function writeOutcomeUnknown (): AppError {
-  return new AppError(502, 'write_outcome_unknown',
-    'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.')
+/** A write that may or may not have taken effect: the connection was lost, or (with `timeoutMs`) the statement outlived its KILL. */
+function writeOutcomeUnknown (timeoutMs?: number): AppError {
+  const what = timeoutMs === undefined
+    ? 'The connection to the database was lost while the statement ran'
+    : `The statement ran past its timeout (${timeoutMs} ms) and had not ended ${ABANDON_AFTER_MS} ms after KILL QUERY`
+  return new AppError(502, 'write_outcome_unknown', `${what}: it may or may not have taken effect. Check before running it again.`,
+    timeoutMs === undefined ? undefined : { timeout_ms: timeoutMs })
 }
 
 function queryTimeout (timeoutMs: number): AppError {

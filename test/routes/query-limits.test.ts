@@ -163,6 +163,8 @@ t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it ma
   const res = await query('INSERT INTO t SELECT 2 FROM DUAL WHERE SLEEP(1) = 0')
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'write_outcome_unknown')
+  t.match(res.json().message, 'had not ended 2000 ms after KILL QUERY')
+  t.equal(res.json().timeout_ms, 200)
   t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the pool goes on')
 })
 

@@ -15,18 +15,26 @@ async function otherOrigin (t: Test): Promise<string> {
   return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
 }
 
-t.test('a browser MCP client on an allowed origin: initialize, read its Mcp-Session-Id, call a tool', { skip }, async (t) => {
-  // The MCP session header must be exposed to the page and allowed in the preflight of every
-  // later call; the rate-limit headers are readable too.
+/**
+ * A browser page on that other origin, and sqlgate (allowing the origin) with a database whose
+ * table `items` holds one row, `id`.
+ */
+async function crossOriginPage (t: Test, id: number) {
   const origin = await otherOrigin(t)
   const app = await build(t, { env: { CORS_ORIGINS: origin } })
   const api = await listen(app)
-  const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (7)')
-
+  const db = await createDatabase(t, `CREATE TABLE items (id INT); INSERT INTO items VALUES (${id})`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
   t.teardown(() => browser.close())
   const page = await browser.newPage()
   await page.goto(origin)
+  return { page, api, db }
+}
+
+t.test('a browser MCP client on an allowed origin: initialize, read its Mcp-Session-Id, call a tool', { skip }, async (t) => {
+  // The MCP session header must be exposed to the page and allowed in the preflight of every
+  // later call; the rate-limit headers are readable too.
+  const { page, api, db } = await crossOriginPage(t, 7)
   // Page code as text: the test runner's compiler would name its inner functions with a helper the page does not have.
   const outcome = await page.evaluate(`(async () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
@@ -58,15 +66,7 @@ t.test('a browser MCP client on an allowed origin: initialize, read its Mcp-Sess
 })
 
 t.test('a frontend on an allowed origin carries its session in X-Session-Id', { skip }, async (t) => {
-  const origin = await otherOrigin(t)
-  const app = await build(t, { env: { CORS_ORIGINS: origin } })
-  const api = await listen(app)
-  const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (8)')
-
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  await page.goto(origin)
+  const { page, api, db } = await crossOriginPage(t, 8)
   const rows = await page.evaluate(`(async () => {
     const post = async (path, body, session) => (await fetch(${JSON.stringify(api)} + path, {
       method: 'POST',

@@ -168,12 +168,17 @@ t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it ma
   t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the pool goes on')
 })
 
+/** A service whose answers hold about 4 kB of rows, and a session on a database with a table `w (id, pad)`. */
+async function withResultBudget (t: Test, env: Record<string, string>) {
+  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: '4096', ...env } })
+  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(2000))')
+  return { app, sessionId: await selectedSession(app, db) }
+}
+
 t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; the first row is always kept', async (t) => {
   // max_rows alone had let 600 rows of 1 MB each build a 600 MB answer: 1.3 GB of memory, then
   // 500 internal_error ("Invalid string length").
-  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: '4096', MYSQL_POOL_SIZE: '1' } })
-  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(2000))')
-  const sessionId = await selectedSession(app, db)
+  const { app, sessionId } = await withResultBudget(t, { MYSQL_POOL_SIZE: '1' })
   const run = (query: string, body: Record<string, unknown> = {}) => post(app, '/api/query', { query, session_id: sessionId, max_rows: 10000, ...body })
 
   const wide = await run("SELECT seq, REPEAT('x', 1000) AS pad FROM seq_1_to_100000")
@@ -194,9 +199,7 @@ t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; the fi
 })
 
 t.test('a write past QUERY_MAX_RESULT_BYTES is read to the end, so it commits', async (t) => {
-  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: '4096', READ_ONLY: 'false' } })
-  const db = await createDatabase(t, 'CREATE TABLE w (id INT PRIMARY KEY, pad VARCHAR(2000))')
-  const sessionId = await selectedSession(app, db)
+  const { app, sessionId } = await withResultBudget(t, { READ_ONLY: 'false' })
   const insert = await post(app, '/api/query', { query: "INSERT INTO w SELECT seq, REPEAT('x', 1000) FROM seq_1_to_1000 RETURNING id, pad", session_id: sessionId })
   t.equal(insert.json().truncated, true)
   t.equal(insert.json().row_count, 3)

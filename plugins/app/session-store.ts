@@ -236,9 +236,15 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
       return context
     },
 
-    /** Stores the context, creating the session if it is new. */
+    /**
+     * Stores the context, creating the session if it is new. A session found past its lifetime
+     * (by this instance's clock: another's, behind it, set its keys) is ended by the script, which
+     * then stores nothing; the second call begins it anew, so the context answered is the one stored.
+     */
     async setContext (sessionId: string, context: DatabaseContext): Promise<void> {
-      await run('sessionSetContext', sessionId, null, JSON.stringify(context))
+      const json = JSON.stringify(context)
+      if (await run('sessionSetContext', sessionId, null, json) === 1) return
+      if (await run('sessionSetContext', sessionId, null, json) !== 1) unavailable(new Error('the session context was not stored'))
     },
 
     /** Removes the context; true when there was one. */

@@ -363,7 +363,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST */
+                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -974,7 +974,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST */
+                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1243,7 +1243,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST */
+                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
                 404: {
                     headers: {
                         [name: string]: unknown;

@@ -63,7 +63,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(403, 'Forbidden', 'read_only_violation', 'This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.')
   },
   404: {
-    description: 'database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST',
+    description: 'database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session\'s selected database, dropped or no longer served since)',
     example: envelope(404, 'Not Found', 'database_not_found', "Database 'sales_db' does not exist or is not available through this gateway.")
   },
   409: {

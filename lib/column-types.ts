@@ -64,6 +64,8 @@ export function columnTypeName (field: FieldPacket): string {
   if (flags & ENUM_FLAG) return 'ENUM'
   if (flags & SET_FLAG) return 'SET'
   const name = TYPE_NAMES[code] ?? 'UNKNOWN'
+  // MariaDB's extended metadata names a spatial column's kind (point, linestring, ...).
+  if (name === 'GEOMETRY' && typeof field.extendedTypeName === 'string' && /^[a-z]+$/.test(field.extendedTypeName)) return field.extendedTypeName.toUpperCase()
   const binary = isBinaryField(field)
   if (name in TEXT_OF_BLOB) return binary ? name : TEXT_OF_BLOB[name]!
   if (name === 'VARCHAR' && binary) return 'VARBINARY'

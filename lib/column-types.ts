@@ -64,8 +64,9 @@ export function columnTypeName (field: FieldPacket): string {
   if (flags & ENUM_FLAG) return 'ENUM'
   if (flags & SET_FLAG) return 'SET'
   const name = TYPE_NAMES[code] ?? 'UNKNOWN'
-  // MariaDB's extended metadata names a spatial column's kind (point, linestring, ...).
-  if (name === 'GEOMETRY' && typeof field.extendedTypeName === 'string' && /^[a-z]+$/.test(field.extendedTypeName)) return field.extendedTypeName.toUpperCase()
+  // MariaDB's extended metadata names its own types (UUID, INET6, INET4) and a spatial column's
+  // kind (POINT, LINESTRING, ...), which the protocol's code calls CHAR or GEOMETRY.
+  if (typeof field.extendedTypeName === 'string' && /^[a-z][a-z0-9]*$/.test(field.extendedTypeName)) return field.extendedTypeName.toUpperCase()
   const binary = isBinaryField(field)
   if (name in TEXT_OF_BLOB) return binary ? name : TEXT_OF_BLOB[name]!
   if (name === 'VARCHAR' && binary) return 'VARBINARY'

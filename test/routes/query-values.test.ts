@@ -179,6 +179,17 @@ t.test('columns named like Object.prototype\'s internals come back like any othe
   t.strictSame(after.json().rows, [{ a: 1 }])
 })
 
+t.test('MariaDB\'s own types are named as such, their values as text', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, "CREATE TABLE x (u UUID, i6 INET6, i4 INET4); INSERT INTO x VALUES ('123e4567-e89b-12d3-a456-426614174000', '2001:db8::1', '192.0.2.1')")
+  const sessionId = await selectedSession(app, db)
+  for (const params of [undefined, [1]]) {
+    const res = await post(app, '/api/query', { query: params === undefined ? 'SELECT * FROM x' : 'SELECT * FROM x WHERE ? = 1', params, session_id: sessionId })
+    t.strictSame(res.json().columns.map((c: { type: string }) => c.type), ['UUID', 'INET6', 'INET4'])
+    t.strictSame(res.json().rows, [{ u: '123e4567-e89b-12d3-a456-426614174000', i6: '2001:db8::1', i4: '192.0.2.1' }])
+  }
+})
+
 t.test('spatial values come back as GeoJSON geometries, each kind told apart, the SRID kept', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, `CREATE TABLE g (i INT, v GEOMETRY);

@@ -2,6 +2,7 @@ import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyR
 import { pino } from 'pino'
 import { jsonNumber, jsonString } from './json-text.js'
 import { memoize } from './memo.js'
+import { hashSessionId } from './session-id.js'
 
 /** What the request line says, besides pino's own level, time and bindings (pid, host, reqId). */
 export interface RequestLine {
@@ -22,6 +23,22 @@ type PinoInternals = Record<symbol, unknown> & {
   [symbols.lsCacheSym]: Record<number, string>
   [symbols.streamSym]: { write: (line: string) => unknown, [symbols.needsMetadataGsym]?: boolean }
   [symbols.hooksSym]: { logMethod?: unknown, streamWrite?: unknown }
+}
+
+/** Of a path that matched no route, at most this much is logged. */
+const UNMATCHED_PATH_MAX_CHARS = 200
+
+/**
+ * A path that matched no route, as the log shows it: without its query string, cut to 200
+ * characters, and with every segment that could be a session id or another token (16 or more
+ * characters of a session id's alphabet) as its hash: `/api/database/context/<id>/` (a stray
+ * slash) would otherwise have put a bearer token in the log.
+ */
+export function unmatchedPath (url: string): string {
+  const path = url.split('?')[0] ?? ''
+  return path.slice(0, UNMATCHED_PATH_MAX_CHARS).split('/')
+    .map((segment) => /^[A-Za-z0-9_-]{16,}$/.test(segment) ? `:${hashSessionId(segment)}` : segment)
+    .join('/')
 }
 
 /** Route patterns are few (the route table's), so each is escaped once. */
@@ -83,7 +100,7 @@ export class RequestLogController extends LogController {
     const pattern = request.routeOptions.url
     const line: RequestLine = {
       method: request.method,
-      route: pattern ?? request.url.split('?')[0] ?? '',
+      route: pattern ?? unmatchedPath(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       session: request.sessionHash === '' ? undefined : request.sessionHash

@@ -22,6 +22,15 @@ t.test('one info line per request; session ids only hashed; no cookies or query 
   t.match(text, hashSessionId(sessionId), 'the session appears as its hash')
   const contextLine = requestLines.find((l) => String(l.route).includes('/context'))
   t.equal(contextLine?.route, '/api/database/context/:session_id', 'the route pattern, not the URL that holds the id')
+
+  // A URL that matches no route is the client's: a session id in it appears hashed.
+  await app.inject({ url: `/api/database/context/${sessionId}/?token=abc` })
+  await app.inject({ url: `/x/${'y'.repeat(5000)}` })
+  const unmatched = logs.slice(-2)
+  t.equal(unmatched[0]?.route, `/api/database/context/:${hashSessionId(sessionId)}/`)
+  t.equal(unmatched[0]?.status, 404)
+  t.ok(String(unmatched[1]?.route).length <= 200, 'a long path is cut')
+  t.notMatch(JSON.stringify(logs), sessionId, 'nor there')
 })
 
 t.test('a 5xx is logged at error with the request id; the client sees no internals', async (t) => {

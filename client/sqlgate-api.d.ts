@@ -1199,6 +1199,16 @@ export interface paths {
                             affected_rows?: number;
                             /** @description The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none */
                             insert_id?: string;
+                            /** @description The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none */
+                            warnings?: {
+                                /**
+                                 * @example Warning
+                                 * @example Note
+                                 */
+                                level: string;
+                                code: number;
+                                message: string;
+                            }[];
                             execution_time_ms: number;
                         };
                     };

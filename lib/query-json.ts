@@ -27,6 +27,7 @@ export interface QueryReply {
   truncated: boolean
   affected_rows?: number | undefined
   insert_id?: string | undefined
+  warnings?: Array<{ level: string, code: number, message: string }> | undefined
   execution_time_ms: number
 }
 
@@ -79,6 +80,7 @@ export function queryReplyJson (reply: QueryReply): string {
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
     (reply.affected_rows === undefined ? '' : ',"affected_rows":' + jsonNumber(reply.affected_rows)) +
     (reply.insert_id === undefined ? '' : ',"insert_id":' + jsonString(reply.insert_id)) +
+    (reply.warnings === undefined ? '' : ',"warnings":' + JSON.stringify(reply.warnings.map(({ level, code, message }) => ({ level, code, message })))) +
     ',"execution_time_ms":' + jsonNumber(reply.execution_time_ms) + '}'
 }
 

@@ -117,6 +117,13 @@ function showResult (result) {
   const affected = (result.affected_rows === undefined ? '' : `, ${result.affected_rows} affected`) +
     (result.insert_id === undefined ? '' : `, id ${result.insert_id}`)
   $('result-meta').textContent = `${result.row_count} ${rowWord}${affected} in ${result.execution_time_ms} ms · ${result.database_name}`
+  const warnings = $('warnings')
+  warnings.hidden = result.warnings === undefined
+  warnings.replaceChildren(...(result.warnings ?? []).map((warning) => {
+    const li = document.createElement('li')
+    li.textContent = `${warning.level} ${warning.code}: ${warning.message}`
+    return li
+  }))
   const truncated = $('truncated')
   truncated.hidden = !result.truncated
   truncated.textContent = result.truncated

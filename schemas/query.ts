@@ -75,6 +75,11 @@ export const QueryReplySchema = Type.Object({
     pattern: '^[1-9][0-9]{0,19}$',
     description: 'The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none'
   })),
+  warnings: Type.Optional(Type.Array(Type.Object({
+    level: Type.String({ examples: ['Warning', 'Note'] }),
+    code: Type.Integer(),
+    message: Type.String()
+  }), { description: "The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none" })),
   execution_time_ms: Type.Number()
 }, {
   description: 'The statement ran',

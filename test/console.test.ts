@@ -51,6 +51,7 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.waitForSelector('#truncated:not([hidden])')
   t.match(await page.textContent('#truncated'), 'Truncated', 'a visible notice when the result was cut')
   t.equal(await page.locator('#result-table tbody tr').count(), 1000)
+  t.ok(await page.isHidden('#warnings'), 'no warnings shown when there are none')
 
   await page.getByLabel('SQL').fill('DELETE FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
@@ -71,6 +72,11 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2", 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
   await page.locator('#history li button').nth(3).click()
   t.equal(await page.inputValue('#sql'), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
+
+  await page.getByLabel('SQL').fill("SELECT 'abc' + 0 AS n")
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#warnings:not([hidden])')
+  t.equal(await page.textContent('#warnings li'), "Warning 1292: Truncated incorrect DOUBLE value: 'abc'", 'the statement\'s warnings under its result')
 
   const stranger = await (await browser.newContext()).newPage()
   await stranger.goto(base)

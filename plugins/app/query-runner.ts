@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { Socket } from 'node:net'
 import type { Connection as CoreConnection, FieldPacket, ResultSetHeader } from 'mysql2'
+import type { RowDataPacket } from 'mysql2/promise'
 import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
+import { resultSetWarnings } from '../../lib/mysql-warnings.js'
 import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
 import { resultReader, rowSize, type RowConverter } from '../../lib/values.js'
@@ -41,6 +43,7 @@ export interface QueryResult {
   truncated: boolean
   affected_rows?: number
   insert_id?: string
+  warnings?: QueryWarning[]
   execution_time_ms: number
 }
 
@@ -51,7 +54,18 @@ interface Outcome {
   header: ResultSetHeader | undefined
   /** The connection stopped mid-result or its state is unknown: close it, do not reuse it. */
   discard: boolean
+  /** How many warnings the statement left on the connection. */
+  warningCount: number
 }
+
+export interface QueryWarning {
+  level: string
+  code: number
+  message: string
+}
+
+/** How long reading a statement's warnings (SHOW WARNINGS, on its connection) may take. */
+const WARNINGS_TIMEOUT_MS = 2000
 
 /** Past the timeout, the server-side limit has had this long to act before KILL QUERY is sent. */
 const KILL_GRACE_MS = 500
@@ -94,8 +108,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         throw err
       }
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
+      // The statement's own warnings, read on its connection before anything else runs there.
+      const warnings = outcome.warningCount > 0 && !outcome.discard ? await readWarnings(lease) : undefined
       const stateChanged = outcome.header !== undefined && (outcome.header.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0
-      lease.release(outcome.discard || stateChanged || classification.kind === 'write')
+      lease.release(outcome.discard || warnings === null || stateChanged || classification.kind === 'write')
 
       const fields = outcome.fields ?? []
       const result: QueryResult = {
@@ -111,6 +127,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         const insertId = unsignedInsertId(outcome.header.insertId)
         if (insertId !== null) result.insert_id = insertId
       }
+      if (warnings !== undefined && warnings !== null) result.warnings = warnings
       return result
     }
   }
@@ -223,13 +240,14 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
           // not cap: an explicit LIMIT, SHOW): the rest is not read.
           finish(() => {
             stopReading()
-            resolve({ fields, rows, truncated, header, discard: true })
+            resolve({ fields, rows, truncated, header, discard: true, warningCount: 0 })
           })
         }
       })
       command.on('error', failed)
       command.on('end', () => {
-        finish(() => resolve({ fields, rows, truncated, header, discard: killed }))
+        const warningCount = header === undefined ? resultSetWarnings(command) : header.warningStatus
+        finish(() => resolve({ fields, rows, truncated, header, discard: killed, warningCount }))
       })
     }
     const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {
@@ -272,6 +290,20 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       listen(core.execute({ ...options, values: params }))
     })
   })
+}
+
+/**
+ * SHOW WARNINGS on the statement's own connection, right after it (clients cannot: theirs may run
+ * on another connection). Null when it could not be read, and the connection is then not reused.
+ */
+async function readWarnings (lease: Lease): Promise<QueryWarning[] | null> {
+  try {
+    const [rows] = await lease.conn.promise().query<Array<{ Level: string, Code: number, Message: string } & RowDataPacket>>(
+      { sql: 'SHOW WARNINGS', timeout: WARNINGS_TIMEOUT_MS })
+    return rows.map((row) => ({ level: row.Level, code: Number(row.Code), message: row.Message }))
+  } catch {
+    return null
+  }
 }
 
 function paramCountMismatch (expected: number, given: number): AppError {

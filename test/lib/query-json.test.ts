@@ -41,6 +41,7 @@ t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes
     ['array rows', reply({ rows: [['1', null], ['2', { json: [1, 'two', null] }]], row_count: 2 })],
     ['truncated, with affected_rows', reply({ truncated: true, affected_rows: 3, execution_time_ms: 0 })],
     ['with affected_rows and insert_id', reply({ rows: [], row_count: 0, affected_rows: 2, insert_id: '18446744073709551615' })],
+    ['with warnings', reply({ warnings: [{ level: 'Warning', code: 1292, message: "Truncated incorrect DOUBLE value: 'a\"b'" }] })],
     ['a column without nullable', reply({ columns: [{ name: 'n', type: 'INT' }] })],
     ['a large result', reply({ rows: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i}`, at: null })), row_count: 2000 })]
   ]

@@ -56,7 +56,7 @@ export function classify (sql: string, readOnly: boolean): Classification {
   const keyword = firstKeyword(statement)
   if (isDiagnostics(statement, keyword)) {
     throw new AppError(400, 'unsupported_statement',
-      'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session.')
+      'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session. A query\'s answer carries its own warnings.')
   }
   const previous = previousStatementReference(statement)
   if (previous !== null) {

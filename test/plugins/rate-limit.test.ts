@@ -35,6 +35,18 @@ t.test('outside /api the limit is per client address, not one bucket for everyon
   t.strictSame(await redis.keys(`${app.config.REDIS_KEY_PREFIX}ratelimit:session:undefined*`), [], 'no shared "undefined" bucket')
 })
 
+t.test('behind a proxy (TRUST_PROXY as a hop count) the address is the one the proxy saw, whatever the client adds', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '2', TRUST_PROXY: '1' } })
+  const statuses = []
+  for (const spoofed of ['6.6.6.1', '6.6.6.2', '6.6.6.3']) {
+    // The proxy (10.0.0.1) appends the address it saw to whatever X-Forwarded-For the client sent.
+    statuses.push((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `${spoofed}, 203.0.113.9` } })).statusCode)
+  }
+  t.strictSame(statuses, [200, 200, 429], 'one client, one budget')
+  const other = await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': '203.0.113.10' } })
+  t.equal(other.statusCode, 200, 'another client behind the same proxy has its own')
+})
+
 t.test('one budget per session, whether a route counts in its session script or in the plugin', async (t) => {
   const app = await build(t, { env: { RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' } })
   const db = await createDatabase(t)

@@ -8,9 +8,10 @@ import { geometryToGeoJson } from './geometry.js'
  * dates as text). Some kinds need a JSON form: binary strings (BINARY, VARBINARY, BLOB) arrive as
  * Buffers and become base64, BIT becomes its unsigned value as a decimal string, a JSON value
  * (its text: the pool sets mysql2's `jsonStrings`) becomes a `JsonText`, written into the answer
- * as the database stored it; a prepared statement's FLOAT becomes its shortest decimal, and its
- * times their column's number of fractional digits. The plan is made once per result; rows of a
- * result without such columns are not touched.
+ * as the database stored it; a spatial value becomes GeoJSON (see `resultReader`); a prepared
+ * statement's FLOAT becomes its shortest decimal, and its times their column's number of
+ * fractional digits. The plan is made once per result; rows of a result without such columns are
+ * not touched.
  */
 type Convert = (value: unknown) => unknown
 

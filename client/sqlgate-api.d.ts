@@ -1195,6 +1195,29 @@ export interface paths {
                             row_count: number;
                             /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
                             truncated: boolean;
+                            /** @description The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all */
+                            more_results?: {
+                                columns: {
+                                    name: string;
+                                    /**
+                                     * @description The database's type name
+                                     * @example BIGINT
+                                     * @example VARCHAR
+                                     * @example DECIMAL
+                                     * @example DATETIME
+                                     * @example JSON
+                                     */
+                                    type: string;
+                                    nullable?: boolean;
+                                }[];
+                                /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
+                                rows: ({
+                                    [key: string]: unknown;
+                                } | unknown[])[];
+                                row_count: number;
+                                /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
+                                truncated: boolean;
+                            }[];
                             /** @description For statements that change rows (READ_ONLY=false) */
                             affected_rows?: number;
                             /** @description The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none */

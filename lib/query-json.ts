@@ -25,6 +25,7 @@ export interface QueryReply {
   rows: unknown[]
   row_count: number
   truncated: boolean
+  more_results?: Array<{ columns: ResultColumn[], rows: unknown[], row_count: number, truncated: boolean }> | undefined
   affected_rows?: number | undefined
   insert_id?: string | undefined
   warnings?: Array<{ level: string, code: number, message: string }> | undefined
@@ -70,6 +71,18 @@ function rowsJson (columns: ResultColumn[], rows: unknown[]): string {
 
 const valueJson = (value: unknown): string => value instanceof JsonText ? value.text : JSON.stringify(value) ?? 'null'
 
+function moreResultsJson (sets: NonNullable<QueryReply['more_results']>): string {
+  let out = '['
+  for (let i = 0; i < sets.length; i++) {
+    const set = sets[i]!
+    out += (i === 0 ? '{"columns":' : ',{"columns":') + columnsJson(set.columns) +
+      ',"rows":' + rowsJson(set.columns, set.rows) +
+      ',"row_count":' + jsonNumber(set.row_count) +
+      ',"truncated":' + (set.truncated ? 'true' : 'false') + '}'
+  }
+  return out + ']'
+}
+
 export function queryReplyJson (reply: QueryReply): string {
   return '{"success":true,"query_id":' + jsonString(reply.query_id) +
     ',"session_id":' + jsonString(reply.session_id) +
@@ -78,6 +91,7 @@ export function queryReplyJson (reply: QueryReply): string {
     ',"rows":' + rowsJson(reply.columns, reply.rows) +
     ',"row_count":' + jsonNumber(reply.row_count) +
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
+    (reply.more_results === undefined ? '' : ',"more_results":' + moreResultsJson(reply.more_results)) +
     (reply.affected_rows === undefined ? '' : ',"affected_rows":' + jsonNumber(reply.affected_rows)) +
     (reply.insert_id === undefined ? '' : ',"insert_id":' + jsonString(reply.insert_id)) +
     (reply.warnings === undefined ? '' : ',"warnings":' + JSON.stringify(reply.warnings.map(({ level, code, message }) => ({ level, code, message })))) +

@@ -101,7 +101,7 @@ const GEOMETRY = 0xff
 const BLOB = 0xfc
 
 const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson(value) ?? value.toString('base64') : value
-const noRestore = (): void => {}
+export const noRestore = (): void => {}
 /** Most results (a point SELECT's): rows and fields as mysql2 gives them. */
 const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore })
 

@@ -90,18 +90,19 @@ function cellText (value) {
   return String(value)
 }
 
-function showResult (result) {
+/** A result set's columns (with their types) and rows into `table`. */
+function fillTable (table, set) {
   const head = document.createElement('tr')
-  for (const column of result.columns) {
+  for (const column of set.columns) {
     const th = document.createElement('th')
     th.scope = 'col'
     th.append(document.createTextNode(column.name))
     th.append(Object.assign(document.createElement('span'), { className: 'type', textContent: column.type }))
     head.append(th)
   }
-  const rows = result.rows.map((row) => {
+  const rows = set.rows.map((row) => {
     const tr = document.createElement('tr')
-    const values = Array.isArray(row) ? row : result.columns.map((column) => row[column.name])
+    const values = Array.isArray(row) ? row : set.columns.map((column) => row[column.name])
     for (const value of values) {
       const td = document.createElement('td')
       td.textContent = cellText(value)
@@ -110,8 +111,30 @@ function showResult (result) {
     }
     return tr
   })
-  $('result-table').tHead.replaceChildren(head)
-  $('result-table').tBodies[0].replaceChildren(...rows)
+  table.tHead.replaceChildren(head)
+  table.tBodies[0].replaceChildren(...rows)
+}
+
+/** A CALL's result sets after the first, each under a line that says which it is. */
+function moreResultsElements (sets) {
+  return sets.flatMap((set, i) => {
+    const rowWord = set.row_count === 1 ? 'row' : 'rows'
+    const meta = Object.assign(document.createElement('p'), {
+      className: 'muted',
+      textContent: `Result set ${i + 2}: ${set.row_count} ${rowWord}${set.truncated ? ' (truncated: the query returned more)' : ''}`
+    })
+    const table = document.createElement('table')
+    table.append(document.createElement('thead'), document.createElement('tbody'))
+    fillTable(table, set)
+    const wrap = Object.assign(document.createElement('div'), { className: 'table-wrap' })
+    wrap.append(table)
+    return [meta, wrap]
+  })
+}
+
+function showResult (result) {
+  fillTable($('result-table'), result)
+  $('more-results').replaceChildren(...moreResultsElements(result.more_results ?? []))
 
   const rowWord = result.row_count === 1 ? 'row' : 'rows'
   const affected = (result.affected_rows === undefined ? '' : `, ${result.affected_rows} affected`) +

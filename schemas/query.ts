@@ -59,17 +59,31 @@ export const ResultColumnSchema = Type.Object({
 })
 export type ResultColumn = Static<typeof ResultColumnSchema>
 
+const RowsSchema = Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())]), {
+  description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null'
+})
+const TruncatedSchema = Type.Boolean({ description: 'true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES' })
+
+/** One result set after the first, shaped as the answer's own columns, rows, row_count and truncated. */
+export const ResultSetSchema = Type.Object({
+  columns: Type.Array(ResultColumnSchema),
+  rows: RowsSchema,
+  row_count: Type.Integer(),
+  truncated: TruncatedSchema
+})
+
 export const QueryReplySchema = Type.Object({
   success: Type.Literal(true),
   query_id: Type.String({ format: 'uuid' }),
   session_id: SessionIdSchema,
   database_name: Type.String(),
   columns: Type.Array(ResultColumnSchema),
-  rows: Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown())]), {
-    description: 'BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null'
-  }),
+  rows: RowsSchema,
   row_count: Type.Integer(),
-  truncated: Type.Boolean({ description: 'true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES' }),
+  truncated: TruncatedSchema,
+  more_results: Type.Optional(Type.Array(ResultSetSchema, {
+    description: "The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all"
+  })),
   affected_rows: Type.Optional(Type.Integer({ description: 'For statements that change rows (READ_ONLY=false)' })),
   insert_id: Type.Optional(Type.String({
     pattern: '^[1-9][0-9]{0,19}$',

@@ -107,3 +107,29 @@ t.test('with API_KEYS the console asks for a key and keeps it in memory only', {
   t.ok(await page.isHidden('#api-key-form'), 'the key works')
   t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0, 'and is stored nowhere')
 })
+
+t.test('a CALL with several result sets shows each as its own table', { skip }, async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t, "CREATE PROCEDURE report () BEGIN SELECT 1 AS a; SELECT '<i>x</i>' AS b, NULL AS c; END")
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page: Page = await browser.newPage()
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+
+  await page.getByLabel('SQL').fill('CALL report()')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#more-results table')
+  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['1'], 'the first result set in the main table')
+  t.match(await page.textContent('#more-results p'), /^Result set 2: 1 row$/)
+  t.strictSame(await page.$$eval('#more-results th', (ths) => ths.map((th) => th.textContent)), ['bVARCHAR', 'cNULL'])
+  t.strictSame(await page.$$eval('#more-results td', (tds) => tds.map((td) => td.textContent)), ['<i>x</i>', 'NULL'], 'its values as text')
+
+  await page.getByLabel('SQL').fill('SELECT 2 AS n')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForFunction(() => document.querySelector('#result-table td')?.textContent === '2')
+  t.equal(await page.locator('#more-results *').count(), 0, 'the next answer clears them')
+})

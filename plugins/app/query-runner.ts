@@ -10,7 +10,7 @@ import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
 import { resultSetWarnings } from '../../lib/mysql-warnings.js'
 import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
-import { resultReader, rowSize, type RowConverter } from '../../lib/values.js'
+import { noRestore, resultReader, rowSize, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import { onConnectionLost, type createMysql, type Lease } from './mysql.js'
 
@@ -35,22 +35,35 @@ export interface QueryRequest {
   rowFormat: RowFormat
 }
 
-export interface QueryResult {
-  query_id: string
+/** One result set of a statement (a CALL can answer several). */
+export interface ResultSet {
   columns: ResultColumn[]
   rows: unknown[]
   row_count: number
   truncated: boolean
+}
+
+export interface QueryResult extends ResultSet {
+  query_id: string
+  /** The result sets after the first: a CALL's procedure may SELECT more than once. */
+  more_results?: ResultSet[]
   affected_rows?: number
   insert_id?: string
   warnings?: QueryWarning[]
   execution_time_ms: number
 }
 
-interface Outcome {
-  fields: FieldPacket[] | undefined
+/** A result set as it is read: its rows converted, capped at max_rows and at the answer's byte budget. */
+interface ReadSet {
+  fields: FieldPacket[]
   rows: unknown[]
   truncated: boolean
+  convert: RowConverter | null
+}
+
+interface Outcome {
+  /** The statement's result sets, in order; none for a statement that answers no rows. */
+  sets: ReadSet[]
   header: ResultSetHeader | undefined
   /** The connection stopped mid-result or its state is unknown: close it, do not reuse it. */
   discard: boolean
@@ -113,15 +126,13 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const stateChanged = outcome.header !== undefined && (outcome.header.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0
       lease.release(outcome.discard || warnings === null || stateChanged || classification.kind === 'write')
 
-      const fields = outcome.fields ?? []
+      const [first, ...more] = outcome.sets
       const result: QueryResult = {
         query_id: queryId,
-        columns: fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) })),
-        rows: outcome.rows,
-        row_count: outcome.rows.length,
-        truncated: outcome.truncated,
+        ...(first === undefined ? { columns: [], rows: [], row_count: 0, truncated: false } : resultSet(first)),
         execution_time_ms: executionTimeMs
       }
+      if (more.length > 0) result.more_results = more.map(resultSet)
       if (outcome.header !== undefined) {
         result.affected_rows = outcome.header.affectedRows
         const insertId = unsignedInsertId(outcome.header.insertId)
@@ -130,6 +141,15 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       if (warnings !== undefined && warnings !== null) result.warnings = warnings
       return result
     }
+  }
+}
+
+function resultSet (set: ReadSet): ResultSet {
+  return {
+    columns: set.fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) })),
+    rows: set.rows,
+    row_count: set.rows.length,
+    truncated: set.truncated
   }
 }
 
@@ -148,12 +168,11 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
   const prepared = params.length > 0
 
   return new Promise<Outcome>((resolve, reject) => {
-    const rows: unknown[] = []
-    let fields: FieldPacket[] | undefined
+    const sets: ReadSet[] = []
+    /** The result set whose rows are coming. */
+    let current: ReadSet | undefined
     let header: ResultSetHeader | undefined
-    let convert: RowConverter | null = null
-    let restoreFields: (() => void) | null = null
-    let truncated = false
+    let restoreFields: Array<() => void> | null = null
     let bytes = 0
     let killed = false
     let settled = false
@@ -172,7 +191,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       settled = true
       clearTimeout(timer)
       onConnectionLost(lease.conn, null)
-      restoreFields?.()
+      if (restoreFields !== null) for (const restore of restoreFields) restore()
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
       if (prepared && !dead) core.unprepare(options as unknown as string)
       settle()
@@ -207,47 +226,50 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
 
     /** The statement's rows, as mysql2 emits them. */
     const listen = (command: ReturnType<CoreConnection['query']>): void => {
-      command.on('fields', (received: FieldPacket[] | undefined, index = 0) => {
+      command.on('fields', (received: FieldPacket[] | undefined) => {
+        // Undefined before a status packet (an OK after a write, or the one closing a CALL).
         if (received === undefined) return
-        // Every result's fields are prepared for mysql2's parser, a later one's too (its rows are
-        // read and dropped): the parser refuses some names.
+        // Its rows come next: mysql2 emits a result set's fields, then its rows, then the next
+        // set's fields. The fields are prepared for mysql2's parser here (it refuses some names).
         const reader = resultReader(received, rowsAsArray, prepared)
-        if (index !== 0 || fields !== undefined) return
-        fields = received
-        convert = reader.convert
-        restoreFields = reader.restore
+        if (reader.restore !== noRestore) (restoreFields ??= []).push(reader.restore)
+        current = { fields: received, rows: [], truncated: false, convert: reader.convert }
+        sets.push(current)
       })
-      command.on('result', (row: unknown, index = 0) => {
-        if (settled || index !== 0) return
-        if (fields === undefined && isResultSetHeader(row)) {
-          header = row
+      command.on('result', (row: unknown, index?: number) => {
+        if (settled) return
+        // A row comes with its result's index; a status packet (OK) without one: the statement's
+        // only answer for a write, and the last one after a CALL's result sets.
+        if (index === undefined || current === undefined) {
+          header = row as ResultSetHeader
           return
         }
-        if (!truncated) {
-          if (rows.length < request.maxRows) {
+        const set = current
+        if (!set.truncated) {
+          if (set.rows.length < request.maxRows) {
             bytes += rowSize(row)
-            if (bytes <= request.maxBytes || rows.length === 0) {
-              rows.push(convert === null ? row : convert(row))
+            if (bytes <= request.maxBytes || (set.rows.length === 0 && set === sets[0])) {
+              set.rows.push(set.convert === null ? row : set.convert(row))
               return
             }
           }
-          truncated = true
+          set.truncated = true
           // The one row past max_rows that sql_select_limit lets through: the result ends next.
-          if (rows.length === request.maxRows) return
+          if (set.rows.length === request.maxRows) return
         }
         if (read) {
           // Past the answer's size, or more than max_rows + 1 (a statement sql_select_limit does
           // not cap: an explicit LIMIT, SHOW): the rest is not read.
           finish(() => {
             stopReading()
-            resolve({ fields, rows, truncated, header, discard: true, warningCount: 0 })
+            resolve({ sets, header, discard: true, warningCount: 0 })
           })
         }
       })
       command.on('error', failed)
       command.on('end', () => {
         const warningCount = header === undefined ? resultSetWarnings(command) : header.warningStatus
-        finish(() => resolve({ fields, rows, truncated, header, discard: killed, warningCount }))
+        finish(() => resolve({ sets, header, discard: killed, warningCount }))
       })
     }
     const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {
@@ -320,10 +342,6 @@ function paramCountMismatch (expected: number, given: number): AppError {
 function unsignedInsertId (value: number | string | null | undefined): string | null {
   if (value === null || value === undefined || value === 0 || value === '0') return null
   return BigInt.asUintN(64, BigInt(value)).toString()
-}
-
-function isResultSetHeader (row: unknown): row is ResultSetHeader {
-  return typeof row === 'object' && row !== null && 'affectedRows' in row && 'serverStatus' in row
 }
 
 /** A write that may or may not have taken effect: the connection was lost, or (with `timeoutMs`) the statement outlived its KILL. */

@@ -43,6 +43,14 @@ t.test('queryReplyJson: the schema fields in its order, as JSON.stringify writes
     ['with affected_rows and insert_id', reply({ rows: [], row_count: 0, affected_rows: 2, insert_id: '18446744073709551615' })],
     ['with warnings', reply({ warnings: [{ level: 'Warning', code: 1292, message: "Truncated incorrect DOUBLE value: 'a\"b'" }] })],
     ['a column without nullable', reply({ columns: [{ name: 'n', type: 'INT' }] })],
+    ['with more_results', reply({
+      more_results: [
+        { columns: [{ name: 'b', type: 'VARCHAR', nullable: true }], rows: [{ b: 'x' }, { b: null }], row_count: 2, truncated: false },
+        { columns: [{ name: 'c', type: 'INT' }], rows: [[1]], row_count: 1, truncated: true },
+        { columns: [], rows: [], row_count: 0, truncated: false }
+      ],
+      affected_rows: 0
+    })],
     ['a large result', reply({ rows: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `item ${i}`, at: null })), row_count: 2000 })]
   ]
   for (const text of awkward) {
@@ -74,6 +82,8 @@ t.test('queryReplyJson: JSON values are written as their text; everything else a
     t.match(json, `,"rows":${expected},"row_count":`, name)
     t.doesNotThrow(() => JSON.parse(json), `${name}: the answer parses`)
   }
+  const more = queryReplyJson(reply({ more_results: [{ columns, rows: [{ k: 'b', doc: new JsonText(doc, JSON.parse(doc)) }], row_count: 1, truncated: false }] }))
+  t.match(more, `"more_results":[{"columns":[{"name":"k","type":"VARCHAR"},{"name":"doc","type":"JSON","nullable":true}],"rows":[{"k":"b","doc":${doc}}],"row_count":1,"truncated":false}]`, 'in a later result set too')
   t.equal(JSON.stringify({ doc: new JsonText(doc, { id: 1 }) }), '{"doc":{"id":1}}', 'JSON.stringify (MCP) writes the parsed value')
 })
 

@@ -141,3 +141,57 @@ t.test('LOAD DATA LOCAL INFILE cannot read the gateway host\'s files', async (t)
   t.equal(res.json().code, 'sql_error')
   t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM lf', session_id: sessionId })).json().rows[0].n, '0')
 })
+
+t.test('CALL answers every result set of the procedure: the first as rows, the others in more_results', async (t) => {
+  // mysql2 hands a CALL's closing OK packet over like a row: it had been answered as one
+  // ({"fieldCount":0,"affectedRows":0,...} among the rows), and the second result set was lost.
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1', QUERY_MAX_RESULT_BYTES: '1024' } })
+  const db = await createDatabase(t, `CREATE TABLE log (v INT);
+    CREATE PROCEDURE two_sets (IN n INT) BEGIN
+      SELECT 1 AS a;
+      INSERT INTO log VALUES (n);
+      SELECT 'x' AS b, n AS c, CAST(n AS DECIMAL(5,2)) AS d;
+    END;
+    CREATE PROCEDURE one_set () SELECT seq FROM seq_1_to_3;
+    CREATE PROCEDURE no_set () INSERT INTO log VALUES (0);
+    CREATE PROCEDURE long_sets () BEGIN SELECT seq FROM seq_1_to_20; SELECT seq FROM seq_1_to_20; END;
+    CREATE PROCEDURE wide_sets () BEGIN SELECT REPEAT('x', 600) AS w FROM seq_1_to_3; SELECT REPEAT('y', 600) AS w FROM seq_1_to_3; END`)
+  const sessionId = await selectedSession(app, db)
+  const run = (query: string, more: Record<string, unknown> = {}) => post(app, '/api/query', { query, session_id: sessionId, ...more })
+
+  const two = await run('CALL two_sets(7)')
+  t.equal(two.statusCode, 200)
+  t.match(two.json(), {
+    columns: [{ name: 'a', type: 'INT' }],
+    rows: [{ a: 1 }],
+    row_count: 1,
+    truncated: false,
+    more_results: [{ columns: [{ name: 'b' }, { name: 'c' }, { name: 'd', type: 'DECIMAL' }], rows: [{ b: 'x', c: 7, d: '7.00' }], row_count: 1, truncated: false }]
+  })
+  t.equal(two.json().more_results.length, 1)
+  t.equal(two.body.indexOf('"truncated":false,"more_results":[{"columns":') > 0, true, 'in the schema\'s order')
+  const array = await run('CALL two_sets(?)', { params: [8], row_format: 'array' })
+  t.strictSame(array.json().rows, [[1]], 'prepared, as arrays')
+  t.strictSame(array.json().more_results[0].rows, [['x', 8, '8.00']])
+  t.strictSame((await run('SELECT v FROM log ORDER BY v')).json().rows, [{ v: 7 }, { v: 8 }], 'both calls wrote')
+
+  const one = await run('CALL one_set()')
+  t.strictSame(one.json().rows, [{ seq: '1' }, { seq: '2' }, { seq: '3' }], 'no status packet among the rows')
+  t.equal(one.json().row_count, 3)
+  t.notOk('more_results' in one.json(), 'one result set: no more_results')
+  const none = await run('CALL no_set()')
+  t.match(none.json(), { columns: [], rows: [], row_count: 0, affected_rows: 1 })
+  t.notOk('more_results' in none.json())
+
+  const long = await run('CALL long_sets()', { max_rows: 5 })
+  t.match(long.json(), { row_count: 5, truncated: true, more_results: [{ row_count: 5, truncated: true }] }, 'max_rows caps each result set')
+  t.strictSame(long.json().more_results[0].rows, [1, 2, 3, 4, 5].map((seq) => ({ seq: String(seq) })))
+
+  // QUERY_MAX_RESULT_BYTES is for the whole answer: the first set's first row is always kept.
+  const wide = await run('CALL wide_sets()')
+  t.match(wide.json(), { row_count: 1, truncated: true, more_results: [{ rows: [], row_count: 0, truncated: true }] })
+  t.equal((await run('SELECT COUNT(*) AS n FROM log')).json().rows[0].n, '3', 'and the connection serves the next request')
+
+  const history = (await app.inject({ method: 'GET', url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json()
+  t.equal(history.queries.find((entry: { query: string }) => entry.query === 'CALL two_sets(7)').row_count, 1, 'the history counts the first result set')
+})

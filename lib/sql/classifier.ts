@@ -10,7 +10,8 @@ import { tokenize, TokenizeError, type Token } from './tokenizer.js'
  * FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE, `:=` assignments, sequence advances, lock and
  * file functions. This is the primary guard: TiDB has no read-only transactions.
  *
- * Both modes refuse stacked statements. Write mode also refuses statements that only make sense
+ * Both modes refuse stacked statements (a stored program's BEGIN … END body is not stacked: it is
+ * one CREATE statement, whose semicolons are the body's). Write mode also refuses statements that only make sense
  * inside a session the gateway does not keep (USE, SET, transactions, LOCK TABLES, PREPARE, …).
  */
 
@@ -52,6 +53,13 @@ export function classify (sql: string, readOnly: boolean): Classification {
     throw new AppError(400, 'sql_error', `The statement could not be read: ${err.message}.`)
   }
 
+  if (isStoredProgram(tokens)) {
+    // Its body's statements run when the program does, not now, and they are its own: ROW_COUNT()
+    // in a procedure is the procedure's. Text past the body's END the server refuses whole: the
+    // pool's connections have no multi-statement capability (a parse error, nothing runs).
+    if (readOnly) throw readOnlyViolation(`CREATE ${tokens.find((token) => PROGRAM_KINDS.has(token.value))!.value} statements are refused`)
+    return { kind: 'write', keyword: tokens[0]!.value }
+  }
   const statement = singleStatement(tokens)
   const keyword = firstKeyword(statement)
   if (isDiagnostics(statement, keyword)) {
@@ -81,6 +89,29 @@ export function classify (sql: string, readOnly: boolean): Classification {
     }
   }
   return { kind: 'write', keyword }
+}
+
+const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])
+
+/**
+ * CREATE [OR REPLACE] [DEFINER = user] [AGGREGATE] PROCEDURE | FUNCTION | TRIGGER | EVENT | PACKAGE …,
+ * or ALTER [DEFINER = user] EVENT …: one statement whose body (BEGIN … END) holds semicolons.
+ */
+function isStoredProgram (tokens: Token[]): boolean {
+  const first = tokens[0]?.value
+  if (first !== 'CREATE' && first !== 'ALTER') return false
+  let i = 1
+  if (first === 'CREATE' && tokens[1]?.value === 'OR' && tokens[2]?.value === 'REPLACE') i = 3
+  if (tokens[i]?.value === 'DEFINER' && tokens[i + 1]?.value === '=') {
+    i += 2
+    // 'user'@'host', user@host, `user`@`host`, CURRENT_USER[()], CURRENT_ROLE
+    if (tokens[i]?.kind === 'word' || tokens[i]?.kind === 'quoted') i++
+    if (tokens[i]?.kind === 'variable') i++
+    else if (tokens[i]?.value === '(' && tokens[i + 1]?.value === ')') i += 2
+  }
+  if (first === 'ALTER') return tokens[i]?.value === 'EVENT'
+  if (tokens[i]?.value === 'AGGREGATE') i++
+  return tokens[i]?.kind === 'word' && PROGRAM_KINDS.has(tokens[i]!.value)
 }
 
 /**

@@ -191,6 +191,27 @@ t.test('stacked statements are refused in both modes', async (t) => {
   }
 })
 
+t.test('a stored program\'s body is part of its CREATE statement: its semicolons do not stack statements', async (t) => {
+  const programs = [
+    'CREATE PROCEDURE p () BEGIN SELECT 1; SELECT 2; END',
+    'CREATE PROCEDURE p () BEGIN SELECT 1; END;',
+    'create or replace definer = \'app\'@\'%\' procedure p () begin insert into t values (1); select row_count(); end',
+    'CREATE DEFINER=CURRENT_USER() FUNCTION f (n INT) RETURNS INT DETERMINISTIC BEGIN DECLARE x INT; SET x = n * 2; RETURN x; END',
+    'CREATE DEFINER = app@localhost TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.v = UPPER(NEW.v); SET NEW.n = LAST_INSERT_ID(); END',
+    'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; GET DIAGNOSTICS @n = ROW_COUNT; END',
+    'ALTER EVENT e DO BEGIN DELETE FROM t; DELETE FROM u; END',
+    'CREATE AGGREGATE FUNCTION agg (x INT) RETURNS INT BEGIN DECLARE s INT DEFAULT 0; DECLARE CONTINUE HANDLER FOR NOT FOUND RETURN s; LOOP FETCH GROUP NEXT ROW; SET s = s + x; END LOOP; END'
+  ]
+  for (const sql of programs) {
+    t.strictSame(classify(sql, false).kind, 'write', `write mode: ${sql}`)
+    t.equal(codeOf(sql, true), 'read_only_violation', `read-only: ${sql}`)
+  }
+  // Anything else with a semicolon inside stays stacked, whatever it names.
+  for (const sql of ['CREATE TABLE event (a INT); DROP TABLE t', 'CREATE TABLE t (a INT); CREATE PROCEDURE p () SELECT 1', 'DROP PROCEDURE p; DROP TABLE t', 'BEGIN NOT ATOMIC SELECT 1; END']) {
+    t.not(codeOf(sql, false), 'ok', `write mode: ${sql}`)
+  }
+})
+
 t.test('diagnostics of the pooled connection\'s previous statement (perhaps another session\'s) are refused in both modes', async (t) => {
   for (const sql of ['SHOW WARNINGS', 'show errors', 'SHOW WARNINGS LIMIT 5', 'SHOW COUNT(*) WARNINGS', 'SHOW COUNT( * ) ERRORS', '/*!SHOW*/ WARNINGS', 'GET DIAGNOSTICS @n = NUMBER', 'GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', 'GET STACKED DIAGNOSTICS @n = NUMBER']) {
     t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)

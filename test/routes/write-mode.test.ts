@@ -195,3 +195,26 @@ t.test('CALL answers every result set of the procedure: the first as rows, the o
   const history = (await app.inject({ method: 'GET', url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json()
   t.equal(history.queries.find((entry: { query: string }) => entry.query === 'CALL two_sets(7)').row_count, 1, 'the history counts the first result set')
 })
+
+t.test('stored programs with a BEGIN … END body can be created: the semicolons inside are the body\'s', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE names (name VARCHAR(20)); CREATE TABLE keep (a INT)')
+  const sessionId = await selectedSession(app, db)
+  const run = (query: string) => post(app, '/api/query', { query, session_id: sessionId })
+
+  const procedure = await run(`CREATE PROCEDURE add_name (IN n VARCHAR(20)) BEGIN
+    INSERT INTO names VALUES (n);
+    SELECT ROW_COUNT() AS added;
+  END`)
+  t.equal(procedure.statusCode, 200, procedure.body)
+  const trigger = await run('CREATE TRIGGER shout BEFORE INSERT ON names FOR EACH ROW BEGIN SET NEW.name = UPPER(NEW.name); END;')
+  t.equal(trigger.statusCode, 200, trigger.body)
+  t.match((await run("CALL add_name('ann')")).json(), { rows: [{ added: 1 }] }, 'ROW_COUNT() inside the body is the body\'s own')
+  t.strictSame((await run('SELECT name FROM names')).json().rows, [{ name: 'ANN' }], 'the procedure and the trigger ran')
+
+  // The server, which gets no multi-statement capability, refuses text past the body's END whole.
+  const stacked = await run('CREATE PROCEDURE sneaky () BEGIN SELECT 1; END; DROP TABLE keep')
+  t.match(stacked.json(), { statusCode: 400, code: 'sql_error', errno: 1064 })
+  t.equal((await run('SELECT COUNT(*) AS n FROM keep')).statusCode, 200, 'the table after it was not dropped')
+  t.equal((await run('CALL sneaky()')).json().errno, 1305, 'nor the procedure created')
+})

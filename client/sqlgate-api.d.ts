@@ -397,7 +397,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description unsupported_media_type: the body is not application/json */
+                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -676,7 +676,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description unsupported_media_type: the body is not application/json */
+                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1328,7 +1328,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description unsupported_media_type: the body is not application/json */
+                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
                 415: {
                     headers: {
                         [name: string]: unknown;

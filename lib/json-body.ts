@@ -16,9 +16,19 @@ const LONE_SURROGATE = /\p{Cs}/u
  *   as 'Jos�', and a write stored it so);
  * - an escaped lone surrogate (`"\ud800"`), which the driver sends as U+FFFD likewise. Only a body
  *   with a `\u` escape in it is looked through.
+ * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
+ * compressed bytes would otherwise be answered as "not UTF-8".
  */
 export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest, body: Buffer | string, done: Done) => void {
   return function parseUtf8Json (request, body, done) {
+    const encoding = request.headers['content-encoding']
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      // Bodies are not decompressed: a gzip body would be read as its compressed bytes.
+      done(new AppError(415, 'unsupported_media_type',
+        `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed.`,
+        undefined, { 'accept-encoding': 'identity' }))
+      return
+    }
     const bytes = body as Buffer
     if (!isUtf8(bytes)) {
       done(new AppError(400, 'invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'))

@@ -77,7 +77,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(413, 'Payload Too Large', 'payload_too_large', 'Request body is too large')
   },
   415: {
-    description: 'unsupported_media_type: the body is not application/json',
+    description: 'unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity)',
     example: envelope(415, 'Unsupported Media Type', 'unsupported_media_type', 'Unsupported Media Type')
   },
   401: {

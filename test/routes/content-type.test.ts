@@ -1,4 +1,5 @@
 import t from 'tap'
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { build, createDatabase, post, randomSessionId, selectedSession } from '../helper.js'
 
 /**
@@ -37,4 +38,26 @@ t.test('the API answers successes and errors as application/json', async (t) => 
   t.equal(answers['query 200'].json().rows[0].name, 'one')
   t.equal(answers['query 403 (read-only)'].statusCode, 403)
   t.equal(answers['query 409 (no context)'].statusCode, 409)
+})
+
+t.test('a compressed body is refused as such (415), not read as its compressed bytes', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const send = (payload: Buffer, encoding?: string) => app.inject({
+    method: 'POST',
+    url: '/api/query',
+    headers: { 'content-type': 'application/json', 'x-session-id': sessionId, ...(encoding === undefined ? {} : { 'content-encoding': encoding }) },
+    payload
+  })
+  const body = Buffer.from('{"query": "SELECT 1 AS one"}')
+  for (const [encoding, payload] of [['gzip', gzipSync(body)], ['br', brotliCompressSync(body)], ['deflate', deflateSync(body)], ['GZIP', gzipSync(body)], ['gzip', body]] as const) {
+    const res = await send(payload, encoding)
+    t.equal(res.statusCode, 415, encoding)
+    t.match(res.json(), { code: 'unsupported_media_type', message: `Content-Encoding "${encoding}" is not supported: send the body uncompressed.` })
+    t.equal(res.headers['accept-encoding'], 'identity', 'says which coding it takes')
+  }
+  for (const encoding of [undefined, 'identity', 'Identity']) {
+    t.strictSame((await send(body, encoding)).json().rows, [{ one: 1 }], `${encoding ?? 'no'} Content-Encoding`)
+  }
 })

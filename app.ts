@@ -32,7 +32,7 @@ export interface AppOptions {
 /**
  * Production logs go to stdout asynchronously, so a slow log pipe never stalls requests, and in
  * writes of at least LOG_BUFFER_BYTES or every LOG_FLUSH_MS: each write is a hop through libuv's
- * thread pool, which cost the service more than formatting the line (README, Performance). Lines
+ * thread pool, which cost the service more than formatting the line (docs/performance.md). Lines
  * still buffered when the process exits are written then (pino flushes its destinations on exit);
  * a SIGKILL loses at most the last LOG_FLUSH_MS of lines. 16 kB (about 80 request lines) is
  * just under sonic-boom's largest single write; 4 kB had cost the context route about 6 % of its

@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 /**
  * V8 lets the old generation grow to several times what was live after its last full collection
  * before collecting again: under load that put this service at 250 MB of RSS with about 40 MB live.
- * 25 % keeps the peak under 150 MB at no measurable CPU cost (README, Performance). It is a
+ * 25 % keeps the peak under 150 MB at no measurable CPU cost (docs/performance.md). It is a
  * growth factor, not a cap: a heap that really needs more memory still gets it. A
  * `--heap-growing-percent` given to node on its command line wins.
  */

@@ -12,7 +12,7 @@ export type LogDestination = ReturnType<typeof pino.destination>
  * (copies) them. Per line that was about 1.5 µs, three times what pino spends formatting the
  * line; handed over once per event-loop turn, the pending buffer was still measured at each turn
  * (about 0.3 µs per request under load); handed over once per write, each byte is measured once
- * (README, Performance).
+ * (docs/performance.md).
  *
  * Everything else stays sonic-boom's: partial writes, EAGAIN on a full pipe, and the flush at exit
  * that pino registers for the destinations it builds; a flush or an end first hands over the

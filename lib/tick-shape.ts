@@ -15,7 +15,7 @@ import { AsyncResource } from 'node:async_hooks'
  * the literal's properties through the V8 runtime, about 0.25 µs a tick. How many full
  * collections a process goes through while it starts (and so whether it ends up there) varies
  * from start to start: about half of this service's processes did, at about 2 µs more CPU per
- * request (README, Performance).
+ * request (docs/performance.md).
  *
  * One object of exactly that shape, built before anything else runs and never released, keeps
  * the maps alive, and the caches stay monomorphic. Its keys are Node's own symbols, from an

@@ -72,7 +72,7 @@ export function createRedisClient (config: Config): Redis | Cluster {
  * Pipeline object per batch, runs one batch at a time and answers a command only when its whole
  * batch has answered; under load those batches kept their commands alive across young-generation
  * collections, and V8 promoted about 3 MB per collection to the old generation (peak RSS 250 MB
- * against 190 MB with this, same CPU per request; see README, Performance). In a Cluster, each
+ * against 190 MB with this, same CPU per request; see docs/performance.md). In a Cluster, each
  * node's connection is corked the same way. Each command also gets its deadline here
  * (commandDeadlines, below).
  */

@@ -14,6 +14,7 @@ import queryRunner from './plugins/app/query-runner.js'
 import sessionActions from './plugins/app/session-actions.js'
 import sessionStore from './plugins/app/session-store.js'
 import grantsCheck from './plugins/app/grants-check.js'
+import redisEvictionCheck from './plugins/app/redis-eviction-check.js'
 import cookie from './plugins/external/cookie.js'
 import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
@@ -107,6 +108,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await server.register(mysql)
   await server.register(grantsCheck)
+  await server.register(redisEvictionCheck)
   await server.register(catalog)
   await server.register(sessionStore)
   await server.register(queryRunner)

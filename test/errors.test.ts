@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, selectedSession } from './helper.js'
+import { toAppError } from '../lib/mysql-errors.js'
 
 const ENVELOPE_KEYS = ['statusCode', 'error', 'code', 'message']
 
@@ -70,4 +71,26 @@ t.test('sql_error carries the server\'s errno, SQLSTATE and message', async (t) 
     errno: 1146,
     sql_state: '42S02'
   })
+})
+
+t.test('a 5xx is logged with its cause, but not the statement the driver attached to it', async (t) => {
+  const logs: Array<Record<string, unknown>> = []
+  const statement = "UPDATE users SET password = 'hunter2'"
+  const app = await build(t, {
+    logs,
+    beforeReady: (fastify) => {
+      // A driver error that is neither the server's SQL error nor a lost connection: 500.
+      fastify.get('/fails', async () => { throw toAppError(Object.assign(new Error('Unexpected value'), { sql: statement })) })
+      // A lost connection: 503.
+      fastify.get('/lost', async () => { throw toAppError(Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true, sql: statement })) })
+    }
+  })
+  t.equal((await app.inject({ url: '/fails' })).json().code, 'internal_error')
+  t.equal((await app.inject({ url: '/lost' })).json().code, 'database_unavailable')
+  const failures = logs.filter((line) => line.msg === 'request failed')
+  t.match(failures, [
+    { level: 50, code: 'internal_error', err: { type: 'Error', message: 'Unexpected value', stack: /Unexpected value/ } },
+    { level: 50, code: 'database_unavailable', err: { message: 'Connection lost', code: 'PROTOCOL_CONNECTION_LOST', fatal: true } }
+  ])
+  t.notOk(JSON.stringify(logs).includes('hunter2'), 'the statement is not in the log')
 })

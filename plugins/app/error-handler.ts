@@ -34,7 +34,7 @@ export default fp(async function errorHandlerPlugin (fastify) {
   fastify.setErrorHandler(function errorHandler (err: FastifyError | AppError, request, reply) {
     const body = toEnvelope(err)
     if (body.statusCode >= 500) {
-      request.log.error({ err: err instanceof AppError && err.cause !== undefined ? err.cause : err, code: body.code }, 'request failed')
+      request.log.error({ err: withoutStatement(err instanceof AppError && err.cause !== undefined ? err.cause : err), code: body.code }, 'request failed')
     } else {
       request.log.debug({ code: body.code }, err.message)
     }
@@ -51,6 +51,19 @@ export default fp(async function errorHandlerPlugin (fastify) {
     })
   })
 }, { name: 'error-handler' })
+
+/**
+ * The error to log, without the statement mysql2 attaches to a command's errors (`sql`): no query
+ * text is logged at info (README, Logs), and a statement's literals may be anything.
+ */
+function withoutStatement (err: unknown): unknown {
+  if (typeof err !== 'object' || err === null || !Object.hasOwn(err, 'sql')) return err
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Record<string, unknown>, err)
+  delete copy.sql
+  copy.message = (err as Error).message
+  copy.stack = (err as Error).stack
+  return copy
+}
 
 export function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: string } {
   if (err instanceof AppError) return err.toJSON() as ReturnType<typeof toEnvelope>

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
+import { clientErrorHandler } from './lib/client-errors.js'
 import { utf8JsonParser } from './lib/json-body.js'
 import { logDestination } from './lib/log-destination.js'
 import { RequestLogController } from './lib/log-controller.js'
@@ -46,7 +48,7 @@ export const LOG_FLUSH_MS = 100
  * Server options shared by production (server.ts) and the tests (test/helper.ts), so both
  * validate, limit and log the same way.
  */
-export function serverOptions (config: Config): FastifyServerOptions {
+export function serverOptions (config: Config): FastifyHttpOptions<Server> {
   return {
     logger: {
       level: config.LOG_LEVEL,
@@ -60,6 +62,16 @@ export function serverOptions (config: Config): FastifyServerOptions {
     },
     logController: new RequestLogController(),
     bodyLimit: 1024 * 1024,
+    // Fastify sets no limit by default: a client trickling a body would hold its connection (and
+    // a socket) for ever. Node checks the timeouts every few seconds; headers alone may take no
+    // longer than the whole request.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(5_000, config.REQUEST_TIMEOUT_MS / 2)
+    },
+    clientErrorHandler,
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: {

@@ -1,0 +1,28 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * Requests Node's HTTP parser ends before Fastify sees them, answered in the one error envelope
+ * (`{ statusCode, error, code, message }`) instead of Fastify's default body, which has no `code`:
+ * - 408 `request_timeout`: the request (headers and body) took longer than `REQUEST_TIMEOUT_MS`
+ *   to arrive, as a client that trickles its body to hold a connection does;
+ * - 431 `header_too_large`: the headers are over Node's limit (16 kB);
+ * - 400 `bad_request`: the request is not valid HTTP/1.1.
+ * The connection is closed after the answer: what follows on it cannot be read as a request.
+ */
+export function clientErrorHandler (this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [statusCode, code, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'request_timeout', 'The request took too long to arrive: send its headers and body within the server\'s request timeout.']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'header_too_large', 'The request\'s headers are too large (16 kB at most, all together).']
+      : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
+  this.log.debug({ err, code }, 'client error')
+  if (socket.writable) {
+    const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode], code, message })
+    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}

@@ -868,10 +868,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tables of the session's database, each with its columns in table order */
+        /** Tables of the session's database (or only ?table=name), each with its columns in table order */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Only this table (its exact name); an empty list when the database has no such table */
+                    table?: string;
+                };
                 header?: {
                     /**
                      * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.

@@ -62,6 +62,11 @@ export const ContextReplySchema = Type.Object({
 
 export const ContextParamsSchema = Type.Object({ session_id: SessionIdSchema })
 
+/** GET /api/database/schema?table=…: one table (its exact name), or every table without it. */
+export const SchemaQuerySchema = Type.Object({
+  table: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this table (its exact name); an empty list when the database has no such table' }))
+}, { additionalProperties: false })
+
 /**
  * DELETE /api/database/context takes no body, or one naming the session (as every /api route may):
  * either way it is validated, so an unknown field or an array is refused rather than ignored.

@@ -37,11 +37,13 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
     return rows.map((row) => row.name).filter(isAllowed)
   }
 
-  async function listTables (database: string): Promise<TableSummary[]> {
+  /** The tables of `database`; only `table` when given (compared exactly, as database names are). */
+  async function listTables (database: string, table?: string): Promise<TableSummary[]> {
     const rows = await query<{ db: string, name: string, type: string, rows_estimate: string | null } & RowDataPacket>(
       `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database])
-    return rows.filter((row) => row.db === database).map((row) => ({
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?${table === undefined ? '' : ' AND TABLE_NAME = ?'} ORDER BY TABLE_NAME`,
+      table === undefined ? [database] : [database, table])
+    return rows.filter((row) => row.db === database && (table === undefined || row.name === table)).map((row) => ({
       name: row.name,
       type: row.type,
       rows_estimate: row.rows_estimate === null ? null : Number(row.rows_estimate)
@@ -65,15 +67,16 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
 
     listTables,
 
-    /** Every table of `database` with its columns in table order. */
-    async describe (database: string): Promise<TableSchema[]> {
+    /** Every table of `database` (only `table` when given) with its columns in table order. */
+    async describe (database: string, table?: string): Promise<TableSchema[]> {
       const [dialect, tables, columns] = await Promise.all([
         mysql.dialect(),
-        listTables(database),
+        listTables(database, table),
         query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
           `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
                   IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`, [database])
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?${table === undefined ? '' : ' AND TABLE_NAME = ?'}
+             ORDER BY TABLE_NAME, ORDINAL_POSITION`, table === undefined ? [database] : [database, table])
       ])
       const byTable = new Map<string, TableSchema>(
         tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))

@@ -92,15 +92,10 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
     async describe (sessionId: string, table?: string) {
       const context = await sessionStore.requireContext(sessionId)
       served(context.database_name)
-      const tables = await catalog.describe(context.database_name)
+      const tables = await catalog.describe(context.database_name, table)
       // No tables: perhaps no database either (dropped since it was selected), as a query would find.
       if (tables.length === 0 && !(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      return {
-        success: true as const,
-        session_id: sessionId,
-        database_name: context.database_name,
-        tables: table === undefined ? tables : tables.filter((t) => t.name === table)
-      }
+      return { success: true as const, session_id: sessionId, database_name: context.database_name, tables }
     },
 
     async history (sessionId: string) {

@@ -40,3 +40,23 @@ t.test('schema: tables by name, columns in table order with type, nullability, k
   t.equal(body.tables[2].type, 'VIEW')
   t.strictSame(body.tables[2].columns.map((c: { name: string }) => c.name), ['id', 'email'])
 })
+
+t.test('schema?table=: one table by its exact name, as the MCP tool describe_schema has it', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE orders (id INT PRIMARY KEY, total DECIMAL(8,2)); CREATE TABLE Orders2 (x INT); CREATE TABLE customers (id INT)')
+  const headers = { 'x-session-id': randomSessionId() }
+  await post(app, '/api/database/select', { database_name: db }, headers)
+  const schema = (query: string) => app.inject({ url: `/api/database/schema${query}`, headers })
+
+  const one = await schema('?table=orders')
+  t.equal(one.statusCode, 200)
+  t.strictSame(one.json().tables.map((x: { name: string, columns: Array<{ name: string }> }) => [x.name, x.columns.map((c) => c.name)]), [['orders', ['id', 'total']]])
+  for (const name of ['ORDERS', 'orders ', 'order%', 'nope']) {
+    const res = await schema(`?table=${encodeURIComponent(name)}`)
+    t.strictSame(res.json().tables, [], `${JSON.stringify(name)}: no such table (exact names only)`)
+  }
+  t.equal((await schema('')).json().tables.length, 3, 'without it, every table')
+  for (const query of ['?table=', `?table=${'x'.repeat(65)}`, '?tables=orders']) {
+    t.equal((await schema(query)).json().code, 'validation_error', query)
+  }
+})

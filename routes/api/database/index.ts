@@ -6,6 +6,7 @@ import {
   ContextParamsSchema,
   ContextReplySchema,
   DatabaseListSchema,
+  SchemaQuerySchema,
   SchemaReplySchema,
   SelectDatabaseBodySchema,
   SelectDatabaseReplySchema
@@ -65,11 +66,12 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/schema', {
     schema: {
       tags: TAGS,
-      summary: "Tables of the session's database, each with its columns in table order",
+      summary: "Tables of the session's database (or only ?table=name), each with its columns in table order",
       headers: SessionHeadersSchema,
+      querystring: SchemaQuerySchema,
       response: withErrors({ 200: SchemaReplySchema }, 404, 409)
     }
-  }, async (request) => sessionActions.describe(request.sessionId))
+  }, async (request) => sessionActions.describe(request.sessionId, request.query.table))
 }
 
 export default databaseRoutes

@@ -81,6 +81,24 @@ export function canWriteDirectly (logger: FastifyBaseLogger): boolean {
     formatRequestLine(levelPrefix, time, log[symbols.chindingsSym], line))
 }
 
+/** HTTP status of a request whose client closed its connection before the answer (nginx's). */
+export const CLIENT_CLOSED_REQUEST = 499
+
+/**
+ * The request line of a request whose client went away before its answer: Fastify writes none
+ * (its line comes when the answer is sent, and this answer never is).
+ */
+export function logClientClosed (request: FastifyRequest, reply: FastifyReply): void {
+  const line: RequestLine = {
+    method: request.method,
+    route: request.routeOptions.url ?? unmatchedPath(request.url),
+    status: CLIENT_CLOSED_REQUEST,
+    ms: Math.round(reply.elapsedTime * 10) / 10,
+    session: request.sessionHash === '' ? undefined : request.sessionHash
+  }
+  request.log.info(line, MESSAGE)
+}
+
 /**
  * One info line per request, written when the answer is sent (Fastify's default is two). It names
  * the route pattern, not the raw URL (which can hold a session id), and the session only by its

@@ -33,6 +33,17 @@ export interface QueryRequest {
   maxBytes: number
   timeoutMs: number
   rowFormat: RowFormat
+  /** Set when the client goes away before its answer (HTTP): a read still running is stopped. */
+  client?: ClientPresence | undefined
+}
+
+/**
+ * Whether the client that asked is still there. The route sets `gone` and calls `onGone` when its
+ * connection closes before the answer was written; the runner sets `onGone` while a read runs.
+ */
+export interface ClientPresence {
+  gone: boolean
+  onGone: (() => void) | null
 }
 
 /** One result set of a statement (a CALL can answer several). */
@@ -112,6 +123,11 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         timeoutMs: request.timeoutMs,
         selectLimit: request.maxRows + 1
       })
+      if (request.client?.gone === true) {
+        // It waited for a connection, and its client did not: nothing is sent.
+        lease.release(false)
+        throw clientClosedRequest()
+      }
       const started = performance.now()
       let outcome: Outcome
       try {
@@ -175,6 +191,8 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     let restoreFields: Array<() => void> | null = null
     let bytes = 0
     let killed = false
+    /** The client went away and the read was stopped for that (KILL QUERY). */
+    let abandoned = false
     let settled = false
     /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
     let dead = false
@@ -190,6 +208,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       if (settled) return
       settled = true
       clearTimeout(timer)
+      if (request.client !== undefined) request.client.onGone = null
       onConnectionLost(lease.conn, null)
       if (restoreFields !== null) for (const restore of restoreFields) restore()
       // Prepared statements live on the connection until closed; mysql2 takes the options object here.
@@ -223,6 +242,17 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
         })
       }, ABANDON_AFTER_MS)
     }, request.timeoutMs + KILL_GRACE_MS)
+
+    // A read whose client has gone is stopped: nobody will see its rows. A write runs on: its
+    // client cannot learn its outcome either way, and stopping it would not make that any surer.
+    if (read && request.client !== undefined) {
+      request.client.onGone = (): void => {
+        if (settled || killed) return
+        killed = true
+        abandoned = true
+        mysql.killQuery(lease.connectionId).catch(() => {})
+      }
+    }
 
     /** The statement's rows, as mysql2 emits them. */
     const listen = (command: ReturnType<CoreConnection['query']>): void => {
@@ -275,7 +305,9 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
     const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {
       if (err.fatal === true || isConnectionError(err)) dead = true
       finish(() => {
-        if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
+        if (abandoned && err.errno === ER_QUERY_INTERRUPTED) {
+          reject(Object.assign(clientClosedRequest(), { discard: true }))
+        } else if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) {
           reject(Object.assign(queryTimeout(request.timeoutMs), { discard: killed }))
         } else {
           reject(Object.assign(dead ? lostError(err) : toAppError(err), { discard: dead || killed }))
@@ -351,6 +383,14 @@ function writeOutcomeUnknown (timeoutMs?: number): AppError {
     : `The statement ran past its timeout (${timeoutMs} ms) and had not ended ${ABANDON_AFTER_MS} ms after KILL QUERY`
   return new AppError(502, 'write_outcome_unknown', `${what}: it may or may not have taken effect. Check before running it again.`,
     timeoutMs === undefined ? undefined : { timeout_ms: timeoutMs })
+}
+
+/**
+ * The client closed its connection before the answer (nginx's 499): never sent, since nobody is
+ * there to read it; the history records it.
+ */
+function clientClosedRequest (): AppError {
+  return new AppError(499, 'client_closed_request', 'The client closed its connection before the answer: the read was stopped on the database server.')
 }
 
 function queryTimeout (timeoutMs: number): AppError {

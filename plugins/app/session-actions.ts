@@ -6,7 +6,7 @@ import { AppError, databaseNotFound } from '../../lib/errors.js'
 import type { RateTicket } from '../../lib/rate-limit.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 import type { createCatalog } from './catalog.js'
-import type { createQueryRunner, Param, RowFormat } from './query-runner.js'
+import type { ClientPresence, createQueryRunner, Param, RowFormat } from './query-runner.js'
 import type { createSessionStore } from './session-store.js'
 
 declare module 'fastify' {
@@ -106,7 +106,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
      * One statement in the session's database, with a query slot claimed and the history kept.
      * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
      */
-    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null) {
+    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientPresence) {
       const queryId = randomUUID()
       const executedAt = new Date().toISOString()
       const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS
@@ -134,7 +134,8 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
           maxRows: input.max_rows ?? config.QUERY_MAX_ROWS,
           maxBytes: config.QUERY_MAX_RESULT_BYTES,
           timeoutMs,
-          rowFormat: input.row_format ?? 'object'
+          rowFormat: input.row_format ?? 'object',
+          client
         })
       } catch (err) {
         end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)

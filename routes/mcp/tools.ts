@@ -5,11 +5,12 @@ import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
 import { queryReplyJson, type QueryReply } from '../../lib/query-json.js'
+import type { ClientPresence } from '../../plugins/app/query-runner.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
-  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger) => Promise<Record<string, unknown>>
+  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, client?: ClientPresence) => Promise<Record<string, unknown>>
   /** The result's text content, when `JSON.stringify` would not write it exactly. */
   text?: (result: Record<string, unknown>) => string
 }
@@ -51,7 +52,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
         annotations: { readOnlyHint: readOnlyQueries, destructiveHint: !readOnlyQueries, openWorldHint: false }
       },
       schema: querySchema,
-      run: async (sessionId, args, log) => actions.runQuery(sessionId, args as unknown as QueryBody, log),
+      run: async (sessionId, args, log, client) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, client),
       // As the HTTP answer is written: JSON values with every digit of their numbers.
       text: (result) => queryReplyJson(result as unknown as QueryReply)
     },

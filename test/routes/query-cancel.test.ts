@@ -1,3 +1,4 @@
+import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { adminConnection, build, createDatabase, listen, selectedSession } from '../helper.js'
@@ -7,6 +8,21 @@ import { adminConnection, build, createDatabase, listen, selectedSession } from 
  * read stopped on the database server; a write runs on. Over real HTTP: inject has no connection
  * to close.
  */
+/**
+ * POSTs `body` on a connection of its own (node:http, no agent) and destroys that connection after
+ * `leaveAfterMs`, as a closed tab does. (fetch keeps connections alive and opens new ones after an
+ * abort, which the server then waits for when it closes.)
+ */
+function postAndLeave (url: string, headers: Record<string, string>, body: unknown, leaveAfterMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } })
+    req.on('error', () => {})
+    req.on('close', () => resolve())
+    req.end(JSON.stringify(body))
+    setTimeout(() => req.destroy(), leaveAfterMs)
+  })
+}
+
 async function setup (t: Test, env: Record<string, string> = {}) {
   const logs: Array<Record<string, unknown>> = []
   const app = await build(t, { env, logs })
@@ -19,18 +35,8 @@ async function setup (t: Test, env: Record<string, string> = {}) {
     return rows.length > 0
   }
   /** Sends `query` and closes the connection after `leaveAfterMs`, without reading an answer. */
-  const leave = async (query: string, leaveAfterMs: number, session = sessionId): Promise<void> => {
-    const controller = new AbortController()
-    const pending = fetch(`${base}/api/query`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-session-id': session },
-      body: JSON.stringify({ query }),
-      signal: controller.signal
-    }).catch(() => null)
-    await sleep(leaveAfterMs)
-    controller.abort()
-    await pending
-  }
+  const leave = (query: string, leaveAfterMs: number, session = sessionId) =>
+    postAndLeave(`${base}/api/query`, { 'x-session-id': session }, { query }, leaveAfterMs)
   const query = async (query: string, session = sessionId) => (await fetch(`${base}/api/query`, {
     method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': session }, body: JSON.stringify({ query })
   })).json() as Promise<Record<string, any>>
@@ -39,7 +45,7 @@ async function setup (t: Test, env: Record<string, string> = {}) {
     for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (await check()) return true
     return false
   }
-  return { app, db, sessionId, running, leave, query, history, until, logs }
+  return { app, base, db, sessionId, running, leave, query, history, until, logs }
 }
 
 t.test('a read whose client goes away is stopped on the database server, and the history says so', async (t) => {
@@ -71,4 +77,21 @@ t.test('a query whose client left while it waited for a connection never runs', 
   await busy
   t.ok(await until(async () => (await history())[0]?.error_code === 'client_closed_request', 2000), 'recorded as client_closed_request')
   t.notOk(await running('never-ran'), 'it was not sent')
+})
+
+t.test('over MCP too: a run_query read whose client goes away is stopped', async (t) => {
+  const { base, db, running, until } = await setup(t)
+  const url = `${base}/mcp`
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' }
+  const initialize = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'cancel-test', version: '1.0.0' } } }) })
+  const mcpSession = initialize.headers.get('mcp-session-id')!
+  const call = (id: number, name: string, args: unknown) => fetch(url, {
+    method: 'POST', headers: { ...headers, 'mcp-session-id': mcpSession }, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } })
+  })
+  t.equal((await call(1, 'select_database', { database_name: db })).status, 200)
+  const leaving = postAndLeave(url, { ...headers, 'mcp-session-id': mcpSession },
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'run_query', arguments: { query: 'SELECT SLEEP(10) AS s /* gone-mcp */' } } }, 500)
+  t.ok(await until(() => running('gone-mcp'), 2000), 'running')
+  await leaving
+  t.ok(await until(async () => !(await running('gone-mcp')), 2000), 'stopped once its client left')
 })

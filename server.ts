@@ -2,6 +2,7 @@
 // (a V8 inline-cache pathology that cost about 2 µs per request; see lib/tick-shape.ts).
 import './lib/tick-shape.js'
 import { existsSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
@@ -34,6 +35,13 @@ try {
 const fastify = Fastify(serverOptions(config))
 await fastify.register(app, { config })
 
+/** Open connections, so that shutdown can close those with no request in progress. */
+const sockets = new Set<Socket>()
+fastify.server.on('connection', (socket: Socket) => {
+  sockets.add(socket)
+  socket.once('close', () => sockets.delete(socket))
+})
+
 /**
  * Graceful shutdown: stop accepting connections, let in-flight requests finish (at most
  * SHUTDOWN_GRACE_MS), close the database pools and Redis, exit 0. Past the grace period, exit 1.
@@ -49,8 +57,15 @@ async function shutdown (signal: string): Promise<void> {
   }, config.SHUTDOWN_GRACE_MS)
   timer.unref()
   // Node closes the connections idle when closing starts; keep-alive ones whose request finishes
-  // later would hold the server open until their timeout, so close them as they go idle.
-  const sweep = setInterval(() => fastify.server.closeIdleConnections(), 50)
+  // later would hold the server open until their timeout, so close them as they go idle. Node
+  // counts a connection that has sent nothing yet (a browser's preconnect, a load balancer's warm
+  // connection) as busy until its headers timeout, which held every shutdown for the whole grace:
+  // what has no request being answered (no response attached to its socket) is closed too.
+  const sweep = setInterval(() => {
+    for (const socket of sockets) {
+      if ((socket as Socket & { _httpMessage?: unknown })._httpMessage == null) socket.destroy()
+    }
+  }, 50)
   sweep.unref()
   await fastify.close()
   clearInterval(sweep)

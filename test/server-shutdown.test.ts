@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { connect } from 'node:net'
 import t from 'tap'
 import { LOG_FLUSH_MS } from '../app.js'
 import { createDatabase, freePort, randomSessionId, redisClient, testConfig, TEST_COOKIE_SECRET } from './helper.js'
@@ -44,9 +45,19 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   }
   t.ok(Date.now() - logged < LOG_FLUSH_MS + 500, `a lone request line reached stdout within the flush interval (${Date.now() - logged} ms)`)
 
+  // A connection that has sent nothing yet (a browser's preconnect, a load balancer's warm
+  // connection): Node counts it as busy until its headers timeout, and it had held every shutdown
+  // for the whole SHUTDOWN_GRACE_MS, then exit 1.
+  const preconnect = connect(port, '127.0.0.1')
+  preconnect.on('error', () => {})
+  await once(preconnect, 'connect')
+  const preconnectClosed = once(preconnect, 'close')
+  t.teardown(() => preconnect.destroy())
+
   const inFlight = fetch(`${base}/api/query`, { method: 'POST', headers: json, body: JSON.stringify({ query: 'SELECT SLEEP(1) AS slept', session_id: sessionId }) })
   await new Promise((resolve) => setTimeout(resolve, 300))
   child.kill('SIGTERM')
+  const signalled = Date.now()
   await new Promise((resolve) => setTimeout(resolve, 200))
 
   const refused = await fetch(`${base}/health`).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? 'failed')
@@ -56,6 +67,9 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   t.strictSame((await res.json() as { rows: unknown[] }).rows, [{ slept: 0 }])
   const [code] = await once(child, 'exit')
   t.equal(code, 0, 'exit 0')
+  t.ok(Date.now() - signalled < 5000, `done in ${Date.now() - signalled} ms, not at the end of the 10 s grace`)
+  await preconnectClosed
+  t.pass('the connection that sent nothing was closed')
   t.match(output, '"msg":"closed"', 'closed its pools and Redis first, and the last lines were written at exit')
   // The query's end (slot release and history) reached Redis before the service closed it.
   const redis = redisClient(t)

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { invalidSessionId } from '../../lib/errors.js'
+import { AppError, invalidSessionId } from '../../lib/errors.js'
 import { memoize } from '../../lib/memo.js'
 import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
 
@@ -133,6 +133,8 @@ export const sessionFields = fp(async function sessionFieldsPlugin (fastify) {
 }, { name: 'session-fields' })
 
 function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
+  // Not a source: ignored, it would have meant a new session with no database (the seed's bug).
+  if ((request.query as Record<string, unknown> | undefined)?.session_id !== undefined) throw QUERY_STRING_SESSION
   const params = request.params as Record<string, unknown> | undefined
   if (params !== undefined && params !== null && 'session_id' in params) {
     return [supplied(params.session_id, 'URL'), 'url']
@@ -147,6 +149,10 @@ function resolve (request: FastifyRequest, cookieId: string | undefined): [strin
   if (cookieId !== undefined) return [cookieId, 'cookie']
   return [generateSessionId(), 'new']
 }
+
+const QUERY_STRING_SESSION = new AppError(400, 'validation_error',
+  'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',
+  { details: [{ field: 'querystring/session_id', message: 'is not read: send it in the X-Session-Id header, the JSON body or the sid cookie' }] })
 
 function supplied (value: unknown, source: string): string {
   if (!isValidSessionId(value)) throw invalidSessionId(source)

@@ -30,6 +30,29 @@ t.test('the X-Session-Id header alone resolves the session for select, context a
   t.strictSame(query.json().rows, [{ v: 7 }])
 })
 
+t.test('a session id in the query string is refused, not ignored: ignored, it meant a new session with no database', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
+  const id = randomSessionId()
+  await post(app, '/api/database/select', { database_name: db, session_id: id })
+  const requests: Array<[string, 'GET' | 'POST', string, Record<string, unknown> | undefined, Record<string, string>]> = [
+    ['context', 'GET', `/api/database/context?session_id=${id}`, undefined, {}],
+    ['history', 'GET', `/api/query/history?session_id=${id}`, undefined, {}],
+    ['schema', 'GET', `/api/database/schema?session_id=${id}`, undefined, {}],
+    ['query', 'POST', `/api/query?session_id=${id}`, { query: 'SELECT v FROM t' }, {}],
+    ['select', 'POST', `/api/database/select?session_id=${id}`, { database_name: db }, {}],
+    ['context, with the header too', 'GET', `/api/database/context?session_id=${id}`, undefined, { 'x-session-id': id }]
+  ]
+  for (const [name, method, url, payload, headers] of requests) {
+    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) })
+    t.equal(res.statusCode, 400, name)
+    t.match(res.json(), { code: 'validation_error', message: /querystring\/session_id is not read.*X-Session-Id/, details: [{ field: 'querystring/session_id' }] }, name)
+    t.notOk(res.headers['set-cookie'], `${name}: no new session's cookie`)
+  }
+  const other = await app.inject({ url: '/api/database/context?_=1796099067123', headers: { 'x-session-id': id } })
+  t.equal(other.json().context_available, true, 'other query parameters (a cache buster) are left alone')
+})
+
 t.test('session_id: null in the body counts as absent', async (t) => {
   const app = await build(t)
   const id = randomSessionId()

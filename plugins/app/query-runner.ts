@@ -142,13 +142,18 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const stateChanged = outcome.header !== undefined && (outcome.header.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0
       lease.release(outcome.discard || warnings === null || stateChanged || classification.kind === 'write')
 
-      const [first, ...more] = outcome.sets
+      // Written out, not spread: this is every query's answer, and one shape of object.
+      const sets = outcome.sets
+      const first = sets[0]
       const result: QueryResult = {
         query_id: queryId,
-        ...(first === undefined ? { columns: [], rows: [], row_count: 0, truncated: false } : resultSet(first)),
+        columns: first === undefined ? [] : columnsOf(first.fields),
+        rows: first === undefined ? [] : first.rows,
+        row_count: first === undefined ? 0 : first.rows.length,
+        truncated: first !== undefined && first.truncated,
         execution_time_ms: executionTimeMs
       }
-      if (more.length > 0) result.more_results = more.map(resultSet)
+      if (sets.length > 1) result.more_results = sets.slice(1).map(resultSet)
       if (outcome.header !== undefined) {
         result.affected_rows = outcome.header.affectedRows
         const insertId = unsignedInsertId(outcome.header.insertId)
@@ -160,9 +165,13 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
+function columnsOf (fields: FieldPacket[]): ResultColumn[] {
+  return fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) }))
+}
+
 function resultSet (set: ReadSet): ResultSet {
   return {
-    columns: set.fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) })),
+    columns: columnsOf(set.fields),
     rows: set.rows,
     row_count: set.rows.length,
     truncated: set.truncated

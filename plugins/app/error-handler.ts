@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
+import { CLIENT_CLOSED_REQUEST, logClientClosed } from '../../lib/log-controller.js'
 import type { FastifyError } from 'fastify'
 import { AppError } from '../../lib/errors.js'
 
@@ -33,7 +34,10 @@ const BY_STATUS: Record<number, string> = {
 export default fp(async function errorHandlerPlugin (fastify) {
   fastify.setErrorHandler(function errorHandler (err: FastifyError | AppError, request, reply) {
     const body = toEnvelope(err)
-    if (body.statusCode >= 500) {
+    if (body.statusCode === CLIENT_CLOSED_REQUEST) {
+      // Never sent (nobody is there), so Fastify writes no request line for it: this is its line.
+      logClientClosed(request, reply)
+    } else if (body.statusCode >= 500) {
       request.log.error({ err: withoutStatement(err instanceof AppError && err.cause !== undefined ? err.cause : err), code: body.code }, 'request failed')
     } else {
       request.log.debug({ code: body.code }, err.message)

@@ -6,7 +6,7 @@ import { AppError, databaseNotFound } from '../../lib/errors.js'
 import type { RateTicket } from '../../lib/rate-limit.js'
 import type { QueryHistoryEntry } from '../../schemas/query.js'
 import type { createCatalog } from './catalog.js'
-import type { ClientPresence, createQueryRunner, Param, RowFormat } from './query-runner.js'
+import type { ClientConnection, createQueryRunner, Param, RowFormat } from './query-runner.js'
 import type { createSessionStore } from './session-store.js'
 
 declare module 'fastify' {
@@ -106,7 +106,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
      * One statement in the session's database, with a query slot claimed and the history kept.
      * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
      */
-    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientPresence) {
+    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection) {
       const queryId = randomUUID()
       const executedAt = new Date().toISOString()
       const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify'
 import { AppError, invalidSessionId } from '../../lib/errors.js'
 import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
 import apiKeys from '../../plugins/app/api-keys.js'
-import type { ClientPresence } from '../../plugins/app/query-runner.js'
 import { defineTools } from './tools.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'
@@ -63,8 +62,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, async (request, reply) => {
     const { createMcpServer, StreamableHTTPServerTransport } = await loadSdk()
     // As on POST /api/query: a run_query read whose client goes away is stopped.
-    const client: ClientPresence = { gone: false, onGone: null }
-    const server = createMcpServer(fastify, tools, request.sessionId, request.log, client)
+    const server = createMcpServer(fastify, tools, request.sessionId, request.log, request.raw.socket)
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
     // The SDK writes the answer itself: what the hooks set so far (security and rate-limit
     // headers) goes on the raw response first, or a hijacked answer would go out without them.
@@ -74,10 +72,6 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     reply.hijack()
     reply.raw.setHeader(MCP_SESSION_HEADER, request.sessionId)
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) {
-        client.gone = true
-        client.onGone?.()
-      }
       transport.close().catch(() => {})
       server.close().catch(() => {})
     })

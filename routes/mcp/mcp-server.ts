@@ -5,7 +5,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } fr
 import { AppError, invalidSessionId } from '../../lib/errors.js'
 import { isValidSessionId } from '../../lib/session-id.js'
 import { toEnvelope } from '../../plugins/app/error-handler.js'
-import type { ClientPresence } from '../../plugins/app/query-runner.js'
+import type { ClientConnection } from '../../plugins/app/query-runner.js'
 import type { ToolDefinition } from './tools.js'
 
 /**
@@ -18,7 +18,7 @@ export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 export { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 
 /** An MCP server for one request of the MCP session `mcpSessionId` (stateless: all state is in Redis). */
-export function createMcpServer (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, mcpSessionId: string, log: FastifyBaseLogger, client?: ClientPresence): Server {
+export function createMcpServer (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, mcpSessionId: string, log: FastifyBaseLogger, client?: ClientConnection): Server {
   const server = new Server({ name: 'sqlgate', version: '0.1.0' }, { capabilities: { tools: {} } })
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map((definition) => definition.tool) }))
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {

@@ -5,12 +5,12 @@ import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
 import { queryReplyJson, type QueryReply } from '../../lib/query-json.js'
-import type { ClientPresence } from '../../plugins/app/query-runner.js'
+import type { ClientConnection } from '../../plugins/app/query-runner.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
-  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, client?: ClientPresence) => Promise<Record<string, unknown>>
+  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, client?: ClientConnection) => Promise<Record<string, unknown>>
   /** The result's text content, when `JSON.stringify` would not write it exactly. */
   text?: (result: Record<string, unknown>) => string
 }

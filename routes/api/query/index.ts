@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
-import { logClientClosed } from '../../../lib/log-controller.js'
 import { queryReplyJson } from '../../../lib/query-json.js'
-import type { ClientPresence } from '../../../plugins/app/query-runner.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -27,18 +25,9 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 429, 504, ...(config.READ_ONLY ? [] : [502]))
     }
   }, async (request, reply) => {
-    // A client that goes away before its answer (a closed tab, a client-side timeout) has its
-    // read stopped on the database server instead of left to run to its timeout.
-    const client: ClientPresence = { gone: false, onGone: null }
-    const response = reply.raw
-    response.on('close', () => {
-      // After an answer (reply.sent), the close is the answer's own.
-      if (reply.sent || response.writableFinished) return
-      client.gone = true
-      client.onGone?.()
-      logClientClosed(request, reply)
-    })
-    const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket, client)
+    // A read whose client goes away (a closed tab, a client-side timeout) is stopped on the
+    // database server instead of left to run to its timeout: the runner looks at the connection.
+    const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket, request.raw.socket)
     // The answer's JSON is written for its known shape (lib/query-json.ts) rather than by the
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of

@@ -1,6 +1,11 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { AppError } from './errors.js'
+import { API_HEADERS } from './security-headers.js'
+
+/** The API's own headers (lib/security-headers.ts), as the lines of a raw answer. */
+const HEADER_LINES = Object.entries(API_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('')
 
 /**
  * Requests Node's HTTP parser ends before Fastify sees them, answered in the one error envelope
@@ -20,9 +25,9 @@ export function clientErrorHandler (this: FastifyInstance, err: Error & { code?:
       : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
   this.log.debug({ err, code }, 'client error')
   if (socket.writable) {
-    const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode], code, message })
+    const body = JSON.stringify(new AppError(statusCode, code, message))
     socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`)
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${HEADER_LINES}Connection: close\r\n\r\n${body}`)
   }
   socket.destroy()
 }

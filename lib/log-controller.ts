@@ -89,14 +89,18 @@ export const CLIENT_CLOSED_REQUEST = 499
  * (its line comes when the answer is sent, and this answer never is).
  */
 export function logClientClosed (request: FastifyRequest, reply: FastifyReply): void {
-  const line: RequestLine = {
+  request.log.info(requestLine(request, reply, CLIENT_CLOSED_REQUEST), MESSAGE)
+}
+
+/** What the request line says of `request`, answered with `status`. */
+function requestLine (request: FastifyRequest, reply: FastifyReply, status: number): RequestLine {
+  return {
     method: request.method,
     route: request.routeOptions.url ?? unmatchedPath(request.url),
-    status: CLIENT_CLOSED_REQUEST,
+    status,
     ms: Math.round(reply.elapsedTime * 10) / 10,
     session: request.sessionHash === '' ? undefined : request.sessionHash
   }
-  request.log.info(line, MESSAGE)
 }
 
 /**
@@ -115,14 +119,7 @@ export class RequestLogController extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const pattern = request.routeOptions.url
-    const line: RequestLine = {
-      method: request.method,
-      route: pattern ?? unmatchedPath(request.url),
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-      session: request.sessionHash === '' ? undefined : request.sessionHash
-    }
+    const line = requestLine(request, reply, reply.statusCode)
     const log = reply.log
     if (error) {
       log.error({ ...line, err: error }, 'request errored')
@@ -136,6 +133,6 @@ export class RequestLogController extends LogController {
     const internals = log as unknown as PinoInternals & pino.Logger
     if (!internals.isLevelEnabled('info')) return
     internals[symbols.streamSym].write(formatRequestLine(internals[symbols.lsCacheSym][INFO] ?? '', internals[symbols.timeSym](),
-      internals[symbols.chindingsSym], line, pattern !== undefined))
+      internals[symbols.chindingsSym], line, request.routeOptions.url !== undefined))
   }
 }

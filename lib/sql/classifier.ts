@@ -53,11 +53,12 @@ export function classify (sql: string, readOnly: boolean): Classification {
     throw new AppError(400, 'sql_error', `The statement could not be read: ${err.message}.`)
   }
 
-  if (isStoredProgram(tokens)) {
+  const program = storedProgramKind(tokens)
+  if (program !== null) {
     // Its body's statements run when the program does, not now, and they are its own: ROW_COUNT()
     // in a procedure is the procedure's. Text past the body's END the server refuses whole: the
     // pool's connections have no multi-statement capability (a parse error, nothing runs).
-    if (readOnly) throw readOnlyViolation(`CREATE ${tokens.find((token) => PROGRAM_KINDS.has(token.value))!.value} statements are refused`)
+    if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
     return { kind: 'write', keyword: tokens[0]!.value }
   }
   const statement = singleStatement(tokens)
@@ -95,11 +96,12 @@ const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PAC
 
 /**
  * CREATE [OR REPLACE] [DEFINER = user] [AGGREGATE] PROCEDURE | FUNCTION | TRIGGER | EVENT | PACKAGE …,
- * or ALTER [DEFINER = user] EVENT …: one statement whose body (BEGIN … END) holds semicolons.
+ * or ALTER [DEFINER = user] EVENT …: one statement whose body (BEGIN … END) holds semicolons. Its
+ * kind (PROCEDURE, ...), or null for any other statement.
  */
-function isStoredProgram (tokens: Token[]): boolean {
+function storedProgramKind (tokens: Token[]): string | null {
   const first = tokens[0]?.value
-  if (first !== 'CREATE' && first !== 'ALTER') return false
+  if (first !== 'CREATE' && first !== 'ALTER') return null
   let i = 1
   if (first === 'CREATE' && tokens[1]?.value === 'OR' && tokens[2]?.value === 'REPLACE') i = 3
   if (tokens[i]?.value === 'DEFINER' && tokens[i + 1]?.value === '=') {
@@ -109,9 +111,10 @@ function isStoredProgram (tokens: Token[]): boolean {
     if (tokens[i]?.kind === 'variable') i++
     else if (tokens[i]?.value === '(' && tokens[i + 1]?.value === ')') i += 2
   }
-  if (first === 'ALTER') return tokens[i]?.value === 'EVENT'
+  if (first === 'ALTER') return tokens[i]?.value === 'EVENT' ? 'EVENT' : null
   if (tokens[i]?.value === 'AGGREGATE') i++
-  return tokens[i]?.kind === 'word' && PROGRAM_KINDS.has(tokens[i]!.value)
+  const kind = tokens[i]
+  return kind?.kind === 'word' && PROGRAM_KINDS.has(kind.value) ? kind.value : null
 }
 
 /**

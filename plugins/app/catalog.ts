@@ -39,10 +39,10 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
 
   /** The tables of `database`; only `table` when given (compared exactly, as database names are). */
   async function listTables (database: string, table?: string): Promise<TableSummary[]> {
+    const [where, values] = inSchema(database, table)
     const rows = await query<{ db: string, name: string, type: string, rows_estimate: string | null } & RowDataPacket>(
       `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?${table === undefined ? '' : ' AND TABLE_NAME = ?'} ORDER BY TABLE_NAME`,
-      table === undefined ? [database] : [database, table])
+         FROM information_schema.TABLES WHERE ${where} ORDER BY TABLE_NAME`, values)
     return rows.filter((row) => row.db === database && (table === undefined || row.name === table)).map((row) => ({
       name: row.name,
       type: row.type,
@@ -69,14 +69,14 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
 
     /** Every table of `database` (only `table` when given) with its columns in table order. */
     async describe (database: string, table?: string): Promise<TableSchema[]> {
+      const [where, values] = inSchema(database, table)
       const [dialect, tables, columns] = await Promise.all([
         mysql.dialect(),
         listTables(database, table),
         query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
           `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
                   IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?${table === undefined ? '' : ' AND TABLE_NAME = ?'}
-             ORDER BY TABLE_NAME, ORDINAL_POSITION`, table === undefined ? [database] : [database, table])
+             FROM information_schema.COLUMNS WHERE ${where} ORDER BY TABLE_NAME, ORDINAL_POSITION`, values)
       ])
       const byTable = new Map<string, TableSchema>(
         tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
@@ -93,6 +93,13 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[]) {
       return [...byTable.values()]
     }
   }
+}
+
+/** The information_schema condition (and its values) for `database`'s tables, or only `table`. */
+function inSchema (database: string, table: string | undefined): [where: string, values: string[]] {
+  return table === undefined
+    ? ['TABLE_SCHEMA = ?', [database]]
+    : ['TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]]
 }
 
 export default fp(async function catalogPlugin (fastify) {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, selectedSession, tcpProxy, TEST_REDIS_URL } from './helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, runningStatements, selectedSession, tcpProxy, TEST_REDIS_URL } from './helper.js'
 
 t.test('database cut off: fast 503 database_unavailable, /ready 503, and recovery without a restart', async (t) => {
   const proxy = await tcpProxy(t, mysqlTarget())
@@ -116,9 +116,9 @@ t.test('a connection lost while a write runs: 502 write_outcome_unknown, not "re
   const admin = await adminConnection(t)
   const killWhenRunning = async (marker: string) => {
     for (let i = 0; i < 100; i++) {
-      const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [Array<{ ID: string }>]
-      if (rows.length > 0) {
-        await admin.query(`KILL CONNECTION ${Number(rows[0]!.ID)}`)
+      const [id] = await runningStatements(admin, marker)
+      if (id !== undefined) {
+        await admin.query(`KILL CONNECTION ${id}`)
         return
       }
       await sleep(20)

@@ -114,6 +114,12 @@ export async function adminConnection (t: TestContext): Promise<mysql.Connection
   return conn
 }
 
+/** Server ids of the statements still running whose text holds `marker` (`admin`'s own excluded). */
+export async function runningStatements (admin: mysql.Connection, marker: string): Promise<number[]> {
+  const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [Array<{ ID: string }>]
+  return rows.map((row) => Number(row.ID))
+}
+
 /**
  * How many statements the pool's connection has prepared and closed in its life (with
  * MYSQL_POOL_SIZE=1, the one connection every query ran on).

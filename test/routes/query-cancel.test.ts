@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { adminConnection, build, createDatabase, listen, selectedSession } from '../helper.js'
+import { adminConnection, build, createDatabase, listen, runningStatements, selectedSession } from '../helper.js'
 
 /**
  * A client that goes away before its answer (a closed tab, an HTTP client's own timeout) has its
@@ -30,10 +30,7 @@ async function setup (t: Test, env: Record<string, string> = {}) {
   const db = await createDatabase(t, 'CREATE TABLE w (v INT)')
   const sessionId = await selectedSession(app, db)
   const admin = await adminConnection(t)
-  const running = async (marker: string): Promise<boolean> => {
-    const [rows] = await admin.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [unknown[]]
-    return rows.length > 0
-  }
+  const running = async (marker: string): Promise<boolean> => (await runningStatements(admin, marker)).length > 0
   /** Sends `query` and closes the connection after `leaveAfterMs`, without reading an answer. */
   const leave = (query: string, leaveAfterMs: number, session = sessionId) =>
     postAndLeave(`${base}/api/query`, { 'x-session-id': session }, { query }, leaveAfterMs)

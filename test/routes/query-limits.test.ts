@@ -1,12 +1,10 @@
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, selectedSession, tcpProxy } from '../helper.js'
+import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, runningStatements, selectedSession, tcpProxy } from '../helper.js'
 
 /** Statements whose text contains `marker` still running on the server. */
 async function running (t: Test, marker: string): Promise<number> {
-  const admin = await adminConnection(t)
-  const [rows] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [`%${marker}%`]) as unknown as [Array<{ n: string }>]
-  return Number(rows[0]!.n)
+  return (await runningStatements(await adminConnection(t), marker)).length
 }
 
 async function waitUntilGone (t: Test, marker: string): Promise<number> {

@@ -18,6 +18,9 @@ const LONE_SURROGATE = /\p{Cs}/u
  *   with a `\u` escape in it is looked through.
  * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
  * compressed bytes would otherwise be answered as "not UTF-8".
+ * An empty body of a DELETE is no body: fetch wrappers send their default
+ * `Content-Type: application/json` with every call, and `DELETE /api/database/context` takes no
+ * body. (Fastify parses a DELETE that has a Content-Type, and would refuse it as empty JSON.)
  */
 export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest, body: Buffer | string, done: Done) => void {
   return function parseUtf8Json (request, body, done) {
@@ -30,6 +33,10 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       return
     }
     const bytes = body as Buffer
+    if (bytes.length === 0 && request.method === 'DELETE') {
+      done(null, undefined)
+      return
+    }
     if (!isUtf8(bytes)) {
       done(new AppError(400, 'invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'))
       return

@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { AddressInfo } from 'node:net'
 import { build, createDatabase, post, randomSessionId, redisClient, sidCookie } from '../helper.js'
 
 t.test('context: none, then selected, then cleared; the next query gets 409', async (t) => {
@@ -73,6 +74,22 @@ t.test('DELETE takes no body, or one naming the session; anything else in a body
 
   const named = await clear(`{"session_id": "${sessionId}"}`)
   t.strictSame(named.json(), { success: true, session_id: sessionId, cleared: true }, 'a body naming the session')
+})
+
+t.test('a DELETE with a JSON Content-Type and no body clears, as fetch wrappers with default headers send it', async (t) => {
+  const app = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const db = await createDatabase(t)
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  for (const [label, body] of [['no body at all', undefined], ['an empty body (Content-Length: 0)', '']] as const) {
+    const sessionId = randomSessionId()
+    await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+    const res = await fetch(`${base}/api/database/context`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'x-session-id': sessionId }, body })
+    t.equal(res.status, 200, label)
+    t.strictSame(await res.json(), { success: true, session_id: sessionId, cleared: true }, label)
+  }
+  const empty = await app.inject({ method: 'POST', url: '/api/database/select', headers: { 'content-type': 'application/json' }, payload: '' })
+  t.match(empty.json(), { statusCode: 400, code: 'invalid_json' }, 'a POST still needs its body')
 })
 
 t.test('a stored context that does not look right counts as none, however often it is read', async (t) => {

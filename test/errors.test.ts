@@ -33,6 +33,21 @@ t.test('one envelope for every error, no stack traces', async (t) => {
   }
 })
 
+t.test('a 415 says what to send', async (t) => {
+  const app = await build(t)
+  const send = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/api/query', headers, payload: '{"query": "SELECT 1"}' })
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'Content-Type "application/x-www-form-urlencoded" is not accepted: send the body as JSON, with Content-Type: application/json.'],
+    [{ 'content-type': 'text/plain;charset=UTF-8' }, 'Content-Type "text/plain;charset=UTF-8" is not accepted: send the body as JSON, with Content-Type: application/json.'],
+    [{ 'content-type': `text/${'x'.repeat(200)}` }, `Content-Type "text/${'x'.repeat(55)}" is not accepted: send the body as JSON, with Content-Type: application/json.`],
+    [{}, 'The body has no Content-Type: send the body as JSON, with Content-Type: application/json.']
+  ]
+  for (const [headers, message] of cases) {
+    const res = await send(headers)
+    t.strictSame(res.json(), { statusCode: 415, error: 'Unsupported Media Type', code: 'unsupported_media_type', message }, headers['content-type'] ?? 'no Content-Type')
+  }
+})
+
 t.test('validation errors name the field', async (t) => {
   const app = await build(t)
   const res = await post(app, '/api/database/select', { database_name: '' })

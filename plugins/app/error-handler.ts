@@ -34,6 +34,7 @@ const BY_STATUS: Record<number, string> = {
 export default fp(async function errorHandlerPlugin (fastify) {
   fastify.setErrorHandler(function errorHandler (err: FastifyError | AppError, request, reply) {
     const body = toEnvelope(err)
+    if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') body.message = unsupportedMediaType(request.headers['content-type'])
     if (body.statusCode === CLIENT_CLOSED_REQUEST) {
       // Never sent (nobody is there), so Fastify writes no request line for it: this is its line.
       logClientClosed(request, reply)
@@ -55,6 +56,17 @@ export default fp(async function errorHandlerPlugin (fastify) {
     })
   })
 }, { name: 'error-handler' })
+
+/**
+ * Fastify's 415 says only "Unsupported Media Type". `curl -d` without `-H` sends a form's type, and
+ * a body with no Content-Type at all is refused the same way: the message says what to send.
+ */
+function unsupportedMediaType (contentType: string | undefined): string {
+  const sent = contentType === undefined || contentType.trim() === ''
+    ? 'The body has no Content-Type'
+    : `Content-Type ${JSON.stringify(contentType.slice(0, 60))} is not accepted`
+  return `${sent}: send the body as JSON, with Content-Type: application/json.`
+}
 
 /**
  * The error to log, without the statement mysql2 attaches to a command's errors (`sql`): no query

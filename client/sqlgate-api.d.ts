@@ -408,7 +408,7 @@ export interface paths {
                          *       "statusCode": 415,
                          *       "error": "Unsupported Media Type",
                          *       "code": "unsupported_media_type",
-                         *       "message": "Unsupported Media Type"
+                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -687,7 +687,7 @@ export interface paths {
                          *       "statusCode": 415,
                          *       "error": "Unsupported Media Type",
                          *       "code": "unsupported_media_type",
-                         *       "message": "Unsupported Media Type"
+                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1342,7 +1342,7 @@ export interface paths {
                          *       "statusCode": 415,
                          *       "error": "Unsupported Media Type",
                          *       "code": "unsupported_media_type",
-                         *       "message": "Unsupported Media Type"
+                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];

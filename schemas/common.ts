@@ -78,7 +78,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
   },
   415: {
     description: 'unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity)',
-    example: envelope(415, 'Unsupported Media Type', 'unsupported_media_type', 'Unsupported Media Type')
+    example: envelope(415, 'Unsupported Media Type', 'unsupported_media_type', 'Content-Type "text/plain" is not accepted: send the body as JSON, with Content-Type: application/json.')
   },
   401: {
     description: 'unauthorized: API_KEYS is set and the request has no valid Authorization: Bearer <key>',

@@ -1116,7 +1116,7 @@ export interface paths {
                          */
                         timeout_ms?: number;
                         /**
-                         * @description "object": rows keyed by column name; "array": rows as arrays in column order (keeps duplicate names apart)
+                         * @description "object": rows keyed by column name (a name an earlier column has gets a suffix, _2, _3 ..., in `columns` too: SELECT a.id, b.id answers id and id_2); "array": rows as arrays in column order, under the names the server gave
                          * @default object
                          */
                         row_format?: "object" | "array";

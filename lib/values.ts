@@ -87,6 +87,11 @@ export interface ResultReader {
   convert: RowConverter | null
   /** Gives the fields back the names and types the server sent (what the answer's `columns` say). */
   restore: () => void
+  /**
+   * Object rows only: the columns' keys, when two columns share a name (`SELECT a.id, b.id`);
+   * null when every key is the column's name.
+   */
+  keys: string[] | null
 }
 
 /**
@@ -103,7 +108,35 @@ const BLOB = 0xfc
 const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson(value) ?? value.toString('base64') : value
 export const noRestore = (): void => {}
 /** Most results (a point SELECT's): rows and fields as mysql2 gives them. */
-const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore })
+const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore, keys: null })
+
+/**
+ * Object rows' keys when column names repeat, else null: a name that an earlier column has is
+ * suffixed `_2`, `_3`, ... (the first suffix no column has). Keyed by the name alone, mysql2's
+ * object row kept the last column's value, and `SELECT a.id, b.id` answered one `id`.
+ */
+export function uniqueKeys (fields: readonly FieldPacket[]): string[] | null {
+  if (!hasRepeatedName(fields)) return null
+  const seen = new Set(fields.map((field) => field.name))
+  const taken = new Set<string>()
+  return fields.map((field) => {
+    let key = field.name
+    // Past the first, a suffix no key has yet and no column has as its own name.
+    for (let n = 2; taken.has(key) || (key !== field.name && seen.has(key)); n++) key = `${field.name}_${n}`
+    taken.add(key)
+    return key
+  })
+}
+
+/** Every query's result is looked at: a few columns without a Set (nothing allocated). */
+function hasRepeatedName (fields: readonly FieldPacket[]): boolean {
+  if (fields.length > 16) return new Set(fields.map((field) => field.name)).size < fields.length
+  for (let i = 1; i < fields.length; i++) {
+    const name = fields[i]!.name
+    for (let j = 0; j < i; j++) if (fields[j]!.name === name) return true
+  }
+  return false
+}
 
 /**
  * How to read one result, called on its command's `fields` event: mysql2 builds the result's row
@@ -115,31 +148,35 @@ const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore })
  * `binary`: the rows come from a prepared statement (the binary protocol).
  */
 export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binary = false): ResultReader {
-  const convert = typeConverter(fields, rowsAsArray, binary) // planned on the fields as the server sent them
+  const keys = rowsAsArray ? null : uniqueKeys(fields)
+  const convert = typeConverter(fields, rowsAsArray, keys, binary) // planned on the fields as the server sent them
   let changed: Array<[field: FieldPacket, name: string, columnType: number | undefined]> | null = null
   let standIns: Map<string, string> | null = null
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!
-    const refused = REFUSED_NAMES.has(field.name)
-    if (!refused && field.columnType !== GEOMETRY) continue
+    const key = keys === null ? field.name : keys[i]!
+    const refused = REFUSED_NAMES.has(key)
+    if (!refused && field.columnType !== GEOMETRY && key === field.name) continue
     ;(changed ??= []).push([field, field.name, field.columnType])
     if (field.columnType === GEOMETRY) field.columnType = BLOB
     if (refused) {
       const standIn = STAND_IN + i
-      ;(standIns ??= new Map()).set(standIn, field.name)
+      ;(standIns ??= new Map()).set(standIn, key)
       field.name = standIn
+    } else {
+      field.name = key // a repeated name: mysql2's parser keys the row by the field's name
     }
   }
-  if (changed === null) return convert === null ? AS_IS : { convert, restore: noRestore }
+  if (changed === null) return convert === null ? AS_IS : { convert, restore: noRestore, keys }
   const restore = (): void => {
     for (const [field, name, columnType] of changed) {
       field.name = name
       field.columnType = columnType!
     }
   }
-  if (standIns === null || rowsAsArray) return { convert, restore }
+  if (standIns === null || rowsAsArray) return { convert, restore, keys }
   const rename = realNames(standIns)
-  return { convert: convert === null ? rename : (row) => convert(rename(row)), restore }
+  return { convert: convert === null ? rename : (row) => convert(rename(row)), restore, keys }
 }
 
 /**
@@ -160,16 +197,18 @@ function realNames (standIns: Map<string, string>): RowConverter {
   }
 }
 
-function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, binary: boolean): RowConverter | null {
+/** `keys`: object rows' keys where they are not the fields' names (see `uniqueKeys`). */
+function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, keys: string[] | null, binary: boolean): RowConverter | null {
   const plan: Array<[index: number, name: string, convert: Convert]> = []
   fields.forEach((field, index) => {
     const type = field.columnType ?? field.type
-    if (isJsonField(field)) plan.push([index, field.name, toJsonText])
-    else if (type === FLOAT && binary) plan.push([index, field.name, toShortestFloat32])
-    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, field.name, FRACTIONS[field.decimals - 1]!])
-    else if (type === BIT) plan.push([index, field.name, bitToDecimal])
-    else if (type === GEOMETRY) plan.push([index, field.name, toGeoJson])
-    else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, field.name, toBase64])
+    const name = keys === null ? field.name : keys[index]!
+    if (isJsonField(field)) plan.push([index, name, toJsonText])
+    else if (type === FLOAT && binary) plan.push([index, name, toShortestFloat32])
+    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, name, FRACTIONS[field.decimals - 1]!])
+    else if (type === BIT) plan.push([index, name, bitToDecimal])
+    else if (type === GEOMETRY) plan.push([index, name, toGeoJson])
+    else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, name, toBase64])
   })
   if (plan.length === 0) return null
   return (row) => {

@@ -43,7 +43,7 @@ export function queryBodySchema (limits: QueryLimits) {
     })),
     row_format: Type.Optional(Type.Union([Type.Literal('object'), Type.Literal('array')], {
       default: 'object',
-      description: '"object": rows keyed by column name; "array": rows as arrays in column order (keeps duplicate names apart)'
+      description: '"object": rows keyed by column name (a name an earlier column has gets a suffix, _2, _3 ..., in `columns` too: SELECT a.id, b.id answers id and id_2); "array": rows as arrays in column order, under the names the server gave'
     }))
   }, {
     additionalProperties: false,

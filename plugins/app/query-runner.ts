@@ -66,6 +66,8 @@ export interface QueryResult extends ResultSet {
 /** A result set as it is read: its rows converted, capped at max_rows and at the answer's byte budget. */
 interface ReadSet {
   fields: FieldPacket[]
+  /** Object rows' keys where two columns share a name (the answer's `columns` name them so). */
+  keys: string[] | null
   rows: unknown[]
   truncated: boolean
   convert: RowConverter | null
@@ -148,7 +150,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const first = sets[0]
       const result: QueryResult = {
         query_id: queryId,
-        columns: first === undefined ? [] : columnsOf(first.fields),
+        columns: first === undefined ? [] : columnsOf(first),
         rows: first === undefined ? [] : first.rows,
         row_count: first === undefined ? 0 : first.rows.length,
         truncated: first !== undefined && first.truncated,
@@ -166,13 +168,13 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
-function columnsOf (fields: FieldPacket[]): ResultColumn[] {
-  return fields.map((field) => ({ name: field.name, type: columnTypeName(field), nullable: isNullableField(field) }))
+function columnsOf ({ fields, keys }: ReadSet): ResultColumn[] {
+  return fields.map((field, i) => ({ name: keys === null ? field.name : keys[i]!, type: columnTypeName(field), nullable: isNullableField(field) }))
 }
 
 function resultSet (set: ReadSet): ResultSet {
   return {
-    columns: columnsOf(set.fields),
+    columns: columnsOf(set),
     rows: set.rows,
     row_count: set.rows.length,
     truncated: set.truncated
@@ -281,7 +283,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
         // set's fields. The fields are prepared for mysql2's parser here (it refuses some names).
         const reader = resultReader(received, rowsAsArray, prepared)
         if (reader.restore !== noRestore) (restoreFields ??= []).push(reader.restore)
-        current = { fields: received, rows: [], truncated: false, convert: reader.convert }
+        current = { fields: received, keys: reader.keys, rows: [], truncated: false, convert: reader.convert }
         sets.push(current)
       })
       command.on('result', (row: unknown, index?: number) => {

@@ -141,16 +141,34 @@ t.test('small BIGINTs are strings too, and computed DECIMALs keep their scale', 
   t.strictSame(res.json().columns.map((c: { type: string }) => c.type), ['BIGINT', 'INT', 'DECIMAL', 'BIGINT'], 'the type says which: MariaDB types CAST(1 AS SIGNED) as INT')
 })
 
-t.test('row_format "array" keeps duplicate column names apart', async (t) => {
+t.test('columns that share a name: "array" keeps the names, "object" keys the later ones with a suffix; no value is hidden', async (t) => {
   const app = await build(t)
-  const db = await createDatabase(t, 'CREATE TABLE a (id INT, name VARCHAR(5)); CREATE TABLE b (id INT, name VARCHAR(5)); INSERT INTO a VALUES (1, \'left\'); INSERT INTO b VALUES (1, \'right\')')
+  const db = await createDatabase(t, 'CREATE TABLE a (id INT, name VARCHAR(5), doc JSON, bin VARBINARY(4)); CREATE TABLE b (id INT, name VARCHAR(5), doc JSON, bin VARBINARY(4)); ' +
+    'INSERT INTO a VALUES (1, \'left\', \'{"n": 9007199254740993}\', X\'01\'); INSERT INTO b VALUES (1, NULL, \'[2]\', X\'02\')')
   const sessionId = await selectedSession(app, db)
-  const query = 'SELECT a.id, a.name, b.id, b.name, X\'01\' AS bin FROM a JOIN b ON a.id = b.id'
+  const query = 'SELECT * FROM a LEFT JOIN b ON a.id = b.id'
   const asArray = await post(app, '/api/query', { query, row_format: 'array', session_id: sessionId })
-  t.strictSame(asArray.json().rows, [[1, 'left', 1, 'right', 'AQ==']])
-  t.strictSame(asArray.json().columns.map((c: { name: string }) => c.name), ['id', 'name', 'id', 'name', 'bin'])
-  const asObject = await post(app, '/api/query', { query, session_id: sessionId })
-  t.strictSame(asObject.json().rows, [{ id: 1, name: 'right', bin: 'AQ==' }], 'objects cannot hold both (the reason for "array")')
+  t.strictSame(asArray.json().rows, [[1, 'left', { n: 9007199254740993 }, 'AQ==', 1, null, [2], 'Ag==']])
+  t.strictSame(asArray.json().columns.map((c: { name: string }) => c.name), ['id', 'name', 'doc', 'bin', 'id', 'name', 'doc', 'bin'])
+
+  const keys = ['id', 'name', 'doc', 'bin', 'id_2', 'name_2', 'doc_2', 'bin_2']
+  for (const params of [undefined, []]) { // the text protocol and the binary one
+    const asObject = await post(app, '/api/query', { query, params, session_id: sessionId })
+    t.strictSame(asObject.json().columns.map((c: { name: string }) => c.name), keys, 'the columns name the keys')
+    t.strictSame(asObject.json().columns.map((c: { type: string }) => c.type), ['INT', 'VARCHAR', 'JSON', 'VARBINARY', 'INT', 'VARCHAR', 'JSON', 'VARBINARY'])
+    t.equal(asObject.body.slice(asObject.body.indexOf('"rows":'), asObject.body.indexOf(',"row_count"')),
+      '"rows":[{"id":1,"name":"left","doc":{"n": 9007199254740993},"bin":"AQ==","id_2":1,"name_2":null,"doc_2":[2],"bin_2":"Ag=="}]',
+      `each value under its own key, converted by its own column's type (params: ${String(params)})`)
+  }
+
+  const taken = await post(app, '/api/query', { query: 'SELECT 1 AS x, 2 AS x_2, 3 AS x, 4 AS x, 5 AS x_3', session_id: sessionId })
+  t.strictSame(taken.json().rows, [{ x: 1, x_2: 2, x_4: 3, x_5: 4, x_3: 5 }], 'a suffix no column has as its own name')
+  t.strictSame(taken.json().columns.map((c: { name: string }) => c.name), ['x', 'x_2', 'x_4', 'x_5', 'x_3'])
+  const wide = await post(app, '/api/query', { query: `SELECT ${Array.from({ length: 20 }, (_, i) => `${i} AS c${i % 19}`).join(', ')}`, session_id: sessionId })
+  t.strictSame(wide.json().columns.map((c: { name: string }) => c.name).slice(-2), ['c18', 'c0_2'], 'a wide result too')
+  t.equal(wide.json().rows[0].c0_2, 19)
+  const after = await post(app, '/api/query', { query: 'SELECT a.id, a.name FROM a', session_id: sessionId })
+  t.strictSame(after.json().rows, [{ id: 1, name: 'left' }], 'the fields mysql2 caches are the server\'s names again')
 })
 
 t.test('columns named like Object.prototype\'s internals come back like any other', async (t) => {
@@ -170,7 +188,7 @@ t.test('columns named like Object.prototype\'s internals come back like any othe
     t.strictSame(res.json().columns.map((c: { name: string }) => c.name), [...names, 'after'])
   }
   const prepared = await post(app, '/api/query', { query: 'SELECT ? AS `__proto__`, ? AS `__proto__`', params: [1, 2], session_id: sessionId })
-  t.equal(prepared.body.slice(prepared.body.indexOf('"rows":'), prepared.body.indexOf(',"row_count"')), '"rows":[{"__proto__":2}]', 'a duplicate name: the last value, as for any name')
+  t.equal(prepared.body.slice(prepared.body.indexOf('"rows":'), prepared.body.indexOf(',"row_count"')), '"rows":[{"__proto__":1,"__proto___2":2}]', 'a repeated name is suffixed, as any other')
   const asArray = await post(app, '/api/query', { query: select, row_format: 'array', session_id: sessionId })
   t.strictSame(asArray.json().rows, [[0, 1, 2, 3, 4, 5]])
   const table = await post(app, '/api/query', { query: 'SELECT * FROM p', session_id: sessionId })

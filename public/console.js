@@ -217,7 +217,8 @@ async function run () {
   runButton.disabled = true
   runButton.textContent = 'Running…'
   try {
-    const { ok, body } = await api('POST', '/api/query', { query })
+    // Arrays: a join's columns that share a name are shown under the names the server gave them.
+    const { ok, body } = await api('POST', '/api/query', { query, row_format: 'array' })
     if (ok) showResult(body)
     else showError(body)
   } finally {

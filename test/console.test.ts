@@ -41,6 +41,13 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.match(await page.textContent('#result-meta'), /^2 rows in [\d.]+ ms/, 'row count and execution time')
   t.ok(await page.isHidden('#truncated'), 'no truncation notice when all rows fit')
 
+  await page.getByLabel('SQL').fill('SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForFunction(() => document.querySelectorAll('#result-table th').length === 3)
+  t.strictSame(await page.$$eval('#result-table th', (ths) => ths.map((th) => th.textContent)), ['idBIGINT', 'idBIGINT', 'nameVARCHAR'], 'columns that share a name, as the server named them')
+  t.strictSame(await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))),
+    [['2', 'NULL', 'NULL'], ['9007199254740993', 'NULL', 'NULL']], 'each with its own values')
+
   await page.getByLabel('SQL').fill("SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2")
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForFunction(() => document.querySelector('#result-table th')?.textContent === 'docJSON')
@@ -69,8 +76,9 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
   t.equal(await page.inputValue('#database'), db, 'after a reload the session\'s database is selected again')
   const history = await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent))
-  t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2", 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
-  await page.locator('#history li button').nth(3).click()
+  t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2",
+    'SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
+  await page.locator('#history li button').nth(4).click()
   t.equal(await page.inputValue('#sql'), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
 
   await page.getByLabel('SQL').fill("SELECT 'abc' + 0 AS n")

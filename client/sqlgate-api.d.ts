@@ -194,6 +194,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description internal_error: a bug; the log has the cause */
                 500: {
                     headers: {
@@ -414,6 +432,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description internal_error: a bug; the log has the cause */
                 500: {
                     headers: {
@@ -539,6 +575,24 @@ export interface paths {
                          *           "message": "must NOT have fewer than 1 characters"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -693,6 +747,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description internal_error: a bug; the log has the cause */
                 500: {
                     headers: {
@@ -812,6 +884,24 @@ export interface paths {
                          *           "message": "must NOT have fewer than 1 characters"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1007,6 +1097,24 @@ export interface paths {
                          *       "code": "database_context_missing",
                          *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
                          *       "recovery_action": "select_database"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1521,6 +1629,24 @@ export interface paths {
                          *           "message": "must NOT have fewer than 1 characters"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "statusCode": 429,
+                         *       "error": "Too Many Requests",
+                         *       "code": "rate_limited",
+                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                         *       "retry_after_seconds": 12
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];

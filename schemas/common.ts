@@ -116,10 +116,11 @@ export function errorExample (status: number): Record<string, unknown> | undefin
   return ERROR_RESPONSES[status]?.example
 }
 
-/** The error responses an /api route may answer with, keyed by status: always 400, 500 and 503. */
+/** The error responses an /api route may answer with, keyed by status: always 400, 429, 500 and 503. */
 export function withErrors<T extends Record<number, TSchema>> (responses: T, ...statuses: number[]) {
   const all: Record<number, TSchema> = { ...responses }
-  for (const status of [400, 500, 503, ...statuses]) {
+  // Every /api route is rate-limited (per session), so 429 is one of them too.
+  for (const status of [400, 429, 500, 503, ...statuses]) {
     all[status] ??= errorResponse(status)
   }
   return all as T & Record<number, TSchema>

@@ -24,6 +24,7 @@ t.test('GET /openapi.json documents every route with its error answers', async (
       t.ok(operation, `${method.toUpperCase()} ${path} is documented`)
       t.ok(operation?.summary, `${method.toUpperCase()} ${path} has a summary`)
       t.ok(operation?.responses?.['200'], `${method.toUpperCase()} ${path} documents 200`)
+      if (path.startsWith('/api/')) t.ok(operation?.responses?.['429'], `${method.toUpperCase()} ${path} documents 429 (every /api route is rate-limited)`)
     }
   }
   for (const status of ['400', '403', '409', '503', '504']) {

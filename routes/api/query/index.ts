@@ -22,7 +22,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         : 'Writes are allowed (READ_ONLY=false): one statement per request, in autocommit mode.',
       headers: SessionHeadersSchema,
       body: QueryBodySchema,
-      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 429, 504, ...(config.READ_ONLY ? [] : [502]))
+      response: withErrors({ 200: QueryReplySchema }, 403, 404, 409, 413, 415, 504, ...(config.READ_ONLY ? [] : [502]))
     }
   }, async (request, reply) => {
     // A read whose client goes away (a closed tab, a client-side timeout) is stopped on the

@@ -13,7 +13,10 @@ const apiKeyForm = $('api-key-form')
 /** Only when the service has API_KEYS: the key lives in this variable, never in storage. */
 let apiKey = null
 
-/** fetch the JSON API with the cookie; resolves to { ok, status, body }. */
+/**
+ * fetch the JSON API with the cookie; resolves to { ok, status, body }. Paths are relative to the
+ * page, so the console works behind a proxy that serves sqlgate under a path (/sqlgate/).
+ */
 async function api (method, path, body) {
   const init = { method, credentials: 'same-origin', headers: {} }
   if (apiKey !== null) init.headers.authorization = `Bearer ${apiKey}`
@@ -156,7 +159,7 @@ function showResult (result) {
 }
 
 async function loadHistory () {
-  const { ok, body } = await api('GET', '/api/query/history')
+  const { ok, body } = await api('GET', 'api/query/history')
   if (!ok) return
   const items = body.queries.map((entry) => {
     const li = document.createElement('li')
@@ -177,7 +180,7 @@ async function loadHistory () {
 }
 
 async function loadDatabases () {
-  const { ok, body } = await api('GET', '/api/database/list')
+  const { ok, body } = await api('GET', 'api/database/list')
   if (!ok) {
     showError(body)
     return
@@ -187,7 +190,7 @@ async function loadDatabases () {
 }
 
 async function loadContext () {
-  const { ok, body } = await api('GET', '/api/database/context')
+  const { ok, body } = await api('GET', 'api/database/context')
   if (!ok) {
     showError(body)
     return
@@ -201,7 +204,7 @@ async function selectDatabase () {
   const name = databaseSelect.value
   if (name === '') return
   clearError()
-  const { ok, body } = await api('POST', '/api/database/select', { database_name: name })
+  const { ok, body } = await api('POST', 'api/database/select', { database_name: name })
   if (!ok) {
     showError(body)
     return
@@ -218,7 +221,7 @@ async function run () {
   runButton.textContent = 'Running…'
   try {
     // Arrays: a join's columns that share a name are shown under the names the server gave them.
-    const { ok, body } = await api('POST', '/api/query', { query, row_format: 'array' })
+    const { ok, body } = await api('POST', 'api/query', { query, row_format: 'array' })
     if (ok) showResult(body)
     else showError(body)
   } finally {

@@ -1,6 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import t from 'tap'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
 
@@ -95,6 +97,47 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.match(await stranger.textContent('#error'), 'Pick a database first', 'another browser has its own session, and is told what to do')
   t.equal(await stranger.locator('#history li').count(), 0, 'and its own (empty) history')
 
+  t.strictSame(pageErrors, [], 'no page errors')
+})
+
+t.test('behind a proxy that serves sqlgate under a path, the console works there', { skip }, async (t) => {
+  const app = await build(t)
+  const upstream = new URL(await listen(app))
+  const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (7)')
+  // The proxy passes /sqlgate/... on as /... and answers anything else 404 itself.
+  const seen: string[] = []
+  const proxy = createServer((req, res) => {
+    if (req.url?.startsWith('/sqlgate/') !== true) {
+      res.writeHead(404).end('not behind the proxy')
+      return
+    }
+    seen.push(`${req.method!} ${req.url}`)
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url.slice('/sqlgate'.length), headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers)
+      answer.pipe(res)
+    })
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()) }))
+  const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/sqlgate/`
+
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page: Page = await browser.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  await page.getByLabel('SQL').fill('SELECT id FROM items')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#result-table tbody tr')
+  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['7'], 'a query runs through the proxy')
+  for (const path of ['GET /sqlgate/console.js', 'GET /sqlgate/console.css', 'GET /sqlgate/api/database/list', 'POST /sqlgate/api/database/select', 'POST /sqlgate/api/query']) {
+    t.ok(seen.includes(path), `${path}, under the proxy's path`)
+  }
   t.strictSame(pageErrors, [], 'no page errors')
 })
 

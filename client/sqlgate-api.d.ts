@@ -142,7 +142,7 @@ export interface paths {
                 /** @description The databases a session may select */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -304,7 +304,7 @@ export interface paths {
                 /** @description The database is now the session's context */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -521,7 +521,7 @@ export interface paths {
                 /** @description The session's context; context_available is false until a database is selected */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -665,7 +665,7 @@ export interface paths {
                 /** @description The context is gone */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -983,7 +983,7 @@ export interface paths {
                 /** @description The session database's tables and columns */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -1235,7 +1235,7 @@ export interface paths {
                 /** @description The statement ran */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
@@ -1563,7 +1563,7 @@ export interface paths {
                 /** @description The session's recent queries */
                 200: {
                     headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_TTL_SECONDS; Secure per COOKIE_SECURE. */
+                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                         "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };

@@ -47,12 +47,16 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
  * that scope, whatever their URL, and no route can resolve the id its own way.
  */
 export default fp(async function sessionPlugin (fastify) {
-  const { SESSION_TTL_SECONDS, COOKIE_SECURE, SESSION_STRICT } = fastify.config
+  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, SESSION_STRICT } = fastify.config
+  // The cookie is set once, not on every answer, so it lives as long as its session may: with
+  // the idle lifetime (SESSION_TTL_SECONDS, which use refreshes in Redis but not in the browser),
+  // a browser in daily use lost its cookie, and with it its database, a day after it was set.
+  // Redis ends the session when it is idle; a browser that comes back later starts afresh.
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    maxAge: SESSION_TTL_SECONDS,
+    maxAge: SESSION_MAX_AGE_SECONDS,
     secure: COOKIE_SECURE
   } as const
 
@@ -74,8 +78,10 @@ export default fp(async function sessionPlugin (fastify) {
   /** Strict sessions: an id this service did not issue is replaced; a new id is issued. */
   async function strict (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
     if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
-      // Never adopt an id the client chose: that is how session fixation works.
-      request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
+      // Never adopt an id the client chose: that is how session fixation works. A cookie this
+      // service signed names a session that has ended (idle past SESSION_TTL_SECONDS): no alarm.
+      if (source === 'cookie') request.log.debug({ session: hashSessionId(sessionId) }, 'the cookie\'s session has ended: a new one is issued')
+      else request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
       sessionId = generateSessionId()
       source = 'new'
     }

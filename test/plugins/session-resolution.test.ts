@@ -136,7 +136,7 @@ t.test('a forged or tampered cookie is ignored as if absent', async (t) => {
 })
 
 t.test('the sid cookie: set when it does not hold the session, with the right attributes', async (t) => {
-  const app = await build(t, { env: { SESSION_TTL_SECONDS: '3600' } })
+  const app = await build(t, { env: { SESSION_TTL_SECONDS: '3600', SESSION_MAX_AGE_SECONDS: '86400' } })
   const db = await createDatabase(t)
   const first = await post(app, '/api/database/select', { database_name: db })
   const cookie = first.cookies.find((c) => c.name === 'sid')
@@ -144,7 +144,7 @@ t.test('the sid cookie: set when it does not hold the session, with the right at
   t.equal(cookie?.httpOnly, true)
   t.equal(cookie?.sameSite, 'Lax')
   t.equal(cookie?.path, '/')
-  t.equal(cookie?.maxAge, 3600)
+  t.equal(cookie?.maxAge, 86400, 'as long as the session may live: use does not refresh a cookie (SESSION_TTL_SECONDS is refreshed in Redis only)')
   t.notOk(cookie?.secure, 'not Secure when COOKIE_SECURE=false')
   t.not(cookie?.value, first.json().session_id, 'the cookie is signed, not the bare id')
 

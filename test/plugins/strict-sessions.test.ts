@@ -24,6 +24,17 @@ t.test('SESSION_STRICT: only issued ids are accepted; an unknown one is replaced
   const byCookie = await post(app, '/api/query', { query: 'SELECT 1 AS one' }, { cookie: sidCookie(fixation) })
   t.strictSame(byCookie.json().rows, [{ one: 1 }])
 
+  // The session ends (idle past its TTL; here its keys are removed): its cookie lives on.
+  const selected = await post(app, '/api/database/select', { database_name: db })
+  const ended = selected.json().session_id
+  const endedCookie = sidCookie(selected)
+  await app.redis.del(...await app.redis.keys(`${app.config.REDIS_KEY_PREFIX}session:{${ended}}:*`))
+  const warnings = logs.filter((line) => String(line.msg).includes('unknown session id replaced')).length
+  const afresh = await app.inject({ url: '/api/database/context', headers: { cookie: endedCookie } })
+  t.not(afresh.json().session_id, ended, 'an ended session\'s cookie gets a new session')
+  t.ok(afresh.headers['set-cookie'], 'and its cookie')
+  t.equal(logs.filter((line) => String(line.msg).includes('unknown session id replaced')).length, warnings, 'without a warning: a cookie this service signed is no fixation attempt')
+
   const unknownHeader = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() } })
   t.not(unknownHeader.json().session_id, issued)
   t.equal(unknownHeader.json().context_available, false)

@@ -140,8 +140,9 @@ function hasRepeatedName (fields: readonly FieldPacket[]): boolean {
 
 /**
  * How to read one result, called on its command's `fields` event: mysql2 builds the result's row
- * parser from the fields right after that event, and two kinds of field are changed in place for
+ * parser from the fields right after that event, and three kinds of field are changed in place for
  * it (`restore` changes them back):
+ * - for object rows, a name an earlier column has is renamed to its key (`uniqueKeys`);
  * - a refused name is renamed to a stand-in; the converter gives object rows the real name back;
  * - a GEOMETRY is declared a BLOB, so the parser hands over the stored bytes, which become GeoJSON
  *   (lib/geometry.ts) instead of mysql2's coordinates-only reading.
@@ -180,8 +181,7 @@ export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binar
 }
 
 /**
- * An object row with the real names back, in the row's own order (mysql2's: a duplicate name
- * where it first came, with the last value). Assigned, `__proto__` would set the object's
+ * An object row with the real names back (its keys: see `uniqueKeys`), in the row's own order. Assigned, `__proto__` would set the object's
  * prototype instead: it is defined as an own property, which `JSON.stringify` writes.
  */
 function realNames (standIns: Map<string, string>): RowConverter {

@@ -6,19 +6,22 @@ const $ = (id) => document.getElementById(id)
 const databaseSelect = $('database')
 const sqlInput = $('sql')
 const runButton = $('run')
+const stopButton = $('stop')
 const errorBox = $('error')
 const sessionStatus = $('session-status')
 const apiKeyForm = $('api-key-form')
 
 /** Only when the service has API_KEYS: the key lives in this variable, never in storage. */
 let apiKey = null
+/** The running query's: Stop aborts its request, and the service then stops the query (KILL QUERY). */
+let running = null
 
 /**
  * fetch the JSON API with the cookie; resolves to { ok, status, body }. Paths are relative to the
  * page, so the console works behind a proxy that serves sqlgate under a path (/sqlgate/).
  */
-async function api (method, path, body) {
-  const init = { method, credentials: 'same-origin', headers: {} }
+async function api (method, path, body, signal) {
+  const init = { method, credentials: 'same-origin', headers: {}, signal }
   if (apiKey !== null) init.headers.authorization = `Bearer ${apiKey}`
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json'
@@ -27,7 +30,8 @@ async function api (method, path, body) {
   let response
   try {
     response = await fetch(path, init)
-  } catch {
+  } catch (error) {
+    if (error?.name === 'AbortError') return { ok: false, status: 0, body: { code: 'client_closed_request', message: 'Stopped. A read is cancelled on the database server; a write (where this sqlgate allows writes) runs to its end.' } }
     return { ok: false, status: 0, body: { code: 'network_error', message: 'The sqlgate service cannot be reached.' } }
   }
   let parsed = null
@@ -219,20 +223,29 @@ async function run () {
   clearError()
   runButton.disabled = true
   runButton.textContent = 'Running…'
+  running = new AbortController()
+  stopButton.hidden = false
   try {
     // Arrays: a join's columns that share a name are shown under the names the server gave them.
-    const { ok, body } = await api('POST', 'api/query', { query, row_format: 'array' })
+    const { ok, body } = await api('POST', 'api/query', { query, row_format: 'array' }, running.signal)
     if (ok) showResult(body)
     else showError(body)
   } finally {
+    const stopped = running.signal.aborted
+    running = null
+    stopButton.hidden = true
     runButton.disabled = false
     runButton.textContent = 'Run'
+    // The service notices a stopped read within half a second and records it: then it is in the history.
+    if (stopped) await new Promise((resolve) => setTimeout(resolve, 1000))
     await loadHistory()
   }
 }
 
 databaseSelect.addEventListener('change', selectDatabase)
 runButton.addEventListener('click', run)
+// The request's connection closes, and the service stops a read whose client has gone.
+stopButton.addEventListener('click', () => running?.abort())
 sqlInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
     event.preventDefault()

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
   const app = await build(t)
@@ -164,6 +164,39 @@ t.test('a browser that keeps using its session past the idle lifetime keeps its 
   }
   await new Promise((resolve) => setTimeout(resolve, 2500))
   t.match(await query(), { status: 409, body: { code: 'database_context_missing' } }, 'idle for longer than its lifetime, the session has ended')
+})
+
+t.test('Stop cancels a running query: it ends on the database server, and the history says so', { skip }, async (t) => {
+  const app = await build(t)
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t)
+  const admin = await adminConnection(t)
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page: Page = await browser.newPage()
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  t.ok(await page.isHidden('#stop'), 'no Stop button while nothing runs')
+
+  const marker = `stop_${randomSuffix()}`
+  await page.getByLabel('SQL').fill(`SELECT SLEEP(20) AS ${marker}`)
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#stop:not([hidden])')
+  for (let i = 0; i < 50 && (await runningStatements(admin, marker)).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal((await runningStatements(admin, marker)).length, 1, 'the query runs on the database server')
+
+  const clicked = Date.now()
+  await page.getByRole('button', { name: 'Stop' }).click()
+  await page.waitForSelector('#error:not([hidden])')
+  t.match(await page.textContent('#error'), /^Stopped\./, 'the page says it stopped')
+  t.ok(await page.isEnabled('#run'), 'Run is back')
+  t.ok(await page.isHidden('#stop'))
+  while ((await runningStatements(admin, marker)).length > 0 && Date.now() - clicked < 5000) await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal((await runningStatements(admin, marker)).length, 0, 'and the statement was stopped on the server, long before its 20 s')
+  await page.waitForFunction(() => document.querySelector('#history li .meta')?.textContent === 'client_closed_request')
+  t.equal(await page.textContent('#history li button'), `SELECT SLEEP(20) AS ${marker}`, 'the history has it, as stopped')
 })
 
 t.test('with API_KEYS the console asks for a key and keeps it in memory only', { skip }, async (t) => {

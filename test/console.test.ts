@@ -122,15 +122,9 @@ t.test('behind a proxy that serves sqlgate under a path, the console works there
   t.teardown(() => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()) }))
   const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/sqlgate/`
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page: Page = await browser.newPage()
+  const page = await consoleOn(t, base, db)
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
   await page.getByLabel('SQL').fill('SELECT id FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForSelector('#result-table tbody tr')
@@ -146,13 +140,7 @@ t.test('a browser that keeps using its session past the idle lifetime keeps its 
   const app = await build(t, { env: { SESSION_TTL_SECONDS: '2', SESSION_MAX_AGE_SECONDS: '120' } })
   const base = `${await listen(app)}/`
   const db = await createDatabase(t)
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page: Page = await browser.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  const page = await consoleOn(t, base, db)
 
   const query = (): Promise<{ status: number, body: { database_name?: string, code?: string } }> => page.evaluate(async () => {
     const res = await fetch('api/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "SELECT 1"}' })
@@ -171,13 +159,7 @@ t.test('Stop cancels a running query: it ends on the database server, and the hi
   const base = `${await listen(app)}/`
   const db = await createDatabase(t)
   const admin = await adminConnection(t)
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page: Page = await browser.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  const page = await consoleOn(t, base, db)
   t.ok(await page.isHidden('#stop'), 'no Stop button while nothing runs')
 
   const marker = `stop_${randomSuffix()}`
@@ -221,13 +203,7 @@ t.test('a CALL with several result sets shows each as its own table', { skip }, 
   const app = await build(t, { env: { READ_ONLY: 'false' } })
   const base = `${await listen(app)}/`
   const db = await createDatabase(t, "CREATE PROCEDURE report () BEGIN SELECT 1 AS a; SELECT '<i>x</i>' AS b, NULL AS c; END")
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page: Page = await browser.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  const page = await consoleOn(t, base, db)
 
   await page.getByLabel('SQL').fill('CALL report()')
   await page.getByRole('button', { name: 'Run' }).click()
@@ -242,3 +218,15 @@ t.test('a CALL with several result sets shows each as its own table', { skip }, 
   await page.waitForFunction(() => document.querySelector('#result-table td')?.textContent === '2')
   t.equal(await page.locator('#more-results *').count(), 0, 'the next answer clears them')
 })
+
+/** A new browser's console at `base`, with `db` picked as its session's database. */
+async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string): Promise<Page> {
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page = await browser.newPage()
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  return page
+}

@@ -148,7 +148,7 @@ t.test('columns that share a name: "array" keeps the names, "object" keys the la
   const sessionId = await selectedSession(app, db)
   const query = 'SELECT * FROM a LEFT JOIN b ON a.id = b.id'
   const asArray = await post(app, '/api/query', { query, row_format: 'array', session_id: sessionId })
-  t.strictSame(asArray.json().rows, [[1, 'left', { n: 9007199254740993 }, 'AQ==', 1, null, [2], 'Ag==']])
+  t.equal(asArray.body.slice(asArray.body.indexOf('"rows":'), asArray.body.indexOf(',"row_count"')), '"rows":[[1,"left",{"n": 9007199254740993},"AQ==",1,null,[2],"Ag=="]]')
   t.strictSame(asArray.json().columns.map((c: { name: string }) => c.name), ['id', 'name', 'doc', 'bin', 'id', 'name', 'doc', 'bin'])
 
   const keys = ['id', 'name', 'doc', 'bin', 'id_2', 'name_2', 'doc_2', 'bin_2']

@@ -9,34 +9,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The process answers */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "status": "ok"
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {string} */
-                            status: "ok";
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -53,64 +26,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: Redis and the database both answer */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Whether Redis and the database answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "status": "ready",
-                         *       "checks": {
-                         *         "redis": "ok",
-                         *         "mysql": "ok"
-                         *       }
-                         *     }
-                         */
-                        "application/json": {
-                            status: "ready" | "unavailable";
-                            checks: {
-                                redis: "ok" | "unavailable";
-                                mysql: "ok" | "unavailable";
-                            };
-                        };
-                    };
-                };
-                /** @description Whether Redis and the database answer */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": {
-                            status: "ready" | "unavailable";
-                            checks: {
-                                redis: "ok" | "unavailable";
-                                mysql: "ok" | "unavailable";
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -127,127 +43,7 @@ export interface paths {
             cookie?: never;
         };
         /** Databases this gateway serves (system schemas never; DATABASE_ALLOWLIST applies) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The databases a session may select */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "databases": [
-                         *         {
-                         *           "name": "sales_db"
-                         *         },
-                         *         {
-                         *           "name": "hr"
-                         *         }
-                         *       ],
-                         *       "total_count": 2
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            databases: {
-                                name: string;
-                            }[];
-                            total_count: number;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listDatabases"];
         put?: never;
         post?: never;
         delete?: never;
@@ -266,226 +62,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Select the session's database; answers with the session id and the database's tables */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "database_name": "sales_db",
-                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa"
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * @description A database (schema) name exactly as the server spells it
-                         * @example sales_db
-                         */
-                        database_name: string;
-                        session_id?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description The database is now the session's context */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "database_name": "sales_db",
-                         *       "tables": [
-                         *         {
-                         *           "name": "orders",
-                         *           "type": "BASE TABLE",
-                         *           "rows_estimate": 1200
-                         *         },
-                         *         {
-                         *           "name": "v_totals",
-                         *           "type": "VIEW",
-                         *           "rows_estimate": null
-                         *         }
-                         *       ],
-                         *       "total_tables": 2,
-                         *       "selected_at": "2026-11-24T10:15:30.123Z"
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            database_name: string;
-                            tables: {
-                                name: string;
-                                /**
-                                 * @description BASE TABLE, VIEW, SYSTEM VIEW or SEQUENCE
-                                 * @example BASE TABLE
-                                 */
-                                type: string;
-                                /** @description The server's estimate; null for views */
-                                rows_estimate: number | null;
-                            }[];
-                            total_tables: number;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-24T10:15:30.123Z
-                             */
-                            selected_at: string;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 404,
-                         *       "error": "Not Found",
-                         *       "code": "database_not_found",
-                         *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description payload_too_large: the body is over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 413,
-                         *       "error": "Payload Too Large",
-                         *       "code": "payload_too_large",
-                         *       "message": "Request body is too large"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 415,
-                         *       "error": "Unsupported Media Type",
-                         *       "code": "unsupported_media_type",
-                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["selectDatabase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -500,307 +77,11 @@ export interface paths {
             cookie?: never;
         };
         /** The session's database context (session from X-Session-Id or the sid cookie) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The session's context; context_available is false until a database is selected */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "context_available": true,
-                         *       "database_context": {
-                         *         "database_name": "sales_db",
-                         *         "selected_at": "2026-11-24T10:15:30.123Z"
-                         *       }
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            context_available: boolean;
-                            database_context: {
-                                database_name: string;
-                                /**
-                                 * Format: date-time
-                                 * @example 2026-11-24T10:15:30.123Z
-                                 */
-                                selected_at: string;
-                            } | null;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getContext"];
         put?: never;
         post?: never;
         /** Clear the session's database context; its next query answers 409 */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            /** @description Optional: a JSON object naming the session, or no body */
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        session_id?: string | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description The context is gone */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "cleared": true
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            /** @description false when the session had no context */
-                            cleared: boolean;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description payload_too_large: the body is over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 413,
-                         *       "error": "Payload Too Large",
-                         *       "code": "payload_too_large",
-                         *       "message": "Request body is too large"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 415,
-                         *       "error": "Unsupported Media Type",
-                         *       "code": "unsupported_media_type",
-                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        delete: operations["clearContext"];
         options?: never;
         head?: never;
         patch?: never;
@@ -814,135 +95,7 @@ export interface paths {
             cookie?: never;
         };
         /** A named session's database context (seed-compatible form) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    session_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The session's context; context_available is false until a database is selected */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "context_available": true,
-                         *       "database_context": {
-                         *         "database_name": "sales_db",
-                         *         "selected_at": "2026-11-24T10:15:30.123Z"
-                         *       }
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            context_available: boolean;
-                            database_context: {
-                                database_name: string;
-                                /**
-                                 * Format: date-time
-                                 * @example 2026-11-24T10:15:30.123Z
-                                 */
-                                selected_at: string;
-                            } | null;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getContextOfSession"];
         put?: never;
         post?: never;
         delete?: never;
@@ -959,203 +112,7 @@ export interface paths {
             cookie?: never;
         };
         /** Tables of the session's database (or only ?table=name), each with its columns in table order */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Only this table (its exact name); an empty list when the database has no such table */
-                    table?: string;
-                };
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The session database's tables and columns */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "database_name": "sales_db",
-                         *       "tables": [
-                         *         {
-                         *           "name": "orders",
-                         *           "type": "BASE TABLE",
-                         *           "columns": [
-                         *             {
-                         *               "name": "id",
-                         *               "type": "bigint(20) unsigned",
-                         *               "key": "PRI",
-                         *               "default": null
-                         *             },
-                         *             {
-                         *               "name": "total",
-                         *               "type": "decimal(10,2)",
-                         *               "key": "",
-                         *               "default": "0.00"
-                         *             }
-                         *           ]
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            database_name: string;
-                            tables: {
-                                name: string;
-                                type: string;
-                                columns: {
-                                    name: string;
-                                    /**
-                                     * @description The full column type
-                                     * @example bigint(20) unsigned
-                                     * @example varchar(255)
-                                     */
-                                    type: string;
-                                    nullable: boolean;
-                                    /** @description PRI, UNI, MUL or '' */
-                                    key: string;
-                                    default: string | null;
-                                }[];
-                            }[];
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 404,
-                         *       "error": "Not Found",
-                         *       "code": "database_not_found",
-                         *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description database_context_missing: the session has no database selected */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 409,
-                         *       "error": "Conflict",
-                         *       "code": "database_context_missing",
-                         *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
-                         *       "recovery_action": "select_database"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["describeSchema"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1177,357 +134,7 @@ export interface paths {
          * Run one SQL statement in the session's database
          * @description Read-only: SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run; anything else answers 403 read_only_violation before it reaches the database.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "query": "SELECT id, name FROM customers WHERE id = ?",
-                     *       "params": [
-                     *         42
-                     *       ],
-                     *       "max_rows": 100
-                     *     }
-                     */
-                    "application/json": {
-                        /**
-                         * @description One SQL statement
-                         * @example SELECT id, name FROM customers WHERE id = ?
-                         */
-                        query: string;
-                        session_id?: string | null;
-                        /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
-                        params?: (string | number | boolean | null)[];
-                        /**
-                         * @description Rows to return at most; past it the answer says truncated: true
-                         * @default 1000
-                         */
-                        max_rows?: number;
-                        /**
-                         * @description Statement timeout, enforced on the database server
-                         * @default 10000
-                         */
-                        timeout_ms?: number;
-                        /**
-                         * @description "object": rows keyed by column name (a name an earlier column has gets a suffix, _2, _3 ..., in `columns` too: SELECT a.id, b.id answers id and id_2); "array": rows as arrays in column order, under the names the server gave
-                         * @default object
-                         */
-                        row_format?: "object" | "array";
-                    };
-                };
-            };
-            responses: {
-                /** @description The statement ran */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "query_id": "7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f",
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "database_name": "sales_db",
-                         *       "columns": [
-                         *         {
-                         *           "name": "id",
-                         *           "type": "BIGINT"
-                         *         },
-                         *         {
-                         *           "name": "total",
-                         *           "type": "DECIMAL"
-                         *         },
-                         *         {
-                         *           "name": "placed_at",
-                         *           "type": [
-                         *             "DATETIME",
-                         *             "null"
-                         *           ]
-                         *         }
-                         *       ],
-                         *       "rows": [
-                         *         {
-                         *           "id": "9007199254740993",
-                         *           "total": "19.90",
-                         *           "placed_at": "2026-11-24 10:15:30.123"
-                         *         }
-                         *       ],
-                         *       "row_count": 1,
-                         *       "truncated": false,
-                         *       "execution_time_ms": 1.234
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /** Format: uuid */
-                            query_id: string;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            database_name: string;
-                            columns: {
-                                name: string;
-                                /**
-                                 * @description The database's type name
-                                 * @example BIGINT
-                                 * @example VARCHAR
-                                 * @example DECIMAL
-                                 * @example DATETIME
-                                 * @example JSON
-                                 */
-                                type: string;
-                                nullable?: boolean;
-                            }[];
-                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
-                            rows: ({
-                                [key: string]: unknown;
-                            } | unknown[])[];
-                            row_count: number;
-                            /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
-                            truncated: boolean;
-                            /** @description The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all */
-                            more_results?: {
-                                columns: {
-                                    name: string;
-                                    /**
-                                     * @description The database's type name
-                                     * @example BIGINT
-                                     * @example VARCHAR
-                                     * @example DECIMAL
-                                     * @example DATETIME
-                                     * @example JSON
-                                     */
-                                    type: string;
-                                    nullable?: boolean;
-                                }[];
-                                /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
-                                rows: ({
-                                    [key: string]: unknown;
-                                } | unknown[])[];
-                                row_count: number;
-                                /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
-                                truncated: boolean;
-                            }[];
-                            /** @description For statements that change rows (READ_ONLY=false) */
-                            affected_rows?: number;
-                            /** @description The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none */
-                            insert_id?: string;
-                            /** @description The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none */
-                            warnings?: {
-                                /**
-                                 * @example Warning
-                                 * @example Note
-                                 */
-                                level: string;
-                                code: number;
-                                message: string;
-                            }[];
-                            execution_time_ms: number;
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description read_only_violation: the statement is not a read; nothing was sent to the database */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 403,
-                         *       "error": "Forbidden",
-                         *       "code": "read_only_violation",
-                         *       "message": "This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 404,
-                         *       "error": "Not Found",
-                         *       "code": "database_not_found",
-                         *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description database_context_missing: the session has no database selected */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 409,
-                         *       "error": "Conflict",
-                         *       "code": "database_context_missing",
-                         *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
-                         *       "recovery_action": "select_database"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description payload_too_large: the body is over 1 MiB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 413,
-                         *       "error": "Payload Too Large",
-                         *       "code": "payload_too_large",
-                         *       "message": "Request body is too large"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 415,
-                         *       "error": "Unsupported Media Type",
-                         *       "code": "unsupported_media_type",
-                         *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 504,
-                         *       "error": "Gateway Timeout",
-                         *       "code": "query_timeout",
-                         *       "message": "The statement ran longer than its timeout (300 ms) and was stopped on the database server.",
-                         *       "timeout_ms": 300
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["runQuery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1542,152 +149,7 @@ export interface paths {
             cookie?: never;
         };
         /** The session's recent queries, newest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /**
-                     * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                     * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                     */
-                    "x-session-id"?: string;
-                };
-                path?: never;
-                cookie?: {
-                    /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
-                    sid?: string;
-                };
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The session's recent queries */
-                200: {
-                    headers: {
-                        /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
-                        "Set-Cookie"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "success": true,
-                         *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
-                         *       "queries": [
-                         *         {
-                         *           "query_id": "7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f",
-                         *           "query": "SELECT id, total FROM orders LIMIT 10",
-                         *           "status": "ok",
-                         *           "error_code": null,
-                         *           "row_count": 10,
-                         *           "execution_time_ms": 1.234,
-                         *           "executed_at": "2026-11-24T10:15:30.123Z"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": {
-                            /** @enum {boolean} */
-                            success: true;
-                            /**
-                             * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                             * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                             */
-                            session_id: string;
-                            /** @description Newest first */
-                            queries: {
-                                query_id: string;
-                                /** @description The statement, cut at 10,000 characters */
-                                query: string;
-                                status: "ok" | "error";
-                                error_code: string | null;
-                                row_count: number;
-                                execution_time_ms: number;
-                                /**
-                                 * Format: date-time
-                                 * @example 2026-11-24T10:15:30.123Z
-                                 */
-                                executed_at: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 400,
-                         *       "error": "Bad Request",
-                         *       "code": "validation_error",
-                         *       "message": "body/database_name must NOT have fewer than 1 characters",
-                         *       "details": [
-                         *         {
-                         *           "field": "body/database_name",
-                         *           "message": "must NOT have fewer than 1 characters"
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 429,
-                         *       "error": "Too Many Requests",
-                         *       "code": "rate_limited",
-                         *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                         *       "retry_after_seconds": 12
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description internal_error: a bug; the log has the cause */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 500,
-                         *       "error": "Internal Server Error",
-                         *       "code": "internal_error",
-                         *       "message": "Internal server error"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "statusCode": 503,
-                         *       "error": "Service Unavailable",
-                         *       "code": "session_store_unavailable",
-                         *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["queryHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1740,4 +202,1553 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether Redis and the database answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "redis": "ok",
+                     *         "mysql": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        status: "ready" | "unavailable";
+                        checks: {
+                            redis: "ok" | "unavailable";
+                            mysql: "ok" | "unavailable";
+                        };
+                    };
+                };
+            };
+            /** @description Whether Redis and the database answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": {
+                        status: "ready" | "unavailable";
+                        checks: {
+                            redis: "ok" | "unavailable";
+                            mysql: "ok" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listDatabases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The databases a session may select */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "databases": [
+                     *         {
+                     *           "name": "sales_db"
+                     *         },
+                     *         {
+                     *           "name": "hr"
+                     *         }
+                     *       ],
+                     *       "total_count": 2
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        databases: {
+                            name: string;
+                        }[];
+                        total_count: number;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    selectDatabase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "database_name": "sales_db",
+                 *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A database (schema) name exactly as the server spells it
+                     * @example sales_db
+                     */
+                    database_name: string;
+                    session_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The database is now the session's context */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "database_name": "sales_db",
+                     *       "tables": [
+                     *         {
+                     *           "name": "orders",
+                     *           "type": "BASE TABLE",
+                     *           "rows_estimate": 1200
+                     *         },
+                     *         {
+                     *           "name": "v_totals",
+                     *           "type": "VIEW",
+                     *           "rows_estimate": null
+                     *         }
+                     *       ],
+                     *       "total_tables": 2,
+                     *       "selected_at": "2026-11-24T10:15:30.123Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        database_name: string;
+                        tables: {
+                            name: string;
+                            /**
+                             * @description BASE TABLE, VIEW, SYSTEM VIEW or SEQUENCE
+                             * @example BASE TABLE
+                             */
+                            type: string;
+                            /** @description The server's estimate; null for views */
+                            rows_estimate: number | null;
+                        }[];
+                        total_tables: number;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-24T10:15:30.123Z
+                         */
+                        selected_at: string;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "database_not_found",
+                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "payload_too_large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "unsupported_media_type",
+                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getContext: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session's context; context_available is false until a database is selected */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "context_available": true,
+                     *       "database_context": {
+                     *         "database_name": "sales_db",
+                     *         "selected_at": "2026-11-24T10:15:30.123Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        context_available: boolean;
+                        database_context: {
+                            database_name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-24T10:15:30.123Z
+                             */
+                            selected_at: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    clearContext: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        /** @description Optional: a JSON object naming the session, or no body */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    session_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The context is gone */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "cleared": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        /** @description false when the session had no context */
+                        cleared: boolean;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "payload_too_large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "unsupported_media_type",
+                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getContextOfSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session's context; context_available is false until a database is selected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "context_available": true,
+                     *       "database_context": {
+                     *         "database_name": "sales_db",
+                     *         "selected_at": "2026-11-24T10:15:30.123Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        context_available: boolean;
+                        database_context: {
+                            database_name: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-24T10:15:30.123Z
+                             */
+                            selected_at: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    describeSchema: {
+        parameters: {
+            query?: {
+                /** @description Only this table (its exact name); an empty list when the database has no such table */
+                table?: string;
+            };
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session database's tables and columns */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "database_name": "sales_db",
+                     *       "tables": [
+                     *         {
+                     *           "name": "orders",
+                     *           "type": "BASE TABLE",
+                     *           "columns": [
+                     *             {
+                     *               "name": "id",
+                     *               "type": "bigint(20) unsigned",
+                     *               "key": "PRI",
+                     *               "default": null
+                     *             },
+                     *             {
+                     *               "name": "total",
+                     *               "type": "decimal(10,2)",
+                     *               "key": "",
+                     *               "default": "0.00"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        database_name: string;
+                        tables: {
+                            name: string;
+                            type: string;
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description The full column type
+                                 * @example bigint(20) unsigned
+                                 * @example varchar(255)
+                                 */
+                                type: string;
+                                nullable: boolean;
+                                /** @description PRI, UNI, MUL or '' */
+                                key: string;
+                                default: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "database_not_found",
+                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_context_missing: the session has no database selected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "code": "database_context_missing",
+                     *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
+                     *       "recovery_action": "select_database"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runQuery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "SELECT id, name FROM customers WHERE id = ?",
+                 *       "params": [
+                 *         42
+                 *       ],
+                 *       "max_rows": 100
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description One SQL statement
+                     * @example SELECT id, name FROM customers WHERE id = ?
+                     */
+                    query: string;
+                    session_id?: string | null;
+                    /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
+                    params?: (string | number | boolean | null)[];
+                    /**
+                     * @description Rows to return at most; past it the answer says truncated: true
+                     * @default 1000
+                     */
+                    max_rows?: number;
+                    /**
+                     * @description Statement timeout, enforced on the database server
+                     * @default 10000
+                     */
+                    timeout_ms?: number;
+                    /**
+                     * @description "object": rows keyed by column name (a name an earlier column has gets a suffix, _2, _3 ..., in `columns` too: SELECT a.id, b.id answers id and id_2); "array": rows as arrays in column order, under the names the server gave
+                     * @default object
+                     */
+                    row_format?: "object" | "array";
+                };
+            };
+        };
+        responses: {
+            /** @description The statement ran */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "query_id": "7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f",
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "database_name": "sales_db",
+                     *       "columns": [
+                     *         {
+                     *           "name": "id",
+                     *           "type": "BIGINT"
+                     *         },
+                     *         {
+                     *           "name": "total",
+                     *           "type": "DECIMAL"
+                     *         },
+                     *         {
+                     *           "name": "placed_at",
+                     *           "type": [
+                     *             "DATETIME",
+                     *             "null"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "rows": [
+                     *         {
+                     *           "id": "9007199254740993",
+                     *           "total": "19.90",
+                     *           "placed_at": "2026-11-24 10:15:30.123"
+                     *         }
+                     *       ],
+                     *       "row_count": 1,
+                     *       "truncated": false,
+                     *       "execution_time_ms": 1.234
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** Format: uuid */
+                        query_id: string;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        database_name: string;
+                        columns: {
+                            name: string;
+                            /**
+                             * @description The database's type name
+                             * @example BIGINT
+                             * @example VARCHAR
+                             * @example DECIMAL
+                             * @example DATETIME
+                             * @example JSON
+                             */
+                            type: string;
+                            nullable?: boolean;
+                        }[];
+                        /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
+                        rows: ({
+                            [key: string]: unknown;
+                        } | unknown[])[];
+                        row_count: number;
+                        /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
+                        truncated: boolean;
+                        /** @description The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all */
+                        more_results?: {
+                            columns: {
+                                name: string;
+                                /**
+                                 * @description The database's type name
+                                 * @example BIGINT
+                                 * @example VARCHAR
+                                 * @example DECIMAL
+                                 * @example DATETIME
+                                 * @example JSON
+                                 */
+                                type: string;
+                                nullable?: boolean;
+                            }[];
+                            /** @description BIGINT and DECIMAL as strings, dates and times as the stored text, JSON values as the database text (every digit kept), binary as base64, spatial values as GeoJSON geometries, NULL as null */
+                            rows: ({
+                                [key: string]: unknown;
+                            } | unknown[])[];
+                            row_count: number;
+                            /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
+                            truncated: boolean;
+                        }[];
+                        /** @description For statements that change rows (READ_ONLY=false) */
+                        affected_rows?: number;
+                        /** @description The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none */
+                        insert_id?: string;
+                        /** @description The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none */
+                        warnings?: {
+                            /**
+                             * @example Warning
+                             * @example Note
+                             */
+                            level: string;
+                            code: number;
+                            message: string;
+                        }[];
+                        execution_time_ms: number;
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description read_only_violation: the statement is not a read; nothing was sent to the database */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "code": "read_only_violation",
+                     *       "message": "This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "database_not_found",
+                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description database_context_missing: the session has no database selected */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "code": "database_context_missing",
+                     *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
+                     *       "recovery_action": "select_database"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large: the body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "code": "payload_too_large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "error": "Unsupported Media Type",
+                     *       "code": "unsupported_media_type",
+                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 504,
+                     *       "error": "Gateway Timeout",
+                     *       "code": "query_timeout",
+                     *       "message": "The statement ran longer than its timeout (300 ms) and was stopped on the database server.",
+                     *       "timeout_ms": 300
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    queryHistory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                 */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session's recent queries */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa",
+                     *       "queries": [
+                     *         {
+                     *           "query_id": "7d9f1c2e-5b1a-4c3d-9e8f-0a1b2c3d4e5f",
+                     *           "query": "SELECT id, total FROM orders LIMIT 10",
+                     *           "status": "ok",
+                     *           "error_code": null,
+                     *           "row_count": 10,
+                     *           "execution_time_ms": 1.234,
+                     *           "executed_at": "2026-11-24T10:15:30.123Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /**
+                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
+                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
+                         */
+                        session_id: string;
+                        /** @description Newest first */
+                        queries: {
+                            query_id: string;
+                            /** @description The statement, cut at 10,000 characters */
+                            query: string;
+                            status: "ok" | "error";
+                            error_code: string | null;
+                            row_count: number;
+                            execution_time_ms: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-24T10:15:30.123Z
+                             */
+                            executed_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_error",
+                     *       "message": "body/database_name must NOT have fewer than 1 characters",
+                     *       "details": [
+                     *         {
+                     *           "field": "body/database_name",
+                     *           "message": "must NOT have fewer than 1 characters"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                     *       "retry_after_seconds": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal_error: a bug; the log has the cause */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 500,
+                     *       "error": "Internal Server Error",
+                     *       "code": "internal_error",
+                     *       "message": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "session_store_unavailable",
+                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}

@@ -27,6 +27,10 @@ t.test('GET /openapi.json documents every route with its error answers', async (
       if (path.startsWith('/api/')) t.ok(operation?.responses?.['429'], `${method.toUpperCase()} ${path} documents 429 (every /api route is rate-limited)`)
     }
   }
+  const operationIds = Object.values(doc.paths).flatMap((item) => Object.values(item as Record<string, { operationId?: string }>).map((operation) => operation.operationId))
+  t.strictSame(operationIds.filter((id) => typeof id !== 'string' || !/^[a-z][A-Za-z]+$/.test(id)), [], 'every operation has an operationId, what generated clients name their methods by')
+  t.equal(new Set(operationIds).size, operationIds.length, 'each its own')
+  t.equal(doc.paths['/api/query'].post.operationId, 'runQuery')
   for (const status of ['400', '403', '409', '503', '504']) {
     t.ok(doc.paths['/api/query'].post.responses[status], `the query route documents ${status}`)
   }

@@ -9,6 +9,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { rateLimit: false },
     schema: {
       tags: ['health'],
+      operationId: 'health',
       summary: 'Liveness: the process answers',
       response: { 200: HealthReplySchema }
     }
@@ -18,6 +19,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { rateLimit: false },
     schema: {
       tags: ['health'],
+      operationId: 'ready',
       summary: 'Readiness: Redis and the database both answer',
       response: { 200: ReadyReplySchema, 503: ReadyReplySchema }
     }

@@ -21,6 +21,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/list', {
     schema: {
       tags: TAGS,
+      operationId: 'listDatabases',
       summary: 'Databases this gateway serves (system schemas never; DATABASE_ALLOWLIST applies)',
       response: withErrors({ 200: DatabaseListSchema })
     }
@@ -29,6 +30,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/select', {
     schema: {
       tags: TAGS,
+      operationId: 'selectDatabase',
       summary: "Select the session's database; answers with the session id and the database's tables",
       headers: SessionHeadersSchema,
       body: SelectDatabaseBodySchema,
@@ -45,17 +47,18 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/context', {
     config: countedInSession,
-    schema: { ...contextReply, summary: "The session's database context (session from X-Session-Id or the sid cookie)", headers: SessionHeadersSchema }
+    schema: { ...contextReply, operationId: 'getContext', summary: "The session's database context (session from X-Session-Id or the sid cookie)", headers: SessionHeadersSchema }
   }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
 
   fastify.get('/context/:session_id', {
     config: countedInSession,
-    schema: { ...contextReply, summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
+    schema: { ...contextReply, operationId: 'getContextOfSession', summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
   }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
 
   fastify.delete('/context', {
     schema: {
       tags: TAGS,
+      operationId: 'clearContext',
       summary: "Clear the session's database context; its next query answers 409",
       headers: SessionHeadersSchema,
       body: ClearContextBodySchema,
@@ -66,6 +69,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/schema', {
     schema: {
       tags: TAGS,
+      operationId: 'describeSchema',
       summary: "Tables of the session's database (or only ?table=name), each with its columns in table order",
       headers: SessionHeadersSchema,
       querystring: SchemaQuerySchema,

@@ -16,6 +16,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { rateLimit: false, rateLimitInSession: true },
     schema: {
       tags: ['query'],
+      operationId: 'runQuery',
       summary: "Run one SQL statement in the session's database",
       description: config.READ_ONLY
         ? 'Read-only: SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run; anything else answers 403 read_only_violation before it reaches the database.'
@@ -38,6 +39,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/history', {
     schema: {
       tags: ['query'],
+      operationId: 'queryHistory',
       summary: "The session's recent queries, newest first",
       headers: SessionHeadersSchema,
       response: withErrors({ 200: QueryHistoryReplySchema })

@@ -119,10 +119,16 @@ export function uniqueKeys (fields: readonly FieldPacket[]): string[] | null {
   if (!hasRepeatedName(fields)) return null
   const seen = new Set(fields.map((field) => field.name))
   const taken = new Set<string>()
-  return fields.map((field) => {
-    let key = field.name
-    // Past the first, a suffix no key has yet and no column has as its own name.
-    for (let n = 2; taken.has(key) || (key !== field.name && seen.has(key)); n++) key = `${field.name}_${n}`
+  /** Per repeated name, the suffix to try next: linear, where trying from _2 each time was quadratic (30,000 columns named `1` took 30 s). */
+  const next = new Map<string, number>()
+  return fields.map(({ name }) => {
+    let key = name
+    if (taken.has(key)) {
+      // A suffix no key has yet and no column has as its own name.
+      let n = next.get(name) ?? 2
+      for (key = `${name}_${n}`; taken.has(key) || seen.has(key); key = `${name}_${++n}`);
+      next.set(name, n + 1)
+    }
     taken.add(key)
     return key
   })

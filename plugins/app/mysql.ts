@@ -102,6 +102,7 @@ export interface Lease {
  * up to 15,000 of them, about 4 kB each: a gateway whose clients send their own queries has as many
  * shapes as they like, and 12,000 distinct ones had grown the process by about 50 MB. A thousand
  * cover any application's recurring queries; a shape beyond them costs one compilation again.
+ * A parser grows with its columns, so wide results get none (query-runner: WIDE_RESULT_COLUMNS).
  */
 export const PARSER_CACHE_SIZE = 1000
 

@@ -92,6 +92,17 @@ export interface QueryWarning {
 /** How long reading a statement's warnings (SHOW WARNINGS, on its connection) may take. */
 const WARNINGS_TIMEOUT_MS = 2000
 
+/**
+ * Results wider than this are read by mysql2's interpreting row parser instead of one compiled for
+ * their shape. Compiled parsers are cached per shape (PARSER_CACHE_SIZE of them), and their size
+ * grows with the columns: about 120 kB of memory at 64 columns, several MB at the thousands of
+ * columns a 100,000-character SELECT can ask for, so a thousand wide shapes would have held
+ * gigabytes, and each took tens of milliseconds to compile (30 ms at 2,048 columns, where the
+ * interpreter read the row in 4). The interpreter costs 1.7 to 2.6 times the CPU per row of a
+ * compiled parser (10,000 rows of 4 to 64 columns), which results this wide and long are rare.
+ */
+export const WIDE_RESULT_COLUMNS = 64
+
 /** How often a running read looks whether its client is still connected. */
 const CLIENT_CHECK_MS = 500
 /** Past the timeout, the server-side limit has had this long to act before KILL QUERY is sent. */
@@ -279,6 +290,8 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       command.on('fields', (received: FieldPacket[] | undefined) => {
         // Undefined before a status packet (an OK after a write, or the one closing a CALL).
         if (received === undefined) return
+        // mysql2 builds the set's row parser right after this event, from the command's options.
+        ;(command as unknown as { options: { disableEval?: boolean } }).options.disableEval = received.length > WIDE_RESULT_COLUMNS
         // Its rows come next: mysql2 emits a result set's fields, then its rows, then the next
         // set's fields. The fields are prepared for mysql2's parser here (it refuses some names).
         const reader = resultReader(received, rowsAsArray, prepared)

@@ -88,6 +88,41 @@ t.test('every value type comes back exactly, with its type name', async (t) => {
   t.equal(res.json().columns.find((c: { name: string }) => c.name === 'nul').nullable, true)
 })
 
+t.test('a wide result (read without a compiled row parser) answers exactly what a narrow one does', async (t) => {
+  // Past WIDE_RESULT_COLUMNS columns mysql2's interpreting parser reads the rows: every kind of value,
+  // both protocols and both row formats must come out the same.
+  const app = await build(t)
+  const db = await createDatabase(t, `
+    CREATE TABLE v (bi BIGINT UNSIGNED, dec1 DECIMAL(20,5), f FLOAT, dtm DATETIME(3), tm TIME(2), vc VARCHAR(20),
+      j JSON, vb VARBINARY(4), b8 BIT(8), g GEOMETRY, \`__proto__\` INT, nul INT);
+    INSERT INTO v VALUES (18446744073709551615, '-123.45000', 0.3, '2024-02-29 12:00:00.125', '-01:02:03.50', 'héllo ☃',
+      '{"n": 9007199254740993}', X'00ff', b'10000001', ST_GeomFromText('POINT(1.5 -2)'), 7, NULL)`)
+  const sessionId = await selectedSession(app, db)
+  const columns = ['bi', 'dec1', 'f', 'dtm', 'tm', 'vc', 'j', 'vb', 'b8', 'g', '`__proto__`', 'nul']
+  const narrow = `SELECT ${columns.join(', ')} FROM v`
+  const wide = `SELECT ${Array.from({ length: 8 }, () => columns.join(', ')).join(', ')} FROM v` // 96 columns
+  const rowsText = (body: string): string => body.slice(body.indexOf('"rows":'), body.indexOf(',"row_count"'))
+  for (const params of [undefined, []]) {
+    for (const rowFormat of ['object', 'array']) {
+      const label = `${rowFormat} rows, ${params === undefined ? 'text' : 'binary'} protocol`
+      const one = await post(app, '/api/query', { query: narrow, params, row_format: rowFormat, session_id: sessionId })
+      const many = await post(app, '/api/query', { query: wide, params, row_format: rowFormat, session_id: sessionId })
+      t.equal(many.statusCode, 200, many.body.slice(0, 300))
+      t.equal(many.json().columns.length, 96)
+      t.strictSame(many.json().columns.slice(0, 12).map((c: { type: string }) => c.type), one.json().columns.map((c: { type: string }) => c.type), `${label}: the same types`)
+      if (rowFormat === 'array') {
+        t.equal(rowsText(many.body), `"rows":[[${Array.from({ length: 8 }, () => rowsText(one.body).slice('"rows":[['.length, -2)).join(',')}]]`, `${label}: the same values, eight times`)
+      } else {
+        const row = many.json().rows[0] as Record<string, unknown>
+        const single = one.json().rows[0] as Record<string, unknown>
+        for (const [key, value] of Object.entries(single)) {
+          t.strictSame([row[key], row[`${key}_8`]], [value, value], `${label}: ${key} and ${key}_8`)
+        }
+      }
+    }
+  }
+})
+
 t.test('JSON values keep every digit: the answer holds their text as the database gave it', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t, `CREATE TABLE docs (id INT PRIMARY KEY, doc JSON);

@@ -99,7 +99,7 @@ const WARNINGS_TIMEOUT_MS = 2000
  * columns a 100,000-character SELECT can ask for, so a thousand wide shapes would have held
  * gigabytes, and each took tens of milliseconds to compile (30 ms at 2,048 columns, where the
  * interpreter read the row in 4). The interpreter costs 1.7 to 2.6 times the CPU per row of a
- * compiled parser (10,000 rows of 4 to 64 columns), which results this wide and long are rare.
+ * compiled parser (10,000 rows of 4 to 64 columns); results this wide and this long are rare.
  */
 export const WIDE_RESULT_COLUMNS = 64
 

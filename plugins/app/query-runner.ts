@@ -179,6 +179,13 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
+/** About the JSON size of a result set in `more_results` without its rows: its columns and fixed fields. */
+function resultSetSize (fields: FieldPacket[]): number {
+  let size = 64
+  for (let i = 0; i < fields.length; i++) size += fields[i]!.name.length + 48
+  return size
+}
+
 function columnsOf ({ fields, keys }: ReadSet): ResultColumn[] {
   return fields.map((field, i) => ({ name: keys === null ? field.name : keys[i]!, type: columnTypeName(field), nullable: isNullableField(field) }))
 }
@@ -297,6 +304,19 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
         const reader = resultReader(received, rowsAsArray, prepared)
         if (reader.restore !== noRestore) (restoreFields ??= []).push(reader.restore)
         current = { fields: received, keys: reader.keys, rows: [], truncated: false, convert: reader.convert }
+        if (sets.length > 0) {
+          // A later result set (a CALL's) counts toward the answer's size with its columns, so a
+          // procedure that SELECTs in a loop cannot build an answer of millions of empty sets
+          // (100,000 of them had held 130 MB). Past the size, the answer stops: the last set in it
+          // says truncated, and the sets after it are read (a write) but not kept.
+          bytes += resultSetSize(received)
+          if (bytes > request.maxBytes) {
+            sets[sets.length - 1]!.truncated = true
+            current.truncated = true
+            if (read) finish(() => { stopReading(); resolve({ sets, header, discard: true, warningCount: 0 }) })
+            return
+          }
+        }
         sets.push(current)
       })
       command.on('result', (row: unknown, index?: number) => {

@@ -155,7 +155,12 @@ t.test('CALL answers every result set of the procedure: the first as rows, the o
     CREATE PROCEDURE one_set () SELECT seq FROM seq_1_to_3;
     CREATE PROCEDURE no_set () INSERT INTO log VALUES (0);
     CREATE PROCEDURE long_sets () BEGIN SELECT seq FROM seq_1_to_20; SELECT seq FROM seq_1_to_20; END;
-    CREATE PROCEDURE wide_sets () BEGIN SELECT REPEAT('x', 600) AS w FROM seq_1_to_3; SELECT REPEAT('y', 600) AS w FROM seq_1_to_3; END`)
+    CREATE PROCEDURE wide_sets () BEGIN SELECT REPEAT('x', 600) AS w FROM seq_1_to_3; SELECT REPEAT('y', 600) AS w FROM seq_1_to_3; END;
+    CREATE PROCEDURE many_sets (IN n INT) BEGIN
+      DECLARE i INT DEFAULT 0;
+      WHILE i < n DO SELECT i AS i FROM DUAL WHERE i < 2; SET i = i + 1; END WHILE;
+      INSERT INTO log VALUES (-1);
+    END`)
   const sessionId = await selectedSession(app, db)
   const run = (query: string, more: Record<string, unknown> = {}) => post(app, '/api/query', { query, session_id: sessionId, ...more })
 
@@ -187,10 +192,23 @@ t.test('CALL answers every result set of the procedure: the first as rows, the o
   t.match(long.json(), { row_count: 5, truncated: true, more_results: [{ row_count: 5, truncated: true }] }, 'max_rows caps each result set')
   t.strictSame(long.json().more_results[0].rows, [1, 2, 3, 4, 5].map((seq) => ({ seq: String(seq) })))
 
-  // QUERY_MAX_RESULT_BYTES is for the whole answer: the first set's first row is always kept.
+  // QUERY_MAX_RESULT_BYTES is for the whole answer: the first set's first row is always kept, and
+  // the answer stops there.
   const wide = await run('CALL wide_sets()')
-  t.match(wide.json(), { row_count: 1, truncated: true, more_results: [{ rows: [], row_count: 0, truncated: true }] })
+  t.match(wide.json(), { row_count: 1, truncated: true })
+  t.notOk('more_results' in wide.json(), 'no set past the size')
   t.equal((await run('SELECT COUNT(*) AS n FROM log')).json().rows[0].n, '3', 'and the connection serves the next request')
+
+  // Result sets count with their columns: 20,000 of them (empty but two) make no answer of 20,000.
+  const many = await run('CALL many_sets(20000)')
+  t.equal(many.statusCode, 200)
+  const sets = many.json().more_results as Array<{ row_count: number, truncated: boolean }>
+  t.ok(sets.length > 3 && sets.length < 30, `${sets.length} result sets kept in 1 KiB`)
+  t.strictSame(sets.slice(0, 2).map((set) => set.row_count), [1, 0], 'in order, from the second')
+  t.ok(sets.at(-1)?.truncated, 'the last one kept says the answer stops there')
+  t.ok(sets.slice(0, -1).every((set) => !set.truncated))
+  t.ok(many.body.length < 4096, `an answer of ${many.body.length} bytes`)
+  t.equal((await run('SELECT COUNT(*) AS n FROM log WHERE v = -1')).json().rows[0].n, '1', 'the procedure ran to its end')
 
   const history = (await app.inject({ method: 'GET', url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json()
   t.equal(history.queries.find((entry: { query: string }) => entry.query === 'CALL two_sets(7)').row_count, 1, 'the history counts the first result set')

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createReadStream, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -52,4 +52,39 @@ t.test('lines gathered when the process exits are written (pino flushes its dest
   t.equal(child.status, 0, child.stderr)
   const lines = child.stdout.trim().split('\n').map((l) => JSON.parse(l) as { i: number, msg: string })
   t.strictSame(lines.map((l) => l.i), [0, 1, 2, 3, 4], 'all five lines, though no flush interval or buffer size was reached')
+})
+
+t.test('a log reader that stalls: lines past the bound are dropped, counted, and said so when it reads again', async (t) => {
+  // A FIFO nobody reads yet, opened read-write so that opening does not wait for a reader: its
+  // writes block once the pipe holds 64 kB, as a stalled log collector's would.
+  const fifo = join(mkdtempSync(join(tmpdir(), 'sqlgate-log-')), 'fifo')
+  execFileSync('mkfifo', [fifo])
+  const destination = logDestination(openSync(fifo, 'r+'), 1024, 20, 64 * 1024)
+  t.teardown(() => destination.destroy())
+  const line = (i: number): string => `{"n":${i},"pad":"${'x'.repeat(80)}"}\n`
+  const total = 10_000 // 1 MB of lines: far more than the pipe and the bound hold
+  for (let i = 0; i < total; i++) {
+    destination.write(line(i))
+    if (i % 500 === 0) await sleep(1) // over several turns, as requests come
+  }
+  await sleep(100)
+
+  let out = ''
+  const reader = createReadStream(fifo, { encoding: 'utf8' })
+  reader.on('data', (chunk: string) => { out += chunk })
+  t.teardown(() => reader.destroy())
+  await sleep(100)
+  destination.write('{"after":true}\n')
+  const started = Date.now()
+  while (!out.includes('{"after":true}') && Date.now() - started < 5000) await sleep(10)
+
+  const lines = out.trim().split('\n').map((text) => JSON.parse(text) as { n?: number, level?: number, dropped_lines?: number, msg?: string, after?: boolean })
+  const delivered = lines.filter((entry) => entry.n !== undefined).map((entry) => entry.n!)
+  const notices = lines.filter((entry) => entry.dropped_lines !== undefined)
+  t.ok(delivered.length > 0 && delivered.length < total / 2, `${delivered.length} lines were written, the rest held no longer`)
+  t.strictSame(delivered, [...delivered].sort((a, b) => a - b), 'in order')
+  t.equal(notices.length, 1, 'one warning for the gap')
+  t.match(notices[0], { level: 40, msg: /log lines were dropped: the log output was not being read/ })
+  t.equal(delivered.length + notices[0]!.dropped_lines!, total, 'every line either written or counted')
+  t.strictSame(lines.at(-1), { after: true }, 'and logging goes on')
 })

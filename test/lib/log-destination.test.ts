@@ -71,7 +71,7 @@ t.test('a log reader that stalls: lines past the bound are dropped, counted, and
 
   let out = ''
   const reader = createReadStream(fifo, { encoding: 'utf8' })
-  reader.on('data', (chunk: string) => { out += chunk })
+  reader.on('data', (chunk: string | Buffer) => { out += chunk.toString() })
   t.teardown(() => reader.destroy())
   await sleep(100)
   destination.write('{"after":true}\n')

@@ -119,7 +119,10 @@ export function uniqueKeys (fields: readonly FieldPacket[]): string[] | null {
   if (!hasRepeatedName(fields)) return null
   const seen = new Set(fields.map((field) => field.name))
   const taken = new Set<string>()
-  /** Per repeated name, the suffix to try next: linear, where trying from _2 each time was quadratic (30,000 columns named `1` took 30 s). */
+  /**
+   * Per repeated name, the suffix to try next: linear, where trying from _2 each time was
+   * quadratic (30,000 columns named `1` took 30 s).
+   */
   const next = new Map<string, number>()
   return fields.map(({ name }) => {
     let key = name
@@ -187,8 +190,9 @@ export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binar
 }
 
 /**
- * An object row with the real names back (its keys: see `uniqueKeys`), in the row's own order. Assigned, `__proto__` would set the object's
- * prototype instead: it is defined as an own property, which `JSON.stringify` writes.
+ * An object row with the real names back (its keys: see `uniqueKeys`), in the row's own order.
+ * Assigned, `__proto__` would set the object's prototype instead: it is defined as an own
+ * property, which `JSON.stringify` writes.
  */
 function realNames (standIns: Map<string, string>): RowConverter {
   return (row) => {

@@ -23,9 +23,26 @@ export type LogDestination = ReturnType<typeof pino.destination>
  * dropped, and the first write that fits again begins with a warning line that says how many.
  * Without a bound, a stalled log reader grew the process by every request's line (85 MB in 20 s
  * under load) until it ran out of memory.
+ *
+ * The flush at exit (flushSync) waits for a full pipe while it drains, and gives up once nothing
+ * has been taken from it for STALLED_FLUSH_MS: sonic-boom retries for ever, so a stalled log
+ * reader held the process at exit, past SHUTDOWN_GRACE_MS, until something killed it.
  */
 export function logDestination (fd: number, minLength: number, flushMs: number, maxBuffered = DEFAULT_MAX_BUFFERED): LogDestination {
-  const sonic = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered })
+  /** While flushSync runs: how much it still had to write at its last full pipe, and since when. */
+  let flushing = false
+  let stalledLength = -1
+  let stalledSince = 0
+  const retryEAGAIN = (_err: Error, writing: number, remaining: number): boolean => {
+    if (!flushing) return true // an asynchronous write retries on a timer: it holds nothing
+    const now = Date.now()
+    if (writing + remaining !== stalledLength) {
+      stalledLength = writing + remaining
+      stalledSince = now
+    }
+    return now - stalledSince < STALLED_FLUSH_MS
+  }
+  const sonic = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered, retryEAGAIN })
   const write = sonic.write.bind(sonic)
   let gathered = ''
   /** Lines sonic-boom refused since the last that went out ('drop' is emitted within its write). */
@@ -58,7 +75,16 @@ export function logDestination (fd: number, minLength: number, flushMs: number, 
   }
   sonic.flushSync = () => {
     handOver()
-    flushSync.call(sonic)
+    flushing = true
+    stalledLength = -1
+    try {
+      flushSync.call(sonic)
+    } catch (err) {
+      // Nothing reads the pipe: the lines still waiting are given up, rather than the exit.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' && (err as NodeJS.ErrnoException).code !== 'EBUSY') throw err
+    } finally {
+      flushing = false
+    }
   }
   sonic.end = () => {
     handOver()
@@ -66,6 +92,9 @@ export function logDestination (fd: number, minLength: number, flushMs: number, 
   }
   return sonic
 }
+
+/** How long the flush at exit waits for a pipe from which nothing is taken. */
+export const STALLED_FLUSH_MS = 2000
 
 /** How many bytes of lines may wait for the log's reader: about 80,000 request lines. */
 export const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024

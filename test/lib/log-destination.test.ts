@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createReadStream, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -87,4 +87,27 @@ t.test('a log reader that stalls: lines past the bound are dropped, counted, and
   t.match(notices[0], { level: 40, msg: /log lines were dropped: the log output was not being read/ })
   t.equal(delivered.length + notices[0]!.dropped_lines!, total, 'every line either written or counted')
   t.strictSame(lines.at(-1), { after: true }, 'and logging goes on')
+})
+
+t.test('the flush at exit gives up on a pipe nobody reads, instead of holding the process for ever', async (t) => {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'sqlgate-log-')), 'fifo')
+  execFileSync('mkfifo', [fifo])
+  // As fd 1 is in the service (Node makes a stdout pipe non-blocking): a full pipe answers EAGAIN.
+  const script = `
+    import { constants, openSync } from 'node:fs'
+    import { pino } from 'pino'
+    import { logDestination } from './lib/log-destination.ts'
+    const fd = openSync(process.env.LOG_FIFO, constants.O_RDWR | constants.O_NONBLOCK)
+    const log = pino(logDestination(fd, 4096, 100))
+    for (let i = 0; i < 20000; i++) log.info({ i, pad: 'x'.repeat(60) }, 'line') // 2 MB: far past the pipe's 64 kB
+    setTimeout(() => process.exit(3), 300)
+  `
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: { ...process.env, LOG_FIFO: fifo }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])))
+  clearTimeout(killer)
+  t.equal(signal, null, 'it exited by itself (it was not killed after 20 s)')
+  t.equal(code, 3, `with its own exit code ${stderr}`)
 })

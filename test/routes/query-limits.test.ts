@@ -1,4 +1,6 @@
 import t, { type Test } from 'tap'
+import { once } from 'node:events'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { adminConnection, build, createDatabase, mysqlTarget, mysqlUrlVia, post, randomSessionId, randomSuffix, runningStatements, selectedSession, tcpProxy } from '../helper.js'
 
@@ -202,4 +204,31 @@ t.test('a write past QUERY_MAX_RESULT_BYTES is read to the end, so it commits', 
   t.equal(insert.json().truncated, true)
   t.equal(insert.json().row_count, 3)
   t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM w', session_id: sessionId })).json().rows[0].n, '1000')
+})
+
+t.test('a large answer its client does not read is dropped after REQUEST_TIMEOUT_MS, and its connection closed', async (t) => {
+  const app = await build(t, { env: { REQUEST_TIMEOUT_MS: '1000', QUERY_MAX_RESULT_BYTES: String(64 << 20) } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  // 30 MB: more than the kernel's socket buffers of both ends take, so Node holds the rest.
+  const body = JSON.stringify({ query: "SELECT REPEAT('x', 30000) AS pad FROM seq_1_to_1000", max_rows: 1000, session_id: sessionId })
+
+  const full = await fetch(`http://127.0.0.1:${port}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  t.equal((await full.json() as { row_count: number }).row_count, 1000, 'a client that reads gets the whole answer')
+
+  const accepted = once(app.server, 'connection') as Promise<[Socket]>
+  const client = connect(port, '127.0.0.1')
+  client.write(`POST /api/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  client.pause() // and never reads
+  t.teardown(() => client.destroy())
+  const [serverSide] = await accepted
+  const closed = once(serverSide, 'close').then(() => 'closed')
+  const verdict = await Promise.race([closed, sleep(15_000).then(() => 'still open after 15 s')])
+  t.equal(verdict, 'closed', 'the server closed the connection it could not write to')
+  t.ok(serverSide.destroyed)
+
+  const after = await post(app, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })
+  t.strictSame(after.json().rows, [{ one: 1 }], 'and serves the next request')
 })

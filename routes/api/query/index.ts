@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { queryReplyJson } from '../../../lib/query-json.js'
+import { closeIfUnread, WATCHED_ANSWER_CHARS } from '../../../lib/unread-answer.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -33,7 +34,10 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
     // its own (Fastify types only what it serializes), so it is named here.
-    return reply.type(JSON_TYPE).send(queryReplyJson(answer))
+    const text = queryReplyJson(answer)
+    // A large answer its client does not read is not held for ever (lib/unread-answer.ts).
+    if (text.length >= WATCHED_ANSWER_CHARS) closeIfUnread(reply.raw, config.REQUEST_TIMEOUT_MS)
+    return reply.type(JSON_TYPE).send(text)
   })
 
   fastify.get('/history', {

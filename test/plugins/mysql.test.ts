@@ -3,6 +3,16 @@ import t from 'tap'
 import { PARSER_CACHE_SIZE } from '../../plugins/app/mysql.js'
 import { adminConnection, build, createDatabase, liveHeapBytes, post, preparedStatementCounts, randomSessionId, selectedSession, spawnPlainNode } from '../helper.js'
 
+/** Runs a fixture in a plain node (tap's coverage keeps every compiled function) and parses what it printed. */
+async function runFixture (t: { equal: (found: unknown, wanted: unknown, message: string) => void }, path: string): Promise<unknown> {
+  const child = spawnPlainNode(['--import', 'tsx', path], ['ignore', 'pipe', 'inherit'])
+  let out = ''
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'the fixture ran')
+  return JSON.parse(out)
+}
+
 t.test('KILL QUERY through the control pool stops a running statement and leaves its connection usable', async (t) => {
   const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
   const db = await createDatabase(t)
@@ -49,12 +59,7 @@ t.test('an open connection costs little memory: no full-size prepared-statement 
 t.test('results of ever new shapes do not grow memory without bound (row parsers kept: PARSER_CACHE_SIZE)', async (t) => {
   // mysql2 keeps 15,000 compiled parsers by default: 2,000 shapes past 1,000 were 5.5 MB more.
   // Measured in a plain node (see the fixture).
-  const child = spawnPlainNode(['--import', 'tsx', 'test/fixtures/parser-shapes.ts'], ['ignore', 'pipe', 'inherit'])
-  let out = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
-  t.equal(code, 0, 'the fixture ran')
-  const { full, after } = JSON.parse(out) as { full: number, after: number }
+  const { full, after } = await runFixture(t, 'test/fixtures/parser-shapes.ts') as { full: number, after: number }
   const grown = (after - full) / 1024 / 1024
   t.ok(grown < 2, `2,000 shapes past the first ${PARSER_CACHE_SIZE} grew the live heap by ${grown.toFixed(1)} MB`)
 })
@@ -62,12 +67,7 @@ t.test('results of ever new shapes do not grow memory without bound (row parsers
 t.test('wide results of ever new shapes do not fill memory: no row parser is compiled (and kept) for them', async (t) => {
   // A compiled parser grows with its columns: 100 shapes of 1,000 columns held about 17 MB of heap,
   // and the thousands of columns a 100,000-character SELECT can ask for several MB each.
-  const child = spawnPlainNode(['--import', 'tsx', 'test/fixtures/wide-shapes.ts'], ['ignore', 'pipe', 'inherit'])
-  let out = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
-  const [code] = await once(child, 'exit') as [number | null]
-  t.equal(code, 0, 'the fixture ran')
-  const { before, after, first, last, columns } = JSON.parse(out) as { before: number, after: number, first: number, last: number, columns: number }
+  const { before, after, first, last, columns } = await runFixture(t, 'test/fixtures/wide-shapes.ts') as { before: number, after: number, first: number, last: number, columns: number }
   t.strictSame([columns, first, last], [1000, 0, 999], 'the rows are read as ever')
   const grown = (after - before) / 1024 / 1024
   t.ok(grown < 4, `100 shapes of 1,000 columns grew the live heap by ${grown.toFixed(1)} MB`)

@@ -195,7 +195,152 @@ export interface components {
             [key: string]: unknown;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+        Error400: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 400,
+                 *       "error": "Bad Request",
+                 *       "code": "validation_error",
+                 *       "message": "body/database_name must NOT have fewer than 1 characters",
+                 *       "details": [
+                 *         {
+                 *           "field": "body/database_name",
+                 *           "message": "must NOT have fewer than 1 characters"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+        Error429: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 429,
+                 *       "error": "Too Many Requests",
+                 *       "code": "rate_limited",
+                 *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
+                 *       "retry_after_seconds": 12
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description internal_error: a bug; the log has the cause */
+        Error500: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 500,
+                 *       "error": "Internal Server Error",
+                 *       "code": "internal_error",
+                 *       "message": "Internal server error"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+        Error503: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 503,
+                 *       "error": "Service Unavailable",
+                 *       "code": "session_store_unavailable",
+                 *       "message": "The session store (Redis) is unavailable. Retry shortly."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
+        Error404: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 404,
+                 *       "error": "Not Found",
+                 *       "code": "database_not_found",
+                 *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description payload_too_large: the body is over 1 MiB */
+        Error413: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 413,
+                 *       "error": "Payload Too Large",
+                 *       "code": "payload_too_large",
+                 *       "message": "Request body is too large"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
+        Error415: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 415,
+                 *       "error": "Unsupported Media Type",
+                 *       "code": "unsupported_media_type",
+                 *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description database_context_missing: the session has no database selected */
+        Error409: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 409,
+                 *       "error": "Conflict",
+                 *       "code": "database_context_missing",
+                 *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
+                 *       "recovery_action": "select_database"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -333,81 +478,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     selectDatabase: {
@@ -502,132 +576,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "code": "database_not_found",
-                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description payload_too_large: the body is over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "message": "Request body is too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     getContext: {
@@ -687,81 +642,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     clearContext: {
@@ -817,115 +701,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description payload_too_large: the body is over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "message": "Request body is too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     getContextOfSession: {
@@ -980,81 +761,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     describeSchema: {
@@ -1142,116 +852,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "code": "database_not_found",
-                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description database_context_missing: the session has no database selected */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "code": "database_context_missing",
-                     *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
-                     *       "recovery_action": "select_database"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     runQuery: {
@@ -1424,29 +1030,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
             /** @description read_only_violation: the statement is not a read; nothing was sent to the database */
             403: {
                 headers: {
@@ -1464,127 +1048,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 404,
-                     *       "error": "Not Found",
-                     *       "code": "database_not_found",
-                     *       "message": "Database 'sales_db' does not exist or is not available through this gateway."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description database_context_missing: the session has no database selected */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 409,
-                     *       "error": "Conflict",
-                     *       "code": "database_context_missing",
-                     *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
-                     *       "recovery_action": "select_database"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description payload_too_large: the body is over 1 MiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "Payload Too Large",
-                     *       "code": "payload_too_large",
-                     *       "message": "Request body is too large"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 415,
-                     *       "error": "Unsupported Media Type",
-                     *       "code": "unsupported_media_type",
-                     *       "message": "Content-Type \"text/plain\" is not accepted: send the body as JSON, with Content-Type: application/json."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
             /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server */
             504: {
                 headers: {
@@ -1674,81 +1144,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_error",
-                     *       "message": "body/database_name must NOT have fewer than 1 characters",
-                     *       "details": [
-                     *         {
-                     *           "field": "body/database_name",
-                     *           "message": "must NOT have fewer than 1 characters"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.",
-                     *       "retry_after_seconds": 12
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description internal_error: a bug; the log has the cause */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 500,
-                     *       "error": "Internal Server Error",
-                     *       "code": "internal_error",
-                     *       "message": "Internal server error"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 503,
-                     *       "error": "Service Unavailable",
-                     *       "code": "session_store_unavailable",
-                     *       "message": "The session store (Redis) is unavailable. Retry shortly."
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
 }

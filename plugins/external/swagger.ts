@@ -88,6 +88,37 @@ function describeSessions (doc: OpenAPI.Document, apiKeys: boolean): OpenAPI.Doc
       }
     }
   }
+  return sharedErrorResponses(doc)
+}
+
+/**
+ * An error answer that several operations give alike (its status's description, the error
+ * envelope, its example) is one entry of components.responses (`Error429`), referred to by each:
+ * typed clients then have one type per error answer instead of a copy on every operation. An
+ * operation whose answer differs (GET /ready's 503) keeps its own.
+ */
+function sharedErrorResponses (doc: OpenAPI.Document): OpenAPI.Document {
+  const operations = Object.values(doc.paths ?? {}).flatMap((item) => Object.values(item ?? {}) as OpenAPI.OperationObject[])
+    .filter((operation) => typeof operation === 'object' && operation !== null && 'responses' in operation)
+  const errors = operations.flatMap((operation) => Object.entries(operation.responses ?? {})
+    .filter(([status, response]) => Number(status) >= 400 && !('$ref' in response))
+    .map(([status, response]) => ({ operation, status, response: response as OpenAPI.ResponseObject, text: JSON.stringify(response) })))
+  // Per status, the answer most operations give.
+  const counts = new Map<string, number>()
+  for (const { status, text } of errors) counts.set(status + text, (counts.get(status + text) ?? 0) + 1)
+  const chosen = new Map<string, { text: string, count: number, response: OpenAPI.ResponseObject }>()
+  for (const { status, text, response } of errors) {
+    const count = counts.get(status + text)!
+    if (count >= 2 && count > (chosen.get(status)?.count ?? 0)) chosen.set(status, { text, count, response })
+  }
+  const responses: Record<string, OpenAPI.ResponseObject> = {}
+  for (const { operation, status, text } of errors) {
+    const common = chosen.get(status)
+    if (common === undefined || common.text !== text) continue
+    responses[`Error${status}`] = common.response
+    operation.responses![status] = { $ref: `#/components/responses/Error${status}` }
+  }
+  doc.components = { ...doc.components, responses: { ...doc.components?.responses, ...responses } }
   return doc
 }
 

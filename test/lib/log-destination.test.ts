@@ -83,9 +83,13 @@ t.test('a log reader that stalls: lines past the bound are dropped, counted, and
   const notices = lines.filter((entry) => entry.dropped_lines !== undefined)
   t.ok(delivered.length > 0 && delivered.length < total / 2, `${delivered.length} lines were written, the rest held no longer`)
   t.strictSame(delivered, [...delivered].sort((a, b) => a - b), 'in order')
-  t.equal(notices.length, 1, 'one warning for the gap')
-  t.match(notices[0], { level: 40, msg: /log lines were dropped: the log output was not being read/ })
-  t.equal(delivered.length + notices[0]!.dropped_lines!, total, 'every line either written or counted')
+  // A warning for each gap: the first lines went into the pipe while the rest queued, so there may
+  // be a gap before the pipe filled, as well as the one until it was read.
+  t.ok(notices.length >= 1, `${notices.length} warning(s) for the gaps`)
+  for (const notice of notices) t.match(notice, { level: 40, msg: /log lines? (was|were) dropped: the log output was not being read/ })
+  const dropped = notices.reduce((sum, notice) => sum + notice.dropped_lines!, 0)
+  t.equal(delivered.length + dropped, total, `every line either written or counted (${delivered.length} + ${dropped})`)
+  t.equal(new Set(delivered).size, delivered.length, 'none twice')
   t.strictSame(lines.at(-1), { after: true }, 'and logging goes on')
 })
 

@@ -19,7 +19,6 @@ export function closeIfUnread (res: ServerResponse, idleMs: number): void {
   const onTimeout = (): void => { socket.destroy() }
   socket.setTimeout(idleMs)
   socket.once('timeout', onTimeout)
-  const done = (): void => { socket.removeListener('timeout', onTimeout) }
-  res.once('finish', done)
-  res.once('close', done)
+  // 'close' comes once the answer is out (a tick after 'finish') or the connection is gone.
+  res.once('close', () => { socket.removeListener('timeout', onTimeout) })
 }

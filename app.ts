@@ -16,6 +16,7 @@ import queryRunner from './plugins/app/query-runner.js'
 import sessionActions from './plugins/app/session-actions.js'
 import sessionStore from './plugins/app/session-store.js'
 import grantsCheck from './plugins/app/grants-check.js'
+import unreadAnswers from './plugins/app/unread-answers.js'
 import redisEvictionCheck from './plugins/app/redis-eviction-check.js'
 import cookie from './plugins/external/cookie.js'
 import redis from './plugins/external/redis.js'
@@ -125,6 +126,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(sessionStore)
   await server.register(queryRunner)
   await server.register(sessionActions)
+  await server.register(unreadAnswers)
 
   await server.register(healthRoutes)
   await server.register(apiRoutes, { prefix: '/api' })

@@ -49,7 +49,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 300, description: 'requests per window, per session (or per client address)' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or comma-separated addresses/CIDRs of trusted proxies' }),
-  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000, description: 'how long a request (headers and body) may take to arrive, past which the answer is 408 and the connection closes; also how long a large answer may wait for its client to read any of it' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000, description: 'how long a request (headers and body) may take to arrive, past which the answer is 408 and the connection closes; also how long an answer may wait for its client to read any more of it' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'how long in-flight requests may finish after SIGTERM' }),
 
   DATABASE_ALLOWLIST: CommaList,
@@ -60,6 +60,7 @@ export const ConfigSchema = Type.Object({
   QUERY_MAX_RESULT_BYTES: Type.Integer({ minimum: 1024, maximum: 134_217_728, default: 8_388_608, description: 'about how large the rows of one answer may be; past it the answer stops early, truncated' }),
   QUERY_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 10_000, description: 'statement timeout when timeout_ms is not given; also bounds the catalog reads' }),
   QUERY_TIMEOUT_MAX_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 60_000, description: 'the largest timeout_ms a request may ask for' }),
+  UNREAD_ANSWERS_MAX_BYTES: Type.Integer({ minimum: 1_048_576, maximum: 17_179_869_184, default: 33_554_432, description: 'about how much of their answers all clients together may leave unread; past it, the connections whose answers stood still longest are closed' }),
   HISTORY_LIMIT: Type.Integer({ minimum: 0, maximum: 1000, default: 50, description: 'queries kept in each session\'s history' })
 })
 

@@ -2,13 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { queryReplyJson } from '../../../lib/query-json.js'
-import { closeIfUnread, WATCHED_ANSWER_CHARS } from '../../../lib/unread-answer.js'
+import { WATCHED_ANSWER_CHARS } from '../../../lib/unread-answers.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** SQL in the session's database, and the session's query history. */
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { sessionActions, config } = fastify
+  const { sessionActions, config, unreadAnswers } = fastify
   const QueryBodySchema = queryBodySchema(config)
 
   fastify.post('/', {
@@ -35,8 +35,8 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
     // its own (Fastify types only what it serializes), so it is named here.
     const text = queryReplyJson(answer)
-    // A large answer its client does not read is not held for ever (lib/unread-answer.ts).
-    if (text.length >= WATCHED_ANSWER_CHARS) closeIfUnread(reply.raw, config.REQUEST_TIMEOUT_MS)
+    // What a large answer's client leaves unread is looked at as soon as it is written (lib/unread-answers.ts).
+    if (text.length >= WATCHED_ANSWER_CHARS) unreadAnswers.checkSoon()
     return reply.type(JSON_TYPE).send(text)
   })
 

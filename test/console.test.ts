@@ -1,10 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import t from 'tap'
-import { createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
+import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, pathProxy, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
   const app = await build(t)
@@ -102,25 +100,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
 
 t.test('behind a proxy that serves sqlgate under a path, the console works there', { skip }, async (t) => {
   const app = await build(t)
-  const upstream = new URL(await listen(app))
   const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (7)')
-  // The proxy passes /sqlgate/... on as /... and answers anything else 404 itself.
-  const seen: string[] = []
-  const proxy = createServer((req, res) => {
-    if (req.url?.startsWith('/sqlgate/') !== true) {
-      res.writeHead(404).end('not behind the proxy')
-      return
-    }
-    seen.push(`${req.method!} ${req.url}`)
-    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url.slice('/sqlgate'.length), headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode!, answer.headers)
-      answer.pipe(res)
-    })
-    req.pipe(forward)
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()) }))
-  const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/sqlgate/`
+  const { base, seen } = await pathProxy(t, await listen(app), '/sqlgate')
 
   const page = await consoleOn(t, base, db)
   const pageErrors: string[] = []

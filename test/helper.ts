@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -402,6 +404,31 @@ export async function listen (fastify: FastifyInstance): Promise<string> {
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   const address = fastify.server.address()
   return `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+}
+
+/**
+ * A reverse proxy that serves `upstream` under `path` (`/sqlgate`): `/sqlgate/x` is passed on as
+ * `/x`, anything else answered 404 by the proxy itself. Its base URL (with the path and a trailing
+ * slash), and the requests it passed on, as `METHOD /sqlgate/x`.
+ */
+export async function pathProxy (t: TestContext, upstream: string, path: string): Promise<{ base: string, seen: string[] }> {
+  const target = new URL(upstream)
+  const seen: string[] = []
+  const proxy = createServer((req, res) => {
+    if (req.url?.startsWith(`${path}/`) !== true) {
+      res.writeHead(404).end('not behind the proxy')
+      return
+    }
+    seen.push(`${req.method!} ${req.url}`)
+    const forward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url.slice(path.length), headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers)
+      answer.pipe(res)
+    })
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()) }))
+  return { base: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${path}/`, seen }
 }
 
 /** Debian's Chromium, for the browser tests (CHROMIUM_PATH for another one). */

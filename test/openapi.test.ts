@@ -46,4 +46,12 @@ t.test('GET /docs serves the interactive documentation', async (t) => {
   const res = await app.inject({ url: '/docs/' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /html/)
+
+  // Relative, so that the page works behind a proxy serving sqlgate under a path (test/docs.test.ts).
+  const bare = await app.inject({ url: '/docs?x=1' })
+  t.equal(bare.statusCode, 302, '/docs redirects to /docs/, whose links are relative')
+  t.equal(bare.headers.location, 'docs/?x=1')
+  t.strictSame((await app.inject({ url: '/docs/json' })).json().servers, [{ url: '..', description: 'this service, where these docs are served' }],
+    "the page's document sends Try it out next to itself")
+  t.equal((await app.inject({ url: '/openapi.json' })).json().servers, undefined, 'the document for clients names no server')
 })

@@ -44,7 +44,24 @@ export default fp(async function swaggerPlugin (fastify) {
       : document.swaggerObject
   })
 
-  await fastify.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  // The docs work where they are served, also behind a proxy that serves sqlgate under a path
+  // (`/sqlgate/docs`): the page's links are relative only at `/docs/` (at `/docs` they name
+  // `/docs/static/...` from the root), so `/docs` redirects there with a relative Location; and
+  // "Try it out" sends its requests relative to the document the page loaded (`/docs/json`), not to
+  // the root of the host. Only the page's copy of the document says so: /openapi.json, for
+  // clients, names no server (its own location).
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiHooks: {
+      onRequest: async (request, reply) => {
+        const path = request.url.split('?', 1)[0]!
+        if (path === '/docs') return reply.redirect(`docs/${request.url.slice(path.length)}`)
+      }
+    },
+    transformSpecification: (document) => ({ ...document, servers: [{ url: '..', description: 'this service, where these docs are served' }] }),
+    transformSpecificationClone: false
+  })
 
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger', dependencies: ['config'] })

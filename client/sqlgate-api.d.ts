@@ -557,6 +557,7 @@ export interface operations {
                          */
                         session_id: string;
                         database_name: string;
+                        /** @description The first CATALOG_MAX_TABLES tables by name (1,000 by default); their rows_estimate is null when the database has more */
                         tables: {
                             name: string;
                             /**
@@ -564,9 +565,10 @@ export interface operations {
                              * @example BASE TABLE
                              */
                             type: string;
-                            /** @description The server's estimate; null for views */
+                            /** @description The server's estimate; null for views, and for every table when the database has more than are listed (the estimates would open every table) */
                             rows_estimate: number | null;
                         }[];
+                        /** @description All the tables of the database, listed or not */
                         total_tables: number;
                         /**
                          * Format: date-time
@@ -820,7 +822,8 @@ export interface operations {
                      *             }
                      *           ]
                      *         }
-                     *       ]
+                     *       ],
+                     *       "total_tables": 1
                      *     }
                      */
                     "application/json": {
@@ -832,6 +835,7 @@ export interface operations {
                          */
                         session_id: string;
                         database_name: string;
+                        /** @description The first CATALOG_MAX_TABLES tables by name (1,000 by default), or the one asked for */
                         tables: {
                             name: string;
                             type: string;
@@ -849,6 +853,8 @@ export interface operations {
                                 default: string | null;
                             }[];
                         }[];
+                        /** @description All the tables of the database (with ?table=, 1 or 0), listed or not */
+                        total_tables: number;
                     };
                 };
             };

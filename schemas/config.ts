@@ -53,6 +53,7 @@ export const ConfigSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'how long in-flight requests may finish after SIGTERM' }),
 
   DATABASE_ALLOWLIST: CommaList,
+  CATALOG_MAX_TABLES: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'the most tables a database select or schema answer lists (the first by name); total_tables counts them all' }),
 
   READ_ONLY: BooleanString('only reads run; everything else is refused before it reaches the database', true),
   QUERY_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000, description: 'rows a query returns when max_rows is not given' }),

@@ -16,7 +16,7 @@ export type SelectDatabaseBody = Static<typeof SelectDatabaseBodySchema>
 export const TableSummarySchema = Type.Object({
   name: Type.String(),
   type: Type.String({ description: 'BASE TABLE, VIEW, SYSTEM VIEW or SEQUENCE', examples: ['BASE TABLE'] }),
-  rows_estimate: Type.Union([Type.Integer(), Type.Null()], { description: "The server's estimate; null for views" })
+  rows_estimate: Type.Union([Type.Integer(), Type.Null()], { description: "The server's estimate; null for views, and for every table when the database has more than are listed (the estimates would open every table)" })
 })
 export type TableSummary = Static<typeof TableSummarySchema>
 
@@ -24,8 +24,8 @@ export const SelectDatabaseReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,
   database_name: Type.String(),
-  tables: Type.Array(TableSummarySchema),
-  total_tables: Type.Integer(),
+  tables: Type.Array(TableSummarySchema, { description: 'The first CATALOG_MAX_TABLES tables by name (1,000 by default); their rows_estimate is null when the database has more' }),
+  total_tables: Type.Integer({ description: 'All the tables of the database, listed or not' }),
   selected_at: IsoTimestamp
 }, {
   description: "The database is now the session's context",
@@ -102,7 +102,8 @@ export const SchemaReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,
   database_name: Type.String(),
-  tables: Type.Array(TableSchemaSchema)
+  tables: Type.Array(TableSchemaSchema, { description: 'The first CATALOG_MAX_TABLES tables by name (1,000 by default), or the one asked for' }),
+  total_tables: Type.Integer({ description: 'All the tables of the database (with ?table=, 1 or 0), listed or not' })
 }, {
   description: "The session database's tables and columns",
   examples: [{
@@ -116,6 +117,7 @@ export const SchemaReplySchema = Type.Object({
         { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null },
         { name: 'total', type: 'decimal(10,2)', nullable: false, key: '', default: '0.00' }
       ]
-    }]
+    }],
+    total_tables: 1
   }]
 })

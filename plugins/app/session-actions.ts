@@ -72,11 +72,11 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
 
     async selectDatabase (sessionId: string, name: string) {
       if (!catalog.isAllowed(name)) throw databaseNotFound(name)
-      const [exists, tables] = await Promise.all([catalog.databaseExists(name), catalog.listTables(name)])
+      const [exists, { tables, total }] = await Promise.all([catalog.databaseExists(name), catalog.listTables(name)])
       if (!exists) throw databaseNotFound(name)
       const context = { database_name: name, selected_at: new Date().toISOString() }
       await sessionStore.setContext(sessionId, context)
-      return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: tables.length, selected_at: context.selected_at }
+      return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }
     },
 
     async context (sessionId: string, ticket: RateTicket | null = null) {
@@ -92,10 +92,10 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
     async describe (sessionId: string, table?: string) {
       const context = await sessionStore.requireContext(sessionId)
       served(context.database_name)
-      const tables = await catalog.describe(context.database_name, table)
+      const { tables, total } = await catalog.describe(context.database_name, table)
       // No tables: perhaps no database either (dropped since it was selected), as a query would find.
       if (tables.length === 0 && !(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      return { success: true as const, session_id: sessionId, database_name: context.database_name, tables }
+      return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
     },
 
     async history (sessionId: string) {

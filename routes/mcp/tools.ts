@@ -32,7 +32,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
       run: async () => actions.listDatabases()
     },
     {
-      tool: { name: 'select_database', title: 'Select a database', description: "Select the session's database; every later query of the session runs in it. Answers with the database's tables.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } },
+      tool: { name: 'select_database', title: 'Select a database', description: `Select the session's database; every later query of the session runs in it. Answers with the database's tables (the first ${config.CATALOG_MAX_TABLES} by name) and how many it has.`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } },
       schema: SelectDatabaseBodySchema,
       run: async (sessionId, args) => actions.selectDatabase(sessionId, String(args.database_name))
     },

@@ -131,3 +131,40 @@ t.test('the schema of a database dropped since it was selected answers 404, as a
   t.equal(schema.json().code, 'database_not_found')
   t.equal((await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })).json().code, 'database_not_found')
 })
+
+t.test('past CATALOG_MAX_TABLES, select and schema list the first tables by name and count them all', async (t) => {
+  const app = await build(t, { env: { CATALOG_MAX_TABLES: '3' } })
+  const db = await createDatabase(t, `CREATE TABLE e (id INT); CREATE TABLE b (id INT PRIMARY KEY, name VARCHAR(9)); INSERT INTO b VALUES (1, 'x');
+    CREATE TABLE d (id INT); CREATE TABLE a (id INT, note TEXT); CREATE VIEW c AS SELECT id FROM b; ANALYZE TABLE b`)
+  // A schema whose name differs only in case, whose tables must not take places in the listing:
+  // information_schema compares names case-insensitively (MariaDB's lookup by name finds only the
+  // exact schema's directory, so here this guards against a change of query rather than the server).
+  const [[{ lower }]] = await (await adminConnection(t)).query('SELECT @@lower_case_table_names AS lower') as unknown as [[{ lower: number }]]
+  if (lower === 0) {
+    const twin = await createDatabase(t, 'CREATE TABLE aa (id INT); CREATE TABLE ab (id INT)', db.toUpperCase())
+    t.not(twin, db)
+  }
+  const sessionId = randomSessionId()
+  const select = (await post(app, '/api/database/select', { database_name: db, session_id: sessionId })).json()
+  t.strictSame(select.tables, [
+    { name: 'a', type: 'BASE TABLE', rows_estimate: null },
+    { name: 'b', type: 'BASE TABLE', rows_estimate: null },
+    { name: 'c', type: 'VIEW', rows_estimate: null }
+  ], 'the first three by name, without estimates (they would open every table)')
+  t.equal(select.total_tables, 5, 'all of them counted')
+
+  const schema = (await app.inject({ url: '/api/database/schema', headers: { 'x-session-id': sessionId } })).json()
+  t.strictSame(schema.tables.map((table: { name: string, columns: Array<{ name: string }> }) => [table.name, table.columns.map((column) => column.name)]),
+    [['a', ['id', 'note']], ['b', ['id', 'name']], ['c', ['id']]], 'the schema lists the same tables, each with its own columns')
+  t.equal(schema.total_tables, 5)
+  const one = (await app.inject({ url: '/api/database/schema?table=e', headers: { 'x-session-id': sessionId } })).json()
+  t.strictSame([one.tables.map((table: { name: string }) => table.name), one.total_tables], [['e'], 1], 'a table past the listing, asked for by name')
+  const none = (await app.inject({ url: '/api/database/schema?table=E', headers: { 'x-session-id': sessionId } })).json()
+  t.strictSame([none.tables, none.total_tables], [[], 0])
+
+  const roomy = await build(t, { env: { CATALOG_MAX_TABLES: '5' } })
+  const all = (await post(roomy, '/api/database/select', { database_name: db })).json()
+  t.strictSame(all.tables.map((table: { name: string }) => table.name), ['a', 'b', 'c', 'd', 'e'], 'exactly the limit: every table')
+  t.equal(all.tables[1].rows_estimate, 1, 'with estimates')
+  t.equal(all.total_tables, 5)
+})

@@ -88,6 +88,14 @@ export interface Limits {
   selectLimit: number
 }
 
+/**
+ * The limits of the service's own statements: none on the server. A pooled connection keeps the
+ * limits of the last session query that ran on it (`sql_select_limit` = its max_rows + 1, its
+ * timeout): a catalog read on it had listed three databases after a query with `max_rows: 2`, and
+ * select then answered 404 for a database that exists. QUERY_TIMEOUT_MS bounds them here.
+ */
+export const SERVICE_LIMITS: Limits = { timeoutMs: 0, selectLimit: Number.MAX_SAFE_INTEGER }
+
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
   /** mysql2's own connection (its commands are event emitters); `conn.promise()` for promises. */
@@ -152,11 +160,20 @@ export function createMysql (config: Config) {
   /**
    * One statement of the service's own on `on`, bounded by `timeoutMs`. Its connection goes back to
    * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
+   * With `limits`, a connection that a session's query left with other limits is set to them first.
    */
-  async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = []): Promise<T> {
+  async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = [], limits?: Limits): Promise<T> {
     const conn = await on.getConnection()
-    guard(conn.connection as unknown as CorePoolConnection)
+    const core = conn.connection as unknown as CorePoolConnection
+    guard(core)
     try {
+      const state = limits === undefined ? undefined : states.get(core)
+      if (state !== undefined && limitsDiffer(state, limits!)) {
+        state.timeoutMs = state.selectLimit = null
+        await conn.query({ sql: limitsStatement(await getDialect(), limits!.timeoutMs, limits!.selectLimit), timeout: SETUP_TIMEOUT_MS })
+        state.timeoutMs = limits!.timeoutMs
+        state.selectLimit = limits!.selectLimit
+      }
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
       conn.release()
       return rows
@@ -258,9 +275,12 @@ export function createMysql (config: Config) {
       await bounded(control, SETUP_TIMEOUT_MS, `KILL QUERY ${connectionId}`)
     },
 
-    /** A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS. */
+    /**
+     * A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS, on a
+     * connection without a session's limits (SERVICE_LIMITS).
+     */
     query<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
-      return bounded<T>(pool, config.QUERY_TIMEOUT_MS, sql, values)
+      return bounded<T>(pool, config.QUERY_TIMEOUT_MS, sql, values, SERVICE_LIMITS)
     },
 
     async ping (): Promise<void> {

@@ -168,3 +168,25 @@ t.test('past CATALOG_MAX_TABLES, select and schema list the first tables by name
   t.equal(all.tables[1].rows_estimate, 1, 'with estimates')
   t.equal(all.total_tables, 5)
 })
+
+t.test("the catalog's reads do not inherit the limits a session's query left on the pooled connection", async (t) => {
+  // One pooled connection: the catalog reads run on the one the query has just used.
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE t1 (a INT, b INT, c INT); CREATE TABLE t2 (id INT); CREATE TABLE t3 (id INT); CREATE TABLE t4 (id INT); CREATE TABLE t5 (id INT)')
+  const sessionId = await selectedSession(app, db)
+  // Leaves sql_select_limit = 3 (and a 5 s statement timeout) on the connection.
+  const capped = await post(app, '/api/query', { query: 'SELECT seq FROM seq_1_to_100', max_rows: 2, timeout_ms: 5000, session_id: sessionId })
+  t.equal(capped.json().row_count, 2)
+
+  const names = (await app.inject({ url: '/api/database/list' })).json().databases.map((d: { name: string }) => d.name)
+  t.ok(names.includes(db), 'the list holds every database, not the first three rows of the catalog')
+  const select = await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
+  t.equal(select.statusCode, 200, 'the database is found')
+  t.strictSame(select.json().tables.map((table: { name: string }) => table.name), ['t1', 't2', 't3', 't4', 't5'])
+  t.equal(select.json().total_tables, 5)
+  const schema = (await app.inject({ url: '/api/database/schema', headers: { 'x-session-id': sessionId } })).json()
+  t.strictSame(schema.tables.map((table: { columns: unknown[] }) => table.columns.length), [3, 1, 1, 1, 1], 'every column of every table')
+
+  const again = await post(app, '/api/query', { query: 'SELECT seq FROM seq_1_to_100', max_rows: 2, session_id: sessionId })
+  t.strictSame([again.json().row_count, again.json().truncated], [2, true], 'and the next query has its own limits again')
+})

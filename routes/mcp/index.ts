@@ -77,6 +77,9 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     })
     await server.connect(transport)
     await transport.handleRequest(request.raw, reply.raw, request.body)
+    // A run_query answer can be as large as a query's, twice over (its text and its structured
+    // content): what its client leaves unread is looked at now, not at the next second's look.
+    fastify.unreadAnswers.checkSoon()
   })
 
   const noStreams = async () => {

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -15,17 +15,22 @@ async function unreadQuery (app: Awaited<ReturnType<typeof build>>, port: number
   return { client, serverSide }
 }
 
+/** A listening service with UNREAD_ANSWERS_MAX_BYTES = `budget`, and the body of a query whose answer is 24 MB. */
+async function largeAnswers (t: Test, budget: number) {
+  const app = await build(t, { env: { UNREAD_ANSWERS_MAX_BYTES: String(budget), QUERY_MAX_RESULT_BYTES: String(64 << 20), QUERY_MAX_ROWS_LIMIT: '2000' } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const sessionId = await selectedSession(app, await createDatabase(t))
+  // More than the kernel's buffers of both ends of a connection take, so Node holds most of it.
+  const body = JSON.stringify({ query: "SELECT REPEAT('x', 12000) AS pad FROM seq_1_to_2000", max_rows: 2000, session_id: sessionId })
+  return { app, port, body }
+}
+
 const closedWithin = async (socket: Socket, ms: number): Promise<boolean> =>
   socket.destroyed || await Promise.race([once(socket, 'close').then(() => true), sleep(ms).then(() => false)])
 
 t.test('past UNREAD_ANSWERS_MAX_BYTES, the connections whose answers stood still longest are closed; the last one is kept and read whole', async (t) => {
-  const app = await build(t, { env: { UNREAD_ANSWERS_MAX_BYTES: String(1 << 20), QUERY_MAX_RESULT_BYTES: String(64 << 20), QUERY_MAX_ROWS_LIMIT: '2000' } })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as AddressInfo
-  const db = await createDatabase(t)
-  const sessionId = await selectedSession(app, db)
-  // 24 MB each: more than the kernel's buffers of both ends of a connection take, so Node holds most of it.
-  const body = JSON.stringify({ query: "SELECT REPEAT('x', 12000) AS pad FROM seq_1_to_2000", max_rows: 2000, session_id: sessionId })
+  const { app, port, body } = await largeAnswers(t, 1 << 20)
 
   const first = await unreadQuery(app, port, body)
   t.teardown(() => first.client.destroy())
@@ -64,12 +69,7 @@ t.test('past UNREAD_ANSWERS_MAX_BYTES, the connections whose answers stood still
 })
 
 t.test('answers under the budget are all kept, and a client that reads gets its answer while others do not read', async (t) => {
-  const app = await build(t, { env: { UNREAD_ANSWERS_MAX_BYTES: String(256 << 20), QUERY_MAX_RESULT_BYTES: String(64 << 20), QUERY_MAX_ROWS_LIMIT: '2000' } })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = app.server.address() as AddressInfo
-  const db = await createDatabase(t)
-  const sessionId = await selectedSession(app, db)
-  const body = JSON.stringify({ query: "SELECT REPEAT('x', 12000) AS pad FROM seq_1_to_2000", max_rows: 2000, session_id: sessionId })
+  const { app, port, body } = await largeAnswers(t, 256 << 20)
   const waiting = [await unreadQuery(app, port, body), await unreadQuery(app, port, body)]
   t.teardown(() => { for (const { client } of waiting) client.destroy() })
 

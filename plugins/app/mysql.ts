@@ -167,13 +167,8 @@ export function createMysql (config: Config) {
     const core = conn.connection as unknown as CorePoolConnection
     guard(core)
     try {
-      const state = limits === undefined ? undefined : states.get(core)
-      if (state !== undefined && limitsDiffer(state, limits!)) {
-        state.timeoutMs = state.selectLimit = null
-        await conn.query({ sql: limitsStatement(await getDialect(), limits!.timeoutMs, limits!.selectLimit), timeout: SETUP_TIMEOUT_MS })
-        state.timeoutMs = limits!.timeoutMs
-        state.selectLimit = limits!.selectLimit
-      }
+      const state = states.get(core)
+      if (limits !== undefined && state !== undefined && limitsDiffer(state, limits)) await applyLimits(conn, state, limits)
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
       conn.release()
       return rows
@@ -217,13 +212,16 @@ export function createMysql (config: Config) {
       })
       state.database = database
     }
-    if (limits !== undefined && limitsDiffer(state, limits)) {
-      state.timeoutMs = state.selectLimit = null
-      await promised().query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
-      state.timeoutMs = limits.timeoutMs
-      state.selectLimit = limits.selectLimit
-    }
+    if (limits !== undefined && limitsDiffer(state, limits)) await applyLimits(promised(), state, limits)
     return state
+  }
+
+  /** Sets a connection's limits, and remembers them once they are set (unknown meanwhile). */
+  async function applyLimits (conn: PoolConnection, state: ConnectionState, limits: Limits): Promise<void> {
+    state.timeoutMs = state.selectLimit = null
+    await conn.query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
+    state.timeoutMs = limits.timeoutMs
+    state.selectLimit = limits.selectLimit
   }
 
   return {

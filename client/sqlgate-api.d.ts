@@ -271,6 +271,24 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server; catalog_timeout: reading the catalog (databases, tables, columns) ran past QUERY_TIMEOUT_MS and was stopped there */
+        Error504: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "statusCode": 504,
+                 *       "error": "Gateway Timeout",
+                 *       "code": "query_timeout",
+                 *       "message": "The statement ran longer than its timeout (300 ms) and was stopped on the database server.",
+                 *       "timeout_ms": 300
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
         Error404: {
             headers: {
@@ -482,6 +500,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
         };
     };
     selectDatabase: {
@@ -585,6 +604,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
         };
     };
     getContext: {
@@ -864,6 +884,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
         };
     };
     runQuery: {
@@ -1061,24 +1082,7 @@ export interface operations {
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
-            /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server */
-            504: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 504,
-                     *       "error": "Gateway Timeout",
-                     *       "code": "query_timeout",
-                     *       "message": "The statement ran longer than its timeout (300 ms) and was stopped on the database server.",
-                     *       "timeout_ms": 300
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            504: components["responses"]["Error504"];
         };
     };
     queryHistory: {

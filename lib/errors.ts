@@ -65,6 +65,10 @@ export const databaseBusy = (): AppError =>
   new AppError(503, 'database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
     undefined, { 'retry-after': '1' })
 
+export const catalogTimeout = (timeoutMs: number): AppError =>
+  new AppError(504, 'catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>), or raise QUERY_TIMEOUT_MS.`,
+    { timeout_ms: timeoutMs })
+
 export function truncate (text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
 }

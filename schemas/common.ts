@@ -101,7 +101,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(503, 'Service Unavailable', 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.')
   },
   504: {
-    description: 'query_timeout: the statement ran past timeout_ms and was stopped on the database server',
+    description: 'query_timeout: the statement ran past timeout_ms and was stopped on the database server; catalog_timeout: reading the catalog (databases, tables, columns) ran past QUERY_TIMEOUT_MS and was stopped there',
     example: envelope(504, 'Gateway Timeout', 'query_timeout', 'The statement ran longer than its timeout (300 ms) and was stopped on the database server.', { timeout_ms: 300 })
   }
 }

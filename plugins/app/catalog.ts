@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
-import { isSystemSchema, normalizeColumnDefault } from '../../lib/dialect.js'
+import { isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
+import { catalogTimeout } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 import type { TableSchema, TableSummary } from '../../schemas/database.js'
 import type { createMysql } from './mysql.js'
@@ -34,7 +35,7 @@ type NameRow = { db: string, name: string, type: string } & RowDataPacket
  * `IN (...)` list applies: 9 s for a database of 20,000 tables, whose select had answered 503
  * after QUERY_TIMEOUT_MS every time. So the estimates are read only when every table is listed.
  */
-export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTables: number) {
+export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTables: number, timeoutMs: number) {
   const allowed = allowlist.length === 0 ? null : new Set(allowlist)
   const isAllowed = (name: string): boolean =>
     !isSystemSchema(name) && (allowed === null || allowed.has(name))
@@ -43,7 +44,9 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTa
     try {
       return await mysql.query<T[]>(sql, values)
     } catch (err) {
-      throw toAppError(err)
+      const { errno } = err as { errno?: number }
+      // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.
+      throw errno !== undefined && TIMEOUT_ERRNOS.has(errno) ? catalogTimeout(timeoutMs) : toAppError(err)
     }
   }
 
@@ -148,5 +151,5 @@ function inSchema (database: string, table: string | undefined): [where: string,
 }
 
 export default fp(async function catalogPlugin (fastify) {
-  fastify.decorate('catalog', createCatalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES))
+  fastify.decorate('catalog', createCatalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES, fastify.config.QUERY_TIMEOUT_MS))
 }, { name: 'catalog', dependencies: ['config', 'mysql'] })

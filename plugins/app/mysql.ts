@@ -89,12 +89,10 @@ export interface Limits {
 }
 
 /**
- * The limits of the service's own statements: none on the server. A pooled connection keeps the
- * limits of the last session query that ran on it (`sql_select_limit` = its max_rows + 1, its
- * timeout): a catalog read on it had listed three databases after a query with `max_rows: 2`, and
- * select then answered 404 for a database that exists. QUERY_TIMEOUT_MS bounds them here.
+ * How much longer than its server-side timeout the service's own statement is waited for: the
+ * server's timeout error comes first, and past this the server is not answering at all.
  */
-export const SERVICE_LIMITS: Limits = { timeoutMs: 0, selectLimit: Number.MAX_SAFE_INTEGER }
+const SERVER_TIMEOUT_GRACE_MS = 2000
 
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
@@ -168,7 +166,9 @@ export function createMysql (config: Config) {
     guard(core)
     try {
       const state = states.get(core)
-      if (limits !== undefined && state !== undefined && limitsDiffer(state, limits)) await applyLimits(conn, state, limits)
+      // A connection no session has used yet has the server's defaults, and no state to keep: it
+      // gets the limits for this statement (a session's first use sets its own).
+      if (limits !== undefined && (state === undefined || limitsDiffer(state, limits))) await applyLimits(conn, state, limits)
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs }, values)
       conn.release()
       return rows
@@ -216,13 +216,23 @@ export function createMysql (config: Config) {
     return state
   }
 
-  /** Sets a connection's limits, and remembers them once they are set (unknown meanwhile). */
-  async function applyLimits (conn: PoolConnection, state: ConnectionState, limits: Limits): Promise<void> {
-    state.timeoutMs = state.selectLimit = null
+  /** Sets a connection's limits, and remembers them in its state once they are set (unknown meanwhile). */
+  async function applyLimits (conn: PoolConnection, state: ConnectionState | undefined, limits: Limits): Promise<void> {
+    if (state !== undefined) state.timeoutMs = state.selectLimit = null
     await conn.query({ sql: limitsStatement(await getDialect(), limits.timeoutMs, limits.selectLimit), timeout: SETUP_TIMEOUT_MS })
+    if (state === undefined) return
     state.timeoutMs = limits.timeoutMs
     state.selectLimit = limits.selectLimit
   }
+
+  /**
+   * The limits of the service's own statements. A pooled connection keeps the limits of the last
+   * session query that ran on it (`sql_select_limit` = its max_rows + 1, its timeout): a catalog
+   * read on it had listed three databases after a query with `max_rows: 2`, and select then
+   * answered 404 for a database that exists. No row limit, and QUERY_TIMEOUT_MS on the server, so
+   * that a catalog read too long for it is stopped there rather than left running.
+   */
+  const serviceLimits: Limits = { timeoutMs: config.QUERY_TIMEOUT_MS, selectLimit: Number.MAX_SAFE_INTEGER }
 
   return {
     pool,
@@ -274,11 +284,11 @@ export function createMysql (config: Config) {
     },
 
     /**
-     * A statement of the service's own (catalog, grants), bounded by QUERY_TIMEOUT_MS, on a
-     * connection without a session's limits (SERVICE_LIMITS).
+     * A statement of the service's own (catalog, grants), stopped by the server past
+     * QUERY_TIMEOUT_MS (a server timeout error), on a connection without a session's limits.
      */
     query<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
-      return bounded<T>(pool, config.QUERY_TIMEOUT_MS, sql, values, SERVICE_LIMITS)
+      return bounded<T>(pool, config.QUERY_TIMEOUT_MS + SERVER_TIMEOUT_GRACE_MS, sql, values, serviceLimits)
     },
 
     async ping (): Promise<void> {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, selectedSession, testConfig } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, randomSuffix, runningStatements, selectedSession, testConfig } from '../helper.js'
 
 t.test('list: the server\'s databases without system schemas', async (t) => {
   const app = await build(t)
@@ -189,4 +189,17 @@ t.test("the catalog's reads do not inherit the limits a session's query left on 
 
   const again = await post(app, '/api/query', { query: 'SELECT seq FROM seq_1_to_100', max_rows: 2, session_id: sessionId })
   t.strictSame([again.json().row_count, again.json().truncated], [2, true], 'and the next query has its own limits again')
+})
+
+t.test('a catalog read past QUERY_TIMEOUT_MS is stopped on the server and answers 504 catalog_timeout', async (t) => {
+  // 300 tables: their row estimates take the server more than 1 ms to read.
+  const db = await createDatabase(t, Array.from({ length: 300 }, (_, i) => `CREATE TABLE t${i} (id INT PRIMARY KEY, a VARCHAR(20)) ENGINE=Aria;`).join('\n'))
+  const app = await build(t, { env: { QUERY_TIMEOUT_MS: '1' } })
+  const res = await post(app, '/api/database/select', { database_name: db })
+  t.equal(res.statusCode, 504)
+  t.equal(res.json().code, 'catalog_timeout')
+  t.equal(res.json().timeout_ms, 1)
+  t.match(res.json().message, 'QUERY_TIMEOUT_MS (1 ms)')
+  t.equal(res.headers['retry-after'], undefined, 'not "retry shortly": the same read would take as long')
+  t.strictSame(await runningStatements(await adminConnection(t), 'information_schema.TABLES'), [], 'nothing of it still runs on the server')
 })

@@ -23,7 +23,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: TAGS,
       operationId: 'listDatabases',
       summary: 'Databases this gateway serves (system schemas never; DATABASE_ALLOWLIST applies)',
-      response: withErrors({ 200: DatabaseListSchema })
+      response: withErrors({ 200: DatabaseListSchema }, 504)
     }
   }, async () => sessionActions.listDatabases())
 
@@ -34,7 +34,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: "Select the session's database; answers with the session id and the database's tables",
       headers: SessionHeadersSchema,
       body: SelectDatabaseBodySchema,
-      response: withErrors({ 200: SelectDatabaseReplySchema }, 404, 413, 415)
+      response: withErrors({ 200: SelectDatabaseReplySchema }, 404, 413, 415, 504)
     }
   }, async (request) => sessionActions.selectDatabase(request.sessionId, request.body.database_name))
 
@@ -73,7 +73,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: "Tables of the session's database (or only ?table=name), each with its columns in table order",
       headers: SessionHeadersSchema,
       querystring: SchemaQuerySchema,
-      response: withErrors({ 200: SchemaReplySchema }, 404, 409)
+      response: withErrors({ 200: SchemaReplySchema }, 404, 409, 504)
     }
   }, async (request) => sessionActions.describe(request.sessionId, request.query.table))
 }

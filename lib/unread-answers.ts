@@ -105,7 +105,7 @@ export class UnreadAnswers {
       held -= stall.length
       dropped++
     }
-    this.#options.onDropped?.(dropped, before)
+    if (dropped > 0) this.#options.onDropped?.(dropped, before)
     return held
   }
 }

@@ -467,7 +467,7 @@ export interface operations {
             /** @description The databases a session may select */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -541,7 +541,7 @@ export interface operations {
             /** @description The database is now the session's context */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -628,7 +628,7 @@ export interface operations {
             /** @description The session's context; context_available is false until a database is selected */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -698,7 +698,7 @@ export interface operations {
             /** @description The context is gone */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -813,7 +813,7 @@ export interface operations {
             /** @description The session database's tables and columns */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -945,7 +945,7 @@ export interface operations {
             /** @description The statement ran */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1106,7 +1106,7 @@ export interface operations {
             /** @description The session's recent queries */
             200: {
                 headers: {
-                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };

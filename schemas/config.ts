@@ -39,6 +39,7 @@ export const ConfigSchema = Type.Object({
   COOKIE_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECRETS_ACCEPTED: CommaList,
   COOKIE_SECURE: Type.Optional(BooleanString('Secure attribute of the sid cookie')),
+  COOKIE_PATH: Type.String({ default: '/', minLength: 1, maxLength: 256, pattern: '^/[\\x21-\\x3A\\x3C-\\x7E]*$', description: 'Path attribute of the sid cookie: the path a proxy serves sqlgate under (/sqlgate/), so the cookie is sent there only' }),
   SESSION_TTL_SECONDS: Seconds(86400, 'idle lifetime of a session, refreshed on use (at most once per 1 % of it)'),
   SESSION_MAX_AGE_SECONDS: Seconds(7 * 86400, 'absolute lifetime of a session, however much it is used'),
   SESSION_STRICT: BooleanString('accept only session ids this service issued', false),

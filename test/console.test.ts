@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import t from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, pathProxy, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
@@ -116,6 +116,22 @@ t.test('behind a proxy that serves sqlgate under a path, the console works there
   t.strictSame(pageErrors, [], 'no page errors')
 })
 
+t.test('behind a path-prefix proxy with COOKIE_PATH, the session cookie stays apart from another application\'s sid on the host', { skip }, async (t) => {
+  const app = await build(t, { env: { COOKIE_PATH: '/sqlgate/' } })
+  const db = await createDatabase(t, 'CREATE TABLE items (id INT); INSERT INTO items VALUES (7)')
+  const { base } = await pathProxy(t, await listen(app), '/sqlgate')
+  // Another application on the same host, with a session cookie of the same name.
+  const page = await consoleOn(t, base, db, [{ name: 'sid', value: 'other-application-session', domain: new URL(base).hostname, path: '/', httpOnly: true, sameSite: 'Lax' }])
+  await page.reload()
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  await page.getByLabel('SQL').fill('SELECT id FROM items')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#result-table tbody tr')
+  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['7'], 'the session keeps its database across a reload')
+  const cookies = (await page.context().cookies()).filter((cookie) => cookie.name === 'sid').map((cookie) => [cookie.path, cookie.value === 'other-application-session'])
+  t.strictSame(cookies.sort(), [['/', true], ['/sqlgate/', false]], "the other application's cookie is untouched; sqlgate's lives under its path")
+})
+
 t.test('a browser that keeps using its session past the idle lifetime keeps its cookie, and its database', { skip }, async (t) => {
   // SESSION_TTL_SECONDS is the idle lifetime: use refreshes it in Redis, but the cookie is set once.
   const app = await build(t, { env: { SESSION_TTL_SECONDS: '2', SESSION_MAX_AGE_SECONDS: '120' } })
@@ -201,10 +217,12 @@ t.test('a CALL with several result sets shows each as its own table', { skip }, 
 })
 
 /** A new browser's console at `base`, with `db` picked as its session's database. */
-async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string): Promise<Page> {
+async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string, cookies: Parameters<BrowserContext['addCookies']>[0] = []): Promise<Page> {
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.teardown(() => browser.close())
-  const page = await browser.newPage()
+  const context = await browser.newContext()
+  await context.addCookies(cookies)
+  const page = await context.newPage()
   await page.goto(base)
   await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
   await page.getByLabel('Database').selectOption(db)

@@ -47,7 +47,7 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
  * that scope, whatever their URL, and no route can resolve the id its own way.
  */
 export default fp(async function sessionPlugin (fastify) {
-  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, SESSION_STRICT } = fastify.config
+  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, COOKIE_PATH, SESSION_STRICT } = fastify.config
   // The cookie is set once, not on every answer, so it lives as long as its session may: with
   // the idle lifetime (SESSION_TTL_SECONDS, which use refreshes in Redis but not in the browser),
   // a browser in daily use lost its cookie, and with it its database, a day after it was set.
@@ -55,7 +55,9 @@ export default fp(async function sessionPlugin (fastify) {
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'lax',
-    path: '/',
+    // Behind a proxy serving sqlgate under a path, that path: the browser then keeps the cookie
+    // apart from another application's `sid` on the same host, and sends it (first) only here.
+    path: COOKIE_PATH,
     maxAge: SESSION_MAX_AGE_SECONDS,
     secure: COOKIE_SECURE
   } as const

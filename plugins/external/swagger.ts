@@ -75,7 +75,7 @@ const SID_COOKIE: OpenAPI.ParameterObject = {
 }
 
 const SET_SID_COOKIE: OpenAPI.HeaderObject = {
-  description: 'Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=/; Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE.',
+  description: 'Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE.',
   schema: { type: 'string' }
 }
 

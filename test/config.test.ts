@@ -1,5 +1,7 @@
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig } from '../config.js'
+import { ConfigSchema } from '../schemas/config.js'
 
 t.test('defaults', async (t) => {
   const config = loadConfig({})
@@ -69,4 +71,17 @@ t.test('secrets and credentials are never echoed in errors', async (t) => {
   } catch (err) {
     t.notMatch((err as Error).message, 'hunter2')
   }
+})
+
+t.test('.env.example and the README name every variable, and .env.example as it is loads as the defaults', async (t) => {
+  const { parseEnv } = await import('node:util') as unknown as { parseEnv: (text: string) => Record<string, string> }
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+  const example = parseEnv(text)
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    t.ok(key in example || text.includes(`\n# ${key}=`), `.env.example has ${key} (NODE_ENV in a comment)`)
+    t.ok(readme.includes(`| \`${key}\` |`), `the README's table has ${key}`)
+  }
+  for (const key of Object.keys(example)) t.ok(key in ConfigSchema.properties, `${key} in .env.example is a variable`)
+  t.strictSame(loadConfig(example), loadConfig({}), 'copied to .env unchanged, it configures what no .env does')
 })

@@ -3,18 +3,24 @@ import t from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, listen, pathProxy, skipWithoutChromium as skip } from './helper.js'
 
+/** A name the browser resolves to 127.0.0.1 without trusting it as it trusts localhost. */
+const PLAIN_HOST = 'sqlgate.test'
+
 /**
  * /docs in a real browser: the page, its assets and "Try it out", served directly and behind a
- * proxy that serves sqlgate under a path, with and without the trailing slash.
+ * proxy that serves sqlgate under a path, with and without the trailing slash; and over plain
+ * HTTP at a name other than localhost (a service on a LAN: `http://db-gateway:3000/docs/`), where a
+ * policy that upgrades insecure requests sent the page's assets to https:// and left it blank.
  */
-t.test('the interactive docs render and run a request, directly and behind a path-prefix proxy', { skip }, async (t) => {
+t.test('the interactive docs render and run a request, directly, behind a path-prefix proxy and over plain HTTP', { skip }, async (t) => {
   const app = await build(t)
   const direct = `${await listen(app)}/`
   const { base: proxied, seen } = await pathProxy(t, direct.slice(0, -1), '/sqlgate')
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  const plain = direct.replace('127.0.0.1', PLAIN_HOST)
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, `--host-resolver-rules=MAP ${PLAIN_HOST} 127.0.0.1`] })
   t.teardown(() => browser.close())
 
-  for (const url of [`${direct}docs`, `${direct}docs/`, `${proxied}docs`, `${proxied}docs/`]) {
+  for (const url of [`${direct}docs`, `${direct}docs/`, `${proxied}docs`, `${proxied}docs/`, `${plain}docs/`]) {
     const page = await browser.newPage()
     const failed: string[] = []
     page.on('response', (response) => { if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`) })

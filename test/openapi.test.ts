@@ -46,6 +46,11 @@ t.test('GET /docs serves the interactive documentation', async (t) => {
   const res = await app.inject({ url: '/docs/' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /html/)
+  // Over plain HTTP at a LAN name, upgrade-insecure-requests sent the page's assets to https://.
+  const policy = String(res.headers['content-security-policy'])
+  t.notMatch(policy, /upgrade-insecure-requests/, 'the docs work over plain HTTP (test/docs.test.ts loads them so)')
+  t.match(policy, /frame-ancestors 'none'/, 'and are not framed, as no page is')
+  t.match(policy, /script-src 'self'/, "the rest of @fastify/swagger-ui's policy stays")
 
   // Relative, so that the page works behind a proxy serving sqlgate under a path (test/docs.test.ts).
   const bare = await app.inject({ url: '/docs?x=1' })

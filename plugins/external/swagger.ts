@@ -53,6 +53,11 @@ export default fp(async function swaggerPlugin (fastify) {
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
+    // Its policy, less `upgrade-insecure-requests`: over plain HTTP at any name but localhost (a
+    // service on a LAN, `http://db-gateway:3000/docs/`), that sent the page's own scripts and
+    // styles to https:// and left the page blank. HTTPS is the proxy's to enforce (HSTS). And no
+    // framing, as for every other page.
+    transformStaticCSP: docsPolicy,
     uiHooks: {
       onRequest: async (request, reply) => {
         const path = request.url.split('?', 1)[0]!
@@ -65,6 +70,14 @@ export default fp(async function swaggerPlugin (fastify) {
 
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
 }, { name: 'swagger', dependencies: ['config'] })
+
+/** @fastify/swagger-ui's static policy for /docs, without upgrade-insecure-requests and with frame-ancestors 'none'. */
+export function docsPolicy (policy: string): string {
+  return policy.split(';').map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests')
+    .map((directive) => directive.startsWith('frame-ancestors ') ? "frame-ancestors 'none'" : directive)
+    .join('; ')
+}
 
 const SID_COOKIE: OpenAPI.ParameterObject = {
   name: 'sid',

@@ -23,6 +23,7 @@ import redis from './plugins/external/redis.js'
 import swagger from './plugins/external/swagger.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
+import allowedHosts from './plugins/app/allowed-hosts.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
 import apiRoutes from './routes/api/index.js'
@@ -114,6 +115,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await server.register(helmet)
   await server.register(cors)
+  await server.register(allowedHosts)
   await server.register(cookie)
   await server.register(redis)
   await server.register(rateLimit)

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schemas/config.js'
+import { ALLOWED_HOST_PATTERN, defaultAllowedHosts } from './lib/allowed-hosts.js'
 
 export type { Config }
 
@@ -59,6 +60,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   for (const key of config.API_KEYS) {
     if (key.length < 16) throw new ConfigError('API_KEYS: every key must be at least 16 characters')
   }
+  for (const host of config.ALLOWED_HOSTS) {
+    if (!ALLOWED_HOST_PATTERN.test(host)) {
+      throw new ConfigError(`ALLOWED_HOSTS: ${JSON.stringify(host)} is not a host name like api.example.com or .example.com (no port, no scheme), nor *`)
+    }
+  }
+  if (config.ALLOWED_HOSTS.length === 0) config.ALLOWED_HOSTS = defaultAllowedHosts(config.HOST)
   for (const origin of config.CORS_ORIGINS) {
     if (origin === '*' || !/^https?:\/\/[^/]+$/.test(origin)) {
       throw new ConfigError(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://app.example.com (no wildcard: requests carry credentials)`)

@@ -31,7 +31,7 @@ t.test('a request whose body trickles in is cut at REQUEST_TIMEOUT_MS: 408 reque
   const app = await build(t, { env: { REQUEST_TIMEOUT_MS: '1000' } })
   const base = await listen(app)
   // 100 bytes announced, one a second: it would take 100 s, holding the connection (Fastify sets no limit by default).
-  const head = 'POST /api/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n'
+  const head = 'POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n'
   const { text, closedAfterMs } = await rawExchange(base, [head, ...Array.from({ length: 100 }, () => ' ')], 1000)
   const answer = envelope(text)
   t.equal(answer.status, 408)
@@ -44,10 +44,10 @@ t.test('a request whose body trickles in is cut at REQUEST_TIMEOUT_MS: 408 reque
 t.test('oversized headers and malformed HTTP answer the error envelope too', async (t) => {
   const app = await build(t)
   const base = await listen(app)
-  const big = envelope((await rawExchange(base, [`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`])).text)
+  const big = envelope((await rawExchange(base, [`GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`])).text)
   t.equal(big.status, 431)
   t.match(big.body, { statusCode: 431, error: 'Request Header Fields Too Large', code: 'header_too_large' })
-  const bad = envelope((await rawExchange(base, ['GET /health HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n'])).text)
+  const bad = envelope((await rawExchange(base, ['GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'])).text)
   t.equal(bad.status, 400)
   t.match(bad.body, { statusCode: 400, error: 'Bad Request', code: 'bad_request', message: 'The request is not valid HTTP/1.1.' })
 

@@ -9,7 +9,7 @@ async function unreadQuery (app: Awaited<ReturnType<typeof build>>, port: number
   const accepted = once(app.server, 'connection') as Promise<[Socket]>
   const client = connect(port, '127.0.0.1')
   client.on('error', () => {})
-  client.write(`POST /api/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  client.write(`POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
   client.pause()
   const [serverSide] = await accepted
   return { client, serverSide }

@@ -147,7 +147,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       try {
         outcome = await execute(mysql, lease, request, classification.kind === 'read')
       } catch (err) {
-        lease.release((err as { discard?: boolean }).discard === true)
+        // A write that failed may still have changed its connection: a procedure's statements
+        // before its error (a temporary table, a user variable, an open transaction) stay, and an
+        // error packet says nothing of the session's state.
+        lease.release((err as { discard?: boolean }).discard === true || classification.kind === 'write')
         throw err
       }
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000

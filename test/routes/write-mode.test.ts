@@ -35,6 +35,30 @@ t.test('READ_ONLY=false: one statement per request, autocommit, nothing carried 
   t.strictSame((await run('SHOW TABLES')).json().rows.map((r: Record<string, string>) => Object.values(r)[0]).sort(), ['items', 'made'])
 })
 
+t.test('a write that fails after changing its connection leaves nothing for the next request: its connection is retired too', async (t) => {
+  // A procedure's statements run before its error, and what they leave stays on the connection
+  // though the CALL answers an error (an error packet says nothing of the session's state).
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } }) // one connection: B runs right after A on it
+  const db = await createDatabase(t, 'CREATE TABLE items (id INT PRIMARY KEY); CREATE TABLE ledger (id INT PRIMARY KEY)')
+  const [a, b] = [await selectedSession(app, db), await selectedSession(app, db)]
+  const run = async (session: string, query: string) => (await post(app, '/api/query', { query, session_id: session })).json()
+  const fail = "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'failed on purpose'"
+  t.equal((await run(a, `CREATE PROCEDURE shadows () BEGIN CREATE TEMPORARY TABLE items (secret VARCHAR(20)); INSERT INTO items VALUES ('from A'); SET @secret = 'from A'; ${fail}; END`)).success, true)
+  t.equal((await run(a, `CREATE PROCEDURE opens () BEGIN START TRANSACTION; INSERT INTO ledger VALUES (1); ${fail}; END`)).success, true)
+
+  t.equal((await run(a, 'CALL shadows()')).code, 'sql_error', "A's first CALL fails")
+  t.strictSame((await run(b, 'SELECT * FROM items')).rows, [], "B reads the real table, not A's temporary one")
+  t.strictSame((await run(b, 'SELECT @secret AS v')).rows, [{ v: null }], "nor A's user variable")
+
+  t.equal((await run(a, 'CALL opens()')).code, 'sql_error', "A's second CALL fails, its transaction open")
+  t.equal((await run(b, 'INSERT INTO ledger VALUES (2)')).affected_rows, 1)
+  // It was, before: inside A's open transaction, rolled back when its connection (retired after a
+  // write) closed, though B had been told it succeeded. Another connection sees what B committed.
+  const other = await build(t)
+  const c = await selectedSession(other, db)
+  t.strictSame((await post(other, '/api/query', { query: 'SELECT id FROM ledger ORDER BY id', session_id: c })).json().rows, [{ id: 2 }], "B's row is committed; A's is not")
+})
+
 t.test('a body that is not UTF-8 is refused whole (400 invalid_json); nothing is stored with U+FFFD in its place', async (t) => {
   const app = await build(t, { env: { READ_ONLY: 'false' } })
   const db = await createDatabase(t, 'CREATE TABLE names (name VARCHAR(20)) CHARACTER SET utf8mb4')

@@ -196,7 +196,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch */
+        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open */
         Error400: {
             headers: {
                 [name: string]: unknown;

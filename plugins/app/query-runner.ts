@@ -110,6 +110,8 @@ const KILL_GRACE_MS = 500
 /** After KILL QUERY, how long the statement may take to end before its connection is closed. */
 const ABANDON_AFTER_MS = 2000
 const SERVER_SESSION_STATE_CHANGED = 0x4000
+/** The OK packet's status flag: a transaction is open on the connection. */
+const SERVER_STATUS_IN_TRANS = 0x0001
 /** Statements whose classification is remembered, and the longest one remembered (at most about 2 MB together). */
 const CLASSIFY_MEMO_SIZE = 1000
 const CLASSIFY_MEMO_MAX_CHARS = 1024
@@ -152,6 +154,15 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         // error packet says nothing of the session's state.
         lease.release((err as { discard?: boolean }).discard === true || classification.kind === 'write')
         throw err
+      }
+      if (classification.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
+        (outcome.header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0) {
+        // A procedure began a transaction and did not end it. Its connection is retired (a write's
+        // is), and closing it would roll the transaction back after an answer of success: it is
+        // rolled back now, and the answer says so.
+        await rollBack(lease)
+        lease.release(true)
+        throw transactionLeftOpen()
       }
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
       // The statement's own warnings, read on its connection before anything else runs there.
@@ -414,6 +425,18 @@ async function readWarnings (lease: Lease): Promise<QueryWarning[] | null> {
   } catch {
     return null
   }
+}
+
+/** Rolls back a transaction the statement left open; if that fails, closing the connection does. */
+async function rollBack (lease: Lease): Promise<void> {
+  try {
+    await lease.conn.promise().query({ sql: 'ROLLBACK', timeout: WARNINGS_TIMEOUT_MS })
+  } catch {}
+}
+
+function transactionLeftOpen (): AppError {
+  return new AppError(400, 'transaction_left_open',
+    'The statement began a transaction and did not end it (a procedure\'s START TRANSACTION without COMMIT): it was rolled back, so nothing it wrote to transactional tables was kept. Each request runs on its own, in autocommit mode: COMMIT inside the procedure.')
 }
 
 function paramCountMismatch (expected: number, given: number): AppError {

@@ -59,6 +59,22 @@ t.test('a write that fails after changing its connection leaves nothing for the 
   t.strictSame((await post(other, '/api/query', { query: 'SELECT id FROM ledger ORDER BY id', session_id: c })).json().rows, [{ id: 2 }], "B's row is committed; A's is not")
 })
 
+t.test('a CALL that leaves a transaction open is rolled back and answers so, never 200 for writes that were then undone', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, 'CREATE TABLE ledger (id INT PRIMARY KEY)')
+  const session = await selectedSession(app, db)
+  const run = async (query: string) => (await post(app, '/api/query', { query, session_id: session })).json()
+  t.equal((await run('CREATE PROCEDURE forgets () BEGIN START TRANSACTION; INSERT INTO ledger VALUES (1); END')).success, true)
+  t.equal((await run('CREATE PROCEDURE commits () BEGIN START TRANSACTION; INSERT INTO ledger VALUES (2); COMMIT; END')).success, true)
+
+  const open = await run('CALL forgets()')
+  t.equal(open.code, 'transaction_left_open')
+  t.match(open.message, /rolled back/)
+  t.equal((await run('CALL commits()')).success, true, 'a procedure that commits answers as before')
+  t.strictSame((await run('SELECT id FROM ledger ORDER BY id')).rows, [{ id: 2 }], 'the row of the open transaction was not kept; the committed one was')
+  t.equal((await run('INSERT INTO ledger VALUES (1)')).affected_rows, 1, 'and its row is not locked by a transaction left behind')
+})
+
 t.test('a body that is not UTF-8 is refused whole (400 invalid_json); nothing is stored with U+FFFD in its place', async (t) => {
   const app = await build(t, { env: { READ_ONLY: 'false' } })
   const db = await createDatabase(t, 'CREATE TABLE names (name VARCHAR(20)) CHARACTER SET utf8mb4')

@@ -24,6 +24,18 @@ export function isSystemSchema (name: string): boolean {
 }
 
 /**
+ * Whether `name` can be the name of a database or table at all: MySQL, MariaDB and TiDB take
+ * identifiers from Unicode's Basic Multilingual Plane without U+0000. A name outside it (an emoji)
+ * names nothing; compared in information_schema, whose names are utf8mb3, it is an error (1267,
+ * "Illegal mix of collations") rather than no match.
+ */
+export function canBeIdentifier (name: string): boolean {
+  return !UNNAMEABLE.test(name)
+}
+// eslint-disable-next-line no-control-regex
+const UNNAMEABLE = /[\u0000\u{10000}-\u{10FFFF}]/u
+
+/**
  * information_schema.COLUMNS.COLUMN_DEFAULT as the value a user would write.
  * MariaDB (10.2.7+) reports literals SQL-quoted ('abc') and a NULL default as the text NULL;
  * MySQL and TiDB report the bare value and SQL NULL.

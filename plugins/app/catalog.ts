@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
-import { isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
+import { canBeIdentifier, isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { catalogTimeout } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 import type { TableSchema, TableSummary } from '../../schemas/database.js'
@@ -39,6 +39,9 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTa
   const allowed = allowlist.length === 0 ? null : new Set(allowlist)
   const isAllowed = (name: string): boolean =>
     !isSystemSchema(name) && (allowed === null || allowed.has(name))
+  /** A database (and table) that can exist: others are not looked up, they name nothing. */
+  const nameable = (database: string, table?: string): boolean =>
+    canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
 
   async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
     try {
@@ -71,6 +74,7 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTa
 
   /** Names and types of `database`'s tables (the first `maxTables`), or only of `table` when given. */
   async function tableNames (database: string, table?: string): Promise<TableListing<{ name: string, type: string }>> {
+    if (!nameable(database, table)) return { tables: [], total: 0 }
     if (table === undefined) {
       const [total, tables] = await Promise.all([countTables(database), firstTables(database)])
       return { tables, total: Math.max(total, tables.length) }
@@ -92,12 +96,13 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTa
      * echoes the asked name, because its lookup ends the name at the NUL byte.
      */
     async databaseExists (name: string): Promise<boolean> {
-      if (!isAllowed(name)) return false
+      if (!isAllowed(name) || !nameable(name)) return false
       return (await listDatabases()).includes(name)
     },
 
     /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
     async listTables (database: string): Promise<TableListing<TableSummary>> {
+      if (!nameable(database)) return { tables: [], total: 0 }
       const total = await countTables(database)
       if (total > maxTables) return { tables: (await firstTables(database)).map((table) => ({ ...table, rows_estimate: null })), total }
       const rows = await query<NameRow & { rows_estimate: string | null }>(

@@ -52,6 +52,7 @@ t.test('unknown, system and hostile names are 404 database_not_found', async (t)
     db.toUpperCase(), // names are case-sensitive: the catalog compares case-insensitively, we do not
     `${db} `, // trailing space: PAD SPACE collations would match it
     `${db}\u0000`,
+    `${db}😀`, '😀', // outside Unicode's BMP: no identifier can hold it (information_schema had answered 400 sql_error, 1267)
     'x`; DROP DATABASE x; --',
     '\' OR \'1\'=\'1',
     `${db}%`, '%', '_',

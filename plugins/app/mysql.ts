@@ -130,9 +130,11 @@ export function createMysql (config: Config) {
     connectTimeout: 1000,
     enableKeepAlive: true,
     charset: 'utf8mb4_general_ci',
-    // Stacked statements stay impossible; LOAD DATA LOCAL cannot read the gateway's files.
+    // Stacked statements stay impossible; LOAD DATA LOCAL cannot read the gateway's files. A
+    // prepared CALL's OUT and INOUT parameters come back as its last result set (the server sends
+    // them only to a client that says it takes them: without it they were lost).
     multipleStatements: false,
-    flags: ['-LOCAL_FILES'],
+    flags: ['-LOCAL_FILES', 'PS_MULTI_RESULTS'],
     // Exact values: BIGINT/DECIMAL as strings, dates as the stored text, JSON as its text (written
     // into the answer as it is: lib/values.ts).
     supportBigNumbers: true,

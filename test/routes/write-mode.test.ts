@@ -59,6 +59,20 @@ t.test('a write that fails after changing its connection leaves nothing for the 
   t.strictSame((await post(other, '/api/query', { query: 'SELECT id FROM ledger ORDER BY id', session_id: c })).json().rows, [{ id: 2 }], "B's row is committed; A's is not")
 })
 
+t.test("a CALL's OUT and INOUT parameters bound with ? come back as its last result set", async (t) => {
+  // Without the client's PS_MULTI_RESULTS capability the server never sent them: the CALL answered
+  // 200 with nothing, and the values were lost.
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t, `CREATE PROCEDURE doubles (IN a INT, OUT twice INT, INOUT note VARCHAR(10)) BEGIN SET twice = a * 2; SET note = CONCAT(note, '!'); END;
+    CREATE PROCEDURE selects (IN a INT, OUT twice INT) BEGIN SELECT a AS given; SET twice = a * 2; END`)
+  const sessionId = await selectedSession(app, db)
+  const run = async (query: string, params: unknown[]) => (await post(app, '/api/query', { query, params, session_id: sessionId })).json()
+
+  t.match(await run('CALL doubles(?, ?, ?)', [21, null, 'hi']), { columns: [{ name: 'twice', type: 'INT' }, { name: 'note' }], rows: [{ twice: 42, note: 'hi!' }], row_count: 1 })
+  const both = await run('CALL selects(?, ?)', [5, null])
+  t.strictSame([both.rows, both.more_results?.[0]?.rows], [[{ given: 5 }], [{ twice: 10 }]], "the procedure's own result set first, then the parameters")
+})
+
 t.test('a CALL that leaves a transaction open is rolled back and answers so, never 200 for writes that were then undone', async (t) => {
   const app = await build(t, { env: { READ_ONLY: 'false' } })
   const db = await createDatabase(t, 'CREATE TABLE ledger (id INT PRIMARY KEY)')

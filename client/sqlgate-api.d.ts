@@ -254,7 +254,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds */
+        /** @description session_store_unavailable, database_unavailable or database_busy (queries waiting for a pooled connection, or the database server out of a resource); retry after Retry-After seconds */
         Error503: {
             headers: {
                 [name: string]: unknown;
@@ -340,7 +340,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description database_context_missing: the session has no database selected */
+        /** @description database_context_missing: the session has no database selected; lock_conflict (READ_ONLY=false): the statement conflicted with another transaction (lock wait timeout, deadlock) and was rolled back, run it again */
         Error409: {
             headers: {
                 [name: string]: unknown;

@@ -18,6 +18,26 @@ const UNAVAILABLE_ERRNOS = new Set([
   2002, 2003, 2006, 2013 // client-side connection errors, as some servers relay them
 ])
 
+/**
+ * Another transaction held what the statement needed, past the lock wait or in a deadlock: the
+ * server rolled it back (in autocommit mode, all of it), and the same statement may succeed when
+ * retried. Not "your SQL is wrong".
+ */
+const CONFLICT_ERRNOS = new Set([
+  1205, // ER_LOCK_WAIT_TIMEOUT
+  1213, // ER_LOCK_DEADLOCK
+  8002, // TiDB: SELECT … FOR UPDATE write conflict
+  9007 // TiDB: write conflict (optimistic transactions)
+])
+
+/** The server is out of a resource for now: nothing ran, and a retry may succeed. */
+const BUSY_ERRNOS = new Set([
+  1037, // ER_OUTOFMEMORY
+  1041, // ER_OUT_OF_RESOURCES
+  1135, // ER_CANT_CREATE_THREAD
+  1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED: every client of the server together holds max_prepared_stmt_count
+])
+
 export function isConnectionError (err: DriverError): boolean {
   if (err.fatal === true) return true
   if (err.errno !== undefined && UNAVAILABLE_ERRNOS.has(err.errno)) return true
@@ -27,8 +47,9 @@ export function isConnectionError (err: DriverError): boolean {
 
 /**
  * A driver error as the client sees it: the server's own SQL errors pass through as
- * 400 sql_error with errno and SQLSTATE; anything that means the server is out of reach is
- * 503 database_unavailable. Already-mapped AppErrors pass unchanged.
+ * 400 sql_error with errno and SQLSTATE, but a lock conflict (409 lock_conflict) and a server out
+ * of a resource (503 database_busy) say that a retry may succeed; anything that means the server is
+ * out of reach is 503 database_unavailable. Already-mapped AppErrors pass unchanged.
  */
 export function toAppError (err: unknown): AppError {
   if (err instanceof AppError) return err
@@ -40,10 +61,18 @@ export function toAppError (err: unknown): AppError {
     return mapped
   }
   if (typeof driverError.errno === 'number' && typeof driverError.sqlState === 'string') {
-    return new AppError(400, 'sql_error', driverError.sqlMessage ?? driverError.message, {
-      errno: driverError.errno,
-      sql_state: driverError.sqlState
-    })
+    const server = { errno: driverError.errno, sql_state: driverError.sqlState }
+    const message = driverError.sqlMessage ?? driverError.message
+    if (CONFLICT_ERRNOS.has(driverError.errno)) {
+      return new AppError(409, 'lock_conflict',
+        `The statement conflicted with another transaction and was rolled back (${message}): run it again.`,
+        server, { 'retry-after': '1' })
+    }
+    if (BUSY_ERRNOS.has(driverError.errno)) {
+      return new AppError(503, 'database_busy', `The database server is out of a resource for now (${message}): retry shortly.`,
+        server, { 'retry-after': '1' })
+    }
+    return new AppError(400, 'sql_error', message, server)
   }
   const mapped = new AppError(500, 'internal_error', 'Internal server error')
   mapped.cause = err

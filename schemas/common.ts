@@ -67,7 +67,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(404, 'Not Found', 'database_not_found', "Database 'sales_db' does not exist or is not available through this gateway.")
   },
   409: {
-    description: 'database_context_missing: the session has no database selected',
+    description: 'database_context_missing: the session has no database selected; lock_conflict (READ_ONLY=false): the statement conflicted with another transaction (lock wait timeout, deadlock) and was rolled back, run it again',
     example: envelope(409, 'Conflict', 'database_context_missing',
       'No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).',
       { recovery_action: 'select_database' })
@@ -97,7 +97,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(502, 'Bad Gateway', 'write_outcome_unknown', 'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.')
   },
   503: {
-    description: 'session_store_unavailable, database_unavailable or database_busy; retry after Retry-After seconds',
+    description: 'session_store_unavailable, database_unavailable or database_busy (queries waiting for a pooled connection, or the database server out of a resource); retry after Retry-After seconds',
     example: envelope(503, 'Service Unavailable', 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.')
   },
   504: {

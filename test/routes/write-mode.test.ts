@@ -1,5 +1,6 @@
 import t from 'tap'
-import { build, createDatabase, post, selectedSession } from '../helper.js'
+import mysql from 'mysql2/promise'
+import { build, createDatabase, post, selectedSession, TEST_MYSQL_URL } from '../helper.js'
 
 t.test('READ_ONLY=false: one statement per request, autocommit, nothing carried to the next request', async (t) => {
   const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } }) // one connection: every request reuses it
@@ -71,6 +72,26 @@ t.test("a CALL's OUT and INOUT parameters bound with ? come back as its last res
   t.match(await run('CALL doubles(?, ?, ?)', [21, null, 'hi']), { columns: [{ name: 'twice', type: 'INT' }, { name: 'note' }], rows: [{ twice: 42, note: 'hi!' }], row_count: 1 })
   const both = await run('CALL selects(?, ?)', [5, null])
   t.strictSame([both.rows, both.more_results?.[0]?.rows], [[{ given: 5 }], [{ twice: 10 }]], "the procedure's own result set first, then the parameters")
+})
+
+t.test('a write that waits too long for another transaction\'s lock answers 409 lock_conflict with Retry-After, not 400', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  // The procedure shortens its own lock wait (50 s by default, past any statement timeout).
+  const db = await createDatabase(t, `CREATE TABLE accounts (id INT PRIMARY KEY, balance INT); INSERT INTO accounts VALUES (1, 10);
+    CREATE PROCEDURE pay () BEGIN SET SESSION innodb_lock_wait_timeout = 1; UPDATE accounts SET balance = balance - 1 WHERE id = 1; END`)
+  const sessionId = await selectedSession(app, db)
+  const holder = await mysql.createConnection({ uri: TEST_MYSQL_URL, database: db })
+  t.teardown(() => holder.end())
+  await holder.query('START TRANSACTION')
+  await holder.query('SELECT * FROM accounts WHERE id = 1 FOR UPDATE')
+
+  const blocked = await post(app, '/api/query', { query: 'CALL pay()', session_id: sessionId })
+  t.equal(blocked.statusCode, 409)
+  t.match(blocked.json(), { code: 'lock_conflict', errno: 1205, sql_state: 'HY000' })
+  t.equal(blocked.headers['retry-after'], '1')
+  await holder.query('COMMIT')
+  t.equal((await post(app, '/api/query', { query: 'CALL pay()', session_id: sessionId })).statusCode, 200, 'run again, it succeeds')
+  t.strictSame((await post(app, '/api/query', { query: 'SELECT balance FROM accounts', session_id: sessionId })).json().rows, [{ balance: 9 }], 'once')
 })
 
 t.test('a CALL that leaves a transaction open is rolled back and answers so, never 200 for writes that were then undone', async (t) => {

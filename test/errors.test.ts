@@ -18,7 +18,7 @@ t.test('one envelope for every error, no stack traces', async (t) => {
     ['body over 1 MiB', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query: 'x'.repeat(1024 * 1024) }) }), 413, 'payload_too_large'],
     ['unsupported media type', () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'text/plain' }, payload: 'SELECT 1' }), 415, 'unsupported_media_type'],
     ['unknown route', () => app.inject({ url: '/api/nope' }), 404, 'not_found'],
-    ['wrong method', () => app.inject({ method: 'PUT', url: '/api/query' }), 404, 'not_found'],
+    ['wrong method', () => app.inject({ method: 'PUT', url: '/api/query' }), 405, 'method_not_allowed'],
     ['SQL error', () => post(app, '/api/query', { query: 'SELECT * FROM no_such_table', session_id: sessionId }), 400, 'sql_error'],
     ['SQL syntax error', () => post(app, '/api/query', { query: 'SELECT FROM WHERE', session_id: sessionId }), 400, 'sql_error']
   ]
@@ -31,6 +31,31 @@ t.test('one envelope for every error, no stack traces', async (t) => {
     for (const key of ENVELOPE_KEYS) t.ok(key in body, `${label}: has ${key}`)
     t.notMatch(res.body, /at .*\.(ts|js):\d+/, `${label}: no stack trace`)
   }
+})
+
+t.test('a route asked with a method it does not take answers 405 with Allow; a path no route has, 404', async (t) => {
+  const app = await build(t)
+  const cases: Array<[string, string, number, string | undefined]> = [
+    ['GET', '/api/query', 405, 'POST'],
+    ['GET', '/api/query?session_id=x', 405, 'POST'],
+    ['PUT', '/api/database/select', 405, 'POST'],
+    ['POST', '/api/database/context/session_abcdefgh', 405, 'GET, HEAD'],
+    ['PATCH', '/api/database/context', 405, 'DELETE, GET, HEAD'],
+    ['POST', '/health', 405, 'GET, HEAD'],
+    ['GET', '/api/nope', 404, undefined],
+    ['POST', '/api/query/nope', 404, undefined],
+    ['GET', '/docs/static/no-such-file.js', 404, undefined],
+    ['GET', '/api/database/context/a/b', 404, undefined]
+  ]
+  for (const [method, url, status, allow] of cases) {
+    const res = await app.inject({ method: method as 'GET', url })
+    t.strictSame([res.statusCode, res.headers.allow, res.json().code], [status, allow, status === 405 ? 'method_not_allowed' : 'not_found'], `${method} ${url}`)
+  }
+  t.equal((await app.inject({ url: '/api/query' })).json().message, '/api/query takes POST, not GET')
+  // With CORS on, its preflight route answers OPTIONS for every path: not a route of its own.
+  const withCors = await build(t, { env: { CORS_ORIGINS: 'https://app.example.com' } })
+  t.equal((await withCors.inject({ url: '/api/nope' })).statusCode, 404)
+  t.equal((await withCors.inject({ url: '/api/query' })).headers.allow, 'POST')
 })
 
 t.test('a 415 says what to send', async (t) => {

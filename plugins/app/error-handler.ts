@@ -47,7 +47,33 @@ export default fp(async function errorHandlerPlugin (fastify) {
     return reply.code(body.statusCode).send(body)
   })
 
+  // Every route's methods, by its URL pattern: a request for a route that exists with another
+  // method (GET /api/query) answers 405 with the methods it takes, not 404 as if it were not there.
+  const routes = new Map<string, { pattern: RegExp, methods: Set<string> }>()
+  fastify.addHook('onRoute', (route) => {
+    // A catch-all (CORS's preflight route, OPTIONS *) is no route of its own.
+    if (route.url === '*' || route.url === '/*') return
+    let entry = routes.get(route.url)
+    if (entry === undefined) routes.set(route.url, entry = { pattern: urlPattern(route.url), methods: new Set() })
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) entry.methods.add(method)
+  })
+
   fastify.setNotFoundHandler(function notFound (request, reply) {
+    const path = request.url.split('?', 1)[0]!
+    const allowed = new Set<string>()
+    for (const { pattern, methods } of routes.values()) {
+      if (pattern.test(path)) for (const method of methods) allowed.add(method)
+    }
+    // A route of this method that answered "not found" itself (a missing static file) stays a 404.
+    if (allowed.size > 0 && !allowed.has(request.method)) {
+      const allow = [...allowed].sort().join(', ')
+      return reply.code(405).header('allow', allow).send({
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        code: 'method_not_allowed',
+        message: `${path} takes ${allow}, not ${request.method.slice(0, 20)}`
+      })
+    }
     return reply.code(404).send({
       statusCode: 404,
       error: 'Not Found',
@@ -56,6 +82,14 @@ export default fp(async function errorHandlerPlugin (fastify) {
     })
   })
 }, { name: 'error-handler' })
+
+/** A route URL (`/api/database/context/:session_id`, `/docs/static/*`) as a pattern of request paths. */
+function urlPattern (url: string): RegExp {
+  const source = url.split('/').map((segment) => segment === '*'
+    ? '.*'
+    : segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('/')
+  return new RegExp(`^${source}$`)
+}
 
 /**
  * Fastify's 415 says only "Unsupported Media Type". `curl -d` without `-H` sends a form's type, and

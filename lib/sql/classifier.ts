@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js'
-import { tokenize, TokenizeError, type Token } from './tokenizer.js'
+import { LimitHintError, tokenize, TokenizeError, type Token } from './tokenizer.js'
 
 /**
  * Decides, before anything reaches the database, whether a statement may run.
@@ -48,6 +48,10 @@ export function classify (sql: string, readOnly: boolean): Classification {
   try {
     tokens = tokenize(sql)
   } catch (err) {
+    if (err instanceof LimitHintError) {
+      throw new AppError(400, 'unsupported_statement',
+        `The optimizer hint ${err.hint} is not supported: it would lift the limits the gateway sets on the statement (its timeout, row cap or the server's memory and resource limits). Ask for them with timeout_ms and max_rows; other hints run as written.`)
+    }
     if (!(err instanceof TokenizeError)) throw err
     if (readOnly) throw readOnlyViolation(`the statement could not be read safely (${err.message})`)
     throw new AppError(400, 'sql_error', `The statement could not be read: ${err.message}.`)

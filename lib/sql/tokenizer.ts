@@ -5,8 +5,9 @@
  * - `#` and `-- ` comments end at `\r` as well as `\n`;
  * - anything we cannot read with certainty (an unterminated string or comment, a comment inside
  *   an executable comment) is an error, and the caller refuses the statement.
- * Comments and optimizer hints (`/*+ … *\/`) produce no tokens; strings and quoted identifiers
- * are opaque tokens whose content is never looked at.
+ * Comments and optimizer hints (`/*+ … *\/`) produce no tokens, but a hint that would lift the
+ * gateway's limits is refused (LimitHintError); strings and quoted identifiers are opaque tokens
+ * whose content is never looked at.
  *
  * The service pins sql_mode on its connections (no ANSI_QUOTES, no NO_BACKSLASH_ESCAPES), so
  * backslash escapes and double-quoted strings mean here what they mean on the server.
@@ -26,6 +27,23 @@ export class TokenizeError extends Error {
     this.name = 'TokenizeError'
   }
 }
+
+/**
+ * An optimizer hint that would lift the limits the gateway sets on the statement's connection:
+ * `MAX_EXECUTION_TIME(n)` and `SET_VAR(max_execution_time = n)` outlast its timeout (MySQL, TiDB,
+ * MariaDB 12), `SET_VAR(sql_select_limit = n)` its row cap, TiDB's `MEMORY_QUOTA` and
+ * `RESOURCE_GROUP` the server's own limits on it. Hints are otherwise comments to us.
+ */
+export class LimitHintError extends Error {
+  readonly hint: string
+  constructor (hint: string) {
+    super(`the optimizer hint ${hint} is not supported`)
+    this.name = 'LimitHintError'
+    this.hint = hint
+  }
+}
+
+const LIMIT_HINTS = /\b(SET_VAR|MAX_EXECUTION_TIME|MEMORY_QUOTA|RESOURCE_GROUP)\b/i
 
 const SPACE = new Uint8Array(128)
 for (const ch of ' \t\n\r\f\v') SPACE[ch.charCodeAt(0)] = 1
@@ -78,6 +96,10 @@ export function tokenize (sql: string): Token[] {
       if (executableDepth > 0) throw new TokenizeError('a comment inside an executable comment')
       const end = sql.indexOf('*/', i + 2)
       if (end === -1) throw new TokenizeError('an unterminated comment')
+      if (marker === '+') {
+        const limit = LIMIT_HINTS.exec(sql.slice(i + 3, end))
+        if (limit !== null) throw new LimitHintError(limit[1]!.toUpperCase())
+      }
       i = end + 2
       continue
     }

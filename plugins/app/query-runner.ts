@@ -7,7 +7,7 @@ import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
-import { resultSetWarnings } from '../../lib/mysql-warnings.js'
+import { resultSetStatus, resultSetWarnings } from '../../lib/mysql-warnings.js'
 import { memoize } from '../../lib/memo.js'
 import { classify } from '../../lib/sql/classifier.js'
 import { noRestore, resultReader, rowSize, type RowConverter } from '../../lib/values.js'
@@ -81,6 +81,8 @@ interface Outcome {
   discard: boolean
   /** How many warnings the statement left on the connection. */
   warningCount: number
+  /** Its result sets' and closing packet's server status flags, together. */
+  statusFlags: number
 }
 
 export interface QueryWarning {
@@ -167,7 +169,8 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
       // The statement's own warnings, read on its connection before anything else runs there.
       const warnings = outcome.warningCount > 0 && !outcome.discard ? await readWarnings(lease) : undefined
-      const stateChanged = outcome.header !== undefined && (outcome.header.serverStatus & SERVER_SESSION_STATE_CHANGED) !== 0
+      // A read too: a stored function it called may have set a user variable.
+      const stateChanged = (outcome.statusFlags & SERVER_SESSION_STATE_CHANGED) !== 0
       lease.release(outcome.discard || warnings === null || stateChanged || classification.kind === 'write')
 
       // Written out, not spread: this is every query's answer, and one shape of object.
@@ -327,7 +330,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
           if (bytes > request.maxBytes) {
             sets[sets.length - 1]!.truncated = true
             current.truncated = true
-            if (read) finish(() => { stopReading(); resolve({ sets, header, discard: true, warningCount: 0 }) })
+            if (read) finish(() => { stopReading(); resolve({ sets, header, discard: true, warningCount: 0, statusFlags: 0 }) })
             return
           }
         }
@@ -359,14 +362,15 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
           // not cap: an explicit LIMIT, SHOW): the rest is not read.
           finish(() => {
             stopReading()
-            resolve({ sets, header, discard: true, warningCount: 0 })
+            resolve({ sets, header, discard: true, warningCount: 0, statusFlags: 0 })
           })
         }
       })
       command.on('error', failed)
       command.on('end', () => {
         const warningCount = header === undefined ? resultSetWarnings(command) : header.warningStatus
-        finish(() => resolve({ sets, header, discard: killed, warningCount }))
+        const statusFlags = resultSetStatus(command) | (header === undefined ? 0 : header.serverStatus)
+        finish(() => resolve({ sets, header, discard: killed, warningCount, statusFlags }))
       })
     }
     const failed = (err: Error & { errno?: number, fatal?: boolean }): void => {

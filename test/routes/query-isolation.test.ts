@@ -55,3 +55,18 @@ t.test('one session cannot read the diagnostics another session\'s statement lef
     t.notMatch(peek.body, 'alice@example.com')
   }
 })
+
+t.test('a read whose stored function set a user variable leaves it to no other session: its connection is retired', async (t) => {
+  // The statement is a read (its function cannot write in a read-only transaction), but a user
+  // variable outlives it on the connection, and reading one is a read too. The server flags the
+  // change in the status of the result set's end (session_track_state_change).
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } }) // one connection: B runs right after A on it
+  const db = await createDatabase(t, "CREATE FUNCTION remember () RETURNS INT DETERMINISTIC BEGIN SET @remembered = 'from A'; RETURN 1; END")
+  const [a, b] = [randomSessionId(), randomSessionId()]
+  for (const session of [a, b]) await post(app, '/api/database/select', { database_name: db, session_id: session })
+
+  t.strictSame((await post(app, '/api/query', { query: 'SELECT remember() AS v', session_id: a })).json().rows, [{ v: 1 }])
+  t.strictSame((await post(app, '/api/query', { query: 'SELECT @remembered AS v', session_id: b })).json().rows, [{ v: null }], "B does not read A's variable")
+  t.strictSame((await post(app, '/api/query', { query: 'SELECT remember() AS v', session_id: a, params: [] })).json().rows, [{ v: 1 }], 'prepared too')
+  t.strictSame((await post(app, '/api/query', { query: 'SELECT @remembered AS v', session_id: b })).json().rows, [{ v: null }])
+})

@@ -46,6 +46,10 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
       request.sessionId = generateSessionId()
       // Strict sessions count new ones against the client's address, as the session plugin does.
       await sessionStore.issue(request.sessionId, config.SESSION_STRICT ? request.ip : null)
+    } else if (isMessage(request.body, 'initialize')) {
+      // An initialize that MCP's schema refuses is not "a request without its session".
+      throw new AppError(400, 'validation_error',
+        'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
     } else if (header === undefined) {
       throw new AppError(400, 'mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
     } else if (!isValidSessionId(header)) {
@@ -87,6 +91,11 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   }
   fastify.get('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
   fastify.delete('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
+}
+
+/** Whether `body` is a JSON-RPC message naming `method`, whatever else it holds. */
+function isMessage (body: unknown, method: string): boolean {
+  return typeof body === 'object' && body !== null && (body as { method?: unknown }).method === method
 }
 
 export default mcpRoutes

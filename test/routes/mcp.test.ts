@@ -189,6 +189,19 @@ t.test('MCP: arguments nested 100,000 deep are a validation error, not an intern
   }
 })
 
+t.test('MCP: an initialize that does not match the schema says so, rather than asking for a session it would have created', async (t) => {
+  const app = await build(t)
+  const send = rawSender(await mcpUrl(app))
+  for (const params of [{}, { protocolVersion: '2025-03-26', capabilities: {} }, { protocolVersion: 2025, capabilities: {}, clientInfo: { name: 'x', version: '1' } }]) {
+    const res = await send({ jsonrpc: '2.0', id: 0, method: 'initialize', params })
+    t.equal(res.status, 400, JSON.stringify(params))
+    t.match(await res.json(), { code: 'validation_error', message: /initialize request does not match MCP's schema/ }, JSON.stringify(params))
+    t.equal(res.headers.get('mcp-session-id'), null, 'no session was made')
+  }
+  t.equal((await send(toolCall(1, 'list_databases'))).status, 400, 'another message without a session is still mcp_session_required')
+  t.equal((await (await send(toolCall(1, 'list_databases'))).json() as { code: string }).code, 'mcp_session_required')
+})
+
 t.test('MCP answers carry the data headers, the rate-limit headers and CORS, as API answers do', async (t) => {
   const origin = 'https://agents.example.com'
   const app = await build(t, { env: { CORS_ORIGINS: origin } })

@@ -57,6 +57,15 @@ export function classify (sql: string, readOnly: boolean): Classification {
     throw new AppError(400, 'sql_error', `The statement could not be read: ${err.message}.`)
   }
 
+  if (!readOnly) {
+    // Read-only mode refuses these as writes; with writes allowed they would still reach past the
+    // databases, to the database server's own files (with the FILE privilege: root has it).
+    const file = fileAccess(tokens)
+    if (file !== null) {
+      throw new AppError(400, 'unsupported_statement',
+        `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
+    }
+  }
   const program = storedProgramKind(tokens)
   if (program !== null) {
     // Its body's statements run when the program does, not now, and they are its own: ROW_COUNT()
@@ -94,6 +103,22 @@ export function classify (sql: string, readOnly: boolean): Classification {
     }
   }
   return { kind: 'write', keyword }
+}
+
+/**
+ * What in the statement (or in a stored program's body) reads or writes the server's files:
+ * SELECT … INTO OUTFILE | DUMPFILE, LOAD DATA | XML [LOCAL] INFILE, LOAD_FILE(); or null.
+ */
+function fileAccess (tokens: Token[]): string | null {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (token.kind !== 'word') continue
+    const next = tokens[i + 1]?.value
+    if (token.value === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) return `INTO ${next}`
+    if (token.value === 'LOAD_FILE' && next === '(') return 'LOAD_FILE()'
+    if (token.value === 'LOAD' && (next === 'DATA' || next === 'XML')) return `LOAD ${next}`
+  }
+  return null
 }
 
 const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])

@@ -252,6 +252,21 @@ t.test('optimizer hints that would lift the gateway\'s limits are refused in bot
   }
 })
 
+t.test('with writes allowed, what reads or writes the database server\'s files is still refused', async (t) => {
+  for (const sql of [
+    "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+    "SELECT * INTO DUMPFILE '/tmp/x' FROM t",
+    "select load_file('/etc/passwd')",
+    "INSERT INTO t SELECT LOAD_FILE('/etc/passwd')",
+    "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
+    "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t",
+    "LOAD XML INFILE '/tmp/x.xml' INTO TABLE t",
+    "CREATE PROCEDURE p () BEGIN SELECT LOAD_FILE('/etc/passwd'); END",
+    "SELECT 1 /*! INTO OUTFILE '/tmp/x' */"
+  ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
+})
+
 t.test('empty statements', async (t) => {
   for (const sql of [';', '-- only a comment', '/* nothing */', ' ; ; ']) t.equal(codeOf(sql), 'empty_query', JSON.stringify(sql))
 })

@@ -205,15 +205,18 @@ t.test('an INSERT answers the AUTO_INCREMENT id it generated, as a string; other
   t.equal((await run('SELECT LAST_INSERT_ID() AS id')).json().code, 'unsupported_statement', 'LAST_INSERT_ID() is refused rather than answer another connection\'s id')
 })
 
-t.test('LOAD DATA LOCAL INFILE cannot read the gateway host\'s files', async (t) => {
-  // The pool does not offer the LOCAL_FILES capability, so the server refuses the statement; with it,
-  // the server would ask the gateway for a file of its own host.
+t.test('no statement reads or writes files of the gateway\'s or the database server\'s host', async (t) => {
+  // LOAD DATA LOCAL would have the server ask the gateway for a file of its own host (and the pool
+  // does not offer the LOCAL_FILES capability either); the others reach the database server's
+  // files, which a user with the FILE privilege (root) may read and write.
   const app = await build(t, { env: { READ_ONLY: 'false' } })
   const db = await createDatabase(t, 'CREATE TABLE lf (line TEXT)')
   const sessionId = await selectedSession(app, db)
-  const res = await post(app, '/api/query', { query: "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE lf", session_id: sessionId })
-  t.equal(res.statusCode, 400)
-  t.equal(res.json().code, 'sql_error')
+  for (const query of ["LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE lf", "LOAD DATA INFILE '/etc/passwd' INTO TABLE lf", "SELECT LOAD_FILE('/etc/passwd') AS f", "INSERT INTO lf SELECT LOAD_FILE('/etc/passwd')", `SELECT 1 INTO OUTFILE '/tmp/sqlgate_${db}'`]) {
+    const res = await post(app, '/api/query', { query, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
+    t.notMatch(res.body, 'root:', `${query}: nothing of the file`)
+  }
   t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM lf', session_id: sessionId })).json().rows[0].n, '0')
 })
 

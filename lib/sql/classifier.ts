@@ -65,6 +65,11 @@ export function classify (sql: string, readOnly: boolean): Classification {
       throw new AppError(400, 'unsupported_statement',
         `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
     }
+    const server = serverControl(tokens)
+    if (server !== null) {
+      throw new AppError(400, 'unsupported_statement',
+        `${server} is not supported: it acts on the database server itself (its process, or code it loads), not on data of a database this gateway serves.`)
+    }
   }
   const program = storedProgramKind(tokens)
   if (program !== null) {
@@ -119,6 +124,16 @@ function fileAccess (tokens: Token[]): string | null {
     if (token.value === 'LOAD' && (next === 'DATA' || next === 'XML')) return `LOAD ${next}`
   }
   return null
+}
+
+/** Statements that stop the server or load code into it, by their leading keyword. */
+const SERVER_STATEMENTS = new Set(['SHUTDOWN', 'RESTART', 'INSTALL', 'UNINSTALL', 'BINLOG'])
+
+/** What in the statement stops the database server or loads code into it (CREATE FUNCTION … SONAME); or null. */
+function serverControl (tokens: Token[]): string | null {
+  const first = tokens.find((token) => token.kind === 'word')
+  if (first !== undefined && SERVER_STATEMENTS.has(first.value)) return first.value
+  return tokens.some((token) => token.kind === 'word' && token.value === 'SONAME') ? 'SONAME' : null
 }
 
 const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])

@@ -252,7 +252,7 @@ t.test('optimizer hints that would lift the gateway\'s limits are refused in bot
   }
 })
 
-t.test('with writes allowed, what reads or writes the database server\'s files is still refused', async (t) => {
+t.test('with writes allowed, what reads or writes the database server\'s files, stops it or loads code into it is still refused', async (t) => {
   for (const sql of [
     "SELECT * FROM t INTO OUTFILE '/tmp/x'",
     "SELECT * INTO DUMPFILE '/tmp/x' FROM t",
@@ -264,6 +264,9 @@ t.test('with writes allowed, what reads or writes the database server\'s files i
     "CREATE PROCEDURE p () BEGIN SELECT LOAD_FILE('/etc/passwd'); END",
     "SELECT 1 /*! INTO OUTFILE '/tmp/x' */"
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  for (const sql of ['SHUTDOWN', 'shutdown wait for all replicas', 'RESTART', "INSTALL PLUGIN sphinx SONAME 'ha_sphinx'", "INSTALL SONAME 'ha_connect'", 'UNINSTALL PLUGIN audit_log', "CREATE FUNCTION sys_exec RETURNS INTEGER SONAME 'lib_mysqludf_sys.so'", "BINLOG 'base64'"]) {
+    t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  }
   for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 

@@ -19,9 +19,13 @@ interface EofPacket { isEOF: () => boolean, eofWarningCount: () => number, eofSt
 type RowReader = (this: object, packet: EofPacket, connection: unknown) => unknown
 interface CommandClass { prototype: { row: RowReader } }
 
-const kWarnings = Symbol('sqlgate.warningCount')
-const kStatus = Symbol('sqlgate.statusFlags')
-type Noted = object & { [kWarnings]?: number, [kStatus]?: number }
+/**
+ * One property per command, as before the status was noted too (every property added to mysql2's
+ * command objects is a change of shape in its hot code): the last result set's warning count in
+ * the low 16 bits, every result set's status flags together in the next 16.
+ */
+const kEof = Symbol('sqlgate.eof')
+type Noted = object & { [kEof]?: number }
 
 const Query = require(join(root, 'lib/commands/query.js')) as CommandClass
 const Execute = require(join(root, 'lib/commands/execute.js')) as CommandClass
@@ -31,8 +35,8 @@ if (typeof row !== 'function' || Execute.prototype.row !== row) {
 }
 const rowNotingWarnings: RowReader = function (this: Noted, packet, connection) {
   if (packet.isEOF()) {
-    this[kWarnings] = packet.eofWarningCount()
-    this[kStatus] = (this[kStatus] ?? 0) | (packet.eofStatusFlags() & 0xffff)
+    const status = ((this[kEof] ?? 0) >>> 16) | (packet.eofStatusFlags() & 0xffff)
+    this[kEof] = status * 0x10000 + (packet.eofWarningCount() & 0xffff)
   }
   return row.call(this, packet, connection)
 }
@@ -45,10 +49,10 @@ Execute.prototype.row = rowNotingWarnings
  * that set a user variable).
  */
 export function resultSetStatus (command: object): number {
-  return (command as Noted)[kStatus] ?? 0
+  return ((command as Noted)[kEof] ?? 0) >>> 16
 }
 
 /** The warnings of the result set `command` read last (0 when it read none). */
 export function resultSetWarnings (command: object): number {
-  return (command as Noted)[kWarnings] ?? 0
+  return ((command as Noted)[kEof] ?? 0) & 0xffff
 }

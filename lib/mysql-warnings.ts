@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path'
 /**
  * How many warnings a statement's result set left, and its status flags: both are in the EOF packet
  * that ends it, which mysql2 reads and drops (an OK packet's it keeps, as `warningStatus` and
- * `serverStatus`). Its two row
- * readers, the text protocol's and the binary protocol's (one function), are wrapped here once
- * to note the count on the command. mysql2 reaches them through its prototypes on every packet
+ * `serverStatus`). Its two row readers, the text protocol's and the binary protocol's (one
+ * function), are wrapped here once to note them on the command. mysql2 reaches them through its prototypes on every packet
  * (`return Query.prototype.row`), so the wrapper stays in place for the whole result.
  *
  * mysql2's package exports do not name its command classes: they are loaded by file path, from

@@ -61,9 +61,23 @@ export const databaseUnavailable = (): AppError =>
   new AppError(503, 'database_unavailable', 'The database server is unavailable. Retry shortly.',
     undefined, { 'retry-after': '1' })
 
-export const databaseBusy = (): AppError =>
-  new AppError(503, 'database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
+/** What the database server said of an error: its message, errno and SQLSTATE. */
+export interface ServerError { message: string, errno: number, sql_state: string }
+
+/**
+ * Too many queries wait for a pooled connection; or, with `server`, the database server itself is
+ * out of a resource (memory, threads, prepared statements). Either way nothing ran.
+ */
+export const databaseBusy = (server?: ServerError): AppError => server === undefined
+  ? new AppError(503, 'database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
     undefined, { 'retry-after': '1' })
+  : new AppError(503, 'database_busy', `The database server is out of a resource for now (${server.message}): retry shortly.`,
+    { errno: server.errno, sql_state: server.sql_state }, { 'retry-after': '1' })
+
+/** Another transaction held what the statement needed (a lock wait, a deadlock): rolled back, it may succeed when run again. */
+export const lockConflict = (server: ServerError): AppError =>
+  new AppError(409, 'lock_conflict', `The statement conflicted with another transaction and was rolled back (${server.message}): run it again.`,
+    { errno: server.errno, sql_state: server.sql_state }, { 'retry-after': '1' })
 
 export const catalogTimeout = (timeoutMs: number): AppError =>
   new AppError(504, 'catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>), or raise QUERY_TIMEOUT_MS.`,

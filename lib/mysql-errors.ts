@@ -1,4 +1,4 @@
-import { AppError, databaseBusy, databaseUnavailable } from './errors.js'
+import { AppError, databaseBusy, databaseUnavailable, lockConflict } from './errors.js'
 
 interface DriverError extends Error {
   code?: string
@@ -61,18 +61,10 @@ export function toAppError (err: unknown): AppError {
     return mapped
   }
   if (typeof driverError.errno === 'number' && typeof driverError.sqlState === 'string') {
-    const server = { errno: driverError.errno, sql_state: driverError.sqlState }
-    const message = driverError.sqlMessage ?? driverError.message
-    if (CONFLICT_ERRNOS.has(driverError.errno)) {
-      return new AppError(409, 'lock_conflict',
-        `The statement conflicted with another transaction and was rolled back (${message}): run it again.`,
-        server, { 'retry-after': '1' })
-    }
-    if (BUSY_ERRNOS.has(driverError.errno)) {
-      return new AppError(503, 'database_busy', `The database server is out of a resource for now (${message}): retry shortly.`,
-        server, { 'retry-after': '1' })
-    }
-    return new AppError(400, 'sql_error', message, server)
+    const server = { message: driverError.sqlMessage ?? driverError.message, errno: driverError.errno, sql_state: driverError.sqlState }
+    if (CONFLICT_ERRNOS.has(server.errno)) return lockConflict(server)
+    if (BUSY_ERRNOS.has(server.errno)) return databaseBusy(server)
+    return new AppError(400, 'sql_error', server.message, { errno: server.errno, sql_state: server.sql_state })
   }
   const mapped = new AppError(500, 'internal_error', 'Internal server error')
   mapped.cause = err

@@ -131,8 +131,8 @@ const SERVER_STATEMENTS = new Set(['SHUTDOWN', 'RESTART', 'INSTALL', 'UNINSTALL'
 
 /** What in the statement stops the database server or loads code into it (CREATE FUNCTION … SONAME); or null. */
 function serverControl (tokens: Token[]): string | null {
-  const first = tokens.find((token) => token.kind === 'word')
-  if (first !== undefined && SERVER_STATEMENTS.has(first.value)) return first.value
+  const first = firstKeyword(tokens)
+  if (SERVER_STATEMENTS.has(first)) return first
   return tokens.some((token) => token.kind === 'word' && token.value === 'SONAME') ? 'SONAME' : null
 }
 

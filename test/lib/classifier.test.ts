@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { classify } from '../../lib/sql/classifier.js'
 import { AppError } from '../../lib/errors.js'
 
@@ -10,6 +10,12 @@ function codeOf (sql: string, readOnly = true): string {
     if (err instanceof AppError) return err.code
     throw err
   }
+}
+
+/** `sql` answers unsupported_statement whether writes are allowed or not. */
+function unsupportedInBothModes (t: Test, sql: string): void {
+  t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
+  t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
 }
 
 const READS = [
@@ -214,16 +220,14 @@ t.test('a stored program\'s body is part of its CREATE statement: its semicolons
 
 t.test('diagnostics of the pooled connection\'s previous statement (perhaps another session\'s) are refused in both modes', async (t) => {
   for (const sql of ['SHOW WARNINGS', 'show errors', 'SHOW WARNINGS LIMIT 5', 'SHOW COUNT(*) WARNINGS', 'SHOW COUNT( * ) ERRORS', '/*!SHOW*/ WARNINGS', 'GET DIAGNOSTICS @n = NUMBER', 'GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', 'GET STACKED DIAGNOSTICS @n = NUMBER']) {
-    t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
-    t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+    unsupportedInBothModes(t, sql)
   }
   for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
 })
 
 t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
   for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT @@identity', 'SELECT @@last_insert_id', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()']) {
-    t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
-    t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+    unsupportedInBothModes(t, sql)
   }
   t.equal(codeOf('INSERT INTO child (parent) VALUES (LAST_INSERT_ID())', false), 'unsupported_statement', 'in a write too')
   t.equal(codeOf('SELECT LAST_INSERT_ID(5)', true), 'read_only_violation', 'with an argument it sets state: refused in reads')
@@ -244,8 +248,7 @@ t.test('optimizer hints that would lift the gateway\'s limits are refused in bot
     'INSERT /*+ SET_VAR(foreign_key_checks = OFF) */ INTO t VALUES (1)',
     'WITH a AS (SELECT /*+ MAX_EXECUTION_TIME(0) */ 1) SELECT * FROM a'
   ]) {
-    t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
-    t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+    unsupportedInBothModes(t, sql)
   }
   for (const sql of ['SELECT /*+ NO_INDEX(t) */ * FROM t', 'SELECT /*+ BKA(t) JOIN_ORDER(a, b) */ 1', "SELECT '/*+ MAX_EXECUTION_TIME(0) */'", 'SELECT `MAX_EXECUTION_TIME` FROM t', 'SELECT 1 /* MAX_EXECUTION_TIME(0) is not a hint here */']) {
     t.equal(codeOf(sql), 'ok', sql)

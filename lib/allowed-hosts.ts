@@ -25,12 +25,17 @@ function isLoopback (host: string): boolean {
   return name === 'localhost' || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'))
 }
 
+/** Whether ALLOWED_HOSTS lets every host name through (`*`): then no request is checked. */
+export function anyHostAllowed (allowed: readonly string[]): boolean {
+  return allowed.includes('*')
+}
+
 /**
  * A test of a request's host (`name[:port]`, as the Host header or a trusted proxy's
  * X-Forwarded-Host gives it) against the allowed names, or null when any is allowed.
  */
 export function hostCheck (allowed: readonly string[]): ((host: string) => boolean) | null {
-  if (allowed.includes('*')) return null
+  if (anyHostAllowed(allowed)) return null
   const names = new Set<string>()
   const domains: string[] = []
   for (const entry of allowed) {

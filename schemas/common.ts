@@ -59,7 +59,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
       { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] })
   },
   403: {
-    description: 'read_only_violation: the statement is not a read; nothing was sent to the database',
+    description: 'read_only_violation: the statement is not a read; nothing was sent to the database. host_not_allowed (any route): the request names a host that is not in ALLOWED_HOSTS',
     example: envelope(403, 'Forbidden', 'read_only_violation', 'This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.')
   },
   404: {
@@ -109,6 +109,11 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
 export function errorResponse (status: number) {
   const known = ERROR_RESPONSES[status]
   return Type.Ref(ErrorSchema, known === undefined ? {} : { description: known.description })
+}
+
+/** What an error status means here, for the OpenAPI document. */
+export function errorDescription (status: number): string | undefined {
+  return ERROR_RESPONSES[status]?.description
 }
 
 /** A typical error answer for a status, for the OpenAPI document (plugins/external/swagger.ts). */

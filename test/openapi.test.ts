@@ -25,6 +25,7 @@ t.test('GET /openapi.json documents every route with its error answers', async (
       t.ok(operation?.summary, `${method.toUpperCase()} ${path} has a summary`)
       t.ok(operation?.responses?.['200'], `${method.toUpperCase()} ${path} documents 200`)
       if (path.startsWith('/api/')) t.ok(operation?.responses?.['429'], `${method.toUpperCase()} ${path} documents 429 (every /api route is rate-limited)`)
+      t.ok(operation?.responses?.['403'], `${method.toUpperCase()} ${path} documents 403 (host_not_allowed: ALLOWED_HOSTS is checked on a loopback HOST)`)
     }
   }
   const operationIds = Object.values(doc.paths).flatMap((item) => Object.values(item as Record<string, { operationId?: string }>).map((operation) => operation.operationId))

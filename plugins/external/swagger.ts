@@ -2,7 +2,8 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { OpenAPIV3_1 as OpenAPI } from 'openapi-types'
-import { ErrorSchema, errorExample } from '../../schemas/common.js'
+import { ErrorSchema, errorDescription, errorExample } from '../../schemas/common.js'
+import { anyHostAllowed } from '../../lib/allowed-hosts.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the routes' TypeBox schemas, at GET /openapi.json,
@@ -40,7 +41,7 @@ export default fp(async function swaggerPlugin (fastify) {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     },
     transformObject: (document) => 'openapiObject' in document
-      ? describeSessions(document.openapiObject as OpenAPI.Document, fastify.config.API_KEYS.length > 0)
+      ? describeSessions(document.openapiObject as OpenAPI.Document, fastify.config.API_KEYS.length > 0, !anyHostAllowed(fastify.config.ALLOWED_HOSTS))
       : document.swaggerObject
   })
 
@@ -94,12 +95,17 @@ const SET_SID_COOKIE: OpenAPI.HeaderObject = {
 
 /**
  * What the route schemas cannot say: every /api operation takes the sid cookie and may set it
- * (and needs an API key when API_KEYS is set), and every error answer has an example.
+ * (and needs an API key when API_KEYS is set), every operation answers 403 host_not_allowed when
+ * ALLOWED_HOSTS is checked, and every error answer has an example.
  */
-function describeSessions (doc: OpenAPI.Document, apiKeys: boolean): OpenAPI.Document {
+function describeSessions (doc: OpenAPI.Document, apiKeys: boolean, hostsChecked: boolean): OpenAPI.Document {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as OpenAPI.OperationObject[]) {
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue
+      if (hostsChecked) {
+        operation.responses ??= {}
+        operation.responses['403'] ??= { description: errorDescription(403)!, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+      }
       if (path.startsWith('/api/') && apiKeys) {
         operation.security = [{ bearerAuth: [] }]
         operation.responses ??= {}

@@ -130,13 +130,13 @@ t.test('a connection lost while a write runs: 502 write_outcome_unknown, not "re
     return res
   }
 
-  const write = await run('INSERT INTO w SELECT 1 FROM DUAL WHERE SLEEP(5) = 0 /* write-marker */', 'write-marker')
+  const write = await run("INSERT INTO w SELECT 1 FROM DUAL WHERE SLEEP(5) = 0 AND 'write-marker' <> ''", 'write-marker')
   t.equal(write.statusCode, 502)
   t.equal(write.json().code, 'write_outcome_unknown')
   t.match(write.json().message, 'may or may not have taken effect')
-  const prepared = await run('INSERT INTO w SELECT ? FROM DUAL WHERE SLEEP(5) = 0 /* prepared-marker */', 'prepared-marker', [2])
+  const prepared = await run("INSERT INTO w SELECT ? FROM DUAL WHERE SLEEP(5) = 0 AND 'prepared-marker' <> ''", 'prepared-marker', [2])
   t.equal(prepared.json().code, 'write_outcome_unknown', 'with params too')
-  const read = await run('SELECT SLEEP(5) AS s /* read-marker */', 'read-marker')
+  const read = await run("SELECT SLEEP(5) AS s, 'read-marker' AS m", 'read-marker')
   t.equal(read.statusCode, 503)
   t.equal(read.json().code, 'database_unavailable', 'a read changed nothing: retrying it is safe')
   t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM w', session_id: sessionId })).statusCode, 200, 'the next request is served')

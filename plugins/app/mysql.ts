@@ -3,9 +3,10 @@ import fp from 'fastify-plugin'
 import { setMaxParserCache, type PoolConnection as CorePoolConnection } from 'mysql2'
 import { createPool, escapeId, type Pool, type PoolConnection, type PoolOptions, type RowDataPacket } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../config.js'
-import { detectDialect, limitsStatement, sessionSetup, tlsOptions, type DialectName } from '../../lib/dialect.js'
+import { limitsStatement, sessionSetup, tlsOptions, type DialectName, type SessionSetup } from '../../lib/dialect.js'
 import { databaseNotFound } from '../../lib/errors.js'
 import { toAppError } from '../../lib/mysql-errors.js'
+import { sqlServer, type SqlServer } from '../../lib/sql/server.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +30,8 @@ interface ConnectionState {
   connectionId: string
   /** When it was first used: connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS. */
   since: number
+  /** What it was set to when first used, and is set to again after a reset. */
+  setup: SessionSetup
   database: string | null
   /** The limits last applied (null: unknown, set them again). */
   timeoutMs: number | null
@@ -60,6 +63,25 @@ function guard (conn: CorePoolConnection): void {
  */
 export function onConnectionLost (conn: CorePoolConnection, handler: ((err?: Error) => void) | null): void {
   (conn as Guarded)[kLost] = handler
+}
+
+/**
+ * Resets a connection's session state and applies its set-up again, then returns it to the pool;
+ * closes it if either fails. The limits are the server's defaults after a reset: the next lease
+ * sets its own.
+ */
+function resetThenRelease (conn: CorePoolConnection, state: ConnectionState): void {
+  state.timeoutMs = state.selectLimit = null
+  conn.reset((err) => {
+    if (err !== null) {
+      conn.destroy()
+      return
+    }
+    conn.query({ sql: state.setup.init, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
+      if (err !== null) conn.destroy()
+      else conn.release()
+    })
+  })
 }
 
 /** Whether a connection's limits differ from the request's. */
@@ -94,13 +116,20 @@ export interface Limits {
  */
 const SERVER_TIMEOUT_GRACE_MS = 2000
 
+/**
+ * What becomes of a connection after its statement: back to the pool as it is (`keep`); its
+ * session state reset first (`reset`: COM_RESET_CONNECTION rolls back, drops temporary tables,
+ * releases user locks, clears variables and prepared statements, and the connection's set-up is
+ * applied again); or closed and replaced (`discard`: its state, or the protocol, is unknown).
+ */
+export type Aftercare = 'keep' | 'reset' | 'discard'
+
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
   /** mysql2's own connection (its commands are event emitters); `conn.promise()` for promises. */
   conn: CorePoolConnection
   connectionId: string
-  /** Back to the pool, or, when its session state cannot be trusted, closed and replaced. */
-  release: (discard?: boolean) => void
+  release: (after?: Aftercare) => void
 }
 
 /**
@@ -180,16 +209,17 @@ export function createMysql (config: Config) {
     }
   }
 
-  let dialect: Promise<DialectName> | undefined
-  function getDialect (): Promise<DialectName> {
-    dialect ??= bounded<Array<{ version: string } & RowDataPacket>>(pool, SETUP_TIMEOUT_MS, 'SELECT VERSION() AS version')
-      .then((rows) => detectDialect(rows[0]?.version ?? ''))
+  let server: Promise<SqlServer> | undefined
+  function getServer (): Promise<SqlServer> {
+    server ??= bounded<Array<{ version: string } & RowDataPacket>>(pool, SETUP_TIMEOUT_MS, 'SELECT VERSION() AS version')
+      .then((rows) => sqlServer(rows[0]?.version ?? ''))
       .catch((err: unknown) => {
-        dialect = undefined
+        server = undefined
         throw toAppError(err)
       })
-    return dialect
+    return server
   }
+  const getDialect = async (): Promise<DialectName> => (await getServer()).dialect
 
   /** Sets a connection (state: what it was last set to, if known) to `database` and `limits`. */
   async function prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined): Promise<ConnectionState> {
@@ -203,7 +233,7 @@ export function createMysql (config: Config) {
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS })
       const setup = sessionSetup(await getDialect(), rows[0]?.mode ?? '', config.READ_ONLY)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
-      state = { connectionId: String(rows[0]?.id), since: Date.now(), database: null, timeoutMs: null, selectLimit: null }
+      state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null }
       states.set(core, state)
     }
     if (state.database !== database) {
@@ -239,6 +269,8 @@ export function createMysql (config: Config) {
   return {
     pool,
     dialect: getDialect,
+    /** The connected server's dialect and version, read once. */
+    server: getServer,
 
     /** A connection in `database` with `limits` applied, for one statement. */
     async acquire (database: string, limits?: Limits): Promise<Lease> {
@@ -265,15 +297,16 @@ export function createMysql (config: Config) {
           throw toAppError(err)
         }
       }
-      const { since } = state
+      const leased = state
       let released = false
       return {
         conn,
         connectionId: state.connectionId,
-        release (discard = false) {
+        release (after = 'keep') {
           if (released) return
           released = true
-          if (discard || Date.now() - since > maxAgeMs) conn.destroy()
+          if (after === 'discard' || Date.now() - leased.since > maxAgeMs) conn.destroy()
+          else if (after === 'reset') resetThenRelease(conn, leased)
           else conn.release()
         }
       }

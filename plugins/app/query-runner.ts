@@ -9,10 +9,11 @@ import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
 import { resultSetStatus, resultSetWarnings } from '../../lib/mysql-warnings.js'
 import { memoize } from '../../lib/memo.js'
-import { classify } from '../../lib/sql/classifier.js'
+import { classify, type Statement } from '../../lib/sql/classifier.js'
+import type { SqlServer } from '../../lib/sql/server.js'
 import { noRestore, resultReader, rowSize, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
-import { onConnectionLost, type createMysql, type Lease } from './mysql.js'
+import { onConnectionLost, type Aftercare, type createMysql, type Lease } from './mysql.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,7 +115,7 @@ const ABANDON_AFTER_MS = 2000
 const SERVER_SESSION_STATE_CHANGED = 0x4000
 /** The OK packet's status flag: a transaction is open on the connection. */
 const SERVER_STATUS_IN_TRANS = 0x0001
-/** Statements whose classification is remembered, and the longest one remembered (at most about 2 MB together). */
+/** Statements whose reading is remembered, and the longest one remembered (at most about 4 MB together). */
 const CLASSIFY_MEMO_SIZE = 1000
 const CLASSIFY_MEMO_MAX_CHARS = 1024
 
@@ -122,20 +123,29 @@ type Mysql = ReturnType<typeof createMysql>
 
 /**
  * Runs one statement of a session, safely:
- * - the classifier decides before anything reaches the database (read-only by default);
+ * - the classifier decides before anything reaches the database (read-only by default), and the
+ *   server runs the text rebuilt from the tokens it judged, never the client's own;
  * - the server enforces the timeout (KILL QUERY is the fallback) and caps top-level SELECTs at
  *   max_rows + 1 rows; rows are streamed, never buffered past the cap;
  * - `params` are bound by a server-side prepared statement, closed afterwards;
- * - a connection whose session state may have changed is closed instead of reused.
+ * - a connection whose session state may have changed is reset before it serves anyone else:
+ *   after a write, a failed statement, a read that calls a function not known as built-in, or a
+ *   read the server reports changed its session; closed instead when its state is unknown.
  */
 export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
-  // A statement's classification depends on its text alone (and the mode, fixed here): clients
-  // send the same statements again and again, so short ones are classified once. A statement that
-  // is refused is not remembered (its error is thrown again each time).
-  const classifyStatement = memoize(CLASSIFY_MEMO_SIZE, (sql) => classify(sql, readOnly), CLASSIFY_MEMO_MAX_CHARS)
+  // A statement's reading depends on its text alone (the mode and the server are fixed here):
+  // clients send the same statements again and again, so short ones are read once. A statement
+  // that is refused is not remembered (its error is thrown again each time).
+  // The server is known once the first statement has waited for it.
+  let readStatement: ((sql: string) => Statement) | undefined
+  const reader = async (): Promise<(sql: string) => Statement> => {
+    const server: SqlServer = await mysql.server()
+    readStatement ??= memoize(CLASSIFY_MEMO_SIZE, (text) => classify(text, readOnly, server), CLASSIFY_MEMO_MAX_CHARS)
+    return readStatement
+  }
   return {
     async run (request: QueryRequest): Promise<QueryResult> {
-      const classification = classifyStatement(request.sql)
+      const statement = (readStatement ?? await reader())(request.sql)
       const queryId = request.queryId ?? randomUUID()
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,
@@ -143,35 +153,32 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       })
       if (request.client?.destroyed === true) {
         // It waited for a connection, and its client did not: nothing is sent.
-        lease.release(false)
+        lease.release('keep')
         throw clientClosedRequest()
       }
       const started = performance.now()
       let outcome: Outcome
       try {
-        outcome = await execute(mysql, lease, request, classification.kind === 'read')
+        outcome = await execute(mysql, lease, request, statement.text, statement.kind === 'read')
       } catch (err) {
-        // A write that failed may still have changed its connection: a procedure's statements
-        // before its error (a temporary table, a user variable, an open transaction) stay, and an
-        // error packet says nothing of the session's state.
-        lease.release((err as { discard?: boolean }).discard === true || classification.kind === 'write')
+        // A statement that failed may still have changed its connection: a stored function's or a
+        // procedure's statements before its error (a user variable, a temporary table, an open
+        // transaction) stay, and an error packet says nothing of the session's state.
+        lease.release((err as { discard?: boolean }).discard === true ? 'discard' : 'reset')
         throw err
       }
-      if (classification.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
+      if (statement.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
         (outcome.header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0) {
-        // A procedure began a transaction and did not end it. Its connection is retired (a write's
-        // is), and closing it would roll the transaction back after an answer of success: it is
-        // rolled back now, and the answer says so.
+        // A procedure began a transaction and did not end it: it is rolled back now, before the
+        // answer says so (the reset that follows would roll it back too, after the answer).
         await rollBack(lease)
-        lease.release(true)
+        lease.release('reset')
         throw transactionLeftOpen()
       }
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
       // The statement's own warnings, read on its connection before anything else runs there.
       const warnings = outcome.warningCount > 0 && !outcome.discard ? await readWarnings(lease) : undefined
-      // A read too: a stored function it called may have set a user variable.
-      const stateChanged = (outcome.statusFlags & SERVER_SESSION_STATE_CHANGED) !== 0
-      lease.release(outcome.discard || warnings === null || stateChanged || classification.kind === 'write')
+      lease.release(aftercare(statement, outcome, warnings === null))
 
       // Written out, not spread: this is every query's answer, and one shape of object.
       const sets = outcome.sets
@@ -196,6 +203,18 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
 }
 
+/**
+ * What becomes of the connection after a statement that ended: closed when it stopped mid-result
+ * or its warnings could not be read; reset when the statement may have left session state (a
+ * write, a call the gateway does not know as built-in, or the server's own report that the
+ * session changed: a second signal, which a stored function can switch off, so never the only one).
+ */
+function aftercare (statement: Statement, outcome: Outcome, warningsUnread: boolean): Aftercare {
+  if (outcome.discard || warningsUnread) return 'discard'
+  if (statement.resetsConnection || (outcome.statusFlags & SERVER_SESSION_STATE_CHANGED) !== 0) return 'reset'
+  return 'keep'
+}
+
 /** About the JSON size of a result set in `more_results` without its rows: its columns and fixed fields. */
 function resultSetSize (fields: FieldPacket[]): number {
   let size = 64
@@ -217,16 +236,17 @@ function resultSet (set: ReadSet): ResultSet {
 }
 
 /**
+ * `sql`: the statement as the server receives it (rebuilt from the classifier's tokens).
  * `read`: the statement only reads, so past the row cap the connection can be closed instead of
  * read to the end. A write's rows (`INSERT … RETURNING`) are read to the end and dropped past the
  * cap: closed mid-result, the server rolled the statement back, under an answer of 200.
  */
-function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boolean): Promise<Outcome> {
+function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string, read: boolean): Promise<Outcome> {
   // mysql2's own connection: its commands are event emitters, so rows can be taken one by one
   // instead of buffered.
   const core = lease.conn as unknown as CoreConnection & { stream: Socket }
   const rowsAsArray = request.rowFormat === 'array'
-  const options = { sql: request.sql, rowsAsArray }
+  const options = { sql, rowsAsArray }
   const params = request.params ?? []
   const prepared = params.length > 0
 
@@ -390,7 +410,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, read: boole
       // A plain string where it will do: mysql2 builds its command from an options object by
       // spreading it into another (a measurable part of a point query's cost), from a string without.
       sent = true
-      listen(rowsAsArray ? core.query(options) : core.query(request.sql))
+      listen(rowsAsArray ? core.query(options) : core.query(sql))
       return
     }
     // The server counts the statement's placeholders when it prepares it. Executed with more

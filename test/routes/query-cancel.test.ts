@@ -48,7 +48,7 @@ async function setup (t: Test, env: Record<string, string> = {}) {
 t.test('a read whose client goes away is stopped on the database server, and the history says so', async (t) => {
   const { running, leave, query, history, until, logs } = await setup(t)
   const started = Date.now()
-  await leave('SELECT SLEEP(10) AS s /* gone-read */', 300)
+  await leave("SELECT SLEEP(10) AS s, 'gone-read' AS m", 300)
   t.ok(await until(async () => !(await running('gone-read')), 2000), 'the statement no longer runs')
   t.ok(Date.now() - started < 3000, `stopped after ${Date.now() - started} ms, not at its 10 s`)
   t.ok(await until(async () => (await history())[0]?.error_code === 'client_closed_request', 2000), 'recorded as client_closed_request')
@@ -60,7 +60,7 @@ t.test('a read whose client goes away is stopped on the database server, and the
 
 t.test('a write whose client goes away runs on: its outcome must not depend on the connection', async (t) => {
   const { running, leave, query, until } = await setup(t, { READ_ONLY: 'false' })
-  await leave('INSERT INTO w SELECT 1 FROM DUAL WHERE SLEEP(1) = 0 /* gone-write */', 300)
+  await leave("INSERT INTO w SELECT 1 FROM DUAL WHERE SLEEP(1) = 0 AND 'gone-write' <> ''", 300)
   t.ok(await running('gone-write'), 'still running after its client left')
   t.ok(await until(async () => (await query('SELECT COUNT(*) AS n FROM w')).rows?.[0]?.n === '1', 3000), 'and it committed')
 })
@@ -68,9 +68,9 @@ t.test('a write whose client goes away runs on: its outcome must not depend on t
 t.test('a query whose client left while it waited for a connection never runs', async (t) => {
   const { db, app, running, leave, query, history, until } = await setup(t, { MYSQL_POOL_SIZE: '1' })
   const other = await selectedSession(app, db)
-  const busy = query('SELECT SLEEP(1) AS s /* holds-the-pool */', other)
+  const busy = query("SELECT SLEEP(1) AS s, 'holds-the-pool' AS m", other)
   t.ok(await until(() => running('holds-the-pool'), 2000), 'the one connection is busy')
-  await leave('SELECT SLEEP(5) AS s /* never-ran */', 200)
+  await leave("SELECT SLEEP(5) AS s, 'never-ran' AS m", 200)
   await busy
   t.ok(await until(async () => (await history())[0]?.error_code === 'client_closed_request', 2000), 'recorded as client_closed_request')
   t.notOk(await running('never-ran'), 'it was not sent')
@@ -87,7 +87,7 @@ t.test('over MCP too: a run_query read whose client goes away is stopped', async
   })
   t.equal((await call(1, 'select_database', { database_name: db })).status, 200)
   const leaving = postAndLeave(url, { ...headers, 'mcp-session-id': mcpSession },
-    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'run_query', arguments: { query: 'SELECT SLEEP(10) AS s /* gone-mcp */' } } }, 500)
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'run_query', arguments: { query: "SELECT SLEEP(10) AS s, 'gone-mcp' AS m" } } }, 500)
   t.ok(await until(() => running('gone-mcp'), 2000), 'running')
   await leaving
   t.ok(await until(async () => !(await running('gone-mcp')), 2000), 'stopped once its client left')

@@ -1,0 +1,87 @@
+import type { Token } from './lexer.js'
+import { firstKeyword, isCall, isPunct, keyword, nameOf } from './tokens.js'
+
+/**
+ * What a statement reaches besides a database's data, judged the same way in both modes: the
+ * database server's files and process, and what a pooled connection's previous statement (perhaps
+ * another session's) left behind. Each returns what it found, or null.
+ */
+
+/** SELECT … INTO OUTFILE | DUMPFILE, LOAD DATA | XML [LOCAL] INFILE, LOAD_FILE(), also in a stored program's body. */
+export function fileAccess (tokens: readonly Token[]): string | null {
+  for (let i = 0; i < tokens.length; i++) {
+    const word = keyword(tokens[i])
+    const next = keyword(tokens[i + 1])
+    if (word === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) return `INTO ${next}`
+    if (word === 'LOAD' && (next === 'DATA' || next === 'XML')) return `LOAD ${next}`
+    if (nameOf(tokens[i]) === 'LOAD_FILE' && isCall(tokens, i)) return 'LOAD_FILE()'
+  }
+  return null
+}
+
+/** Statements that stop the server or load code into it, by their leading keyword. */
+const SERVER_STATEMENTS = new Set(['SHUTDOWN', 'RESTART', 'INSTALL', 'UNINSTALL', 'BINLOG'])
+
+/** What stops the database server or loads code into it (CREATE FUNCTION … SONAME). */
+export function serverControl (tokens: readonly Token[]): string | null {
+  const { word } = firstKeyword(tokens)
+  if (SERVER_STATEMENTS.has(word)) return word
+  return tokens.some((token) => keyword(token) === 'SONAME') ? 'SONAME' : null
+}
+
+const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])
+
+/**
+ * CREATE [OR REPLACE] [DEFINER = user] [AGGREGATE] PROCEDURE | FUNCTION | TRIGGER | EVENT | PACKAGE …,
+ * or ALTER [DEFINER = user] EVENT …: one statement whose body (BEGIN … END) holds semicolons. Its
+ * kind (PROCEDURE, …), or null for any other statement.
+ */
+export function storedProgramKind (tokens: readonly Token[]): string | null {
+  const first = keyword(tokens[0])
+  if (first !== 'CREATE' && first !== 'ALTER') return null
+  let i = 1
+  if (first === 'CREATE' && keyword(tokens[1]) === 'OR' && keyword(tokens[2]) === 'REPLACE') i = 3
+  if (keyword(tokens[i]) === 'DEFINER' && isPunct(tokens[i + 1], '=')) {
+    i += 2
+    // 'user'@'host', user@host, `user`@`host`, CURRENT_USER[()], CURRENT_ROLE
+    if (tokens[i]?.kind === 'word' || tokens[i]?.kind === 'ident' || tokens[i]?.kind === 'string') i++
+    if (tokens[i]?.kind === 'variable') i++
+    else if (isPunct(tokens[i], '(') && isPunct(tokens[i + 1], ')')) i += 2
+  }
+  if (first === 'ALTER') return keyword(tokens[i]) === 'EVENT' ? 'EVENT' : null
+  if (keyword(tokens[i]) === 'AGGREGATE') i++
+  const kind = keyword(tokens[i])
+  return PROGRAM_KINDS.has(kind) ? kind : null
+}
+
+/**
+ * SHOW [COUNT(*)] WARNINGS | ERRORS [LIMIT …], GET [CURRENT | STACKED] DIAGNOSTICS: what the
+ * connection's previous statement left in its diagnostics area. On a pooled connection that is
+ * whichever session's statement ran there last ("Truncated incorrect DOUBLE value: 'alice@…'").
+ */
+export function isDiagnostics (statement: readonly Token[], word: string): boolean {
+  if (word === 'GET') return true
+  if (word !== 'SHOW') return false
+  let i = 1
+  if (keyword(statement[i]) === 'COUNT') i = statement.findIndex((token) => isPunct(token, ')')) + 1
+  const what = keyword(statement[i])
+  return what === 'WARNINGS' || what === 'ERRORS'
+}
+
+/** Functions and variables whose value is what the connection's previous statement left. */
+const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT'])
+const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'identity', 'last_insert_id'])
+
+/** What in the statement reads the previous statement's results (FOUND_ROWS(), @@warning_count, …). */
+export function previousStatementReference (tokens: readonly Token[]): string | null {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(token.name)) return `@@${token.name}`
+    if (!isCall(tokens, i)) continue
+    const name = nameOf(token)
+    if (PREVIOUS_STATEMENT_FUNCTIONS.has(name)) return `${name}()`
+    // With an argument it sets the value instead (refused in reads as session state).
+    if (name === 'LAST_INSERT_ID' && isPunct(tokens[i + 2], ')')) return 'LAST_INSERT_ID()'
+  }
+  return null
+}

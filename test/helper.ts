@@ -138,8 +138,8 @@ export async function preparedStatementCounts (fastify: FastifyInstance, databas
 }
 
 /**
- * A database user that may only SELECT in `database`, dropped when the test ends: the MYSQL_URL
- * of a deployment that follows the README ("Read-only").
+ * A database user that may only read `database` (SELECT, SHOW VIEW), dropped when the test ends:
+ * the MYSQL_URL of a deployment that follows the README ("Read-only").
  */
 export async function selectOnlyUserUrl (t: TestContext, database: string): Promise<string> {
   const admin = await adminConnection(t)
@@ -147,7 +147,7 @@ export async function selectOnlyUserUrl (t: TestContext, database: string): Prom
   const password = randomSuffix(8)
   await admin.query(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'`)
   t.teardown(async () => { await admin.query(`DROP USER IF EXISTS '${user}'@'127.0.0.1'`) })
-  await admin.query(`GRANT SELECT ON \`${database}\`.* TO '${user}'@'127.0.0.1'`)
+  await admin.query(`GRANT SELECT, SHOW VIEW ON \`${database}\`.* TO '${user}'@'127.0.0.1'`)
   const url = new URL(TEST_MYSQL_URL)
   url.username = user
   url.password = password

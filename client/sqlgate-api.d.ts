@@ -213,7 +213,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open */
+        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, syntax_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open */
         Error400: {
             headers: {
                 [name: string]: unknown;

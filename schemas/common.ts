@@ -54,7 +54,7 @@ const envelope = (statusCode: number, error: string, code: string, message: stri
 /** What each error status means here, with a typical answer (README "Errors" has every code). */
 const ERROR_RESPONSES: Record<number, { description: string, example: Record<string, unknown> }> = {
   400: {
-    description: 'Bad request: invalid_session_id, validation_error, invalid_json, sql_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open',
+    description: 'Bad request: invalid_session_id, validation_error, invalid_json, sql_error, syntax_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open',
     example: envelope(400, 'Bad Request', 'validation_error', 'body/database_name must NOT have fewer than 1 characters',
       { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] })
   },

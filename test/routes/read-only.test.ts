@@ -7,18 +7,21 @@ async function countRows (t: Test, db: string): Promise<number> {
   return Number(rows[0]!.n)
 }
 
-async function setup (t: Test) {
-  const app = await build(t)
+/** The suites below run as root and again as a database user that may only read (README, "Read-only"). */
+const USERS = ['root', 'select-only'] as const
+
+async function setup (t: Test, user: typeof USERS[number] = 'root') {
   const db = await createDatabase(t, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20));
     INSERT INTO items VALUES (1, 'one'), (2, 'two');
     CREATE FUNCTION sneaky() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM items; RETURN 1; END`)
+  const app = await build(t, user === 'root' ? {} : { env: { MYSQL_URL: await selectOnlyUserUrl(t, db) } })
   const sessionId = await selectedSession(app, db)
   const run = (query: string) => post(app, '/api/query', { query, session_id: sessionId })
   return { app, db, sessionId, run }
 }
 
-t.test('writes are refused with 403 read_only_violation and nothing changes', async (t) => {
-  const { db, run } = await setup(t)
+for (const user of USERS) t.test(`${user}: writes are refused with 403 read_only_violation and nothing changes`, async (t) => {
+  const { db, run } = await setup(t, user)
   const attempts = [
     'DELETE FROM items',
     'UPDATE items SET name = \'x\'',
@@ -51,8 +54,8 @@ t.test('writes are refused with 403 read_only_violation and nothing changes', as
   t.equal(await countRows(t, db), 2, 'the table still holds its two rows')
 })
 
-t.test('a statement is judged the same every time it comes, short (remembered) or long (not)', async (t) => {
-  const { db, run } = await setup(t)
+for (const user of USERS) t.test(`${user}: a statement is judged the same every time it comes, short (remembered) or long (not)`, async (t) => {
+  const { db, run } = await setup(t, user)
   const padding = ` /* ${'x'.repeat(1100)} */`
   for (const suffix of ['', padding]) {
     for (let i = 1; i <= 3; i++) {
@@ -66,8 +69,8 @@ t.test('a statement is judged the same every time it comes, short (remembered) o
   t.equal(await countRows(t, db), 2, 'the table still holds its two rows')
 })
 
-t.test('escape attempt: SET SESSION TRANSACTION READ WRITE, then a write', async (t) => {
-  const { db, run } = await setup(t)
+for (const user of USERS) t.test(`${user}: escape attempt: SET SESSION TRANSACTION READ WRITE, then a write`, async (t) => {
+  const { db, run } = await setup(t, user)
   t.equal((await run('SET SESSION TRANSACTION READ WRITE')).json().code, 'read_only_violation')
   t.equal((await run('DELETE FROM items')).json().code, 'read_only_violation')
   t.equal(await countRows(t, db), 2)
@@ -94,8 +97,8 @@ t.test('escape attempt: USE, then the queries of other sessions', async (t) => {
   t.strictSame(theirs.json().rows, [{ name: 'other' }], 'the other session still sees its own')
 })
 
-t.test('reads of every admitted kind run', async (t) => {
-  const { run } = await setup(t)
+for (const user of USERS) t.test(`${user}: reads of every admitted kind run`, async (t) => {
+  const { run } = await setup(t, user)
   for (const query of ['SELECT * FROM items', '(SELECT id FROM items) UNION (SELECT 3)', 'WITH x AS (SELECT id FROM items) SELECT * FROM x',
     'SHOW TABLES', 'DESCRIBE items', 'DESC items', 'EXPLAIN SELECT * FROM items', 'SHOW CREATE TABLE items']) {
     const res = await run(query)
@@ -103,8 +106,8 @@ t.test('reads of every admitted kind run', async (t) => {
   }
 })
 
-t.test('the refusal reaches nothing: no process, no file', async (t) => {
-  const { run } = await setup(t)
+for (const user of USERS) t.test(`${user}: the refusal reaches nothing: no process, no file`, async (t) => {
+  const { run } = await setup(t, user)
   const res = await run("SELECT 'x' INTO DUMPFILE '/tmp/sqlgate-should-not-exist'")
   t.equal(res.statusCode, 403)
   const { existsSync } = await import('node:fs')

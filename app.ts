@@ -1,12 +1,14 @@
-import type { FastifyHttpOptions, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Server } from 'node:http'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import { clientErrorHandler } from './lib/client-errors.js'
+import { AppError } from './lib/errors.js'
+import { API_HEADERS } from './lib/security-headers.js'
 import { utf8JsonParser } from './lib/json-body.js'
 import { logDestination } from './lib/log-destination.js'
-import { RequestLogController } from './lib/log-controller.js'
+import { RequestLogController, unmatchedPath } from './lib/log-controller.js'
 import configPlugin from './plugins/app/config.js'
 import { sessionFields } from './plugins/app/session.js'
 import errorHandler from './plugins/app/error-handler.js'
@@ -24,6 +26,7 @@ import swagger from './plugins/external/swagger.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import allowedHosts from './plugins/app/allowed-hosts.js'
+import addressLimit from './plugins/app/address-limit.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
 import apiRoutes from './routes/api/index.js'
@@ -74,6 +77,7 @@ export function serverOptions (config: Config): FastifyHttpOptions<Server> {
       connectionsCheckingInterval: Math.min(5_000, config.REQUEST_TIMEOUT_MS / 2)
     },
     clientErrorHandler,
+    frameworkErrors,
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: {
@@ -84,6 +88,20 @@ export function serverOptions (config: Config): FastifyHttpOptions<Server> {
       }
     }
   }
+}
+
+/**
+ * What Fastify's router refuses before any route (a URL parameter past maxParamLength, a URL that
+ * does not decode): answered in the error envelope, as every error is, rather than in Fastify's own.
+ */
+function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const status = tooLong ? 414 : 400
+  // No route, so no hook ran: the headers every data answer has, and its request line, here.
+  reply.headers(API_HEADERS)
+  reply.code(status).send(new AppError(status, tooLong ? 'uri_too_long' : 'invalid_request',
+    tooLong ? 'A part of the URL is longer than any this service takes (200 characters).' : 'The URL is not valid: it does not decode.').toJSON())
+  request.log.info({ method: request.method, route: unmatchedPath(request.url), status }, 'request')
 }
 
 /** TRUST_PROXY: false, true, a hop count, or a list of proxy addresses/CIDRs. */
@@ -126,6 +144,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(redisEvictionCheck)
   await server.register(catalog)
   await server.register(sessionStore)
+  await server.register(addressLimit)
   await server.register(queryRunner)
   await server.register(sessionActions)
   await server.register(unreadAnswers)

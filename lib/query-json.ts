@@ -25,6 +25,8 @@ export interface QueryReply {
   rows: unknown[]
   row_count: number
   truncated: boolean
+  truncated_values?: number | undefined
+  truncated_columns?: string[] | undefined
   more_results?: Array<{ columns: ResultColumn[], rows: unknown[], row_count: number, truncated: boolean }> | undefined
   affected_rows?: number | undefined
   insert_id?: string | undefined
@@ -91,6 +93,8 @@ export function queryReplyJson (reply: QueryReply): string {
     ',"rows":' + rowsJson(reply.columns, reply.rows) +
     ',"row_count":' + jsonNumber(reply.row_count) +
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
+    (reply.truncated_values === undefined ? '' : ',"truncated_values":' + jsonNumber(reply.truncated_values)) +
+    (reply.truncated_columns === undefined ? '' : ',"truncated_columns":' + JSON.stringify(reply.truncated_columns)) +
     (reply.more_results === undefined ? '' : ',"more_results":' + moreResultsJson(reply.more_results)) +
     (reply.affected_rows === undefined ? '' : ',"affected_rows":' + jsonNumber(reply.affected_rows)) +
     (reply.insert_id === undefined ? '' : ',"insert_id":' + jsonString(reply.insert_id)) +

@@ -57,9 +57,16 @@ function ipv6Groups (address: string): number[] {
   return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back]
 }
 
-/** The full key a client address's requests are counted under. */
-export function addressRateKey (prefix: string, address: string): string {
-  return rateLimitNameSpace(prefix) + addressRateLimitKey(address)
+/**
+ * What a client address is counted for: `requests`, every /api and /mcp request
+ * (RATE_LIMIT_ADDRESS_MAX); `sessions`, the sessions it starts and the sessions it reads by URL
+ * (RATE_LIMIT_MAX), which cost no session's budget of their own.
+ */
+export type AddressBudget = 'requests' | 'sessions'
+
+/** The full key a client address is counted under for `budget`. */
+export function addressRateKey (prefix: string, address: string, budget: AddressBudget): string {
+  return `${rateLimitNameSpace(prefix)}${budget === 'requests' ? 'addr' : 'ip'}:${addressBucket(address)}`
 }
 
 /** The rate limit's key for a session, below its name space. */

@@ -3,6 +3,12 @@ import type { Socket } from 'node:net'
 /** Answers at least this long are looked at as soon as they are handed to their socket (a point query's is far shorter). */
 export const WATCHED_ANSWER_CHARS = 256 * 1024
 
+/**
+ * Past the budget, only answers that have not moved for this long are closed: one whose client is
+ * reading moves (the kernel takes more of it) well within it, whatever the other answers hold.
+ */
+export const STALLED_MS = 2000
+
 /** What a socket held at the last look, and since when none of it has moved. */
 interface Stall {
   length: number
@@ -32,8 +38,9 @@ export interface UnreadAnswersOptions {
  * socket, finds those whose socket still holds bytes (`writableLength`):
  * - one whose answer has not moved for `idleMs` is closed, whatever the answer's size;
  * - while together they hold more than `maxBytes`, those whose answer has stood still the longest
- *   are closed first, until the rest fit; the one that moved last is always kept, so a single
- *   answer larger than the budget still goes out to a client that reads it.
+ *   are closed first, until the rest fit; only answers that have stood still for STALLED_MS are
+ *   closed so, never one whose client is reading (the budget is then exceeded while they read),
+ *   and the one that moved last is always kept.
  *
  * "Moved" is the socket's own measure (`writableLength`, and libuv's write queue, which shrinks as
  * the kernel takes a large write piece by piece): Node's idle timeout uses the same queue.
@@ -101,6 +108,7 @@ export class UnreadAnswers {
     let dropped = 0
     for (let i = 0; i < holding.length - 1 && held > maxBytes; i++) {
       const [socket, stall] = holding[i]!
+      if (now - stall.since < STALLED_MS) break // the rest moved even more lately
       socket.destroy()
       held -= stall.length
       dropped++

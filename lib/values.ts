@@ -231,28 +231,3 @@ function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, keys: strin
     return row
   }
 }
-
-/**
- * About the JSON size of a row as mysql2 gives it (before conversion), cheaply: strings by their
- * length, binary values as base64, a row object's keys too. What a query answer may hold is
- * bounded by it (QUERY_MAX_RESULT_BYTES): `max_rows` alone let 600 rows of 1 MB each build a
- * 600 MB answer in memory.
- */
-export function rowSize (row: unknown): number {
-  let size = 2
-  if (Array.isArray(row)) {
-    for (let i = 0; i < row.length; i++) size += valueSize(row[i]) + 1
-    return size
-  }
-  const record = row as Record<string, unknown>
-  for (const key in record) size += key.length + 4 + valueSize(record[key])
-  return size
-}
-
-function valueSize (value: unknown): number {
-  if (typeof value === 'string') return value.length + 2
-  if (value === null || typeof value !== 'object') return 8
-  if (Buffer.isBuffer(value)) return Math.ceil(value.length / 3) * 4 + 2
-  if (Array.isArray(value)) return value.length * 8 + 2 // a VECTOR's numbers
-  return 16
-}

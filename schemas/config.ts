@@ -50,6 +50,7 @@ export const ConfigSchema = Type.Object({
   CORS_ORIGINS: CommaList,
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 300, description: 'requests per window, per session (or per client address)' }),
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 60_000 }),
+  RATE_LIMIT_ADDRESS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 3000, description: 'requests per window to /api and /mcp from one client address, whatever their sessions' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or comma-separated addresses/CIDRs of trusted proxies' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000, description: 'how long a request (headers and body) may take to arrive, past which the answer is 408 and the connection closes; also how long an answer may wait for its client to read any more of it' }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: 'how long in-flight requests may finish after SIGTERM' }),

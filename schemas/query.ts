@@ -81,6 +81,8 @@ export const QueryReplySchema = Type.Object({
   rows: RowsSchema,
   row_count: Type.Integer(),
   truncated: TruncatedSchema,
+  truncated_values: Type.Optional(Type.Integer({ minimum: 1, description: 'How many values of the first row were cut: that row alone weighed more than QUERY_MAX_RESULT_BYTES (counted as the JSON it is sent as), so its long text or binary values were shortened to fit; absent when none was' })),
+  truncated_columns: Type.Optional(Type.Array(Type.String(), { description: 'The columns whose values were cut, with truncated_values' })),
   more_results: Type.Optional(Type.Array(ResultSetSchema, {
     description: "The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all"
   })),
@@ -112,7 +114,7 @@ export const QueryReplySchema = Type.Object({
 
 export const QueryHistoryEntrySchema = Type.Object({
   query_id: Type.String(),
-  query: Type.String({ description: 'The statement, cut at 10,000 characters' }),
+  query: Type.String({ description: 'The statement as the client wrote it, cut at 2,048 bytes of JSON (about 2,000 characters of plain text)' }),
   status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   error_code: Type.Union([Type.String(), Type.Null()]),
   row_count: Type.Integer(),

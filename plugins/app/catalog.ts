@@ -23,6 +23,12 @@ export interface TableListing<T> {
 type NameRow = { db: string, name: string, type: string } & RowDataPacket
 
 /**
+ * The turn catalog reads take connections in (lib/fair-share.ts): all sessions' together, so they
+ * hold at most a session's share of the pool and never starve the sessions' own queries.
+ */
+const CATALOG = 'catalog'
+
+/**
  * What databases, tables and columns a session may see. Names are always bound as parameters
  * and compared exactly in JavaScript: information_schema compares case-insensitively and
  * ignores trailing spaces, so 'SALES ' would otherwise match 'sales'. Where a listing is cut in
@@ -45,7 +51,7 @@ export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTa
 
   async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
     try {
-      return await mysql.query<T[]>(sql, values)
+      return await mysql.query<T[]>(sql, values, CATALOG)
     } catch (err) {
       const { errno } = err as { errno?: number }
       // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.

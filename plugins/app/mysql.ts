@@ -5,6 +5,7 @@ import { createPool, escapeId, type Pool, type PoolConnection, type PoolOptions,
 import { parseMysqlUrl, type Config } from '../../config.js'
 import { limitsStatement, sessionSetup, tlsOptions, type DialectName, type SessionSetup } from '../../lib/dialect.js'
 import { databaseNotFound } from '../../lib/errors.js'
+import { FairShare, poolShares } from '../../lib/fair-share.js'
 import { toAppError } from '../../lib/mysql-errors.js'
 import { sqlServer, type SqlServer } from '../../lib/sql/server.js'
 
@@ -70,19 +71,24 @@ export function onConnectionLost (conn: CorePoolConnection, handler: ((err?: Err
  * closes it if either fails. The limits are the server's defaults after a reset: the next lease
  * sets its own.
  */
-function resetThenRelease (conn: CorePoolConnection, state: ConnectionState): void {
+function resetThenRelease (conn: CorePoolConnection, state: ConnectionState, done: () => void): void {
   state.timeoutMs = state.selectLimit = null
   conn.reset((err) => {
     if (err !== null) {
       conn.destroy()
+      done()
       return
     }
     conn.query({ sql: state.setup.init, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
       if (err !== null) conn.destroy()
       else conn.release()
+      done()
     })
   })
 }
+
+/** Whose turn the service's own statements (start-up, /ready) wait in. */
+const SERVICE = ''
 
 /** Whether a connection's limits differ from the request's. */
 function limitsDiffer (state: ConnectionState, limits: Limits): boolean {
@@ -185,14 +191,24 @@ export function createMysql (config: Config) {
     queueLimit: config.MYSQL_POOL_SIZE * 50
   })
   const control: Pool = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
+  // Who may take the pool's connections (lib/fair-share.ts); the pool's own queue is never used.
+  const share = new FairShare({ size: config.MYSQL_POOL_SIZE, maxWaiting: config.MYSQL_POOL_SIZE * 50, ...poolShares(config.MYSQL_POOL_SIZE, config.SESSION_MAX_CONCURRENT_QUERIES) })
 
   /**
    * One statement of the service's own on `on`, bounded by `timeoutMs`. Its connection goes back to
    * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
    * With `limits`, a connection that a session's query left with other limits is set to them first.
    */
-  async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = [], limits?: Limits): Promise<T> {
-    const conn = await on.getConnection()
+  async function bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = [], limits?: Limits, owner = SERVICE): Promise<T> {
+    const shared = on === pool
+    if (shared) await share.take(owner)
+    let conn: PoolConnection
+    try {
+      conn = await on.getConnection()
+    } catch (err) {
+      if (shared) share.give(owner)
+      throw err
+    }
     const core = conn.connection as unknown as CorePoolConnection
     guard(core)
     try {
@@ -206,6 +222,8 @@ export function createMysql (config: Config) {
     } catch (err) {
       conn.destroy()
       throw err
+    } finally {
+      if (shared) share.give(owner)
     }
   }
 
@@ -272,8 +290,12 @@ export function createMysql (config: Config) {
     /** The connected server's dialect and version, read once. */
     server: getServer,
 
-    /** A connection in `database` with `limits` applied, for one statement. */
-    async acquire (database: string, limits?: Limits): Promise<Lease> {
+    /**
+     * A connection in `database` with `limits` applied, for one statement of `owner` (a session):
+     * it waits its turn among the sessions (lib/fair-share.ts).
+     */
+    async acquire (database: string, limits?: Limits, owner = SERVICE): Promise<Lease> {
+      await share.take(owner)
       let conn: CorePoolConnection
       let state: ConnectionState | undefined
       try {
@@ -286,6 +308,7 @@ export function createMysql (config: Config) {
           state = states.get(conn)
         }
       } catch (err) {
+        share.give(owner)
         throw toAppError(err)
       }
       // A connection already in the database, with the limits: no statement, and no extra await.
@@ -294,6 +317,7 @@ export function createMysql (config: Config) {
           state = await prepare(conn, state, database, limits)
         } catch (err) {
           conn.destroy() // its state is unknown now
+          share.give(owner)
           throw toAppError(err)
         }
       }
@@ -305,9 +329,13 @@ export function createMysql (config: Config) {
         release (after = 'keep') {
           if (released) return
           released = true
+          if (after === 'reset' && Date.now() - leased.since <= maxAgeMs) {
+            resetThenRelease(conn, leased, () => share.give(owner))
+            return
+          }
           if (after === 'discard' || Date.now() - leased.since > maxAgeMs) conn.destroy()
-          else if (after === 'reset') resetThenRelease(conn, leased)
           else conn.release()
+          share.give(owner)
         }
       }
     },
@@ -322,9 +350,12 @@ export function createMysql (config: Config) {
      * A statement of the service's own (catalog, grants), stopped by the server past
      * QUERY_TIMEOUT_MS (a server timeout error), on a connection without a session's limits.
      */
-    query<T extends RowDataPacket[]> (sql: string, values: unknown[] = []): Promise<T> {
-      return bounded<T>(pool, config.QUERY_TIMEOUT_MS + SERVER_TIMEOUT_GRACE_MS, sql, values, serviceLimits)
+    query<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], owner = SERVICE): Promise<T> {
+      return bounded<T>(pool, config.QUERY_TIMEOUT_MS + SERVER_TIMEOUT_GRACE_MS, sql, values, serviceLimits, owner)
     },
+
+    /** Connections granted and requests waiting for one. */
+    shareStats: () => share.stats(),
 
     async ping (): Promise<void> {
       await bounded(pool, SETUP_TIMEOUT_MS, 'SELECT 1')

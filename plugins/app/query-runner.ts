@@ -11,7 +11,8 @@ import { resultSetStatus, resultSetWarnings } from '../../lib/mysql-warnings.js'
 import { memoize } from '../../lib/memo.js'
 import { classify, type Statement } from '../../lib/sql/classifier.js'
 import type { SqlServer } from '../../lib/sql/server.js'
-import { noRestore, resultReader, rowSize, type RowConverter } from '../../lib/values.js'
+import { cutToFit, cuttableColumns, rowSize } from '../../lib/answer-size.js'
+import { noRestore, resultReader, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import { onConnectionLost, type Aftercare, type createMysql, type Lease } from './mysql.js'
 
@@ -26,11 +27,13 @@ export type Param = string | number | boolean | null
 
 export interface QueryRequest {
   queryId?: string
+  /** Whose turn it waits in for a connection (the session: lib/fair-share.ts). */
+  owner?: string
   database: string
   sql: string
   params?: Param[] | undefined
   maxRows: number
-  /** About how large the answer's rows may be (see `rowSize`); the first row is always kept. */
+  /** About how large the answer's rows may be on the wire (see `rowSize`); a first row past it is cut to fit. */
   maxBytes: number
   timeoutMs: number
   rowFormat: RowFormat
@@ -56,6 +59,9 @@ export interface ResultSet {
 
 export interface QueryResult extends ResultSet {
   query_id: string
+  /** Values of the first row cut to fit the answer's budget, and their columns (lib/answer-size.ts). */
+  truncated_values?: number
+  truncated_columns?: string[]
   /** The result sets after the first: a CALL's procedure may SELECT more than once. */
   more_results?: ResultSet[]
   affected_rows?: number
@@ -72,6 +78,10 @@ interface ReadSet {
   rows: unknown[]
   truncated: boolean
   convert: RowConverter | null
+  /** Which columns may be cut to fit the answer's budget (lib/answer-size.ts). */
+  cuttable: boolean[]
+  /** The columns of its first row that were cut to fit the budget, or null. */
+  cut: string[] | null
 }
 
 interface Outcome {
@@ -150,7 +160,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,
         selectLimit: request.maxRows + 1
-      })
+      }, request.owner)
       if (request.client?.destroyed === true) {
         // It waited for a connection, and its client did not: nothing is sent.
         lease.release('keep')
@@ -191,6 +201,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         truncated: first !== undefined && first.truncated,
         execution_time_ms: executionTimeMs
       }
+      if (first?.cut != null && first.cut.length > 0) {
+        result.truncated_values = first.cut.length
+        result.truncated_columns = first.cut
+      }
       if (sets.length > 1) result.more_results = sets.slice(1).map(resultSet)
       if (outcome.header !== undefined) {
         result.affected_rows = outcome.header.affectedRows
@@ -220,6 +234,10 @@ function resultSetSize (fields: FieldPacket[]): number {
   let size = 64
   for (let i = 0; i < fields.length; i++) size += fields[i]!.name.length + 48
   return size
+}
+
+function columnNames ({ fields, keys }: ReadSet): string[] {
+  return keys ?? fields.map((field) => field.name)
 }
 
 function columnsOf ({ fields, keys }: ReadSet): ResultColumn[] {
@@ -338,9 +356,10 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
         ;(command as unknown as { options: { disableEval?: boolean } }).options.disableEval = received.length > WIDE_RESULT_COLUMNS
         // Its rows come next: mysql2 emits a result set's fields, then its rows, then the next
         // set's fields. The fields are prepared for mysql2's parser here (it refuses some names).
+        const cuttable = cuttableColumns(received) // before the reader prepares the fields
         const reader = resultReader(received, rowsAsArray, prepared)
         if (reader.restore !== noRestore) (restoreFields ??= []).push(reader.restore)
-        current = { fields: received, keys: reader.keys, rows: [], truncated: false, convert: reader.convert }
+        current = { fields: received, keys: reader.keys, rows: [], truncated: false, convert: reader.convert, cuttable, cut: null }
         if (sets.length > 0) {
           // A later result set (a CALL's) counts toward the answer's size with its columns, so a
           // procedure that SELECTs in a loop cannot build an answer of millions of empty sets
@@ -367,11 +386,23 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
         const set = current
         if (!set.truncated) {
           if (set.rows.length < request.maxRows) {
-            bytes += rowSize(row)
-            if (bytes <= request.maxBytes || (set.rows.length === 0 && set === sets[0])) {
+            const size = rowSize(row, request.maxBytes - bytes)
+            if (bytes + size <= request.maxBytes) {
+              bytes += size
               set.rows.push(set.convert === null ? row : set.convert(row))
               return
             }
+            if (set.rows.length === 0 && set === sets[0]) {
+              // A first row larger than the whole budget: its long values are cut to fit, and
+              // the answer says which; never sent whole.
+              const fitted = cutToFit(row, columnNames(set), set.cuttable, request.maxBytes - bytes)
+              bytes = request.maxBytes
+              set.cut = fitted.cut
+              set.truncated = true
+              set.rows.push(set.convert === null ? fitted.row : set.convert(fitted.row))
+              return
+            }
+            bytes += size // past the budget: no later result set is kept either
           }
           set.truncated = true
           // The one row past max_rows that sql_select_limit lets through: the result ends next.

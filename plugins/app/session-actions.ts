@@ -128,6 +128,7 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
         served(context.database_name)
         result = await queryRunner.run({
           queryId,
+          owner: sessionId,
           database: context.database_name,
           sql: input.query,
           params: input.params,

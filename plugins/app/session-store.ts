@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
 import { Command, type Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
+import { jsonStringBytes } from '../../lib/answer-size.js'
 import { memoize } from '../../lib/memo.js'
-import { addressRateKey, sessionRateKey, type RateTicket } from '../../lib/rate-limit.js'
+import { addressRateKey, sessionRateKey, type AddressBudget, type RateTicket } from '../../lib/rate-limit.js'
 import { historyEntryJson } from '../../lib/query-json.js'
 import { END_QUERIES_SCRIPT, sessionScripts, type RedisScript, type SessionScriptName } from '../../lib/session-scripts.js'
 import type { DatabaseContext } from '../../schemas/database.js'
@@ -23,10 +24,15 @@ export interface SessionStoreOptions {
   /** The rate limit a counted request (one with a ticket) is counted against. */
   rateLimitMax: number
   rateLimitWindowMs: number
+  /** Requests per window of one client address (RATE_LIMIT_ADDRESS_MAX). */
+  addressRateLimitMax: number
 }
 
-/** Long statements are kept cut, so one session cannot fill Redis with its history. */
-export const HISTORY_QUERY_MAX_CHARS = 10_000
+/**
+ * A statement is kept in the history cut to this many bytes of its JSON (escapes counted), so
+ * one session's history holds at most about (HISTORY_LIMIT + a tenth) × 2.3 kB, whatever it runs.
+ */
+export const HISTORY_QUERY_MAX_BYTES = 2048
 /**
  * Queries ended by one script call at most: the script runs atomically, so a turn that ends more
  * queries sends them in several calls rather than holding Redis (and its memory) with one long one.
@@ -283,9 +289,8 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
      * has done it.
      */
     endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
-      const stored = entry !== null && entry.query.length > HISTORY_QUERY_MAX_CHARS
-        ? { ...entry, query: entry.query.slice(0, HISTORY_QUERY_MAX_CHARS) }
-        : entry
+      const kept = entry === null ? 0 : jsonStringBytes(entry.query, HISTORY_QUERY_MAX_BYTES).fits
+      const stored = entry !== null && kept < entry.query.length ? { ...entry, query: entry.query.slice(0, kept) } : entry
       if (batch === null) {
         batch = newBatch()
         if (batching) setImmediate(sendEnds)
@@ -319,18 +324,25 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     },
 
     /**
-     * Remembers that this service issued `sessionId` (strict sessions accept only such ids). With
-     * an `address`, the new session first counts against that client address in the rate limit
-     * (RATE_LIMIT_MAX per window): over it, 429 rate_limited and nothing is issued.
+     * Remembers that this service issued `sessionId` (strict sessions accept only such ids). The new
+     * session first counts against the client `address` (RATE_LIMIT_MAX sessions per window): over
+     * it, 429 rate_limited and nothing is issued.
      */
-    async issue (sessionId: string, address: string | null): Promise<void> {
-      if (address !== null) {
-        const key = addressRateKey(options.prefix, address)
-        const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
-        if (current > options.rateLimitMax) throw rateLimited(options.rateLimitMax, options.rateLimitWindowMs, ttl)
-      }
+    async issue (sessionId: string, address: string): Promise<void> {
+      await this.countAddress('sessions', address)
       inOrder(sessionId)
       await guarded(() => redis.set(sessionKeys(options.prefix, sessionId)[0], Date.now(), 'PX', ttlMs, 'NX'))
+    },
+
+    /**
+     * Counts a request of a client `address` against its `budget` (lib/rate-limit.ts): over it,
+     * 429 rate_limited. Creates no key but the address's count.
+     */
+    async countAddress (budget: AddressBudget, address: string): Promise<void> {
+      const key = addressRateKey(options.prefix, address, budget)
+      const max = budget === 'requests' ? options.addressRateLimitMax : options.rateLimitMax
+      const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
+      if (current > max) throw rateLimited(max, options.rateLimitWindowMs, ttl)
     },
 
     async ping (): Promise<void> {
@@ -380,6 +392,7 @@ export default fp(async function sessionStorePlugin (fastify) {
     historyLimit: config.HISTORY_LIMIT,
     maxConcurrentQueries: config.SESSION_MAX_CONCURRENT_QUERIES,
     rateLimitMax: config.RATE_LIMIT_MAX,
-    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS
+    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+    addressRateLimitMax: config.RATE_LIMIT_ADDRESS_MAX
   }))
 }, { name: 'session-store', dependencies: ['config', 'redis'] })

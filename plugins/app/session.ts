@@ -16,7 +16,16 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'sid'
+/**
+ * The session cookie's name. Over HTTPS (COOKIE_SECURE) it is `__Host-sid`: browsers take a cookie
+ * of that name only from this host itself, Secure, with Path=/ and no Domain, so a sibling
+ * subdomain cannot plant its own session in a victim's browser. Under another COOKIE_PATH the
+ * `__Host-` prefix is not allowed; `__Secure-sid` then keeps out plain-HTTP pages only.
+ */
+export function sessionCookieName (secure: boolean, path: string): string {
+  if (!secure) return 'sid'
+  return path === '/' ? '__Host-sid' : '__Secure-sid'
+}
 export const SESSION_HEADER = 'x-session-id'
 /** Session ids whose signed cookie (and cookies whose check) are remembered. */
 const MEMO_SIZE = 10_000
@@ -41,13 +50,18 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
  *
  * With SESSION_STRICT=true a well-formed id is accepted only if this service issued it (its
  * session exists in Redis); an unknown one is replaced by a newly issued id, which the answer
- * carries, and the attempt is logged (hashed).
+ * carries, and the attempt is logged (hashed); a session read by URL answers 404 session_not_found.
+ *
+ * In every mode, a new session and a session read by URL count against the client's address
+ * (RATE_LIMIT_MAX per window): neither spends a session's own budget, so a client cannot shed its
+ * limit by starting sessions, and reading someone's session by its id spends none of theirs.
  *
  * Registered with fastify-plugin inside the /api scope, so its hooks cover exactly the routes of
  * that scope, whatever their URL, and no route can resolve the id its own way.
  */
 export default fp(async function sessionPlugin (fastify) {
   const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, COOKIE_PATH, SESSION_STRICT } = fastify.config
+  const cookieName = sessionCookieName(COOKIE_SECURE === true, COOKIE_PATH)
   // The cookie is set once, not on every answer, so it lives as long as its session may: with
   // the idle lifetime (SESSION_TTL_SECONDS, which use refreshes in Redis but not in the browser),
   // a browser in daily use lost its cookie, and with it its database, a day after it was set.
@@ -65,7 +79,7 @@ export default fp(async function sessionPlugin (fastify) {
   // Signing and checking a cookie is an HMAC each, the log's hash a SHA-256: all depend only on
   // the id (or the cookie), so they are done once per id seen lately, not once per request.
   const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
-    fastify.serializeCookie(SESSION_COOKIE, fastify.signCookie(sessionId), cookieOptions))
+    fastify.serializeCookie(cookieName, fastify.signCookie(sessionId), cookieOptions))
   const sessionHash = memoize(MEMO_SIZE, hashSessionId)
   // `renew`: signed with one of COOKIE_SECRETS_ACCEPTED, so the answer signs it anew.
   const cookieSession = memoize(MEMO_SIZE, (raw): { id: string, renew: boolean } | null => {
@@ -77,9 +91,18 @@ export default fp(async function sessionPlugin (fastify) {
   // requests, whose table only sheds its entries at a full collection and grew with every request.
   fastify.decorateRequest(kNeedsCookie, false)
 
-  /** Strict sessions: an id this service did not issue is replaced; a new id is issued. */
-  async function strict (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
-    if (source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
+  /**
+   * What Redis must say of the id: a new session is counted against its client's address and
+   * issued; strict sessions replace an id this service did not issue; a session read by URL
+   * counts against the reader's address (and, strict, must have been issued).
+   */
+  async function checked (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
+    if (source === 'url') {
+      await fastify.sessionStore.countAddress('sessions', request.ip)
+      if (SESSION_STRICT && !(await fastify.sessionStore.isKnown(sessionId))) throw SESSION_NOT_FOUND
+      return [sessionId, source]
+    }
+    if (SESSION_STRICT && source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
       // Never adopt an id the client chose: that is how session fixation works. A cookie this
       // service signed names a session that has ended (idle past SESSION_TTL_SECONDS): no alarm.
       if (source === 'cookie') request.log.debug({ session: hashSessionId(sessionId) }, 'the cookie\'s session has ended: a new one is issued')
@@ -106,17 +129,17 @@ export default fp(async function sessionPlugin (fastify) {
   fastify.addHook('preValidation', (request, _reply, done) => {
     // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
     const header = request.headers.cookie
-    const raw = header === undefined ? undefined : fastify.parseCookie(header)[SESSION_COOKIE]
+    const raw = header === undefined ? undefined : fastify.parseCookie(header)[cookieName]
     const cookie = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? null : cookieSession(raw)
     const [sessionId, source] = resolve(request, cookie?.id) // throws 400 invalid_session_id
     // A cookie signed with an accepted older secret does not hold the session as it should.
     const heldByCookie = cookie === null || cookie.renew ? undefined : cookie.id
-    if (!SESSION_STRICT || source === 'url') {
+    if (!SESSION_STRICT && source !== 'new' && source !== 'url') {
       settle(request, sessionId, source, heldByCookie)
       done()
       return
     }
-    strict(request, sessionId, source).then(([id, from]) => {
+    checked(request, sessionId, source).then(([id, from]) => {
       settle(request, id, from, heldByCookie)
       done()
     }, done)
@@ -157,6 +180,9 @@ function resolve (request: FastifyRequest, cookieId: string | undefined): [strin
   if (cookieId !== undefined) return [cookieId, 'cookie']
   return [generateSessionId(), 'new']
 }
+
+const SESSION_NOT_FOUND = new AppError(404, 'session_not_found',
+  'No session with this id was issued by this service, or it has ended (SESSION_STRICT).')
 
 const QUERY_STRING_SESSION = new AppError(400, 'validation_error',
   'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',

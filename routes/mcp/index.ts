@@ -33,6 +33,8 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
 
   // Before the rate limit (preHandler) counts the request: it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
+    // GET and DELETE answer 405 whatever they carry (noStreams below).
+    if (request.method !== 'POST') return
     if (Array.isArray(request.body)) {
       // One message per request keeps each tool call one unit of the rate limit: a batch of 100
       // calls would otherwise cost one, and start 100 database reads at once.
@@ -42,10 +44,10 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     const { isInitializeRequest } = await loadSdk()
     const header = request.headers[MCP_SESSION_HEADER]
     if (isInitializeRequest(request.body)) {
-      // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT).
+      // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT), and
+      // counted against the client's address, as the session plugin counts new sessions.
       request.sessionId = generateSessionId()
-      // Strict sessions count new ones against the client's address, as the session plugin does.
-      await sessionStore.issue(request.sessionId, config.SESSION_STRICT ? request.ip : null)
+      await sessionStore.issue(request.sessionId, request.ip)
     } else if (isMessage(request.body, 'initialize')) {
       // An initialize that MCP's schema refuses is not "a request without its session".
       throw new AppError(400, 'validation_error',

@@ -27,7 +27,8 @@ t.test('every key of a session holds its id, starts with the prefix and has the 
   }
   // The rate limit's count lives in the session's hash tag too, so the session's scripts can count
   // a request in the same round trip (and the same Cluster slot); it expires with its window.
-  t.strictSame(keys.filter((key) => !sessionKeys.includes(key)), [`${prefix}ratelimit:session:{${sessionId}}`], 'the only other key is the rate count')
+  t.strictSame(keys.filter((key) => !sessionKeys.includes(key)).sort(), [`${prefix}ratelimit:addr:127.0.0.1`, `${prefix}ratelimit:session:{${sessionId}}`],
+    'the only other keys are the rate counts: the session\'s and its client address\'s')
 })
 
 t.test('a prefix of multi-byte characters: every script call is framed by its bytes, not its characters', async (t) => {
@@ -44,6 +45,7 @@ t.test('a prefix of multi-byte characters: every script call is framed by its by
   const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
   t.equal(history.json().queries.length, 1, "the query's end was recorded")
   t.strictSame((await redis.keys(`${prefix}*`)).sort(), [
+    `${prefix}ratelimit:addr:127.0.0.1`,
     `${prefix}ratelimit:session:{${sessionId}}`,
     `${prefix}session:{${sessionId}}:born`,
     `${prefix}session:{${sessionId}}:context`,
@@ -172,7 +174,8 @@ t.test('a Redis without the scripts (new server, failover, SCRIPT FLUSH) gets th
   const sent: string[] = []
   const sentArgs: string[][] = []
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (!/^eval/i.test(String(args[0]))) return
+    // The session's scripts (five keys), not the client address's count (one).
+    if (!/^eval/i.test(String(args[0])) || String(args[2]) !== '5') return
     sent.push(String(args[0]).toLowerCase())
     sentArgs.push(args.map(String))
   })

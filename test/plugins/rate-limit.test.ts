@@ -57,7 +57,7 @@ t.test('one budget per session, whether a route counts in its session script or 
     await app.inject({ url: '/api/database/context', headers }), // counted in the session's script
     await post(app, '/api/query', { query: 'SELECT 1' }, headers), // in the script
     await app.inject({ url: '/api/query/history', headers }), // by the plugin
-    await app.inject({ url: `/api/database/context/${sessionId}` }) // in the script
+    await app.inject({ url: '/api/database/context', headers }) // in the script
   ]
   t.strictSame(answers.map((res) => res.statusCode), [200, 200, 200, 200, 200])
   t.strictSame(answers.map((res) => [res.headers['x-ratelimit-limit'], res.headers['x-ratelimit-remaining']]),
@@ -71,6 +71,7 @@ t.test('one budget per session, whether a route counts in its session script or 
   t.equal(query.headers['x-ratelimit-remaining'], '0')
   t.equal((await app.inject({ url: '/api/database/context', headers })).statusCode, 429)
   t.equal((await app.inject({ url: '/api/database/list', headers })).statusCode, 429)
+  t.equal((await app.inject({ url: `/api/database/context/${sessionId}` })).statusCode, 200, 'reading the session by URL spends the reader\'s budget, not the session\'s')
 
   const redis = redisClient(t)
   const prefix = app.config.REDIS_KEY_PREFIX

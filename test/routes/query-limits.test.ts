@@ -175,7 +175,7 @@ async function withResultBudget (t: Test, env: Record<string, string>) {
   return { app, sessionId: await selectedSession(app, db) }
 }
 
-t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; the first row is always kept', async (t) => {
+t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; a first row past it is cut to fit', async (t) => {
   // max_rows alone had let 600 rows of 1 MB each build a 600 MB answer: 1.3 GB of memory, then
   // 500 internal_error ("Invalid string length").
   const { app, sessionId } = await withResultBudget(t, { MYSQL_POOL_SIZE: '1' })
@@ -188,10 +188,14 @@ t.test('QUERY_MAX_RESULT_BYTES bounds an answer whatever max_rows allows; the fi
   t.ok(wide.body.length < 8192, `the answer stays near the budget (${wide.body.length} bytes)`)
   const asArray = await run("SELECT seq, REPEAT('x', 1000) AS pad FROM seq_1_to_100000", { row_format: 'array' })
   t.equal(asArray.json().row_count, 4, 'array rows too')
-  const one = await run("SELECT REPEAT('y', 10000) AS big UNION ALL SELECT 'small'")
-  t.equal(one.json().row_count, 1, 'a first row larger than the budget is still answered')
-  t.equal(one.json().rows[0].big.length, 10000)
+  const one = await run("SELECT 7 AS n, REPEAT('y', 10000) AS big UNION ALL SELECT 8, 'small'")
+  t.equal(one.json().row_count, 1, 'a first row larger than the budget is answered, cut')
+  t.equal(one.json().rows[0].n, 7, 'its short values whole')
+  t.ok(one.json().rows[0].big.length > 3000 && one.json().rows[0].big.length < 4096, `its long value cut to fit the budget (${one.json().rows[0].big.length} characters)`)
+  t.ok(one.body.length < 4096 + 512, `the answer stays near the budget (${one.body.length} bytes)`)
   t.equal(one.json().truncated, true)
+  t.equal(one.json().truncated_values, 1)
+  t.strictSame(one.json().truncated_columns, ['big'])
   const fits = await run("SELECT REPEAT('z', 100) AS pad FROM seq_1_to_10")
   t.equal(fits.json().truncated, false, 'an answer within the budget is whole')
   t.equal(fits.json().row_count, 10)

@@ -50,10 +50,12 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: { ...contextReply, operationId: 'getContext', summary: "The session's database context (session from X-Session-Id or the sid cookie)", headers: SessionHeadersSchema }
   }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
 
+  // A session read by its id counts against the reader's address (the session plugin), not the
+  // session: it spends none of its budget and creates no key for an id that does not exist.
   fastify.get('/context/:session_id', {
-    config: countedInSession,
-    schema: { ...contextReply, operationId: 'getContextOfSession', summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
-  }, async (request) => sessionActions.context(request.sessionId, request.rateTicket))
+    config: { rateLimit: false },
+    schema: { ...contextReply, response: withErrors({ 200: ContextReplySchema }, 404), operationId: 'getContextOfSession', summary: "A named session's database context (seed-compatible form)", params: ContextParamsSchema }
+  }, async (request) => sessionActions.context(request.sessionId))
 
   fastify.delete('/context', {
     schema: {

@@ -306,7 +306,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since) */
+        /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since). session_not_found (SESSION_STRICT=true): a session read by id that this service did not issue, or that has ended */
         Error404: {
             headers: {
                 [name: string]: unknown;
@@ -477,7 +477,7 @@ export interface operations {
             header?: never;
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -527,15 +527,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -543,8 +540,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "database_name": "sales_db",
-                 *       "session_id": "session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa"
+                 *       "database_name": "sales_db"
                  *     }
                  */
                 "application/json": {
@@ -590,10 +586,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         database_name: string;
                         /** @description The first CATALOG_MAX_TABLES tables by name (1,000 by default); their rows_estimate is null when the database has more */
@@ -632,15 +625,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -668,10 +658,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         context_available: boolean;
                         database_context: {
@@ -696,15 +683,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -735,10 +719,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         /** @description false when the session had no context */
                         cleared: boolean;
@@ -759,10 +740,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 session_id: string;
             };
             cookie?: never;
@@ -789,10 +767,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         context_available: boolean;
                         database_context: {
@@ -808,6 +783,7 @@ export interface operations {
             };
             400: components["responses"]["Error400"];
             403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -820,15 +796,12 @@ export interface operations {
                 table?: string;
             };
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -873,10 +846,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         database_name: string;
                         /** @description The first CATALOG_MAX_TABLES tables by name (1,000 by default), or the one asked for */
@@ -916,15 +886,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -1015,10 +982,7 @@ export interface operations {
                         success: true;
                         /** Format: uuid */
                         query_id: string;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         database_name: string;
                         columns: {
@@ -1041,6 +1005,10 @@ export interface operations {
                         row_count: number;
                         /** @description true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES */
                         truncated: boolean;
+                        /** @description How many values of the first row were cut: that row alone weighed more than QUERY_MAX_RESULT_BYTES (counted as the JSON it is sent as), so its long text or binary values were shortened to fit; absent when none was */
+                        truncated_values?: number;
+                        /** @description The columns whose values were cut, with truncated_values */
+                        truncated_columns?: string[];
                         /** @description The statement's result sets after the first (a CALL whose procedure SELECTs more than once), in order; absent when it had one or none. max_rows caps each; QUERY_MAX_RESULT_BYTES counts them all */
                         more_results?: {
                             columns: {
@@ -1098,15 +1066,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /**
-                 * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                 * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                 */
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;
             };
             path?: never;
             cookie?: {
-                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
                 sid?: string;
             };
         };
@@ -1140,15 +1105,12 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        /**
-                         * @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.
-                         * @example session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa
-                         */
+                        /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                         session_id: string;
                         /** @description Newest first */
                         queries: {
                             query_id: string;
-                            /** @description The statement, cut at 10,000 characters */
+                            /** @description The statement as the client wrote it, cut at 2,048 bytes of JSON (about 2,000 characters of plain text) */
                             query: string;
                             status: "ok" | "error";
                             error_code: string | null;

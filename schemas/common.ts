@@ -4,12 +4,12 @@ import { SESSION_ID_PATTERN } from '../lib/session-id.js'
 /**
  * A session id as a client may send it. The session plugin checks the pattern itself (so a bad
  * id is `invalid_session_id`, not a generic validation error); the schemas carry it for the
- * OpenAPI document.
+ * OpenAPI document. It has no example: Swagger UI fills a field in with its example, and every
+ * visitor who pressed Execute in /docs then used, and shared, that one session.
  */
 export const SessionIdSchema = Type.String({
   pattern: SESSION_ID_PATTERN,
-  description: 'Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.',
-  examples: ['session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa']
+  description: 'Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one.'
 })
 
 /** Body field: optional, and `null` counts as absent (the seed's frontend sends null). */
@@ -63,7 +63,7 @@ const ERROR_RESPONSES: Record<number, { description: string, example: Record<str
     example: envelope(403, 'Forbidden', 'read_only_violation', 'This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.')
   },
   404: {
-    description: 'database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session\'s selected database, dropped or no longer served since)',
+    description: 'database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session\'s selected database, dropped or no longer served since). session_not_found (SESSION_STRICT=true): a session read by id that this service did not issue, or that has ended',
     example: envelope(404, 'Not Found', 'database_not_found', "Database 'sales_db' does not exist or is not available through this gateway.")
   },
   409: {

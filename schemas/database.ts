@@ -10,7 +10,7 @@ export const DatabaseListSchema = Type.Object({
 export const SelectDatabaseBodySchema = Type.Object({
   database_name: DatabaseNameSchema,
   session_id: OptionalBodySessionId
-}, { additionalProperties: false, examples: [{ database_name: 'sales_db', session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa' }] })
+}, { additionalProperties: false, examples: [{ database_name: 'sales_db' }] })
 export type SelectDatabaseBody = Static<typeof SelectDatabaseBodySchema>
 
 export const TableSummarySchema = Type.Object({
@@ -72,7 +72,7 @@ export const SchemaQuerySchema = Type.Object({
  * either way it is validated, so an unknown field or an array is refused rather than ignored.
  */
 export const ClearContextBodySchema = Type.Union([
-  Type.Object({ session_id: OptionalBodySessionId }, { additionalProperties: false }),
+  Type.Object({ session_id: OptionalBodySessionId }, { additionalProperties: false, examples: [{}] }),
   Type.Null()
 ], { description: 'Optional: a JSON object naming the session, or no body' })
 

@@ -42,3 +42,35 @@ t.test('the interactive docs render and run a request, directly, behind a path-p
   }
   t.ok(seen.includes('GET /sqlgate/health'), 'the proxy passed the tried request on')
 })
+
+/**
+ * /docs gives each visitor their own session: no field of "Try it out" starts with an example id
+ * (Swagger UI had filled X-Session-Id with the schema's example, and the answer set it as every
+ * visitor's sid cookie: one shared session for everyone who pressed Execute).
+ */
+t.test('in /docs, two visitors who press Execute on the history operation see two sessions of their own', { skip }, async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const sessions: string[] = []
+  for (const visitor of ['first', 'second']) {
+    const context = await browser.newContext() // a cookie jar of its own
+    const page = await context.newPage()
+    await page.goto(`${base}/docs/`)
+    const operation = '#operations-query-queryHistory'
+    await page.waitForSelector(operation, { timeout: 10_000 })
+    await page.click(`${operation} .opblock-summary`)
+    await page.getByRole('button', { name: 'Try it out' }).click()
+    const header = page.locator(`${operation} tr[data-param-name="x-session-id"] input`)
+    t.equal(await header.inputValue(), '', `${visitor}: the X-Session-Id field starts empty`)
+    await page.getByRole('button', { name: 'Execute' }).click()
+    await page.waitForSelector(`${operation} .live-responses-table tbody .response-col_status`, { timeout: 10_000 })
+    t.equal((await page.textContent(`${operation} .live-responses-table tbody .response-col_status`))?.trim(), '200', `${visitor}: answered`)
+    const body = await page.textContent(`${operation} .live-responses-table tbody .response-col_description pre`)
+    sessions.push((JSON.parse(body ?? '{}') as { session_id: string }).session_id)
+    await context.close()
+  }
+  t.match(sessions[0], /^session_\d+_/, 'an issued session')
+  t.not(sessions[0], sessions[1], 'each visitor has a session of their own')
+})

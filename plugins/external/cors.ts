@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
+import { AppError } from '../../lib/errors.js'
 
 /**
  * CORS for the browser frontends in CORS_ORIGINS, and only them: credentialed requests (the sid
@@ -10,6 +11,15 @@ import cors from '@fastify/cors'
 export default fp(async function corsPlugin (fastify) {
   const origins = fastify.config.CORS_ORIGINS
   if (origins.length === 0) return
+  // A preflight must name its origin and method; one that does not is answered in the error
+  // envelope here, before @fastify/cors would answer it in plain text.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined)) {
+      done(new AppError(400, 'invalid_preflight', 'A CORS preflight (OPTIONS) needs the Origin and Access-Control-Request-Method headers.'))
+      return
+    }
+    done()
+  })
   await fastify.register(cors, {
     origin: origins,
     credentials: true,

@@ -84,7 +84,7 @@ const SID_COOKIE: OpenAPI.ParameterObject = {
   name: 'sid',
   in: 'cookie',
   required: false,
-  description: 'The signed session cookie this service sets (HttpOnly, SameSite=Lax). Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id.',
+  description: 'The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id.',
   schema: { type: 'string' }
 }
 

@@ -167,7 +167,7 @@ t.test('the sid cookie: set when it does not hold the session, with the right at
 
   const secure = await build(t, { env: { COOKIE_SECURE: 'true' } })
   const secureRes = await secure.inject({ url: '/api/database/context' })
-  t.equal(secureRes.cookies.find((c) => c.name === 'sid')?.secure, true, 'Secure when COOKIE_SECURE=true')
+  t.equal(secureRes.cookies.find((c) => c.name === '__Host-sid')?.secure, true, 'Secure, and named __Host-sid, when COOKIE_SECURE=true')
 })
 
 t.test('generated ids: seed shape, unique, at least 128 random bits', async (t) => {

@@ -1,24 +1,9 @@
-// First of all, before any other module runs: keeps nextTick's queue entries' hidden class alive
-// (a V8 inline-cache pathology that cost about 2 µs per request; see lib/tick-shape.ts).
-import './lib/tick-shape.js'
 import { existsSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { setFlagsFromString } from 'node:v8'
 import Fastify from 'fastify'
 import app, { serverOptions } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-
-/**
- * V8 lets the old generation grow to several times what was live after its last full collection
- * before collecting again: under load that put this service at 250 MB of RSS with about 40 MB live.
- * 25 % keeps the peak under 150 MB at no measurable CPU cost (docs/performance.md). It is a
- * growth factor, not a cap: a heap that really needs more memory still gets it. A
- * `--heap-growing-percent` given to node on its command line wins.
- */
-const HEAP_GROWING_PERCENT = 25
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || arg.startsWith('--heap_growing_percent'))) {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
-}
 
 // A .env file beside the process fills in what the environment does not already set.
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -35,11 +20,16 @@ try {
 const fastify = Fastify(serverOptions(config))
 await fastify.register(app, { config })
 
-/** Open connections, so that shutdown can close those with no request in progress. */
-const sockets = new Set<Socket>()
+/** Open connections, and how many requests each is answering now, so shutdown can close the idle ones. */
+const answering = new Map<Socket, number>()
 fastify.server.on('connection', (socket: Socket) => {
-  sockets.add(socket)
-  socket.once('close', () => sockets.delete(socket))
+  answering.set(socket, 0)
+  socket.once('close', () => answering.delete(socket))
+})
+fastify.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  const socket = request.socket
+  answering.set(socket, (answering.get(socket) ?? 0) + 1)
+  response.once('close', () => { if (answering.has(socket)) answering.set(socket, Math.max(0, answering.get(socket)! - 1)) })
 })
 
 /**
@@ -57,14 +47,11 @@ async function shutdown (signal: string): Promise<void> {
   }, config.SHUTDOWN_GRACE_MS)
   timer.unref()
   // Node closes the connections idle when closing starts; keep-alive ones whose request finishes
-  // later would hold the server open until their timeout, so close them as they go idle. Node
-  // counts a connection that has sent nothing yet (a browser's preconnect, a load balancer's warm
-  // connection) as busy until its headers timeout, which held every shutdown for the whole grace:
-  // what has no request being answered (no response attached to its socket) is closed too.
+  // later, and ones that have sent nothing yet (a browser's preconnect, a load balancer's warm
+  // connection, which Node counts as busy until its headers timeout), would hold the server open:
+  // every connection that answers no request is closed as soon as it is so.
   const sweep = setInterval(() => {
-    for (const socket of sockets) {
-      if ((socket as Socket & { _httpMessage?: unknown })._httpMessage == null) socket.destroy()
-    }
+    for (const [socket, requests] of answering) if (requests === 0) socket.destroy()
   }, 50)
   sweep.unref()
   await fastify.close()

@@ -199,7 +199,7 @@ async function main (): Promise<void> {
     // The rate limit stays on (its Redis round trip is measured) but is set out of reach.
     RATE_LIMIT_MAX: '1000000000'
   }
-  const sqlgate = start(['dist/server.js'], sqlgateEnv)
+  const sqlgate = start(['--heap-growing-percent=25', 'dist/server.js'], sqlgateEnv)
   const baseline = start(['--import', 'tsx', 'bench/baseline.ts'], { ...common, PORT: '3202', BENCH_DATABASE: DATABASE })
   const servers: Array<{ name: string, child: ChildProcess, port: number }> = [
     { name: 'sqlgate', child: sqlgate, port: 3201 },
@@ -209,7 +209,7 @@ async function main (): Promise<void> {
   if (AGAINST !== undefined) {
     console.log(`building ${AGAINST} in a temporary worktree…`)
     refTree = buildRef(AGAINST)
-    servers.push({ name: `sqlgate@${AGAINST}`, child: start(['dist/server.js'], { ...sqlgateEnv, PORT: '3204' }, refTree.dir), port: 3204 })
+    servers.push({ name: `sqlgate@${AGAINST}`, child: start(['--heap-growing-percent=25', 'dist/server.js'], { ...sqlgateEnv, PORT: '3204' }, refTree.dir), port: 3204 })
   }
   await waitFor('http://127.0.0.1:3201/ready')
   await waitFor('http://127.0.0.1:3202/api/database/context').catch(() => {})
@@ -265,7 +265,7 @@ async function main (): Promise<void> {
 
   // Start-up time: a fresh process until its first /ready 200.
   const startedAt = performance.now()
-  const fresh = start(['dist/server.js'], { ...sqlgateEnv, PORT: '3203' })
+  const fresh = start(['--heap-growing-percent=25', 'dist/server.js'], { ...sqlgateEnv, PORT: '3203' })
   await waitFor('http://127.0.0.1:3203/ready', 30_000)
   const startupMs = performance.now() - startedAt
   fresh.kill('SIGTERM')

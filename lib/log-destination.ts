@@ -5,36 +5,26 @@ export type LogDestination = ReturnType<typeof pino.destination>
 
 /**
  * Where production logs go: pino's own destination (sonic-boom), asynchronous, writing at least
- * `minLength` bytes at a time or every `flushMs`, with the lines handed to it as one string per
- * write: gathered here until they reach `minLength` or its periodic flush comes.
- *
- * Why gather them first: on every write, sonic-boom measures the UTF-8 length of the string it is
- * given and of its pending buffer, a concatenated string of up to 16 kB, and measuring flattens
- * (copies) them. Per line that was about 1.5 µs, three times what pino spends formatting the
- * line; handed over once per event-loop turn, the pending buffer was still measured at each turn
- * (about 0.3 µs per request under load); handed over once per write, each byte is measured once
- * (docs/performance.md).
- *
- * Everything else stays sonic-boom's: partial writes, EAGAIN on a full pipe, and the flush at exit
- * that pino registers for the destinations it builds; a flush or an end first hands over the
- * lines still gathered.
+ * `minLength` bytes at a time or every `flushMs`, through its public options only.
  *
  * Lines waiting for a pipe nobody reads are held up to `maxBuffered` bytes; past that they are
- * dropped, and the first write that fits again begins with a warning line that says how many.
- * Without a bound, a stalled log reader grew the process by every request's line (85 MB in 20 s
- * under load) until it ran out of memory.
+ * dropped and counted, and a warning line says how many once the pipe takes lines again. Without
+ * a bound, a stalled log reader grew the process by every request's line (85 MB in 20 s under
+ * load) until it ran out of memory.
  *
- * The flush at exit (flushSync) waits for a full pipe while it drains, and gives up once nothing
- * has been taken from it for STALLED_FLUSH_MS: sonic-boom retries for ever, so a stalled log
- * reader held the process at exit, past SHUTDOWN_GRACE_MS, until something killed it.
+ * At exit pino flushes the destination synchronously, waiting for a full pipe while it drains:
+ * once the process is exiting, a pipe from which nothing has been taken for STALLED_FLUSH_MS is
+ * given up, rather than the exit (sonic-boom retries for ever; a stalled log reader held the
+ * process past SHUTDOWN_GRACE_MS until something killed it).
  */
 export function logDestination (fd: number, minLength: number, flushMs: number, maxBuffered = DEFAULT_MAX_BUFFERED): LogDestination {
-  /** While flushSync runs: how much it still had to write at its last full pipe, and since when. */
-  let flushing = false
+  // Registered before pino registers its own flush at exit, so it runs first.
+  let exiting = false
+  process.once('exit', () => { exiting = true })
   let stalledLength = -1
   let stalledSince = 0
   const retryEAGAIN = (_err: Error, writing: number, remaining: number): boolean => {
-    if (!flushing) return true // an asynchronous write retries on a timer: it holds nothing
+    if (!exiting) return true // an asynchronous write retries on a timer: it holds nothing
     const now = Date.now()
     if (writing + remaining !== stalledLength) {
       stalledLength = writing + remaining
@@ -42,55 +32,27 @@ export function logDestination (fd: number, minLength: number, flushMs: number, 
     }
     return now - stalledSince < STALLED_FLUSH_MS
   }
-  const sonic = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered, retryEAGAIN })
-  const write = sonic.write.bind(sonic)
-  let gathered = ''
-  /** Lines sonic-boom refused since the last that went out ('drop' is emitted within its write). */
+  const destination = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered, retryEAGAIN })
   let dropped = 0
-  sonic.on('drop', (data: string) => { dropped += lineCount(data) })
-  const handOver = (): void => {
-    if (gathered === '') return
-    const lines = gathered
-    gathered = ''
-    if (dropped === 0) {
-      write(lines)
-      return
-    }
-    const before = dropped
+  let writingNotice = false
+  let noticeRefused = false
+  destination.on('drop', (data: string) => {
+    if (writingNotice) noticeRefused = true
+    else dropped += lineCount(data)
+  })
+  // Said once the pipe takes lines again: a notice it refuses counts its lines as dropped still.
+  const notice = setInterval(() => {
+    if (dropped === 0) return
+    const lines = dropped
     dropped = 0
-    write(droppedNotice(before) + lines)
-    if (dropped > 0) dropped += before - 1 // refused again, the notice with them
-  }
-  sonic.write = (line: string): boolean => {
-    gathered += line
-    // Enough for a write: handed over now (also in the middle of a burst). Less waits for the
-    // periodic flush, which sonic-boom would have waited for as well.
-    if (gathered.length >= minLength) handOver()
-    return true
-  }
-  const { flush, flushSync, end } = sonic
-  sonic.flush = (cb?: (err?: Error) => unknown) => {
-    handOver()
-    flush.call(sonic, cb)
-  }
-  sonic.flushSync = () => {
-    handOver()
-    flushing = true
-    stalledLength = -1
-    try {
-      flushSync.call(sonic)
-    } catch (err) {
-      // Nothing reads the pipe: the lines still waiting are given up, rather than the exit.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' && (err as NodeJS.ErrnoException).code !== 'EBUSY') throw err
-    } finally {
-      flushing = false
-    }
-  }
-  sonic.end = () => {
-    handOver()
-    end.call(sonic)
-  }
-  return sonic
+    writingNotice = true
+    noticeRefused = false
+    destination.write(droppedNotice(lines))
+    writingNotice = false
+    if (noticeRefused) dropped += lines
+  }, Math.max(flushMs, 100))
+  notice.unref()
+  return destination
 }
 
 /** How long the flush at exit waits for a pipe from which nothing is taken. */

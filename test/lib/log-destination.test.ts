@@ -76,7 +76,9 @@ t.test('a log reader that stalls: lines past the bound are dropped, counted, and
   await sleep(100)
   destination.write('{"after":true}\n')
   const started = Date.now()
-  while (!out.includes('{"after":true}') && Date.now() - started < 5000) await sleep(10)
+  // The notice of what was dropped comes within its interval once the pipe is read.
+  const counted = () => out.split('\n').filter((text) => text.includes('"n":') || text.includes('dropped_lines')).reduce((sum, text) => sum + (text.includes('dropped_lines') ? (JSON.parse(text) as { dropped_lines: number }).dropped_lines : 1), 0)
+  while ((!out.includes('{"after":true}') || counted() < total) && Date.now() - started < 5000) await sleep(10)
 
   const lines = out.trim().split('\n').map((text) => JSON.parse(text) as { n?: number, level?: number, dropped_lines?: number, msg?: string, after?: boolean })
   const delivered = lines.filter((entry) => entry.n !== undefined).map((entry) => entry.n!)
@@ -90,7 +92,7 @@ t.test('a log reader that stalls: lines past the bound are dropped, counted, and
   const dropped = notices.reduce((sum, notice) => sum + notice.dropped_lines!, 0)
   t.equal(delivered.length + dropped, total, `every line either written or counted (${delivered.length} + ${dropped})`)
   t.equal(new Set(delivered).size, delivered.length, 'none twice')
-  t.strictSame(lines.at(-1), { after: true }, 'and logging goes on')
+  t.ok(lines.some((entry) => entry.after === true), 'and logging goes on')
 })
 
 t.test('the flush at exit gives up on a pipe nobody reads, instead of holding the process for ever', async (t) => {

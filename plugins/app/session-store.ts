@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { Command, type Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited, sessionStoreUnavailable } from '../../lib/errors.js'
 import { jsonStringBytes } from '../../lib/answer-size.js'
 import { memoize } from '../../lib/memo.js'
@@ -48,51 +48,7 @@ export function sessionKeys (prefix: string, sessionId: string) {
   return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
 }
 
-/**
- * A command's arguments, as strings, in a list that is flat already. ioredis copies every command's
- * arguments with Array#flat, which V8 runs element by element on its generic path: about 1 µs for
- * a session script's twelve arguments, and several for a turn's ended queries. This list is its
- * own flat copy (it is built for one command and never changed after).
- */
-class FlatArguments extends Array<string> {
-  override flat<A, D extends number = 1> (this: A): Array<FlatArray<A, D>> {
-    return this as unknown as Array<FlatArray<A, D>>
-  }
-}
-
-/** Replies as strings, as ioredis's own command methods give them. */
-const UTF8 = { replyEncoding: 'utf8' } as const
-
-/** A RESP bulk string: what Redis reads for one argument. */
-function bulk (value: string): string {
-  return '$' + String(Buffer.byteLength(value)) + '\r\n' + value + '\r\n'
-}
-
-/** The same for a string of ASCII characters only (a number's digits): its length is its byte length. */
-function asciiBulk (value: string): string {
-  return '$' + String(value.length) + '\r\n' + value + '\r\n'
-}
-
-/**
- * An EVALSHA whose wire form (RESP) the session store builds itself, from parts it keeps: the
- * script's SHA-1 and, per recent session, its five keys. ioredis's own encoder measures and joins
- * every argument anew on each call (byte length, concatenation, then a flattening of the joined
- * string when it is written): about 0.7 µs of a session script call. The arguments are still
- * the command's, as ioredis expects them (a Cluster routes the command by its first key).
- */
-class EvalshaCommand extends Command {
-  readonly #resp: string
-  constructor (args: FlatArguments, resp: string) {
-    super('evalsha', args, UTF8)
-    this.#resp = resp
-  }
-
-  override toWritable (): string {
-    return this.#resp
-  }
-}
-
-/** Session ids whose keys (and their wire form) are remembered: about 1 kB each. */
+/** Session ids whose keys are remembered. */
 const KEYS_MEMO_SIZE = 1000
 
 /**
@@ -124,54 +80,30 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     }
   }
 
-  /** Keys of a script call, and their wire form. */
-  interface ScriptKeys { keys: readonly string[], resp: string }
   /** A session's five keys for its scripts, and the three (born, history, inflight) that end its queries. */
-  interface SessionKeys extends ScriptKeys { ending: ScriptKeys }
+  interface SessionKeys { keys: string[], ending: string[] }
   const sessionScriptKeys = memoize(KEYS_MEMO_SIZE, (sessionId): SessionKeys => {
     const keys = [...sessionKeys(options.prefix, sessionId), sessionRateKey(options.prefix, sessionId)]
-    const ending = [keys[0]!, keys[2]!, keys[3]!]
-    return { keys, resp: keys.map(bulk).join(''), ending: { keys: ending, resp: ending.map(bulk).join('') } }
+    return { keys, ending: [keys[0]!, keys[2]!, keys[3]!] }
   })
 
-  /**
-   * Runs a script: EVALSHA, or EVAL (which also caches it) when this Redis does not have it yet (a
-   * new server, a failover, SCRIPT FLUSH). Sent as a plain command rather than through ioredis's
-   * defineCommand wrapper, which costs a closure, a WeakSet lookup and a second promise per call.
-   * A Redis Cluster client routes it by its first key, like any keyed command.
-   */
-  function evalScript (script: RedisScript, { keys, resp }: ScriptKeys, args: ReadonlyArray<string | number>): Promise<unknown> {
-    // Sized first and filled by index: a push onto an Array subclass leaves V8's fast path (a
-    // runtime call per push, about half a microsecond per session script call).
-    const count = 2 + keys.length + args.length
-    const list = new FlatArguments(count)
-    const keyCount = String(keys.length)
-    list[0] = script.sha
-    list[1] = keyCount
-    let at = 2
-    for (const key of keys) list[at++] = key
-    let wire = '*' + String(count + 1) + '\r\n$7\r\nevalsha\r\n' + asciiBulk(script.sha) + asciiBulk(keyCount) + resp
-    for (const arg of args) {
-      // A number's digits need no UTF-8 measuring; a string may hold any character.
-      const value = typeof arg === 'number' ? String(arg) : arg
-      list[at++] = value
-      wire += typeof arg === 'number' ? asciiBulk(value) : bulk(value)
-    }
-    const command = new EvalshaCommand(list, wire)
-    redis.sendCommand(command)
-    // One handler for both failures, so a call costs one promise besides the command's own.
-    return command.promise.catch((err: unknown) =>
-      err instanceof Error && err.message.startsWith('NOSCRIPT') ? evalBody(script, list).catch(unavailable) : unavailable(err))
+  // Each script as a command of the client's own (ioredis sends it by its SHA-1, and in full when
+  // Redis does not have it yet: a new server, a failover, SCRIPT FLUSH). Its name carries the
+  // SHA-1: instances with other settings in one process define other scripts.
+  type ScriptCall = (...args: Array<string | number>) => Promise<unknown>
+  const commands = redis as unknown as Record<string, ScriptCall>
+  function define (script: RedisScript, numberOfKeys: number | null): ScriptCall {
+    const name = `sqlgate_${script.sha}`
+    if (typeof commands[name] !== 'function') redis.defineCommand(name, { lua: script.lua, ...(numberOfKeys === null ? {} : { numberOfKeys }) })
+    return (...args) => commands[name]!(...args)
   }
+  const calls = Object.fromEntries(Object.entries(scripts).map(([name, script]) =>
+    [name, define(script, name === 'addressCount' ? 1 : 5)])) as Record<SessionScriptName, ScriptCall>
+  const endQueries = define(END_QUERIES_SCRIPT, null)
 
-  /** EVAL of the script's body with an EVALSHA's arguments (the SHA-1 first), in ioredis's own encoding. */
-  function evalBody (script: RedisScript, evalshaArgs: readonly string[]): Promise<unknown> {
-    const list = new FlatArguments()
-    list.push(script.lua)
-    for (let i = 1; i < evalshaArgs.length; i++) list.push(evalshaArgs[i]!)
-    const command = new Command('eval', list, UTF8)
-    redis.sendCommand(command)
-    return command.promise
+  /** Runs a script with its keys and arguments; any Redis failure is 503 session_store_unavailable. */
+  function evalScript (call: ScriptCall, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return call(...keys, ...args).catch(unavailable)
   }
 
   /**
@@ -187,7 +119,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
    */
   const batching = (redis as { isCluster?: boolean }).isCluster !== true
   /** `args` are the end script's: the history length, then two per query. */
-  interface EndBatch { keys: string[], resp: string, args: Array<string | number>, sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
+  interface EndBatch { keys: string[], args: Array<string | number>, sessions: Set<string>, done: Promise<void>, settle: (err?: unknown) => void }
   let batch: EndBatch | null = null
 
   function newBatch (): EndBatch {
@@ -195,14 +127,14 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     const done = new Promise<void>((resolve, reject) => {
       settle = (err) => { if (err === undefined) resolve(); else reject(err) }
     })
-    return { keys: [], resp: '', args: [options.historyLimit], sessions: new Set(), done, settle }
+    return { keys: [], args: [options.historyLimit], sessions: new Set(), done, settle }
   }
 
   function sendEnds (): void {
     const ending = batch
     if (ending === null) return
     batch = null
-    evalScript(END_QUERIES_SCRIPT, ending, ending.args)
+    evalScript(endQueries, [String(ending.keys.length), ...ending.keys], ending.args)
       .then(() => ending.settle(), ending.settle)
   }
 
@@ -214,7 +146,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
   /** A session script, on the session's five keys; with a ticket, the call counts the request. */
   function run (script: SessionScriptName, sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     inOrder(sessionId)
-    return evalScript(scripts[script], sessionScriptKeys(sessionId), [Date.now(), ticket === null ? '0' : '1', ...extra])
+    return evalScript(calls[script], sessionScriptKeys(sessionId).keys, [Date.now(), ticket === null ? '0' : '1', ...extra])
   }
 
   /** Records the count a counted script returned; over the limit, the request ends here with 429. */
@@ -296,9 +228,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
         if (batching) setImmediate(sendEnds)
       }
       const ending = batch
-      const { keys, resp } = sessionScriptKeys(sessionId).ending
-      for (const key of keys) ending.keys.push(key)
-      ending.resp += resp
+      for (const key of sessionScriptKeys(sessionId).ending) ending.keys.push(key)
       ending.args.push(claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored))
       ending.sessions.add(sessionId)
       if (!batching || ending.keys.length >= MAX_ENDS_PER_CALL * 3) sendEnds()
@@ -341,7 +271,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
     async countAddress (budget: AddressBudget, address: string): Promise<void> {
       const key = addressRateKey(options.prefix, address, budget)
       const max = budget === 'requests' ? options.addressRateLimitMax : options.rateLimitMax
-      const [current, ttl] = await evalScript(scripts.addressCount, { keys: [key], resp: bulk(key) }, []) as [number, number]
+      const [current, ttl] = await evalScript(calls.addressCount, [key], []) as [number, number]
       if (current > max) throw rateLimited(max, options.rateLimitWindowMs, ttl)
     },
 

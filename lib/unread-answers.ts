@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { writeQueueSize } from './patches/socket-write-queue.js'
 
 /** Answers at least this long are looked at as soon as they are handed to their socket (a point query's is far shorter). */
 export const WATCHED_ANSWER_CHARS = 256 * 1024
@@ -43,7 +44,7 @@ export interface UnreadAnswersOptions {
  *   and the one that moved last is always kept.
  *
  * "Moved" is the socket's own measure (`writableLength`, and libuv's write queue, which shrinks as
- * the kernel takes a large write piece by piece): Node's idle timeout uses the same queue.
+ * the kernel takes a large write piece by piece: lib/patches/socket-write-queue.ts).
  */
 export class UnreadAnswers {
   readonly #sockets = new Set<Socket>()
@@ -116,10 +117,4 @@ export class UnreadAnswers {
     if (dropped > 0) this.#options.onDropped?.(dropped, before)
     return held
   }
-}
-
-/** libuv's bytes still to write on the socket (a getter of its handle; 0 without one). */
-function writeQueueSize (socket: Socket): number {
-  const handle = (socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle
-  return handle?.writeQueueSize ?? 0
 }

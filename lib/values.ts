@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { FieldPacket } from 'mysql2'
 import { isBinaryField, isJsonField } from './column-types.js'
 import { geometryToGeoJson } from './geometry.js'
@@ -80,13 +79,11 @@ const toJsonText: Convert = (value) => {
   }
 }
 
-export type RowConverter = (row: unknown) => unknown
+export type RowConverter = (row: unknown[]) => unknown
 
 export interface ResultReader {
-  /** The answer's row from mysql2's row, or null when they are the same. */
-  convert: RowConverter | null
-  /** Gives the fields back the names and types the server sent (what the answer's `columns` say). */
-  restore: () => void
+  /** The answer's row from the driver's array row (the same array, converted in place, for array answers). */
+  convert: RowConverter
   /**
    * Object rows only: the columns' keys, when two columns share a name (`SELECT a.id, b.id`);
    * null when every key is the column's name.
@@ -94,21 +91,18 @@ export interface ResultReader {
   keys: string[] | null
 }
 
-/**
- * Column names mysql2's row parsers refuse (its `privateObjectProps`): a result with one had
- * failed with a fatal error, which closed the connection, for `SELECT 1 AS __proto__` or a
- * table's column of that name.
- */
-const REFUSED_NAMES = new Set(['__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'])
-/** No column is named so: a NUL and a random tag. */
-const STAND_IN = `\u0000sqlgate:${randomBytes(6).toString('hex')}:`
 const GEOMETRY = 0xff
-const BLOB = 0xfc
+
+/**
+ * The pool's typeCast (mysql2's public hook for reading a value its own way): a spatial value as
+ * the bytes the server stored, which become GeoJSON (lib/geometry.ts), where mysql2's own reading
+ * keeps the coordinates only and loses which kind of geometry it was.
+ */
+export function geometryAsBytes (field: { type: string, buffer: () => Buffer | null }, next: () => unknown): unknown {
+  return field.type === 'GEOMETRY' ? field.buffer() : next()
+}
 
 const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson(value) ?? value.toString('base64') : value
-export const noRestore = (): void => {}
-/** Most results (a point SELECT's): rows and fields as mysql2 gives them. */
-const AS_IS: ResultReader = Object.freeze({ convert: null, restore: noRestore, keys: null })
 
 /**
  * Object rows' keys when column names repeat, else null: a name that an earlier column has is
@@ -148,85 +142,61 @@ function hasRepeatedName (fields: readonly FieldPacket[]): boolean {
 }
 
 /**
- * How to read one result, called on its command's `fields` event: mysql2 builds the result's row
- * parser from the fields right after that event, and three kinds of field are changed in place for
- * it (`restore` changes them back):
- * - for object rows, a name an earlier column has is renamed to its key (`uniqueKeys`);
- * - a refused name is renamed to a stand-in; the converter gives object rows the real name back;
- * - a GEOMETRY is declared a BLOB, so the parser hands over the stored bytes, which become GeoJSON
- *   (lib/geometry.ts) instead of mysql2's coordinates-only reading.
- * `binary`: the rows come from a prepared statement (the binary protocol).
+ * How to read one result's rows, which the driver hands over as arrays (whatever the answer's
+ * format, so no column name can clash with another or with an object's own keys): values of the
+ * kinds that need a JSON form are converted in place, and object rows are built here, keyed by
+ * `uniqueKeys`. `binary`: the rows come from a prepared statement (the binary protocol).
  */
 export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binary = false): ResultReader {
   const keys = rowsAsArray ? null : uniqueKeys(fields)
-  const convert = typeConverter(fields, rowsAsArray, keys, binary) // planned on the fields as the server sent them
-  let changed: Array<[field: FieldPacket, name: string, columnType: number | undefined]> | null = null
-  let standIns: Map<string, string> | null = null
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!
-    const key = keys === null ? field.name : keys[i]!
-    const refused = REFUSED_NAMES.has(key)
-    if (!refused && field.columnType !== GEOMETRY && key === field.name) continue
-    ;(changed ??= []).push([field, field.name, field.columnType])
-    if (field.columnType === GEOMETRY) field.columnType = BLOB
-    if (refused) {
-      const standIn = STAND_IN + i
-      ;(standIns ??= new Map()).set(standIn, key)
-      field.name = standIn
-    } else {
-      field.name = key // a repeated name: mysql2's parser keys the row by the field's name
-    }
-  }
-  if (changed === null) return convert === null ? AS_IS : { convert, restore: noRestore, keys }
-  const restore = (): void => {
-    for (const [field, name, columnType] of changed) {
-      field.name = name
-      field.columnType = columnType!
-    }
-  }
-  if (standIns === null || rowsAsArray) return { convert, restore, keys }
-  const rename = realNames(standIns)
-  return { convert: convert === null ? rename : (row) => convert(rename(row)), restore, keys }
+  const convert = typeConverter(fields, binary)
+  if (rowsAsArray) return { convert: convert ?? asIs, keys }
+  const names = keys ?? fields.map((field) => field.name)
+  const toObject = names.some((name) => name in Object.prototype) ? objectWithOwnNames(names) : objectOf(names)
+  return { convert: convert === null ? toObject : (row) => toObject(convert(row) as unknown[]), keys }
 }
 
-/**
- * An object row with the real names back (its keys: see `uniqueKeys`), in the row's own order.
- * Assigned, `__proto__` would set the object's prototype instead: it is defined as an own
- * property, which `JSON.stringify` writes.
- */
-function realNames (standIns: Map<string, string>): RowConverter {
+const asIs: RowConverter = (row) => row
+
+/** An object row with `names` as its keys, in order. */
+function objectOf (names: readonly string[]): RowConverter {
   return (row) => {
-    const record = row as Record<string, unknown>
     const out: Record<string, unknown> = {}
-    for (const key of Object.keys(record)) {
-      const name = standIns.get(key)
-      if (name === undefined) out[key] = record[key]
-      else Object.defineProperty(out, name, { value: record[key], enumerable: true, writable: true, configurable: true })
-    }
+    for (let i = 0; i < names.length; i++) out[names[i]!] = row[i]
     return out
   }
 }
 
-/** `keys`: object rows' keys where they are not the fields' names (see `uniqueKeys`). */
-function typeConverter (fields: FieldPacket[], rowsAsArray: boolean, keys: string[] | null, binary: boolean): RowConverter | null {
-  const plan: Array<[index: number, name: string, convert: Convert]> = []
+/**
+ * The same, for names an object already has (`__proto__`, `constructor`): assigned, `__proto__`
+ * would set the object's prototype instead; defined, each is an own property, which
+ * `JSON.stringify` writes.
+ */
+function objectWithOwnNames (names: readonly string[]): RowConverter {
+  return (row) => {
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < names.length; i++) Object.defineProperty(out, names[i]!, { value: row[i], enumerable: true, writable: true, configurable: true })
+    return out
+  }
+}
+
+/** Converts the values of the columns whose kind needs a JSON form, in place; null when none does. */
+function typeConverter (fields: FieldPacket[], binary: boolean): RowConverter | null {
+  const plan: Array<[index: number, convert: Convert]> = []
   fields.forEach((field, index) => {
     const type = field.columnType ?? field.type
-    const name = keys === null ? field.name : keys[index]!
-    if (isJsonField(field)) plan.push([index, name, toJsonText])
-    else if (type === FLOAT && binary) plan.push([index, name, toShortestFloat32])
-    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, name, FRACTIONS[field.decimals - 1]!])
-    else if (type === BIT) plan.push([index, name, bitToDecimal])
-    else if (type === GEOMETRY) plan.push([index, name, toGeoJson])
-    else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, name, toBase64])
+    if (isJsonField(field)) plan.push([index, toJsonText])
+    else if (type === FLOAT && binary) plan.push([index, toShortestFloat32])
+    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, FRACTIONS[field.decimals - 1]!])
+    else if (type === BIT) plan.push([index, bitToDecimal])
+    else if (type === GEOMETRY) plan.push([index, toGeoJson])
+    else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, toBase64])
   })
   if (plan.length === 0) return null
   return (row) => {
-    const record = row as Record<string | number, unknown>
-    for (const [index, name, convert] of plan) {
-      const key = rowsAsArray ? index : name
-      const value = record[key]
-      if (value !== null) record[key] = convert(value)
+    for (const [index, convert] of plan) {
+      const value = row[index]
+      if (value !== null) row[index] = convert(value)
     }
     return row
   }

@@ -7,6 +7,7 @@ import { limitsStatement, sessionSetup, tlsOptions, type DialectName, type Sessi
 import { databaseNotFound } from '../../lib/errors.js'
 import { FairShare, poolShares } from '../../lib/fair-share.js'
 import { toAppError } from '../../lib/mysql-errors.js'
+import { geometryAsBytes } from '../../lib/values.js'
 import { sqlServer, type SqlServer } from '../../lib/sql/server.js'
 
 declare module 'fastify' {
@@ -143,7 +144,7 @@ export interface Lease {
  * up to 15,000 of them, about 4 kB each: a gateway whose clients send their own queries has as many
  * shapes as they like, and 12,000 distinct ones had grown the process by about 50 MB. A thousand
  * cover any application's recurring queries; a shape beyond them costs one compilation again.
- * A parser grows with its columns, so wide results get none (query-runner: WIDE_RESULT_COLUMNS).
+ * A parser grows with its columns, so wide results get none (lib/patches/mysql2-result-fields.ts).
  */
 export const PARSER_CACHE_SIZE = 1000
 
@@ -177,6 +178,8 @@ export function createMysql (config: Config) {
     decimalNumbers: false,
     dateStrings: true,
     jsonStrings: true,
+    // A spatial value as the stored bytes (lib/values.ts), through mysql2's public typeCast hook.
+    typeCast: geometryAsBytes,
     // mysql2 keeps each connection's prepared statements in an LRU that allocates its four arrays
     // at full size when the connection opens: 16,000 entries by default, 512 kB of heap per
     // connection (5 MB, a seventh of the live heap, for the default pool). A query's statement is

@@ -7,12 +7,13 @@ import { columnTypeName, isNullableField } from '../../lib/column-types.js'
 import { ER_QUERY_INTERRUPTED, TIMEOUT_ERRNOS } from '../../lib/dialect.js'
 import { AppError } from '../../lib/errors.js'
 import { isConnectionError, toAppError } from '../../lib/mysql-errors.js'
-import { resultSetStatus, resultSetWarnings } from '../../lib/mysql-warnings.js'
+import { noRestore, prepareResultFields } from '../../lib/patches/mysql2-result-fields.js'
+import { resultSetStatus, resultSetWarnings } from '../../lib/patches/mysql2-result-status.js'
 import { memoize } from '../../lib/memo.js'
 import { classify, type Statement } from '../../lib/sql/classifier.js'
 import type { SqlServer } from '../../lib/sql/server.js'
 import { cutToFit, cuttableColumns, rowSize } from '../../lib/answer-size.js'
-import { noRestore, resultReader, type RowConverter } from '../../lib/values.js'
+import { resultReader, type RowConverter } from '../../lib/values.js'
 import type { ResultColumn } from '../../schemas/query.js'
 import { onConnectionLost, type Aftercare, type createMysql, type Lease } from './mysql.js'
 
@@ -77,7 +78,9 @@ interface ReadSet {
   keys: string[] | null
   rows: unknown[]
   truncated: boolean
-  convert: RowConverter | null
+  convert: RowConverter
+  /** What each row's keys add to the answer (object rows). */
+  keyBytes: number
   /** Which columns may be cut to fit the answer's budget (lib/answer-size.ts). */
   cuttable: boolean[]
   /** The columns of its first row that were cut to fit the budget, or null. */
@@ -104,17 +107,6 @@ export interface QueryWarning {
 
 /** How long reading a statement's warnings (SHOW WARNINGS, on its connection) may take. */
 const WARNINGS_TIMEOUT_MS = 2000
-
-/**
- * Results wider than this are read by mysql2's interpreting row parser instead of one compiled for
- * their shape. Compiled parsers are cached per shape (PARSER_CACHE_SIZE of them), and their size
- * grows with the columns: about 120 kB of memory at 64 columns, several MB at the thousands of
- * columns a 100,000-character SELECT can ask for, so a thousand wide shapes would have held
- * gigabytes, and each took tens of milliseconds to compile (30 ms at 2,048 columns, where the
- * interpreter read the row in 4). The interpreter costs 1.7 to 2.6 times the CPU per row of a
- * compiled parser (10,000 rows of 4 to 64 columns); results this wide and this long are rare.
- */
-export const WIDE_RESULT_COLUMNS = 64
 
 /** How often a running read looks whether its client is still connected. */
 const CLIENT_CHECK_MS = 500
@@ -264,7 +256,8 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
   // instead of buffered.
   const core = lease.conn as unknown as CoreConnection & { stream: Socket }
   const rowsAsArray = request.rowFormat === 'array'
-  const options = { sql, rowsAsArray }
+  // The driver always gives arrays: object rows are built by lib/values.ts.
+  const options = { sql, rowsAsArray: true }
   const params = request.params ?? []
   const prepared = params.length > 0
 
@@ -273,12 +266,12 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
     /** The result set whose rows are coming. */
     let current: ReadSet | undefined
     let header: ResultSetHeader | undefined
-    let restoreFields: Array<() => void> | null = null
     let bytes = 0
     let killed = false
     /** The client went away and the read was stopped for that (KILL QUERY). */
     let abandoned = false
     let settled = false
+    let restoreFields: Array<() => void> | null = null
     /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
     let dead = false
     /** The statement itself has gone to the server (not only its PREPARE). */
@@ -301,6 +294,7 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
     }
     const stopReading = (): void => {
       // Close the socket: the server stops sending, nothing more is parsed; the pool replaces it.
+      // (mysql2's destroy() only ends its side of the socket, and the server sent on.)
       core.pause()
       core.stream.destroy()
     }
@@ -352,14 +346,15 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
       command.on('fields', (received: FieldPacket[] | undefined) => {
         // Undefined before a status packet (an OK after a write, or the one closing a CALL).
         if (received === undefined) return
-        // mysql2 builds the set's row parser right after this event, from the command's options.
-        ;(command as unknown as { options: { disableEval?: boolean } }).options.disableEval = received.length > WIDE_RESULT_COLUMNS
         // Its rows come next: mysql2 emits a result set's fields, then its rows, then the next
-        // set's fields. The fields are prepared for mysql2's parser here (it refuses some names).
-        const cuttable = cuttableColumns(received) // before the reader prepares the fields
+        // set's fields. Read from the fields as the server sent them; then they are prepared for
+        // the row parser mysql2 builds right after this event (lib/patches/mysql2-result-fields.ts).
         const reader = resultReader(received, rowsAsArray, prepared)
-        if (reader.restore !== noRestore) (restoreFields ??= []).push(reader.restore)
-        current = { fields: received, keys: reader.keys, rows: [], truncated: false, convert: reader.convert, cuttable, cut: null }
+        const names = reader.keys ?? received.map((field) => field.name)
+        const keyBytes = rowsAsArray ? 0 : names.reduce((sum, key) => sum + key.length + 3, 0)
+        current = { fields: received, keys: names, rows: [], truncated: false, convert: reader.convert, keyBytes, cuttable: cuttableColumns(received), cut: null }
+        const restore = prepareResultFields(command, received)
+        if (restore !== noRestore) (restoreFields ??= []).push(restore)
         if (sets.length > 0) {
           // A later result set (a CALL's) counts toward the answer's size with its columns, so a
           // procedure that SELECTs in a loop cannot build an answer of millions of empty sets
@@ -386,20 +381,20 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
         const set = current
         if (!set.truncated) {
           if (set.rows.length < request.maxRows) {
-            const size = rowSize(row, request.maxBytes - bytes)
+            const size = rowSize(row, request.maxBytes - bytes) + set.keyBytes
             if (bytes + size <= request.maxBytes) {
               bytes += size
-              set.rows.push(set.convert === null ? row : set.convert(row))
+              set.rows.push(set.convert(row as unknown[]))
               return
             }
             if (set.rows.length === 0 && set === sets[0]) {
               // A first row larger than the whole budget: its long values are cut to fit, and
               // the answer says which; never sent whole.
-              const fitted = cutToFit(row, columnNames(set), set.cuttable, request.maxBytes - bytes)
+              const fitted = cutToFit(row, columnNames(set), set.cuttable, request.maxBytes - bytes - set.keyBytes)
               bytes = request.maxBytes
               set.cut = fitted.cut
               set.truncated = true
-              set.rows.push(set.convert === null ? fitted.row : set.convert(fitted.row))
+              set.rows.push(set.convert(fitted.row as unknown[]))
               return
             }
             bytes += size // past the budget: no later result set is kept either
@@ -438,10 +433,8 @@ function execute (mysql: Mysql, lease: Lease, request: QueryRequest, sql: string
     }
 
     if (!prepared) {
-      // A plain string where it will do: mysql2 builds its command from an options object by
-      // spreading it into another (a measurable part of a point query's cost), from a string without.
       sent = true
-      listen(rowsAsArray ? core.query(options) : core.query(sql))
+      listen(core.query(options))
       return
     }
     // The server counts the statement's placeholders when it prepares it. Executed with more

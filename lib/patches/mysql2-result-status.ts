@@ -2,14 +2,20 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
 /**
- * How many warnings a statement's result set left, and its status flags: both are in the EOF packet
- * that ends it, which mysql2 reads and drops (an OK packet's it keeps, as `warningStatus` and
- * `serverStatus`). Its two row readers, the text protocol's and the binary protocol's (one
- * function), are wrapped here once to note them on the command. mysql2 reaches them through its prototypes on every packet
- * (`return Query.prototype.row`), so the wrapper stays in place for the whole result.
+ * PATCH of mysql2 3.x (no public API gives it): how many warnings a statement's result set left,
+ * and its status flags. Both are in the EOF packet that ends the result set, which mysql2 reads and
+ * drops (an OK packet's it keeps, as `warningStatus` and `serverStatus`). Its two row readers, the
+ * text protocol's and the binary protocol's (one function), are wrapped here once to note them on
+ * the command; mysql2 reaches them through its prototypes on every packet.
+ *
+ * Why: a read's warnings are answered with it (`SHOW WARNINGS` on its connection only when there
+ * are some), and a read whose stored function changed its session (SERVER_SESSION_STATE_CHANGED)
+ * has its connection reset. Without the count, every read would need a second round trip
+ * (`SELECT @@warning_count`) to learn whether it left warnings.
  *
  * mysql2's package exports do not name its command classes: they are loaded by file path, from
- * the same installed copy as the pool's (test/routes/query-warnings.test.ts fails if that breaks).
+ * the same installed copy as the pool's. test/patches/mysql2-result-status.test.ts fails if that
+ * breaks, and once mysql2 hands the EOF packet's warnings to its callers: then this file can go.
  */
 const require = createRequire(import.meta.url)
 const root = dirname(require.resolve('mysql2'))

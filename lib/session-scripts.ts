@@ -181,6 +181,33 @@ export function sessionScripts (limits: SessionLimits): Record<SessionScriptName
 }
 
 /**
+ * Counts the requests of several client addresses at once (plugins/app/session-store.ts sends the
+ * addresses of one turn of the event loop in one call): KEYS are their counts' keys, ARGV how many
+ * requests each had. Returns { count, its TTL ms } for each key, in order, flat. The window is a
+ * constant of the script (RATE_WINDOW_MS), as in the session scripts.
+ */
+export function addressCountsScript (windowMs: number): RedisScript {
+  if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new Error(`address counts: the window must be a whole number of ms (got ${windowMs})`)
+  return redisScript(`
+local out = {}
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[i])
+  local current = redis.call('INCRBY', KEYS[i], n)
+  local window
+  if current == n then
+    redis.call('PEXPIRE', KEYS[i], ${windowMs})
+    window = ${windowMs}
+  else
+    window = redis.call('PTTL', KEYS[i])
+  end
+  out[2 * i - 1] = current
+  out[2 * i] = window
+end
+return out
+`)
+}
+
+/**
  * Ends queries, of one session or of several (plugins/app/session-store.ts sends every query that
  * ended during one turn of the event loop in one call): releases each one's slot and records it in
  * its session's history. Three keys per query: KEYS[3i-2] born, KEYS[3i-1] history, KEYS[3i]

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigSchema, type Config } from './schemas/config.js'
-import { ALLOWED_HOST_PATTERN, defaultAllowedHosts } from './lib/allowed-hosts.js'
+import { ALLOWED_HOST_PATTERN, defaultAllowedHosts } from './plugins/app/edge/host-names.js'
 
 export type { Config }
 

@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox'
-import { SESSION_ID_PATTERN } from '../lib/session-id.js'
+import { SESSION_ID_PATTERN } from '../plugins/app/session/session-id.js'
 
 /**
  * A session id as a client may send it. The session plugin checks the pattern itself (so a bad

@@ -13,7 +13,7 @@ const PLAIN_HOST = 'sqlgate.test'
  * policy that upgrades insecure requests sent the page's assets to https:// and left it blank.
  */
 t.test('the interactive docs render and run a request, directly, behind a path-prefix proxy and over plain HTTP', { skip }, async (t) => {
-  // The LAN name is configured, as it must be (ALLOWED_HOSTS: test/plugins/allowed-hosts.test.ts).
+  // The LAN name is configured, as it must be (ALLOWED_HOSTS: test/plugins/app/edge/allowed-hosts.test.ts).
   const app = await build(t, { env: { ALLOWED_HOSTS: `localhost,${PLAIN_HOST}` } })
   const direct = `${await listen(app)}/`
   const { base: proxied, seen } = await pathProxy(t, direct.slice(0, -1), '/sqlgate')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, selectedSession } from './helper.js'
-import { toAppError } from '../lib/mysql-errors.js'
+import { toAppError } from '../plugins/app/errors/mysql-errors.js'
 
 const ENVELOPE_KEYS = ['statusCode', 'error', 'code', 'message']
 

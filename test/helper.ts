@@ -129,7 +129,7 @@ export async function runningStatements (admin: mysql.Connection, marker: string
 export async function preparedStatementCounts (fastify: FastifyInstance, database: string): Promise<{ prepared: number, closed: number }> {
   const lease = await fastify.mysql.acquire(database)
   try {
-    const [rows] = await lease.conn.promise().query("SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')") as unknown as [Array<{ Variable_name: string, Value: string }>]
+    const [rows] = await lease.conn.promise().query({ sql: "SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_close')", rowsAsArray: false }) as unknown as [Array<{ Variable_name: string, Value: string }>]
     const count = Object.fromEntries(rows.map((row) => [row.Variable_name, Number(row.Value)]))
     return { prepared: count.Com_stmt_prepare ?? 0, closed: count.Com_stmt_close ?? 0 }
   } finally {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, sidCookie } from './helper.js'
-import { hashSessionId } from '../lib/session-id.js'
+import { hashSessionId } from '../plugins/app/session/session-id.js'
 
 t.test('one info line per request; session ids only hashed; no cookies or query text', async (t) => {
   const logs: Array<Record<string, unknown>> = []

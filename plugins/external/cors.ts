@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import cors from '@fastify/cors'
-import { AppError } from '../../lib/errors.js'
+import { AppError } from '../app/errors/errors.js'
 
 /**
  * CORS for the browser frontends in CORS_ORIGINS, and only them: credentialed requests (the sid

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { API_HEADERS, PAGE_HEADERS, isDataRoute } from '../../lib/security-headers.js'
+import { API_HEADERS, PAGE_HEADERS, isDataRoute } from '../app/edge/security-headers.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -9,7 +9,7 @@ declare module 'fastify' {
 }
 
 /**
- * Security headers: helmet's, computed once (lib/security-headers.ts) and set in one step per
+ * Security headers: helmet's, computed once (plugins/app/edge/security-headers.ts) and set in one step per
  * request.
  *
  * Not through @fastify/helmet: its global mode builds helmet(options) anew on every request

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { rateLimited } from '../../lib/errors.js'
-import { addressRateLimitKey, rateLimitKey, rateLimitNameSpace, type RateTicket } from '../../lib/rate-limit.js'
+import { rateLimited } from '../app/errors/errors.js'
+import { addressRateLimitKey, rateLimitKey, rateLimitNameSpace, type RateTicket } from '../app/session/rate-keys.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

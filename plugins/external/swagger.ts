@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { OpenAPIV3_1 as OpenAPI } from 'openapi-types'
 import { ErrorSchema, errorDescription, errorExample } from '../../schemas/common.js'
-import { anyHostAllowed } from '../../lib/allowed-hosts.js'
+import { anyHostAllowed } from '../app/edge/host-names.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the routes' TypeBox schemas, at GET /openapi.json,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
-import apiKeys from '../../plugins/app/api-keys.js'
-import session from '../../plugins/app/session.js'
+import apiKeys from '../../plugins/app/edge/api-keys.js'
+import session from '../../plugins/app/session/session.js'
 import databaseRoutes from './database/index.js'
 import queryRoutes from './query/index.js'
 

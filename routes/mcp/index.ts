@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { AppError, invalidSessionId } from '../../lib/errors.js'
-import { generateSessionId, hashSessionId, isValidSessionId } from '../../lib/session-id.js'
-import apiKeys from '../../plugins/app/api-keys.js'
+import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
+import { generateSessionId, hashSessionId, isValidSessionId } from '../../plugins/app/session/session-id.js'
+import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'

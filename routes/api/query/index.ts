@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
-import { queryReplyJson } from '../../../lib/query-json.js'
-import { WATCHED_ANSWER_CHARS } from '../../../lib/unread-answers.js'
+import { queryReplyJson } from '../../../plugins/app/query/query-json.js'
+import { WATCHED_ANSWER_CHARS } from '../../../plugins/app/edge/unread-answers-budget.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -30,12 +30,12 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // A read whose client goes away (a closed tab, a client-side timeout) is stopped on the
     // database server instead of left to run to its timeout: the runner looks at the connection.
     const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket, request.raw.socket)
-    // The answer's JSON is written for its known shape (lib/query-json.ts) rather than by the
+    // The answer's JSON is written for its known shape (plugins/app/query/query-json.ts) rather than by the
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
     // its own (Fastify types only what it serializes), so it is named here.
     const text = queryReplyJson(answer)
-    // What a large answer's client leaves unread is looked at as soon as it is written (lib/unread-answers.ts).
+    // What a large answer's client leaves unread is looked at as soon as it is written (plugins/app/edge/unread-answers-budget.ts).
     if (text.length >= WATCHED_ANSWER_CHARS) unreadAnswers.checkSoon()
     return reply.type(JSON_TYPE).send(text)
   })

@@ -1,0 +1,166 @@
+import fp from 'fastify-plugin'
+import type { RowDataPacket } from 'mysql2/promise'
+import { canBeIdentifier, isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from './dialect.js'
+import { catalogTimeout } from '../errors/errors.js'
+import { toAppError } from '../errors/mysql-errors.js'
+import type { TableSchema, TableSummary } from '../../../schemas/database.js'
+import type { createMysql } from './mysql.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    catalog: ReturnType<typeof createCatalog>
+  }
+}
+
+type Mysql = ReturnType<typeof createMysql>
+
+/** The first tables of a database by name, and how many it has in all. */
+export interface TableListing<T> {
+  tables: T[]
+  total: number
+}
+
+type NameRow = { db: string, name: string, type: string } & RowDataPacket
+
+/**
+ * The turn catalog reads take connections in (plugins/app/database/fair-share.ts): all sessions' together, so they
+ * hold at most a session's share of the pool and never starve the sessions' own queries.
+ */
+const CATALOG = 'catalog'
+
+/**
+ * What databases, tables and columns a session may see. Names are always bound as parameters
+ * and compared exactly in JavaScript: information_schema compares case-insensitively and
+ * ignores trailing spaces, so 'SALES ' would otherwise match 'sales'. Where a listing is cut in
+ * SQL (`LIMIT`), the schema is also compared as bytes there (`= BINARY ?`), so that another
+ * schema's tables cannot take the places.
+ *
+ * A database lists its first `maxTables` tables by name and counts the rest. The counts and names
+ * are quick, whatever the number of tables; a table's row estimate (`TABLE_ROWS`) makes MariaDB
+ * and MySQL open the table, and they do so for every table of the schema before a `LIMIT` or an
+ * `IN (...)` list applies: 9 s for a database of 20,000 tables, whose select had answered 503
+ * after QUERY_TIMEOUT_MS every time. So the estimates are read only when every table is listed.
+ */
+export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTables: number, timeoutMs: number) {
+  const allowed = allowlist.length === 0 ? null : new Set(allowlist)
+  const isAllowed = (name: string): boolean =>
+    !isSystemSchema(name) && (allowed === null || allowed.has(name))
+  /** A database (and table) that can exist: others are not looked up, they name nothing. */
+  const nameable = (database: string, table?: string): boolean =>
+    canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
+
+  async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
+    try {
+      return await mysql.query<T[]>(sql, values, CATALOG)
+    } catch (err) {
+      const { errno } = err as { errno?: number }
+      // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.
+      throw errno !== undefined && TIMEOUT_ERRNOS.has(errno) ? catalogTimeout(timeoutMs) : toAppError(err)
+    }
+  }
+
+  async function listDatabases (): Promise<string[]> {
+    const rows = await query<{ name: string } & RowDataPacket>(
+      'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
+    return rows.map((row) => row.name).filter(isAllowed)
+  }
+
+  async function countTables (database: string): Promise<number> {
+    const rows = await query<{ n: number | string } & RowDataPacket>(
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ?', [database, database])
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /** Names and types of the first `maxTables` tables of `database` by name. */
+  async function firstTables (database: string): Promise<Array<{ name: string, type: string }>> {
+    const rows = await query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? ORDER BY TABLE_NAME LIMIT ${maxTables}`, [database, database])
+    return rows.filter((row) => row.db === database).map(({ name, type }) => ({ name, type }))
+  }
+
+  /** Names and types of `database`'s tables (the first `maxTables`), or only of `table` when given. */
+  async function tableNames (database: string, table?: string): Promise<TableListing<{ name: string, type: string }>> {
+    if (!nameable(database, table)) return { tables: [], total: 0 }
+    if (table === undefined) {
+      const [total, tables] = await Promise.all([countTables(database), firstTables(database)])
+      return { tables, total: Math.max(total, tables.length) }
+    }
+    const [where, values] = inSchema(database, table)
+    const rows = await query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE ${where}`, values)
+    const tables = rows.filter((row) => row.db === database && row.name === table).map(({ name, type }) => ({ name, type }))
+    return { tables, total: tables.length }
+  }
+
+  return {
+    isAllowed,
+
+    listDatabases,
+
+    /**
+     * True when `name` is a database this gateway serves, spelled exactly so. Membership in the
+     * full listing, not a WHERE lookup: MariaDB answers `SCHEMA_NAME = 'db\0'` with a row that
+     * echoes the asked name, because its lookup ends the name at the NUL byte.
+     */
+    async databaseExists (name: string): Promise<boolean> {
+      if (!isAllowed(name) || !nameable(name)) return false
+      return (await listDatabases()).includes(name)
+    },
+
+    /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
+    async listTables (database: string): Promise<TableListing<TableSummary>> {
+      if (!nameable(database)) return { tables: [], total: 0 }
+      const total = await countTables(database)
+      if (total > maxTables) return { tables: (await firstTables(database)).map((table) => ({ ...table, rows_estimate: null })), total }
+      const rows = await query<NameRow & { rows_estimate: string | null }>(
+        `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
+           FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database])
+      const tables = rows.filter((row) => row.db === database).slice(0, maxTables).map((row) => ({
+        name: row.name,
+        type: row.type,
+        rows_estimate: row.rows_estimate === null ? null : Number(row.rows_estimate)
+      }))
+      // Tables made between the count and the listing are listed if they fit, and counted.
+      return { tables, total: Math.max(total, tables.length) }
+    },
+
+    /**
+     * The first `maxTables` tables of `database` (only `table` when given) with their columns in
+     * table order. The columns are read for the listed tables only: up to the last name listed.
+     */
+    async describe (database: string, table?: string): Promise<TableListing<TableSchema>> {
+      const [dialect, names] = await Promise.all([mysql.dialect(), tableNames(database, table)])
+      const last = names.tables.at(-1)?.name
+      if (last === undefined) return { tables: [], total: names.total }
+      const [where, values] = inSchema(database, table)
+      const upTo = table === undefined && names.total > names.tables.length ? [' AND TABLE_NAME <= ?', [last]] as const : ['', []] as const
+      const columns = await query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
+        `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
+                IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
+           FROM information_schema.COLUMNS WHERE ${where}${upTo[0]} ORDER BY TABLE_NAME, ORDINAL_POSITION`, [...values, ...upTo[1]])
+      const byTable = new Map<string, TableSchema>(
+        names.tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
+      for (const column of columns) {
+        if (column.db !== database) continue
+        byTable.get(column.table_name)?.columns.push({
+          name: column.name,
+          type: column.type,
+          nullable: column.nullable === 'YES',
+          key: column.column_key,
+          default: normalizeColumnDefault(dialect, column.column_default)
+        })
+      }
+      return { tables: [...byTable.values()], total: names.total }
+    }
+  }
+}
+
+/** The information_schema condition (and its values) for `database`'s tables, or only `table`. */
+function inSchema (database: string, table: string | undefined): [where: string, values: string[]] {
+  return table === undefined
+    ? ['TABLE_SCHEMA = ?', [database]]
+    : ['TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]]
+}
+
+export default fp(async function catalogPlugin (fastify) {
+  fastify.decorate('catalog', createCatalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES, fastify.config.QUERY_TIMEOUT_MS))
+}, { name: 'catalog', dependencies: ['config', 'mysql'] })

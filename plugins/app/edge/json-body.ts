@@ -1,0 +1,73 @@
+import { isUtf8 } from 'node:buffer'
+import type { FastifyRequest } from 'fastify'
+import { AppError } from '../errors/errors.js'
+
+type Done = (err: Error | null, body?: unknown) => void
+type TextParser = (request: FastifyRequest, body: string, done: Done) => void
+
+/** A lone half of a surrogate pair: not a character, so not Unicode text. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * JSON bodies as Unicode text (RFC 8259: JSON is UTF-8), parsed by Fastify's own parser
+ * (`parseText`, with its prototype-poisoning rules). What Fastify would let through changed is
+ * refused with 400 invalid_json instead:
+ * - bytes that are not UTF-8, which it decodes as U+FFFD (a Latin-1 'José' reached the database
+ *   as 'Jos�', and a write stored it so);
+ * - an escaped lone surrogate (`"\ud800"`), which the driver sends as U+FFFD likewise. Only a body
+ *   with a `\u` escape in it is looked through.
+ * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
+ * compressed bytes would otherwise be answered as "not UTF-8".
+ * An empty body of a DELETE is no body: fetch wrappers send their default
+ * `Content-Type: application/json` with every call, and `DELETE /api/database/context` takes no
+ * body. (Fastify parses a DELETE that has a Content-Type, and would refuse it as empty JSON.)
+ */
+export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest, body: Buffer | string, done: Done) => void {
+  return function parseUtf8Json (request, body, done) {
+    const encoding = request.headers['content-encoding']
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      // Bodies are not decompressed: a gzip body would be read as its compressed bytes.
+      done(new AppError(415, 'unsupported_media_type',
+        `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed.`,
+        undefined, { 'accept-encoding': 'identity' }))
+      return
+    }
+    const bytes = body as Buffer
+    if (bytes.length === 0 && request.method === 'DELETE') {
+      done(null, undefined)
+      return
+    }
+    if (!isUtf8(bytes)) {
+      done(new AppError(400, 'invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'))
+      return
+    }
+    const text = bytes.toString('utf8')
+    if (!text.includes('\\u')) {
+      parseText(request, text, done)
+      return
+    }
+    parseText(request, text, (err, value) => {
+      if (err === null && !isUnicodeText(value)) {
+        done(new AppError(400, 'invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
+        return
+      }
+      done(err, value)
+    })
+  }
+}
+
+/** True when no string in `value` (keys included) holds a lone surrogate. Iterative: JSON can nest deeper than the stack. */
+function isUnicodeText (value: unknown): boolean {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return false
+    } else if (Array.isArray(item)) {
+      for (const element of item) pending.push(element)
+    } else if (typeof item === 'object' && item !== null) {
+      for (const [key, element] of Object.entries(item)) pending.push(key, element)
+    }
+  }
+  return true
+}

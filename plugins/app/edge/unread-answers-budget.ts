@@ -1,0 +1,120 @@
+import type { Socket } from 'node:net'
+import { writeQueueSize } from '../patches/socket-write-queue.js'
+
+/** Answers at least this long are looked at as soon as they are handed to their socket (a point query's is far shorter). */
+export const WATCHED_ANSWER_CHARS = 256 * 1024
+
+/**
+ * Past the budget, only answers that have not moved for this long are closed: one whose client is
+ * reading moves (the kernel takes more of it) well within it, whatever the other answers hold.
+ */
+export const STALLED_MS = 2000
+
+/** What a socket held at the last look, and since when none of it has moved. */
+interface Stall {
+  length: number
+  queued: number
+  since: number
+}
+
+export interface UnreadAnswersOptions {
+  /** About how much of their answers the clients together may leave unread (chars of the answers' text). */
+  maxBytes: number
+  /** A connection whose answer has not moved for this long is closed. */
+  idleMs: number
+  /** Told each time connections are closed for the budget: how many, and what was held before. */
+  onDropped?: (dropped: number, heldBytes: number) => void
+}
+
+/**
+ * The answers that clients have not read yet, over all connections, and what is done about them.
+ *
+ * Node hands an answer to its socket whole and holds, in the process's memory, whatever the kernel
+ * has not taken: for an 8 MB answer whose client does not read, about 17 MB of RSS (the text and
+ * its copy for the write), for as long as the connection stays open. Node sets no timeout on an
+ * answer being written. Sixty such connections grew the process past a gigabyte in one second.
+ *
+ * So every connection is known here (one Set entry and one listener per connection, nothing per
+ * request), and a look over them, once a second and right after each large answer is handed to its
+ * socket, finds those whose socket still holds bytes (`writableLength`):
+ * - one whose answer has not moved for `idleMs` is closed, whatever the answer's size;
+ * - while together they hold more than `maxBytes`, those whose answer has stood still the longest
+ *   are closed first, until the rest fit; only answers that have stood still for STALLED_MS are
+ *   closed so, never one whose client is reading (the budget is then exceeded while they read),
+ *   and the one that moved last is always kept.
+ *
+ * "Moved" is the socket's own measure (`writableLength`, and libuv's write queue, which shrinks as
+ * the kernel takes a large write piece by piece: plugins/app/patches/socket-write-queue.ts).
+ */
+export class UnreadAnswers {
+  readonly #sockets = new Set<Socket>()
+  readonly #stalls = new Map<Socket, Stall>()
+  readonly #options: UnreadAnswersOptions
+  #soon = false
+
+  constructor (options: UnreadAnswersOptions) {
+    this.#options = options
+  }
+
+  /** Sockets known, for the tests. */
+  get size (): number {
+    return this.#sockets.size
+  }
+
+  track (socket: Socket): void {
+    this.#sockets.add(socket)
+    socket.once('close', () => {
+      this.#sockets.delete(socket)
+      this.#stalls.delete(socket)
+    })
+  }
+
+  /** A look once the current event-loop turn has written what it could (several calls, one look). */
+  checkSoon (): void {
+    if (this.#soon) return
+    this.#soon = true
+    setImmediate(() => {
+      this.#soon = false
+      this.check(Date.now())
+    })
+  }
+
+  /** Closes idle connections, then the longest-stalled ones past the budget. Returns the bytes still held. */
+  check (now: number): number {
+    const { idleMs, maxBytes } = this.#options
+    let held = 0
+    let holding: Array<[Socket, Stall]> | undefined
+    for (const socket of this.#sockets) {
+      const length = socket.writableLength
+      if (length === 0 || socket.destroyed) {
+        if (this.#stalls.size > 0) this.#stalls.delete(socket)
+        continue
+      }
+      const queued = writeQueueSize(socket)
+      let stall = this.#stalls.get(socket)
+      if (stall === undefined || stall.length !== length || stall.queued !== queued) {
+        stall = { length, queued, since: now }
+        this.#stalls.set(socket, stall)
+      } else if (now - stall.since >= idleMs) {
+        socket.destroy()
+        continue
+      }
+      held += length
+      ;(holding ??= []).push([socket, stall])
+    }
+    if (held <= maxBytes || holding === undefined) return held
+    // Stood still longest first; among equals, the older connection (the Set's order; sort is stable).
+    holding.sort((a, b) => a[1].since - b[1].since)
+    const before = held
+    let dropped = 0
+    for (let i = 0; i < holding.length - 1 && held > maxBytes; i++) {
+      const [socket, stall] = holding[i]!
+      if (now - stall.since < STALLED_MS) break // the rest moved even more lately
+      socket.destroy()
+      held -= stall.length
+      dropped++
+    }
+    if (dropped > 0) this.#options.onDropped?.(dropped, before)
+    return held
+  }
+}

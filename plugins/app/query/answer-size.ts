@@ -1,0 +1,102 @@
+import type { FieldPacket } from 'mysql2'
+import { isJsonField } from './column-types.js'
+
+/**
+ * What a row weighs in the answer's JSON (counted until it passes `limit`), as mysql2 hands it over (before conversion): strings as
+ * `JSON.stringify` writes them (a control character is six bytes, `"` and `\` two, other
+ * characters their UTF-8 length), binary values as base64, an object row's keys too. The answer's
+ * budget (QUERY_MAX_RESULT_BYTES) is counted in it, so no text can make an answer far larger on
+ * the wire than the budget says.
+ */
+export function rowSize (row: unknown, limit = Infinity): number {
+  let size = 2
+  if (Array.isArray(row)) {
+    for (let i = 0; i < row.length && size <= limit; i++) size += valueSize(row[i], limit - size) + 1
+    return size
+  }
+  const record = row as Record<string, unknown>
+  for (const key in record) {
+    if (size > limit) break
+    size += key.length + 4 + valueSize(record[key], limit - size)
+  }
+  return size
+}
+
+/** A value's weight; a string's is counted only until it passes `limit` (a 16 MB value is not read through). */
+function valueSize (value: unknown, limit: number): number {
+  if (typeof value === 'string') return jsonStringBytes(value, limit).bytes
+  if (value === null || typeof value !== 'object') return 8
+  if (Buffer.isBuffer(value)) return Math.ceil(value.length / 3) * 4 + 2
+  if (Array.isArray(value)) return value.length * 8 + 2 // a VECTOR's numbers
+  return 16
+}
+
+/** Printable ASCII other than `"` and `\`: one byte each in JSON, the common case, checked natively. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
+/**
+ * The bytes of `text` written as a JSON string (quotes included), counted until they pass `limit`:
+ * then `fits` is how many characters fit within it.
+ */
+export function jsonStringBytes (text: string, limit: number): { bytes: number, fits: number } {
+  if (text.length + 2 <= limit && PLAIN.test(text)) return { bytes: text.length + 2, fits: text.length }
+  let bytes = 2
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    let size: number
+    if (code < 0x20) size = code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 2 : 6
+    else if (code === 0x22 || code === 0x5c) size = 2
+    else if (code < 0x80) size = 1
+    else if (code < 0x800) size = 2
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      if (bytes + 4 > limit) return { bytes: bytes + 4, fits: i }
+      bytes += 4
+      i++
+      continue
+    } else if (code >= 0xd800 && code <= 0xdfff) size = 6 // a lone surrogate, escaped
+    else size = 3
+    if (bytes + size > limit) return { bytes: bytes + size, fits: i }
+    bytes += size
+  }
+  return { bytes, fits: text.length }
+}
+
+/** Types whose value is text or bytes as the database stored it: VARCHAR, the BLOBs, CHAR (and JSON, which is text). */
+const STRING_TYPES = new Set([0x0f, 0xf5, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
+
+/**
+ * Which columns of a result may be cut: text and binary strings, JSON (a cut JSON value is left
+ * as text); not a spatial value or BIT, whose bytes must stay whole to be read. Read from the
+ * fields as the server sent them, before plugins/app/query/values.ts prepares them for mysql2's parser.
+ */
+export function cuttableColumns (fields: readonly FieldPacket[]): boolean[] {
+  return fields.map((field) => isJsonField(field) || (STRING_TYPES.has(field.columnType ?? field.type ?? 0) && field.columnType !== 0xff))
+}
+
+/**
+ * A row whose values together weigh more than `budget`, cut to fit it: its cuttable values are
+ * shortened, in column order, to what is left of the budget. Returns the row and the names (or
+ * indexes, for array rows) of the columns cut.
+ */
+export function cutToFit (row: unknown, names: readonly string[], cuttable: readonly boolean[], budget: number): { row: unknown, cut: string[] } {
+  const values = Array.isArray(row) ? [...row] : Object.values(row as Record<string, unknown>)
+  const keys = Array.isArray(row) ? null : Object.keys(row as Record<string, unknown>)
+  let left = budget - 2 - values.length - (keys === null ? 0 : keys.reduce((sum, key) => sum + key.length + 3, 0))
+  const cut: string[] = []
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    const size = valueSize(value, Math.max(left, 0))
+    if (size <= left || cuttable[i] !== true) {
+      left = Math.max(0, left - size)
+      continue
+    }
+    // A copy, not a slice: a slice keeps the whole value in memory until the answer has gone out.
+    if (typeof value === 'string') values[i] = Buffer.from(value.slice(0, jsonStringBytes(value, Math.max(left, 2)).fits), 'utf16le').toString('utf16le')
+    else if (Buffer.isBuffer(value)) values[i] = value.subarray(0, Math.max(0, Math.floor((left - 2) / 4) * 3))
+    else continue
+    cut.push(names[i] ?? String(i))
+    left = 0
+  }
+  if (keys === null) return { row: values, cut }
+  return { row: Object.fromEntries(keys.map((key, i) => [key, values[i]])), cut }
+}

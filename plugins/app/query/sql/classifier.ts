@@ -1,0 +1,167 @@
+import { AppError } from '../../errors/errors.js'
+import { callsUnknownCode } from './builtins.js'
+import { lex, TokenizeError, type Token } from './lexer.js'
+import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
+import { rebuild } from './rebuild.js'
+import { fileAccess, isDiagnostics, previousStatementReference, serverControl, storedProgramKind } from './refusals.js'
+import type { SqlServer } from './server.js'
+import { firstKeyword, isPunct } from './tokens.js'
+
+/**
+ * Decides, before anything reaches the database, whether a statement may run, and gives the text
+ * the server runs: rebuilt from the very tokens the decision read (plugins/app/query/sql/rebuild.ts), so a
+ * difference between this reading and the server's can only make a statement harmless or refused,
+ * never hide a write inside what was judged a comment or a string.
+ *
+ * Read-only mode admits reads only (plugins/app/query/sql/read-checks.ts). Both modes refuse stacked statements
+ * (a stored program's BEGIN … END body is one CREATE statement), what reaches the server's files
+ * or process, and what reads the pooled connection's previous statement. Write mode also refuses
+ * statements that only make sense inside a session the gateway does not keep (USE, SET,
+ * transactions, LOCK TABLES, PREPARE, …).
+ */
+
+export type StatementKind = 'read' | 'write'
+
+export interface Statement {
+  kind: StatementKind
+  /** The statement's leading keyword, e.g. SELECT, SHOW, INSERT. */
+  keyword: string
+  /** What the database server receives: the statement rebuilt from its tokens. */
+  text: string
+  /**
+   * It may leave state on its connection that the server does not report: a write, or a read that
+   * calls a function the gateway does not know as built-in. Its connection is reset after it.
+   */
+  resetsConnection: boolean
+}
+
+/** Every statement keyword the gateway knows: a first word outside them is a typo, not a write. */
+const STATEMENT_KEYWORDS = new Set([
+  ...READ_STARTS,
+  'ALTER', 'ANALYZE', 'BACKUP', 'BEGIN', 'BINLOG', 'CACHE', 'CALL', 'CHANGE', 'CHECK', 'CHECKSUM', 'CLONE', 'COMMIT',
+  'CREATE', 'DEALLOCATE', 'DELETE', 'DO', 'DROP', 'EXECUTE', 'FLUSH', 'GET', 'GRANT', 'HANDLER', 'HELP', 'IMPORT',
+  'INSERT', 'INSTALL', 'KILL', 'LOAD', 'LOCK', 'OPTIMIZE', 'PREPARE', 'PURGE', 'RELEASE', 'RENAME', 'REPAIR', 'REPLACE',
+  'RESET', 'RESIGNAL', 'RESTART', 'REVOKE', 'ROLLBACK', 'SAVEPOINT', 'SET', 'SHUTDOWN', 'SIGNAL', 'START', 'STOP',
+  'TRUNCATE', 'UNINSTALL', 'UNLOCK', 'UPDATE', 'USE', 'XA',
+  // TiDB's own
+  'ADMIN', 'BATCH', 'SPLIT', 'FLASHBACK', 'RECOVER', 'TRACE', 'PLAN', 'CALIBRATE', 'CANCEL', 'PAUSE', 'RESUME', 'RESTORE',
+  'QUERY', 'REFRESH'
+])
+
+/** Statements whose effect outlives the request, on a connection the next request may get. */
+const SESSION_STATEMENTS = new Set([
+  'SET', 'START', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'XA',
+  'LOCK', 'UNLOCK', 'PREPARE', 'EXECUTE', 'DEALLOCATE', 'HANDLER', 'KILL'
+])
+
+export function classify (sql: string, readOnly: boolean, server: SqlServer): Statement {
+  const tokens = read(sql, server)
+  if (!readOnly) refuseServerReach(tokens)
+  const program = storedProgramKind(tokens)
+  if (program !== null) {
+    // Its body's statements run when the program does, not now. Text past the body's END the
+    // server refuses whole: the pool's connections have no multi-statement capability.
+    if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
+    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true }
+  }
+  const statement = singleStatement(tokens)
+  const word = leadingKeyword(statement)
+  refuseConnectionHistory(statement, word)
+  const kind = readOnly ? checkedRead(statement, word) : writeModeKind(statement, word)
+  return {
+    kind,
+    keyword: word,
+    text: rebuild(statement),
+    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect)
+  }
+}
+
+function read (sql: string, server: SqlServer): Token[] {
+  try {
+    return lex(sql, server)
+  } catch (err) {
+    if (err instanceof TokenizeError) throw syntaxError(`The statement could not be read: ${err.message}. Nothing was sent to the database.`)
+    throw err
+  }
+}
+
+/** With writes allowed, what reaches past the databases: the server's files and process. */
+function refuseServerReach (tokens: readonly Token[]): void {
+  const file = fileAccess(tokens)
+  if (file !== null) {
+    throw new AppError(400, 'unsupported_statement',
+      `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
+  }
+  const server = serverControl(tokens)
+  if (server !== null) {
+    throw new AppError(400, 'unsupported_statement',
+      `${server} is not supported: it acts on the database server itself (its process, or code it loads), not on data of a database this gateway serves.`)
+  }
+}
+
+/** The statement's first keyword; a first word no statement begins with is a syntax error, USE its own. */
+function leadingKeyword (statement: readonly Token[]): string {
+  const { word, token } = firstKeyword(statement)
+  if (word === 'USE') {
+    throw new AppError(400, 'unsupported_statement',
+      'USE is not supported: a session\'s database is chosen with POST /api/database/select (MCP: select_database), and every later query of the session runs in it. Name another database\'s tables as db.table.')
+  }
+  if (!STATEMENT_KEYWORDS.has(word)) {
+    const shown = token === undefined ? '(' : token.text.slice(0, 40)
+    throw syntaxError(`The statement cannot begin with ${shown}: no SQL statement starts with it. Nothing was sent to the database.`, { near: shown })
+  }
+  return word
+}
+
+/** Diagnostics and results of the pooled connection's previous statement, perhaps another session's. */
+function refuseConnectionHistory (statement: readonly Token[], word: string): void {
+  if (isDiagnostics(statement, word)) {
+    throw new AppError(400, 'unsupported_statement',
+      'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session. A query\'s answer carries its own warnings.')
+  }
+  const previous = previousStatementReference(statement)
+  if (previous !== null) {
+    throw new AppError(400, 'unsupported_statement',
+      `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id.`)
+  }
+}
+
+function checkedRead (statement: readonly Token[], word: string): StatementKind {
+  checkRead(statement, word)
+  return 'read'
+}
+
+function writeModeKind (statement: readonly Token[], word: string): StatementKind {
+  if (SESSION_STATEMENTS.has(word)) {
+    throw new AppError(400, 'unsupported_statement',
+      `${word} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
+  }
+  if (!READ_STARTS.has(word)) return 'write'
+  try {
+    checkRead(statement, word)
+    return 'read'
+  } catch {
+    return 'write'
+  }
+}
+
+/** The statement's tokens; refuses more than one statement and none. */
+function singleStatement (tokens: readonly Token[]): readonly Token[] {
+  const end = tokens.findIndex((token) => isPunct(token, ';'))
+  const statement = end === -1 ? tokens : tokens.slice(0, end)
+  if (end !== -1 && tokens.slice(end).some((token) => !isPunct(token, ';'))) {
+    throw new AppError(400, 'multiple_statements', 'Only one statement per request: stacked statements are refused and none of them ran.')
+  }
+  if (statement.length === 0) throw new AppError(400, 'empty_query', 'The query holds no SQL statement (only comments or whitespace).')
+  return statement
+}
+
+function withoutTrailingSemicolons (tokens: readonly Token[]): readonly Token[] {
+  let end = tokens.length
+  while (end > 0 && isPunct(tokens[end - 1], ';')) end--
+  return tokens.slice(0, end)
+}
+
+function syntaxError (message: string, extra?: Record<string, unknown>): AppError {
+  return new AppError(400, 'syntax_error', message, extra)
+}

@@ -1,0 +1,102 @@
+import { AppError } from '../../errors/errors.js'
+import type { Token } from './lexer.js'
+import { isCall, isPunct, keyword, nameOf, skipParens } from './tokens.js'
+
+/**
+ * What a read may be: SELECT (also parenthesised and with UNION), WITH … SELECT, TABLE, VALUES,
+ * SHOW, DESCRIBE/DESC, and EXPLAIN of a read; and inside it nothing that writes, locks or leaves
+ * state on the connection: INTO (OUTFILE, DUMPFILE, @variables), FOR UPDATE / FOR SHARE / LOCK IN
+ * SHARE MODE, `:=` assignments, sequence advances, lock and file functions, however their names
+ * are spelled (case, backticks, comments before the parenthesis).
+ */
+
+export const READ_STARTS = new Set(['SELECT', 'WITH', 'TABLE', 'VALUES', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN'])
+
+/** Functions that take locks, read the server's files, advance sequences or wait on replication. */
+const DENIED_FUNCTIONS = new Set([
+  'GET_LOCK', 'RELEASE_LOCK', 'RELEASE_ALL_LOCKS',
+  'LOAD_FILE',
+  'NEXTVAL', 'SETVAL',
+  'MASTER_POS_WAIT', 'SOURCE_POS_WAIT', 'MASTER_GTID_WAIT', 'WAIT_FOR_EXECUTED_GTID_SET', 'WAIT_UNTIL_SQL_THREAD_AFTER_GTIDS',
+  'SYS_EXEC', 'SYS_EVAL', 'SERVICE_GET_READ_LOCKS', 'SERVICE_GET_WRITE_LOCKS', 'SERVICE_RELEASE_LOCKS'
+])
+
+const EXPLAIN_MODIFIERS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'FORMAT', 'VERBOSE'])
+const EXPLAINABLE_WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE'])
+
+/** Throws read_only_violation unless the statement (its first keyword `word`) only reads. */
+export function checkRead (statement: readonly Token[], word: string): void {
+  if (!READ_STARTS.has(word)) throw readOnlyViolation(`${word} statements are refused`)
+  if (word === 'WITH') checkWithBody(statement)
+  if (word === 'EXPLAIN' || word === 'DESCRIBE' || word === 'DESC') checkExplained(statement)
+  checkTokens(statement)
+}
+
+/** Everything inside a read that writes, locks or leaves state behind. */
+function checkTokens (tokens: readonly Token[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (isPunct(token, ':=') || isPunct(token, ':')) throw readOnlyViolation('assignments (:=) are refused')
+    if (isCall(tokens, i)) checkCall(tokens, i)
+    const next = keyword(tokens[i + 1])
+    switch (keyword(token)) {
+      case 'INTO':
+        throw readOnlyViolation('SELECT … INTO (OUTFILE, DUMPFILE or variables) is refused')
+      case 'FOR':
+        if (next === 'UPDATE' || next === 'SHARE') throw readOnlyViolation(`locking reads (FOR ${next}) are refused`)
+        if (next === 'CONNECTION') throw readOnlyViolation('EXPLAIN FOR CONNECTION is refused')
+        break
+      case 'LOCK':
+        throw readOnlyViolation('locking reads (LOCK IN SHARE MODE) are refused')
+      case 'PROCEDURE':
+        throw readOnlyViolation('SELECT … PROCEDURE is refused')
+      case 'NEXT':
+        if (next === 'VALUE') throw readOnlyViolation('NEXT VALUE FOR advances a sequence and is refused')
+        break
+    }
+  }
+}
+
+function checkCall (tokens: readonly Token[], i: number): void {
+  const name = nameOf(tokens[i])
+  if (DENIED_FUNCTIONS.has(name)) throw readOnlyViolation(`${name}() is refused`)
+  if (name === 'LAST_INSERT_ID' && !isPunct(tokens[i + 2], ')')) throw readOnlyViolation('LAST_INSERT_ID(expr) sets session state and is refused')
+}
+
+/** WITH [RECURSIVE] name [(columns)] AS (…) [, …]: the statement after the CTEs must be a read. */
+function checkWithBody (tokens: readonly Token[]): void {
+  let i = tokens.findIndex((token) => keyword(token) === 'WITH') + 1
+  if (keyword(tokens[i]) === 'RECURSIVE') i++
+  for (;;) {
+    i++ // the CTE's name
+    if (isPunct(tokens[i], '(')) i = skipParens(tokens, i)
+    if (keyword(tokens[i]) !== 'AS') break
+    i++
+    if (!isPunct(tokens[i], '(')) break
+    i = skipParens(tokens, i)
+    if (!isPunct(tokens[i], ',')) break
+    i++
+  }
+  while (isPunct(tokens[i], '(')) i++
+  const main = keyword(tokens[i])
+  if (!['SELECT', 'TABLE', 'VALUES'].includes(main)) {
+    throw readOnlyViolation(`WITH … ${main === '' ? 'anything but SELECT' : main} is refused`)
+  }
+}
+
+/** EXPLAIN/DESCRIBE of a table or of a read; never of a write (EXPLAIN ANALYZE would run it). */
+function checkExplained (tokens: readonly Token[]): void {
+  let i = 1
+  while (EXPLAIN_MODIFIERS.has(keyword(tokens[i]))) {
+    i += isPunct(tokens[i + 1], '=') ? 3 : 1 // FORMAT=JSON
+  }
+  while (isPunct(tokens[i], '(')) i++
+  const target = keyword(tokens[i])
+  if (EXPLAINABLE_WRITES.has(target)) throw readOnlyViolation(`EXPLAIN of ${target} is refused`)
+  if (target === 'WITH') checkWithBody(tokens.slice(i))
+}
+
+export function readOnlyViolation (reason: string): AppError {
+  return new AppError(403, 'read_only_violation',
+    `This gateway is read-only: ${reason}. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.`)
+}

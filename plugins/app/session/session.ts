@@ -1,0 +1,194 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { AppError, invalidSessionId } from '../errors/errors.js'
+import { memoize } from '../memo.js'
+import { generateSessionId, hashSessionId, isValidSessionId } from './session-id.js'
+
+export type SessionSource = 'url' | 'body' | 'header' | 'cookie' | 'new'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The one session id of this request, resolved by this plugin and nowhere else. */
+    sessionId: string
+    /** A short digest of the id: what logs show instead of the bearer token. */
+    sessionHash: string
+    sessionSource: SessionSource
+  }
+}
+
+/**
+ * The session cookie's name. Over HTTPS (COOKIE_SECURE) it is `__Host-sid`: browsers take a cookie
+ * of that name only from this host itself, Secure, with Path=/ and no Domain, so a sibling
+ * subdomain cannot plant its own session in a victim's browser. Under another COOKIE_PATH the
+ * `__Host-` prefix is not allowed; `__Secure-sid` then keeps out plain-HTTP pages only.
+ */
+export function sessionCookieName (secure: boolean, path: string): string {
+  if (!secure) return 'sid'
+  return path === '/' ? '__Host-sid' : '__Secure-sid'
+}
+export const SESSION_HEADER = 'x-session-id'
+/** Session ids whose signed cookie (and cookies whose check) are remembered. */
+const MEMO_SIZE = 10_000
+/**
+ * A signed sid cookie is an id (at most 128 characters), a dot and a 43-character signature.
+ * Anything much longer cannot verify: it is ignored without an HMAC, and never remembered (10,000
+ * remembered 16 kB cookies would be 160 MB).
+ */
+const MAX_SIGNED_COOKIE_LENGTH = 256
+const kNeedsCookie = Symbol('sqlgate.needsCookie')
+type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
+
+/**
+ * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
+ *   1. `:session_id` in the URL, on the routes that name a session explicitly;
+ *   2. `session_id` in the JSON body (null counts as absent);
+ *   3. the X-Session-Id header;
+ *   4. the signed `sid` cookie (a bad signature counts as absent);
+ *   5. a new id.
+ * A supplied id that is malformed is refused with 400 invalid_session_id, never replaced by a
+ * new one: silently replacing it is how the seed's backend lost its sessions.
+ *
+ * With SESSION_STRICT=true a well-formed id is accepted only if this service issued it (its
+ * session exists in Redis); an unknown one is replaced by a newly issued id, which the answer
+ * carries, and the attempt is logged (hashed); a session read by URL answers 404 session_not_found.
+ *
+ * In every mode, a new session and a session read by URL count against the client's address
+ * (RATE_LIMIT_MAX per window): neither spends a session's own budget, so a client cannot shed its
+ * limit by starting sessions, and reading someone's session by its id spends none of theirs.
+ *
+ * Registered with fastify-plugin inside the /api scope, so its hooks cover exactly the routes of
+ * that scope, whatever their URL, and no route can resolve the id its own way.
+ */
+export default fp(async function sessionPlugin (fastify) {
+  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, COOKIE_PATH, SESSION_STRICT } = fastify.config
+  const cookieName = sessionCookieName(COOKIE_SECURE === true, COOKIE_PATH)
+  // The cookie is set once, not on every answer, so it lives as long as its session may: with
+  // the idle lifetime (SESSION_TTL_SECONDS, which use refreshes in Redis but not in the browser),
+  // a browser in daily use lost its cookie, and with it its database, a day after it was set.
+  // Redis ends the session when it is idle; a browser that comes back later starts afresh.
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'lax',
+    // Behind a proxy serving sqlgate under a path, that path: the browser then keeps the cookie
+    // apart from another application's `sid` on the same host, and sends it (first) only here.
+    path: COOKIE_PATH,
+    maxAge: SESSION_MAX_AGE_SECONDS,
+    secure: COOKIE_SECURE
+  } as const
+
+  // Signing and checking a cookie is an HMAC each, the log's hash a SHA-256: all depend only on
+  // the id (or the cookie), so they are done once per id seen lately, not once per request.
+  const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
+    fastify.serializeCookie(cookieName, fastify.signCookie(sessionId), cookieOptions))
+  const sessionHash = memoize(MEMO_SIZE, hashSessionId)
+  // `renew`: signed with one of COOKIE_SECRETS_ACCEPTED, so the answer signs it anew.
+  const cookieSession = memoize(MEMO_SIZE, (raw): { id: string, renew: boolean } | null => {
+    const unsigned = fastify.unsignCookie(raw)
+    return unsigned.valid && isValidSessionId(unsigned.value) ? { id: unsigned.value, renew: unsigned.renew } : null
+  })
+
+  // Whether the answer must (re)set the cookie: a field of the request rather than a WeakSet of
+  // requests, whose table only sheds its entries at a full collection and grew with every request.
+  fastify.decorateRequest(kNeedsCookie, false)
+
+  /**
+   * What Redis must say of the id: a new session is counted against its client's address and
+   * issued; strict sessions replace an id this service did not issue; a session read by URL
+   * counts against the reader's address (and, strict, must have been issued).
+   */
+  async function checked (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
+    if (source === 'url') {
+      await fastify.sessionStore.countAddress('sessions', request.ip)
+      if (SESSION_STRICT && !(await fastify.sessionStore.isKnown(sessionId))) throw SESSION_NOT_FOUND
+      return [sessionId, source]
+    }
+    if (SESSION_STRICT && source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
+      // Never adopt an id the client chose: that is how session fixation works. A cookie this
+      // service signed names a session that has ended (idle past SESSION_TTL_SECONDS): no alarm.
+      if (source === 'cookie') request.log.debug({ session: hashSessionId(sessionId) }, 'the cookie\'s session has ended: a new one is issued')
+      else request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
+      sessionId = generateSessionId()
+      source = 'new'
+    }
+    // A new session is a new rate-limit budget: new ones count against the client's address, so
+    // a client cannot shed its limit (or fill Redis) by starting sessions.
+    if (source === 'new') await fastify.sessionStore.issue(sessionId, request.ip)
+    return [sessionId, source]
+  }
+
+  function settle (request: FastifyRequest, sessionId: string, source: SessionSource, cookieId: string | undefined): void {
+    request.sessionId = sessionId
+    request.sessionSource = source
+    request.sessionHash = sessionHash(sessionId)
+    // A session named in the URL is only looked at: it never becomes the browser's session.
+    if (source !== 'url' && cookieId !== sessionId) (request as CookieFlag)[kNeedsCookie] = true
+  }
+
+  // The body is parsed by now; validation has not run yet, so a bad id is named as such.
+  // Callback hooks, not async ones: both run on every request, and only strict sessions wait.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
+    const header = request.headers.cookie
+    const raw = header === undefined ? undefined : fastify.parseCookie(header)[cookieName]
+    const cookie = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? null : cookieSession(raw)
+    const [sessionId, source] = resolve(request, cookie?.id) // throws 400 invalid_session_id
+    // A cookie signed with an accepted older secret does not hold the session as it should.
+    const heldByCookie = cookie === null || cookie.renew ? undefined : cookie.id
+    if (!SESSION_STRICT && source !== 'new' && source !== 'url') {
+      settle(request, sessionId, source, heldByCookie)
+      done()
+      return
+    }
+    checked(request, sessionId, source).then(([id, from]) => {
+      settle(request, id, from, heldByCookie)
+      done()
+    }, done)
+  })
+
+  // After validation: a request refused as invalid does not get a cookie.
+  fastify.addHook('preHandler', (request, reply, done) => {
+    if ((request as CookieFlag)[kNeedsCookie]) reply.header('set-cookie', setCookieHeader(request.sessionId))
+    done()
+  })
+}, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
+
+/**
+ * The request fields, declared once for the whole server (every request has the same shape; ''
+ * until a session plugin or the MCP endpoint fills them), so code outside those scopes, such as
+ * the rate limit's key and the request log, sees '' rather than undefined.
+ */
+export const sessionFields = fp(async function sessionFieldsPlugin (fastify) {
+  fastify.decorateRequest('sessionId', '')
+  fastify.decorateRequest('sessionHash', '')
+  fastify.decorateRequest('sessionSource', 'new')
+}, { name: 'session-fields' })
+
+function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
+  // Not a source: ignored, it would have meant a new session with no database (the seed's bug).
+  if ((request.query as Record<string, unknown> | undefined)?.session_id !== undefined) throw QUERY_STRING_SESSION
+  const params = request.params as Record<string, unknown> | undefined
+  if (params !== undefined && params !== null && 'session_id' in params) {
+    return [supplied(params.session_id, 'URL'), 'url']
+  }
+  const body = request.body
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const fromBody = (body as Record<string, unknown>).session_id
+    if (fromBody !== undefined && fromBody !== null) return [supplied(fromBody, 'body'), 'body']
+  }
+  const fromHeader = request.headers[SESSION_HEADER]
+  if (fromHeader !== undefined) return [supplied(fromHeader, 'X-Session-Id header'), 'header']
+  if (cookieId !== undefined) return [cookieId, 'cookie']
+  return [generateSessionId(), 'new']
+}
+
+const SESSION_NOT_FOUND = new AppError(404, 'session_not_found',
+  'No session with this id was issued by this service, or it has ended (SESSION_STRICT).')
+
+const QUERY_STRING_SESSION = new AppError(400, 'validation_error',
+  'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',
+  { details: [{ field: 'querystring/session_id', message: 'is not read: send it in the X-Session-Id header, the JSON body or the sid cookie' }] })
+
+function supplied (value: unknown, source: string): string {
+  if (!isValidSessionId(value)) throw invalidSessionId(source)
+  return value
+}

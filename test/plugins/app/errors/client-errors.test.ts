@@ -1,0 +1,69 @@
+import { connect } from 'node:net'
+import t from 'tap'
+import { build, listen } from '../../../helper.js'
+
+/** Writes `chunks` to the server one after another, `gapMs` apart; resolves with all it answered once it closes. */
+function rawExchange (base: string, chunks: string[], gapMs = 0): Promise<{ text: string, closedAfterMs: number }> {
+  const { hostname, port } = new URL(base)
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const socket = connect(Number(port), hostname)
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (data: string) => { text += data })
+    socket.on('error', reject)
+    socket.on('close', () => resolve({ text, closedAfterMs: Date.now() - started }))
+    const send = (i: number): void => {
+      if (i >= chunks.length || socket.destroyed) return
+      socket.write(chunks[i]!)
+      setTimeout(() => send(i + 1), gapMs).unref()
+    }
+    send(0)
+  })
+}
+
+function envelope (text: string): { status: number, headers: string, body: Record<string, unknown> } {
+  const [head, body] = text.split('\r\n\r\n') as [string, string]
+  return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(body) as Record<string, unknown> }
+}
+
+t.test('a request whose body trickles in is cut at REQUEST_TIMEOUT_MS: 408 request_timeout, connection closed', async (t) => {
+  const app = await build(t, { env: { REQUEST_TIMEOUT_MS: '1000' } })
+  const base = await listen(app)
+  // 100 bytes announced, one a second: it would take 100 s, holding the connection (Fastify sets no limit by default).
+  const head = 'POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n'
+  const { text, closedAfterMs } = await rawExchange(base, [head, ...Array.from({ length: 100 }, () => ' ')], 1000)
+  const answer = envelope(text)
+  t.equal(answer.status, 408)
+  t.strictSame(answer.body, { statusCode: 408, error: 'Request Timeout', code: 'request_timeout', message: answer.body.message })
+  t.match(answer.headers, 'content-type: application/json; charset=utf-8')
+  t.match(answer.headers, 'connection: close')
+  t.ok(closedAfterMs < 4000, `closed after ${closedAfterMs} ms`)
+})
+
+t.test('oversized headers and malformed HTTP answer the error envelope too', async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  const big = envelope((await rawExchange(base, [`GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`])).text)
+  t.equal(big.status, 431)
+  t.match(big.body, { statusCode: 431, error: 'Request Header Fields Too Large', code: 'header_too_large' })
+  const bad = envelope((await rawExchange(base, ['GET /health HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n'])).text)
+  t.equal(bad.status, 400)
+  t.match(bad.body, { statusCode: 400, error: 'Bad Request', code: 'bad_request', message: 'The request is not valid HTTP/1.1.' })
+
+  const fine = await fetch(`${base}/health`)
+  t.equal(fine.status, 200, 'the server serves the next client')
+})
+
+t.test('a request that arrives in time is not cut, however long its answer takes', async (t) => {
+  const app = await build(t, {
+    env: { REQUEST_TIMEOUT_MS: '1000' },
+    beforeReady: (fastify) => fastify.get('/slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      return { ok: true }
+    })
+  })
+  const base = await listen(app)
+  const res = await fetch(`${base}/slow`)
+  t.strictSame(await res.json(), { ok: true }, 'the timeout is for receiving the request, not for answering it')
+})

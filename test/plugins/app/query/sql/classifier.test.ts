@@ -1,0 +1,345 @@
+import t, { type Test } from 'tap'
+import { classify as classifyOn } from '../../../../../plugins/app/query/sql/classifier.js'
+import { sqlServer } from '../../../../../plugins/app/query/sql/server.js'
+import { AppError } from '../../../../../plugins/app/errors/errors.js'
+
+/** The server the tests here read statements for: this machine's MariaDB. */
+const MARIADB = sqlServer('10.11.19-MariaDB')
+const classify = (sql: string, readOnly: boolean) => classifyOn(sql, readOnly, MARIADB)
+
+function codeOf (sql: string, readOnly = true): string {
+  try {
+    classify(sql, readOnly)
+    return 'ok'
+  } catch (err) {
+    if (err instanceof AppError) return err.code
+    throw err
+  }
+}
+
+/** `sql` answers unsupported_statement whether writes are allowed or not. */
+function unsupportedInBothModes (t: Test, sql: string): void {
+  t.equal(codeOf(sql, true), 'unsupported_statement', `${sql} (read-only)`)
+  t.equal(codeOf(sql, false), 'unsupported_statement', `${sql} (writes allowed)`)
+}
+
+const READS = [
+  'SELECT 1',
+  'select * from t',
+  '  SELECT 1  ',
+  'SELECT 1;',
+  'SELECT 1 ;  -- trailing comment',
+  'SELECT 1;;',
+  '(SELECT 1)',
+  '((SELECT a FROM t) UNION (SELECT b FROM u)) ORDER BY 1',
+  'SELECT a FROM t UNION ALL SELECT b FROM u',
+  'SELECT a FROM t INTERSECT SELECT a FROM u',
+  'SELECT * FROM v_orders',
+  'SELECT COUNT(*) AS n FROM orders WHERE total > ? AND status = ?',
+  'SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = 1)',
+  'SELECT * FROM t1 JOIN t2 ON t1.id = t2.id LEFT JOIN t3 USING (id)',
+  'WITH x AS (SELECT 1 AS a) SELECT a FROM x',
+  'WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT n FROM r',
+  'WITH a AS (SELECT 1), b AS (SELECT 2) SELECT * FROM a, b',
+  'WITH a AS (SELECT 1) (SELECT * FROM a)',
+  'SHOW TABLES',
+  'SHOW FULL COLUMNS FROM t',
+  'SHOW CREATE TABLE t',
+  'SHOW INDEX FROM t',
+  'SHOW VARIABLES LIKE "max%"',
+  'DESCRIBE t',
+  'DESC t',
+  'DESCRIBE `weird table` `col`',
+  'DESCRIBE db.t',
+  'EXPLAIN SELECT * FROM t',
+  'EXPLAIN FORMAT=JSON SELECT * FROM t',
+  'EXPLAIN FORMAT = TREE SELECT * FROM t',
+  'EXPLAIN ANALYZE SELECT * FROM t',
+  'EXPLAIN EXTENDED SELECT 1',
+  'EXPLAIN t',
+  'EXPLAIN WITH a AS (SELECT 1) SELECT * FROM a',
+  'TABLE t',
+  'VALUES ROW(1, 2), ROW(3, 4)',
+  "SELECT 'DELETE FROM t' AS s",
+  "SELECT 'it''s; DROP TABLE t' AS s",
+  "SELECT 'back\\' ; DROP TABLE t; --' AS s",
+  'SELECT "INTO OUTFILE" AS s',
+  'SELECT `into`, `update`, `lock` FROM `for`',
+  'SELECT 1 -- INTO OUTFILE "/tmp/x"',
+  'SELECT 1 # ; DROP TABLE t',
+  'SELECT /* ; DELETE FROM t */ 1',
+  'SELECT /*+ NO_RANGE_OPTIMIZATION(t) */ * FROM t',
+  'SELECT 1 /*!50000 + 1 */',
+  'SELECT a FROM t WHERE b = @x',
+  'SELECT @@version, @@session.sql_mode',
+  'SELECT SLEEP(0)',
+  'SELECT PREVIOUS VALUE FOR seq',
+  'SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP \'2020-01-01\'',
+  'SELECT CAST(x AS CHAR CHARACTER SET utf8mb4) FROM t',
+  'SELECT CONVERT(x USING utf8mb4) FROM t',
+  'SELECT JSON_EXTRACT(doc, "$.a") FROM t',
+  'SELECT doc->>"$.a" FROM t',
+  'SELECT share, nextval FROM t', // non-reserved words as column names
+  'SELECT x FROM t WHERE y = X\'00ff\' AND z = _utf8mb4\'a\' AND w = N\'b\'',
+  'SELECT 1--1',
+  'SELECT ☃ FROM t',
+  'select\n*\nfrom\tt',
+  // a comment is read as the server reads it: to the end of the line (\n), not to a \r
+  'SELECT 1 -- x\r INTO OUTFILE "/tmp/x"',
+  'SELECT 1 # x\r INTO OUTFILE "/tmp/x"',
+  'SELECT /*! 1 /* a comment inside */ */',
+  // executable comments MariaDB 10.11 skips: a version above its own, MySQL 5.7+'s range, TiDB's
+  'SELECT 1 /*!999999 INTO OUTFILE "/tmp/x" */',
+  'SELECT 1 /*M!999999 INTO OUTFILE "/tmp/x" */',
+  'SELECT 1 /*!50701 INTO OUTFILE "/tmp/x" */',
+  'SELECT 1 /*T! INTO OUTFILE "/tmp/x" */'
+]
+
+const READ_ONLY_VIOLATIONS = [
+  'INSERT INTO t VALUES (1)',
+  'insert into t values (1)',
+  'REPLACE INTO t VALUES (1)',
+  'UPDATE t SET a = 1',
+  'DELETE FROM t',
+  'TRUNCATE t',
+  'CREATE TABLE x (a INT)',
+  'CREATE TEMPORARY TABLE x (a INT)',
+  'CREATE VIEW v AS SELECT 1',
+  'DROP TABLE t',
+  'DROP DATABASE d',
+  'ALTER TABLE t ADD COLUMN b INT',
+  'RENAME TABLE t TO u',
+  'GRANT ALL ON *.* TO u',
+  'REVOKE ALL ON *.* FROM u',
+  "CREATE USER u IDENTIFIED BY 'p'",
+  'SET @a = 1',
+  'SET SESSION TRANSACTION READ WRITE',
+  'SET GLOBAL max_connections = 1',
+  'SET autocommit = 0',
+  "SET NAMES 'latin1'",
+  'SET STATEMENT max_statement_time=100 FOR SELECT 1',
+  'LOCK TABLES t WRITE',
+  'UNLOCK TABLES',
+  'START TRANSACTION',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT s',
+  'XA START "x"',
+  'CALL p()',
+  'DO SLEEP(1)',
+  'HANDLER t OPEN',
+  'LOAD DATA INFILE "/etc/passwd" INTO TABLE t',
+  'KILL 1',
+  'KILL QUERY 1',
+  'FLUSH TABLES',
+  'ANALYZE TABLE t',
+  'OPTIMIZE TABLE t',
+  'PREPARE s FROM "DELETE FROM t"',
+  'EXECUTE s',
+  'INSTALL PLUGIN x SONAME "x.so"',
+  'SHUTDOWN',
+  'SELECT * FROM t FOR UPDATE',
+  'SELECT * FROM t FOR SHARE',
+  'SELECT * FROM t WHERE a = 1 FOR UPDATE NOWAIT',
+  'SELECT * FROM t LOCK IN SHARE MODE',
+  "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+  "SELECT * INTO DUMPFILE '/tmp/x' FROM t",
+  'SELECT a INTO @v FROM t',
+  'SELECT @a := 1',
+  'SELECT @a:=1',
+  'SELECT @a :/**/= 1',
+  "SELECT GET_LOCK('x', 10)",
+  "SELECT get_lock ('x', 10)",
+  "SELECT GET_LOCK/**/('x', 10)",
+  "SELECT RELEASE_LOCK('x')",
+  "SELECT LOAD_FILE('/etc/passwd')",
+  'SELECT NEXTVAL(seq)',
+  'SELECT NEXT VALUE FOR seq',
+  'SELECT SETVAL(seq, 100)',
+  'SELECT LAST_INSERT_ID(5)',
+  "SELECT MASTER_POS_WAIT('log', 4)",
+  "SELECT sys_exec('id')",
+  'SELECT 1 PROCEDURE ANALYSE()',
+  'WITH x AS (SELECT 1) DELETE FROM t',
+  'WITH x AS (SELECT 1) UPDATE t SET a = 1',
+  'WITH x AS (SELECT id FROM t FOR UPDATE) SELECT * FROM x',
+  'EXPLAIN DELETE FROM t',
+  'EXPLAIN ANALYZE DELETE FROM t',
+  'EXPLAIN UPDATE t SET a = 1',
+  'DESCRIBE INSERT INTO t VALUES (1)',
+  'EXPLAIN FOR CONNECTION 12',
+  'ANALYZE SELECT 1',
+  // executable comments are code to the server, so they are code to us
+  '/*!50000 DELETE FROM t */',
+  '/*! DROP TABLE t */',
+  '/*M! DROP TABLE t */',
+  '/*M!100100 DROP TABLE t */',
+  '/*!50699 DROP TABLE t */',
+  'SELECT 1 /*! INTO OUTFILE "/tmp/x" */',
+  'SELECT * FROM t /*!FOR UPDATE*/',
+  // a number ends where the server's lexer ends it: 1e5INTO is 1e5 and INTO
+  "SELECT 1e5INTO OUTFILE '/tmp/x'",
+  'SELECT 1.5INTO @v',
+  // names are names however they are spelled
+  "SELECT `GET_LOCK`('x', 0)",
+  "SELECT `load_file` ('/etc/hostname')",
+  'SELECT `LAST_INSERT_ID`(42)',
+  'SELECT `NEXTVAL`(s)',
+  // leading comments and parentheses do not disguise the statement
+  '/* hello */ DELETE FROM t',
+  '-- hello\nDELETE FROM t',
+  '(DELETE FROM t)',
+  '  \n\t UPDATE t SET a = 1'
+]
+
+t.test('reads pass in read-only mode', async (t) => {
+  for (const sql of READS) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('everything else is a read_only_violation before it reaches the database', async (t) => {
+  for (const sql of READ_ONLY_VIOLATIONS) t.equal(codeOf(sql), 'read_only_violation', sql)
+})
+
+t.test('text that cannot be read with certainty is a syntax_error in both modes, and nothing is sent', async (t) => {
+  for (const sql of ["SELECT 'unterminated", 'SELECT "unterminated', 'SELECT `unterminated', 'SELECT 1 /* unterminated',
+    'SELECT 1 /*! unterminated', 'SELECT 1 /*!999999 unterminated', 'SELECT /*! 1 /*! 2 */ */', 'SELECT 1\u0000', 'SELECT 1 \u0001 INTO OUTFILE "/x"',
+    "SELECT X'0G'", "SELECT B'102'", 'SELECT @@', 'SELECT 1 \u007f']) {
+    t.equal(codeOf(sql, true), 'syntax_error', `read-only: ${JSON.stringify(sql)}`)
+    t.equal(codeOf(sql, false), 'syntax_error', `writes allowed: ${JSON.stringify(sql)}`)
+  }
+})
+
+t.test('a typo is not a write: a first word no statement begins with is a syntax_error naming it, in both modes', async (t) => {
+  for (const [sql, word] of [['SELCT * FROM t', 'SELCT'], ['SELEC 1', 'SELEC'], ['  delet FROM t', 'delet'], ['(SELEKT 1)', 'SELEKT'], ["'x'", "'x'"], ['`SELECT` 1', '`SELECT`'], ['1 + 1', '1']]) {
+    for (const readOnly of [true, false]) {
+      try {
+        classify(sql!, readOnly)
+        t.fail(`${sql} was admitted`)
+      } catch (err) {
+        t.equal((err as AppError).code, 'syntax_error', `${sql} (read-only: ${readOnly})`)
+        t.equal((err as AppError).statusCode, 400)
+        t.match((err as AppError).message, `begin with ${word}`)
+      }
+    }
+  }
+})
+
+t.test('USE points at selecting a database, in both modes', async (t) => {
+  for (const readOnly of [true, false]) {
+    try {
+      classify('USE other_db', readOnly)
+      t.fail('admitted')
+    } catch (err) {
+      t.equal((err as AppError).code, 'unsupported_statement')
+      t.match((err as AppError).message, /POST \/api\/database\/select/)
+    }
+  }
+})
+
+t.test('stacked statements are refused in both modes', async (t) => {
+  for (const sql of ['SELECT 1; DROP TABLE t', 'SELECT 1;SELECT 2', 'SELECT 1; -- x\n SELECT 2', 'SELECT 1 /*!; DROP TABLE t */', 'INSERT INTO t VALUES (1); DELETE FROM t']) {
+    t.equal(codeOf(sql, true), 'multiple_statements', `read-only: ${sql}`)
+    t.equal(codeOf(sql, false), 'multiple_statements', `write mode: ${sql}`)
+  }
+})
+
+t.test('a stored program\'s body is part of its CREATE statement: its semicolons do not stack statements', async (t) => {
+  const programs = [
+    'CREATE PROCEDURE p () BEGIN SELECT 1; SELECT 2; END',
+    'CREATE PROCEDURE p () BEGIN SELECT 1; END;',
+    'create or replace definer = \'app\'@\'%\' procedure p () begin insert into t values (1); select row_count(); end',
+    'CREATE DEFINER=CURRENT_USER() FUNCTION f (n INT) RETURNS INT DETERMINISTIC BEGIN DECLARE x INT; SET x = n * 2; RETURN x; END',
+    'CREATE DEFINER = app@localhost TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.v = UPPER(NEW.v); SET NEW.n = LAST_INSERT_ID(); END',
+    'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; GET DIAGNOSTICS @n = ROW_COUNT; END',
+    'ALTER EVENT e DO BEGIN DELETE FROM t; DELETE FROM u; END',
+    'CREATE AGGREGATE FUNCTION agg (x INT) RETURNS INT BEGIN DECLARE s INT DEFAULT 0; DECLARE CONTINUE HANDLER FOR NOT FOUND RETURN s; LOOP FETCH GROUP NEXT ROW; SET s = s + x; END LOOP; END'
+  ]
+  for (const sql of programs) {
+    t.strictSame(classify(sql, false).kind, 'write', `write mode: ${sql}`)
+    t.equal(codeOf(sql, true), 'read_only_violation', `read-only: ${sql}`)
+  }
+  // Anything else with a semicolon inside stays stacked, whatever it names.
+  for (const sql of ['CREATE TABLE event (a INT); DROP TABLE t', 'CREATE TABLE t (a INT); CREATE PROCEDURE p () SELECT 1', 'DROP PROCEDURE p; DROP TABLE t', 'BEGIN NOT ATOMIC SELECT 1; END']) {
+    t.not(codeOf(sql, false), 'ok', `write mode: ${sql}`)
+  }
+})
+
+t.test('diagnostics of the pooled connection\'s previous statement (perhaps another session\'s) are refused in both modes', async (t) => {
+  for (const sql of ['SHOW WARNINGS', 'show errors', 'SHOW WARNINGS LIMIT 5', 'SHOW COUNT(*) WARNINGS', 'SHOW COUNT( * ) ERRORS', '/*!SHOW*/ WARNINGS', 'GET DIAGNOSTICS @n = NUMBER', 'GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', 'GET STACKED DIAGNOSTICS @n = NUMBER']) {
+    unsupportedInBothModes(t, sql)
+  }
+  for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
+  for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT @@identity', 'SELECT @@last_insert_id', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()']) {
+    unsupportedInBothModes(t, sql)
+  }
+  t.equal(codeOf('INSERT INTO child (parent) VALUES (LAST_INSERT_ID())', false), 'unsupported_statement', 'in a write too')
+  t.equal(codeOf('SELECT LAST_INSERT_ID(5)', true), 'read_only_violation', 'with an argument it sets state: refused in reads')
+  t.equal(codeOf('UPDATE t SET id = LAST_INSERT_ID(id + 1)', false), 'ok', 'and allowed in writes')
+  for (const sql of ['SELECT `found_rows` FROM t', "SELECT 'FOUND_ROWS()'", 'SELECT row_count FROM stats', 'SELECT @warning_count']) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('optimizer hints that would lift the gateway\'s limits are refused in both modes; other hints pass', async (t) => {
+  // MySQL and TiDB (and MariaDB 12) obey them over the session's max_execution_time and
+  // sql_select_limit; TiDB's MEMORY_QUOTA and RESOURCE_GROUP lift its own limits on the statement.
+  for (const sql of [
+    'SELECT /*+ MAX_EXECUTION_TIME(3600000) */ * FROM t',
+    'select /*+ max_execution_time (3600000) */ 1',
+    'SELECT /*+ SET_VAR(max_execution_time = 0) */ 1',
+    'SELECT /*+ NO_INDEX(t) SET_VAR(sql_select_limit = 18446744073709551615) */ * FROM t',
+    'SELECT /*+ MEMORY_QUOTA(8 GB) */ * FROM t',
+    'SELECT /*+ RESOURCE_GROUP(rg_unlimited) */ * FROM t',
+    'INSERT /*+ SET_VAR(foreign_key_checks = OFF) */ INTO t VALUES (1)',
+    'WITH a AS (SELECT /*+ MAX_EXECUTION_TIME(0) */ 1) SELECT * FROM a'
+  ]) {
+    unsupportedInBothModes(t, sql)
+  }
+  for (const sql of ['SELECT /*+ NO_INDEX(t) */ * FROM t', 'SELECT /*+ BKA(t) JOIN_ORDER(a, b) */ 1', "SELECT '/*+ MAX_EXECUTION_TIME(0) */'", 'SELECT `MAX_EXECUTION_TIME` FROM t', 'SELECT 1 /* MAX_EXECUTION_TIME(0) is not a hint here */']) {
+    t.equal(codeOf(sql), 'ok', sql)
+  }
+})
+
+t.test('with writes allowed, what reads or writes the database server\'s files, stops it or loads code into it is still refused', async (t) => {
+  for (const sql of [
+    "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+    "SELECT * INTO DUMPFILE '/tmp/x' FROM t",
+    "select load_file('/etc/passwd')",
+    "INSERT INTO t SELECT LOAD_FILE('/etc/passwd')",
+    "LOAD DATA INFILE '/etc/passwd' INTO TABLE t",
+    "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t",
+    "LOAD XML INFILE '/tmp/x.xml' INTO TABLE t",
+    "CREATE PROCEDURE p () BEGIN SELECT LOAD_FILE('/etc/passwd'); END",
+    "SELECT 1 /*! INTO OUTFILE '/tmp/x' */",
+    'SHUTDOWN', 'shutdown wait for all replicas', 'RESTART', "INSTALL PLUGIN sphinx SONAME 'ha_sphinx'", "INSTALL SONAME 'ha_connect'",
+    'UNINSTALL PLUGIN audit_log', "CREATE FUNCTION sys_exec RETURNS INTEGER SONAME 'lib_mysqludf_sys.so'", "BINLOG 'base64'"
+  ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
+})
+
+t.test('empty statements', async (t) => {
+  for (const sql of [';', '-- only a comment', '/* nothing */', ' ; ; ', '/*T![clustered_index] DROP TABLE t */', '/*!99999 DROP TABLE t */']) t.equal(codeOf(sql), 'empty_query', JSON.stringify(sql))
+})
+
+t.test('write mode: writes run; session statements do not; reads stay reads', async (t) => {
+  for (const sql of ['INSERT INTO t VALUES (1)', 'UPDATE t SET a = 1', 'DELETE FROM t', 'CREATE TABLE x (a INT)', 'DROP TABLE x', 'CALL p()']) {
+    t.strictSame(classify(sql, false).kind, 'write', sql)
+  }
+  for (const sql of ['USE other', 'SET @a = 1', 'SET SESSION sql_mode = ""', 'START TRANSACTION', 'BEGIN', 'COMMIT', 'LOCK TABLES t READ', 'PREPARE s FROM "SELECT 1"', 'KILL 5']) {
+    t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  }
+  t.match(classify('SELECT 1', false), { kind: 'read', keyword: 'SELECT' })
+  t.strictSame(classify('SELECT * FROM t FOR UPDATE', false).kind, 'write', 'a locking read is treated as a write')
+  t.match(classify('SHOW TABLES', true), { kind: 'read', keyword: 'SHOW' })
+})
+
+t.test('the refusal names what was refused', async (t) => {
+  try {
+    classify('DELETE FROM t', true)
+  } catch (err) {
+    t.equal((err as AppError).statusCode, 403)
+    t.match((err as AppError).message, /read-only: DELETE statements are refused/)
+  }
+})

@@ -17,6 +17,7 @@ import catalog from './plugins/app/database/catalog.js'
 import queryRunner from './plugins/app/query/query-runner.js'
 import sessionActions from './plugins/app/session/session-actions.js'
 import sessionStore from './plugins/app/session/session-store.js'
+import sessionPolicy from './plugins/app/session/session-policy.js'
 import grantsCheck from './plugins/app/database/grants-check.js'
 import unreadAnswers from './plugins/app/edge/unread-answers.js'
 import redisEvictionCheck from './plugins/app/session/redis-eviction-check.js'
@@ -144,6 +145,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(redisEvictionCheck)
   await server.register(catalog)
   await server.register(sessionStore)
+  await server.register(sessionPolicy)
   await server.register(addressLimit)
   await server.register(queryRunner)
   await server.register(sessionActions)

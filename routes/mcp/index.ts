@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
-import { generateSessionId, hashSessionId, isValidSessionId } from '../../plugins/app/session/session-id.js'
+import { AppError } from '../../plugins/app/errors/errors.js'
+import { hashSessionId } from '../../plugins/app/session/session-id.js'
 import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
 
@@ -29,7 +29,7 @@ function loadSdk (): Promise<typeof import('./mcp-server.js')> {
 const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(apiKeys)
   const tools = defineTools(fastify)
-  const { sessionStore, config } = fastify
+  const { sessionPolicy } = fastify
 
   // Before the rate limit (preHandler) counts the request: it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
@@ -44,23 +44,18 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     const { isInitializeRequest } = await loadSdk()
     const header = request.headers[MCP_SESSION_HEADER]
     if (isInitializeRequest(request.body)) {
-      // A new sqlgate session, recorded with the session TTL (and known to SESSION_STRICT), and
-      // counted against the client's address, as the session plugin counts new sessions.
-      request.sessionId = generateSessionId()
-      await sessionStore.issue(request.sessionId, request.ip)
+      // A new sqlgate session, as the session plugin starts one (plugins/app/session/session-policy.ts).
+      request.sessionId = await sessionPolicy.start(request.ip)
     } else if (isMessage(request.body, 'initialize')) {
       // An initialize that MCP's schema refuses is not "a request without its session".
       throw new AppError(400, 'validation_error',
         'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
     } else if (header === undefined) {
       throw new AppError(400, 'mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
-    } else if (!isValidSessionId(header)) {
-      throw invalidSessionId('Mcp-Session-Id header')
-    } else if (config.SESSION_STRICT && !(await sessionStore.isKnown(header))) {
-      // 404 tells an MCP client to initialize a new session.
-      throw new AppError(404, 'session_not_found', 'Unknown or expired MCP session: initialize a new one.')
     } else {
-      request.sessionId = header
+      // Strict sessions: 404 tells an MCP client to initialize a new session.
+      const named = sessionPolicy.supplied(header, 'Mcp-Session-Id header')
+      request.sessionId = sessionPolicy.asksRedis('mcp') ? (await sessionPolicy.settle(named, 'mcp', request.ip, request.log))[0] : named
     }
     request.sessionHash = hashSessionId(request.sessionId)
   })

@@ -3,7 +3,6 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
-import { isValidSessionId } from '../../plugins/app/session/session-id.js'
 import { toEnvelope } from '../../plugins/app/errors/error-handler.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
 import type { ToolDefinition } from './tools.js'
@@ -34,7 +33,7 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
     }
     const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
     try {
-      const sessionId = await toolSession(fastify, args.session_id, mcpSessionId)
+      const sessionId = await toolSession(fastify, args.session_id, mcpSessionId, log)
       const result = await definition.run(sessionId, args, log, client)
       return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
     } catch (err) {
@@ -46,14 +45,12 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
   return server
 }
 
-/** The session a tool call works on: the one it names (which must exist in strict mode), else the MCP session's. */
-async function toolSession (fastify: FastifyInstance, named: unknown, mcpSessionId: string): Promise<string> {
+/** The session a tool call works on: the one it names (plugins/app/session/session-policy.ts), else the MCP session's. */
+async function toolSession (fastify: FastifyInstance, named: unknown, mcpSessionId: string, log: FastifyBaseLogger): Promise<string> {
   if (named === undefined || named === null) return mcpSessionId
-  if (!isValidSessionId(named)) throw invalidSessionId('arguments')
-  if (fastify.config.SESSION_STRICT && !(await fastify.sessionStore.isKnown(named))) {
-    throw new AppError(404, 'session_not_found', 'No session with that id was issued by this service (SESSION_STRICT).')
-  }
-  return named
+  const { sessionPolicy } = fastify
+  const id = sessionPolicy.supplied(named, 'arguments')
+  return sessionPolicy.asksRedis('tool') ? (await sessionPolicy.settle(id, 'tool', '', log))[0] : id
 }
 
 function failure (error: AppError | Record<string, unknown>): CallToolResult {

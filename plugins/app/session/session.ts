@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { AppError, invalidSessionId } from '../errors/errors.js'
+import { AppError } from '../errors/errors.js'
 import { memoize } from '../memo.js'
-import { generateSessionId, hashSessionId, isValidSessionId } from './session-id.js'
+import { hashSessionId, isValidSessionId } from './session-id.js'
+import type { SessionSource } from './session-policy.js'
 
-export type SessionSource = 'url' | 'body' | 'header' | 'cookie' | 'new'
+export type { SessionSource }
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,7 +61,8 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
  * that scope, whatever their URL, and no route can resolve the id its own way.
  */
 export default fp(async function sessionPlugin (fastify) {
-  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, COOKIE_PATH, SESSION_STRICT } = fastify.config
+  const { SESSION_MAX_AGE_SECONDS, COOKIE_SECURE, COOKIE_PATH } = fastify.config
+  const policy = fastify.sessionPolicy
   const cookieName = sessionCookieName(COOKIE_SECURE === true, COOKIE_PATH)
   // The cookie is set once, not on every answer, so it lives as long as its session may: with
   // the idle lifetime (SESSION_TTL_SECONDS, which use refreshes in Redis but not in the browser),
@@ -91,31 +93,6 @@ export default fp(async function sessionPlugin (fastify) {
   // requests, whose table only sheds its entries at a full collection and grew with every request.
   fastify.decorateRequest(kNeedsCookie, false)
 
-  /**
-   * What Redis must say of the id: a new session is counted against its client's address and
-   * issued; strict sessions replace an id this service did not issue; a session read by URL
-   * counts against the reader's address (and, strict, must have been issued).
-   */
-  async function checked (request: FastifyRequest, sessionId: string, source: SessionSource): Promise<[string, SessionSource]> {
-    if (source === 'url') {
-      await fastify.sessionStore.countAddress('sessions', request.ip)
-      if (SESSION_STRICT && !(await fastify.sessionStore.isKnown(sessionId))) throw SESSION_NOT_FOUND
-      return [sessionId, source]
-    }
-    if (SESSION_STRICT && source !== 'new' && !(await fastify.sessionStore.isKnown(sessionId))) {
-      // Never adopt an id the client chose: that is how session fixation works. A cookie this
-      // service signed names a session that has ended (idle past SESSION_TTL_SECONDS): no alarm.
-      if (source === 'cookie') request.log.debug({ session: hashSessionId(sessionId) }, 'the cookie\'s session has ended: a new one is issued')
-      else request.log.warn({ session: hashSessionId(sessionId), source }, 'unknown session id replaced by a new one (SESSION_STRICT)')
-      sessionId = generateSessionId()
-      source = 'new'
-    }
-    // A new session is a new rate-limit budget: new ones count against the client's address, so
-    // a client cannot shed its limit (or fill Redis) by starting sessions.
-    if (source === 'new') await fastify.sessionStore.issue(sessionId, request.ip)
-    return [sessionId, source]
-  }
-
   function settle (request: FastifyRequest, sessionId: string, source: SessionSource, cookieId: string | undefined): void {
     request.sessionId = sessionId
     request.sessionSource = source
@@ -131,15 +108,15 @@ export default fp(async function sessionPlugin (fastify) {
     const header = request.headers.cookie
     const raw = header === undefined ? undefined : fastify.parseCookie(header)[cookieName]
     const cookie = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? null : cookieSession(raw)
-    const [sessionId, source] = resolve(request, cookie?.id) // throws 400 invalid_session_id
+    const [sessionId, source] = resolve(request, cookie?.id, policy.supplied) // throws 400 invalid_session_id
     // A cookie signed with an accepted older secret does not hold the session as it should.
     const heldByCookie = cookie === null || cookie.renew ? undefined : cookie.id
-    if (!SESSION_STRICT && source !== 'new' && source !== 'url') {
+    if (!policy.asksRedis(source)) {
       settle(request, sessionId, source, heldByCookie)
       done()
       return
     }
-    checked(request, sessionId, source).then(([id, from]) => {
+    policy.settle(sessionId, source, request.ip, request.log).then(([id, from]) => {
       settle(request, id, from, heldByCookie)
       done()
     }, done)
@@ -150,7 +127,7 @@ export default fp(async function sessionPlugin (fastify) {
     if ((request as CookieFlag)[kNeedsCookie]) reply.header('set-cookie', setCookieHeader(request.sessionId))
     done()
   })
-}, { name: 'session', dependencies: ['config', 'cookie', 'session-store', 'session-fields'] })
+}, { name: 'session', dependencies: ['config', 'cookie', 'session-policy', 'session-fields'] })
 
 /**
  * The request fields, declared once for the whole server (every request has the same shape; ''
@@ -163,7 +140,8 @@ export const sessionFields = fp(async function sessionFieldsPlugin (fastify) {
   fastify.decorateRequest('sessionSource', 'new')
 }, { name: 'session-fields' })
 
-function resolve (request: FastifyRequest, cookieId: string | undefined): [string, SessionSource] {
+/** Where the request names its session, in the order above; a new session's id comes from the policy. */
+function resolve (request: FastifyRequest, cookieId: string | undefined, supplied: (value: unknown, where: string) => string): [string, SessionSource] {
   // Not a source: ignored, it would have meant a new session with no database (the seed's bug).
   if ((request.query as Record<string, unknown> | undefined)?.session_id !== undefined) throw QUERY_STRING_SESSION
   const params = request.params as Record<string, unknown> | undefined
@@ -178,17 +156,9 @@ function resolve (request: FastifyRequest, cookieId: string | undefined): [strin
   const fromHeader = request.headers[SESSION_HEADER]
   if (fromHeader !== undefined) return [supplied(fromHeader, 'X-Session-Id header'), 'header']
   if (cookieId !== undefined) return [cookieId, 'cookie']
-  return [generateSessionId(), 'new']
+  return ['', 'new']
 }
-
-const SESSION_NOT_FOUND = new AppError(404, 'session_not_found',
-  'No session with this id was issued by this service, or it has ended (SESSION_STRICT).')
 
 const QUERY_STRING_SESSION = new AppError(400, 'validation_error',
   'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',
   { details: [{ field: 'querystring/session_id', message: 'is not read: send it in the X-Session-Id header, the JSON body or the sid cookie' }] })
-
-function supplied (value: unknown, source: string): string {
-  if (!isValidSessionId(value)) throw invalidSessionId(source)
-  return value
-}

@@ -96,13 +96,13 @@ export function serverOptions (config: Config): FastifyHttpOptions<Server> {
  * does not decode): answered in the error envelope, as every error is, rather than in Fastify's own.
  */
 function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-  const status = tooLong ? 414 : 400
+  const answer = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new AppError('uri_too_long', 'A part of the URL is longer than any this service takes (200 characters).')
+    : new AppError('invalid_request', 'The URL is not valid: it does not decode.')
   // No route, so no hook ran: the headers every data answer has, and its request line, here.
   reply.headers(API_HEADERS)
-  reply.code(status).send(new AppError(status, tooLong ? 'uri_too_long' : 'invalid_request',
-    tooLong ? 'A part of the URL is longer than any this service takes (200 characters).' : 'The URL is not valid: it does not decode.').toJSON())
-  request.log.info({ method: request.method, route: unmatchedPath(request.url), status }, 'request')
+  reply.code(answer.statusCode).send(answer.toJSON())
+  request.log.info({ method: request.method, route: unmatchedPath(request.url), status: answer.statusCode }, 'request')
 }
 
 /** TRUST_PROXY: false, true, a hop count, or a list of proxy addresses/CIDRs. */

@@ -169,7 +169,7 @@ export interface components {
             /** @example Conflict */
             error: string;
             /**
-             * @description Stable, machine-readable error code (see the README for the full list)
+             * @description Stable, machine-readable error code (docs/errors.md lists every one)
              * @example database_context_missing
              */
             code: string;
@@ -196,7 +196,10 @@ export interface components {
         };
     };
     responses: {
-        /** @description read_only_violation: the statement is not a read; nothing was sent to the database. host_not_allowed (any route): the request names a host that is not in ALLOWED_HOSTS */
+        /**
+         * @description - `host_not_allowed`: the request names a host (`Host`, or a trusted proxy's `X-Forwarded-Host`) that is not in `ALLOWED_HOSTS`; nothing was read or run
+         *     - `read_only_violation`: `READ_ONLY=true` and the statement is not a read; nothing was sent to the database
+         */
         Error403: {
             headers: {
                 [name: string]: unknown;
@@ -213,7 +216,23 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Bad request: invalid_session_id, validation_error, invalid_json, sql_error, syntax_error, multiple_statements, empty_query, unsupported_statement, param_count_mismatch, transaction_left_open */
+        /**
+         * @description - `invalid_session_id`: a session id in the body, header or URL does not match `^[A-Za-z0-9_-]{8,128}$`
+         *     - `validation_error`: the body, header or URL does not match the route's schema; `message` and `details[].field` name the field (an unknown field by its own name) and say what it must be
+         *     - `invalid_json`: the body is not valid JSON, not UTF-8, or escapes a lone surrogate
+         *     - `sql_error`: the database refused the statement; adds the server's `errno` and `sql_state`
+         *     - `multiple_statements`: more than one statement in `query`; none of them ran
+         *     - `param_count_mismatch`: `params` holds more or fewer values than the statement has `?` placeholders (as the server counts them); adds `placeholders` and `params`; nothing ran
+         *     - `empty_query`: `query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)
+         *     - `syntax_error`: the statement cannot be read with certainty (an unterminated string, quoted name or comment, a control character outside a string, a malformed `X'…'`/`B'…'` literal), or its first word begins no SQL statement (`SELCT`: `message` names it, and `near` holds it); nothing was sent
+         *     - `unsupported_statement`: `USE` (select a database with `POST /api/database/select`); `READ_ONLY=false`, and the statement needs a session the gateway does not keep (`SET`, transactions, ...); in either mode, `SHOW WARNINGS`, `SHOW ERRORS`, `GET DIAGNOSTICS`, and `FOUND_ROWS()`, `ROW_COUNT()`, `LAST_INSERT_ID()` (and `@@identity`, `@@last_insert_id`), `@@warning_count` and `@@error_count` (they describe the previous statement of a pooled connection, not the session's); what reads or writes the database server's files (`INTO OUTFILE`, `LOAD DATA INFILE`, `LOAD_FILE()`), stops it or loads code into it (`SHUTDOWN`, `INSTALL PLUGIN`, `… SONAME`), which read-only mode refuses as writes; and optimizer hints other than those that steer the planner, above all those that would lift the statement's limits: `/*+ MAX_EXECUTION_TIME(n) *\/`, `SET_VAR(...)`, TiDB's `MEMORY_QUOTA(...)` and `RESOURCE_GROUP(...)`
+         *     - `transaction_left_open`: `READ_ONLY=false`: the statement (a procedure's `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept
+         *     - `invalid_preflight`: `CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`
+         *     - `invalid_request`: the URL does not decode, or a header contradicts the body (`Content-Length`)
+         *     - `bad_request`: the request is not valid HTTP/1.1; the connection is closed
+         *     - `mcp_batch_not_supported`: a JSON-RPC batch (an array of messages) to `/mcp`; send one message per request. Nothing of it ran
+         *     - `mcp_session_required`: a request to `/mcp` other than `initialize` without the `Mcp-Session-Id` header
+         */
         Error400: {
             headers: {
                 [name: string]: unknown;
@@ -236,7 +255,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description rate_limited (retry after Retry-After seconds) or too_many_concurrent_queries */
+        /**
+         * @description - `rate_limited`: over `RATE_LIMIT_MAX` requests in the window (or, with `SESSION_STRICT=true`, new sessions from one address); with `Retry-After` and `retry_after_seconds`
+         *     - `too_many_concurrent_queries`: the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`
+         */
         Error429: {
             headers: {
                 [name: string]: unknown;
@@ -254,7 +276,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description internal_error: a bug; the log has the cause */
+        /** @description - `internal_error`: a bug; the message says nothing more, the log has the cause */
         Error500: {
             headers: {
                 [name: string]: unknown;
@@ -271,7 +293,11 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description session_store_unavailable, database_unavailable or database_busy (queries waiting for a pooled connection, or the database server out of a resource); retry after Retry-After seconds */
+        /**
+         * @description - `session_store_unavailable`: Redis does not answer; with `Retry-After`
+         *     - `database_unavailable`: the database server does not answer (nothing ran, or a read did); with `Retry-After`
+         *     - `database_busy`: too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`
+         */
         Error503: {
             headers: {
                 [name: string]: unknown;
@@ -288,7 +314,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description query_timeout: the statement ran past timeout_ms and was stopped on the database server; catalog_timeout: reading the catalog (databases, tables, columns) ran past QUERY_TIMEOUT_MS and was stopped there */
+        /**
+         * @description - `query_timeout`: the statement ran past `timeout_ms` and was stopped on the server; adds `timeout_ms`
+         *     - `catalog_timeout`: reading the catalog for `list`, `select` or `schema` (databases, tables, columns) ran past `QUERY_TIMEOUT_MS` and was stopped on the database server; adds `timeout_ms`. Ask for one table (`?table=`), or raise `QUERY_TIMEOUT_MS`
+         */
         Error504: {
             headers: {
                 [name: string]: unknown;
@@ -306,7 +335,12 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description database_not_found: no such database, a system schema, or not in DATABASE_ALLOWLIST (also the session's selected database, dropped or no longer served since). session_not_found (SESSION_STRICT=true): a session read by id that this service did not issue, or that has ended */
+        /**
+         * @description - `database_not_found`: the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance's `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another
+         *     - `not_found`: no such route
+         *     - `session_not_found`: `SESSION_STRICT=true` and an MCP session (or a tool's `session_id`, or the session of `GET /api/database/context/:session_id`) this service did not issue
+         *     - `unknown_tool`: an MCP `tools/call` names a tool this server does not have (a tool result with `isError: true`)
+         */
         Error404: {
             headers: {
                 [name: string]: unknown;
@@ -323,7 +357,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description payload_too_large: the body is over 1 MiB */
+        /** @description - `payload_too_large`: the body is over 1 MiB */
         Error413: {
             headers: {
                 [name: string]: unknown;
@@ -340,7 +374,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description unsupported_media_type: the body is not application/json, or is compressed (a Content-Encoding other than identity) */
+        /** @description - `unsupported_media_type`: the body is not `application/json`, or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed); with `Accept-Encoding: identity` */
         Error415: {
             headers: {
                 [name: string]: unknown;
@@ -357,7 +391,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description database_context_missing: the session has no database selected; lock_conflict (READ_ONLY=false): the statement conflicted with another transaction (lock wait timeout, deadlock) and was rolled back, run it again */
+        /**
+         * @description - `database_context_missing`: the session has no database selected; adds `recovery_action: "select_database"`
+         *     - `lock_conflict`: `READ_ONLY=false`: the statement waited past the lock wait timeout for another transaction, or was chosen as a deadlock's victim (errno 1205, 1213; TiDB's write conflicts, 8002 and 9007), and the server rolled it back: run it again; adds `errno` and `sql_state`, with `Retry-After`
+         */
         Error409: {
             headers: {
                 [name: string]: unknown;

@@ -64,6 +64,13 @@ const RowsSchema = Type.Array(Type.Union([Type.Record(Type.String(), Type.Unknow
 })
 const TruncatedSchema = Type.Boolean({ description: 'true when the statement had more rows than the answer holds: past max_rows, or past QUERY_MAX_RESULT_BYTES' })
 
+export const QueryWarningSchema = Type.Object({
+  level: Type.String({ examples: ['Warning', 'Note'] }),
+  code: Type.Integer(),
+  message: Type.String()
+})
+export type QueryWarning = Static<typeof QueryWarningSchema>
+
 /** One result set after the first, shaped as the answer's own columns, rows, row_count and truncated. */
 export const ResultSetSchema = Type.Object({
   columns: Type.Array(ResultColumnSchema),
@@ -71,6 +78,8 @@ export const ResultSetSchema = Type.Object({
   row_count: Type.Integer(),
   truncated: TruncatedSchema
 })
+
+export type ResultSet = Static<typeof ResultSetSchema>
 
 export const QueryReplySchema = Type.Object({
   success: Type.Literal(true),
@@ -91,11 +100,7 @@ export const QueryReplySchema = Type.Object({
     pattern: '^[1-9][0-9]{0,19}$',
     description: 'The first AUTO_INCREMENT value the statement generated, as a decimal string like any BIGINT; absent when it generated none'
   })),
-  warnings: Type.Optional(Type.Array(Type.Object({
-    level: Type.String({ examples: ['Warning', 'Note'] }),
-    code: Type.Integer(),
-    message: Type.String()
-  }), { description: "The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none" })),
+  warnings: Type.Optional(Type.Array(QueryWarningSchema, { description: "The statement's own warnings (SHOW WARNINGS on its connection, at most the server's max_error_count); absent when it left none" })),
   execution_time_ms: Type.Number()
 }, {
   description: 'The statement ran',
@@ -111,6 +116,11 @@ export const QueryReplySchema = Type.Object({
     execution_time_ms: 1.234
   }]
 })
+
+export type QueryReply = Static<typeof QueryReplySchema>
+
+/** What the query runner answers: the reply without what the route adds (the session and its database). */
+export type QueryResult = Omit<QueryReply, 'success' | 'session_id' | 'database_name'>
 
 export const QueryHistoryEntrySchema = Type.Object({
   query_id: Type.String(),

@@ -15,7 +15,7 @@ export default fp(async function corsPlugin (fastify) {
   // envelope here, before @fastify/cors would answer it in plain text.
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined)) {
-      done(new AppError(400, 'invalid_preflight', 'A CORS preflight (OPTIONS) needs the Origin and Access-Control-Request-Method headers.'))
+      done(new AppError('invalid_preflight', 'A CORS preflight (OPTIONS) needs the Origin and Access-Control-Request-Method headers.'))
       return
     }
     done()

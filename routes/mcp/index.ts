@@ -38,7 +38,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     if (Array.isArray(request.body)) {
       // One message per request keeps each tool call one unit of the rate limit: a batch of 100
       // calls would otherwise cost one, and start 100 database reads at once.
-      throw new AppError(400, 'mcp_batch_not_supported',
+      throw new AppError('mcp_batch_not_supported',
         'Send one JSON-RPC message per request: this endpoint does not take batches (MCP removed them in protocol 2025-06-18).')
     }
     const { isInitializeRequest } = await loadSdk()
@@ -48,10 +48,10 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
       request.sessionId = await sessionPolicy.start(request.ip)
     } else if (isMessage(request.body, 'initialize')) {
       // An initialize that MCP's schema refuses is not "a request without its session".
-      throw new AppError(400, 'validation_error',
+      throw new AppError('validation_error',
         'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
     } else if (header === undefined) {
-      throw new AppError(400, 'mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
+      throw new AppError('mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
     } else {
       // Strict sessions: 404 tells an MCP client to initialize a new session.
       const named = sessionPolicy.supplied(header, 'Mcp-Session-Id header')
@@ -84,7 +84,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   const noStreams = async () => {
-    throw new AppError(405, 'method_not_allowed', 'This MCP endpoint answers POST with JSON; it opens no server-sent event streams.')
+    throw new AppError('method_not_allowed', 'This MCP endpoint answers POST with JSON; it opens no server-sent event streams.')
   }
   fastify.get('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
   fastify.delete('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)

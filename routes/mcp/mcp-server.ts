@@ -22,14 +22,14 @@ export function createMcpServer (fastify: FastifyInstance, tools: Map<string, To
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map((definition) => definition.tool) }))
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const definition = tools.get(request.params.name)
-    if (definition === undefined) return failure(new AppError(404, 'unknown_tool', `No tool named ${request.params.name}.`))
+    if (definition === undefined) return failure(new AppError('unknown_tool', `No tool named ${request.params.name}.`))
     // Checked before they are copied: the schemas are flat, so what passes is shallow, and
     // arguments nested 100,000 deep are refused here rather than overflowing structuredClone.
     const given = request.params.arguments ?? {}
     const problem = Value.Errors(definition.schema, given).First()
     if (problem !== undefined) {
       if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
-      return failure(new AppError(400, 'validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
+      return failure(new AppError('validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
     }
     const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
     try {

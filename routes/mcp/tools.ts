@@ -4,7 +4,8 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
-import { queryReplyJson, type QueryReply } from '../../plugins/app/query/query-json.js'
+import { queryReplyJson } from '../../plugins/app/query/query-json.js'
+import type { QueryReply } from '../../schemas/query.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
 
 export interface ToolDefinition {

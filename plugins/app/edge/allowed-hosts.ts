@@ -18,5 +18,5 @@ export default fp(async function allowedHostsPlugin (fastify) {
   })
 }, { name: 'allowed-hosts', dependencies: ['config'] })
 
-const HOST_NOT_ALLOWED = new AppError(403, 'host_not_allowed',
+const HOST_NOT_ALLOWED = new AppError('host_not_allowed',
   'This service does not answer for this host name: add it to ALLOWED_HOSTS. (A name the service was not configured for may be a web page\'s DNS rebinding attack; an IP address is always answered.)')

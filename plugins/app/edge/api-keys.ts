@@ -14,6 +14,6 @@ export default fp(async function apiKeysPlugin (fastify) {
     keys: new Set(keys),
     verifyErrorLogLevel: 'debug',
     // The envelope: { statusCode, error, code, message }
-    errorResponse: () => new AppError(401, 'unauthorized', 'A valid API key is required: Authorization: Bearer <key>.').toJSON() as { error: string }
+    errorResponse: () => new AppError('unauthorized', 'A valid API key is required: Authorization: Bearer <key>.').toJSON() as { error: string }
   })
 }, { name: 'api-keys', dependencies: ['config'] })

@@ -27,7 +27,7 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
     const encoding = request.headers['content-encoding']
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       // Bodies are not decompressed: a gzip body would be read as its compressed bytes.
-      done(new AppError(415, 'unsupported_media_type',
+      done(new AppError('unsupported_media_type',
         `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed.`,
         undefined, { 'accept-encoding': 'identity' }))
       return
@@ -38,7 +38,7 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       return
     }
     if (!isUtf8(bytes)) {
-      done(new AppError(400, 'invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'))
+      done(new AppError('invalid_json', 'The body is not UTF-8: JSON must be sent in UTF-8.'))
       return
     }
     const text = bytes.toString('utf8')
@@ -48,7 +48,7 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
     }
     parseText(request, text, (err, value) => {
       if (err === null && !isUnicodeText(value)) {
-        done(new AppError(400, 'invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
+        done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
         return
       }
       done(err, value)

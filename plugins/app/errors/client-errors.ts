@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from './errors.js'
+import type { ErrorCode } from './catalogue.js'
 import { API_HEADERS } from '../edge/security-headers.js'
 
 /** The API's own headers (plugins/app/edge/security-headers.ts), as the lines of a raw answer. */
@@ -18,14 +19,16 @@ const HEADER_LINES = Object.entries(API_HEADERS).map(([name, value]) => `${name}
  */
 export function clientErrorHandler (this: FastifyInstance, err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const [statusCode, code, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? [408, 'request_timeout', 'The request took too long to arrive: send its headers and body within the server\'s request timeout.']
+  const [code, message]: [ErrorCode, string] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? ['request_timeout', 'The request took too long to arrive: send its headers and body within the server\'s request timeout.']
     : err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'header_too_large', 'The request\'s headers are too large (16 kB at most, all together).']
-      : [400, 'bad_request', 'The request is not valid HTTP/1.1.']
+      ? ['header_too_large', 'The request\'s headers are too large (16 kB at most, all together).']
+      : ['bad_request', 'The request is not valid HTTP/1.1.']
   this.log.debug({ err, code }, 'client error')
   if (socket.writable) {
-    const body = JSON.stringify(new AppError(statusCode, code, message))
+    const error = new AppError(code, message)
+    const body = JSON.stringify(error)
+    const statusCode = error.statusCode
     socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n${HEADER_LINES}Connection: close\r\n\r\n${body}`)
   }

@@ -3,9 +3,10 @@ import fp from 'fastify-plugin'
 import { CLIENT_CLOSED_REQUEST, logClientClosed } from '../logging/log-controller.js'
 import type { FastifyError } from 'fastify'
 import { AppError } from './errors.js'
+import type { ErrorCode } from './catalogue.js'
 
 /** Fastify's own error codes → our stable codes. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
@@ -14,13 +15,12 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_BAD_URL: 'invalid_request'
 }
 
-const BY_STATUS: Record<number, string> = {
+/** Another 4xx a plugin answers (@fastify/static, the rate limiter): its status's own code. */
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'bad_request',
   401: 'unauthorized',
-  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
-  406: 'not_acceptable',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited'
@@ -67,19 +67,10 @@ export default fp(async function errorHandlerPlugin (fastify) {
     // A route of this method that answered "not found" itself (a missing static file) stays a 404.
     if (allowed.size > 0 && !allowed.has(request.method)) {
       const allow = [...allowed].sort().join(', ')
-      return reply.code(405).header('allow', allow).send({
-        statusCode: 405,
-        error: 'Method Not Allowed',
-        code: 'method_not_allowed',
-        message: `${path} takes ${allow}, not ${request.method.slice(0, 20)}`
-      })
+      return reply.code(405).header('allow', allow)
+        .send(new AppError('method_not_allowed', `${path} takes ${allow}, not ${request.method.slice(0, 20)}`).toJSON())
     }
-    return reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      code: 'not_found',
-      message: `Route ${request.method} ${request.url.split('?')[0]} not found`
-    })
+    return reply.code(404).send(new AppError('not_found', `Route ${request.method} ${path} not found`).toJSON())
   })
 }, { name: 'error-handler' })
 
@@ -115,7 +106,7 @@ function withoutStatement (err: unknown): unknown {
   return copy
 }
 
-export function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: string } {
+export function toEnvelope (err: FastifyError | AppError): Record<string, unknown> & { statusCode: number, code: ErrorCode } {
   if (err instanceof AppError) return err.toJSON() as ReturnType<typeof toEnvelope>
 
   if (err.validation !== undefined) {

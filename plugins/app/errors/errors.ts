@@ -1,22 +1,23 @@
 /**
- * Every error a client can see has a stable `code`. Route handlers and plugins throw
- * `AppError`s; the error handler (plugins/app/errors/error-handler.ts) turns them into the envelope
- * `{ statusCode, error, code, message, ...extra }`.
+ * Every error a client can see has a stable `code` of the catalogue (./catalogue.ts), which gives
+ * its status. Route handlers and plugins throw `AppError`s; the error handler
+ * (./error-handler.ts) turns them into the envelope `{ statusCode, error, code, message, ...extra }`.
  */
 import { STATUS_CODES } from 'node:http'
+import { ERRORS, type ErrorCode } from './catalogue.js'
 
 export type ErrorExtra = Record<string, unknown>
 
 export class AppError extends Error {
   readonly statusCode: number
-  readonly code: string
+  readonly code: ErrorCode
   readonly extra: ErrorExtra | undefined
   readonly headers: Record<string, string> | undefined
 
-  constructor (statusCode: number, code: string, message: string, extra?: ErrorExtra, headers?: Record<string, string>) {
+  constructor (code: ErrorCode, message: string, extra?: ErrorExtra, headers?: Record<string, string>) {
     super(message)
     this.name = 'AppError'
-    this.statusCode = statusCode
+    this.statusCode = ERRORS[code].status
     this.code = code
     this.extra = extra
     this.headers = headers
@@ -34,31 +35,31 @@ export class AppError extends Error {
 }
 
 export const invalidSessionId = (source: string): AppError =>
-  new AppError(400, 'invalid_session_id',
+  new AppError('invalid_session_id',
     `The session id from the ${source} is not valid: it must match ^[A-Za-z0-9_-]{8,128}$.`)
 
 export const databaseNotFound = (name: string): AppError =>
-  new AppError(404, 'database_not_found',
+  new AppError('database_not_found',
     `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`)
 
 export const databaseContextMissing = (sessionId: string): AppError =>
-  new AppError(409, 'database_context_missing',
+  new AppError('database_context_missing',
     `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
     { recovery_action: 'select_database' })
 
 export function rateLimited (max: number, windowMs: number, ttlMs: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000))
-  return new AppError(429, 'rate_limited',
+  return new AppError('rate_limited',
     `Rate limit exceeded: ${max} requests per ${Math.round(windowMs / 1000)} s. Retry in ${retryAfter} s.`,
     { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) })
 }
 
 export const sessionStoreUnavailable = (): AppError =>
-  new AppError(503, 'session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.',
+  new AppError('session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.',
     undefined, { 'retry-after': '1' })
 
 export const databaseUnavailable = (): AppError =>
-  new AppError(503, 'database_unavailable', 'The database server is unavailable. Retry shortly.',
+  new AppError('database_unavailable', 'The database server is unavailable. Retry shortly.',
     undefined, { 'retry-after': '1' })
 
 /** What the database server said of an error: its message, errno and SQLSTATE. */
@@ -69,18 +70,18 @@ export interface ServerError { message: string, errno: number, sql_state: string
  * out of a resource (memory, threads, prepared statements). Either way nothing ran.
  */
 export const databaseBusy = (server?: ServerError): AppError => server === undefined
-  ? new AppError(503, 'database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
+  ? new AppError('database_busy', 'Too many queries are waiting for a database connection. Retry shortly.',
     undefined, { 'retry-after': '1' })
-  : new AppError(503, 'database_busy', `The database server is out of a resource for now (${server.message}): retry shortly.`,
+  : new AppError('database_busy', `The database server is out of a resource for now (${server.message}): retry shortly.`,
     { errno: server.errno, sql_state: server.sql_state }, { 'retry-after': '1' })
 
 /** Another transaction held what the statement needed (a lock wait, a deadlock): rolled back, it may succeed when run again. */
 export const lockConflict = (server: ServerError): AppError =>
-  new AppError(409, 'lock_conflict', `The statement conflicted with another transaction and was rolled back (${server.message}): run it again.`,
+  new AppError('lock_conflict', `The statement conflicted with another transaction and was rolled back (${server.message}): run it again.`,
     { errno: server.errno, sql_state: server.sql_state }, { 'retry-after': '1' })
 
 export const catalogTimeout = (timeoutMs: number): AppError =>
-  new AppError(504, 'catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>), or raise QUERY_TIMEOUT_MS.`,
+  new AppError('catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>), or raise QUERY_TIMEOUT_MS.`,
     { timeout_ms: timeoutMs })
 
 export function truncate (text: string, max: number): string {

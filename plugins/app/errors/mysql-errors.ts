@@ -64,9 +64,9 @@ export function toAppError (err: unknown): AppError {
     const server = { message: driverError.sqlMessage ?? driverError.message, errno: driverError.errno, sql_state: driverError.sqlState }
     if (CONFLICT_ERRNOS.has(server.errno)) return lockConflict(server)
     if (BUSY_ERRNOS.has(server.errno)) return databaseBusy(server)
-    return new AppError(400, 'sql_error', server.message, { errno: server.errno, sql_state: server.sql_state })
+    return new AppError('sql_error', server.message, { errno: server.errno, sql_state: server.sql_state })
   }
-  const mapped = new AppError(500, 'internal_error', 'Internal server error')
+  const mapped = new AppError('internal_error', 'Internal server error')
   mapped.cause = err
   return mapped
 }

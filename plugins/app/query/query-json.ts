@@ -1,38 +1,16 @@
-import type { QueryHistoryEntry, ResultColumn } from '../../../schemas/query.js'
+import type { QueryHistoryEntry, QueryReply, ResultColumn } from '../../../schemas/query.js'
 import { jsonNumber, jsonString } from './json-text.js'
 import { JsonText } from './values.js'
 
 /**
- * The JSON text of a query's answer and of its history entry, written for their known shapes.
- *
- * The answer: fast-json-stringify (Fastify's serializer for the route's 200 schema) chose each
- * row's branch of the `rows` union (an object or an array) with Ajv, row by row, and then
- * serialized the row with `JSON.stringify` anyway: 470–700 µs for a 1,000-row answer, where this
- * takes 190 (the rows handed to `JSON.stringify` whole, the few fixed fields written directly,
- * short plain strings quoted without it: plugins/app/query/json-text.ts).
- * The text is what `JSON.stringify` writes for the schema's fields in the schema's order, absent
- * optional ones left out (test/plugins/app/query/query-json.test.ts); fields outside the schema are not written.
- *
- * The history entry: `JSON.stringify` of the entry object took 0.7 µs (V8 looks each property up
- * for a `toJSON` on the way), this 0.34; only the statement itself goes through `JSON.stringify`.
+ * The JSON text of a query's answer and of its history entry, written for their known shapes:
+ * the few fixed fields directly, short plain strings quoted without `JSON.stringify`
+ * (./json-text.ts), the rows handed to `JSON.stringify` whole. Fastify's serializer would check
+ * each row against the `rows` union with Ajv first, which costs more than writing it
+ * (docs/performance.md). The text is what `JSON.stringify` writes for the schema's fields in the
+ * schema's order, absent optional ones left out (test/plugins/app/query/query-json.test.ts);
+ * fields outside the schema are not written.
  */
-export interface QueryReply {
-  success: true
-  query_id: string
-  session_id: string
-  database_name: string
-  columns: ResultColumn[]
-  rows: unknown[]
-  row_count: number
-  truncated: boolean
-  truncated_values?: number | undefined
-  truncated_columns?: string[] | undefined
-  more_results?: Array<{ columns: ResultColumn[], rows: unknown[], row_count: number, truncated: boolean }> | undefined
-  affected_rows?: number | undefined
-  insert_id?: string | undefined
-  warnings?: Array<{ level: string, code: number, message: string }> | undefined
-  execution_time_ms: number
-}
 
 function columnsJson (columns: ResultColumn[]): string {
   let out = '['

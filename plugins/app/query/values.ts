@@ -79,7 +79,10 @@ const toJsonText: Convert = (value) => {
   }
 }
 
-export type RowConverter = (row: unknown[]) => unknown
+/** A row of the answer: an array, or an object keyed by the columns' names. */
+export type Row = unknown[] | Record<string, unknown>
+
+export type RowConverter = (row: unknown[]) => Row
 
 export interface ResultReader {
   /** The answer's row from the driver's array row (the same array, converted in place, for array answers). */

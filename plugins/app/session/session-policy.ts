@@ -62,7 +62,7 @@ export function createSessionPolicy (store: ReturnType<typeof createSessionStore
 }
 
 function sessionNotFound (source: SessionSource): AppError {
-  return new AppError(404, 'session_not_found', source === 'mcp'
+  return new AppError('session_not_found', source === 'mcp'
     ? 'Unknown or expired MCP session: initialize a new one.'
     : 'No session with this id was issued by this service, or it has ended (SESSION_STRICT).')
 }

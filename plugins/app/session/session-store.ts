@@ -256,7 +256,7 @@ export function createSessionStore (redis: Redis, options: SessionStoreOptions) 
         throw databaseContextMissing(sessionId)
       }
       if (claimed === -1) {
-        throw new AppError(429, 'too_many_concurrent_queries',
+        throw new AppError('too_many_concurrent_queries',
           `This session already has ${options.maxConcurrentQueries} queries running; wait for one to finish.`,
           { max_concurrent_queries: options.maxConcurrentQueries }, { 'retry-after': '1' })
       }

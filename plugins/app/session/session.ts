@@ -159,6 +159,6 @@ function resolve (request: FastifyRequest, cookieId: string | undefined, supplie
   return ['', 'new']
 }
 
-const QUERY_STRING_SESSION = new AppError(400, 'validation_error',
+const QUERY_STRING_SESSION = new AppError('validation_error',
   'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',
   { details: [{ field: 'querystring/session_id', message: 'is not read: send it in the X-Session-Id header, the JSON body or the sid cookie' }] })

@@ -89,12 +89,12 @@ function read (sql: string, server: SqlServer): Token[] {
 function refuseServerReach (tokens: readonly Token[]): void {
   const file = fileAccess(tokens)
   if (file !== null) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
   }
   const server = serverControl(tokens)
   if (server !== null) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `${server} is not supported: it acts on the database server itself (its process, or code it loads), not on data of a database this gateway serves.`)
   }
 }
@@ -103,7 +103,7 @@ function refuseServerReach (tokens: readonly Token[]): void {
 function leadingKeyword (statement: readonly Token[]): string {
   const { word, token } = firstKeyword(statement)
   if (word === 'USE') {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       'USE is not supported: a session\'s database is chosen with POST /api/database/select (MCP: select_database), and every later query of the session runs in it. Name another database\'s tables as db.table.')
   }
   if (!STATEMENT_KEYWORDS.has(word)) {
@@ -116,12 +116,12 @@ function leadingKeyword (statement: readonly Token[]): string {
 /** Diagnostics and results of the pooled connection's previous statement, perhaps another session's. */
 function refuseConnectionHistory (statement: readonly Token[], word: string): void {
   if (isDiagnostics(statement, word)) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session. A query\'s answer carries its own warnings.')
   }
   const previous = previousStatementReference(statement)
   if (previous !== null) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id.`)
   }
 }
@@ -133,7 +133,7 @@ function checkedRead (statement: readonly Token[], word: string): StatementKind 
 
 function writeModeKind (statement: readonly Token[], word: string): StatementKind {
   if (SESSION_STATEMENTS.has(word)) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `${word} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
   }
   if (!READ_STARTS.has(word)) return 'write'
@@ -150,9 +150,9 @@ function singleStatement (tokens: readonly Token[]): readonly Token[] {
   const end = tokens.findIndex((token) => isPunct(token, ';'))
   const statement = end === -1 ? tokens : tokens.slice(0, end)
   if (end !== -1 && tokens.slice(end).some((token) => !isPunct(token, ';'))) {
-    throw new AppError(400, 'multiple_statements', 'Only one statement per request: stacked statements are refused and none of them ran.')
+    throw new AppError('multiple_statements', 'Only one statement per request: stacked statements are refused and none of them ran.')
   }
-  if (statement.length === 0) throw new AppError(400, 'empty_query', 'The query holds no SQL statement (only comments or whitespace).')
+  if (statement.length === 0) throw new AppError('empty_query', 'The query holds no SQL statement (only comments or whitespace).')
   return statement
 }
 
@@ -163,5 +163,5 @@ function withoutTrailingSemicolons (tokens: readonly Token[]): readonly Token[] 
 }
 
 function syntaxError (message: string, extra?: Record<string, unknown>): AppError {
-  return new AppError(400, 'syntax_error', message, extra)
+  return new AppError('syntax_error', message, extra)
 }

@@ -43,16 +43,16 @@ export function readHint (sql: string, start: number): Hint {
   const names = hintNames(body)
   const limit = names.find((name) => LIMIT_HINTS.has(name))
   if (limit !== undefined) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `The optimizer hint ${limit} is not supported: it would lift the limits the gateway sets on the statement (its timeout, row cap or the server's memory and resource limits). Ask for them with timeout_ms and max_rows.`)
   }
   if (!HINT_ALPHABET.test(body) || !balanced(body)) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       'The optimizer hint comment could not be read: hints may hold names, numbers, backquoted names and ( ) , . @ [ ] only.')
   }
   const other = names.find((name) => !PLANNER_HINTS.has(name))
   if (other !== undefined) {
-    throw new AppError(400, 'unsupported_statement',
+    throw new AppError('unsupported_statement',
       `The optimizer hint ${other} is not supported: only hints that steer the query planner (join order and methods, indexes, subquery strategies) are passed on.`)
   }
   return { text: `/*+ ${body.trim().replace(/\s+/g, ' ')} */`, end }

@@ -97,6 +97,6 @@ function checkExplained (tokens: readonly Token[]): void {
 }
 
 export function readOnlyViolation (reason: string): AppError {
-  return new AppError(403, 'read_only_violation',
+  return new AppError('read_only_violation',
     `This gateway is read-only: ${reason}. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.`)
 }

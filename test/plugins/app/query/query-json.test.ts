@@ -1,5 +1,6 @@
 import t from 'tap'
-import { historyEntryJson, queryReplyJson, type QueryReply } from '../../../../plugins/app/query/query-json.js'
+import { historyEntryJson, queryReplyJson } from '../../../../plugins/app/query/query-json.js'
+import type { QueryReply } from '../../../../schemas/query.js'
 import { JsonText } from '../../../../plugins/app/query/values.js'
 import { QueryHistoryEntrySchema, QueryReplySchema, type QueryHistoryEntry } from '../../../../schemas/query.js'
 
@@ -71,7 +72,7 @@ t.test('queryReplyJson: JSON values are written as their text; everything else a
   const doc = '{"id": 9007199254740993, "n": [1.10, null]}'
   const columns = [{ name: 'k', type: 'VARCHAR' }, { name: 'doc', type: 'JSON', nullable: true }]
   const awkwardKeys = Object.fromEntries(awkward.map((text) => [text, text]))
-  const cases: Array<[string, unknown[], string]> = [
+  const cases: Array<[string, QueryReply['rows'], string]> = [
     ['object rows', [{ k: 'a', doc: new JsonText(doc, JSON.parse(doc)) }, { k: null, doc: null }], `[{"k":"a","doc":${doc}},{"k":null,"doc":null}]`],
     ['array rows', [['a', new JsonText('[18446744073709551615]', [0])], []], '[["a",[18446744073709551615]],[]]'],
     ['text that did not parse stays a string', [{ doc: 'not json' }], '[{"doc":"not json"}]'],

@@ -1,0 +1,112 @@
+/**
+ * Every error a client can see, once: its stable code, its HTTP status, when it is answered and,
+ * for the codes the OpenAPI document shows as a status's example, a typical message. `AppError`
+ * takes its status from here, the OpenAPI error responses (schemas/common.ts) describe each
+ * status with its codes from here, and docs/errors.md is generated from here
+ * (`npm run docs:generate`), so the code, the schema and the documentation cannot drift.
+ */
+export interface ErrorEntry {
+  status: number
+  /** When the code is answered, in Markdown (docs/errors.md, the OpenAPI descriptions). */
+  when: string
+  /** A typical answer's message and extra fields, for the OpenAPI document's examples. */
+  example?: { message: string, extra?: Record<string, unknown> }
+}
+
+export const ERRORS = {
+  invalid_session_id: { status: 400, when: 'a session id in the body, header or URL does not match `^[A-Za-z0-9_-]{8,128}$`' },
+  validation_error: {
+    status: 400,
+    when: 'the body, header or URL does not match the route\'s schema; `message` and `details[].field` name the field (an unknown field by its own name) and say what it must be',
+    example: { message: 'body/database_name must NOT have fewer than 1 characters', extra: { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] } }
+  },
+  invalid_json: { status: 400, when: 'the body is not valid JSON, not UTF-8, or escapes a lone surrogate' },
+  sql_error: { status: 400, when: 'the database refused the statement; adds the server\'s `errno` and `sql_state`' },
+  multiple_statements: { status: 400, when: 'more than one statement in `query`; none of them ran' },
+  param_count_mismatch: { status: 400, when: '`params` holds more or fewer values than the statement has `?` placeholders (as the server counts them); adds `placeholders` and `params`; nothing ran' },
+  empty_query: { status: 400, when: '`query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)' },
+  syntax_error: { status: 400, when: 'the statement cannot be read with certainty (an unterminated string, quoted name or comment, a control character outside a string, a malformed `X\'…\'`/`B\'…\'` literal), or its first word begins no SQL statement (`SELCT`: `message` names it, and `near` holds it); nothing was sent' },
+  unsupported_statement: { status: 400, when: '`USE` (select a database with `POST /api/database/select`); `READ_ONLY=false`, and the statement needs a session the gateway does not keep (`SET`, transactions, ...); in either mode, `SHOW WARNINGS`, `SHOW ERRORS`, `GET DIAGNOSTICS`, and `FOUND_ROWS()`, `ROW_COUNT()`, `LAST_INSERT_ID()` (and `@@identity`, `@@last_insert_id`), `@@warning_count` and `@@error_count` (they describe the previous statement of a pooled connection, not the session\'s); what reads or writes the database server\'s files (`INTO OUTFILE`, `LOAD DATA INFILE`, `LOAD_FILE()`), stops it or loads code into it (`SHUTDOWN`, `INSTALL PLUGIN`, `… SONAME`), which read-only mode refuses as writes; and optimizer hints other than those that steer the planner, above all those that would lift the statement\'s limits: `/*+ MAX_EXECUTION_TIME(n) */`, `SET_VAR(...)`, TiDB\'s `MEMORY_QUOTA(...)` and `RESOURCE_GROUP(...)`' },
+  transaction_left_open: { status: 400, when: '`READ_ONLY=false`: the statement (a procedure\'s `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept' },
+  invalid_preflight: { status: 400, when: '`CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`' },
+  invalid_request: { status: 400, when: 'the URL does not decode, or a header contradicts the body (`Content-Length`)' },
+  bad_request: { status: 400, when: 'the request is not valid HTTP/1.1; the connection is closed' },
+  mcp_batch_not_supported: { status: 400, when: 'a JSON-RPC batch (an array of messages) to `/mcp`; send one message per request. Nothing of it ran' },
+  mcp_session_required: { status: 400, when: 'a request to `/mcp` other than `initialize` without the `Mcp-Session-Id` header' },
+  unauthorized: {
+    status: 401,
+    when: '`API_KEYS` is set and the request has no valid `Authorization: Bearer <key>`',
+    example: { message: 'A valid API key is required: Authorization: Bearer <key>.' }
+  },
+  host_not_allowed: { status: 403, when: 'the request names a host (`Host`, or a trusted proxy\'s `X-Forwarded-Host`) that is not in `ALLOWED_HOSTS`; nothing was read or run' },
+  read_only_violation: {
+    status: 403,
+    when: '`READ_ONLY=true` and the statement is not a read; nothing was sent to the database',
+    example: { message: 'This gateway is read-only: DELETE statements are refused. Only SELECT, WITH … SELECT, SHOW, DESCRIBE and EXPLAIN run here; nothing was sent to the database.' }
+  },
+  database_not_found: {
+    status: 404,
+    when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another',
+    example: { message: "Database 'sales_db' does not exist or is not available through this gateway." }
+  },
+  not_found: { status: 404, when: 'no such route' },
+  session_not_found: { status: 404, when: '`SESSION_STRICT=true` and an MCP session (or a tool\'s `session_id`, or the session of `GET /api/database/context/:session_id`) this service did not issue' },
+  unknown_tool: { status: 404, when: 'an MCP `tools/call` names a tool this server does not have (a tool result with `isError: true`)' },
+  method_not_allowed: { status: 405, when: 'the route exists but not with this method (`GET /api/query`); `Allow` lists the methods it takes. Also `GET` or `DELETE /mcp`: the endpoint opens no event streams' },
+  request_timeout: { status: 408, when: 'the request (headers and body) took longer than `REQUEST_TIMEOUT_MS` to arrive; the connection is closed' },
+  database_context_missing: {
+    status: 409,
+    when: 'the session has no database selected; adds `recovery_action: "select_database"`',
+    example: { message: 'No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).', extra: { recovery_action: 'select_database' } }
+  },
+  lock_conflict: { status: 409, when: '`READ_ONLY=false`: the statement waited past the lock wait timeout for another transaction, or was chosen as a deadlock\'s victim (errno 1205, 1213; TiDB\'s write conflicts, 8002 and 9007), and the server rolled it back: run it again; adds `errno` and `sql_state`, with `Retry-After`' },
+  payload_too_large: {
+    status: 413,
+    when: 'the body is over 1 MiB',
+    example: { message: 'Request body is too large' }
+  },
+  uri_too_long: { status: 414, when: 'a part of the URL (a `:session_id`) is longer than 200 characters' },
+  unsupported_media_type: {
+    status: 415,
+    when: 'the body is not `application/json`, or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed); with `Accept-Encoding: identity`',
+    example: { message: 'Content-Type "text/plain" is not accepted: send the body as JSON, with Content-Type: application/json.' }
+  },
+  rate_limited: {
+    status: 429,
+    when: 'over `RATE_LIMIT_MAX` requests in the window (or, with `SESSION_STRICT=true`, new sessions from one address); with `Retry-After` and `retry_after_seconds`',
+    example: { message: 'Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.', extra: { retry_after_seconds: 12 } }
+  },
+  too_many_concurrent_queries: { status: 429, when: 'the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`' },
+  header_too_large: { status: 431, when: 'the request\'s headers are over 16 kB together; the connection is closed' },
+  client_closed_request: { status: 499, when: 'never answered: the client closed its connection before the answer (a read still running was stopped); in the query history and the request log only' },
+  internal_error: {
+    status: 500,
+    when: 'a bug; the message says nothing more, the log has the cause',
+    example: { message: 'Internal server error' }
+  },
+  write_outcome_unknown: {
+    status: 502,
+    when: '`READ_ONLY=false`: the connection to the database was lost while a write ran, or the write had not ended 2 s after its timeout\'s `KILL QUERY`, so it may have committed or not; check before running it again (no `Retry-After`: a blind retry could apply it twice)',
+    example: { message: 'The connection to the database was lost while the statement ran: it may or may not have taken effect. Check before running it again.' }
+  },
+  session_store_unavailable: {
+    status: 503,
+    when: 'Redis does not answer; with `Retry-After`',
+    example: { message: 'The session store (Redis) is unavailable. Retry shortly.' }
+  },
+  database_unavailable: { status: 503, when: 'the database server does not answer (nothing ran, or a read did); with `Retry-After`' },
+  database_busy: { status: 503, when: 'too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`' },
+  query_timeout: {
+    status: 504,
+    when: 'the statement ran past `timeout_ms` and was stopped on the server; adds `timeout_ms`',
+    example: { message: 'The statement ran longer than its timeout (300 ms) and was stopped on the database server.', extra: { timeout_ms: 300 } }
+  },
+  catalog_timeout: { status: 504, when: 'reading the catalog for `list`, `select` or `schema` (databases, tables, columns) ran past `QUERY_TIMEOUT_MS` and was stopped on the database server; adds `timeout_ms`. Ask for one table (`?table=`), or raise `QUERY_TIMEOUT_MS`' }
+} as const satisfies Record<string, ErrorEntry>
+
+export type ErrorCode = keyof typeof ERRORS
+
+/** The codes an answer of `status` can carry, in the catalogue's order. */
+export function codesOf (status: number): ErrorCode[] {
+  return (Object.keys(ERRORS) as ErrorCode[]).filter((code) => ERRORS[code].status === status)
+}

@@ -180,6 +180,8 @@ function summary (runs: Load[]): Load {
   }
 }
 
+const KINDS = ['query', 'context', 'mcp'] as const
+
 async function main (): Promise<void> {
   redisPid = await localRedisPid()
   mysqlPid = await localMysqlPid()
@@ -224,20 +226,27 @@ async function main (): Promise<void> {
 
   const query = { method: 'POST' as const, body: (i: number) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
   const context = { headers: (i: number) => ({ 'x-session-id': sessions[i % sessions.length]! }) }
-  const kinds = { query: { path: '/api/query', options: query }, context: { path: '/api/database/context', options: context } } as const
-  const url = (port: number, kind: keyof typeof kinds) => `http://127.0.0.1:${port}${kinds[kind].path}`
+  // The same point SELECT as an MCP agent runs it: a tools/call of run_query in the MCP session.
+  const mcpCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'run_query', arguments: { query: POINT_SELECT } } })
+  const mcp = { method: 'POST' as const, body: () => mcpCall, headers: (i: number) => ({ accept: 'application/json, text/event-stream', 'mcp-session-id': sessions[i % sessions.length]! }) }
+  const kinds = { query: { path: '/api/query', options: query }, context: { path: '/api/database/context', options: context }, mcp: { path: '/mcp', options: mcp } } as const
+  type Kind = keyof typeof kinds
+  /** The baseline has no MCP endpoint: MCP is measured against sqlgate's own HTTP path. */
+  const serves = (server: { name: string }, kind: Kind) => kind !== 'mcp' || server.name !== 'baseline'
+  const url = (port: number, kind: Kind) => `http://127.0.0.1:${port}${kinds[kind].path}`
 
   // Both routes, so that no server's first measured round of either is also its JIT's warm-up.
   console.log(`warming up (${CONNECTIONS} connections)…`)
   for (const server of servers) {
-    for (const kind of ['query', 'context'] as const) await load(server.child.pid!, url(server.port, kind), kinds[kind].options, 3)
+    for (const kind of KINDS) if (serves(server, kind)) await load(server.child.pid!, url(server.port, kind), kinds[kind].options, 3)
   }
 
-  const runs: Record<keyof typeof kinds, Load[][]> = { query: servers.map(() => []), context: servers.map(() => []) }
+  const runs: Record<Kind, Load[][]> = { query: servers.map(() => []), context: servers.map(() => []), mcp: servers.map(() => []) }
   let peakRss = 0
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const kind of ['query', 'context'] as const) {
+    for (const kind of KINDS) {
       for (const [side, server] of servers.entries()) {
+        if (!serves(server, kind)) continue
         const result = await load(server.child.pid!, url(server.port, kind), kinds[kind].options)
         runs[kind][side]!.push(result)
         if (side === 0) peakRss = Math.max(peakRss, rssMb(sqlgate.pid!).peak)
@@ -273,14 +282,15 @@ async function main (): Promise<void> {
 
   const q = runs.query.map(summary) as [Load, Load, ...Load[]]
   const c = runs.context.map(summary) as [Load, Load, ...Load[]]
+  const m = runs.mcp.map((loads) => loads.length === 0 ? undefined : summary(loads))
   const ratio = (a: number, b: number) => (a / b).toFixed(2)
   // Each round loads the servers back to back, so a round's ratio compares them under the same
   // machine state; the spread of those says how far to trust the ratio of medians above.
-  const byRound = (kind: keyof typeof kinds) => {
+  const byRound = (kind: 'query' | 'context') => {
     const ratios = runs[kind][0]!.map((mine, i) => mine.rps / runs[kind][1]![i]!.rps)
     return `${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)}, lowest ${Math.min(...ratios).toFixed(2)})`
   }
-  const against = (name: string, [now, , then]: Load[]) => now === undefined || then === undefined
+  const against = (name: string, [now, , then]: Array<Load | undefined>) => now === undefined || then === undefined
     ? ''
     : `| ${name} | ${then.rps.toFixed(0)} req/s, p99 ${then.p99} ms, ${then.cpuUs.toFixed(0)} µs CPU/req | ${ratio(now.rps, then.rps)} | ${ratio(now.cpuUs, then.cpuUs)} | ${now.redisCpuUs === null || then.redisCpuUs === null ? 'n/a' : ratio(now.redisCpuUs, then.redisCpuUs)} |\n`
   const beforeAfter = q[2] === undefined
@@ -290,7 +300,7 @@ async function main (): Promise<void> {
 
 | request | ${AGAINST} | throughput, this tree / ${AGAINST} | CPU per request, this tree / ${AGAINST} | Redis CPU per request, this tree / ${AGAINST} |
 |---|---|---|---|---|
-${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
+${against('POST /api/query', q)}${against('GET /api/database/context', c)}${against('POST /mcp (run_query)', m)}`
   console.log(`
 ## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections${RATE === undefined ? '' : `, a fixed ${RATE} req/s (compare CPU per request, not throughput)`} (medians)
 
@@ -302,6 +312,7 @@ ${against('POST /api/query', q)}${against('GET /api/database/context', c)}`
 ${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 ${q[0].mysqlCpuUs === null ? '- MariaDB CPU per request: not measured (the database server is not a local process this run can read)' : `- MariaDB CPU per query (it shares these cores too): ${q[0].mysqlCpuUs.toFixed(0)} / ${q[1].mysqlCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 - the load generator's own CPU per answer (autocannon, in this process, on the same cores): query ${q[0].clientCpuUs.toFixed(0)} / ${q[1].clientCpuUs.toFixed(0)} µs, context ${c[0].clientCpuUs.toFixed(0)} / ${c[1].clientCpuUs.toFixed(0)} µs (sqlgate / baseline): parsing sqlgate's longer answers (security, cookie and rate-limit headers) costs it more, and that CPU is not the servers'
+- MCP (a run_query tools/call of the same point SELECT): ${m[0]!.rps.toFixed(0)} req/s, p50 / p99 ${m[0]!.p50} / ${m[0]!.p99} ms, ${m[0]!.cpuUs.toFixed(0)} µs CPU per call, ${ratio(m[0]!.cpuUs, q[0].cpuUs)}× the HTTP query's
 - throughput ratio round by round: query ${byRound('query')}; context ${byRound('context')}
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - RSS while capping a million-row SELECT (5 runs, max_rows 10000): ${before.toFixed(0)} MB before, ${during.toFixed(0)} MB at most (+${(during - before).toFixed(0)} MB)

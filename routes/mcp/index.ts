@@ -3,15 +3,18 @@ import { AppError } from '../../plugins/app/errors/errors.js'
 import { hashSessionId } from '../../plugins/app/session/session-id.js'
 import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
+import { WATCHED_ANSWER_CHARS } from '../../plugins/app/edge/unread-answers-budget.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'
+
+type Sdk = typeof import('./mcp-server.js')
 
 /**
  * The MCP SDK's side of the endpoint, loaded by the first /mcp request (mcp-server.ts says why)
  * and kept. A failed load is not kept: the next request tries again.
  */
-let sdk: Promise<typeof import('./mcp-server.js')> | undefined
-function loadSdk (): Promise<typeof import('./mcp-server.js')> {
+let sdk: Promise<Sdk> | undefined
+function loadSdk (): Promise<Sdk> {
   sdk ??= import('./mcp-server.js').catch((err: unknown) => {
     sdk = undefined
     throw err
@@ -22,14 +25,16 @@ function loadSdk (): Promise<typeof import('./mcp-server.js')> {
 /**
  * A Streamable HTTP MCP endpoint (@modelcontextprotocol/sdk) at /mcp. Each MCP session is a sqlgate
  * session: `initialize` issues one (as in the HTTP API) and returns it as Mcp-Session-Id; the
- * client sends it back on every request. The SDK transport runs stateless, one per request, and
- * everything of a session lives in Redis, so any instance serves the next request of an MCP
- * session, across restarts. Answers are JSON (no server-initiated streams: GET and DELETE are 405).
+ * client sends it back on every request. The endpoint is stateless and everything of a session
+ * lives in Redis, so any instance serves the next request of an MCP session, across restarts.
+ * Answers are JSON (no server-initiated streams: GET and DELETE are 405).
  */
 const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   await fastify.register(apiKeys)
   const tools = defineTools(fastify)
   const { sessionPolicy } = fastify
+  /** The endpoint's server, built by the first request that needs it, once. */
+  let endpoint: ReturnType<Sdk['createMcpEndpoint']> | undefined
 
   // Before the rate limit (preHandler) counts the request: it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
@@ -61,26 +66,15 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   })
 
   fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, async (request, reply) => {
-    const { createMcpServer, StreamableHTTPServerTransport } = await loadSdk()
+    endpoint ??= (await loadSdk()).createMcpEndpoint(fastify, tools)
     // As on POST /api/query: a run_query read whose client goes away is stopped.
-    const server = createMcpServer(fastify, tools, request.sessionId, request.log, request.raw.socket)
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-    // The SDK writes the answer itself: what the hooks set so far (security and rate-limit
-    // headers) goes on the raw response first, or a hijacked answer would go out without them.
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) reply.raw.setHeader(name, value)
-    }
-    reply.hijack()
-    reply.raw.setHeader(MCP_SESSION_HEADER, request.sessionId)
-    reply.raw.on('close', () => {
-      transport.close().catch(() => {})
-      server.close().catch(() => {})
-    })
-    await server.connect(transport)
-    await transport.handleRequest(request.raw, reply.raw, request.body)
+    const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket })
+    reply.code(answer.status).header(MCP_SESSION_HEADER, request.sessionId)
+    if (answer.json === undefined) return reply.send()
     // A run_query answer can be as large as a query's, twice over (its text and its structured
-    // content): what its client leaves unread is looked at now, not at the next second's look.
-    fastify.unreadAnswers.checkSoon()
+    // content): what its client leaves unread is looked at as soon as it is written.
+    if (answer.json.length >= WATCHED_ANSWER_CHARS) fastify.unreadAnswers.checkSoon()
+    return reply.type('application/json').send(answer.json)
   })
 
   const noStreams = async () => {

@@ -1,48 +1,102 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
+import {
+  CallToolRequestSchema, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema, ListToolsRequestSchema, SUPPORTED_PROTOCOL_VERSIONS,
+  type CallToolRequest, type CallToolResult
+} from '@modelcontextprotocol/sdk/types.js'
 import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
 import { toEnvelope } from '../../plugins/app/errors/error-handler.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
 import type { ToolDefinition } from './tools.js'
+import { GatewayTransport } from './gateway-transport.js'
 
 /**
  * The part of the MCP endpoint that needs the MCP SDK. routes/mcp/index.ts imports this module on
  * the first /mcp request, not at start-up: the SDK and the two versions of zod it loads are about a
- * quarter of the service's live heap (7 of 30 MB), held by every instance whether or not an agent
- * ever calls it, and about 100 ms of its start-up.
+ * quarter of the service's live heap, held by every instance whether or not an agent ever calls
+ * it, and about 100 ms of its start-up.
  */
-export { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-export { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+export { isInitializeRequest }
 
-/** An MCP server for one request of the MCP session `mcpSessionId` (stateless: all state is in Redis). */
-export function createMcpServer (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, mcpSessionId: string, log: FastifyBaseLogger, client?: ClientConnection): Server {
-  const server = new Server({ name: 'sqlgate', version: '0.1.0' }, { capabilities: { tools: {} } })
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...tools.values()].map((definition) => definition.tool) }))
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
-    const definition = tools.get(request.params.name)
-    if (definition === undefined) return failure(new AppError('unknown_tool', `No tool named ${request.params.name}.`))
-    // Checked before they are copied: the schemas are flat, so what passes is shallow, and
-    // arguments nested 100,000 deep are refused here rather than overflowing structuredClone.
-    const given = request.params.arguments ?? {}
-    const problem = Value.Errors(definition.schema, given).First()
-    if (problem !== undefined) {
-      if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
-      return failure(new AppError('validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
+/** What a tool call needs of the HTTP request it came in. */
+export interface CallContext {
+  /** The MCP session's sqlgate session (a tool's `session_id` may name another). */
+  sessionId: string
+  log: FastifyBaseLogger
+  /** The request's connection: a run_query read whose client goes away is stopped. */
+  client?: ClientConnection
+}
+
+/** An answer of the MCP endpoint: its status and JSON text (none for 202). */
+export interface McpAnswer { status: number, json?: string }
+
+/**
+ * The MCP endpoint's server, built once: one SDK `Server`, with one JSON Schema validator and one
+ * tool table, behind one transport that carries every HTTP request's message to it
+ * (./gateway-transport.ts). Per call, only the call's own work is done. The endpoint keeps no
+ * state between requests (everything of a session is in Redis), so it serves MCP's stateless mode.
+ */
+export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, ToolDefinition>) {
+  const transport = new GatewayTransport<CallContext>()
+  const server = new Server({ name: 'sqlgate', version: '0.1.0' }, { capabilities: { tools: {} }, jsonSchemaValidator: new AjvJsonSchemaValidator() })
+  const listed = { tools: [...tools.values()].map((definition) => definition.tool) }
+  server.setRequestHandler(ListToolsRequestSchema, async () => listed)
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => callTool(fastify, tools, request.params, transport.context(extra.requestId)))
+  // The transport starts at once: connect() has nothing to wait for.
+  server.connect(transport).catch((err: unknown) => fastify.log.error({ err }, 'mcp server did not start'))
+
+  return {
+    /**
+     * One POST's message, checked as MCP's Streamable HTTP transport asks: the client accepts JSON
+     * and event streams, the message is JSON-RPC, a protocol version it names is one this server
+     * speaks. Notifications and responses are accepted (202) and need nothing of this server.
+     */
+    async handle (headers: Record<string, string | string[] | undefined>, body: unknown, context: CallContext): Promise<McpAnswer> {
+      const accept = String(headers.accept ?? '')
+      if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+        return rpcError(406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream')
+      }
+      const parsed = JSONRPCMessageSchema.safeParse(body)
+      if (!parsed.success) return rpcError(400, -32700, 'Parse error: Invalid JSON-RPC message')
+      const version = headers['mcp-protocol-version']
+      if (typeof version === 'string' && !isInitializeRequest(parsed.data) && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+        return rpcError(400, -32000, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`)
+      }
+      if (!isJSONRPCRequest(parsed.data)) return { status: 202 }
+      return { status: 200, json: JSON.stringify(await transport.request(parsed.data, context)) }
     }
-    const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
-    try {
-      const sessionId = await toolSession(fastify, args.session_id, mcpSessionId, log)
-      const result = await definition.run(sessionId, args, log, client)
-      return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
-    } catch (err) {
-      const envelope = toEnvelope(err as AppError)
-      if (envelope.statusCode >= 500) log.error({ err, code: envelope.code }, 'mcp tool failed')
-      return failure(envelope)
-    }
-  })
-  return server
+  }
+}
+
+/** A tools/call: its arguments checked against the tool's schema, run in its session, the error envelope as a tool error. */
+async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, params: CallToolRequest['params'], { sessionId, log, client }: CallContext): Promise<CallToolResult> {
+  const definition = tools.get(params.name)
+  if (definition === undefined) return failure(new AppError('unknown_tool', `No tool named ${params.name}.`))
+  // Checked before they are copied: the schemas are flat, so what passes is shallow, and
+  // arguments nested 100,000 deep are refused here rather than overflowing structuredClone.
+  const given = params.arguments ?? {}
+  const problem = Value.Errors(definition.schema, given).First()
+  if (problem !== undefined) {
+    if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
+    return failure(new AppError('validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
+  }
+  const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
+  try {
+    const session = await toolSession(fastify, args.session_id, sessionId, log)
+    const result = await definition.run(session, args, log, client)
+    return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
+  } catch (err) {
+    const envelope = toEnvelope(err as AppError)
+    if (envelope.statusCode >= 500) log.error({ err, code: envelope.code }, 'mcp tool failed')
+    return failure(envelope)
+  }
+}
+
+/** A JSON-RPC error answer of the transport itself, as the SDK's Streamable HTTP transport writes it. */
+function rpcError (status: number, code: number, message: string): McpAnswer {
+  return { status, json: JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }) }
 }
 
 /** The session a tool call works on: the one it names (plugins/app/session/session-policy.ts), else the MCP session's. */

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Cluster } from 'ioredis'
 import { build, createDatabase, historyEntry, post, randomSessionId, sidCookie, testConfig, throwawayRedisCluster } from './helper.js'
+import { sessionKey } from '../plugins/app/session/session-store.js'
 
 t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across two instances; one slot per session', async (t) => {
   const { nodes } = await throwawayRedisCluster(t)
@@ -35,7 +36,7 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   const cluster = new Cluster(nodes.map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
   t.teardown(() => cluster.quit())
   for (const id of [a, ...sessions.slice(0, 3)]) {
-    const keys = ['born', 'context', 'history'].map((what) => `${config.REDIS_KEY_PREFIX}session:{${id}}:${what}`)
+    const keys = (['born', 'context', 'history'] as const).map((what) => sessionKey(config.REDIS_KEY_PREFIX, id, what))
     const exists = await Promise.all(keys.map((key) => cluster.exists(key)))
     t.strictSame(exists, [1, 1, 1], 'the session\'s keys exist')
     const slots = new Set(await Promise.all(keys.map((key) => cluster.call('CLUSTER', 'KEYSLOT', key))))

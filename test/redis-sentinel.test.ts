@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import t from 'tap'
 import { build, createDatabase, freePort, post, randomSessionId, throwawayRedis } from './helper.js'
+import { sessionKey } from '../plugins/app/session/session-store.js'
 
 t.test('REDIS_SENTINELS: the session store is the primary a Sentinel names', async (t) => {
   const primary = await throwawayRedis(t)
@@ -36,7 +37,7 @@ t.test('REDIS_SENTINELS: the session store is the primary a Sentinel names', asy
   const { Redis } = await import('ioredis')
   const direct = new Redis(primary.url)
   t.teardown(() => direct.quit())
-  t.equal(await direct.exists(`${app.config.REDIS_KEY_PREFIX}session:{${sessionId}}:context`), 1, 'the context is on the primary the Sentinel named')
+  t.equal(await direct.exists(sessionKey(app.config.REDIS_KEY_PREFIX, sessionId, 'context')), 1, 'the context is on the primary the Sentinel named')
 })
 
 t.test('cluster and sentinel settings are checked at start-up', async (t) => {

@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import t from 'tap'
 import { LOG_FLUSH_MS } from '../app.js'
 import { createDatabase, freePort, randomSessionId, redisClient, testConfig, TEST_COOKIE_SECRET } from './helper.js'
+import { sessionKey, type SessionPart } from '../plugins/app/session/session-store.js'
 
 t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
   const port = await freePort()
@@ -73,7 +74,7 @@ t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0'
   t.match(output, '"msg":"closed"', 'closed its pools and Redis first, and the last lines were written at exit')
   // The query's end (slot release and history) reached Redis before the service closed it.
   const redis = redisClient(t)
-  const keys = (name: string) => `${config.REDIS_KEY_PREFIX}session:{${sessionId}}:${name}`
+  const keys = (name: SessionPart) => sessionKey(config.REDIS_KEY_PREFIX, sessionId, name)
   t.equal(await redis.zcard(keys('inflight')), 0, "the in-flight query's slot was released")
   const history = (await redis.lrange(keys('history'), 0, -1)).map((entry) => JSON.parse(entry) as { query: string, status: string })
   t.match(history, [{ query: 'SELECT SLEEP(1) AS slept', status: 'ok' }], 'and it is in the history')

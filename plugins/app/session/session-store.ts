@@ -44,8 +44,15 @@ export const MAX_ENDS_PER_CALL = 64
  * of one session share a Redis Cluster slot and the scripts that touch several stay legal.
  */
 export function sessionKeys (prefix: string, sessionId: string) {
-  const base = `${prefix}session:{${sessionId}}`
-  return [`${base}:born`, `${base}:context`, `${base}:history`, `${base}:inflight`] as const
+  return [sessionKey(prefix, sessionId, 'born'), sessionKey(prefix, sessionId, 'context'), sessionKey(prefix, sessionId, 'history'), sessionKey(prefix, sessionId, 'inflight')] as const
+}
+
+/** What a session keeps in Redis: when it began, its context, its history, its queries in flight. */
+export type SessionPart = 'born' | 'context' | 'history' | 'inflight'
+
+/** The key of one part of a session. */
+export function sessionKey (prefix: string, sessionId: string, part: SessionPart): string {
+  return `${prefix}session:{${sessionId}}:${part}`
 }
 
 /** Session ids whose keys are remembered. */

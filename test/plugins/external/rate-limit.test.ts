@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient, testConfig } from '../../helper.js'
+import { sessionKey } from '../../../plugins/app/session/session-store.js'
 
 t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances', async (t) => {
   const config = testConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })
@@ -75,7 +76,7 @@ t.test('one budget per session, whether a route counts in its session script or 
 
   const redis = redisClient(t)
   const prefix = app.config.REDIS_KEY_PREFIX
-  t.equal(await redis.zcard(`${prefix}session:{${sessionId}}:inflight`), 0, 'a refused query claims no slot')
-  const history = await redis.lrange(`${prefix}session:{${sessionId}}:history`, 0, -1)
+  t.equal(await redis.zcard(sessionKey(prefix, sessionId, 'inflight')), 0, 'a refused query claims no slot')
+  const history = await redis.lrange(sessionKey(prefix, sessionId, 'history'), 0, -1)
   t.equal(history.length, 1, 'and is not in the history: only the query that ran is')
 })

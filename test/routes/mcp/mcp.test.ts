@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { FastifyInstance } from 'fastify'
 import { adminConnection, build, createDatabase, listen, post, randomSessionId, testConfig } from '../../helper.js'
+import { sessionKey } from '../../../plugins/app/session/session-store.js'
 
 const mcpUrl = async (app: FastifyInstance) => new URL(`${await listen(app)}/mcp`)
 
@@ -148,7 +149,7 @@ t.test('MCP with SESSION_STRICT: initialize creates the session; an unknown one 
   const url = await mcpUrl(app)
   const { client, transport } = await connect(t, url)
   t.ok((await client.listTools()).tools.length > 0, 'an issued MCP session works')
-  t.equal(await app.redis.exists(`${app.config.REDIS_KEY_PREFIX}session:{${transport.sessionId}}:born`), 1, 'created in Redis on initialize')
+  t.equal(await app.redis.exists(sessionKey(app.config.REDIS_KEY_PREFIX, transport.sessionId!, 'born')), 1, 'created in Redis on initialize')
   const stranger = new Client({ name: 'stranger', version: '1.0.0' })
   await stranger.connect(new StreamableHTTPClientTransport(url, { sessionId: randomSessionId() }))
   await t.rejects(stranger.listTools(), 'a made-up MCP session is refused')
@@ -166,7 +167,7 @@ t.test('MCP: a JSON-RPC batch is refused whole, and each request is one unit of 
   const refusal = await batch.json() as { code: string, message: string }
   t.equal(refusal.code, 'mcp_batch_not_supported')
   t.match(refusal.message, /one JSON-RPC message per request/)
-  t.equal(await app.redis.exists(`${app.config.REDIS_KEY_PREFIX}session:{${sessionId}}:context`), 0, 'no message of the batch ran: no database was selected')
+  t.equal(await app.redis.exists(sessionKey(app.config.REDIS_KEY_PREFIX, sessionId, 'context')), 0, 'no message of the batch ran: no database was selected')
   t.equal((await send([], sessionId)).status, 400, 'an empty batch too')
 
   // initialize was the first of the session's 4 requests; the refused batches were not counted.

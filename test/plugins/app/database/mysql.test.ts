@@ -5,7 +5,7 @@ import { adminConnection, build, createDatabase, liveHeapBytes, post, preparedSt
 
 /** Runs a fixture in a plain node (tap's coverage keeps every compiled function) and parses what it printed. */
 async function runFixture (t: { equal: (found: unknown, wanted: unknown, message: string) => void }, path: string): Promise<unknown> {
-  const child = spawnPlainNode(['--import', 'tsx', path], ['ignore', 'pipe', 'inherit'])
+  const child = spawnPlainNode(['--expose-gc', '--import', 'tsx', path], ['ignore', 'pipe', 'inherit'])
   let out = ''
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk })
   const [code] = await once(child, 'exit') as [number | null]

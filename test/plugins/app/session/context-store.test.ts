@@ -1,7 +1,8 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { MAX_ENDS_PER_CALL } from '../../../../plugins/app/session/session-store.js'
+import { MAX_ENDS_PER_CALL, sessionKey } from '../../../../plugins/app/session/session-store.js'
 import { build, createDatabase, historyEntry, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../../../helper.js'
+import { sessionRateKey } from '../../../../plugins/app/session/rate-keys.js'
 
 t.test('every key of a session holds its id, starts with the prefix and has the TTL', async (t) => {
   const prefix = `sqlgate-ttl-${randomSessionId()}:`
@@ -27,7 +28,7 @@ t.test('every key of a session holds its id, starts with the prefix and has the 
   }
   // The rate limit's count lives in the session's hash tag too, so the session's scripts can count
   // a request in the same round trip (and the same Cluster slot); it expires with its window.
-  t.strictSame(keys.filter((key) => !sessionKeys.includes(key)).sort(), [`${prefix}ratelimit:addr:127.0.0.1`, `${prefix}ratelimit:session:{${sessionId}}`],
+  t.strictSame(keys.filter((key) => !sessionKeys.includes(key)).sort(), [`${prefix}ratelimit:addr:127.0.0.1`, sessionRateKey(prefix, sessionId)],
     'the only other keys are the rate counts: the session\'s and its client address\'s')
 })
 
@@ -46,10 +47,10 @@ t.test('a prefix of multi-byte characters: every script call is framed by its by
   t.equal(history.json().queries.length, 1, "the query's end was recorded")
   t.strictSame((await redis.keys(`${prefix}*`)).sort(), [
     `${prefix}ratelimit:addr:127.0.0.1`,
-    `${prefix}ratelimit:session:{${sessionId}}`,
-    `${prefix}session:{${sessionId}}:born`,
-    `${prefix}session:{${sessionId}}:context`,
-    `${prefix}session:{${sessionId}}:history`
+    sessionRateKey(prefix, sessionId),
+    sessionKey(prefix, sessionId, 'born'),
+    sessionKey(prefix, sessionId, 'context'),
+    sessionKey(prefix, sessionId, 'history')
   ], 'the keys are exactly the prefix and the session')
 })
 
@@ -61,7 +62,7 @@ t.test('using a session refreshes its TTL', async (t) => {
   const sessionId = await selectedSession(app, db)
   await post(app, '/api/query', { query: 'SELECT 1', session_id: sessionId })
   await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
-  const keys = ['born', 'context', 'history'].map((name) => `${prefix}session:{${sessionId}}:${name}`)
+  const keys = (['born', 'context', 'history'] as const).map((name) => sessionKey(prefix, sessionId, name))
   /** As if the session had been idle until `ms` of its TTL were left. */
   const idle = (ms: number) => Promise.all(keys.map((key) => redis.pexpire(key, ms)))
   const ttls = () => Promise.all(keys.map((key) => redis.pttl(key)))
@@ -112,7 +113,7 @@ t.test('queries that end in the same turn are ended by one script call; a sessio
   const sessions = await Promise.all([0, 1, 2, 3].map(() => selectedSession(app, db)))
   const store = app.sessionStore
   await Promise.all(sessions.map((sessionId, i) => store.beginQuery(sessionId, `query-${i}`, 60_000)))
-  const inflight = (sessionId: string) => `${prefix}session:{${sessionId}}:inflight`
+  const inflight = (sessionId: string) => sessionKey(prefix, sessionId, 'inflight')
   for (const sessionId of sessions) t.equal(await redis.zcard(inflight(sessionId)), 1, 'the query holds a slot')
 
   const monitor = await redis.monitor()

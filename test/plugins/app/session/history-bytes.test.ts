@@ -1,5 +1,5 @@
 import t from 'tap'
-import { HISTORY_QUERY_MAX_BYTES } from '../../../../plugins/app/session/session-store.js'
+import { HISTORY_QUERY_MAX_BYTES, sessionKey } from '../../../../plugins/app/session/session-store.js'
 import { build, createDatabase, post, redisClient, selectedSession } from '../../../helper.js'
 
 /**
@@ -23,7 +23,7 @@ t.test('a session\'s history stays within its byte bound, whatever its statement
   await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
 
   const redis = redisClient(t)
-  const entries = await redis.lrange(`${app.config.REDIS_KEY_PREFIX}session:{${sessionId}}:history`, 0, -1)
+  const entries = await redis.lrange(sessionKey(app.config.REDIS_KEY_PREFIX, sessionId, 'history'), 0, -1)
   const bytes = entries.reduce((sum, entry) => sum + Buffer.byteLength(entry), 0)
   const bound = Math.ceil(app.config.HISTORY_LIMIT * 1.1) * (HISTORY_QUERY_MAX_BYTES + 300)
   t.ok(bytes <= bound, `${entries.length} entries, ${bytes} bytes (bound ${bound})`)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, sidCookie } from '../../../helper.js'
 import { hashSessionId } from '../../../../plugins/app/session/session-id.js'
+import { sessionKeys } from '../../../../plugins/app/session/session-store.js'
 
 t.test('SESSION_STRICT: only issued ids are accepted; an unknown one is replaced, never adopted', async (t) => {
   const logs: Array<Record<string, unknown>> = []
@@ -28,7 +29,7 @@ t.test('SESSION_STRICT: only issued ids are accepted; an unknown one is replaced
   const selected = await post(app, '/api/database/select', { database_name: db })
   const ended = selected.json().session_id
   const endedCookie = sidCookie(selected)
-  await app.redis.del(...await app.redis.keys(`${app.config.REDIS_KEY_PREFIX}session:{${ended}}:*`))
+  await app.redis.del(...sessionKeys(app.config.REDIS_KEY_PREFIX, ended))
   const warnings = logs.filter((line) => String(line.msg).includes('unknown session id replaced')).length
   const afresh = await app.inject({ url: '/api/database/context', headers: { cookie: endedCookie } })
   t.not(afresh.json().session_id, ended, 'an ended session\'s cookie gets a new session')

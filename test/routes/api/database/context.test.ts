@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { build, createDatabase, post, randomSessionId, redisClient, sidCookie } from '../../../helper.js'
+import { sessionKey } from '../../../../plugins/app/session/session-store.js'
 
 t.test('context: none, then selected, then cleared; the next query gets 409', async (t) => {
   const app = await build(t)
@@ -99,7 +100,7 @@ t.test('a stored context that does not look right counts as none, however often 
   const db = await createDatabase(t)
   const headers = { 'x-session-id': randomSessionId() }
   await post(app, '/api/database/select', { database_name: db }, headers)
-  const contextKey = `${prefix}session:{${headers['x-session-id']}}:context`
+  const contextKey = sessionKey(prefix, headers['x-session-id'], 'context')
   const good = await redis.get(contextKey)
   for (const stored of ['not json', '{"database_name":""}', '[]', `{"database_name":"${db}"}`, `"${'x'.repeat(600)}"`]) {
     await redis.set(contextKey, stored, 'KEEPTTL')

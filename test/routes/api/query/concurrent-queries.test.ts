@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../../../helper.js'
+import { sessionKey } from '../../../../plugins/app/session/session-store.js'
 
 t.test('at most SESSION_MAX_CONCURRENT_QUERIES queries of one session in flight', async (t) => {
   const app = await build(t, { env: { SESSION_MAX_CONCURRENT_QUERIES: '2' } })
@@ -40,7 +41,7 @@ t.test('a claim whose holder died lapses; the slot set expires with its last cla
   const redis = redisClient(t)
   const db = await createDatabase(t)
   const sessionId = await selectedSession(app, db)
-  const slots = `${prefix}session:{${sessionId}}:inflight`
+  const slots = sessionKey(prefix, sessionId, 'inflight')
   // A query's end (slot release, history) is written after its answer; a later request of the
   // session on this instance is behind it on the Redis connection.
   const ended = () => app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient } from '../../../helper.js'
+import { sessionKey } from '../../../../plugins/app/session/session-store.js'
 
 t.test('history: every query of the session, newest first, capped, errors included', async (t) => {
   const app = await build(t, { env: { HISTORY_LIMIT: '3' } })
@@ -45,7 +46,7 @@ t.test('history in Redis stays within a tenth of HISTORY_LIMIT past it, however 
   const sessionId = randomSessionId()
   await post(app, '/api/database/select', { database_name: db, session_id: sessionId })
   const redis = redisClient(t)
-  const key = `${prefix}session:{${sessionId}}:history`
+  const key = sessionKey(prefix, sessionId, 'history')
   let longest = 0
   for (let i = 0; i < 60; i++) {
     await post(app, '/api/query', { query: `SELECT ${i} AS n`, session_id: sessionId })

@@ -73,14 +73,14 @@ t.test('secrets and credentials are never echoed in errors', async (t) => {
   }
 })
 
-t.test('.env.example and the README name every variable, and .env.example as it is loads as the defaults', async (t) => {
+t.test('.env.example and docs/configuration.md name every variable, and .env.example as it is loads as the defaults', async (t) => {
   const { parseEnv } = await import('node:util') as unknown as { parseEnv: (text: string) => Record<string, string> }
   const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
   const example = parseEnv(text)
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const reference = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8')
   for (const key of Object.keys(ConfigSchema.properties)) {
     t.ok(key in example || text.includes(`\n# ${key}=`), `.env.example has ${key} (NODE_ENV in a comment)`)
-    t.ok(readme.includes(`| \`${key}\` |`), `the README's table has ${key}`)
+    t.ok(reference.includes(`| \`${key}\` |`), `docs/configuration.md has ${key}`)
   }
   for (const key of Object.keys(example)) t.ok(key in ConfigSchema.properties, `${key} in .env.example is a variable`)
   t.strictSame(loadConfig(example), loadConfig({}), 'copied to .env unchanged, it configures what no .env does')

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { test } from 'tap'
 import { PAGES } from '../../docs/pages.js'
 import { ERRORS } from '../../plugins/app/errors/catalogue.js'
@@ -16,5 +16,18 @@ test('every catalogued code is in the error table and in its status\'s OpenAPI d
   for (const [code, { status }] of Object.entries(ERRORS)) {
     t.match(table, `| ${status} | \`${code}\` |`, `${code} in docs/errors.md`)
     t.match(errorDescription(status) ?? '', `\`${code}\``, `${code} in the description of ${status}`)
+  }
+})
+
+test('every relative link of the README and docs/ names a file that exists', async (t) => {
+  const root = new URL('../../', import.meta.url)
+  const pages = ['README.md', 'CONTRIBUTING.md', 'SECURITY.md', 'plugins/README.md', 'routes/README.md',
+    ...readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)]
+  for (const page of pages) {
+    const text = readFileSync(new URL(page, root), 'utf8')
+    for (const [, target] of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue
+      t.ok(existsSync(new URL(target!, new URL(page, root))), `${page} links to ${target}`)
+    }
   }
 })

@@ -44,7 +44,7 @@ export async function preparedStatementCounts (fastify: FastifyInstance, databas
 
 /**
  * A database user that may only read `database` (SELECT, SHOW VIEW), dropped when the test ends:
- * the MYSQL_URL of a deployment that follows the README ("Read-only").
+ * the MYSQL_URL of a deployment that follows docs/read-only.md.
  */
 export async function selectOnlyUserUrl (t: TestContext, database: string): Promise<string> {
   const admin = await adminConnection(t)

@@ -12,7 +12,7 @@ function peakRssMb (pid: number): number {
  * A value of control characters weighs six bytes of JSON each: one row of 16 MB of them had made a
  * 96 MB answer against an 8 MiB budget, and four at once took the process past 1 GB and stalled
  * another session. Now the budget counts the answer's bytes, and a first row past it is cut.
- * A real process, so its resident memory can be read; the bounds are generous (the README's
+ * A real process, so its resident memory can be read; the bounds are generous (docs/security.md's
  * figures come from npm run bench).
  */
 t.test('four 16 MB values of control characters at once: answers within the budget, bounded memory, a bystander still answered', async (t) => {
@@ -73,7 +73,7 @@ t.test('four 16 MB values of control characters at once: answers within the budg
   // mysql2 reads and decodes each 16 MB row whole before it can be cut (the server's
   // max_allowed_packet bounds a row, and a session cannot lower it): that, not the answers, is
   // what is left of the memory and of the bystander's wait. Generous bounds; the figures are in
-  // the README and the commit that made them.
+  // docs/security.md and the commit that made them.
   t.ok(peak < 500, `peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB before)`)
   t.ok(slowest < 1500, `the bystander's slowest SELECT 1 took ${slowest.toFixed(0)} ms`)
 })

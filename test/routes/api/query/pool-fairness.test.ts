@@ -5,7 +5,7 @@ import { build, createDatabase, post, selectedSession } from '../../../helper.js
  * One client cannot take the pool from everyone else (plugins/app/database/fair-share.ts): with the default pool of
  * 10, five sessions that each keep four long statements running hold at most 2 connections each
  * (and one of the reserve), so a new session's query still finds one. SLEEP(3) stands in for the
- * README's SLEEP(5), to keep the test short; the bound on the newcomer's wait is generous.
+ * SLEEP(5) of docs/security.md, to keep the test short; the bound on the newcomer's wait is generous.
  */
 t.test('while 5 sessions each keep 4 SELECT SLEEP(3) running, a new session\'s SELECT 1 answers at once, and every sleeper finishes', async (t) => {
   const app = await build(t)

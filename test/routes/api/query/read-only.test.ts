@@ -7,7 +7,7 @@ async function countRows (t: Test, db: string): Promise<number> {
   return Number(rows[0]!.n)
 }
 
-/** The suites below run as root and again as a database user that may only read (README, "Read-only"). */
+/** The suites below run as root and again as a database user that may only read (docs/read-only.md). */
 const USERS = ['root', 'select-only'] as const
 
 async function setup (t: Test, user: typeof USERS[number] = 'root') {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Cluster } from 'ioredis'
 import { build, createDatabase, historyEntry, post, randomSessionId, sidCookie, testConfig, throwawayRedisCluster } from './helper.js'
-import { sessionKey } from '../plugins/app/session/session-store.js'
+import { sessionKey } from '../plugins/app/session/session-keys.js'
 
 t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across two instances; one slot per session', async (t) => {
   const { nodes } = await throwawayRedisCluster(t)

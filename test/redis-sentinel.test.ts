@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import t from 'tap'
 import { build, createDatabase, freePort, post, randomSessionId, throwawayRedis } from './helper.js'
-import { sessionKey } from '../plugins/app/session/session-store.js'
+import { sessionKey } from '../plugins/app/session/session-keys.js'
 
 t.test('REDIS_SENTINELS: the session store is the primary a Sentinel names', async (t) => {
   const primary = await throwawayRedis(t)

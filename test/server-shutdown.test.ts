@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import t from 'tap'
 import { LOG_FLUSH_MS } from '../app.js'
 import { createDatabase, freePort, randomSessionId, redisClient, testConfig, TEST_COOKIE_SECRET } from './helper.js'
-import { sessionKey, type SessionPart } from '../plugins/app/session/session-store.js'
+import { sessionKey, type SessionPart } from '../plugins/app/session/session-keys.js'
 
 t.test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async (t) => {
   const port = await freePort()

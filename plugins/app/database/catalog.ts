@@ -8,7 +8,7 @@ import type { createMysql } from './mysql.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    catalog: ReturnType<typeof createCatalog>
+    catalog: Catalog
   }
 }
 
@@ -41,116 +41,118 @@ const CATALOG = 'catalog'
  * `IN (...)` list applies: 9 s for a database of 20,000 tables, whose select had answered 503
  * after QUERY_TIMEOUT_MS every time. So the estimates are read only when every table is listed.
  */
-export function createCatalog (mysql: Mysql, allowlist: readonly string[], maxTables: number, timeoutMs: number) {
-  const allowed = allowlist.length === 0 ? null : new Set(allowlist)
-  const isAllowed = (name: string): boolean =>
-    !isSystemSchema(name) && (allowed === null || allowed.has(name))
-  /** A database (and table) that can exist: others are not looked up, they name nothing. */
-  const nameable = (database: string, table?: string): boolean =>
-    canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
+export class Catalog {
+  private readonly allowed: Set<string> | null
 
-  async function query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
+  constructor (private readonly mysql: Mysql, allowlist: readonly string[], private readonly maxTables: number, private readonly timeoutMs: number) {
+    this.allowed = allowlist.length === 0 ? null : new Set(allowlist)
+  }
+
+  /** Whether this gateway serves a database of that name (never a system schema; DATABASE_ALLOWLIST when set). */
+  readonly isAllowed = (name: string): boolean =>
+    !isSystemSchema(name) && (this.allowed === null || this.allowed.has(name))
+
+  private async query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
     try {
-      return await mysql.query<T[]>(sql, values, CATALOG)
+      return await this.mysql.query<T[]>(sql, values, CATALOG)
     } catch (err) {
       const { errno } = err as { errno?: number }
       // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.
-      throw errno !== undefined && TIMEOUT_ERRNOS.has(errno) ? catalogTimeout(timeoutMs) : toAppError(err)
+      throw errno !== undefined && TIMEOUT_ERRNOS.has(errno) ? catalogTimeout(this.timeoutMs) : toAppError(err)
     }
   }
 
-  async function listDatabases (): Promise<string[]> {
-    const rows = await query<{ name: string } & RowDataPacket>(
+  async listDatabases (): Promise<string[]> {
+    const rows = await this.query<{ name: string } & RowDataPacket>(
       'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME')
-    return rows.map((row) => row.name).filter(isAllowed)
+    return rows.map((row) => row.name).filter(this.isAllowed)
   }
 
-  async function countTables (database: string): Promise<number> {
-    const rows = await query<{ n: number | string } & RowDataPacket>(
+  private async countTables (database: string): Promise<number> {
+    const rows = await this.query<{ n: number | string } & RowDataPacket>(
       'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ?', [database, database])
     return Number(rows[0]?.n ?? 0)
   }
 
   /** Names and types of the first `maxTables` tables of `database` by name. */
-  async function firstTables (database: string): Promise<Array<{ name: string, type: string }>> {
-    const rows = await query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? ORDER BY TABLE_NAME LIMIT ${maxTables}`, [database, database])
+  private async firstTables (database: string): Promise<Array<{ name: string, type: string }>> {
+    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? ORDER BY TABLE_NAME LIMIT ${this.maxTables}`, [database, database])
     return rows.filter((row) => row.db === database).map(({ name, type }) => ({ name, type }))
   }
 
   /** Names and types of `database`'s tables (the first `maxTables`), or only of `table` when given. */
-  async function tableNames (database: string, table?: string): Promise<TableListing<{ name: string, type: string }>> {
-    if (!nameable(database, table)) return { tables: [], total: 0 }
+  private async tableNames (database: string, table?: string): Promise<TableListing<{ name: string, type: string }>> {
+    if (!this.nameable(database, table)) return { tables: [], total: 0 }
     if (table === undefined) {
-      const [total, tables] = await Promise.all([countTables(database), firstTables(database)])
+      const [total, tables] = await Promise.all([this.countTables(database), this.firstTables(database)])
       return { tables, total: Math.max(total, tables.length) }
     }
     const [where, values] = inSchema(database, table)
-    const rows = await query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE ${where}`, values)
+    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE ${where}`, values)
     const tables = rows.filter((row) => row.db === database && row.name === table).map(({ name, type }) => ({ name, type }))
     return { tables, total: tables.length }
   }
 
-  return {
-    isAllowed,
+  /**
+   * True when `name` is a database this gateway serves, spelled exactly so. Membership in the
+   * full listing, not a WHERE lookup: MariaDB answers `SCHEMA_NAME = 'db\0'` with a row that
+   * echoes the asked name, because its lookup ends the name at the NUL byte.
+   */
+  async databaseExists (name: string): Promise<boolean> {
+    if (!this.isAllowed(name) || !this.nameable(name)) return false
+    return (await this.listDatabases()).includes(name)
+  }
 
-    listDatabases,
+  /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
+  async listTables (database: string): Promise<TableListing<TableSummary>> {
+    if (!this.nameable(database)) return { tables: [], total: 0 }
+    const total = await this.countTables(database)
+    if (total > this.maxTables) return { tables: (await this.firstTables(database)).map((table) => ({ ...table, rows_estimate: null })), total }
+    const rows = await this.query<NameRow & { rows_estimate: string | null }>(
+      `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database])
+    const tables = rows.filter((row) => row.db === database).slice(0, this.maxTables).map((row) => ({
+      name: row.name,
+      type: row.type,
+      rows_estimate: row.rows_estimate === null ? null : Number(row.rows_estimate)
+    }))
+    // Tables made between the count and the listing are listed if they fit, and counted.
+    return { tables, total: Math.max(total, tables.length) }
+  }
 
-    /**
-     * True when `name` is a database this gateway serves, spelled exactly so. Membership in the
-     * full listing, not a WHERE lookup: MariaDB answers `SCHEMA_NAME = 'db\0'` with a row that
-     * echoes the asked name, because its lookup ends the name at the NUL byte.
-     */
-    async databaseExists (name: string): Promise<boolean> {
-      if (!isAllowed(name) || !nameable(name)) return false
-      return (await listDatabases()).includes(name)
-    },
-
-    /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
-    async listTables (database: string): Promise<TableListing<TableSummary>> {
-      if (!nameable(database)) return { tables: [], total: 0 }
-      const total = await countTables(database)
-      if (total > maxTables) return { tables: (await firstTables(database)).map((table) => ({ ...table, rows_estimate: null })), total }
-      const rows = await query<NameRow & { rows_estimate: string | null }>(
-        `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS rows_estimate
-           FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [database])
-      const tables = rows.filter((row) => row.db === database).slice(0, maxTables).map((row) => ({
-        name: row.name,
-        type: row.type,
-        rows_estimate: row.rows_estimate === null ? null : Number(row.rows_estimate)
-      }))
-      // Tables made between the count and the listing are listed if they fit, and counted.
-      return { tables, total: Math.max(total, tables.length) }
-    },
-
-    /**
-     * The first `maxTables` tables of `database` (only `table` when given) with their columns in
-     * table order. The columns are read for the listed tables only: up to the last name listed.
-     */
-    async describe (database: string, table?: string): Promise<TableListing<TableSchema>> {
-      const [dialect, names] = await Promise.all([mysql.dialect(), tableNames(database, table)])
-      const last = names.tables.at(-1)?.name
-      if (last === undefined) return { tables: [], total: names.total }
-      const [where, values] = inSchema(database, table)
-      const upTo = table === undefined && names.total > names.tables.length ? [' AND TABLE_NAME <= ?', [last]] as const : ['', []] as const
-      const columns = await query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
-        `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
-                IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
-           FROM information_schema.COLUMNS WHERE ${where}${upTo[0]} ORDER BY TABLE_NAME, ORDINAL_POSITION`, [...values, ...upTo[1]])
-      const byTable = new Map<string, TableSchema>(
-        names.tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
-      for (const column of columns) {
-        if (column.db !== database) continue
-        byTable.get(column.table_name)?.columns.push({
-          name: column.name,
-          type: column.type,
-          nullable: column.nullable === 'YES',
-          key: column.column_key,
-          default: normalizeColumnDefault(dialect, column.column_default)
-        })
-      }
-      return { tables: [...byTable.values()], total: names.total }
+  /**
+   * The first `maxTables` tables of `database` (only `table` when given) with their columns in
+   * table order. The columns are read for the listed tables only: up to the last name listed.
+   */
+  async describe (database: string, table?: string): Promise<TableListing<TableSchema>> {
+    const [dialect, names] = await Promise.all([this.mysql.dialect(), this.tableNames(database, table)])
+    const last = names.tables.at(-1)?.name
+    if (last === undefined) return { tables: [], total: names.total }
+    const [where, values] = inSchema(database, table)
+    const upTo = table === undefined && names.total > names.tables.length ? [' AND TABLE_NAME <= ?', [last]] as const : ['', []] as const
+    const columns = await this.query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
+      `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
+              IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
+         FROM information_schema.COLUMNS WHERE ${where}${upTo[0]} ORDER BY TABLE_NAME, ORDINAL_POSITION`, [...values, ...upTo[1]])
+    const byTable = new Map<string, TableSchema>(
+      names.tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
+    for (const column of columns) {
+      if (column.db !== database) continue
+      byTable.get(column.table_name)?.columns.push({
+        name: column.name,
+        type: column.type,
+        nullable: column.nullable === 'YES',
+        key: column.column_key,
+        default: normalizeColumnDefault(dialect, column.column_default)
+      })
     }
+    return { tables: [...byTable.values()], total: names.total }
+  }
+
+  /** A database (and table) that can exist: others are not looked up, they name nothing. */
+  private nameable (database: string, table?: string): boolean {
+    return canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
   }
 }
 
@@ -162,5 +164,5 @@ function inSchema (database: string, table: string | undefined): [where: string,
 }
 
 export default fp(async function catalogPlugin (fastify) {
-  fastify.decorate('catalog', createCatalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES, fastify.config.QUERY_TIMEOUT_MS))
+  fastify.decorate('catalog', new Catalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES, fastify.config.QUERY_TIMEOUT_MS))
 }, { name: 'catalog', dependencies: ['config', 'mysql'] })

@@ -5,13 +5,13 @@ import type { Config } from '../../../config.js'
 import { AppError, databaseNotFound } from '../errors/errors.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
-import type { createCatalog } from '../database/catalog.js'
+import type { Catalog } from '../database/catalog.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    sessionActions: ReturnType<typeof createSessionActions>
+    sessionActions: SessionActions
   }
 }
 
@@ -32,7 +32,7 @@ function failed (queryId: string, query: string, executedAt: string, code: strin
 }
 
 interface Dependencies {
-  catalog: ReturnType<typeof createCatalog>
+  catalog: Catalog
   sessionStore: ReturnType<typeof createSessionStore>
   queryRunner: ReturnType<typeof createQueryRunner>
   config: Config
@@ -43,15 +43,27 @@ interface Dependencies {
  * the same rules (allow-list, read-only, limits, history) hold whichever way a client comes in.
  * Answers have the shapes of the HTTP API's replies.
  */
-export function createSessionActions ({ catalog, sessionStore, queryRunner, config }: Dependencies) {
+export class SessionActions {
+  private readonly catalog: Dependencies['catalog']
+  private readonly sessionStore: Dependencies['sessionStore']
+  private readonly queryRunner: Dependencies['queryRunner']
+  private readonly config: Config
+
+  constructor ({ catalog, sessionStore, queryRunner, config }: Dependencies) {
+    this.catalog = catalog
+    this.sessionStore = sessionStore
+    this.queryRunner = queryRunner
+    this.config = config
+  }
+
   /**
    * Releases a query's slot (`claimedQueryId`, or null when it claimed none) and records it in the
    * history. The history is a record, not the answer: the answer does not wait for it, and if
    * Redis fails here the answer still goes out. Redis runs one connection's commands in order, so
    * a later read on this instance still sees it.
    */
-  function end (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry, log: FastifyBaseLogger): void {
-    sessionStore.endQuery(sessionId, claimedQueryId, entry)
+  private end (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry, log: FastifyBaseLogger): void {
+    this.sessionStore.endQuery(sessionId, claimedQueryId, entry)
       .catch((err: unknown) => { log.warn({ err }, 'query history not recorded') })
   }
 
@@ -60,100 +72,102 @@ export function createSessionActions ({ catalog, sessionStore, queryRunner, conf
    * it since it was selected (a redeploy, or an instance with other settings beside this one),
    * and a session lasts up to SESSION_MAX_AGE_SECONDS.
    */
-  function served (database: string): void {
-    if (!catalog.isAllowed(database)) throw databaseNotFound(database)
+  private served (database: string): void {
+    if (!this.catalog.isAllowed(database)) throw databaseNotFound(database)
   }
 
-  return {
-    async listDatabases () {
-      const names = await catalog.listDatabases()
-      return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
-    },
+  async listDatabases () {
+    const names = await this.catalog.listDatabases()
+    return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
+  }
 
-    async selectDatabase (sessionId: string, name: string) {
-      if (!catalog.isAllowed(name)) throw databaseNotFound(name)
-      const [exists, { tables, total }] = await Promise.all([catalog.databaseExists(name), catalog.listTables(name)])
-      if (!exists) throw databaseNotFound(name)
-      const context = { database_name: name, selected_at: new Date().toISOString() }
-      await sessionStore.setContext(sessionId, context)
-      return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }
-    },
+  async selectDatabase (sessionId: string, name: string) {
+    if (!this.catalog.isAllowed(name)) throw databaseNotFound(name)
+    const [exists, { tables, total }] = await Promise.all([this.catalog.databaseExists(name), this.catalog.listTables(name)])
+    if (!exists) throw databaseNotFound(name)
+    const context = { database_name: name, selected_at: new Date().toISOString() }
+    await this.sessionStore.setContext(sessionId, context)
+    return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }
+  }
 
-    async context (sessionId: string, ticket: RateTicket | null = null) {
-      const context = await sessionStore.getContext(sessionId, ticket)
-      return { success: true as const, session_id: sessionId, context_available: context !== null, database_context: context }
-    },
+  async context (sessionId: string, ticket: RateTicket | null = null) {
+    const context = await this.sessionStore.getContext(sessionId, ticket)
+    return { success: true as const, session_id: sessionId, context_available: context !== null, database_context: context }
+  }
 
-    async clearContext (sessionId: string) {
-      return { success: true as const, session_id: sessionId, cleared: await sessionStore.clearContext(sessionId) }
-    },
+  async clearContext (sessionId: string) {
+    return { success: true as const, session_id: sessionId, cleared: await this.sessionStore.clearContext(sessionId) }
+  }
 
-    /** The session database's tables with their columns; only `table` when given. */
-    async describe (sessionId: string, table?: string) {
-      const context = await sessionStore.requireContext(sessionId)
-      served(context.database_name)
-      const { tables, total } = await catalog.describe(context.database_name, table)
-      // No tables: perhaps no database either (dropped since it was selected), as a query would find.
-      if (tables.length === 0 && !(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
-    },
+  /** The session database's tables with their columns; only `table` when given. */
+  async describe (sessionId: string, table?: string) {
+    const context = await this.sessionStore.requireContext(sessionId)
+    this.served(context.database_name)
+    const { tables, total } = await this.catalog.describe(context.database_name, table)
+    // No tables: perhaps no database either (dropped since it was selected), as a query would find.
+    if (tables.length === 0 && !(await this.catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
+    return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
+  }
 
-    async history (sessionId: string) {
-      return { success: true as const, session_id: sessionId, queries: await sessionStore.history(sessionId) }
-    },
+  async history (sessionId: string) {
+    return { success: true as const, session_id: sessionId, queries: await this.sessionStore.history(sessionId) }
+  }
 
-    /**
-     * One statement in the session's database, with a query slot claimed and the history kept.
-     * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
-     */
-    async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection) {
-      const queryId = randomUUID()
-      const executedAt = new Date().toISOString()
-      const timeoutMs = input.timeout_ms ?? config.QUERY_TIMEOUT_MS
+  /**
+   * One statement in the session's database, with a query slot claimed and the history kept.
+   * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
+   */
+  async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection) {
+    const queryId = randomUUID()
+    const executedAt = new Date().toISOString()
+    const timeoutMs = input.timeout_ms ?? this.config.QUERY_TIMEOUT_MS
 
-      let context
-      try {
-        // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
-        context = await sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'too_many_concurrent_queries') {
-          end(sessionId, null, failed(queryId, input.query, executedAt, err.code), log)
-        }
-        throw err
+    let context
+    try {
+      // The claim outlives the statement's own limits, so a crashed instance cannot hold a slot for long.
+      context = await this.sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'too_many_concurrent_queries') {
+        this.end(sessionId, null, failed(queryId, input.query, executedAt, err.code), log)
       }
-
-      log.debug({ query: input.query }, 'query')
-      let result
-      try {
-        served(context.database_name)
-        result = await queryRunner.run({
-          queryId,
-          owner: sessionId,
-          database: context.database_name,
-          sql: input.query,
-          params: input.params,
-          maxRows: input.max_rows ?? config.QUERY_MAX_ROWS,
-          maxBytes: config.QUERY_MAX_RESULT_BYTES,
-          timeoutMs,
-          rowFormat: input.row_format ?? 'object',
-          client
-        })
-      } catch (err) {
-        end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
-        throw err
-      }
-      end(sessionId, queryId, {
-        query_id: queryId,
-        query: input.query,
-        executed_at: executedAt,
-        status: 'ok',
-        error_code: null,
-        row_count: result.row_count,
-        execution_time_ms: result.execution_time_ms
-      }, log)
-      return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
+      throw err
     }
+
+    log.debug({ query: input.query }, 'query')
+    let result
+    try {
+      this.served(context.database_name)
+      result = await this.queryRunner.run({
+        queryId,
+        owner: sessionId,
+        database: context.database_name,
+        sql: input.query,
+        params: input.params,
+        maxRows: input.max_rows ?? this.config.QUERY_MAX_ROWS,
+        maxBytes: this.config.QUERY_MAX_RESULT_BYTES,
+        timeoutMs,
+        rowFormat: input.row_format ?? 'object',
+        client
+      })
+    } catch (err) {
+      this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
+      throw err
+    }
+    this.end(sessionId, queryId, {
+      query_id: queryId,
+      query: input.query,
+      executed_at: executedAt,
+      status: 'ok',
+      error_code: null,
+      row_count: result.row_count,
+      execution_time_ms: result.execution_time_ms
+    }, log)
+    return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   }
+}
+
+export function createSessionActions (dependencies: Dependencies): SessionActions {
+  return new SessionActions(dependencies)
 }
 
 export default fp(async function sessionActionsPlugin (fastify) {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient, testConfig } from '../../helper.js'
-import { sessionKey } from '../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../plugins/app/session/session-keys.js'
 
 t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances', async (t) => {
   const config = testConfig({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })

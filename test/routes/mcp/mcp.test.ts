@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { FastifyInstance } from 'fastify'
 import { adminConnection, build, createDatabase, listen, post, randomSessionId, testConfig } from '../../helper.js'
-import { sessionKey } from '../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../plugins/app/session/session-keys.js'
 
 const mcpUrl = async (app: FastifyInstance) => new URL(`${await listen(app)}/mcp`)
 

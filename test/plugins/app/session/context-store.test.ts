@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { MAX_ENDS_PER_CALL, sessionKey } from '../../../../plugins/app/session/session-store.js'
+import { MAX_ENDS_PER_CALL } from '../../../../plugins/app/session/query-ends.js'
+import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 import { build, createDatabase, historyEntry, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../../../helper.js'
 import { sessionRateKey } from '../../../../plugins/app/session/rate-keys.js'
 

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { HISTORY_QUERY_MAX_BYTES, sessionKey } from '../../../../plugins/app/session/session-store.js'
+import { HISTORY_QUERY_MAX_BYTES } from '../../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 import { build, createDatabase, post, redisClient, selectedSession } from '../../../helper.js'
 
 /**

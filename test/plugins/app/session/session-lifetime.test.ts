@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient } from '../../../helper.js'
-import { sessionKeys } from '../../../../plugins/app/session/session-store.js'
+import { sessionKeys } from '../../../../plugins/app/session/session-keys.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

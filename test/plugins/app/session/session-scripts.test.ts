@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sessionRateKey } from '../../../../plugins/app/session/rate-keys.js'
 import { sessionScripts } from '../../../../plugins/app/session/session-scripts.js'
-import { sessionKeys as storeKeys } from '../../../../plugins/app/session/session-store.js'
+import { sessionKeys as storeKeys } from '../../../../plugins/app/session/session-keys.js'
 import { randomSessionId, randomSuffix, redisClient } from '../../../helper.js'
 
 /**

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, sidCookie } from '../../../helper.js'
 import { hashSessionId } from '../../../../plugins/app/session/session-id.js'
-import { sessionKeys } from '../../../../plugins/app/session/session-store.js'
+import { sessionKeys } from '../../../../plugins/app/session/session-keys.js'
 
 t.test('SESSION_STRICT: only issued ids are accepted; an unknown one is replaced, never adopted', async (t) => {
   const logs: Array<Record<string, unknown>> = []

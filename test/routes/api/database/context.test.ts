@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { build, createDatabase, post, randomSessionId, redisClient, sidCookie } from '../../../helper.js'
-import { sessionKey } from '../../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 
 t.test('context: none, then selected, then cleared; the next query gets 409', async (t) => {
   const app = await build(t)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../../../helper.js'
-import { sessionKey } from '../../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 
 t.test('at most SESSION_MAX_CONCURRENT_QUERIES queries of one session in flight', async (t) => {
   const app = await build(t, { env: { SESSION_MAX_CONCURRENT_QUERIES: '2' } })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, redisClient } from '../../../helper.js'
-import { sessionKey } from '../../../../plugins/app/session/session-store.js'
+import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 
 t.test('history: every query of the session, newest first, capped, errors included', async (t) => {
   const app = await build(t, { env: { HISTORY_LIMIT: '3' } })

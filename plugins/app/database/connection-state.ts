@@ -1,0 +1,91 @@
+import type { PoolConnection as CorePoolConnection } from 'mysql2'
+import type { SessionSetup } from './dialect.js'
+
+/**
+ * How long a statement that sets a connection up (its id, modes, database, limits) or probes it
+ * may take: they are instant on a working server. Past it the connection is dropped and the
+ * request answers 503, instead of waiting for an answer that may never come (a stalled network
+ * path) and keeping the connection from the pool meanwhile.
+ */
+export const SETUP_TIMEOUT_MS = 2000
+
+export interface Limits {
+  timeoutMs: number
+  /** sql_select_limit: rows a top-level SELECT may produce. */
+  selectLimit: number
+}
+
+/** What a pooled connection was last set to, so a request changes only what differs. */
+export interface ConnectionState {
+  /** CONNECTION_ID() as the server knows it (TiDB's can exceed the handshake's 32 bits). */
+  connectionId: string
+  /** When it was first used: connections are replaced past MYSQL_CONNECTION_MAX_AGE_SECONDS. */
+  since: number
+  /** What it was set to when first used, and is set to again after a reset. */
+  setup: SessionSetup
+  database: string | null
+  /** The limits last applied (null: unknown, set them again). */
+  timeoutMs: number | null
+  selectLimit: number | null
+}
+
+/** Each connection's state, for as long as mysql2 keeps the connection. */
+export const states = new WeakMap<CorePoolConnection, ConnectionState>()
+
+/** Whether a connection's limits differ from the request's. */
+export function limitsDiffer (state: ConnectionState, limits: Limits): boolean {
+  return state.timeoutMs !== limits.timeoutMs || state.selectLimit !== limits.selectLimit
+}
+
+/** Who hears that a connection died, while a statement runs on it. */
+const lostHandlers = new WeakMap<CorePoolConnection, ((err?: Error) => void) | null>()
+
+/**
+ * The pool listens for a connection's first error only (to drop it); a command sent to a
+ * connection that has just died raises another, which must not become an uncaught exception. The
+ * connection's errors and end go to the statement running on it then (see onConnectionLost), and
+ * are ignored between statements: one pair of listeners for the connection's life.
+ */
+export function guard (conn: CorePoolConnection): void {
+  if (lostHandlers.has(conn)) return
+  lostHandlers.set(conn, null)
+  conn.on('error', (err: Error) => { lostHandlers.get(conn)?.(err) })
+  conn.on('end', () => { lostHandlers.get(conn)?.() })
+}
+
+/**
+ * Who hears that a leased connection died mid-statement: a connection that dies tells the
+ * connection, not the streaming command. `null` once the statement is over.
+ */
+export function onConnectionLost (conn: CorePoolConnection, handler: ((err?: Error) => void) | null): void {
+  lostHandlers.set(conn, handler)
+}
+
+/**
+ * What becomes of a connection after its statement: back to the pool as it is (`keep`); its
+ * session state reset first (`reset`: COM_RESET_CONNECTION rolls back, drops temporary tables,
+ * releases user locks, clears variables and prepared statements, and the connection's set-up is
+ * applied again); or closed and replaced (`discard`: its state, or the protocol, is unknown).
+ */
+export type Aftercare = 'keep' | 'reset' | 'discard'
+
+/**
+ * Resets a connection's session state and applies its set-up again, then returns it to the pool;
+ * closes it if either fails. The limits are the server's defaults after a reset: the next lease
+ * sets its own.
+ */
+export function resetThenRelease (conn: CorePoolConnection, state: ConnectionState, done: () => void): void {
+  state.timeoutMs = state.selectLimit = null
+  conn.reset((err) => {
+    if (err !== null) {
+      conn.destroy()
+      done()
+      return
+    }
+    conn.query({ sql: state.setup.init, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
+      if (err !== null) conn.destroy()
+      else conn.release()
+      done()
+    })
+  })
+}

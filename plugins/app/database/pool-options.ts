@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs'
+import type { PoolOptions } from 'mysql2/promise'
+import { parseMysqlUrl, type Config } from '../../../config.js'
+import { tlsOptions } from './dialect.js'
+import { geometryAsBytes } from '../query/values.js'
+
+/** What every connection to the database is opened with, from MYSQL_URL and MYSQL_SSL*. */
+export function poolOptions (config: Config): PoolOptions {
+  const { ssl: sslInUrl, ...target } = parseMysqlUrl(config.MYSQL_URL)
+  const ssl = tlsOptions({ enabled: config.MYSQL_SSL || sslInUrl, caFile: config.MYSQL_SSL_CA, verify: config.MYSQL_SSL_VERIFY },
+    (path) => readFileSync(path, 'utf8'))
+  return {
+    ...target,
+    ...(ssl === undefined ? {} : { ssl }),
+    connectTimeout: 1000,
+    enableKeepAlive: true,
+    charset: 'utf8mb4_general_ci',
+    // Stacked statements stay impossible; LOAD DATA LOCAL cannot read the gateway's files. A
+    // prepared CALL's OUT and INOUT parameters come back as its last result set (the server sends
+    // them only to a client that says it takes them).
+    multipleStatements: false,
+    flags: ['-LOCAL_FILES', 'PS_MULTI_RESULTS'],
+    // Exact values: BIGINT/DECIMAL as strings, dates as the stored text, JSON as its text (written
+    // into the answer as it is: ../query/values.ts).
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
+    // A spatial value as the stored bytes (../query/values.ts), through mysql2's public typeCast
+    // hook; rows as arrays, which the query runner names (the service's own statements ask for objects).
+    typeCast: geometryAsBytes,
+    rowsAsArray: true,
+    // mysql2 keeps each connection's prepared statements in an LRU that allocates its arrays at
+    // full size when the connection opens (16,000 entries by default, 512 kB of heap per
+    // connection). A query's statement is closed when it ends, so a connection holds one at a time.
+    maxPreparedStatements: 16
+  }
+}

@@ -44,8 +44,7 @@ export interface AppOptions {
  * thread pool, which cost the service more than formatting the line (docs/performance.md). Lines
  * still buffered when the process exits are written then (pino flushes its destinations on exit);
  * a SIGKILL loses at most the last LOG_FLUSH_MS of lines. 16 kB (about 80 request lines) is
- * just under sonic-boom's largest single write; 4 kB had cost the context route about 6 % of its
- * CPU in thread-pool hops, and larger writes than 16 kB measured no better.
+ * just under sonic-boom's largest single write.
  */
 export const LOG_BUFFER_BYTES = 16_000
 export const LOG_FLUSH_MS = 100

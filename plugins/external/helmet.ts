@@ -13,10 +13,9 @@ declare module 'fastify' {
  * request.
  *
  * Not through @fastify/helmet: its global mode builds helmet(options) anew on every request
- * (13.x), which cost about a quarter of a small request's throughput here, and even with
- * `global: false` it adds two onRequest hooks to every route (one async, building a reply.helmet()
- * closure per request) that nothing here uses: 1.4 % of the query route's CPU. A route that needs
- * its own policy sets it (the /docs pages set @fastify/swagger-ui's).
+ * (13.x), and even with `global: false` it adds two onRequest hooks to every route (one async,
+ * building a reply.helmet() closure per request) that nothing here uses (docs/performance.md has
+ * their cost). A route that needs its own policy sets it (the /docs pages set @fastify/swagger-ui's).
  */
 export default fp(async function helmetPlugin (fastify) {
   // Each route is marked when it is registered, from its path, not from the request's URL (which

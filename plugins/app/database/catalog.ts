@@ -38,8 +38,8 @@ const CATALOG = 'catalog'
  * A database lists its first `maxTables` tables by name and counts the rest. The counts and names
  * are quick, whatever the number of tables; a table's row estimate (`TABLE_ROWS`) makes MariaDB
  * and MySQL open the table, and they do so for every table of the schema before a `LIMIT` or an
- * `IN (...)` list applies: 9 s for a database of 20,000 tables, whose select had answered 503
- * after QUERY_TIMEOUT_MS every time. So the estimates are read only when every table is listed.
+ * `IN (...)` list applies (seconds for a database of tens of thousands of tables). So the
+ * estimates are read only when every table is listed.
  */
 export class Catalog {
   private readonly allowed: Set<string> | null

@@ -9,8 +9,8 @@ export type LogDestination = ReturnType<typeof pino.destination>
  *
  * Lines waiting for a pipe nobody reads are held up to `maxBuffered` bytes; past that they are
  * dropped and counted, and a warning line says how many once the pipe takes lines again. Without
- * a bound, a stalled log reader grew the process by every request's line (85 MB in 20 s under
- * load) until it ran out of memory.
+ * a bound, a stalled log reader would grow the process by every request's line until it ran out
+ * of memory.
  *
  * At exit pino flushes the destination synchronously, waiting for a full pipe while it drains:
  * once the process is exiting, a pipe from which nothing has been taken for STALLED_FLUSH_MS is

@@ -2,9 +2,9 @@
  * A spatial value as a GeoJSON geometry (RFC 7946): `{ "type": "Point", "coordinates": [1, 2] }`.
  *
  * The server sends a GEOMETRY as its storage format: the SRID (4 bytes, little-endian), then the
- * value's WKB. mysql2's own reading of it kept the coordinates only, in shapes that could not be
- * told apart (a POLYGON and a MULTILINESTRING of one line were the same nested arrays, an empty
- * GEOMETRYCOLLECTION was `[]`) and dropped the SRID. Here every kind keeps its type, the
+ * value's WKB. mysql2's own reading of it keeps the coordinates only, in shapes that cannot be
+ * told apart (a POLYGON and a MULTILINESTRING of one line are the same nested arrays, an empty
+ * GEOMETRYCOLLECTION is `[]`) and drops the SRID. Here every kind keeps its type, the
  * coordinates are the stored doubles in their stored order (MySQL keeps a geographic value's
  * longitude first, as GeoJSON does), and a non-zero SRID is kept as a foreign member, `srid`.
  */

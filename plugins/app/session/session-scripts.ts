@@ -28,9 +28,8 @@ export interface SessionLimits {
 
 /**
  * The scripts share two steps, written into each script's body as inline Lua rather than as local
- * functions: a script's body runs on every call, so a `local function` is a new closure (with its
- * upvalues) on every call, and the inline form costs Redis about 13 % less per call (5.0 against
- * 5.7 µs for a live session's context read, redis-benchmark, 6 alternating pairs). ARGV[1] is now
+ * functions: a script's body runs on every call, so a `local function` would be a new closure
+ * (with its upvalues) on every call (docs/performance.md has the difference). ARGV[1] is now
  * (ms), ARGV[2] '1' when this call is a counted request; a script's own arguments start at ARGV[3].
  *
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0

@@ -1,9 +1,6 @@
 import { dashesStartComment, readComment } from './comments.js'
 import { readHint } from './hints.js'
-import {
-  TokenizeError, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd,
-  prefixedLiteral, runEnd
-} from './literals.js'
+import { TokenizeError, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
 import { readsHints, type SqlServer } from './server.js'
 
 export { TokenizeError } from './literals.js'
@@ -15,7 +12,6 @@ export { TokenizeError } from './literals.js'
  * spelling. What cannot be read with certainty (an unterminated string or comment, a control
  * character outside a string) is an error, and nothing is sent.
  */
-
 export type TokenKind = 'word' | 'ident' | 'string' | 'number' | 'variable' | 'punct' | 'hint'
 
 export interface Token {

@@ -43,7 +43,12 @@ export interface Lease {
   /** mysql2's own connection (its commands are event emitters); `conn.promise()` for promises. */
   conn: CorePoolConnection
   connectionId: string
-  release: (after?: Aftercare) => void
+  /**
+   * Gives the connection back. After `reset`, the promise settles once the connection's session
+   * is reset (or the connection closed), so a caller can keep nothing the statement left on the
+   * connection from outliving its answer; otherwise nothing is waited for (undefined).
+   */
+  release: (after?: Aftercare) => Promise<void> | undefined
 }
 
 /**
@@ -171,8 +176,12 @@ export class Mysql {
         released = true
         const young = Date.now() - state.since <= this.maxAgeMs
         if (after === 'reset' && young) {
-          resetThenRelease(conn, state, () => this.share.give(owner))
-          return
+          return new Promise((resolve) => {
+            resetThenRelease(conn, state, () => {
+              this.share.give(owner)
+              resolve()
+            })
+          })
         }
         if (after === 'discard' || !young) conn.destroy()
         else conn.release()

@@ -87,7 +87,10 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const executionTimeMs = Math.round((performance.now() - started) * 1000) / 1000
       // The statement's own warnings, read on its connection before anything else runs there.
       const warnings = outcome.warningCount > 0 && !outcome.discard ? await readWarnings(lease) : undefined
-      lease.release(aftercare(statement, outcome, warnings === null))
+      // A connection the statement may have changed (a write, a lock, a variable) is reset before
+      // the answer goes out: nothing of this statement's session outlives its answer.
+      const resetting = lease.release(aftercare(statement, outcome, warnings === null))
+      if (resetting !== undefined) await resetting
       return resultOf(queryId, outcome, executionTimeMs, warnings ?? undefined)
     }
   }
@@ -110,7 +113,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       // A statement that failed may still have changed its connection: a stored function's or a
       // procedure's statements before its error (a user variable, a temporary table, an open
       // transaction) stay, and an error packet says nothing of the session's state.
-      lease.release((err as { discard?: boolean }).discard === true ? 'discard' : 'reset')
+      await lease.release((err as { discard?: boolean }).discard === true ? 'discard' : 'reset')
       throw err
     }
     if (statement.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
@@ -118,7 +121,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       // A procedure began a transaction and did not end it: it is rolled back now, before the
       // answer says so (the reset that follows would roll it back too, after the answer).
       await rollBack(lease)
-      lease.release('reset')
+      await lease.release('reset')
       throw transactionLeftOpen()
     }
     return outcome

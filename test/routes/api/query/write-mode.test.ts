@@ -314,3 +314,19 @@ t.test('stored programs with a BEGIN … END body can be created: the semicolons
   t.equal((await run('SELECT COUNT(*) AS n FROM keep')).statusCode, 200, 'the table after it was not dropped')
   t.equal((await run('CALL sneaky()')).json().errno, 1305, 'nor the procedure created')
 })
+
+t.test('nothing a statement leaves on its connection outlives its answer: a lock it took is free when the answer arrives', async (t) => {
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const admin = await mysql.createConnection({ uri: TEST_MYSQL_URL })
+  t.teardown(() => admin.end())
+  for (let i = 0; i < 5; i++) {
+    const lock = `write_mode_lock_${i}_${sessionId}`.slice(0, 60)
+    const res = await post(app, '/api/query', { query: 'SELECT GET_LOCK(?, 0) AS got', params: [lock], session_id: sessionId })
+    t.equal(res.json().rows[0].got, 1, 'the statement took the lock')
+    t.equal(app.mysql.shareStats().inUse, 0, `${i}: its connection was reset and back in the pool before the answer went out`)
+    const [rows] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [lock]) as unknown as [Array<{ holder: number | null }>]
+    t.equal(rows[0]!.holder, null, `${i}: the lock is released by the time the answer has come`)
+  }
+})

@@ -85,13 +85,15 @@ export function cutToFit (row: unknown, names: readonly string[], cuttable: read
   const cut: string[] = []
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
-    const size = valueSize(value, Math.max(left, 0))
-    if (size <= left || cuttable[i] !== true) {
-      left = Math.max(0, left - size)
+    const weight = typeof value === 'string' ? jsonStringBytes(value, Math.max(left, 2)) : { bytes: valueSize(value, Math.max(left, 0)), fits: 0 }
+    if (weight.bytes <= left || cuttable[i] !== true) {
+      left = Math.max(0, left - weight.bytes)
       continue
     }
     // A copy, not a slice: a slice keeps the whole value in memory until the answer has gone out.
-    if (typeof value === 'string') values[i] = Buffer.from(value.slice(0, jsonStringBytes(value, Math.max(left, 2)).fits), 'utf16le').toString('utf16le')
+    // Copied through UTF-8 (a value read from the database has no lone surrogate to lose), so text
+    // of one-byte characters stays a one-byte string, half the memory and twice as fast to write.
+    if (typeof value === 'string') values[i] = Buffer.from(value.slice(0, weight.fits)).toString()
     else if (Buffer.isBuffer(value)) values[i] = value.subarray(0, Math.max(0, Math.floor((left - 2) / 4) * 3))
     else continue
     cut.push(names[i] ?? String(i))

@@ -1,6 +1,7 @@
 import type { FieldPacket } from 'mysql2'
 import { columnTypeName, isNullableField } from './column-types.js'
 import { cutToFit, cuttableColumns, rowSize } from './answer-size.js'
+import { decodeWithin, longTextColumns } from './long-values.js'
 import { resultReader, type Row, type RowConverter } from './values.js'
 import type { ResultColumn, ResultSet } from '../../../schemas/query.js'
 
@@ -18,6 +19,8 @@ export interface ReadSet {
   cuttable: boolean[]
   /** The columns of its first row that were cut to fit the budget, or null. */
   cut: string[] | null
+  /** Text columns whose values arrive as bytes (./long-values.ts), decoded as far as the budget holds. */
+  longText: number[]
 }
 
 export interface AnswerLimits {
@@ -51,7 +54,7 @@ export class ResultSets {
     const reader = resultReader(fields, rowsAsArray, binary)
     const names = reader.keys ?? fields.map((field) => field.name)
     const keyBytes = rowsAsArray ? 0 : names.reduce((sum, key) => sum + key.length + 3, 0)
-    const set: ReadSet = { fields, keys: names, rows: [], truncated: false, convert: reader.convert, keyBytes, cuttable: cuttableColumns(fields), cut: null }
+    const set: ReadSet = { fields, keys: names, rows: [], truncated: false, convert: reader.convert, keyBytes, cuttable: cuttableColumns(fields), cut: null, longText: longTextColumns(fields) }
     this.current = set
     if (this.sets.length > 0) {
       // A later result set (a CALL's) counts toward the answer's size with its columns, so a
@@ -76,6 +79,10 @@ export class ResultSets {
     const { maxRows, maxBytes } = this.limits
     if (!set.truncated) {
       if (set.rows.length < maxRows) {
+        for (const index of set.longText) {
+          const value = row[index]
+          if (Buffer.isBuffer(value)) row[index] = decodeWithin(value, maxBytes - this.bytes)
+        }
         const size = rowSize(row, maxBytes - this.bytes) + set.keyBytes
         if (this.bytes + size <= maxBytes) {
           this.bytes += size

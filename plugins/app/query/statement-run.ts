@@ -9,6 +9,7 @@ import { resultSetStatus, resultSetWarnings } from '../patches/mysql2-result-sta
 import { clientClosedRequest, paramCountMismatch, queryTimeout, withDiscard, writeOutcomeUnknown } from './query-errors.js'
 import { ResultSets, type ReadSet } from './result-sets.js'
 import { StatementWatchdog, type ClientConnection } from './statement-watchdog.js'
+import { answerTypeCast } from './long-values.js'
 
 export type Param = string | number | boolean | null
 
@@ -64,7 +65,7 @@ class StatementRun {
   private readonly answer: ResultSets
   private readonly watchdog: StatementWatchdog
   /** The statement as mysql2 takes it; the rows come as arrays (./values.ts names them). */
-  private readonly command: { sql: string, rowsAsArray: true }
+  private readonly command: { sql: string, rowsAsArray: true, typeCast: typeof answerTypeCast }
   private header: ResultSetHeader | undefined
   private settled = false
   /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
@@ -81,7 +82,7 @@ class StatementRun {
     private readonly reject: (err: Error) => void
   ) {
     this.core = lease.conn as unknown as CoreConnection & { stream: Socket }
-    this.command = { sql: options.sql, rowsAsArray: true }
+    this.command = { sql: options.sql, rowsAsArray: true, typeCast: answerTypeCast }
     this.answer = new ResultSets({ maxRows: options.maxRows, maxBytes: options.maxBytes, rowsAsArray: options.rowsAsArray, binary: this.prepared })
     this.watchdog = new StatementWatchdog(options.timeoutMs, options.read ? options.client : undefined, {
       kill: () => { this.mysql.killQuery(this.lease.connectionId).catch(() => {}) },
@@ -97,7 +98,7 @@ class StatementRun {
     onConnectionLost(this.lease.conn, (err) => this.lost(err))
     if (!this.prepared) {
       this.sent = true
-      this.listen(this.core.query(this.options.sql))
+      this.listen(this.core.query(this.command))
       return
     }
     // The server counts the statement's placeholders when it prepares it. Executed with more

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { queryReplyJson } from '../../../plugins/app/query/query-json.js'
+import { utf8Bytes } from '../../../plugins/app/query/json-text.js'
 import { WATCHED_ANSWER_CHARS } from '../../../plugins/app/edge/unread-answers-budget.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -36,8 +37,11 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // its own (Fastify types only what it serializes), so it is named here.
     const text = queryReplyJson(answer)
     // What a large answer's client leaves unread is looked at as soon as it is written (plugins/app/edge/unread-answers-budget.ts).
-    if (text.length >= WATCHED_ANSWER_CHARS) unreadAnswers.checkSoon()
-    return reply.type(JSON_TYPE).send(text)
+    if (text.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(text)
+    unreadAnswers.checkSoon()
+    // A large answer goes out as its bytes, encoded once: as a string, its length would be
+    // counted in one pass over it and its bytes written in another.
+    return reply.type(JSON_TYPE).send(utf8Bytes(text))
   })
 
   fastify.get('/history', {

@@ -16,6 +16,8 @@ import mysql from './plugins/app/database/mysql.js'
 import catalog from './plugins/app/database/catalog.js'
 import queryRunner from './plugins/app/query/query-runner.js'
 import sessionActions from './plugins/app/session/session-actions.js'
+import exporter from './plugins/app/export/exporter.js'
+import exportTickets from './plugins/app/export/export-tickets.js'
 import sessionStore from './plugins/app/session/session-store.js'
 import sessionPolicy from './plugins/app/session/session-policy.js'
 import grantsCheck from './plugins/app/database/grants-check.js'
@@ -147,6 +149,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(sessionPolicy)
   await server.register(addressLimit)
   await server.register(queryRunner)
+  await server.register(exporter)
+  await server.register(exportTickets)
   await server.register(sessionActions)
   await server.register(unreadAnswers)
 

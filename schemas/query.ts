@@ -20,15 +20,19 @@ export const ParamSchema = Type.Union([
 
 export type QueryLimits = Pick<Config, 'QUERY_MAX_ROWS' | 'QUERY_MAX_ROWS_LIMIT' | 'QUERY_TIMEOUT_MS' | 'QUERY_TIMEOUT_MAX_MS'>
 
+export const QueryTextSchema = Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers WHERE id = ?'] })
+
+export const ParamsSchema = Type.Optional(Type.Array(ParamSchema, {
+  maxItems: 10_000,
+  description: 'Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text'
+}))
+
 /** The body of POST /api/query (and the MCP tool run_query); its bounds come from the configuration. */
 export function queryBodySchema (limits: QueryLimits) {
   return Type.Object({
-    query: Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers WHERE id = ?'] }),
+    query: QueryTextSchema,
     session_id: OptionalBodySessionId,
-    params: Type.Optional(Type.Array(ParamSchema, {
-      maxItems: 10_000,
-      description: 'Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text'
-    })),
+    params: ParamsSchema,
     max_rows: Type.Optional(Type.Integer({
       minimum: 1,
       maximum: limits.QUERY_MAX_ROWS_LIMIT,
@@ -129,7 +133,9 @@ export const QueryHistoryEntrySchema = Type.Object({
   error_code: Type.Union([Type.String(), Type.Null()]),
   row_count: Type.Integer(),
   execution_time_ms: Type.Number(),
-  executed_at: IsoTimestamp
+  executed_at: IsoTimestamp,
+  truncated: Type.Optional(Type.Boolean({ description: 'An export (`format` set): true when `max_rows` cut its rows' })),
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson'), Type.Literal('json')], { description: 'Set for an export (`POST /api/query/export`): its format' }))
 })
 export type QueryHistoryEntry = Static<typeof QueryHistoryEntrySchema>
 

@@ -12,7 +12,7 @@ const ER_BAD_DB_ERROR = 1049
  * differs from what the connection was last set to.
  */
 export class ConnectionSetup {
-  constructor (private readonly dialect: () => Promise<DialectName>, private readonly readOnly: boolean) {}
+  constructor (private readonly dialect: () => Promise<DialectName>, private readonly readOnly: boolean, private readonly writeTimeoutSeconds?: number) {}
 
   /** Sets a connection (state: what it was last set to, if known) to `database` and `limits`. */
   async prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined): Promise<ConnectionState> {
@@ -24,7 +24,7 @@ export class ConnectionSetup {
       const conn = promised()
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false })
-      const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly)
+      const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly, this.writeTimeoutSeconds)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
       state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null }
       states.set(core, state)

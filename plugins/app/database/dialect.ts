@@ -76,11 +76,14 @@ export interface SessionSetup {
  * changes session state is seen and its connection retired; and the database's own read-only mode
  * where the dialect has one (TiDB has none: there the classifier stands alone).
  */
-export function sessionSetup (dialect: DialectName, sqlMode: string, readOnly: boolean): SessionSetup {
+export function sessionSetup (dialect: DialectName, sqlMode: string, readOnly: boolean, writeTimeoutSeconds?: number): SessionSetup {
   const assignments = ['sql_mode = ?']
   if (dialect !== 'tidb') assignments.push('session_track_state_change = ON')
   if (readOnly && dialect === 'mariadb') assignments.push('tx_read_only = 1')
   if (readOnly && dialect === 'mysql') assignments.push('transaction_read_only = 1')
+  // How long the server waits for a client that reads none of its rows before it drops the
+  // statement (60 s by default): an export's reader may pause longer than that and still read on.
+  if (writeTimeoutSeconds !== undefined) assignments.push(`net_write_timeout = ${Math.trunc(writeTimeoutSeconds)}`)
   return { init: `SET SESSION ${assignments.join(', ')}`, values: [pinnedSqlMode(sqlMode)] }
 }
 

@@ -13,8 +13,9 @@ export interface FairShareOptions {
   size: number
   reserve: number
   perOwner: number
-  /** Requests that may wait at once; past it, 503 database_busy at once. */
+  /** Requests that may wait at once; past it, 503 database_busy at once (or `busy()`). */
   maxWaiting: number
+  busy?: () => Error
 }
 
 interface Waiter {
@@ -36,7 +37,7 @@ export class FairShare {
       this.hold(owner)
       return Promise.resolve()
     }
-    if (this.waitingCount >= this.options.maxWaiting) return Promise.reject(databaseBusy())
+    if (this.waitingCount >= this.options.maxWaiting) return Promise.reject(this.options.busy?.() ?? databaseBusy())
     return new Promise((resolve) => {
       const queue = this.queues.get(owner)
       const waiter = { grant: resolve }

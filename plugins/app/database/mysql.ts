@@ -38,6 +38,25 @@ const SERVER_TIMEOUT_GRACE_MS = 2000
  */
 export const PARSER_CACHE_SIZE = 1000
 
+/** The size of a pool and who may wait for it. */
+export interface PoolSettings {
+  size: number
+  /** Requests that may wait for a connection at once; past it, `database_busy`. */
+  maxWaiting: number
+  /** The server's `net_write_timeout` on its connections, when not its default. */
+  writeTimeoutSeconds?: number
+  /** The error when no more may wait (`database_busy` by default). */
+  busy?: () => Error
+  /**
+   * Its statements choose how values are read (a typeCast of their own, or none at all): the
+   * pool has no typeCast, which mysql2 would otherwise put in place of a statement's `false`.
+   */
+  statementTypeCast?: boolean
+}
+
+/** The pool of the sessions' queries: MYSQL_POOL_SIZE, and 50 times as many may wait. */
+const queryPool = (config: Config): PoolSettings => ({ size: config.MYSQL_POOL_SIZE, maxWaiting: config.MYSQL_POOL_SIZE * 50 })
+
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
   /** mysql2's own connection (its commands are event emitters); `conn.promise()` for promises. */
@@ -73,16 +92,16 @@ export class Mysql {
    */
   private readonly serviceLimits: Limits
 
-  constructor (private readonly config: Config) {
+  constructor (private readonly config: Config, options: PoolSettings = queryPool(config)) {
     setMaxParserCache(PARSER_CACHE_SIZE)
-    const common = poolOptions(config)
-    const size = config.MYSQL_POOL_SIZE
+    const common = { ...poolOptions(config), ...(options.statementTypeCast === true ? { typeCast: true } : {}) }
+    const { size, maxWaiting, busy } = options
     this.pool = createPool({ ...common, connectionLimit: size, maxIdle: size, idleTimeout: 60_000, queueLimit: size * 50 })
     this.control = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
-    this.share = new FairShare({ size, maxWaiting: size * 50, ...poolShares(size, config.SESSION_MAX_CONCURRENT_QUERIES) })
+    this.share = new FairShare({ size, maxWaiting, ...(busy === undefined ? {} : { busy }), ...poolShares(size, config.SESSION_MAX_CONCURRENT_QUERIES) })
     this.maxAgeMs = config.MYSQL_CONNECTION_MAX_AGE_SECONDS * 1000
     this.serviceLimits = { timeoutMs: config.QUERY_TIMEOUT_MS, selectLimit: Number.MAX_SAFE_INTEGER }
-    this.setup = new ConnectionSetup(async () => await this.dialect(), config.READ_ONLY)
+    this.setup = new ConnectionSetup(async () => await this.dialect(), config.READ_ONLY, options.writeTimeoutSeconds)
   }
 
   /** The connected server's dialect and version, read once. */

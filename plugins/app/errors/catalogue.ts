@@ -27,6 +27,7 @@ export const ERRORS = {
   empty_query: { status: 400, when: '`query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)' },
   syntax_error: { status: 400, when: 'the statement cannot be read with certainty (an unterminated string, quoted name or comment, a control character outside a string, a malformed `X\'…\'`/`B\'…\'` literal), or its first word begins no SQL statement (`SELCT`: `message` names it, and `near` holds it); nothing was sent' },
   unsupported_statement: { status: 400, when: '`USE` (select a database with `POST /api/database/select`); `READ_ONLY=false`, and the statement needs a session the gateway does not keep (`SET`, transactions, ...); in either mode, `SHOW WARNINGS`, `SHOW ERRORS`, `GET DIAGNOSTICS`, and `FOUND_ROWS()`, `ROW_COUNT()`, `LAST_INSERT_ID()` (and `@@identity`, `@@last_insert_id`), `@@warning_count` and `@@error_count` (they describe the previous statement of a pooled connection, not the session\'s); what reads or writes the database server\'s files (`INTO OUTFILE`, `LOAD DATA INFILE`, `LOAD_FILE()`), stops it or loads code into it (`SHUTDOWN`, `INSTALL PLUGIN`, `… SONAME`), which read-only mode refuses as writes; and optimizer hints other than those that steer the planner, above all those that would lift the statement\'s limits: `/*+ MAX_EXECUTION_TIME(n) */`, `SET_VAR(...)`, TiDB\'s `MEMORY_QUOTA(...)` and `RESOURCE_GROUP(...)`' },
+  export_requires_read: { status: 400, when: 'the statement of `POST /api/query/export` is not a read (SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN), whatever `READ_ONLY` says: an export streams rows and may be stopped part-way, which a write must not be; nothing ran' },
   transaction_left_open: { status: 400, when: '`READ_ONLY=false`: the statement (a procedure\'s `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept' },
   invalid_preflight: { status: 400, when: '`CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`' },
   invalid_request: { status: 400, when: 'the URL does not decode, or a header contradicts the body (`Content-Length`)' },
@@ -50,6 +51,7 @@ export const ERRORS = {
     example: { message: "Database 'sales_db' does not exist or is not available through this gateway." }
   },
   not_found: { status: 404, when: 'no such route' },
+  export_ticket_not_found: { status: 404, when: '`GET /api/query/export/:ticket` names a ticket that does not exist, was used already (a ticket serves one download), expired (after 60 s), or belongs to another session' },
   session_not_found: { status: 404, when: '`SESSION_STRICT=true` and an MCP session (or a tool\'s `session_id`, or the session of `GET /api/database/context/:session_id`) this service did not issue' },
   unknown_tool: { status: 404, when: 'an MCP `tools/call` names a tool this server does not have (a tool result with `isError: true`)' },
   method_not_allowed: { status: 405, when: 'the route exists but not with this method (`GET /api/query`); `Allow` lists the methods it takes. Also `GET` or `DELETE /mcp`: the endpoint opens no event streams' },
@@ -78,6 +80,7 @@ export const ERRORS = {
   },
   too_many_concurrent_queries: { status: 429, when: 'the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`' },
   header_too_large: { status: 431, when: 'the request\'s headers are over 16 kB together; the connection is closed' },
+  reader_stalled: { status: 408, when: 'never answered: an export\'s client read none of it for `REQUEST_TIMEOUT_MS`; the connection was closed and the statement stopped on the server. In the query history and the request log only' },
   client_closed_request: { status: 499, when: 'never answered: the client closed its connection before the answer (a read still running was stopped); in the query history and the request log only' },
   internal_error: {
     status: 500,
@@ -95,6 +98,7 @@ export const ERRORS = {
     example: { message: 'The session store (Redis) is unavailable. Retry shortly.' }
   },
   database_unavailable: { status: 503, when: 'the database server does not answer (nothing ran, or a read did); with `Retry-After`' },
+  exports_busy: { status: 503, when: '`EXPORT_CONCURRENCY` exports are streaming on this instance already, or the session has one streaming here; nothing ran; with `Retry-After`' },
   database_busy: { status: 503, when: 'too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`' },
   query_timeout: {
     status: 504,

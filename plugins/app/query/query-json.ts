@@ -87,5 +87,7 @@ export function historyEntryJson (entry: QueryHistoryEntry): string {
     ',"status":"' + (entry.status === 'ok' ? 'ok' : 'error') +
     '","error_code":' + (entry.error_code === null ? 'null' : jsonString(entry.error_code)) +
     ',"row_count":' + jsonNumber(entry.row_count) +
-    ',"execution_time_ms":' + jsonNumber(entry.execution_time_ms) + '}'
+    ',"execution_time_ms":' + jsonNumber(entry.execution_time_ms) +
+    (entry.truncated === undefined ? '' : ',"truncated":' + (entry.truncated ? 'true' : 'false')) +
+    (entry.format === undefined ? '' : ',"format":' + jsonString(entry.format)) + '}'
 }

@@ -70,6 +70,11 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
     return readStatement
   }
   return {
+    /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */
+    async read (sql: string): Promise<Statement> {
+      return (readStatement ?? await reader())(sql)
+    },
+
     async run (request: QueryRequest): Promise<QueryResult> {
       const statement = (readStatement ?? await reader())(request.sql)
       const queryId = request.queryId ?? randomUUID()

@@ -6,12 +6,13 @@ import type { AppError } from '../errors/errors.js'
 import { isConnectionError, toAppError } from '../errors/mysql-errors.js'
 import { noRestore, prepareResultFields } from '../patches/mysql2-result-fields.js'
 import { resultSetStatus, resultSetWarnings } from '../patches/mysql2-result-status.js'
-import { clientClosedRequest, paramCountMismatch, queryTimeout, withDiscard, writeOutcomeUnknown } from './query-errors.js'
+import { clientClosedRequest, queryTimeout, withDiscard, writeOutcomeUnknown } from './query-errors.js'
+import { sendStatement, type Command, type Param, type StatementCommand } from './statement-start.js'
+
+export type { Param }
 import { ResultSets, type ReadSet } from './result-sets.js'
 import { StatementWatchdog, type ClientConnection } from './statement-watchdog.js'
 import { answerTypeCast } from './long-values.js'
-
-export type Param = string | number | boolean | null
 
 /** What one statement is run with. */
 export interface StatementOptions {
@@ -46,7 +47,6 @@ export interface Outcome {
 }
 
 type Mysql = ReturnType<typeof createMysql>
-type Command = ReturnType<CoreConnection['query']>
 
 /** Runs one statement on a leased connection, its rows taken one by one as they arrive. */
 export function runStatement (mysql: Mysql, lease: Lease, options: StatementOptions): Promise<Outcome> {
@@ -65,7 +65,7 @@ class StatementRun {
   private readonly answer: ResultSets
   private readonly watchdog: StatementWatchdog
   /** The statement as mysql2 takes it; the rows come as arrays (./values.ts names them). */
-  private readonly command: { sql: string, rowsAsArray: true, typeCast: typeof answerTypeCast }
+  private readonly command: StatementCommand
   private header: ResultSetHeader | undefined
   private settled = false
   /** The connection died: nothing more may be sent on it (mysql2 would emit an uncaught error). */
@@ -96,25 +96,13 @@ class StatementRun {
 
   start (): void {
     onConnectionLost(this.lease.conn, (err) => this.lost(err))
-    if (!this.prepared) {
-      this.sent = true
-      this.listen(this.core.query(this.command))
-      return
-    }
-    // The server counts the statement's placeholders when it prepares it. Executed with more
-    // values than that, MariaDB 10.11 reads the extra bytes as the first values (SELECT ? with
-    // [1, 2] answers 2.5e-323), so the count is checked before anything runs. The execute that
-    // follows finds the statement in mysql2's per-connection cache: no second round trip.
-    this.core.prepare(this.command as unknown as string, (err, statement) => {
-      if (this.settled) return
-      if (err !== null) return this.failed(err)
-      // mysql2 keeps the server's parameter definitions (one per placeholder); its types omit them.
-      const expected = (statement as unknown as { parameters?: unknown[] }).parameters?.length ?? 0
-      if (expected !== this.options.params.length) {
-        return this.finish(() => this.reject(paramCountMismatch(expected, this.options.params.length)))
-      }
-      this.sent = true
-      this.listen(this.core.execute({ ...this.command, values: this.options.params }))
+    sendStatement(this.core, this.command, this.options.params, {
+      sent: (command) => {
+        this.sent = true
+        this.listen(command)
+      },
+      refused: (err) => this.failed(err),
+      settled: () => this.settled
     })
   }
 

@@ -12,7 +12,7 @@ import { geometryToGeoJson } from './geometry.js'
  * fractional digits. The plan is made once per result; rows of a result without such columns are
  * not touched.
  */
-type Convert = (value: unknown) => unknown
+export type Convert = (value: unknown) => unknown
 
 const FLOAT = 0x04
 const TIMESTAMP = 0x07
@@ -183,17 +183,24 @@ function objectWithOwnNames (names: readonly string[]): RowConverter {
   }
 }
 
+/** How a column's values are converted to their JSON form; null when the driver's value is it already. */
+export function valueConverter (field: FieldPacket, binary: boolean): Convert | null {
+  const type = field.columnType ?? field.type
+  if (isJsonField(field)) return toJsonText
+  if (type === FLOAT && binary) return toShortestFloat32
+  if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) return FRACTIONS[field.decimals - 1]!
+  if (type === BIT) return bitToDecimal
+  if (type === GEOMETRY) return toGeoJson
+  if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) return toBase64
+  return null
+}
+
 /** Converts the values of the columns whose kind needs a JSON form, in place; null when none does. */
 function typeConverter (fields: FieldPacket[], binary: boolean): RowConverter | null {
   const plan: Array<[index: number, convert: Convert]> = []
   fields.forEach((field, index) => {
-    const type = field.columnType ?? field.type
-    if (isJsonField(field)) plan.push([index, toJsonText])
-    else if (type === FLOAT && binary) plan.push([index, toShortestFloat32])
-    else if (binary && TIMES.has(type) && field.decimals >= 1 && field.decimals <= 6) plan.push([index, FRACTIONS[field.decimals - 1]!])
-    else if (type === BIT) plan.push([index, bitToDecimal])
-    else if (type === GEOMETRY) plan.push([index, toGeoJson])
-    else if (type !== undefined && STRING_TYPES.has(type) && isBinaryField(field)) plan.push([index, toBase64])
+    const convert = valueConverter(field, binary)
+    if (convert !== null) plan.push([index, convert])
   })
   if (plan.length === 0) return null
   return (row) => {

@@ -8,6 +8,8 @@ import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
+import type { Exporter, ExportRequest } from '../export/exporter.js'
+import type { ExportFormat } from '../export/export-run.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,7 +37,12 @@ interface Dependencies {
   catalog: Catalog
   sessionStore: ReturnType<typeof createSessionStore>
   queryRunner: ReturnType<typeof createQueryRunner>
+  exporter: Exporter
   config: Config
+}
+
+export interface ExportInput extends Omit<QueryInput, 'row_format'> {
+  format: ExportFormat
 }
 
 /**
@@ -47,12 +54,14 @@ export class SessionActions {
   private readonly catalog: Dependencies['catalog']
   private readonly sessionStore: Dependencies['sessionStore']
   private readonly queryRunner: Dependencies['queryRunner']
+  private readonly exporter: Exporter
   private readonly config: Config
 
-  constructor ({ catalog, sessionStore, queryRunner, config }: Dependencies) {
+  constructor ({ catalog, sessionStore, queryRunner, exporter, config }: Dependencies) {
     this.catalog = catalog
     this.sessionStore = sessionStore
     this.queryRunner = queryRunner
+    this.exporter = exporter
     this.config = config
   }
 
@@ -164,6 +173,34 @@ export class SessionActions {
     }, log)
     return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   }
+
+  /**
+   * One statement's rows streamed as a file, under a query's rules: a query slot claimed, the
+   * session's database, the same reading of the statement; refused before any byte otherwise.
+   * The history records it when the last byte has gone (or why it stopped).
+   */
+  async exportRows (sessionId: string, input: ExportInput, log: FastifyBaseLogger, ticket: RateTicket | null, client: ExportRequest['client']) {
+    const queryId = randomUUID()
+    const executedAt = new Date().toISOString()
+    const timeoutMs = input.timeout_ms ?? this.config.EXPORT_TIMEOUT_MAX_MS
+    const maxRows = input.max_rows ?? this.config.EXPORT_MAX_ROWS
+    const entry = (fields: Partial<QueryHistoryEntry>): QueryHistoryEntry =>
+      ({ ...failed(queryId, input.query, executedAt, ''), status: 'ok', error_code: null, format: input.format, ...fields })
+    const context = await this.sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
+    let run
+    try {
+      this.served(context.database_name)
+      run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, maxRows, timeoutMs, client })
+    } catch (err) {
+      this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
+      throw err
+    }
+    run.done.then(({ error, rowCount, truncated, executionTimeMs }) => {
+      this.end(sessionId, queryId, entry({ status: error === null ? 'ok' : 'error', error_code: error?.code ?? null, row_count: rowCount, truncated, execution_time_ms: executionTimeMs }), log)
+      if (error !== null) log.info({ code: error.code, rows: rowCount }, 'export stopped')
+    }).catch(() => {})
+    return { run, queryId, databaseName: context.database_name }
+  }
 }
 
 export function createSessionActions (dependencies: Dependencies): SessionActions {
@@ -171,6 +208,6 @@ export function createSessionActions (dependencies: Dependencies): SessionAction
 }
 
 export default fp(async function sessionActionsPlugin (fastify) {
-  const { catalog, sessionStore, queryRunner, config } = fastify
-  fastify.decorate('sessionActions', createSessionActions({ catalog, sessionStore, queryRunner, config }))
-}, { name: 'session-actions', dependencies: ['config', 'catalog', 'session-store', 'query-runner'] })
+  const { catalog, sessionStore, queryRunner, exporter, config } = fastify
+  fastify.decorate('sessionActions', createSessionActions({ catalog, sessionStore, queryRunner, exporter, config }))
+}, { name: 'session-actions', dependencies: ['config', 'catalog', 'session-store', 'query-runner', 'exporter'] })

@@ -4,6 +4,7 @@ import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../.
 import { queryReplyJson } from '../../../plugins/app/query/query-json.js'
 import { utf8Bytes } from '../../../plugins/app/query/json-text.js'
 import { WATCHED_ANSWER_CHARS } from '../../../plugins/app/edge/unread-answers-budget.js'
+import exportRoutes from './export.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -11,6 +12,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { sessionActions, config, unreadAnswers } = fastify
   const QueryBodySchema = queryBodySchema(config)
+  await fastify.register(exportRoutes)
 
   fastify.post('/', {
     prefixTrailingSlash: 'no-slash',

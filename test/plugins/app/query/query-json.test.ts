@@ -106,6 +106,8 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
   const cases: QueryHistoryEntry[] = [
     base,
     { ...base, status: 'error', error_code: 'read_only_violation', row_count: 0, execution_time_ms: 0 },
+    { ...base, truncated: true, format: 'csv' },
+    { ...base, truncated: false, format: 'ndjson' },
     ...awkward.map((text) => ({ ...base, query: text, error_code: text, status: 'error' as const }))
   ]
   for (const entry of cases) {
@@ -113,5 +115,5 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
     t.equal(json, reference(entry as unknown as Record<string, unknown>, Object.keys(entry)), label(entry.query))
     t.same(JSON.parse(json), entry, `${label(entry.query)}: parses back to the entry`)
   }
-  t.same(entryKeys.sort(), Object.keys(base).sort(), 'the test covers every field of the schema')
+  t.same(entryKeys.sort(), [...Object.keys(base), 'truncated', 'format'].sort(), 'the test covers every field of the schema')
 })

@@ -86,12 +86,14 @@ t.test('using a session refreshes its TTL', async (t) => {
 })
 
 t.test('no KEYS or SCAN on any request path', async (t) => {
-  const app = await build(t)
+  const prefix = `sqlgate-scan-${randomSessionId()}:`
+  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
   const redis = redisClient(t)
   const monitor = await redis.monitor()
   const commands: string[] = []
-  monitor.on('monitor', (_time: string, args: string[]) => { commands.push(String(args[0]).toLowerCase()) })
+  // This app's commands only: other test files share the Redis server and run at the same time.
+  monitor.on('monitor', (_time: string, args: string[]) => { if (args.some((arg) => String(arg).includes(prefix))) commands.push(String(args[0]).toLowerCase()) })
   t.teardown(() => monitor.disconnect())
 
   const headers = { 'x-session-id': randomSessionId() }
@@ -150,7 +152,7 @@ t.test('a turn that ends more queries than one call takes sends them in several 
   const monitor = await redis.monitor()
   const calls: string[][] = []
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (/^eval/i.test(String(args[0])) && args.some((arg) => arg.endsWith(':inflight')) && !args.some((arg) => arg.endsWith(':context'))) calls.push(args)
+    if (/^eval/i.test(String(args[0])) && args.some((arg) => arg.startsWith(prefix) && arg.endsWith(':inflight')) && !args.some((arg) => arg.endsWith(':context'))) calls.push(args)
   })
   t.teardown(() => monitor.disconnect())
 

@@ -1,0 +1,115 @@
+import { isUtf8 } from 'node:buffer'
+import type { Chunks } from './chunks.js'
+import type { ExportColumn } from './columns.js'
+import { JsonText } from '../query/values.js'
+
+/**
+ * Rows as CSV (RFC 4180): fields separated by commas, lines ended by CRLF, a field quoted when it
+ * holds a comma, a quote, CR or LF, quotes inside doubled; NULL an empty field and the empty
+ * string `""`. Values are the text of what `/api/query` answers for them (./columns.ts).
+ */
+export class CsvRows {
+  constructor (private readonly out: Chunks, private readonly columns: readonly ExportColumn[]) {}
+
+  header (): void {
+    this.columns.forEach((column, i) => {
+      if (i > 0) this.byte(0x2c)
+      csvString(this.out, column.key)
+    })
+    this.lineEnd()
+  }
+
+  row (row: unknown[]): void {
+    const out = this.out
+    const columns = this.columns
+    for (let i = 0; i < columns.length; i++) {
+      if (i > 0) this.byte(0x2c)
+      const value = row[i]
+      if (value === null || value === undefined) continue
+      const { kind, convert } = columns[i]!
+      if (kind === 'value' || !(value instanceof Buffer)) csvValue(out, convert === null ? value : convert(value))
+      else if (kind === 'raw') rawBytes(out, value)
+      else if (kind === 'int') intBytes(out, value)
+      else if (kind === 'binary') out.ascii(value.length === 0 ? '""' : value.toString('base64'))
+      else csvText(out, value)
+    }
+    this.lineEnd()
+  }
+
+  end (): void {}
+
+  private byte (byte: number): void {
+    this.out.room(1)
+    this.out.buf[this.out.at++] = byte
+  }
+
+  private lineEnd (): void {
+    const out = this.out
+    out.room(2)
+    out.buf[out.at++] = 0x0d
+    out.buf[out.at++] = 0x0a
+  }
+}
+
+/** Bytes that never need quoting (digits, signs, separators). */
+export function rawBytes (out: Chunks, bytes: Buffer): void {
+  out.room(bytes.length)
+  out.copy(bytes)
+}
+
+/** An integer's digits; a ZEROFILL column's leading zeros dropped, as mysql2's number drops them. */
+export function intBytes (out: Chunks, bytes: Buffer): void {
+  if (bytes.length > 1 && bytes[0] === 0x30) out.ascii(String(Number(bytes.toString('latin1'))))
+  else rawBytes(out, bytes)
+}
+
+/** A text value's UTF-8 bytes as a CSV field, quoted if it must be. */
+function csvText (out: Chunks, bytes: Buffer): void {
+  const n = bytes.length
+  out.room(2 * n + 2)
+  const buf = out.buf
+  const start = out.at
+  let at = start
+  let high = 0
+  let i = 0
+  if (n === 0) i = -1
+  for (; i >= 0 && i < n; i++) {
+    const b = bytes[i]!
+    if (b === 0x2c || b === 0x22 || b === 0x0d || b === 0x0a) break
+    high |= b
+    buf[at++] = b
+  }
+  if (i !== n) {
+    at = start
+    buf[at++] = 0x22
+    for (let j = 0; j < n; j++) {
+      const b = bytes[j]!
+      high |= b
+      if (b === 0x22) buf[at++] = 0x22
+      buf[at++] = b
+    }
+    buf[at++] = 0x22
+  }
+  out.at = at
+  // Text that is not valid UTF-8 is written as mysql2 decodes it (U+FFFD for what does not decode).
+  if (high >= 0x80 && !isUtf8(bytes)) {
+    out.at = start
+    csvString(out, bytes.toString('utf8'))
+  }
+}
+
+const CSV_SPECIAL = /[",\r\n]/
+
+function csvString (out: Chunks, text: string): void {
+  if (text === '') out.ascii('""')
+  else if (CSV_SPECIAL.test(text)) out.utf8('"' + text.replaceAll('"', '""') + '"')
+  else out.utf8(text)
+}
+
+/** A value as mysql2 and ../query/values.ts make it: its JSON text, a string's without quotes. */
+function csvValue (out: Chunks, value: unknown): void {
+  if (typeof value === 'string') csvString(out, value)
+  else if (typeof value === 'number' || typeof value === 'boolean') out.ascii(JSON.stringify(value))
+  else if (value instanceof JsonText) csvString(out, value.text)
+  else csvString(out, JSON.stringify(value) ?? '')
+}

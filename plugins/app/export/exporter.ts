@@ -1,0 +1,89 @@
+import fp from 'fastify-plugin'
+import type { Config } from '../../../config.js'
+import { Mysql } from '../database/mysql.js'
+import { clientClosedRequest } from '../query/query-errors.js'
+import type { createQueryRunner } from '../query/query-runner.js'
+import type { Param } from '../query/statement-start.js'
+import type { ClientConnection } from '../query/statement-watchdog.js'
+import { exportRequiresRead, exportsBusy } from './export-errors.js'
+import { ExportRun, type ExportFormat } from './export-run.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    exporter: Exporter
+  }
+}
+
+export interface ExportRequest {
+  /** The session: one export of a session streams on an instance at a time. */
+  owner: string
+  database: string
+  sql: string
+  params: Param[]
+  format: ExportFormat
+  maxRows: number
+  timeoutMs: number
+  client: ClientConnection & { destroy: () => void }
+}
+
+/** How much longer than a reader may stall the server waits for it to read (its net_write_timeout). */
+const SERVER_WRITE_GRACE_SECONDS = 30
+
+/**
+ * Streams exports on connections of their own: EXPORT_CONCURRENCY of them per instance, one per
+ * session, outside the queries' pool, so downloads never take the connections queries need. An
+ * export past them is refused at once (`exports_busy`) rather than left waiting behind downloads
+ * of minutes. Its statement is read by the query runner, by the same one-reading rules as a
+ * query, and must be a read.
+ */
+export class Exporter {
+  private readonly mysql: Mysql
+
+  constructor (private readonly config: Config, private readonly queryRunner: ReturnType<typeof createQueryRunner>) {
+    this.mysql = new Mysql(config, {
+      size: config.EXPORT_CONCURRENCY,
+      maxWaiting: 0,
+      writeTimeoutSeconds: Math.ceil(config.REQUEST_TIMEOUT_MS / 1000) + SERVER_WRITE_GRACE_SECONDS,
+      busy: () => exportsBusy(config.EXPORT_CONCURRENCY),
+      statementTypeCast: true
+    })
+  }
+
+  /** An export whose columns are known: its rows stream from it. Refused before any byte otherwise. */
+  async start (request: ExportRequest): Promise<ExportRun> {
+    const statement = await this.queryRunner.read(request.sql)
+    if (statement.kind !== 'read') throw exportRequiresRead(statement.kind)
+    const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner)
+    if (request.client.destroyed) {
+      lease.release('keep')
+      throw clientClosedRequest()
+    }
+    const run = new ExportRun(this.mysql, lease, {
+      sql: statement.text,
+      params: request.params,
+      format: request.format,
+      maxRows: request.maxRows,
+      timeoutMs: request.timeoutMs,
+      client: request.client,
+      stallMs: this.config.REQUEST_TIMEOUT_MS,
+      resetsConnection: statement.resetsConnection
+    })
+    await run.started
+    return run
+  }
+
+  /** Exports streaming now: for tests and diagnostics. */
+  streaming (): number {
+    return this.mysql.shareStats().inUse
+  }
+
+  async close (): Promise<void> {
+    await this.mysql.close()
+  }
+}
+
+export default fp(async function exporterPlugin (fastify) {
+  const exporter = new Exporter(fastify.config, fastify.queryRunner)
+  fastify.decorate('exporter', exporter)
+  fastify.addHook('onClose', async () => { await exporter.close() })
+}, { name: 'exporter', dependencies: ['config', 'query-runner'] })

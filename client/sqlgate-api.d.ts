@@ -121,6 +121,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/query/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stream one statement's rows as CSV, NDJSON or JSON
+         * @description The statement must be a read. Up to EXPORT_MAX_ROWS (1000000) rows, streamed with back-pressure; EXPORT_CONCURRENCY (2) exports per instance at once, one per session.
+         */
+        post: operations["exportQuery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/query/export/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use link that downloads an export (for browsers)
+         * @description The body is that of POST /api/query/export. The ticket is valid for 60 s, once, with the same session.
+         */
+        post: operations["exportTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/query/export/{ticket}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the export a ticket names */
+        get: operations["exportByTicket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/query": {
         parameters: {
             query?: never;
@@ -226,6 +283,7 @@ export interface components {
          *     - `empty_query`: `query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)
          *     - `syntax_error`: the statement cannot be read with certainty (an unterminated string, quoted name or comment, a control character outside a string, a malformed `X'…'`/`B'…'` literal), or its first word begins no SQL statement (`SELCT`: `message` names it, and `near` holds it); nothing was sent
          *     - `unsupported_statement`: `USE` (select a database with `POST /api/database/select`); `READ_ONLY=false`, and the statement needs a session the gateway does not keep (`SET`, transactions, ...); in either mode, `SHOW WARNINGS`, `SHOW ERRORS`, `GET DIAGNOSTICS`, and `FOUND_ROWS()`, `ROW_COUNT()`, `LAST_INSERT_ID()` (and `@@identity`, `@@last_insert_id`), `@@warning_count` and `@@error_count` (they describe the previous statement of a pooled connection, not the session's); what reads or writes the database server's files (`INTO OUTFILE`, `LOAD DATA INFILE`, `LOAD_FILE()`), stops it or loads code into it (`SHUTDOWN`, `INSTALL PLUGIN`, `… SONAME`), which read-only mode refuses as writes; and optimizer hints other than those that steer the planner, above all those that would lift the statement's limits: `/*+ MAX_EXECUTION_TIME(n) *\/`, `SET_VAR(...)`, TiDB's `MEMORY_QUOTA(...)` and `RESOURCE_GROUP(...)`
+         *     - `export_requires_read`: the statement of `POST /api/query/export` is not a read (SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN), whatever `READ_ONLY` says: an export streams rows and may be stopped part-way, which a write must not be; nothing ran
          *     - `transaction_left_open`: `READ_ONLY=false`: the statement (a procedure's `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept
          *     - `invalid_preflight`: `CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`
          *     - `invalid_request`: the URL does not decode, or a header contradicts the body (`Content-Length`)
@@ -296,6 +354,7 @@ export interface components {
         /**
          * @description - `session_store_unavailable`: Redis does not answer; with `Retry-After`
          *     - `database_unavailable`: the database server does not answer (nothing ran, or a read did); with `Retry-After`
+         *     - `exports_busy`: `EXPORT_CONCURRENCY` exports are streaming on this instance already, or the session has one streaming here; nothing ran; with `Retry-After`
          *     - `database_busy`: too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`
          */
         Error503: {
@@ -338,6 +397,7 @@ export interface components {
         /**
          * @description - `database_not_found`: the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance's `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another
          *     - `not_found`: no such route
+         *     - `export_ticket_not_found`: `GET /api/query/export/:ticket` names a ticket that does not exist, was used already (a ticket serves one download), expired (after 60 s), or belongs to another session
          *     - `session_not_found`: `SESSION_STRICT=true` and an MCP session (or a tool's `session_id`, or the session of `GET /api/database/context/:session_id`) this service did not issue
          *     - `unknown_tool`: an MCP `tools/call` names a tool this server does not have (a tool result with `isError: true`)
          */
@@ -919,6 +979,215 @@ export interface operations {
             504: components["responses"]["Error504"];
         };
     };
+    exportQuery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "SELECT * FROM orders WHERE placed_at >= ?",
+                 *       "params": [
+                 *         "2026-01-01"
+                 *       ],
+                 *       "format": "csv",
+                 *       "filename": "orders-2026"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description One SQL statement
+                     * @example SELECT id, name FROM customers WHERE id = ?
+                     */
+                    query: string;
+                    session_id?: string | null;
+                    /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
+                    params?: (string | number | boolean | null)[];
+                    /** @description "csv": RFC 4180, a header row of column names, CRLF line ends, NULL as an empty field and the empty string as ""; "ndjson": one JSON object per line, keyed as /api/query's object rows; "json": one JSON array of those objects */
+                    format: "csv" | "ndjson" | "json";
+                    /**
+                     * @description Rows to export at most; past it the export says so (the X-Export-Truncated trailer, the history entry and, for NDJSON, a last line)
+                     * @default 1000000
+                     */
+                    max_rows?: number;
+                    /**
+                     * @description Statement timeout, enforced on the database server; the export is cut short (no final chunk) when it fires
+                     * @default 600000
+                     */
+                    timeout_ms?: number;
+                    /** @description The download's file name, without path; characters other than letters, digits, ".", "-" and "_" become "_", and the format's extension is added when missing. Default: the database name and a timestamp */
+                    filename?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rows as a file, streamed (chunked) as the database produces them; trailers X-Export-Row-Count and X-Export-Truncated at the end. A response that ends without its final chunk was cut short by a failure: the history says why */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…" */
+                    "content-disposition"?: unknown;
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                    "application/x-ndjson": string;
+                    "application/json": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
+    exportTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "query": "SELECT * FROM orders WHERE placed_at >= ?",
+                 *       "params": [
+                 *         "2026-01-01"
+                 *       ],
+                 *       "format": "csv",
+                 *       "filename": "orders-2026"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description One SQL statement
+                     * @example SELECT id, name FROM customers WHERE id = ?
+                     */
+                    query: string;
+                    session_id?: string | null;
+                    /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
+                    params?: (string | number | boolean | null)[];
+                    /** @description "csv": RFC 4180, a header row of column names, CRLF line ends, NULL as an empty field and the empty string as ""; "ndjson": one JSON object per line, keyed as /api/query's object rows; "json": one JSON array of those objects */
+                    format: "csv" | "ndjson" | "json";
+                    /**
+                     * @description Rows to export at most; past it the export says so (the X-Export-Truncated trailer, the history entry and, for NDJSON, a last line)
+                     * @default 1000000
+                     */
+                    max_rows?: number;
+                    /**
+                     * @description Statement timeout, enforced on the database server; the export is cut short (no final chunk) when it fires
+                     * @default 600000
+                     */
+                    timeout_ms?: number;
+                    /** @description The download's file name, without path; characters other than letters, digits, ".", "-" and "_" become "_", and the format's extension is added when missing. Default: the database name and a timestamp */
+                    filename?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A single-use ticket for the export: a link a browser can download */
+            200: {
+                headers: {
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "ticket": "q3VdXh2kq0dFJx8m3e3m1nE0kGm5c6JtL2l0Y1Q9wZs",
+                     *       "url": "/api/query/export/q3VdXh2kq0dFJx8m3e3m1nE0kGm5c6JtL2l0Y1Q9wZs",
+                     *       "expires_in_seconds": 60
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        ticket: string;
+                        /** @description GET it, with the same session (its cookie), within expires_in_seconds: the browser downloads the export as a file */
+                        url: string;
+                        expires_in_seconds: number;
+                    };
+                };
+            };
+            400: components["responses"]["Error400"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    exportByTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket: string;
+            };
+            cookie?: {
+                /** @description The signed session cookie this service sets (HttpOnly, SameSite=Lax), named __Host-sid over HTTPS (COOKIE_SECURE; __Secure-sid under another COOKIE_PATH) and sid otherwise. Browsers send it by themselves; other clients may keep it in a cookie jar instead of sending session_id or X-Session-Id. */
+                sid?: string;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as a file, streamed (chunked) as the database produces them; trailers X-Export-Row-Count and X-Export-Truncated at the end. A response that ends without its final chunk was cut short by a failure: the history says why */
+            200: {
+                headers: {
+                    /** @description attachment; filename="…" */
+                    "content-disposition"?: unknown;
+                    /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                    "application/x-ndjson": string;
+                    "application/json": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+            504: components["responses"]["Error504"];
+        };
+    };
     runQuery: {
         parameters: {
             query?: never;
@@ -1158,6 +1427,10 @@ export interface operations {
                              * @example 2026-11-24T10:15:30.123Z
                              */
                             executed_at: string;
+                            /** @description An export (`format` set): true when `max_rows` cut its rows */
+                            truncated?: boolean;
+                            /** @description Set for an export (`POST /api/query/export`): its format */
+                            format?: "csv" | "ndjson" | "json";
                         }[];
                     };
                 };

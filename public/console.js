@@ -173,9 +173,10 @@ async function loadHistory () {
       sqlInput.value = entry.query
       sqlInput.focus()
     })
-    const meta = entry.status === 'ok'
-      ? `${entry.row_count} rows · ${entry.execution_time_ms} ms`
-      : entry.error_code
+    const exported = entry.format === undefined ? '' : `${entry.format.toUpperCase()} download · `
+    const meta = exported + (entry.status === 'ok'
+      ? `${entry.row_count} rows${entry.truncated === true ? ' (cut at max_rows)' : ''} · ${entry.execution_time_ms} ms`
+      : `${entry.error_code}${entry.format === undefined ? '' : ` after ${entry.row_count} rows`}`)
     li.append(button, Object.assign(document.createElement('span'), { className: 'meta', textContent: meta }))
     return li
   })
@@ -242,7 +243,30 @@ async function run () {
   }
 }
 
+/**
+ * Downloads the statement's rows as a file. The page asks for a single-use ticket (the statement
+ * is checked then, so a refusal shows here), and the browser follows its link: the file streams
+ * to disk, never through this page's memory.
+ */
+async function download () {
+  const query = sqlInput.value.trim()
+  if (query === '') return
+  clearError()
+  const { ok, body } = await api('POST', 'api/query/export/ticket', { query, format: $('export-format').value })
+  if (!ok) {
+    showError(body)
+    return
+  }
+  const link = Object.assign(document.createElement('a'), { href: `api/query/export/${encodeURIComponent(body.ticket)}`, download: '' })
+  document.body.append(link)
+  link.click()
+  link.remove()
+  // The export's outcome (its rows, or why it stopped) is in the history once it ends.
+  setTimeout(loadHistory, 1500)
+}
+
 databaseSelect.addEventListener('change', selectDatabase)
+$('download').addEventListener('click', download)
 runButton.addEventListener('click', run)
 // The request's connection closes, and the service stops a read whose client has gone.
 stopButton.addEventListener('click', () => running?.abort())

@@ -80,7 +80,7 @@ export const ERRORS = {
   },
   too_many_concurrent_queries: { status: 429, when: 'the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`' },
   header_too_large: { status: 431, when: 'the request\'s headers are over 16 kB together; the connection is closed' },
-  reader_stalled: { status: 408, when: 'never answered: an export\'s client read none of it for `REQUEST_TIMEOUT_MS`; the connection was closed and the statement stopped on the server. In the query history and the request log only' },
+  reader_stalled: { status: 408, when: 'never answered: an export\'s client stopped reading it (for `REQUEST_TIMEOUT_MS`, or while unread answers passed `UNREAD_ANSWERS_MAX_BYTES`); its connection was closed and the statement stopped on the server. In the query history and the request log only' },
   client_closed_request: { status: 499, when: 'never answered: the client closed its connection before the answer (a read still running was stopped); in the query history and the request log only' },
   internal_error: {
     status: 500,

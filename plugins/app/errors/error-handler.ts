@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { CLIENT_CLOSED_REQUEST, logClientClosed } from '../logging/log-controller.js'
 import type { FastifyError } from 'fastify'
 import { AppError } from './errors.js'
+import { EXPORT_TRAILERS } from '../export/export-headers.js'
 import type { ErrorCode } from './catalogue.js'
 
 /** Fastify's own error codes → our stable codes. */
@@ -44,6 +45,10 @@ export default fp(async function errorHandlerPlugin (fastify) {
       request.log.debug({ code: body.code }, err.message)
     }
     if (err instanceof AppError && err.headers !== undefined) reply.headers(err.headers)
+    // An error in place of a file (an export that failed before its first byte) is no attachment,
+    // and has no trailers: they would make it chunked while it is sent with its length.
+    reply.removeHeader('content-disposition').removeHeader('transfer-encoding').removeHeader('trailer')
+    for (const trailer of EXPORT_TRAILERS) reply.removeTrailer(trailer)
     return reply.code(body.statusCode).send(body)
   })
 

@@ -25,9 +25,9 @@ export interface ExportRunOptions {
   format: ExportFormat
   maxRows: number
   timeoutMs: number
-  /** The request's connection: a client gone stops the statement; a stalled reader's is closed. */
-  client: ClientConnection & { destroy: () => void }
-  /** How long the client may read nothing before it is dropped (REQUEST_TIMEOUT_MS). */
+  /** The request's connection: a client gone stops the statement. */
+  client: ClientConnection
+  /** How long a client may read nothing before its connection is closed (REQUEST_TIMEOUT_MS). */
   stallMs: number
   /** The statement may leave session state on its connection (see ../query/sql/classifier.ts). */
   resetsConnection: boolean
@@ -44,7 +44,6 @@ export interface ExportOutcome {
 /** Bytes handed to the response at a time, and how many may wait unread before the database is paused. */
 const CHUNK_BYTES = 256 * 1024
 const HIGH_WATER_MARK = 1024 * 1024
-const STALL_CHECK_MS = 1000
 const SERVER_SESSION_STATE_CHANGED = 0x4000
 
 /**
@@ -62,7 +61,6 @@ export class ExportRun extends Readable {
   private readonly command: StatementCommand
   private readonly out = new Chunks(CHUNK_BYTES)
   private readonly watchdog: StatementWatchdog
-  private readonly stallTimer: NodeJS.Timeout
   private readonly startedAt = performance.now()
   private writer: CsvRows | JsonRows | null = null
   private header: ResultSetHeader | undefined
@@ -73,7 +71,6 @@ export class ExportRun extends Readable {
   private truncated = false
   private paused = false
   private lastRead = Date.now()
-  private stalled = false
   private settled = false
   /** The connection is closed or may hold more of the result: it is not reused. */
   private discard = false
@@ -87,8 +84,10 @@ export class ExportRun extends Readable {
     this.started = new Promise((resolve, reject) => { this.resolveStarted = resolve; this.rejectStarted = reject })
     this.started.catch(() => {})
     this.done = new Promise((resolve) => { this.resolveDone = resolve })
+    // A failure is told through `done`, and to the response through the stream's errored state
+    // (Fastify looks at it once it takes the stream): it is never an uncaught 'error' event.
+    this.on('error', () => {})
     this.watchdog = new StatementWatchdog(options.timeoutMs, options.client, { kill: () => this.stop(), abandon: () => {} })
-    this.stallTimer = setInterval(() => this.checkStall(), STALL_CHECK_MS)
     onConnectionLost(lease.conn, (err) => this.fail(toAppError(err ?? new Error('connection lost'))))
     const prepared = options.params.length > 0
     // Without params, every value as the bytes sent (./columns.ts reads them); with params, mysql2's
@@ -110,9 +109,16 @@ export class ExportRun extends Readable {
   }
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
-    // The response went away before the last row: its client closed it, or it stopped reading.
-    if (!this.settled) this.settle(this.stalled ? readerStalled(this.options.stallMs) : clientClosedRequest(), true)
+    // The response went away before the last row: its client closed it, or the connection was
+    // closed because the client had stopped reading (../edge/unread-answers.ts closes a connection
+    // whose answer has not moved for REQUEST_TIMEOUT_MS), which it had if the rows waited for it
+    // most of that time.
+    if (!this.settled) this.settle(this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest(), true)
     callback(err)
+  }
+
+  private stalled (): boolean {
+    return this.paused && Date.now() - this.lastRead >= this.options.stallMs / 2
   }
 
   private listen (command: Command, prepared: boolean): void {
@@ -136,6 +142,9 @@ export class ExportRun extends Readable {
   private open (columns: ExportColumn[]): void {
     this.writer = this.options.format === 'csv' ? new CsvRows(this.out, columns) : new JsonRows(this.out, columns, this.options.format === 'json')
     this.writer.header()
+    // The first bytes go out at once: a download starts when its statement has, and a failure
+    // after this point can only cut the file short, never turn into an error answer.
+    this.send(this.out.take(true))
     this.resolveStarted(columns)
   }
 
@@ -166,15 +175,14 @@ export class ExportRun extends Readable {
   private failed (err: Error & { errno?: number, fatal?: boolean }): void {
     if (err.fatal === true) this.discard = true
     const { killed, clientGone } = this.watchdog
-    if (clientGone && err.errno === ER_QUERY_INTERRUPTED) this.fail(this.stalled ? readerStalled(this.options.stallMs) : clientClosedRequest())
+    if (clientGone && err.errno === ER_QUERY_INTERRUPTED) this.fail(this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest())
     else if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) this.fail(queryTimeout(this.options.timeoutMs))
     else this.fail(toAppError(err))
   }
 
   /** The statement ran past its timeout (or its client has gone): stopped on the server, and not read on. */
   private stop (): void {
-    this.mysql.killQuery(this.lease.connectionId).catch(() => {})
-    this.fail(this.watchdog.clientGone ? (this.stalled ? readerStalled(this.options.stallMs) : clientClosedRequest()) : queryTimeout(this.options.timeoutMs))
+    this.fail(this.watchdog.clientGone ? (this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest()) : queryTimeout(this.options.timeoutMs))
   }
 
   private fail (err: AppError): void {
@@ -203,21 +211,17 @@ export class ExportRun extends Readable {
     }
   }
 
-  private checkStall (): void {
-    if (!this.paused || Date.now() - this.lastRead < this.options.stallMs) return
-    this.stalled = true
-    this.options.client.destroy()
-  }
-
   /** Settles the export once: the connection given back (closed unless it ended cleanly), the outcome told. */
   private settle (error: AppError | null, stopReading: boolean, stateChanged = false): void {
     if (this.settled) return
     this.settled = true
-    clearInterval(this.stallTimer)
     this.watchdog.stop()
     onConnectionLost(this.lease.conn, null)
     this.restore()
     if (stopReading || error !== null) {
+      // Not read on: the server is told to stop (it would notice a closed connection only when it
+      // next writes to it), and the connection is closed.
+      if (!this.discard) this.mysql.killQuery(this.lease.connectionId).catch(() => {})
       this.discard = true
       this.core.pause()
       this.core.stream.destroy()

@@ -3,6 +3,7 @@ import type { Config } from '../../../config.js'
 import { Mysql } from '../database/mysql.js'
 import { clientClosedRequest } from '../query/query-errors.js'
 import type { createQueryRunner } from '../query/query-runner.js'
+import type { Statement } from '../query/sql/classifier.js'
 import type { Param } from '../query/statement-start.js'
 import type { ClientConnection } from '../query/statement-watchdog.js'
 import { exportRequiresRead, exportsBusy } from './export-errors.js'
@@ -23,7 +24,7 @@ export interface ExportRequest {
   format: ExportFormat
   maxRows: number
   timeoutMs: number
-  client: ClientConnection & { destroy: () => void }
+  client: ClientConnection
 }
 
 /** How much longer than a reader may stall the server waits for it to read (its net_write_timeout). */
@@ -49,10 +50,16 @@ export class Exporter {
     })
   }
 
+  /** The statement as an export runs it: read as a query is, and refused unless it reads. */
+  async read (sql: string): Promise<Statement> {
+    const statement = await this.queryRunner.read(sql)
+    if (statement.kind !== 'read') throw exportRequiresRead(statement.kind)
+    return statement
+  }
+
   /** An export whose columns are known: its rows stream from it. Refused before any byte otherwise. */
   async start (request: ExportRequest): Promise<ExportRun> {
-    const statement = await this.queryRunner.read(request.sql)
-    if (statement.kind !== 'read') throw exportRequiresRead(statement.kind)
+    const statement = await this.read(request.sql)
     const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner)
     if (request.client.destroyed) {
       lease.release('keep')

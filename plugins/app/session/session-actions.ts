@@ -174,6 +174,13 @@ export class SessionActions {
     return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   }
 
+  /** What an export would be refused for before it runs: no context, a database not served, a statement that is not a read. */
+  async checkExport (sessionId: string, query: string): Promise<void> {
+    const context = await this.sessionStore.requireContext(sessionId)
+    this.served(context.database_name)
+    await this.exporter.read(query)
+  }
+
   /**
    * One statement's rows streamed as a file, under a query's rules: a query slot claimed, the
    * session's database, the same reading of the statement; refused before any byte otherwise.

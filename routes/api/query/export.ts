@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { ExportFileResponse, ExportTicketReplySchema, exportBodySchema, type ExportBody } from '../../../schemas/export.js'
 import { TICKET_TTL_SECONDS } from '../../../plugins/app/export/export-tickets.js'
-import { attachmentHeader, CONTENT_TYPES } from '../../../plugins/app/export/file-names.js'
+import { attachmentHeader, CONTENT_TYPES, ROW_COUNT_TRAILER, TRUNCATED_TRAILER } from '../../../plugins/app/export/export-headers.js'
 
 /** Errors an export can answer before its first byte: those of a query, a busy instance, a ticket. */
 const EXPORT_ERRORS = [403, 404, 409, 413, 415, 503, 504] as const
@@ -26,8 +26,8 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       .type(CONTENT_TYPES[body.format])
       .header('content-disposition', attachmentHeader(body.filename, databaseName, body.format, new Date()))
       .header('cache-control', 'no-store')
-      .trailer('x-export-row-count', async () => String((await run.done).rowCount))
-      .trailer('x-export-truncated', async () => String((await run.done).truncated))
+      .trailer(ROW_COUNT_TRAILER, async () => String((await run.done).rowCount))
+      .trailer(TRUNCATED_TRAILER, async () => String((await run.done).truncated))
       .send(run)
   }
 
@@ -52,15 +52,17 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: `The body is that of POST /api/query/export. The ticket is valid for ${TICKET_TTL_SECONDS} s, once, with the same session.`,
       headers: SessionHeadersSchema,
       body: ExportBodySchema,
-      response: withErrors({ 200: ExportTicketReplySchema }, 413, 415)
+      response: withErrors({ 200: ExportTicketReplySchema }, 403, 404, 409, 413, 415)
     }
   }, async (request) => {
+    // What would refuse the export is answered now, while the page that asks can still show it.
+    await sessionActions.checkExport(request.sessionId, request.body.query)
     const ticket = await exportTickets.issue(request.sessionId, request.body)
     return { success: true as const, ticket, url: `${request.routeOptions.url?.replace(/\/ticket$/, '') ?? '/api/query/export'}/${ticket}`, expires_in_seconds: TICKET_TTL_SECONDS }
   })
 
   fastify.get('/export/:ticket', {
-    config: { rateLimit: false, rateLimitInSession: true },
+    config: { rateLimit: false, rateLimitInSession: true, keyInUrl: true },
     schema: {
       tags: ['query'],
       operationId: 'exportByTicket',

@@ -6,6 +6,11 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   json: 'application/json'
 }
 
+/** The trailers that end an export: how many rows it holds, and whether max_rows cut them. */
+export const ROW_COUNT_TRAILER = 'x-export-row-count'
+export const TRUNCATED_TRAILER = 'x-export-truncated'
+export const EXPORT_TRAILERS = [ROW_COUNT_TRAILER, TRUNCATED_TRAILER] as const
+
 const EXTENSIONS: Record<ExportFormat, string> = { csv: '.csv', ndjson: '.ndjson', json: '.json' }
 
 /**

@@ -1,0 +1,91 @@
+import t from 'tap'
+import { request, type IncomingMessage } from 'node:http'
+import { build, createDatabase, download, listen, post, randomSessionId, selectedSession } from '../../../helper.js'
+import { exportFileName } from '../../../../plugins/app/export/export-headers.js'
+
+/** An export opened and left unread: it holds its export connection until `res` is destroyed. */
+function openExport (base: string, sessionId: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/api/query/export`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId } }, (res) => {
+      res.pause()
+      resolve(res)
+    })
+    req.on('error', reject)
+    req.end(JSON.stringify({ query: "SELECT seq, REPEAT('x', 100) FROM seq_1_to_10000000", format: 'csv' }))
+  })
+}
+
+t.test('exports run on their own connections: EXPORT_CONCURRENCY at once, one per session, and queries are not kept waiting', async (t) => {
+  const app = await build(t, { env: { EXPORT_CONCURRENCY: '2', MYSQL_POOL_SIZE: '1' } })
+  const base = await listen(app)
+  const db = await createDatabase(t)
+  const [a, b, c] = [await selectedSession(app, db), await selectedSession(app, db), await selectedSession(app, db)]
+  const first = await openExport(base, a)
+  t.teardown(() => first.destroy())
+  t.equal(first.statusCode, 200)
+
+  const again = await download(base, '/api/query/export', { query: 'SELECT 1', format: 'csv', session_id: a })
+  t.equal(again.status, 503, 'a session streams one export at a time')
+  t.equal(JSON.parse(again.body.toString('utf8')).code, 'exports_busy')
+  t.equal(again.headers['retry-after'], '2')
+
+  const second = await openExport(base, b)
+  t.teardown(() => second.destroy())
+  t.equal(second.statusCode, 200, 'another session\'s export streams beside it')
+  const third = await download(base, '/api/query/export', { query: 'SELECT 1', format: 'csv', session_id: c })
+  t.equal(third.status, 503, `past EXPORT_CONCURRENCY: ${third.body.toString('utf8')}`)
+  t.equal(app.exporter.streaming(), 2)
+
+  const asked = performance.now()
+  const query = await post(app, '/api/query', { query: 'SELECT 1 AS one', session_id: c })
+  const took = performance.now() - asked
+  t.equal(query.statusCode, 200, 'a query runs while both exports hold their connections (a pool of one)')
+  t.ok(took < 1000, `and at once (${took.toFixed(0)} ms)`)
+
+  first.destroy()
+  second.destroy()
+  for (let i = 0; i < 40 && app.exporter.streaming() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(app.exporter.streaming(), 0, 'closed downloads give their connections back')
+  const after = await download(base, '/api/query/export', { query: 'SELECT 1 AS one', format: 'csv', session_id: c })
+  t.equal(after.body.toString('utf8'), 'one\r\n1\r\n')
+})
+
+t.test('an export ticket: a link that downloads once, for its own session, within its time', async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const issued = await post(app, '/api/query/export/ticket', { query: 'SELECT seq FROM seq_1_to_3', format: 'ndjson', filename: 'three' }, { 'x-session-id': sessionId })
+  t.equal(issued.statusCode, 200, issued.body)
+  const { url, ticket, expires_in_seconds: ttl } = issued.json()
+  t.equal(url, `/api/query/export/${ticket}`)
+  t.equal(ttl, 60)
+
+  const other = await download(base, url, undefined, { 'x-session-id': randomSessionId() })
+  t.equal(other.status, 404, 'another session cannot use it')
+  t.equal(JSON.parse(other.body.toString('utf8')).code, 'export_ticket_not_found')
+
+  const issuedAgain = (await post(app, '/api/query/export/ticket', { query: 'SELECT seq FROM seq_1_to_3', format: 'ndjson', filename: 'three' }, { 'x-session-id': sessionId })).json()
+  const file = await download(base, issuedAgain.url, undefined, { 'x-session-id': sessionId })
+  t.equal(file.status, 200)
+  t.equal(file.headers['content-disposition'], 'attachment; filename="three.ndjson"')
+  t.equal(file.body.toString('utf8'), '{"seq":"1"}\n{"seq":"2"}\n{"seq":"3"}\n')
+  const reused = await download(base, issuedAgain.url, undefined, { 'x-session-id': sessionId })
+  t.equal(reused.status, 404, 'a ticket serves one download')
+  const refused = await post(app, '/api/query/export/ticket', { query: 'SELECT 1', format: 'pdf' }, { 'x-session-id': sessionId })
+  t.equal(refused.statusCode, 400, 'the body is checked when the ticket is issued')
+  const forged = await download(base, `/api/query/export/${'A'.repeat(43)}`, undefined, { 'x-session-id': sessionId })
+  t.equal(forged.status, 404)
+})
+
+t.test('file names: sanitised, with the format\'s extension; by default the database and the time', async (t) => {
+  const now = new Date('2026-12-03T18:14:29.364Z')
+  t.equal(exportFileName(undefined, 'sales_db', 'csv', now), 'sales_db-2026-12-03-18-14-29.csv')
+  t.equal(exportFileName('report', 'db', 'ndjson', now), 'report.ndjson')
+  t.equal(exportFileName('report.CSV', 'db', 'csv', now), 'report.CSV')
+  t.equal(exportFileName('../../etc/passwd', 'db', 'csv', now), '_.._etc_passwd.csv', 'no path, no leading dot')
+  t.equal(exportFileName('a"b\r\nContent-Type: x', 'db', 'json', now), 'a_b__Content-Type__x.json', 'nothing that could end the header')
+  t.equal(exportFileName('отчёт', 'db', 'csv', now), 'export.csv', 'a name of nothing allowed falls back')
+  t.equal(exportFileName('x'.repeat(300), 'db', 'csv', now).length, 200)
+  t.equal(exportFileName(undefined, 'weird name;"', 'csv', now), 'weird_name__-2026-12-03-18-14-29.csv')
+})

@@ -89,3 +89,20 @@ t.test('file names: sanitised, with the format\'s extension; by default the data
   t.equal(exportFileName('x'.repeat(300), 'db', 'csv', now).length, 200)
   t.equal(exportFileName(undefined, 'weird name;"', 'csv', now), 'weird_name__-2026-12-03-18-14-29.csv')
 })
+
+t.test('with API_KEYS, a ticket needs the key and its link does not: the ticket stands for it', async (t) => {
+  const key = 'k'.repeat(40)
+  const app = await build(t, { env: { API_KEYS: key } })
+  const db = await createDatabase(t)
+  const sessionId = randomSessionId()
+  const authorization = `Bearer ${key}`
+  t.equal((await post(app, '/api/database/select', { database_name: db }, { 'x-session-id': sessionId, authorization })).statusCode, 200)
+  const body = { query: 'SELECT 1 AS one', format: 'csv' }
+  t.equal((await post(app, '/api/query/export/ticket', body, { 'x-session-id': sessionId })).statusCode, 401, 'no ticket without the key')
+  t.equal((await post(app, '/api/query/export', body, { 'x-session-id': sessionId })).statusCode, 401, 'no export without the key')
+  const { url } = (await post(app, '/api/query/export/ticket', body, { 'x-session-id': sessionId, authorization })).json()
+  const file = await app.inject({ url, headers: { 'x-session-id': sessionId } })
+  t.equal(file.statusCode, 200, 'the link works without the key')
+  t.equal(file.body, 'one\r\n1\r\n')
+  t.equal((await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).statusCode, 401, 'other routes still need it')
+})

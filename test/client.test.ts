@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import t from 'tap'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import createClient from 'openapi-fetch'
@@ -57,4 +59,12 @@ t.test('a typed client generated from the document runs both seed scenarios', as
   t.equal(refused.error?.code, 'read_only_violation')
   const missing = await client.POST('/api/query', { body: { query: 'SELECT 1', session_id: randomSessionId() } })
   t.equal(missing.error?.recovery_action, 'select_database')
+
+  // An export, as docs/openapi.md shows it: the file as a stream, written where it belongs.
+  const exported = await client.POST('/api/query/export', { body: { query: 'SELECT id, total FROM orders', format: 'csv', session_id: sessionId }, parseAs: 'stream' })
+  t.equal(exported.response.status, 200)
+  t.match(exported.response.headers.get('content-disposition'), /^attachment; filename="[\w.-]+\.csv"$/)
+  const chunks: Buffer[] = []
+  await pipeline(Readable.fromWeb(exported.data as never), new Writable({ write (chunk: Buffer, _encoding, done) { chunks.push(chunk); done() } }))
+  t.equal(Buffer.concat(chunks).toString('utf8'), 'id,total\r\n9007199254740993,19.90\r\n')
 })

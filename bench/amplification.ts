@@ -1,0 +1,52 @@
+import { rssDuring } from './machine.js'
+import { median, ROUNDS } from './settings.js'
+
+/**
+ * The answer-amplification section: four sessions ask at once for one 16 MB value of control
+ * characters each (six bytes of JSON apiece, 96 MB of JSON uncut), against the default 8 MiB
+ * answer budget, while a fifth session runs SELECT 1 every 20 ms. The goals (docs/security.md):
+ * the process's RSS stays under 300 MB, and the bystander's slowest answer within 100 ms.
+ */
+const HEAVY = 'SELECT REPEAT(CHAR(1 USING utf8mb4), 16000000) AS v'
+
+async function post (port: number, sessionId: string, query: string): Promise<{ status: number, bytes: number }> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/query`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId }, body: JSON.stringify({ query }) })
+  return { status: res.status, bytes: (await res.arrayBuffer()).byteLength }
+}
+
+async function once (pid: number, port: number, sessions: string[]): Promise<{ peak: number, before: number, slowest: number, bytes: number }> {
+  const [bystander, ...heavy] = sessions as [string, ...string[]]
+  let slowest = 0
+  const state = { done: false }
+  const { result, before, max } = await rssDuring(pid, async () => {
+    const watching = (async () => {
+      while (!state.done) {
+        const asked = performance.now()
+        await post(port, bystander, 'SELECT 1 AS one')
+        slowest = Math.max(slowest, performance.now() - asked)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    })()
+    const answers = await Promise.all(heavy.slice(0, 4).map(async (session) => post(port, session, HEAVY)))
+    state.done = true
+    await watching
+    return answers
+  })
+  if (result.some((answer) => answer.status !== 200)) throw new Error(`the heavy answers: ${JSON.stringify(result)}`)
+  return { peak: max, before, slowest, bytes: Math.max(...result.map((answer) => answer.bytes)) }
+}
+
+export async function amplificationSection (pid: number, port: number, sessions: string[]): Promise<string> {
+  const runs = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    runs.push(await once(pid, port, sessions))
+    console.log(`round ${round} amplification  RSS ${runs.at(-1)!.peak.toFixed(0)} MB at most, bystander's slowest ${runs.at(-1)!.slowest.toFixed(0)} ms`)
+  }
+  return `
+## Answer amplification — four 16 MB values of control characters at once (${ROUNDS} rounds)
+
+- each answer: ${(median(runs.map((r) => r.bytes)) / 1048576).toFixed(1)} MiB (the 8 MiB budget; 96 MB uncut)
+- RSS of the sqlgate process: ${runs.map((r) => `${r.before.toFixed(0)} → ${r.peak.toFixed(0)}`).join(', ')} MB (goal: under 300 MB)
+- a bystander's slowest SELECT 1 meanwhile: ${runs.map((r) => r.slowest.toFixed(0)).join(', ')} ms (goal: 100 ms; the database server's own work for the four values shares the two cores)
+`
+}

@@ -1,0 +1,61 @@
+import autocannon from 'autocannon'
+import { cpuUs } from './machine.js'
+import { CONNECTIONS, median, RATE, SECONDS } from './settings.js'
+
+export interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null, mysqlCpuUs: number | null, clientCpuUs: number }
+
+/** The Redis and database servers' pids, when they run on this machine (their CPU is then reported). */
+export interface ServicePids { redis: number | null, mysql: number | null }
+
+export interface LoadOptions { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }
+
+/** `url` loaded flat out (or at BENCH_RATE) for `seconds`: throughput, latency, and CPU per request of the server `pid` and the services. */
+export async function load (pid: number, services: ServicePids, url: string, options: LoadOptions, seconds = SECONDS): Promise<Load> {
+  let client = 0
+  const cpuBefore = cpuUs(pid)
+  const redisBefore = services.redis === null ? 0 : cpuUs(services.redis)
+  const mysqlBefore = services.mysql === null ? 0 : cpuUs(services.mysql)
+  const clientBefore = process.cpuUsage()
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: options.method ?? 'GET',
+    ...(RATE === undefined ? {} : { overallRate: RATE }),
+    // One session per connection, as 32 separate clients would have.
+    setupClient: (c) => {
+      const i = client++
+      if (options.body !== undefined) c.setBody(options.body(i))
+      c.setHeaders({ 'content-type': 'application/json', ...options.headers?.(i) })
+    }
+  })
+  const cpu = cpuUs(pid) - cpuBefore
+  const clientCpu = process.cpuUsage(clientBefore)
+  const requests = Math.max(1, result.requests.total)
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    cpuUs: cpu / requests,
+    redisCpuUs: services.redis === null ? null : (cpuUs(services.redis) - redisBefore) / requests,
+    mysqlCpuUs: services.mysql === null ? null : (cpuUs(services.mysql) - mysqlBefore) / requests,
+    clientCpuUs: (clientCpu.user + clientCpu.system) / requests
+  }
+}
+
+/** The medians of several loads' figures. */
+export function summary (runs: Load[]): Load {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
+    redisCpuUs: runs.some((r) => r.redisCpuUs === null) ? null : median(runs.map((r) => r.redisCpuUs!)),
+    mysqlCpuUs: runs.some((r) => r.mysqlCpuUs === null) ? null : median(runs.map((r) => r.mysqlCpuUs!)),
+    clientCpuUs: median(runs.map((r) => r.clientCpuUs)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
+  }
+}

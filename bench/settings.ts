@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * The run's settings, from the environment: BENCH_ROUNDS (3), BENCH_SECONDS (8),
+ * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, and MYSQL_URL / REDIS_URL for where the
+ * services are.
+ */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+/**
+ * BENCH_RATE=<req/s>: every server is loaded at that fixed rate instead of flat out. Throughput
+ * then says nothing (each server gets the rate, or fails it); CPU per request at the same rate is
+ * the steadiest figure this machine gives, for changes worth a few percent.
+ */
+export const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE)
+export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/12'
+export const DATABASE = 'sqlgate_bench'
+export const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
+export const AGAINST = process.env.BENCH_AGAINST
+export const root = new URL('..', import.meta.url).pathname
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!

@@ -453,6 +453,7 @@ export interface components {
         };
         /**
          * @description - `database_context_missing`: the session has no database selected; adds `recovery_action: "select_database"`
+         *     - `database_context_changed`: the request's `expect_database` is not the session's database (another tab or client selected another since); adds `expected_database`, `database_name` and `recovery_action: "select_database"`; nothing ran
          *     - `lock_conflict`: `READ_ONLY=false`: the statement waited past the lock wait timeout for another transaction, or was chosen as a deadlock's victim (errno 1205, 1213; TiDB's write conflicts, 8002 and 9007), and the server rolled it back: run it again; adds `errno` and `sql_state`, with `Retry-After`
          */
         Error409: {
@@ -1013,6 +1014,8 @@ export interface operations {
                     session_id?: string | null;
                     /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
                     params?: (string | number | boolean | null)[];
+                    /** @description The database the client shows the result under (a console tab): when the session's context is another one (another tab switched it), the answer is 409 database_context_changed with both names, and nothing runs */
+                    expect_database?: string;
                     /** @description "csv": RFC 4180, a header row of column names, CRLF line ends, NULL as an empty field and the empty string as ""; "ndjson": one JSON object per line, keyed as /api/query's object rows; "json": one JSON array of those objects */
                     format: "csv" | "ndjson" | "json";
                     /**
@@ -1092,6 +1095,8 @@ export interface operations {
                     session_id?: string | null;
                     /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
                     params?: (string | number | boolean | null)[];
+                    /** @description The database the client shows the result under (a console tab): when the session's context is another one (another tab switched it), the answer is 409 database_context_changed with both names, and nothing runs */
+                    expect_database?: string;
                     /** @description "csv": RFC 4180, a header row of column names, CRLF line ends, NULL as an empty field and the empty string as ""; "ndjson": one JSON object per line, keyed as /api/query's object rows; "json": one JSON array of those objects */
                     format: "csv" | "ndjson" | "json";
                     /**
@@ -1221,6 +1226,8 @@ export interface operations {
                     session_id?: string | null;
                     /** @description Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text */
                     params?: (string | number | boolean | null)[];
+                    /** @description The database the client shows the result under (a console tab): when the session's context is another one (another tab switched it), the answer is 409 database_context_changed with both names, and nothing runs */
+                    expect_database?: string;
                     /**
                      * @description Rows to return at most; past it the answer says truncated: true
                      * @default 1000

@@ -46,6 +46,15 @@ async function api (method, path, body, signal) {
 
 function showError (body) {
   const code = body?.code ?? 'error'
+  // An error never sits over an old result: whatever was shown is not this query's answer.
+  $('results').hidden = true
+  if (code === 'database_context_changed') return showContextChanged(body)
+  if (code === 'database_context_missing') {
+    // The session lost its database (it expired, or was cleared): the picker says so too, and
+    // picking the database again selects it.
+    databaseSelect.value = ''
+    showContext(null)
+  }
   let lead = ''
   if (code === 'read_only_violation') lead = 'Refused: this console is read-only. '
   else if (code === 'database_context_missing') lead = 'Pick a database first (the Database list above). '
@@ -61,6 +70,25 @@ function showError (body) {
 function clearError () {
   errorBox.hidden = true
   errorBox.replaceChildren()
+}
+
+/**
+ * Another tab (or client) of this browser's session selected another database: this tab shows
+ * its own, and says so before any row, with one click to switch the session back.
+ */
+function showContextChanged (body) {
+  const back = Object.assign(document.createElement('button'), { type: 'button', textContent: `Switch back to ${body.expected_database}` })
+  back.addEventListener('click', async () => {
+    databaseSelect.value = body.expected_database
+    await selectDatabase()
+  })
+  errorBox.replaceChildren(
+    document.createTextNode(`This tab shows ${body.expected_database}, but the session now uses ${body.database_name} (switched in another tab). Nothing ran. `),
+    back,
+    document.createTextNode(' '),
+    Object.assign(document.createElement('code'), { textContent: '(database_context_changed)' })
+  )
+  errorBox.hidden = false
 }
 
 function showContext (databaseName) {
@@ -209,6 +237,7 @@ async function selectDatabase () {
   const name = databaseSelect.value
   if (name === '') return
   clearError()
+  $('results').hidden = true
   const { ok, body } = await api('POST', 'api/database/select', { database_name: name })
   if (!ok) {
     showError(body)
@@ -218,17 +247,24 @@ async function selectDatabase () {
   sessionStatus.textContent += ` (${body.total_tables} ${body.total_tables === 1 ? 'table' : 'tables'})`
 }
 
+/** The database this tab shows: the service refuses to run a query in another one. */
+function expectedDatabase () {
+  return databaseSelect.value === '' ? {} : { expect_database: databaseSelect.value }
+}
+
 async function run () {
   const query = sqlInput.value.trim()
   if (query === '' || runButton.disabled) return
   clearError()
+  // The last result is not this query's: gone the moment it starts.
+  $('results').hidden = true
   runButton.disabled = true
   runButton.textContent = 'Running…'
   running = new AbortController()
   stopButton.hidden = false
   try {
     // Arrays: a join's columns that share a name are shown under the names the server gave them.
-    const { ok, body } = await api('POST', 'api/query', { query, row_format: 'array' }, running.signal)
+    const { ok, body } = await api('POST', 'api/query', { query, row_format: 'array', ...expectedDatabase() }, running.signal)
     if (ok) showResult(body)
     else showError(body)
   } finally {
@@ -252,7 +288,7 @@ async function download () {
   const query = sqlInput.value.trim()
   if (query === '') return
   clearError()
-  const { ok, body } = await api('POST', 'api/query/export/ticket', { query, format: $('export-format').value })
+  const { ok, body } = await api('POST', 'api/query/export/ticket', { query, format: $('export-format').value, ...expectedDatabase() })
   if (!ok) {
     showError(body)
     return

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { Config } from './config.js'
 import { OptionalBodySessionId } from './common.js'
-import { ParamsSchema, QueryTextSchema } from './query.js'
+import { ExpectDatabaseSchema, ParamsSchema, QueryTextSchema } from './query.js'
 
 export type ExportLimits = Pick<Config, 'EXPORT_MAX_ROWS' | 'EXPORT_TIMEOUT_MAX_MS'>
 
@@ -15,6 +15,7 @@ export function exportBodySchema (limits: ExportLimits) {
     query: QueryTextSchema,
     session_id: OptionalBodySessionId,
     params: ParamsSchema,
+    expect_database: ExpectDatabaseSchema,
     format: ExportFormatSchema,
     max_rows: Type.Optional(Type.Integer({
       minimum: 1,

@@ -22,6 +22,12 @@ export type QueryLimits = Pick<Config, 'QUERY_MAX_ROWS' | 'QUERY_MAX_ROWS_LIMIT'
 
 export const QueryTextSchema = Type.String({ minLength: 1, maxLength: 100_000, description: 'One SQL statement', examples: ['SELECT id, name FROM customers WHERE id = ?'] })
 
+export const ExpectDatabaseSchema = Type.Optional(Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'The database the client shows the result under (a console tab): when the session\'s context is another one (another tab switched it), the answer is 409 database_context_changed with both names, and nothing runs'
+}))
+
 export const ParamsSchema = Type.Optional(Type.Array(ParamSchema, {
   maxItems: 10_000,
   description: 'Values bound to the ? placeholders by the driver (a server-side prepared statement), never spliced into the text'
@@ -33,6 +39,7 @@ export function queryBodySchema (limits: QueryLimits) {
     query: QueryTextSchema,
     session_id: OptionalBodySessionId,
     params: ParamsSchema,
+    expect_database: ExpectDatabaseSchema,
     max_rows: Type.Optional(Type.Integer({
       minimum: 1,
       maximum: limits.QUERY_MAX_ROWS_LIMIT,

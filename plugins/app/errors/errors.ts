@@ -47,6 +47,11 @@ export const databaseContextMissing = (sessionId: string): AppError =>
     `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
     { recovery_action: 'select_database' })
 
+export const databaseContextChanged = (expected: string, actual: string): AppError =>
+  new AppError('database_context_changed',
+    `This session's database is now '${truncate(actual, 64)}', not '${truncate(expected, 64)}' (it was switched since, from another tab or client): nothing ran. Select '${truncate(expected, 64)}' again to run it there.`,
+    { expected_database: expected, database_name: actual, recovery_action: 'select_database' })
+
 export function rateLimited (max: number, windowMs: number, ttlMs: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000))
   return new AppError('rate_limited',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../../config.js'
-import { AppError, databaseNotFound } from '../errors/errors.js'
+import { AppError, databaseContextChanged, databaseNotFound } from '../errors/errors.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
@@ -19,6 +19,8 @@ declare module 'fastify' {
 
 export interface QueryInput {
   query: string
+  /** The database the client expects the session to be in (../errors: database_context_changed). */
+  expect_database?: string | undefined
   params?: Param[] | undefined
   max_rows?: number | undefined
   timeout_ms?: number | undefined
@@ -145,6 +147,7 @@ export class SessionActions {
     log.debug({ query: input.query }, 'query')
     let result
     try {
+      expectDatabase(input.expect_database, context.database_name)
       this.served(context.database_name)
       result = await this.queryRunner.run({
         queryId,
@@ -175,10 +178,11 @@ export class SessionActions {
   }
 
   /** What an export would be refused for before it runs: no context, a database not served, a statement that is not a read. */
-  async checkExport (sessionId: string, query: string): Promise<void> {
+  async checkExport (sessionId: string, input: Pick<ExportInput, 'query' | 'expect_database'>): Promise<void> {
     const context = await this.sessionStore.requireContext(sessionId)
+    expectDatabase(input.expect_database, context.database_name)
     this.served(context.database_name)
-    await this.exporter.read(query)
+    await this.exporter.read(input.query)
   }
 
   /**
@@ -196,6 +200,7 @@ export class SessionActions {
     const context = await this.sessionStore.beginQuery(sessionId, queryId, timeoutMs + CLAIM_MARGIN_MS, ticket)
     let run
     try {
+      expectDatabase(input.expect_database, context.database_name)
       this.served(context.database_name)
       run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, maxRows, timeoutMs, client })
     } catch (err) {
@@ -208,6 +213,11 @@ export class SessionActions {
     }).catch(() => {})
     return { run, queryId, databaseName: context.database_name }
   }
+}
+
+/** Refuses a request whose client expects the session in another database than it is. */
+function expectDatabase (expected: string | undefined, actual: string): void {
+  if (expected !== undefined && expected !== actual) throw databaseContextChanged(expected, actual)
 }
 
 export function createSessionActions (dependencies: Dependencies): SessionActions {

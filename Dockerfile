@@ -9,7 +9,7 @@ COPY tsconfig.json tsconfig.build.json app.ts server.ts config.ts ./
 COPY plugins ./plugins
 COPY routes ./routes
 COPY schemas ./schemas
-COPY public ./public
+COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: no compiler, no dev dependencies, not root

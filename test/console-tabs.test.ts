@@ -33,8 +33,8 @@ t.test('two tabs, two databases: a tab never shows another database\'s rows, and
   await a.getByRole('button', { name: `Switch back to ${shop}` }).click()
   await a.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), shop)
   await a.getByRole('button', { name: 'Run' }).click()
-  await a.waitForSelector('#result-table tbody tr')
-  t.equal(await a.textContent('#result-table tbody td'), '8000', 'shop\'s count, in the tab that shows shop')
+  await a.waitForSelector('#grid [role="gridcell"]')
+  t.equal(await a.textContent('#grid [role="gridcell"]'), '8000', 'shop\'s count, in the tab that shows shop')
   // Now tab B is the one whose session moved.
   await b.getByLabel('SQL').fill('SELECT COUNT(*) AS n FROM orders')
   await b.getByRole('button', { name: 'Run' }).click()
@@ -58,7 +58,7 @@ t.test('a new query clears the old result at once, and an error never sits over 
     await page.getByRole('button', { name: 'Run' }).click()
   }
   await runSql('SELECT id FROM t')
-  await page.waitForSelector('#result-table tbody tr')
+  await page.waitForSelector('#grid [role="gridcell"]')
   t.match(await page.textContent('#result-meta'), /^60 rows/)
   for (const failing of ['SELEC id FROM t', 'SELECT id FROM missing', 'DELETE FROM t']) {
     await runSql('SELECT id FROM t')

@@ -4,6 +4,11 @@ import t from 'tap'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, pathProxy, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
 
+/** The result grid's column headers (name and type), and its rows in view (cell texts). */
+const headers = (page: Page, grid = '#grid') => page.$$eval(`${grid} [role="columnheader"] .sort`, (els) => els.map((el) => el.textContent))
+const rows = (page: Page, grid = '#grid') => page.$$eval(`${grid} .grid-spacer [role="row"]`, (trs) => trs.map((tr) => [...tr.querySelectorAll('[role="gridcell"]')].map((td) => td.textContent)))
+const editorText = (page: Page) => page.$eval('.cm-content', (el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').replace(/[\u200b\n]+$/, ''))
+
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
   const app = await build(t)
   const base = `${await listen(app)}/`
@@ -18,7 +23,9 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {
     // A refused query is an HTTP error the page handles; anything else is a bug.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text())
+    // Chrome's own editing puts an inline style on a line of the editor when typed text replaces
+    // a selection; the policy refuses it (as it should) and CodeMirror draws the line again.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource') && !message.text().startsWith('Applying inline style violates')) pageErrors.push(message.text())
   })
   const status = () => page.textContent('#session-status')
 
@@ -33,31 +40,32 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
 
   await page.getByLabel('SQL').fill('SELECT id, name, price FROM items ORDER BY price')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#result-table tbody tr')
-  t.strictSame(await page.$$eval('#result-table th', (ths) => ths.map((th) => th.textContent)), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
-  t.strictSame(await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))),
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.strictSame(await headers(page), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
+  t.strictSame(await rows(page),
     [['9007199254740993', '<b>bold</b>', '1.50'], ['2', 'NULL', '20.00']], 'exact values, markup shown as text')
-  t.equal(await page.locator('#result-table b').count(), 0, 'no HTML from the data was rendered')
+  t.equal(await page.locator('#grid b').count(), 0, 'no HTML from the data was rendered')
   t.match(await page.textContent('#result-meta'), /^2 rows in [\d.]+ ms/, 'row count and execution time')
   t.ok(await page.isHidden('#truncated'), 'no truncation notice when all rows fit')
 
   await page.getByLabel('SQL').fill('SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForFunction(() => document.querySelectorAll('#result-table th').length === 3)
-  t.strictSame(await page.$$eval('#result-table th', (ths) => ths.map((th) => th.textContent)), ['idBIGINT', 'idBIGINT', 'nameVARCHAR'], 'columns that share a name, as the server named them')
-  t.strictSame(await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))),
+  await page.waitForFunction(() => document.querySelectorAll('#grid [role="columnheader"] .sort')[1]?.textContent === 'idBIGINT')
+  t.strictSame(await headers(page), ['idBIGINT', 'idBIGINT', 'nameVARCHAR'], 'columns that share a name, as the server named them')
+  t.strictSame(await rows(page),
     [['2', 'NULL', 'NULL'], ['9007199254740993', 'NULL', 'NULL']], 'each with its own values')
 
   await page.getByLabel('SQL').fill("SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2")
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForFunction(() => document.querySelector('#result-table th')?.textContent === 'docJSON')
-  t.equal(await page.textContent('#result-table tbody td'), '{"id":9007199254740993,"price":1.50}', 'a JSON value shown with every digit')
+  await page.waitForFunction(() => document.querySelector('#grid [role="columnheader"] .sort')?.textContent === 'docJSON')
+  t.equal(await page.textContent('#grid [role="gridcell"]'), '{"id":9007199254740993,"price":1.50}', 'a JSON value shown with every digit')
 
   await page.getByLabel('SQL').fill('SELECT seq FROM seq_1_to_1500')
   await page.getByLabel('SQL').press('Control+Enter')
   await page.waitForSelector('#truncated:not([hidden])')
-  t.match(await page.textContent('#truncated'), 'Truncated', 'a visible notice when the result was cut')
-  t.equal(await page.locator('#result-table tbody tr').count(), 1000)
+  t.match(await page.textContent('#truncated'), 'Only the first 1000 rows', 'a visible notice when the result was cut')
+  t.equal(await page.getAttribute('#grid [role="grid"]', 'aria-rowcount'), '1001', 'the grid holds 1,000 rows (and its header)')
+  t.ok(await page.locator('#grid [role="row"]').count() < 100, 'only the rows in view are in the page')
   t.ok(await page.isHidden('#warnings'), 'no warnings shown when there are none')
 
   await page.getByLabel('SQL').fill('DELETE FROM items')
@@ -68,7 +76,7 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.match(refusal, 'read_only_violation', 'with the server\'s code')
 
   t.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is HttpOnly: invisible to scripts')
-  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0, 'nothing in web storage')
+  t.notMatch(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), /session_|sid=/, 'no session id in web storage (only the editor\'s text, per tab)')
   const cookies = await context.cookies()
   t.strictSame(cookies.map((c) => [c.name, c.httpOnly, c.sameSite]), [['sid', true, 'Lax']])
 
@@ -79,7 +87,7 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2",
     'SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
   await page.locator('#history li button').nth(4).click()
-  t.equal(await page.inputValue('#sql'), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
+  t.equal(await editorText(page), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
 
   await page.getByLabel('SQL').fill("SELECT 'abc' + 0 AS n")
   await page.getByRole('button', { name: 'Run' }).click()
@@ -108,11 +116,13 @@ t.test('behind a proxy that serves sqlgate under a path, the console works there
   page.on('pageerror', (error) => pageErrors.push(error.message))
   await page.getByLabel('SQL').fill('SELECT id FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#result-table tbody tr')
-  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['7'], 'a query runs through the proxy')
-  for (const path of ['GET /sqlgate/console.js', 'GET /sqlgate/console.css', 'GET /sqlgate/api/database/list', 'POST /sqlgate/api/database/select', 'POST /sqlgate/api/query']) {
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.strictSame(await rows(page), [['7']], 'a query runs through the proxy')
+  for (const path of ['GET /sqlgate/api/database/list', 'POST /sqlgate/api/database/select', 'POST /sqlgate/api/query']) {
     t.ok(seen.includes(path), `${path}, under the proxy's path`)
   }
+  t.ok(seen.some((path) => /^GET \/sqlgate\/assets\/index-[\w-]+\.js$/.test(path)), 'the script, under the proxy\'s path')
+  t.ok(seen.some((path) => /^GET \/sqlgate\/assets\/index-[\w-]+\.css$/.test(path)), 'the styles, under the proxy\'s path')
   t.strictSame(pageErrors, [], 'no page errors')
 })
 
@@ -126,8 +136,8 @@ t.test('behind a path-prefix proxy with COOKIE_PATH, the session cookie stays ap
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
   await page.getByLabel('SQL').fill('SELECT id FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#result-table tbody tr')
-  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['7'], 'the session keeps its database across a reload')
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.strictSame(await rows(page), [['7']], 'the session keeps its database across a reload')
   const cookies = (await page.context().cookies()).filter((cookie) => cookie.name === 'sid').map((cookie) => [cookie.path, cookie.value === 'other-application-session'])
   t.strictSame(cookies.sort(), [['/', true], ['/sqlgate/', false]], "the other application's cookie is untouched; sqlgate's lives under its path")
 })
@@ -174,7 +184,7 @@ t.test('Stop cancels a running query: it ends on the database server, and the hi
   t.ok(await page.isHidden('#stop'))
   while ((await runningStatements(admin, marker)).length > 0 && Date.now() - clicked < 5000) await new Promise((resolve) => setTimeout(resolve, 100))
   t.equal((await runningStatements(admin, marker)).length, 0, 'and the statement was stopped on the server, long before its 20 s')
-  await page.waitForFunction(() => document.querySelector('#history li .meta')?.textContent === 'client_closed_request')
+  await page.waitForFunction(() => document.querySelector('#history li .meta')?.textContent?.endsWith('client_closed_request'))
   t.equal(await page.textContent('#history li button'), `SELECT SLEEP(20) AS ${marker}`, 'the history has it, as stopped')
 })
 
@@ -193,7 +203,7 @@ t.test('with API_KEYS the console asks for a key and keeps it in memory only', {
   await page.getByRole('button', { name: 'Use key' }).click()
   await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
   t.ok(await page.isHidden('#api-key-form'), 'the key works')
-  t.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0, 'and is stored nowhere')
+  t.notMatch(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie), key, 'and is stored nowhere')
 })
 
 t.test('a CALL with several result sets shows each as its own table', { skip }, async (t) => {
@@ -204,15 +214,15 @@ t.test('a CALL with several result sets shows each as its own table', { skip }, 
 
   await page.getByLabel('SQL').fill('CALL report()')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#more-results table')
-  t.strictSame(await page.$$eval('#result-table tbody td', (tds) => tds.map((td) => td.textContent)), ['1'], 'the first result set in the main table')
+  await page.waitForSelector('#more-results [role="gridcell"]')
+  t.strictSame(await rows(page), [['1']], 'the first result set in the main grid')
   t.match(await page.textContent('#more-results p'), /^Result set 2: 1 row$/)
-  t.strictSame(await page.$$eval('#more-results th', (ths) => ths.map((th) => th.textContent)), ['bVARCHAR', 'cNULL'])
-  t.strictSame(await page.$$eval('#more-results td', (tds) => tds.map((td) => td.textContent)), ['<i>x</i>', 'NULL'], 'its values as text')
+  t.strictSame(await headers(page, '#more-results'), ['bVARCHAR', 'cNULL'])
+  t.strictSame(await rows(page, '#more-results'), [['<i>x</i>', 'NULL']], 'its values as text')
 
   await page.getByLabel('SQL').fill('SELECT 2 AS n')
   await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForFunction(() => document.querySelector('#result-table td')?.textContent === '2')
+  await page.waitForFunction(() => document.querySelector('#grid [role="gridcell"]')?.textContent === '2')
   t.equal(await page.locator('#more-results *').count(), 0, 'the next answer clears them')
 })
 

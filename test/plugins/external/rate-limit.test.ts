@@ -24,14 +24,14 @@ t.test('RATE_LIMIT_MAX per window per session, counted in Redis across instances
 t.test('outside /api the limit is per client address, not one bucket for everyone', async (t) => {
   const app = await build(t, { env: { RATE_LIMIT_MAX: '2' } })
   const statuses = []
-  for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1' })).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url: '/favicon.svg', remoteAddress: '10.0.0.1' })).statusCode)
   t.strictSame(statuses, [200, 200, 429], 'one address is limited')
-  t.equal((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another address has its own budget')
+  t.equal((await app.inject({ url: '/favicon.svg', remoteAddress: '10.0.0.2' })).statusCode, 200, 'another address has its own budget')
   // A client holds a whole IPv6 prefix: counted address by address, it would have 2^64 budgets.
   const v6 = []
-  for (const address of ['2001:db8:1:ab00::1', '2001:db8:1:ab00::2', '2001:db8:1:abcd::99']) v6.push((await app.inject({ url: '/console.css', remoteAddress: address })).statusCode)
+  for (const address of ['2001:db8:1:ab00::1', '2001:db8:1:ab00::2', '2001:db8:1:abcd::99']) v6.push((await app.inject({ url: '/favicon.svg', remoteAddress: address })).statusCode)
   t.strictSame(v6, [200, 200, 429], 'IPv6 addresses of one /56 share a budget')
-  t.equal((await app.inject({ url: '/console.css', remoteAddress: '2001:db8:1:ac00::1' })).statusCode, 200, 'the next /56 has its own')
+  t.equal((await app.inject({ url: '/favicon.svg', remoteAddress: '2001:db8:1:ac00::1' })).statusCode, 200, 'the next /56 has its own')
   const redis = redisClient(t)
   t.strictSame(await redis.keys(`${app.config.REDIS_KEY_PREFIX}ratelimit:session:undefined*`), [], 'no shared "undefined" bucket')
 })
@@ -41,10 +41,10 @@ t.test('behind a proxy (TRUST_PROXY as a hop count) the address is the one the p
   const statuses = []
   for (const spoofed of ['6.6.6.1', '6.6.6.2', '6.6.6.3']) {
     // The proxy (10.0.0.1) appends the address it saw to whatever X-Forwarded-For the client sent.
-    statuses.push((await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `${spoofed}, 203.0.113.9` } })).statusCode)
+    statuses.push((await app.inject({ url: '/favicon.svg', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `${spoofed}, 203.0.113.9` } })).statusCode)
   }
   t.strictSame(statuses, [200, 200, 429], 'one client, one budget')
-  const other = await app.inject({ url: '/console.css', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': '203.0.113.10' } })
+  const other = await app.inject({ url: '/favicon.svg', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': '203.0.113.10' } })
   t.equal(other.statusCode, 200, 'another client behind the same proxy has its own')
 })
 

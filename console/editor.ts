@@ -1,0 +1,106 @@
+import { autocompletion, closeBrackets, completionKeymap } from '@codemirror/autocomplete'
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands'
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
+import { MariaSQL, MySQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
+import { Compartment, EditorState, StateEffect, StateField, type Extension } from '@codemirror/state'
+import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from '@codemirror/view'
+
+/** Marks the line an error names (`at line 3`); cleared by the next edit or run. */
+const markLine = StateEffect.define<number | null>()
+const errorLine = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update (marks, transaction) {
+    for (const effect of transaction.effects) {
+      if (!effect.is(markLine)) continue
+      if (effect.value === null || effect.value > transaction.state.doc.lines) return Decoration.none
+      return Decoration.set([Decoration.line({ class: 'cm-error-line' }).range(transaction.state.doc.line(effect.value).from)])
+    }
+    return transaction.docChanged ? Decoration.none : marks.map(transaction.changes)
+  },
+  provide: (field) => EditorView.decorations.from(field)
+})
+
+export interface SqlEditor {
+  view: EditorView
+  /** The selection when there is one, else the statement under the cursor (between semicolons). */
+  statement: () => string
+  /** Tables and their columns, for completion. */
+  setSchema: (schema: SQLNamespace, defaultTable?: string) => void
+  markErrorLine: (line: number | null) => void
+}
+
+/**
+ * The SQL editor: CodeMirror 6 with the connected server's dialect (MariaDB's, or MySQL's for
+ * MySQL and TiDB), completion of keywords and of the database's tables and columns, Ctrl/⌘+Enter
+ * to run. Its text is kept per browser tab (sessionStorage), across reloads. Its styles carry the
+ * page's CSP nonce.
+ */
+export function createEditor (parent: HTMLElement, options: { dialect: string, nonce: string, run: () => void }): SqlEditor {
+  const language = new Compartment()
+  const dialect = options.dialect === 'mariadb' ? MariaSQL : MySQL
+  const saved = sessionStorage.getItem('sqlgate.sql') ?? ''
+  const runKey = { key: 'Mod-Enter', run: () => { options.run(); return true }, preventDefault: true }
+  const extensions: Extension[] = [
+    lineNumbers(),
+    history(),
+    bracketMatching(),
+    closeBrackets(),
+    highlightActiveLine(),
+    syntaxHighlighting(defaultHighlightStyle),
+    autocompletion({ activateOnTyping: true }),
+    keymap.of([runKey, ...completionKeymap, ...defaultKeymap, ...historyKeymap]),
+    language.of(sql({ dialect, upperCaseKeywords: true })),
+    errorLine,
+    placeholder('SELECT * FROM my_table'),
+    EditorView.lineWrapping,
+    EditorView.cspNonce.of(options.nonce),
+    EditorView.contentAttributes.of({ 'aria-label': 'SQL', 'aria-multiline': 'true' }),
+    EditorView.updateListener.of((update) => { if (update.docChanged) sessionStorage.setItem('sqlgate.sql', update.state.doc.toString()) })
+  ]
+  const view = new EditorView({ parent, state: EditorState.create({ doc: saved, extensions }) })
+  return {
+    view,
+    statement: () => statementAt(view.state),
+    setSchema: (schema, defaultTable) => {
+      view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true, ...(defaultTable === undefined ? {} : { defaultTable }) })) })
+    },
+    markErrorLine: (line) => { view.dispatch({ effects: markLine.of(line) }) }
+  }
+}
+
+/** The selected text, or the statement the cursor is in: the text between the semicolons around it. */
+function statementAt (state: EditorState): string {
+  const selection = state.selection.main
+  if (!selection.empty) return state.sliceDoc(selection.from, selection.to).trim()
+  const text = state.doc.toString()
+  const statements = splitStatements(text)
+  const at = selection.head
+  const found = statements.find((s) => at >= s.from && at <= s.to) ?? statements.findLast((s) => s.from <= at)
+  return (found === undefined ? text : text.slice(found.from, found.to)).trim()
+}
+
+/** Statements separated by `;` outside quotes and comments (the server reads the one sent again itself). */
+function splitStatements (text: string): Array<{ from: number, to: number }> {
+  const out: Array<{ from: number, to: number }> = []
+  let start = 0
+  let quote: string | null = null
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quote !== null) {
+      if (c === '\\' && quote !== '`') i++
+      else if (c === quote) quote = null
+    } else if (c === "'" || c === '"' || c === '`') {
+      quote = c
+    } else if (c === '-' && text[i + 1] === '-') {
+      while (i < text.length && text[i] !== '\n') i++
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2)
+      i = end === -1 ? text.length : end + 1
+    } else if (c === ';') {
+      out.push({ from: start, to: i })
+      start = i + 1
+    }
+  }
+  out.push({ from: start, to: text.length })
+  return out.filter((s) => text.slice(s.from, s.to).trim() !== '')
+}

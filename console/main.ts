@@ -1,0 +1,233 @@
+// sqlgate console: an analyst's SQL workbench on the cookie session. The session lives only in
+// the HttpOnly `sid` cookie the service sets; this page never sees, stores or sends a session id.
+// Every value from the server is rendered as text.
+import './styles.css'
+import { api, useApiKey, type ErrorBody, type HistoryEntry, type QueryAnswer, type TableSchema } from './api.js'
+import { createEditor } from './editor.js'
+import { ResultGrid } from './grid.js'
+import { renderHistory } from './history.js'
+import { analystMessage, errorLine } from './messages.js'
+import { renderSchemaTree } from './schema-tree.js'
+import type { ResultChart } from './chart.js'
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
+/** Work started from an event: a failure of the page's own is shown, never lost. */
+const later = (work: Promise<unknown>): void => { work.catch((err: unknown) => showError({ code: 'page_error', message: `Something went wrong in this page: ${String(err)}` })) }
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? ''
+const picker = $<HTMLSelectElement>('database')
+const status = $('session-status')
+const errorBox = $('error')
+const runButton = $<HTMLButtonElement>('run')
+const stopButton = $<HTMLButtonElement>('stop')
+
+const editor = createEditor($('editor'), { dialect: meta('sql-dialect'), nonce: meta('csp-nonce'), run: () => { later(run()) } })
+const grid = new ResultGrid()
+$('grid').append(grid.element)
+let chart: ResultChart | null = null
+let current: QueryAnswer | null = null
+let history: HistoryEntry[] = []
+/** The running query's: Stop aborts its request, and the service then stops the query. */
+let running: AbortController | null = null
+
+function showContext (name: string | null): void {
+  status.textContent = name === null ? 'No database selected yet.' : `Database: ${name}`
+}
+
+function clearError (): void {
+  errorBox.hidden = true
+  errorBox.replaceChildren()
+  editor.markErrorLine(null)
+}
+
+/** The last result is not the answer to what runs now: gone the moment it starts, or fails. */
+function clearResult (): void {
+  $('results').hidden = true
+  $('chart-panel').hidden = true
+  current = null
+}
+
+function showError (body: ErrorBody, ran?: string): void {
+  clearResult()
+  if (body.code === 'database_context_changed') return showContextChanged(body)
+  if (body.code === 'database_context_missing') {
+    picker.value = ''
+    showContext(null)
+  }
+  const line = errorLine(body)
+  if (line !== null && ran !== undefined) {
+    const at = editor.view.state.doc.toString().indexOf(ran)
+    editor.markErrorLine(at === -1 ? line : editor.view.state.doc.lineAt(at).number + line - 1)
+  }
+  errorBox.replaceChildren(document.createTextNode(analystMessage(body) + ' '), Object.assign(document.createElement('code'), { textContent: `(${body.code})` }))
+  errorBox.hidden = false
+}
+
+/** Another tab of this browser's session selected another database: told before any row, with one click back. */
+function showContextChanged (body: ErrorBody): void {
+  const expected = String(body.expected_database)
+  const back = Object.assign(document.createElement('button'), { type: 'button', textContent: `Switch back to ${expected}` })
+  back.addEventListener('click', () => {
+    picker.value = expected
+    later(selectDatabase())
+  })
+  errorBox.replaceChildren(document.createTextNode(`This tab shows ${expected}, but the session now uses ${String(body.database_name)} (switched in another tab). Nothing ran. `), back)
+  errorBox.hidden = false
+}
+
+function showResult (answer: QueryAnswer): void {
+  current = answer
+  const rows = answer.row_count === 1 ? 'row' : 'rows'
+  $('result-meta').textContent = `${answer.row_count} ${rows} in ${answer.execution_time_ms} ms`
+  const truncated = $('truncated')
+  truncated.hidden = !answer.truncated
+  truncated.textContent = answer.truncated ? `Only the first ${answer.row_count} rows are shown: the query returned more. Raise Max rows, or download all rows.` : ''
+  const warnings = $('warnings')
+  warnings.hidden = answer.warnings === undefined
+  warnings.replaceChildren(...(answer.warnings ?? []).map((w) => Object.assign(document.createElement('li'), { textContent: `${w.level} ${w.code}: ${w.message}` })))
+  // Shown first: a hidden grid cannot be scrolled back to its top, nor measure its rows in view.
+  if (!chartSelected()) $('results').hidden = false
+  grid.show(answer)
+  $('more-results').replaceChildren(...(answer.more_results ?? []).flatMap((set, i) => {
+    const more = new ResultGrid()
+    more.show(set)
+    return [Object.assign(document.createElement('p'), { className: 'muted', textContent: `Result set ${i + 2}: ${set.row_count} ${set.row_count === 1 ? 'row' : 'rows'}` }), more.element]
+  }))
+  view(chartSelected() ? 'chart' : 'table')
+}
+
+const chartSelected = () => $('view-chart').getAttribute('aria-selected') === 'true'
+
+async function view (which: 'table' | 'chart'): Promise<void> {
+  $('view-table').setAttribute('aria-selected', String(which === 'table'))
+  $('view-chart').setAttribute('aria-selected', String(which === 'chart'))
+  $('results').hidden = current === null || which !== 'table'
+  $('chart-panel').hidden = current === null || which !== 'chart'
+  if (which !== 'chart' || current === null) return
+  // Chart.js is loaded with the first chart, not with the page.
+  chart ??= new (await import('./chart.js')).ResultChart($('chart-panel'))
+  chart.show(current)
+}
+
+/** The database this tab shows: the service refuses to run a query in another one. */
+const expected = () => picker.value === '' ? {} : { expect_database: picker.value }
+const limits = () => ({ max_rows: $<HTMLInputElement>('max-rows').valueAsNumber, timeout_ms: $<HTMLInputElement>('timeout').valueAsNumber * 1000 })
+
+async function run (): Promise<void> {
+  const query = editor.statement()
+  if (query === '' || runButton.disabled) return
+  clearError()
+  clearResult()
+  runButton.disabled = true
+  stopButton.hidden = false
+  running = new AbortController()
+  const started = performance.now()
+  const timer = setInterval(() => { $('timer').textContent = `${((performance.now() - started) / 1000).toFixed(1)} s` }, 100)
+  try {
+    const answer = await api<QueryAnswer>('POST', 'api/query', { query, row_format: 'array', ...limits(), ...expected() }, running.signal)
+    if (answer.ok) showResult(answer.body)
+    else showError(answer.body, query)
+  } finally {
+    clearInterval(timer)
+    $('timer').textContent = ''
+    const stopped = running.signal.aborted
+    running = null
+    stopButton.hidden = true
+    runButton.disabled = false
+    // The service notices a stopped read within half a second and records it.
+    if (stopped) await new Promise((resolve) => setTimeout(resolve, 1000))
+    await loadHistory()
+  }
+}
+
+/** The whole result as a file, through a single-use ticket: the browser downloads it to disk, never through this page. */
+async function download (format: 'csv' | 'ndjson'): Promise<void> {
+  const query = editor.statement()
+  if (query === '') return
+  clearError()
+  const answer = await api<{ ticket: string }>('POST', 'api/query/export/ticket', { query, format, ...expected() })
+  if (!answer.ok) return showError(answer.body, query)
+  const link = Object.assign(document.createElement('a'), { href: `api/query/export/${encodeURIComponent(answer.body.ticket)}`, download: '' })
+  document.body.append(link)
+  link.click()
+  link.remove()
+  setTimeout(() => { later(loadHistory()) }, 1500)
+}
+
+async function loadHistory (): Promise<void> {
+  const answer = await api<{ queries: HistoryEntry[] }>('GET', 'api/query/history')
+  if (!answer.ok) return
+  history = answer.body.queries
+  drawHistory()
+}
+
+function drawHistory (): void {
+  renderHistory($('history'), $('history-empty'), history, $<HTMLInputElement>('history-search').value, (query) => {
+    editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: query } })
+    editor.view.focus()
+  })
+}
+
+async function loadSchema (): Promise<void> {
+  const answer = await api<{ tables: TableSchema[] }>('GET', 'api/database/schema')
+  const tables = answer.ok ? answer.body.tables : []
+  renderSchemaTree($('schema'), tables, (name) => {
+    editor.view.dispatch(editor.view.state.replaceSelection(name))
+    editor.view.focus()
+  })
+  $('schema-empty').hidden = tables.length > 0
+  editor.setSchema(Object.fromEntries(tables.map((table) => [table.name, table.columns.map((column) => column.name)])))
+}
+
+async function loadDatabases (): Promise<void> {
+  const answer = await api<{ databases: Array<{ name: string }> }>('GET', 'api/database/list')
+  if (!answer.ok) return showError(answer.body)
+  picker.replaceChildren(picker.options[0]!, ...answer.body.databases.map(({ name }) => Object.assign(document.createElement('option'), { value: name, textContent: name })))
+}
+
+async function loadContext (): Promise<void> {
+  const answer = await api<{ database_context: { database_name: string } | null }>('GET', 'api/database/context')
+  if (!answer.ok) return showError(answer.body)
+  const name = answer.body.database_context?.database_name ?? null
+  picker.value = name ?? ''
+  showContext(name)
+  if (name !== null) await loadSchema()
+}
+
+async function selectDatabase (): Promise<void> {
+  const name = picker.value
+  if (name === '') return
+  clearError()
+  clearResult()
+  const answer = await api<{ database_name: string, total_tables: number }>('POST', 'api/database/select', { database_name: name })
+  if (!answer.ok) return showError(answer.body)
+  showContext(answer.body.database_name)
+  status.textContent += ` (${answer.body.total_tables} ${answer.body.total_tables === 1 ? 'table' : 'tables'})`
+  await loadSchema()
+}
+
+picker.addEventListener('change', () => { later(selectDatabase()) })
+runButton.addEventListener('click', () => { later(run()) })
+stopButton.addEventListener('click', () => running?.abort())
+$('download-csv').addEventListener('click', () => { later(download('csv')) })
+$('download-ndjson').addEventListener('click', () => { later(download('ndjson')) })
+$('view-table').addEventListener('click', () => { later(view('table')) })
+$('view-chart').addEventListener('click', () => { later(view('chart')) })
+$('history-search').addEventListener('input', drawHistory)
+
+const keyForm = $<HTMLFormElement>('api-key-form')
+useApiKey(null, () => { keyForm.hidden = false })
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  useApiKey($<HTMLInputElement>('api-key').value.trim() || null)
+  keyForm.hidden = true
+  clearError()
+  later(start())
+})
+
+async function start (): Promise<void> {
+  // The list must exist before the context can select its entry.
+  await loadDatabases()
+  await Promise.all([loadContext(), loadHistory()])
+}
+
+later(start())

@@ -1,0 +1,108 @@
+/// <reference lib="dom" />
+import t from 'tap'
+import { readFile } from 'node:fs/promises'
+import { chromium, type Page } from 'playwright-core'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+
+/** The editor's text as the editor holds it. */
+const editorText = (page: Page) => page.$eval('.cm-content', (el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').replace(/[\u200b\n]+$/, ''))
+
+/** Replaces the editor's text, typed as a user types. */
+async function type (page: Page, text: string): Promise<void> {
+  await page.getByLabel('SQL').click()
+  await page.keyboard.press('Control+a')
+  await page.keyboard.insertText(text)
+}
+
+async function run (page: Page, sql: string): Promise<void> {
+  await type(page, sql)
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#results:not([hidden]), #error:not([hidden])')
+}
+
+t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, history search, reload', { skip }, async (t) => {
+  const app = await build(t, { env: { QUERY_MAX_ROWS_LIMIT: '20000' } })
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t, `CREATE TABLE sales (id INT PRIMARY KEY, sold_on DATE, region VARCHAR(10), amount DECIMAL(10,2), note VARCHAR(20));
+    INSERT INTO sales SELECT seq, '2026-01-01' + INTERVAL (seq % 30) DAY, ELT(1 + seq % 3, 'north', 'south', 'east'), seq % 1000 / 10, IF(seq % 7 = 0, NULL, IF(seq % 11 = 0, '', 'x')) FROM seq_1_to_10000`)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page = await (await browser.newContext({ acceptDownloads: true })).newPage()
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+
+  // Schema browser: the table, opened to its columns with types and keys; a click inserts a name.
+  const tree = page.getByRole('tree', { name: 'Schema' })
+  await tree.getByRole('treeitem', { name: /sales/ }).waitFor()
+  await tree.getByRole('treeitem', { name: /sales/ }).locator('.name').first().click()
+  t.match(await tree.textContent(), /amountdecimal\(10,2\)/, 'columns with their types')
+  t.match(await tree.textContent(), /idint\(11\) · primary key · not null/, 'and keys')
+  t.match(await editorText(page), /^sales$/, 'a click inserts the name at the cursor')
+
+  // Completion offers the database's tables.
+  await type(page, 'SELECT * FROM sa')
+  await page.waitForSelector('.cm-tooltip-autocomplete')
+  t.match(await page.textContent('.cm-tooltip-autocomplete'), 'sales', 'completion offers the table')
+  await page.keyboard.press('Enter')
+  t.equal(await editorText(page), 'SELECT * FROM sales')
+
+  // Max rows next to Run; 10,000 rows in a grid that holds few of them in the page.
+  await page.getByLabel('Max rows').fill('10000')
+  const started = Date.now()
+  await run(page, 'SELECT id, sold_on, region, amount, note FROM sales ORDER BY id')
+  const rendered = Date.now() - started
+  const grid = page.getByRole('grid')
+  t.equal(await grid.getAttribute('aria-rowcount'), '10001', '10,000 rows (and the header)')
+  const inPage = await page.locator('#grid [role="row"]').count()
+  t.ok(inPage < 120, `${inPage} rows in the page`)
+  t.comment(`10,000 rows: answer and first paint in ${rendered} ms`)
+  t.equal(await page.textContent('#grid [aria-rowindex="2"] [role="rowheader"]'), '1', 'rows are numbered')
+  t.ok(await page.locator('#grid [role="gridcell"].number').first().isVisible(), 'numbers are right-aligned (their cells marked)')
+  t.equal(await page.locator('#grid [aria-rowindex="8"] [role="gridcell"].null').textContent(), 'NULL', 'NULL drawn apart')
+  t.equal(await page.locator('#grid [aria-rowindex="12"] [role="gridcell"]').nth(4).textContent(), '', 'the empty string is empty')
+  await page.locator('#grid .grid-body').evaluate((el) => { el.scrollTop = el.scrollHeight })
+  await page.waitForSelector('#grid [aria-rowindex="10001"]')
+  t.ok(await page.locator('#grid [role="row"]').count() < 120, 'scrolled to the end, still few rows in the page')
+
+  // Sorting: numbers as numbers, both ways.
+  await page.getByTitle('Sort by amount').click()
+  await page.locator('#grid .grid-body').evaluate((el) => { el.scrollTop = 0 })
+  await page.waitForSelector('#grid [aria-rowindex="2"]')
+  t.equal(await page.getAttribute('#grid [role="columnheader"]:has(button[title="Sort by amount"])', 'aria-sort'), 'ascending')
+  t.equal(await page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(3).textContent(), '0.00')
+  await page.getByTitle('Sort by amount').click()
+  t.equal(await page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(3).textContent(), '99.90', 'descending: 99.90 before 100 would be text order, 99.90 is the largest')
+
+  // A new result starts at the top.
+  await page.locator('#grid .grid-body').evaluate((el) => { el.scrollTop = 50_000 })
+  await run(page, 'SELECT sold_on, SUM(amount) AS total FROM sales GROUP BY sold_on ORDER BY sold_on')
+  t.equal(await page.locator('#grid .grid-body').evaluate((el) => el.scrollTop), 0, 'scroll reset for a new result')
+
+  // Chart: a date and a number make a line; saved as PNG.
+  await page.getByRole('tab', { name: 'Chart' }).click()
+  const chart = page.getByRole('region', { name: 'Chart' })
+  await chart.locator('canvas').waitFor()
+  t.equal(await page.inputValue('#chart-chart-type'), 'line', 'a line, for a date and a number')
+  t.match(await chart.locator('canvas').getAttribute('aria-label'), 'line chart of total by sold_on')
+  const [png] = await Promise.all([page.waitForEvent('download'), chart.getByRole('button', { name: 'Save PNG' }).click()])
+  t.equal((await readFile((await png.path())!)).subarray(1, 4).toString(), 'PNG', 'a PNG file')
+  await page.getByRole('tab', { name: 'Table' }).click()
+
+  // The error's line is marked.
+  await run(page, 'SELECT 1\nFROM sales\nWHERE WHERE')
+  t.match(await page.textContent('#error'), 'at line 3')
+  t.equal(await page.locator('.cm-error-line').count(), 1, 'its line is marked in the editor')
+
+  // History: search, then reload: the editor's text and the session are kept.
+  await page.getByLabel('Search history').fill('GROUP BY')
+  t.equal(await page.locator('#history li').count(), 1, 'the search keeps the matching entry')
+  t.match(await page.textContent('#history li .meta time'), /\d/, 'with its time')
+  await type(page, 'SELECT COUNT(*) AS n FROM sales')
+  await page.reload()
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  t.equal(await editorText(page), 'SELECT COUNT(*) AS n FROM sales', 'the editor\'s text is kept across a reload')
+  await page.getByLabel('SQL').press('Control+Enter')
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.equal(await page.textContent('#grid [role="gridcell"]'), '10000', 'Ctrl+Enter runs it, in the session\'s database')
+})

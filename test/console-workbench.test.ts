@@ -41,10 +41,10 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   t.match(await editorText(page), /^sales$/, 'a click inserts the name at the cursor')
 
   // Completion offers the database's tables.
-  await type(page, 'SELECT * FROM sa')
+  await type(page, 'SELECT * FROM sal')
   await page.waitForSelector('.cm-tooltip-autocomplete')
   t.match(await page.textContent('.cm-tooltip-autocomplete'), 'sales', 'completion offers the table')
-  await page.keyboard.press('Enter')
+  await page.locator('.cm-tooltip-autocomplete li', { hasText: /^sales/ }).click()
   t.equal(await editorText(page), 'SELECT * FROM sales')
 
   // Max rows next to Run; 10,000 rows in a grid that holds few of them in the page.
@@ -73,6 +73,16 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   t.equal(await page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(3).textContent(), '0.00')
   await page.getByTitle('Sort by amount').click()
   t.equal(await page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(3).textContent(), '99.90', 'descending: 99.90 before 100 would be text order, 99.90 is the largest')
+
+  // A selection copies as tab-separated values (NULL as an empty field).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+  await page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(2).click()
+  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('Shift+ArrowDown')
+  await page.keyboard.press('Control+c')
+  const copied = await page.evaluate(() => navigator.clipboard.readText())
+  const expected = await page.$$eval('#grid [aria-rowindex="2"], #grid [aria-rowindex="3"]', (rows) => rows.map((row) => [...row.querySelectorAll('[role="gridcell"]')].slice(2, 4).map((cell) => cell.textContent).join('\t')).join('\n'))
+  t.equal(copied, expected, `the selection as TSV: ${JSON.stringify(copied)}`)
 
   // A new result starts at the top.
   await page.locator('#grid .grid-body').evaluate((el) => { el.scrollTop = 50_000 })

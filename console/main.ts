@@ -20,6 +20,14 @@ const errorBox = $('error')
 const runButton = $<HTMLButtonElement>('run')
 const stopButton = $<HTMLButtonElement>('stop')
 
+// Max rows and Timeout: the service's defaults, within its limits.
+const [defaultRows, maxRows, defaultTimeoutMs, maxTimeoutMs] = meta('query-limits').split(' ').map(Number)
+const rowsInput = $<HTMLInputElement>('max-rows')
+const timeoutInput = $<HTMLInputElement>('timeout')
+if (Number.isFinite(maxRows)) Object.assign(rowsInput, { max: String(maxRows), value: String(defaultRows), title: `1 to ${maxRows}` })
+if (Number.isFinite(maxTimeoutMs)) Object.assign(timeoutInput, { max: String(Math.floor(maxTimeoutMs! / 1000)), value: String(Math.ceil(defaultTimeoutMs! / 1000)), title: `1 to ${Math.floor(maxTimeoutMs! / 1000)} s` })
+const clamp = (input: HTMLInputElement) => Math.min(Number(input.max || Infinity), Math.max(1, Math.floor(input.valueAsNumber || 1)))
+
 const editor = createEditor($('editor'), { dialect: meta('sql-dialect'), nonce: meta('csp-nonce'), run: () => { later(run()) } })
 const grid = new ResultGrid()
 $('grid').append(grid.element)
@@ -110,7 +118,7 @@ async function view (which: 'table' | 'chart'): Promise<void> {
 
 /** The database this tab shows: the service refuses to run a query in another one. */
 const expected = () => picker.value === '' ? {} : { expect_database: picker.value }
-const limits = () => ({ max_rows: $<HTMLInputElement>('max-rows').valueAsNumber, timeout_ms: $<HTMLInputElement>('timeout').valueAsNumber * 1000 })
+const limits = () => ({ max_rows: clamp(rowsInput), timeout_ms: clamp(timeoutInput) * 1000 })
 
 async function run (): Promise<void> {
   const query = editor.statement()
@@ -205,6 +213,20 @@ async function selectDatabase (): Promise<void> {
   await loadSchema()
 }
 
+/**
+ * Back in this tab: if another tab moved the session to another database meanwhile, this one
+ * says so now, before anything is run in it.
+ */
+async function checkContext (): Promise<void> {
+  if (picker.value === '') return
+  const answer = await api<{ database_context: { database_name: string } | null }>('GET', 'api/database/context')
+  if (!answer.ok) return
+  const name = answer.body.database_context?.database_name ?? null
+  if (name === null) showError({ code: 'database_context_missing', message: '' })
+  else if (name !== picker.value) showContextChanged({ code: 'database_context_changed', message: '', expected_database: picker.value, database_name: name })
+}
+
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') later(checkContext()) })
 picker.addEventListener('change', () => { later(selectDatabase()) })
 runButton.addEventListener('click', () => { later(run()) })
 stopButton.addEventListener('click', () => running?.abort())

@@ -25,6 +25,9 @@ t.test('two tabs, two databases: a tab never shows another database\'s rows, and
   }
   // Tab A still shows shop; the session (one cookie for both tabs) is now in hr.
   t.equal(await a.inputValue('#database'), shop)
+  await a.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
+  await a.waitForSelector('#error:not([hidden])')
+  t.match(await a.textContent('#error'), `This tab shows ${shop}, but the session now uses ${hr}`, 'told as soon as the tab is looked at again')
   await a.getByLabel('SQL').fill('SELECT COUNT(*) AS n FROM orders')
   await a.getByRole('button', { name: 'Run' }).click()
   await a.waitForSelector('#error:not([hidden])')

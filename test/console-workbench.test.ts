@@ -47,6 +47,10 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   await page.locator('.cm-tooltip-autocomplete li', { hasText: /^sales/ }).click()
   t.equal(await editorText(page), 'SELECT * FROM sales')
 
+  // Max rows and Timeout next to Run: the service's defaults, within its limits.
+  t.equal(await page.getAttribute('#max-rows', 'max'), '20000', 'Max rows up to QUERY_MAX_ROWS_LIMIT')
+  t.equal(await page.inputValue('#max-rows'), '1000', 'QUERY_MAX_ROWS by default')
+  t.equal(await page.getAttribute('#timeout', 'max'), '60', 'Timeout up to QUERY_TIMEOUT_MAX_MS, in seconds')
   // Max rows next to Run; 10,000 rows in a grid that holds few of them in the page.
   await page.getByLabel('Max rows').fill('10000')
   const started = Date.now()

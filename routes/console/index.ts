@@ -18,8 +18,11 @@ const pagePolicy = (nonce: string): string =>
 
 const consoleRoutes: FastifyPluginAsync = async (fastify) => {
   const page = existsSync(`${CONSOLE_DIR}index.html`) ? readFileSync(`${CONSOLE_DIR}index.html`, 'utf8') : null
+  // The bounds of Max rows and Timeout next to Run, and their defaults: the service's own.
+  const { QUERY_MAX_ROWS, QUERY_MAX_ROWS_LIMIT, QUERY_TIMEOUT_MS, QUERY_TIMEOUT_MAX_MS } = fastify.config
+  const limits = `${QUERY_MAX_ROWS} ${QUERY_MAX_ROWS_LIMIT} ${QUERY_TIMEOUT_MS} ${QUERY_TIMEOUT_MAX_MS}`
 
-  // The page: a fresh nonce per answer, and the connected server's dialect for the editor.
+  // The page: a fresh nonce per answer, the connected server's dialect for the editor, the query limits.
   fastify.get('/', { schema: { hide: true } }, async (_request, reply) => {
     if (page === null) {
       return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.\n')
@@ -30,7 +33,7 @@ const consoleRoutes: FastifyPluginAsync = async (fastify) => {
       .header('content-security-policy', pagePolicy(nonce))
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
-      .send(page.replace('__CSP_NONCE__', nonce).replace('__SQL_DIALECT__', dialect))
+      .send(page.replace('__CSP_NONCE__', nonce).replace('__SQL_DIALECT__', dialect).replace('__QUERY_LIMITS__', limits))
   })
 
   if (page === null) return

@@ -4,10 +4,8 @@ import { Mysql } from '../database/mysql.js'
 import { clientClosedRequest } from '../query/query-errors.js'
 import type { createQueryRunner } from '../query/query-runner.js'
 import type { Statement } from '../query/sql/classifier.js'
-import type { Param } from '../query/statement-start.js'
-import type { ClientConnection } from '../query/statement-watchdog.js'
 import { exportRequiresRead, exportsBusy } from './export-errors.js'
-import { ExportRun, type ExportFormat } from './export-run.js'
+import { ExportRun, type ExportRunOptions } from './export-run.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,16 +13,12 @@ declare module 'fastify' {
   }
 }
 
-export interface ExportRequest {
+/** An export as a session asks for it: the statement as the client wrote it, and where it runs. */
+export interface ExportRequest extends Pick<ExportRunOptions, 'params' | 'format' | 'maxRows' | 'timeoutMs' | 'client'> {
   /** The session: one export of a session streams on an instance at a time. */
   owner: string
   database: string
   sql: string
-  params: Param[]
-  format: ExportFormat
-  maxRows: number
-  timeoutMs: number
-  client: ClientConnection
 }
 
 /** How much longer than a reader may stall the server waits for it to read (its net_write_timeout). */

@@ -4,11 +4,10 @@
 import './styles.css'
 import { api, useApiKey, type ErrorBody, type HistoryEntry, type QueryAnswer, type TableSchema } from './api.js'
 import { createEditor } from './editor.js'
-import { ResultGrid } from './grid.js'
 import { renderHistory } from './history.js'
 import { analystMessage, errorLine } from './messages.js'
 import { renderSchemaTree } from './schema-tree.js'
-import type { ResultChart } from './chart.js'
+import { ResultView } from './results.js'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
 /** Work started from an event: a failure of the page's own is shown, never lost. */
@@ -29,10 +28,7 @@ if (Number.isFinite(maxTimeoutMs)) Object.assign(timeoutInput, { max: String(Mat
 const clamp = (input: HTMLInputElement) => Math.min(Number(input.max || Infinity), Math.max(1, Math.floor(input.valueAsNumber || 1)))
 
 const editor = createEditor($('editor'), { dialect: meta('sql-dialect'), nonce: meta('csp-nonce'), run: () => { later(run()) } })
-const grid = new ResultGrid()
-$('grid').append(grid.element)
-let chart: ResultChart | null = null
-let current: QueryAnswer | null = null
+const results = new ResultView((err) => { showError({ code: 'page_error', message: `Something went wrong in this page: ${String(err)}` }) })
 let history: HistoryEntry[] = []
 /** The running query's: Stop aborts its request, and the service then stops the query. */
 let running: AbortController | null = null
@@ -48,11 +44,7 @@ function clearError (): void {
 }
 
 /** The last result is not the answer to what runs now: gone the moment it starts, or fails. */
-function clearResult (): void {
-  $('results').hidden = true
-  $('chart-panel').hidden = true
-  current = null
-}
+const clearResult = (): void => { results.clear() }
 
 function showError (body: ErrorBody, ran?: string): void {
   clearResult()
@@ -82,40 +74,6 @@ function showContextChanged (body: ErrorBody): void {
   errorBox.hidden = false
 }
 
-function showResult (answer: QueryAnswer): void {
-  current = answer
-  const rows = answer.row_count === 1 ? 'row' : 'rows'
-  $('result-meta').textContent = `${answer.row_count} ${rows} in ${answer.execution_time_ms} ms`
-  const truncated = $('truncated')
-  truncated.hidden = !answer.truncated
-  truncated.textContent = answer.truncated ? `Only the first ${answer.row_count} rows are shown: the query returned more. Raise Max rows, or download all rows.` : ''
-  const warnings = $('warnings')
-  warnings.hidden = answer.warnings === undefined
-  warnings.replaceChildren(...(answer.warnings ?? []).map((w) => Object.assign(document.createElement('li'), { textContent: `${w.level} ${w.code}: ${w.message}` })))
-  // Shown first: a hidden grid cannot be scrolled back to its top, nor measure its rows in view.
-  if (!chartSelected()) $('results').hidden = false
-  grid.show(answer)
-  $('more-results').replaceChildren(...(answer.more_results ?? []).flatMap((set, i) => {
-    const more = new ResultGrid()
-    more.show(set)
-    return [Object.assign(document.createElement('p'), { className: 'muted', textContent: `Result set ${i + 2}: ${set.row_count} ${set.row_count === 1 ? 'row' : 'rows'}` }), more.element]
-  }))
-  view(chartSelected() ? 'chart' : 'table')
-}
-
-const chartSelected = () => $('view-chart').getAttribute('aria-selected') === 'true'
-
-async function view (which: 'table' | 'chart'): Promise<void> {
-  $('view-table').setAttribute('aria-selected', String(which === 'table'))
-  $('view-chart').setAttribute('aria-selected', String(which === 'chart'))
-  $('results').hidden = current === null || which !== 'table'
-  $('chart-panel').hidden = current === null || which !== 'chart'
-  if (which !== 'chart' || current === null) return
-  // Chart.js is loaded with the first chart, not with the page.
-  chart ??= new (await import('./chart.js')).ResultChart($('chart-panel'))
-  chart.show(current)
-}
-
 /** The database this tab shows: the service refuses to run a query in another one. */
 const expected = () => picker.value === '' ? {} : { expect_database: picker.value }
 const limits = () => ({ max_rows: clamp(rowsInput), timeout_ms: clamp(timeoutInput) * 1000 })
@@ -132,7 +90,7 @@ async function run (): Promise<void> {
   const timer = setInterval(() => { $('timer').textContent = `${((performance.now() - started) / 1000).toFixed(1)} s` }, 100)
   try {
     const answer = await api<QueryAnswer>('POST', 'api/query', { query, row_format: 'array', ...limits(), ...expected() }, running.signal)
-    if (answer.ok) showResult(answer.body)
+    if (answer.ok) results.show(answer.body)
     else showError(answer.body, query)
   } finally {
     clearInterval(timer)
@@ -232,8 +190,6 @@ runButton.addEventListener('click', () => { later(run()) })
 stopButton.addEventListener('click', () => running?.abort())
 $('download-csv').addEventListener('click', () => { later(download('csv')) })
 $('download-ndjson').addEventListener('click', () => { later(download('ndjson')) })
-$('view-table').addEventListener('click', () => { later(view('table')) })
-$('view-chart').addEventListener('click', () => { later(view('chart')) })
 $('history-search').addEventListener('input', drawHistory)
 
 const keyForm = $<HTMLFormElement>('api-key-form')

@@ -11,7 +11,7 @@ import {
 } from './connection-state.js'
 import type { DialectName } from './dialect.js'
 import { FairShare, poolShares } from './fair-share.js'
-import { poolOptions } from './pool-options.js'
+import { poolOptions, queryPool, type PoolSettings } from './pool-options.js'
 
 export { onConnectionLost, type Aftercare, type Limits } from './connection-state.js'
 
@@ -37,25 +37,6 @@ const SERVER_TIMEOUT_GRACE_MS = 2000
  * costs one compilation again. Wide results get none (../patches/mysql2-result-fields.ts).
  */
 export const PARSER_CACHE_SIZE = 1000
-
-/** The size of a pool and who may wait for it. */
-export interface PoolSettings {
-  size: number
-  /** Requests that may wait for a connection at once; past it, `database_busy`. */
-  maxWaiting: number
-  /** The server's `net_write_timeout` on its connections, when not its default. */
-  writeTimeoutSeconds?: number
-  /** The error when no more may wait (`database_busy` by default). */
-  busy?: () => Error
-  /**
-   * Its statements choose how values are read (a typeCast of their own, or none at all): the
-   * pool has no typeCast, which mysql2 would otherwise put in place of a statement's `false`.
-   */
-  statementTypeCast?: boolean
-}
-
-/** The pool of the sessions' queries: MYSQL_POOL_SIZE, and 50 times as many may wait. */
-const queryPool = (config: Config): PoolSettings => ({ size: config.MYSQL_POOL_SIZE, maxWaiting: config.MYSQL_POOL_SIZE * 50 })
 
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {
@@ -94,7 +75,7 @@ export class Mysql {
 
   constructor (private readonly config: Config, options: PoolSettings = queryPool(config)) {
     setMaxParserCache(PARSER_CACHE_SIZE)
-    const common = { ...poolOptions(config), ...(options.statementTypeCast === true ? { typeCast: true } : {}) }
+    const common = poolOptions(config, options.statementTypeCast)
     const { size, maxWaiting, busy } = options
     this.pool = createPool({ ...common, connectionLimit: size, maxIdle: size, idleTimeout: 60_000, queueLimit: size * 50 })
     this.control = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })

@@ -4,8 +4,11 @@ import { parseMysqlUrl, type Config } from '../../../config.js'
 import { tlsOptions } from './dialect.js'
 import { geometryAsBytes } from '../query/values.js'
 
-/** What every connection to the database is opened with, from MYSQL_URL and MYSQL_SSL*. */
-export function poolOptions (config: Config): PoolOptions {
+/**
+ * What every connection to the database is opened with, from MYSQL_URL and MYSQL_SSL*; with
+ * `statementTypeCast`, without the pool's typeCast (see PoolSettings).
+ */
+export function poolOptions (config: Config, statementTypeCast = false): PoolOptions {
   const { ssl: sslInUrl, ...target } = parseMysqlUrl(config.MYSQL_URL)
   const ssl = tlsOptions({ enabled: config.MYSQL_SSL || sslInUrl, caFile: config.MYSQL_SSL_CA, verify: config.MYSQL_SSL_VERIFY },
     (path) => readFileSync(path, 'utf8'))
@@ -29,7 +32,7 @@ export function poolOptions (config: Config): PoolOptions {
     jsonStrings: true,
     // A spatial value as the stored bytes (../query/values.ts), through mysql2's public typeCast
     // hook; rows as arrays, which the query runner names (the service's own statements ask for objects).
-    typeCast: geometryAsBytes,
+    typeCast: statementTypeCast ? true : geometryAsBytes,
     rowsAsArray: true,
     // mysql2 keeps each connection's prepared statements in an LRU that allocates its arrays at
     // full size when the connection opens (16,000 entries by default, 512 kB of heap per
@@ -37,3 +40,22 @@ export function poolOptions (config: Config): PoolOptions {
     maxPreparedStatements: 16
   }
 }
+
+/** The size of a pool and who may wait for it. */
+export interface PoolSettings {
+  size: number
+  /** Requests that may wait for a connection at once; past it, `database_busy`. */
+  maxWaiting: number
+  /** The server's `net_write_timeout` on its connections, when not its default. */
+  writeTimeoutSeconds?: number
+  /** The error when no more may wait (`database_busy` by default). */
+  busy?: () => Error
+  /**
+   * Its statements choose how values are read (a typeCast of their own, or none at all): the
+   * pool has no typeCast, which mysql2 would otherwise put in place of a statement's `false`.
+   */
+  statementTypeCast?: boolean
+}
+
+/** The pool of the sessions' queries: MYSQL_POOL_SIZE, and 50 times as many may wait. */
+export const queryPool = (config: Config): PoolSettings => ({ size: config.MYSQL_POOL_SIZE, maxWaiting: config.MYSQL_POOL_SIZE * 50 })

@@ -3,6 +3,7 @@ import { escapeId, type PoolConnection, type RowDataPacket } from 'mysql2/promis
 import { databaseNotFound } from '../errors/errors.js'
 import { guard, limitsDiffer, SETUP_TIMEOUT_MS, states, type ConnectionState, type Limits } from './connection-state.js'
 import { limitsStatement, sessionSetup, type DialectName } from './dialect.js'
+import { driverValues } from './pool-options.js'
 
 const ER_BAD_DB_ERROR = 1049
 
@@ -23,7 +24,7 @@ export class ConnectionSetup {
       guard(core)
       const conn = promised()
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
-        { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false })
+        { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false, typeCast: driverValues })
       const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly, this.writeTimeoutSeconds)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
       state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null }

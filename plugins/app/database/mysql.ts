@@ -11,7 +11,7 @@ import {
 } from './connection-state.js'
 import type { DialectName } from './dialect.js'
 import { FairShare, poolShares } from './fair-share.js'
-import { poolOptions, queryPool, type PoolSettings } from './pool-options.js'
+import { driverValues, poolOptions, queryPool, type PoolSettings } from './pool-options.js'
 
 export { onConnectionLost, type Aftercare, type Limits } from './connection-state.js'
 
@@ -212,7 +212,7 @@ export class Mysql {
       // A connection no session has used yet has the server's defaults, and no state to keep: it
       // gets the limits for this statement (a session's first use sets its own).
       if (limits !== undefined && (state === undefined || limitsDiffer(state, limits))) await this.setup.applyLimits(conn, state, limits)
-      const [rows] = await conn.query<T>({ sql, timeout: timeoutMs, rowsAsArray: false }, values)
+      const [rows] = await conn.query<T>({ sql, timeout: timeoutMs, rowsAsArray: false, typeCast: driverValues }, values)
       conn.release()
       return rows
     } catch (err) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { PoolOptions } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../../config.js'
 import { tlsOptions } from './dialect.js'
-import { geometryAsBytes } from '../query/values.js'
+import { answerTypeCast } from '../query/long-values.js'
 
 /**
  * What every connection to the database is opened with, from MYSQL_URL and MYSQL_SSL*; with
@@ -30,9 +30,11 @@ export function poolOptions (config: Config, statementTypeCast = false): PoolOpt
     decimalNumbers: false,
     dateStrings: true,
     jsonStrings: true,
-    // A spatial value as the stored bytes (../query/values.ts), through mysql2's public typeCast
-    // hook; rows as arrays, which the query runner names (the service's own statements ask for objects).
-    typeCast: statementTypeCast ? true : geometryAsBytes,
+    // A client's values as its answer takes them (../query/long-values.ts: spatial values and long
+    // text as bytes), through mysql2's public typeCast hook; the service's own statements pass
+    // `driverValues` (mysql2's own reading). Rows as arrays, which the query runner names (the
+    // service's own statements ask for objects).
+    typeCast: statementTypeCast ? true : answerTypeCast,
     rowsAsArray: true,
     // mysql2 keeps each connection's prepared statements in an LRU that allocates its arrays at
     // full size when the connection opens (16,000 entries by default, 512 kB of heap per
@@ -59,3 +61,6 @@ export interface PoolSettings {
 
 /** The pool of the sessions' queries: MYSQL_POOL_SIZE, and 50 times as many may wait. */
 export const queryPool = (config: Config): PoolSettings => ({ size: config.MYSQL_POOL_SIZE, maxWaiting: config.MYSQL_POOL_SIZE * 50 })
+
+/** The typeCast of the service's own statements (catalog, set-up, warnings): every value as mysql2 reads it. */
+export const driverValues = (_field: unknown, next: () => unknown): unknown => next()

@@ -14,10 +14,10 @@ const LONG_DECLARED_BYTES = 1 << 20
 const STRING_TYPE_NAMES = new Set(['VARCHAR', 'VAR_STRING', 'STRING', 'TINY_BLOB', 'BLOB', 'MEDIUM_BLOB', 'LONG_BLOB', 'JSON'])
 
 /**
- * The typeCast of a client's statement (mysql2's public per-query hook): a spatial value as the
- * stored bytes (./values.ts), and a value of a long-declared string column as its bytes, a view
- * of the packet that mysql2 read (no copy). ResultSets decodes the text ones within the answer's
- * budget; a binary one is what mysql2 would have handed over anyway.
+ * The typeCast of a client's statements (the query pool's, mysql2's public hook): a spatial value
+ * as the stored bytes (./values.ts), and a value of a long-declared string column as its bytes, a
+ * view of the packet that mysql2 read (no copy). ResultSets decodes the text ones within the
+ * answer's budget; a binary one is what mysql2 would have handed over anyway.
  */
 export function answerTypeCast (field: { type: string, length: number, buffer: () => Buffer | null }, next: () => unknown): unknown {
   if (field.length > LONG_DECLARED_BYTES && STRING_TYPE_NAMES.has(field.type)) return field.buffer()

@@ -10,6 +10,7 @@ import { runStatement, type Outcome, type Param } from './statement-run.js'
 import type { ClientConnection } from './statement-watchdog.js'
 import type { QueryResult, QueryWarning } from '../../../schemas/query.js'
 import type { Aftercare, createMysql, Lease } from '../database/mysql.js'
+import { driverValues } from '../database/pool-options.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -178,7 +179,7 @@ function aftercare (statement: Statement, outcome: Outcome, warningsUnread: bool
 async function readWarnings (lease: Lease): Promise<QueryWarning[] | null> {
   try {
     const [rows] = await lease.conn.promise().query<Array<{ Level: string, Code: number, Message: string } & RowDataPacket>>(
-      { sql: 'SHOW WARNINGS', timeout: WARNINGS_TIMEOUT_MS, rowsAsArray: false })
+      { sql: 'SHOW WARNINGS', timeout: WARNINGS_TIMEOUT_MS, rowsAsArray: false, typeCast: driverValues })
     return rows.map((row) => ({ level: row.Level, code: Number(row.Code), message: row.Message }))
   } catch {
     return null

@@ -12,7 +12,6 @@ import { sendStatement, type Command, type Param, type StatementCommand } from '
 export type { Param }
 import { ResultSets, type ReadSet } from './result-sets.js'
 import { StatementWatchdog, type ClientConnection } from './statement-watchdog.js'
-import { answerTypeCast } from './long-values.js'
 
 /** What one statement is run with. */
 export interface StatementOptions {
@@ -82,7 +81,7 @@ class StatementRun {
     private readonly reject: (err: Error) => void
   ) {
     this.core = lease.conn as unknown as CoreConnection & { stream: Socket }
-    this.command = { sql: options.sql, rowsAsArray: true, typeCast: answerTypeCast }
+    this.command = { sql: options.sql, rowsAsArray: true }
     this.answer = new ResultSets({ maxRows: options.maxRows, maxBytes: options.maxBytes, rowsAsArray: options.rowsAsArray, binary: this.prepared })
     this.watchdog = new StatementWatchdog(options.timeoutMs, options.read ? options.client : undefined, {
       kill: () => { this.mysql.killQuery(this.lease.connectionId).catch(() => {}) },

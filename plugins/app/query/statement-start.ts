@@ -30,7 +30,9 @@ export interface SendCallbacks {
  */
 export function sendStatement (core: CoreConnection, command: StatementCommand, params: Param[], on: SendCallbacks): void {
   if (params.length === 0) {
-    on.sent(core.query(command as never))
+    // Without a typeCast of its own, the statement goes as its text (rows as arrays: the pool's
+    // setting): an options object, mysql2 spreads into another, about 5 µs a query.
+    on.sent(core.query((command.typeCast === undefined ? command.sql : command) as never))
     return
   }
   core.prepare(command as unknown as string, (err, statement) => {

@@ -85,14 +85,24 @@ t.test('using a session refreshes its TTL', async (t) => {
   for (const [i, ttl] of (await ttls()).entries()) t.ok(ttl > 299_000, `a use 4 s after the refresh refreshed ${keys[i]} (${ttl} ms)`)
 })
 
+/**
+ * A Redis of the test's own, watched by MONITOR: on the shared one, other test files' commands
+ * (run at the same time) would be seen too, and ioredis's monitor mode fails on some of their lines.
+ */
+async function watchedRedis (t: Parameters<typeof throwawayRedis>[0]) {
+  const throwaway = await throwawayRedis(t)
+  const redis = new Redis(throwaway.url)
+  t.teardown(() => redis.disconnect())
+  return { url: throwaway.url, redis }
+}
+
 t.test('no KEYS or SCAN on any request path', async (t) => {
   const prefix = `sqlgate-scan-${randomSessionId()}:`
-  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
+  const { url, redis } = await watchedRedis(t)
+  const app = await build(t, { env: { REDIS_URL: url, REDIS_KEY_PREFIX: prefix } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT)')
-  const redis = redisClient(t)
   const monitor = await redis.monitor()
   const commands: string[] = []
-  // This app's commands only: other test files share the Redis server and run at the same time.
   monitor.on('monitor', (_time: string, args: string[]) => { if (args.some((arg) => String(arg).includes(prefix))) commands.push(String(args[0]).toLowerCase()) })
   t.teardown(() => monitor.disconnect())
 
@@ -110,9 +120,9 @@ t.test('no KEYS or SCAN on any request path', async (t) => {
 
 t.test('queries that end in the same turn are ended by one script call; a session still sees its own end first', async (t) => {
   const prefix = `sqlgate-ends-${randomSessionId()}:`
-  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix } })
+  const { url, redis } = await watchedRedis(t)
+  const app = await build(t, { env: { REDIS_URL: url, REDIS_KEY_PREFIX: prefix } })
   const db = await createDatabase(t)
-  const redis = redisClient(t)
   const sessions = await Promise.all([0, 1, 2, 3].map(() => selectedSession(app, db)))
   const store = app.sessionStore
   await Promise.all(sessions.map((sessionId, i) => store.beginQuery(sessionId, `query-${i}`, 60_000)))
@@ -145,9 +155,9 @@ t.test('queries that end in the same turn are ended by one script call; a sessio
 
 t.test('a turn that ends more queries than one call takes sends them in several calls', async (t) => {
   const prefix = `sqlgate-ends-${randomSessionId()}:`
-  const app = await build(t, { env: { REDIS_KEY_PREFIX: prefix, HISTORY_LIMIT: '100' } })
+  const { url, redis } = await watchedRedis(t)
+  const app = await build(t, { env: { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, HISTORY_LIMIT: '100' } })
   const db = await createDatabase(t)
-  const redis = redisClient(t)
   const sessionId = await selectedSession(app, db)
   const monitor = await redis.monitor()
   const calls: string[][] = []

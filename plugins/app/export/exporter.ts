@@ -73,6 +73,11 @@ export class Exporter {
     return run
   }
 
+  /** Reads the connected server's version (and so its dialect) for the export connections. */
+  async ready (): Promise<void> {
+    await this.mysql.dialect()
+  }
+
   /** Exports streaming now: for tests and diagnostics. */
   streaming (): number {
     return this.mysql.shareStats().inUse
@@ -87,4 +92,8 @@ export default fp(async function exporterPlugin (fastify) {
   const exporter = new Exporter(fastify.config, fastify.queryRunner)
   fastify.decorate('exporter', exporter)
   fastify.addHook('onClose', async () => { await exporter.close() })
+  // The server's version is read once per pool, on one of its connections: read now, not by the
+  // first exports, which would find both connections taken by themselves. Not fatal: an
+  // unreachable database answers the first export instead.
+  await exporter.ready().catch(() => {})
 }, { name: 'exporter', dependencies: ['config', 'query-runner'] })

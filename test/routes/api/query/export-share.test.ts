@@ -106,3 +106,13 @@ t.test('with API_KEYS, a ticket needs the key and its link does not: the ticket 
   t.equal(file.body, 'one\r\n1\r\n')
   t.equal((await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).statusCode, 401, 'other routes still need it')
 })
+
+t.test('the first exports after start both stream: the server is known before they take both connections', async (t) => {
+  const app = await build(t, { env: { EXPORT_CONCURRENCY: '2' } })
+  const base = await listen(app)
+  const db = await createDatabase(t)
+  const [a, b] = [await selectedSession(app, db), await selectedSession(app, db)]
+  const both = await Promise.all([a, b].map(async (session) => download(base, '/api/query/export', { query: 'SELECT seq FROM seq_1_to_3', format: 'csv', session_id: session })))
+  t.strictSame(both.map((file) => file.status), [200, 200])
+  t.strictSame(both.map((file) => file.body.toString('utf8')), ['seq\r\n1\r\n2\r\n3\r\n', 'seq\r\n1\r\n2\r\n3\r\n'])
+})

@@ -71,15 +71,19 @@ function csvText (out: Chunks, bytes: Buffer): void {
   const start = out.at
   let at = start
   let high = 0
-  let i = 0
-  if (n === 0) i = -1
-  for (; i >= 0 && i < n; i++) {
+  // Copied as it is while nothing in it needs quoting; the empty string, or a byte that does,
+  // starts it over, quoted.
+  let plain = n > 0
+  for (let i = 0; plain && i < n; i++) {
     const b = bytes[i]!
-    if (b === 0x2c || b === 0x22 || b === 0x0d || b === 0x0a) break
-    high |= b
-    buf[at++] = b
+    if (b === 0x2c || b === 0x22 || b === 0x0d || b === 0x0a) {
+      plain = false
+    } else {
+      high |= b
+      buf[at++] = b
+    }
   }
-  if (i !== n) {
+  if (!plain) {
     at = start
     buf[at++] = 0x22
     for (let j = 0; j < n; j++) {

@@ -113,12 +113,13 @@ export class ExportRun extends Readable {
     // closed because the client had stopped reading (../edge/unread-answers.ts closes a connection
     // whose answer has not moved for REQUEST_TIMEOUT_MS), which it had if the rows waited for it
     // most of that time.
-    if (!this.settled) this.settle(this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest(), true)
+    if (!this.settled) this.settle(this.goneError(), true)
     callback(err)
   }
 
-  private stalled (): boolean {
-    return this.paused && Date.now() - this.lastRead >= this.options.stallMs / 2
+  /** Why the client is gone: it stopped reading (the rows waited for it most of REQUEST_TIMEOUT_MS), or it closed. */
+  private goneError (): AppError {
+    return this.paused && Date.now() - this.lastRead >= this.options.stallMs / 2 ? readerStalled(this.options.stallMs) : clientClosedRequest()
   }
 
   private listen (command: Command, prepared: boolean): void {
@@ -132,7 +133,7 @@ export class ExportRun extends Readable {
     if (fields === undefined || this.settled) return
     if (this.writer !== null) {
       // A later result set (a procedure's): only the first is exported; the rest is not read.
-      this.finish(null, true)
+      this.finish(true)
       return
     }
     this.open(exportColumns(fields, prepared))
@@ -158,7 +159,7 @@ export class ExportRun extends Readable {
       this.truncated = true
       this.rows = this.options.maxRows
       // Past the one row that sql_select_limit lets through (a LIMIT of its own, SHOW): stop here.
-      if (++this.extra > 1) this.finish(null, true)
+      if (++this.extra > 1) this.finish(true)
       return
     }
     this.writer.row(row as unknown[])
@@ -169,20 +170,20 @@ export class ExportRun extends Readable {
     if (this.settled) return
     if (this.writer === null) this.open([])
     const flags = resultSetStatus(command) | (this.header?.serverStatus ?? 0)
-    this.finish(null, false, (flags & SERVER_SESSION_STATE_CHANGED) !== 0)
+    this.finish(false, (flags & SERVER_SESSION_STATE_CHANGED) !== 0)
   }
 
   private failed (err: Error & { errno?: number, fatal?: boolean }): void {
     if (err.fatal === true) this.discard = true
     const { killed, clientGone } = this.watchdog
-    if (clientGone && err.errno === ER_QUERY_INTERRUPTED) this.fail(this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest())
+    if (clientGone && err.errno === ER_QUERY_INTERRUPTED) this.fail(this.goneError())
     else if ((err.errno !== undefined && TIMEOUT_ERRNOS.has(err.errno)) || (killed && err.errno === ER_QUERY_INTERRUPTED)) this.fail(queryTimeout(this.options.timeoutMs))
     else this.fail(toAppError(err))
   }
 
   /** The statement ran past its timeout (or its client has gone): stopped on the server, and not read on. */
   private stop (): void {
-    this.fail(this.watchdog.clientGone ? (this.stalled() ? readerStalled(this.options.stallMs) : clientClosedRequest()) : queryTimeout(this.options.timeoutMs))
+    this.fail(this.watchdog.clientGone ? this.goneError() : queryTimeout(this.options.timeoutMs))
   }
 
   private fail (err: AppError): void {
@@ -194,11 +195,11 @@ export class ExportRun extends Readable {
   }
 
   /** The rows so far are all the export holds: a cut result, or a later result set not read. */
-  private finish (err: AppError | null, stopReading: boolean, stateChanged = false): void {
+  private finish (stopReading: boolean, stateChanged = false): void {
     if (this.settled) return
     this.writer?.end(this.truncated ? { rowCount: this.rows, maxRows: this.options.maxRows } : null)
     this.send(this.out.take(true))
-    this.settle(err, stopReading, stateChanged)
+    this.settle(null, stopReading, stateChanged)
     this.push(null)
   }
 

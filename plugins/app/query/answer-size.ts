@@ -1,5 +1,5 @@
 import type { FieldPacket } from 'mysql2'
-import { isJsonField } from './column-types.js'
+import { isStringField } from './column-types.js'
 
 /**
  * What a row weighs in the answer's JSON (counted until it passes `limit`), as mysql2 hands it over (before conversion): strings as
@@ -61,16 +61,13 @@ export function jsonStringBytes (text: string, limit: number): { bytes: number, 
   return { bytes, fits: text.length }
 }
 
-/** Types whose value is text or bytes as the database stored it: VARCHAR, the BLOBs, CHAR (and JSON, which is text). */
-const STRING_TYPES = new Set([0x0f, 0xf5, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
-
 /**
  * Which columns of a result may be cut: text and binary strings, JSON (a cut JSON value is left
  * as text); not a spatial value or BIT, whose bytes must stay whole to be read. Read from the
  * fields as the server sent them, before plugins/app/query/values.ts prepares them for mysql2's parser.
  */
 export function cuttableColumns (fields: readonly FieldPacket[]): boolean[] {
-  return fields.map((field) => isJsonField(field) || (STRING_TYPES.has(field.columnType ?? field.type ?? 0) && field.columnType !== 0xff))
+  return fields.map(isStringField)
 }
 
 /**

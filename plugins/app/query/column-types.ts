@@ -56,6 +56,14 @@ export function isJsonField (field: FieldPacket): boolean {
   return field.extendedFormat === 'json' || (field.columnType ?? field.type) === JSON_TYPE
 }
 
+/** Types whose value is text or bytes as the database stored it: VARCHAR, the BLOBs, CHAR, and JSON (which is text). */
+const STRING_TYPES = new Set([0x0f, 0xf5, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
+
+/** A column of text or bytes (or JSON): not a number, a date, a spatial value or BIT. */
+export function isStringField (field: FieldPacket): boolean {
+  return isJsonField(field) || (STRING_TYPES.has(field.columnType ?? field.type ?? 0) && field.columnType !== 0xff)
+}
+
 /** The name of a result column's type, as precise as the protocol tells it. */
 export function columnTypeName (field: FieldPacket): string {
   if (isJsonField(field)) return 'JSON'

@@ -1,5 +1,5 @@
 import type { FieldPacket } from 'mysql2'
-import { isBinaryField, isJsonField } from './column-types.js'
+import { isBinaryField, isJsonField, isStringField } from './column-types.js'
 import { geometryAsBytes } from './values.js'
 
 /**
@@ -28,14 +28,11 @@ export function answerTypeCast (field: { type: string, length: number, buffer: (
 export function longTextColumns (fields: readonly FieldPacket[]): number[] {
   const indexes: number[] = []
   fields.forEach((field, index) => {
-    const type = field.columnType ?? field.type ?? 0
-    const stringType = isJsonField(field) || (type !== 0xff && STRING_TYPES.has(type) && !isBinaryField(field))
-    if (stringType && (field.columnLength ?? 0) > LONG_DECLARED_BYTES) indexes.push(index)
+    const text = isStringField(field) && (isJsonField(field) || !isBinaryField(field))
+    if (text && (field.columnLength ?? 0) > LONG_DECLARED_BYTES) indexes.push(index)
   })
   return indexes
 }
-
-const STRING_TYPES = new Set([0x0f, 0xf5, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe])
 
 /**
  * UTF-8 `bytes` as text, at most about `limit` bytes of it: a value longer than that is decoded

@@ -23,10 +23,9 @@ export function unavailable (err: unknown): never {
  * run, so Redis reads them in one go too. A Cluster spreads commands over several connections:
  * there each leaves at once.
  *
- * The scripts go through ioredis's own `evalsha` and `eval` rather than `defineCommand`: each
- * defined command is a subclass of ioredis's Command, and with the store's eight scripts the
- * constructor that every command runs through sees so many object shapes that V8 gives up on
- * them (a megamorphic inline cache, about 4 µs a command; docs/performance.md).
+ * The scripts go through ioredis's own `evalsha` and `eval` rather than `defineCommand`, whose
+ * calls each build a Command subclass wrapped by a Script, a promise chain and a closure: on the
+ * query route that was over a third of ioredis's CPU (docs/performance.md).
  */
 export class ScriptClient {
   /** Commands can wait for the end of the turn (not a Cluster). */

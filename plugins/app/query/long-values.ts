@@ -1,4 +1,5 @@
 import type { FieldPacket } from 'mysql2'
+import { ASCII_WEIGHT } from './answer-size.js'
 import { isBinaryField, isJsonField, isStringField } from './column-types.js'
 import { geometryAsBytes } from './values.js'
 
@@ -35,14 +36,25 @@ export function longTextColumns (fields: readonly FieldPacket[]): number[] {
 }
 
 /**
- * UTF-8 `bytes` as text, at most about `limit` bytes of it: a value longer than that is decoded
- * up to the first character boundary past `limit`. A string's JSON weight is never less than its
- * UTF-8 length, so the text decoded still weighs more than `limit` whenever the value did: the
- * answer's budget cuts it exactly where it would have cut the whole value.
+ * UTF-8 `bytes` as text, only as far as its JSON weight reaches `limit`: a value that weighs more
+ * is decoded up to the first character boundary past that point. The weight is read from the
+ * bytes (a byte of a multi-byte character weighs one: JSON writes such characters as they are), so
+ * a 16 MB value of control characters is decoded for its first 1.4 MB under an 8 MiB budget, not
+ * its first 8 MB. A byte that is not UTF-8 (decoded as U+FFFD, three bytes) is counted as one:
+ * the count never exceeds the true weight, so the text decoded still weighs more than `limit`
+ * whenever the value did, and the answer's budget cuts it exactly where it would have cut the
+ * whole value. `whole` says whether all of it was decoded.
  */
-export function decodeWithin (bytes: Buffer, limit: number): string {
-  if (bytes.length <= limit) return bytes.toString('utf8')
-  let end = Math.max(0, limit) + 1
-  while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end++
-  return bytes.toString('utf8', 0, end)
+export function decodeWithin (bytes: Buffer, limit: number): { text: string, whole: boolean } {
+  const length = bytes.length
+  let weight = 0
+  let end = 0
+  while (end < length && weight <= limit) {
+    const byte = bytes[end]!
+    weight += byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
+    end++
+  }
+  if (weight <= limit) return { text: bytes.toString('utf8'), whole: true }
+  while (end < length && (bytes[end]! & 0xc0) === 0x80) end++
+  return { text: bytes.toString('utf8', 0, end), whole: end === length }
 }

@@ -79,11 +79,16 @@ export class ResultSets {
     const { maxRows, maxBytes } = this.limits
     if (!set.truncated) {
       if (set.rows.length < maxRows) {
+        // A long value decoded only in part weighs past the budget: the row cannot fit whole.
+        let fits = true
         for (const index of set.longText) {
           const value = row[index]
-          if (Buffer.isBuffer(value)) row[index] = decodeWithin(value, maxBytes - this.bytes)
+          if (!Buffer.isBuffer(value)) continue
+          const decoded = decodeWithin(value, maxBytes - this.bytes)
+          row[index] = decoded.text
+          if (!decoded.whole) fits = false
         }
-        const size = rowSize(row, maxBytes - this.bytes) + set.keyBytes
+        const size = fits ? rowSize(row, maxBytes - this.bytes) + set.keyBytes : maxBytes + 1
         if (this.bytes + size <= maxBytes) {
           this.bytes += size
           set.rows.push(set.convert(row))

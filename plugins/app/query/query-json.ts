@@ -29,27 +29,23 @@ function columnsJson (columns: ResultColumn[]): string {
 function rowsJson (columns: ResultColumn[], rows: unknown[]): string {
   if (!columns.some((column) => column.type === 'JSON')) return JSON.stringify(rows)
   let out = '['
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as unknown[] | Record<string, unknown>
-    if (i > 0) out += ','
-    if (Array.isArray(row)) {
-      out += '['
-      for (let j = 0; j < row.length; j++) out += (j === 0 ? '' : ',') + valueJson(row[j])
-      out += ']'
-    } else {
-      let first = true
-      out += '{'
-      for (const key of Object.keys(row)) {
-        out += (first ? '' : ',') + jsonString(key) + ':' + valueJson(row[key])
-        first = false
-      }
-      out += '}'
-    }
-  }
+  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + rowJson(rows[i] as unknown[] | Record<string, unknown>, true)
   return out + ']'
 }
 
 const valueJson = (value: unknown): string => value instanceof JsonText ? value.text : JSON.stringify(value) ?? 'null'
+
+/** One row, as `rowsJson` writes it: a row with JSON columns value by value. */
+function rowJson (row: unknown[] | Record<string, unknown>, withJson: boolean): string {
+  if (!withJson) return JSON.stringify(row)
+  let out = ''
+  if (Array.isArray(row)) {
+    for (let j = 0; j < row.length; j++) out += (j === 0 ? '' : ',') + valueJson(row[j])
+    return '[' + out + ']'
+  }
+  for (const key of Object.keys(row)) out += (out === '' ? '' : ',') + jsonString(key) + ':' + valueJson(row[key])
+  return '{' + out + '}'
+}
 
 function moreResultsJson (sets: NonNullable<QueryReply['more_results']>): string {
   let out = '['
@@ -63,13 +59,18 @@ function moreResultsJson (sets: NonNullable<QueryReply['more_results']>): string
   return out + ']'
 }
 
-export function queryReplyJson (reply: QueryReply): string {
+/** The answer's fields before its rows. */
+function replyHead (reply: QueryReply): string {
   return '{"success":true,"query_id":' + jsonString(reply.query_id) +
     ',"session_id":' + jsonString(reply.session_id) +
     ',"database_name":' + jsonString(reply.database_name) +
     ',"columns":' + columnsJson(reply.columns) +
-    ',"rows":' + rowsJson(reply.columns, reply.rows) +
-    ',"row_count":' + jsonNumber(reply.row_count) +
+    ',"rows":'
+}
+
+/** The answer's fields after its rows. */
+function replyTail (reply: QueryReply): string {
+  return ',"row_count":' + jsonNumber(reply.row_count) +
     ',"truncated":' + (reply.truncated ? 'true' : 'false') +
     (reply.truncated_values === undefined ? '' : ',"truncated_values":' + jsonNumber(reply.truncated_values)) +
     (reply.truncated_columns === undefined ? '' : ',"truncated_columns":' + JSON.stringify(reply.truncated_columns)) +
@@ -79,6 +80,74 @@ export function queryReplyJson (reply: QueryReply): string {
     (reply.warnings === undefined ? '' : ',"warnings":' + JSON.stringify(reply.warnings.map(({ level, code, message }) => ({ level, code, message })))) +
     ',"execution_time_ms":' + jsonNumber(reply.execution_time_ms) + '}'
 }
+
+export function queryReplyJson (reply: QueryReply): string {
+  return replyHead(reply) + rowsJson(reply.columns, reply.rows) + replyTail(reply)
+}
+
+/** About how many characters of text each piece of `queryReplyPieces` holds. */
+export const PIECE_CHARS = 64 * 1024
+
+/**
+ * The answer's JSON text in pieces of about PIECE_CHARS characters: together exactly
+ * `queryReplyJson(reply)`, each a bounded amount of work to write. Rows are written whole, except
+ * that a string value longer than a piece (a long text cut to the answer's budget) is written in
+ * pieces of its own, never splitting a surrogate pair. A small answer is one piece. The rows of
+ * `more_results` are written with the tail, whole.
+ */
+export function * queryReplyPieces (reply: QueryReply): Generator<string, void, undefined> {
+  const withJson = reply.columns.some((column) => column.type === 'JSON')
+  const rows = reply.rows as Array<unknown[] | Record<string, unknown>>
+  let out = replyHead(reply) + '['
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out += ','
+    const row = rows[i]!
+    if (!hasLongString(row)) {
+      out += rowJson(row, withJson)
+    } else {
+      const keys = Array.isArray(row) ? null : Object.keys(row)
+      const values = Array.isArray(row) ? row : Object.values(row)
+      out += keys === null ? '[' : '{'
+      for (let j = 0; j < values.length; j++) {
+        if (j > 0) out += ','
+        if (keys !== null) out += jsonString(keys[j]!) + ':'
+        const value = values[j]
+        if (typeof value !== 'string' || value.length <= PIECE_CHARS) {
+          out += valueJson(value)
+          continue
+        }
+        out += '"'
+        for (let from = 0; from < value.length;) {
+          let to = Math.min(value.length, from + PIECE_CHARS)
+          if (to < value.length && (value.charCodeAt(to - 1) & 0xfc00) === 0xd800) to--
+          const escaped = JSON.stringify(value.slice(from, to))
+          out += escaped.slice(1, -1)
+          yield out
+          out = ''
+          from = to
+        }
+        out += '"'
+      }
+      out += keys === null ? ']' : '}'
+    }
+    if (out.length >= PIECE_CHARS) {
+      yield out
+      out = ''
+    }
+  }
+  yield out + ']' + replyTail(reply)
+}
+
+function hasLongString (row: unknown[] | Record<string, unknown>): boolean {
+  if (Array.isArray(row)) {
+    for (let j = 0; j < row.length; j++) if (isLongString(row[j])) return true
+    return false
+  }
+  for (const key in row) if (isLongString(row[key])) return true
+  return false
+}
+
+const isLongString = (value: unknown): boolean => typeof value === 'string' && value.length > PIECE_CHARS
 
 export function historyEntryJson (entry: QueryHistoryEntry): string {
   return '{"query_id":' + jsonString(entry.query_id) +

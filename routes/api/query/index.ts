@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
-import { queryReplyJson } from '../../../plugins/app/query/query-json.js'
+import { answerJson } from '../../../plugins/app/query/answer-lane.js'
 import { utf8Bytes } from '../../../plugins/app/query/json-text.js'
 import { WATCHED_ANSWER_CHARS } from '../../../plugins/app/edge/unread-answers-budget.js'
 import exportRoutes from './export.js'
@@ -36,14 +36,16 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // The answer's JSON is written for its known shape (plugins/app/query/query-json.ts) rather than by the
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
-    // its own (Fastify types only what it serializes), so it is named here.
-    const text = queryReplyJson(answer)
+    // its own (Fastify types only what it serializes), so it is named here. A large answer is
+    // written a piece at a time between other requests' work (plugins/app/query/answer-lane.ts).
+    const json = answerJson(answer)
+    const body = typeof json === 'string' ? json : await json
     // What a large answer's client leaves unread is looked at as soon as it is written (plugins/app/edge/unread-answers-budget.ts).
-    if (text.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(text)
+    if (body.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(body)
     unreadAnswers.checkSoon()
     // A large answer goes out as its bytes, encoded once: as a string, its length would be
     // counted in one pass over it and its bytes written in another.
-    return reply.type(JSON_TYPE).send(utf8Bytes(text))
+    return reply.type(JSON_TYPE).send(typeof body === 'string' ? utf8Bytes(body) : body)
   })
 
   fastify.get('/history', {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { historyEntryJson, queryReplyJson } from '../../../../plugins/app/query/query-json.js'
+import { historyEntryJson, PIECE_CHARS, queryReplyJson, queryReplyPieces } from '../../../../plugins/app/query/query-json.js'
 import type { QueryReply } from '../../../../schemas/query.js'
 import { JsonText } from '../../../../plugins/app/query/values.js'
 import { QueryHistoryEntrySchema, QueryReplySchema, type QueryHistoryEntry } from '../../../../schemas/query.js'
@@ -116,4 +116,28 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
     t.same(JSON.parse(json), entry, `${label(entry.query)}: parses back to the entry`)
   }
   t.same(entryKeys.sort(), [...Object.keys(base), 'truncated', 'format'].sort(), 'the test covers every field of the schema')
+})
+
+t.test('queryReplyPieces: pieces that together are queryReplyJson, long strings split between pieces, never inside a surrogate pair', async (t) => {
+  // Long strings of characters JSON escapes or writes in several bytes, and pairs placed so that
+  // a piece boundary falls between their halves.
+  const long = (length: number, unit: string) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length)
+  const aroundBoundary = 'x'.repeat(PIECE_CHARS - 1) + '\u{1f600}' + 'y'.repeat(PIECE_CHARS)
+  const values = [long(PIECE_CHARS * 3 + 7, '\u0001'), long(PIECE_CHARS + 1, 'a"b\\c'), aroundBoundary, long(PIECE_CHARS * 2, '\u{1f600}'), 'x'.repeat(PIECE_CHARS) + '\ud800', 'short']
+  const cases: Array<[string, QueryReply]> = [
+    ['array rows with long strings', reply({ columns: [{ name: 'v', type: 'LONGTEXT' }, { name: 'n', type: 'INT' }], rows: values.map((value, i) => [value, i]), row_count: values.length })],
+    ['object rows with long strings', reply({ columns: [{ name: 'v', type: 'LONGTEXT' }, { name: 'n', type: 'INT' }], rows: values.map((value, i) => ({ v: value, n: i })), row_count: values.length, truncated: true, truncated_values: 1, truncated_columns: ['v'] })],
+    ['JSON columns next to a long string', reply({ columns: [{ name: 'j', type: 'JSON' }, { name: 'v', type: 'LONGTEXT' }], rows: [[new JsonText('{"a":12345678901234567890}', null), values[0]], { j: new JsonText('[1]', null), v: values[2] }], row_count: 2 })],
+    ['many short rows', reply({ rows: Array.from({ length: 20000 }, (_, i) => ({ id: i, name: `item ${i} "quoted"` })), row_count: 20000 })],
+    ['one small answer', reply()]
+  ]
+  for (const [name, value] of cases) {
+    const pieces = [...queryReplyPieces(value)]
+    t.equal(pieces.join(''), queryReplyJson(value), `${name}: the same text`)
+    t.ok(pieces.every((piece) => piece.length < PIECE_CHARS * 6 + 4096), `${name}: ${pieces.length} pieces, none much past a piece's size`)
+    for (const piece of pieces) {
+      if (/[\ud800-\udbff]$/.test(piece) || /^[\udc00-\udfff]/.test(piece)) t.fail(`${name}: a piece ends or starts inside a surrogate pair`)
+    }
+  }
+  t.equal([...queryReplyPieces(reply())].length, 1, 'a small answer is one piece')
 })

@@ -1,0 +1,52 @@
+import t from 'tap'
+import { AnswerLane, answerJson } from '../../../../plugins/app/query/answer-lane.js'
+import { queryReplyJson } from '../../../../plugins/app/query/query-json.js'
+import type { QueryReply } from '../../../../schemas/query.js'
+
+/** Busy for `ms` of this thread. */
+function spin (ms: number): void {
+  const until = performance.now() + ms
+  while (performance.now() < until);
+}
+
+t.test('the lane shares each turn of the event loop out among its tasks, and leaves the turn after a few milliseconds', async (t) => {
+  const lane = new AnswerLane()
+  const done: string[] = []
+  // Three tasks of 50 pieces of 1 ms each: 150 ms of work.
+  const finished = Promise.all(['a', 'b', 'c'].map(async (name) => await new Promise<void>((resolve) => {
+    let left = 50
+    lane.add(() => {
+      spin(1)
+      if (--left > 0) return true
+      done.push(name)
+      resolve()
+      return false
+    })
+  })))
+  // Meanwhile, something else waits on the event loop again and again: it gets its turn within a few ms each time.
+  let slowest = 0
+  const watch = { stop: false }
+  const other = (async () => {
+    while (!watch.stop) {
+      const asked = performance.now()
+      await new Promise((resolve) => setImmediate(resolve))
+      slowest = Math.max(slowest, performance.now() - asked)
+    }
+  })()
+  await finished
+  watch.stop = true
+  await other
+  t.strictSame(done, ['a', 'b', 'c'], 'the tasks took turns: they finished in the order they came')
+  t.ok(slowest < 40, `the rest of the process waited ${slowest.toFixed(1)} ms at most (a turn's work is about 4 ms)`)
+})
+
+t.test('answerJson: a small answer is its text at once; a large one its bytes, written in the lane', async (t) => {
+  const base: QueryReply = {
+    success: true, query_id: 'q', session_id: 's', database_name: 'd', columns: [{ name: 'v', type: 'LONGTEXT' }], rows: [['x']], row_count: 1, truncated: false, execution_time_ms: 1
+  }
+  t.equal(answerJson(base), queryReplyJson(base), 'one piece: the text')
+  const large: QueryReply = { ...base, rows: [['\u0001'.repeat(1_000_000)], ['é'.repeat(300_000)]], row_count: 2 }
+  const bytes = await answerJson(large)
+  t.ok(Buffer.isBuffer(bytes))
+  t.equal((bytes as Buffer).toString(), queryReplyJson(large), 'its UTF-8 bytes, exactly')
+})

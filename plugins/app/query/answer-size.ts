@@ -78,16 +78,24 @@ export function cuttableColumns (fields: readonly FieldPacket[]): boolean[] {
 
 /**
  * A row whose values together weigh more than `budget`, cut to fit it: its cuttable values are
- * shortened, in column order, to what is left of the budget. Returns the row and the names (or
- * indexes, for array rows) of the columns cut.
+ * shortened, in column order, to what is left of the budget. A value at one of `longText`'s
+ * indexes that is still bytes is text too long to have been decoded (./long-values.ts): it is
+ * decoded as far as what is left holds. Returns the row and the names (or indexes, for array
+ * rows) of the columns cut.
  */
-export function cutToFit (row: unknown, names: readonly string[], cuttable: readonly boolean[], budget: number): { row: unknown, cut: string[] } {
+export function cutToFit (row: unknown, names: readonly string[], cuttable: readonly boolean[], longText: readonly number[], budget: number): { row: unknown, cut: string[] } {
   const values = Array.isArray(row) ? [...row] : Object.values(row as Record<string, unknown>)
   const keys = Array.isArray(row) ? null : Object.keys(row as Record<string, unknown>)
   let left = budget - 2 - values.length - (keys === null ? 0 : keys.reduce((sum, key) => sum + key.length + 3, 0))
   const cut: string[] = []
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
+    if (Buffer.isBuffer(value) && longText.includes(i)) {
+      values[i] = textWithin(value, Math.max(left, 2))
+      cut.push(names[i] ?? String(i))
+      left = 0
+      continue
+    }
     const weight = typeof value === 'string' ? jsonStringBytes(value, Math.max(left, 2)) : { bytes: valueSize(value, Math.max(left, 0)), fits: 0 }
     if (weight.bytes <= left || cuttable[i] !== true) {
       left = Math.max(0, left - weight.bytes)
@@ -104,4 +112,41 @@ export function cutToFit (row: unknown, names: readonly string[], cuttable: read
   }
   if (keys === null) return { row: values, cut }
   return { row: Object.fromEntries(keys.map((key, i) => [key, values[i]])), cut }
+}
+
+/**
+ * Whether a long value's text weighs at most `limit` bytes of JSON (its quotes not counted), read
+ * from its UTF-8 bytes: a byte of a multi-byte character weighs one (JSON writes such characters as
+ * they are), an ASCII one what its escape takes. A value longer than `limit` bytes weighs more
+ * without being read; otherwise the count stops as soon as it passes `limit`.
+ */
+export function weighsWithin (bytes: Buffer, limit: number): boolean {
+  if (bytes.length > limit) return false
+  let weight = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!
+    weight += byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
+    if (weight > limit) return false
+  }
+  return true
+}
+
+/**
+ * The longest beginning of a long value's text that weighs at most `budget` bytes of JSON, quotes
+ * included, decoded from its bytes and nothing more: a 16 MB value of control characters is read
+ * for its first 1.4 MB under an 8 MiB budget. The cut falls between characters. A byte that is not
+ * UTF-8 decodes as U+FFFD, which weighs three: text with one is weighed again as text.
+ */
+export function textWithin (bytes: Buffer, budget: number): string {
+  let weight = 2
+  let end = 0
+  for (; end < bytes.length; end++) {
+    const byte = bytes[end]!
+    const size = byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
+    if (weight + size > budget) break
+    weight += size
+  }
+  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  const text = bytes.toString('utf8', 0, end)
+  return text.includes('\ufffd') ? text.slice(0, jsonStringBytes(text, budget).fits) : text
 }

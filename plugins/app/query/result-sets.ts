@@ -1,7 +1,7 @@
 import type { FieldPacket } from 'mysql2'
 import { columnTypeName, isNullableField } from './column-types.js'
-import { cutToFit, cuttableColumns, rowSize } from './answer-size.js'
-import { decodeWithin, longTextColumns } from './long-values.js'
+import { cutToFit, cuttableColumns, rowSize, weighsWithin } from './answer-size.js'
+import { longTextColumns } from './long-values.js'
 import { resultReader, type Row, type RowConverter } from './values.js'
 import type { ResultColumn, ResultSet } from '../../../schemas/query.js'
 
@@ -79,14 +79,14 @@ export class ResultSets {
     const { maxRows, maxBytes } = this.limits
     if (!set.truncated) {
       if (set.rows.length < maxRows) {
-        // A long value decoded only in part weighs past the budget: the row cannot fit whole.
+        // A long value is decoded only if it fits what is left of the budget; one that does not
+        // stays bytes, and the row cannot fit whole: it is cut (the first) or left out.
         let fits = true
         for (const index of set.longText) {
           const value = row[index]
           if (!Buffer.isBuffer(value)) continue
-          const decoded = decodeWithin(value, maxBytes - this.bytes)
-          row[index] = decoded.text
-          if (!decoded.whole) fits = false
+          if (weighsWithin(value, maxBytes - this.bytes)) row[index] = value.toString('utf8')
+          else fits = false
         }
         const size = fits ? rowSize(row, maxBytes - this.bytes) + set.keyBytes : maxBytes + 1
         if (this.bytes + size <= maxBytes) {
@@ -97,7 +97,7 @@ export class ResultSets {
         if (set.rows.length === 0 && set === this.sets[0]) {
           // A first row larger than the whole budget: its long values are cut to fit, and the
           // answer says which; never sent whole.
-          const fitted = cutToFit(row, set.keys ?? [], set.cuttable, maxBytes - this.bytes - set.keyBytes)
+          const fitted = cutToFit(row, set.keys ?? [], set.cuttable, set.longText, maxBytes - this.bytes - set.keyBytes)
           this.bytes = maxBytes
           set.cut = fitted.cut
           set.truncated = true

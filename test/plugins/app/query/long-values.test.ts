@@ -1,9 +1,8 @@
 import t from 'tap'
-import { jsonStringBytes } from '../../../../plugins/app/query/answer-size.js'
-import { decodeWithin } from '../../../../plugins/app/query/long-values.js'
+import { jsonStringBytes, textWithin, weighsWithin } from '../../../../plugins/app/query/answer-size.js'
 
 /** Characters of every UTF-8 length and every JSON weight: escapes, quotes, 2-, 3- and 4-byte ones. */
-const ALPHABET = ['a', 'Z', ' ', '\u0001', '\n', '"', '\\', 'é', 'ß', '€', '中', '\u{1f600}', '\u{10ffff}', '\u007f']
+const ALPHABET = ['a', 'Z', ' ', '\u0001', '\n', '"', '\\', 'é', 'ß', '€', '中', '\u{1f600}', '\u{10ffff}', '\u007f', '\ufffd']
 
 function randomText (length: number): string {
   let text = ''
@@ -11,36 +10,36 @@ function randomText (length: number): string {
   return text
 }
 
-t.test('decodeWithin: a prefix that weighs more than the limit whenever the value does, and cuts where the whole value would', async (t) => {
+t.test('weighsWithin and textWithin read a long value\'s JSON weight from its bytes as JSON.stringify would write its text', async (t) => {
   let checked = 0
-  for (let round = 0; round < 2000; round++) {
+  for (let round = 0; round < 3000; round++) {
     const text = randomText(Math.floor(Math.random() * 200))
     const bytes = Buffer.from(text)
-    const limit = Math.floor(Math.random() * (bytes.length + 20))
-    const { text: decoded, whole } = decodeWithin(bytes, limit)
-    if (whole !== (decoded === text)) return t.fail(`whole says ${whole}: ${JSON.stringify(text)} at ${limit}`)
-    if (!text.startsWith(decoded)) return t.fail(`not a prefix: ${JSON.stringify(text)} at ${limit}`)
-    if (jsonStringBytes(text, Infinity).bytes - 2 <= limit && decoded !== text) return t.fail(`a value whose JSON weighs within the limit is whole: ${JSON.stringify(text)}`)
-    if (decoded !== text && jsonStringBytes(decoded, Infinity).bytes <= limit) return t.fail(`a cut prefix still weighs past the limit: ${JSON.stringify(text)} at ${limit}`)
-    // The budget cuts a value at `budget` <= limit: the prefix gives the same characters.
-    const budget = Math.floor(Math.random() * (limit + 1))
-    if (jsonStringBytes(decoded, budget).fits !== jsonStringBytes(text, budget).fits) return t.fail(`cut elsewhere: ${JSON.stringify(text)} at ${budget}`)
+    const weight = Buffer.byteLength(JSON.stringify(text))
+    const limit = Math.floor(Math.random() * (weight + 20))
+    if (weighsWithin(bytes, limit) !== (weight - 2 <= limit)) return t.fail(`weighsWithin: ${JSON.stringify(text)} (${weight - 2} bytes of JSON) at ${limit}`)
+    // The longest beginning that fits, as the text's own weighing finds it (never splitting a pair).
+    const budget = 2 + Math.floor(Math.random() * weight)
+    const expected = text.slice(0, jsonStringBytes(text, budget).fits)
+    if (textWithin(bytes, budget) !== expected) return t.fail(`textWithin: ${JSON.stringify(text)} at ${budget}: ${JSON.stringify(textWithin(bytes, budget))}, not ${JSON.stringify(expected)}`)
     checked++
   }
-  t.equal(checked, 2000, '2,000 generated values and limits')
+  t.equal(checked, 3000, '3,000 generated values, limits and budgets')
 })
 
-t.test('decodeWithin: a limit inside a multi-byte character decodes that character whole', async (t) => {
+t.test('textWithin: a cut inside a multi-byte character leaves that character out', async (t) => {
   const bytes = Buffer.from('a€b')
-  t.equal(decodeWithin(bytes, 1).text, 'a€', 'the € that starts at byte 1 is kept whole')
-  t.equal(decodeWithin(bytes, 2).text, 'a€')
-  t.equal(decodeWithin(bytes, 4).text, 'a€b')
-  t.equal(decodeWithin(bytes, 5).text, 'a€b')
-  t.equal(decodeWithin(Buffer.alloc(0), 0).text, '')
+  t.equal(textWithin(bytes, 3), 'a')
+  t.equal(textWithin(bytes, 5), 'a', 'two of the €\'s three bytes fit: not the character')
+  t.equal(textWithin(bytes, 6), 'a€')
+  t.equal(textWithin(bytes, 7), 'a€b')
+  t.equal(textWithin(Buffer.alloc(0), 2), '')
 })
 
-t.test('decodeWithin: text that weighs more than its length is decoded only as far as its weight reaches the limit', async (t) => {
-  t.equal(decodeWithin(Buffer.alloc(1_000_000, 1), 600).text.length, 101, 'six bytes of JSON each: 100 fit in 600, and one more passes it')
-  t.equal(decodeWithin(Buffer.from('""""'), 4).text, '"""', 'a quote weighs two')
-  t.equal(decodeWithin(Buffer.from([0x61, 0xff, 0x62]), 5).text, 'a\ufffdb', 'a byte that is not UTF-8 still decodes (as U+FFFD)')
+t.test('a value of control characters is read only as far as the budget holds, and a longer one not at all to be weighed', async (t) => {
+  t.equal(textWithin(Buffer.alloc(16_000_000, 1), 602), '\u0001'.repeat(100), 'six bytes of JSON each: 100 in 602 with the quotes')
+  t.equal(weighsWithin(Buffer.alloc(16_000_000, 1), 8_388_608), false)
+  t.equal(weighsWithin(Buffer.alloc(100, 1), 600), true)
+  t.equal(weighsWithin(Buffer.alloc(100, 1), 599), false)
+  t.equal(textWithin(Buffer.from([0x61, 0xff, 0x62, 0x63]), 7), 'a\ufffdb', 'a byte that is not UTF-8 decodes as U+FFFD, weighed as its three bytes')
 })

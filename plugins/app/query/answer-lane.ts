@@ -48,21 +48,35 @@ export const answerLane = new AnswerLane()
 
 /**
  * The answer's JSON: a small one (one piece of ./query-json.ts's) as its text at once; a larger one
- * as its UTF-8 bytes, written piece by piece in the lane.
+ * as its UTF-8 bytes, made in the lane: its pieces written as text and measured, then copied into
+ * one buffer of the answer's size, a piece a step (one large copy at the end would be a step of
+ * its own as long as all the others together).
  */
 export function answerJson (reply: QueryReply, lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const pieces = queryReplyPieces(reply)
   const first = pieces.next().value!
   let next = pieces.next()
   if (next.done === true) return first
-  const chunks = [Buffer.from(first)]
+  const texts = [first]
+  let size = Buffer.byteLength(first)
+  let bytes: Buffer | null = null
+  let written = 0
+  let copied = 0
   return new Promise((resolve, reject) => {
     lane.add(() => {
       try {
-        chunks.push(Buffer.from(next.value!))
-        next = pieces.next()
-        if (next.done !== true) return true
-        resolve(Buffer.concat(chunks))
+        if (bytes === null) {
+          texts.push(next.value!)
+          size += Buffer.byteLength(next.value!)
+          next = pieces.next()
+          if (next.done !== true) return true
+          bytes = Buffer.allocUnsafe(size)
+          return true
+        }
+        written += bytes.write(texts[copied]!, written)
+        texts[copied++] = ''
+        if (copied < texts.length) return true
+        resolve(bytes)
       } catch (err) {
         reject(err)
       }

@@ -22,6 +22,14 @@ export interface ToolDefinition {
  * same whichever way an agent comes in. `session_id` in the arguments works on that existing
  * session (an agent can join a browser user's); without it, the MCP session's own.
  */
+/**
+ * An MCP answer carries its rows twice: as the answer's JSON text, which the JSON-RPC answer
+ * escapes once more (a quote or a backslash two more bytes each: at most twice its size), and as
+ * `structuredContent`. So `run_query`'s rows get a third of QUERY_MAX_RESULT_BYTES, and the whole
+ * answer stays within it on the wire (but for the JSON-RPC envelope's few hundred bytes).
+ */
+const MCP_ANSWER_SHARE = 1 / 3
+
 export function defineTools (fastify: FastifyInstance): Map<string, ToolDefinition> {
   const { sessionActions: actions, config } = fastify
   const querySchema = queryBodySchema(config)
@@ -53,7 +61,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
         annotations: { readOnlyHint: readOnlyQueries, destructiveHint: !readOnlyQueries, openWorldHint: false }
       },
       schema: querySchema,
-      run: async (sessionId, args, log, client) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, client),
+      run: async (sessionId, args, log, client) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, client, MCP_ANSWER_SHARE),
       // As the HTTP answer is written: JSON values with every digit of their numbers.
       text: (result) => queryReplyJson(result as unknown as QueryReply)
     },

@@ -128,7 +128,11 @@ export class SessionActions {
    * One statement in the session's database, with a query slot claimed and the history kept.
    * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
    */
-  async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection) {
+  /**
+   * `budgetShare`: the part of QUERY_MAX_RESULT_BYTES the rows may weigh, for an answer that
+   * carries them more than once (MCP's: routes/mcp/tools.ts).
+   */
+  async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection, budgetShare = 1) {
     const queryId = randomUUID()
     const executedAt = new Date().toISOString()
     const timeoutMs = input.timeout_ms ?? this.config.QUERY_TIMEOUT_MS
@@ -156,7 +160,7 @@ export class SessionActions {
         sql: input.query,
         params: input.params,
         maxRows: input.max_rows ?? this.config.QUERY_MAX_ROWS,
-        maxBytes: this.config.QUERY_MAX_RESULT_BYTES,
+        maxBytes: Math.floor(this.config.QUERY_MAX_RESULT_BYTES * budgetShare),
         timeoutMs,
         rowFormat: input.row_format ?? 'object',
         client

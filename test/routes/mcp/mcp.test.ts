@@ -222,3 +222,23 @@ t.test('MCP answers carry the data headers, the rate-limit headers and CORS, as 
   t.equal(res.headers.get('access-control-allow-origin'), origin, 'a browser agent can read it')
   t.match(res.headers.get('mcp-session-id'), /^session_/)
 })
+
+t.test('MCP: run_query\'s whole answer stays within QUERY_MAX_RESULT_BYTES on the wire, however its text escapes', async (t) => {
+  const budget = 256 * 1024
+  const app = await build(t, { env: { QUERY_MAX_RESULT_BYTES: String(budget) } })
+  const db = await createDatabase(t)
+  const send = rawSender(await mcpUrl(app))
+  const sessionId = await rawInitialize(t, send)
+  t.equal((await send(toolCall(1, 'select_database', { database_name: db }), sessionId)).status, 200)
+  // Control characters (six bytes of JSON, seven escaped again), quotes and backslashes (two, four
+  // escaped again), plain text: the rows appear as escaped text and as structuredContent.
+  for (const [id, value] of [[2, 'CHAR(1 USING utf8mb4)'], [3, "'\"'"], [4, "'\\\\'"], [5, "'a'"]] as const) {
+    const res = await send(toolCall(id, 'run_query', { query: `SELECT REPEAT(${value}, 1000000) AS v` }), sessionId)
+    const body = await res.text()
+    t.equal(res.status, 200)
+    t.ok(Buffer.byteLength(body) <= budget + 1024, `${value}: ${Buffer.byteLength(body)} bytes on the wire, budget ${budget}`)
+    const result = (JSON.parse(body) as { result: ToolResult }).result
+    t.match(result.structuredContent, { truncated: true, truncated_values: 1, truncated_columns: ['v'] }, `${value}: cut and said so`)
+    t.ok((result.structuredContent!.rows[0].v as string).length > 1000, `${value}: still a useful part of the value`)
+  }
+})

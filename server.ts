@@ -1,5 +1,3 @@
-// First of all: keeps V8's inline caches in process.nextTick monomorphic (see the patch).
-import './plugins/app/patches/tick-shape.js'
 import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'

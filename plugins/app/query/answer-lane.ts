@@ -1,5 +1,7 @@
 import type { QueryReply } from '../../../schemas/query.js'
 import { queryReplyPieces } from './query-json.js'
+import { clientClosedDuringAnswer } from './query-errors.js'
+import type { ClientConnection } from './statement-watchdog.js'
 
 /** How long the lane works in one turn of the event loop, at most (plus the one piece that passes it). */
 const TURN_MS = 4
@@ -50,9 +52,10 @@ export const answerLane = new AnswerLane()
  * The answer's JSON: a small one (one piece of ./query-json.ts's) as its text at once; a larger one
  * as its UTF-8 bytes, made in the lane: its pieces written as text and measured, then copied into
  * one buffer of the answer's size, a piece a step (one large copy at the end would be a step of
- * its own as long as all the others together).
+ * its own as long as all the others together). Once `client` (the request's connection) has
+ * gone, the work stops, and the answer is 499 client_closed_request.
  */
-export function answerJson (reply: QueryReply, lane: AnswerLane = answerLane): string | Promise<Buffer> {
+export function answerJson (reply: QueryReply, client?: ClientConnection | null, lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const pieces = queryReplyPieces(reply)
   const first = pieces.next().value!
   let next = pieces.next()
@@ -65,6 +68,8 @@ export function answerJson (reply: QueryReply, lane: AnswerLane = answerLane): s
   return new Promise((resolve, reject) => {
     lane.add(() => {
       try {
+        // Its client has gone: nothing more is written for it (the error handler logs the request).
+        if (client?.destroyed === true) throw clientClosedDuringAnswer()
         if (bytes === null) {
           texts.push(next.value!)
           size += Buffer.byteLength(next.value!)

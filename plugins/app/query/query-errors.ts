@@ -31,6 +31,11 @@ export function clientClosedRequest (): AppError {
   return new AppError('client_closed_request', 'The client closed its connection before the answer: the read was stopped on the database server.')
 }
 
+/** The client closed its connection while its (large) answer was being written: the rest is not written. */
+export function clientClosedDuringAnswer (): AppError {
+  return new AppError('client_closed_request', 'The client closed its connection before the answer was written.')
+}
+
 export function queryTimeout (timeoutMs: number): AppError {
   return new AppError('query_timeout',
     `The statement ran longer than its timeout (${timeoutMs} ms) and was stopped on the database server.`,

@@ -38,7 +38,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
     // its own (Fastify types only what it serializes), so it is named here. A large answer is
     // written a piece at a time between other requests' work (plugins/app/query/answer-lane.ts).
-    const json = answerJson(answer)
+    const json = answerJson(answer, request.raw.socket)
     const body = typeof json === 'string' ? json : await json
     // What a large answer's client leaves unread is looked at as soon as it is written (plugins/app/edge/unread-answers-budget.ts).
     if (body.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(body)

@@ -50,3 +50,14 @@ t.test('answerJson: a small answer is its text at once; a large one its bytes, w
   t.ok(Buffer.isBuffer(bytes))
   t.equal((bytes as Buffer).toString(), queryReplyJson(large), 'its UTF-8 bytes, exactly')
 })
+
+t.test('answerJson: once the client has gone, the lane stops writing its answer and says why', async (t) => {
+  const client = { destroyed: false }
+  const large: QueryReply = {
+    success: true, query_id: 'q', session_id: 's', database_name: 'd', columns: [{ name: 'v', type: 'LONGTEXT' }], rows: [['\u0001'.repeat(2_000_000)]], row_count: 1, truncated: false, execution_time_ms: 1
+  }
+  const answer = answerJson(large, client)
+  t.ok(answer instanceof Promise, 'a large answer is written in the lane')
+  setImmediate(() => { client.destroyed = true })
+  await t.rejects(answer as Promise<Buffer>, { code: 'client_closed_request' })
+})

@@ -68,6 +68,7 @@ export async function amplificationSection (pid: number, port: number, sessions:
 
 - each answer: ${(median(runs.map((r) => r.bytes)) / 1048576).toFixed(1)} MiB (the 8 MiB budget; 96 MB uncut)
 - RSS of the sqlgate process: ${runs.map((r) => `${r.before.toFixed(0)} → ${r.peak.toFixed(0)}`).join(', ')} MB (goal: under 300 MB)
-- a bystander's slowest SELECT 1 meanwhile: ${runs.map((r) => r.slowest.toFixed(0)).join(', ')} ms (goal: 100 ms)\n- the same, with the four values read by the database's own client instead (the machine's floor: the database server's work for them shares the cores): ${runs.map((r) => r.floor.toFixed(0)).join(', ')} ms
+- a bystander's slowest SELECT 1 meanwhile: ${runs.map((r) => r.slowest.toFixed(0)).join(', ')} ms (goal: 100 ms)
+- the same, with the four values read by the database's own client instead (the machine's floor: the database server's work for them shares the cores): ${runs.map((r) => r.floor.toFixed(0)).join(', ')} ms
 `
 }

@@ -17,12 +17,6 @@ export interface ToolDefinition {
 }
 
 /**
- * sqlgate's MCP tools. Their input schemas are the HTTP API's TypeBox schemas, and each calls the
- * same session action as the matching route, so read-only, limits, history and errors are the
- * same whichever way an agent comes in. `session_id` in the arguments works on that existing
- * session (an agent can join a browser user's); without it, the MCP session's own.
- */
-/**
  * An MCP answer carries its rows twice: as the answer's JSON text, which the JSON-RPC answer
  * escapes once more (a quote or a backslash two more bytes each: at most twice its size), and as
  * `structuredContent`. So `run_query`'s rows get a third of QUERY_MAX_RESULT_BYTES, and the whole
@@ -30,6 +24,12 @@ export interface ToolDefinition {
  */
 const MCP_ANSWER_SHARE = 1 / 3
 
+/**
+ * sqlgate's MCP tools. Their input schemas are the HTTP API's TypeBox schemas, and each calls the
+ * same session action as the matching route, so read-only, limits, history and errors are the
+ * same whichever way an agent comes in. `session_id` in the arguments works on that existing
+ * session (an agent can join a browser user's); without it, the MCP session's own.
+ */
 export function defineTools (fastify: FastifyInstance): Map<string, ToolDefinition> {
   const { sessionActions: actions, config } = fastify
   const querySchema = queryBodySchema(config)

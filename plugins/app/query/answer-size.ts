@@ -101,9 +101,9 @@ export function cutToFit (row: unknown, names: readonly string[], cuttable: read
       left = Math.max(0, left - weight.bytes)
       continue
     }
-    // A slice keeps the value it is cut from in memory until the answer has gone out: no more
-    // than the budget and a character, for a long value (decoded only that far: ./long-values.ts),
-    // and at most the 1 MiB a shorter column is declared to hold.
+    // A slice keeps the value it is cut from in memory until the answer has gone out: a long value
+    // is decoded here only when it fits what was left of the budget (a longer one is still bytes,
+    // above), and a shorter column holds at most the 1 MiB it is declared to.
     if (typeof value === 'string') values[i] = value.slice(0, weight.fits)
     else if (Buffer.isBuffer(value)) values[i] = value.subarray(0, Math.max(0, Math.floor((left - 2) / 4) * 3))
     else continue

@@ -5,8 +5,9 @@ import { geometryAsBytes } from './values.js'
 /**
  * A value of a column declared longer than this (MEDIUMTEXT, LONGTEXT, JSON, a long expression
  * such as REPEAT's) is read as its bytes, not as a string: the answer decodes only as much of it
- * as its budget can hold (./answer-size.ts: `weighsWithin`, `textWithin`). A 16 MB value would otherwise be decoded whole
- * before the budget could cut it, once per row, however small the answer it ends up in.
+ * as its budget can hold (./answer-size.ts: `weighsWithin`, `textWithin`). A 16 MB value would
+ * otherwise be decoded whole before the budget could cut it, once per row, however small the
+ * answer it ends up in.
  */
 const LONG_DECLARED_BYTES = 1 << 20
 

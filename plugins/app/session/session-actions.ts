@@ -127,8 +127,6 @@ export class SessionActions {
   /**
    * One statement in the session's database, with a query slot claimed and the history kept.
    * A request refused by the rate limit (with a ticket) claims nothing and is not in the history.
-   */
-  /**
    * `budgetShare`: the part of QUERY_MAX_RESULT_BYTES the rows may weigh, for an answer that
    * carries them more than once (MCP's: routes/mcp/tools.ts).
    */

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 import t, { type Test } from 'tap'
 import { readFile } from 'node:fs/promises'
-import { chromium, type Page } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, parseCsv, skipWithoutChromium as skip } from './helper.js'
+import { chromium } from 'playwright-core'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, parseCsv, pickDatabase, skipWithoutChromium as skip } from './helper.js'
 
 async function consoleOn (t: Test, env: Record<string, string> = {}) {
   const app = await build(t, { env })
@@ -19,16 +19,9 @@ async function consoleOn (t: Test, env: Record<string, string> = {}) {
   return { base, db, page, fetched }
 }
 
-async function pick (page: Page, base: string, db: string): Promise<void> {
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
-}
-
 t.test('Download saves the whole result as a file through a real browser download', { skip }, async (t) => {
   const { base, db, page, fetched } = await consoleOn(t)
-  await pick(page, base, db)
+  await pickDatabase(page, base, db)
   await page.getByLabel('SQL').fill('SELECT id, customer, note FROM orders ORDER BY id')
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()])
   t.match(download.suggestedFilename(), new RegExp(`^${db}-\\d{4}-\\d\\d-\\d\\d-\\d\\d-\\d\\d-\\d\\d\\.csv$`), 'named after the database and the time')

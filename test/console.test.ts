@@ -1,12 +1,9 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import t from 'tap'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { adminConnection, build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, pathProxy, randomSuffix, runningStatements, skipWithoutChromium as skip } from './helper.js'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, gridHeaders, gridRows, listen, pathProxy, skipWithoutChromium as skip } from './helper.js'
 
-/** The result grid's column headers (name and type), and its rows in view (cell texts). */
-const headers = (page: Page, grid = '#grid') => page.$$eval(`${grid} [role="columnheader"] .sort`, (els) => els.map((el) => el.textContent))
-const rows = (page: Page, grid = '#grid') => page.$$eval(`${grid} .grid-spacer [role="row"]`, (trs) => trs.map((tr) => [...tr.querySelectorAll('[role="gridcell"]')].map((td) => td.textContent)))
 const editorText = (page: Page) => page.$eval('.cm-content', (el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').replace(/[\u200b\n]+$/, ''))
 
 t.test('the console in a real browser, on the cookie session alone', { skip }, async (t) => {
@@ -41,8 +38,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.getByLabel('SQL').fill('SELECT id, name, price FROM items ORDER BY price')
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForSelector('#grid [role="gridcell"]')
-  t.strictSame(await headers(page), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
-  t.strictSame(await rows(page),
+  t.strictSame(await gridHeaders(page), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
+  t.strictSame(await gridRows(page),
     [['9007199254740993', '<b>bold</b>', '1.50'], ['2', 'NULL', '20.00']], 'exact values, markup shown as text')
   t.equal(await page.locator('#grid b').count(), 0, 'no HTML from the data was rendered')
   t.match(await page.textContent('#result-meta'), /^2 rows in [\d.]+ ms/, 'row count and execution time')
@@ -51,8 +48,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.getByLabel('SQL').fill('SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id')
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForFunction(() => document.querySelectorAll('#grid [role="columnheader"] .sort')[1]?.textContent === 'idBIGINT')
-  t.strictSame(await headers(page), ['idBIGINT', 'idBIGINT', 'nameVARCHAR'], 'columns that share a name, as the server named them')
-  t.strictSame(await rows(page),
+  t.strictSame(await gridHeaders(page), ['idBIGINT', 'idBIGINT', 'nameVARCHAR'], 'columns that share a name, as the server named them')
+  t.strictSame(await gridRows(page),
     [['2', 'NULL', 'NULL'], ['9007199254740993', 'NULL', 'NULL']], 'each with its own values')
 
   await page.getByLabel('SQL').fill("SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2")
@@ -117,7 +114,7 @@ t.test('behind a proxy that serves sqlgate under a path, the console works there
   await page.getByLabel('SQL').fill('SELECT id FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForSelector('#grid [role="gridcell"]')
-  t.strictSame(await rows(page), [['7']], 'a query runs through the proxy')
+  t.strictSame(await gridRows(page), [['7']], 'a query runs through the proxy')
   for (const path of ['GET /sqlgate/api/database/list', 'POST /sqlgate/api/database/select', 'POST /sqlgate/api/query']) {
     t.ok(seen.includes(path), `${path}, under the proxy's path`)
   }
@@ -137,7 +134,7 @@ t.test('behind a path-prefix proxy with COOKIE_PATH, the session cookie stays ap
   await page.getByLabel('SQL').fill('SELECT id FROM items')
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForSelector('#grid [role="gridcell"]')
-  t.strictSame(await rows(page), [['7']], 'the session keeps its database across a reload')
+  t.strictSame(await gridRows(page), [['7']], 'the session keeps its database across a reload')
   const cookies = (await page.context().cookies()).filter((cookie) => cookie.name === 'sid').map((cookie) => [cookie.path, cookie.value === 'other-application-session'])
   t.strictSame(cookies.sort(), [['/', true], ['/sqlgate/', false]], "the other application's cookie is untouched; sqlgate's lives under its path")
 })
@@ -160,82 +157,3 @@ t.test('a browser that keeps using its session past the idle lifetime keeps its 
   await new Promise((resolve) => setTimeout(resolve, 2500))
   t.match(await query(), { status: 409, body: { code: 'database_context_missing' } }, 'idle for longer than its lifetime, the session has ended')
 })
-
-t.test('Stop cancels a running query: it ends on the database server, and the history says so', { skip }, async (t) => {
-  const app = await build(t)
-  const base = `${await listen(app)}/`
-  const db = await createDatabase(t)
-  const admin = await adminConnection(t)
-  const page = await consoleOn(t, base, db)
-  t.ok(await page.isHidden('#stop'), 'no Stop button while nothing runs')
-
-  const marker = `stop_${randomSuffix()}`
-  await page.getByLabel('SQL').fill(`SELECT SLEEP(20) AS ${marker}`)
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#stop:not([hidden])')
-  for (let i = 0; i < 50 && (await runningStatements(admin, marker)).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal((await runningStatements(admin, marker)).length, 1, 'the query runs on the database server')
-
-  const clicked = Date.now()
-  await page.getByRole('button', { name: 'Stop' }).click()
-  await page.waitForSelector('#error:not([hidden])')
-  t.match(await page.textContent('#error'), /^Stopped\./, 'the page says it stopped')
-  t.ok(await page.isEnabled('#run'), 'Run is back')
-  t.ok(await page.isHidden('#stop'))
-  while ((await runningStatements(admin, marker)).length > 0 && Date.now() - clicked < 5000) await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal((await runningStatements(admin, marker)).length, 0, 'and the statement was stopped on the server, long before its 20 s')
-  await page.waitForFunction(() => document.querySelector('#history li .meta')?.textContent?.endsWith('client_closed_request'))
-  t.equal(await page.textContent('#history li button'), `SELECT SLEEP(20) AS ${marker}`, 'the history has it, as stopped')
-})
-
-t.test('with API_KEYS the console asks for a key and keeps it in memory only', { skip }, async (t) => {
-  const key = 'console-key-0123456789'
-  const app = await build(t, { env: { API_KEYS: key } })
-  const base = `${await listen(app)}/`
-  const db = await createDatabase(t)
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page = await (await browser.newContext()).newPage()
-  await page.goto(base)
-  await page.waitForSelector('#api-key-form:not([hidden])')
-  t.match(await page.textContent('#error'), 'unauthorized', 'the refusal is shown')
-  await page.getByLabel('API key').fill(key)
-  await page.getByRole('button', { name: 'Use key' }).click()
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  t.ok(await page.isHidden('#api-key-form'), 'the key works')
-  t.notMatch(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }) + document.cookie), key, 'and is stored nowhere')
-})
-
-t.test('a CALL with several result sets shows each as its own table', { skip }, async (t) => {
-  const app = await build(t, { env: { READ_ONLY: 'false' } })
-  const base = `${await listen(app)}/`
-  const db = await createDatabase(t, "CREATE PROCEDURE report () BEGIN SELECT 1 AS a; SELECT '<i>x</i>' AS b, NULL AS c; END")
-  const page = await consoleOn(t, base, db)
-
-  await page.getByLabel('SQL').fill('CALL report()')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#more-results [role="gridcell"]')
-  t.strictSame(await rows(page), [['1']], 'the first result set in the main grid')
-  t.match(await page.textContent('#more-results p'), /^Result set 2: 1 row$/)
-  t.strictSame(await headers(page, '#more-results'), ['bVARCHAR', 'cNULL'])
-  t.strictSame(await rows(page, '#more-results'), [['<i>x</i>', 'NULL']], 'its values as text')
-
-  await page.getByLabel('SQL').fill('SELECT 2 AS n')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForFunction(() => document.querySelector('#grid [role="gridcell"]')?.textContent === '2')
-  t.equal(await page.locator('#more-results *').count(), 0, 'the next answer clears them')
-})
-
-/** A new browser's console at `base`, with `db` picked as its session's database. */
-async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string, cookies: Parameters<BrowserContext['addCookies']>[0] = []): Promise<Page> {
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const context = await browser.newContext()
-  await context.addCookies(cookies)
-  const page = await context.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
-  return page
-}

@@ -1,4 +1,6 @@
 import type { QueryReply } from '../../../schemas/query.js'
+import { JsonEscapeWriter } from './json-text.js'
+import type { LongText } from './long-values.js'
 import { queryReplyPieces } from './query-json.js'
 import { clientClosedDuringAnswer } from './query-errors.js'
 import type { ClientConnection } from './statement-watchdog.js'
@@ -48,40 +50,59 @@ export class AnswerLane {
 /** The process's one lane: the event loop it shares out is the process's. */
 export const answerLane = new AnswerLane()
 
+/** How many bytes of a long text (./long-values.ts) one step of the lane escapes into the answer. */
+const ESCAPE_STEP_BYTES = 64 * 1024
+
 /**
  * The answer's JSON: a small one (one piece of ./query-json.ts's) as its text at once; a larger one
  * as its UTF-8 bytes, made in the lane: its pieces written as text and measured, then copied into
  * one buffer of the answer's size, a piece a step (one large copy at the end would be a step of
- * its own as long as all the others together). Once `client` (the request's connection) has
- * gone, the work stops, and the answer is 499 client_closed_request.
+ * its own as long as all the others together). A long text cut from its bytes (`LongText`) is
+ * escaped from them straight into that buffer, a step at a time; it has room for the whole
+ * budget, and the answer is what was written. Once `client` (the request's connection) has gone,
+ * the work stops, and the answer is 499 client_closed_request.
  */
 export function answerJson (reply: QueryReply, client?: ClientConnection | null, lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const pieces = queryReplyPieces(reply)
   const first = pieces.next().value!
   let next = pieces.next()
-  if (next.done === true) return first
-  const texts = [first]
-  let size = Buffer.byteLength(first)
+  if (next.done === true && typeof first === 'string') return first
+  const parts = [first]
+  let size = pieceSize(first)
   let bytes: Buffer | null = null
   let written = 0
   let copied = 0
+  let escaping: JsonEscapeWriter | null = null
   return new Promise((resolve, reject) => {
     lane.add(() => {
       try {
         // Its client has gone: nothing more is written for it (the error handler logs the request).
         if (client?.destroyed === true) throw clientClosedDuringAnswer()
         if (bytes === null) {
-          texts.push(next.value!)
-          size += Buffer.byteLength(next.value!)
-          next = pieces.next()
-          if (next.done !== true) return true
+          if (next.done !== true) {
+            parts.push(next.value)
+            size += pieceSize(next.value)
+            next = pieces.next()
+            return true
+          }
           bytes = Buffer.allocUnsafe(size)
           return true
         }
-        written += bytes.write(texts[copied]!, written)
-        texts[copied++] = ''
-        if (copied < texts.length) return true
-        resolve(bytes)
+        const part = parts[copied]!
+        if (typeof part === 'string') {
+          written += bytes.write(part, written)
+          parts[copied++] = ''
+        } else {
+          escaping ??= new JsonEscapeWriter(part.bytes, bytes, written, written + part.budget - 2)
+          const more = escaping.step(ESCAPE_STEP_BYTES)
+          written = escaping.pos
+          if (!more) {
+            escaping = null
+            parts[copied++] = ''
+          }
+        }
+        if (copied < parts.length) return true
+        resolve(written === bytes.length ? bytes : bytes.subarray(0, written))
       } catch (err) {
         reject(err)
       }
@@ -89,3 +110,6 @@ export function answerJson (reply: QueryReply, client?: ClientConnection | null,
     })
   })
 }
+
+/** What a piece takes in the answer's bytes: a long text at most its budget without the quotes. */
+const pieceSize = (piece: string | LongText): number => typeof piece === 'string' ? Buffer.byteLength(piece) : piece.budget - 2

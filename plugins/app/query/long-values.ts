@@ -1,13 +1,15 @@
+import { isUtf8 } from 'node:buffer'
 import type { FieldPacket } from 'mysql2'
 import { isBinaryField, isJsonField, isStringField } from './column-types.js'
+import { ASCII_WEIGHT, jsonStringBytes } from './json-text.js'
 import { geometryAsBytes } from './values.js'
 
 /**
  * A value of a column declared longer than this (MEDIUMTEXT, LONGTEXT, JSON, a long expression
- * such as REPEAT's) is read as its bytes, not as a string: the answer decodes only as much of it
- * as its budget can hold (./answer-size.ts: `weighsWithin`, `textWithin`). A 16 MB value would
- * otherwise be decoded whole before the budget could cut it, once per row, however small the
- * answer it ends up in.
+ * such as REPEAT's) is read as its bytes, not as a string: it is decoded only when it fits what is
+ * left of the answer's budget (`weighsWithin`), and one that does not is cut from its bytes
+ * (`cutLongText`). A 16 MB value would otherwise be decoded whole before the budget could cut
+ * it, once per row, however small the answer it ends up in.
  */
 const LONG_DECLARED_BYTES = 1 << 20
 
@@ -33,4 +35,66 @@ export function longTextColumns (fields: readonly FieldPacket[]): number[] {
     if (text && (field.columnLength ?? 0) > LONG_DECLARED_BYTES) indexes.push(index)
   })
   return indexes
+}
+
+/**
+ * A long text value cut to `budget` bytes of JSON (quotes included), kept as its UTF-8 bytes:
+ * the answer's writer escapes them straight into the answer (./answer-lane.ts), so the text is
+ * neither decoded nor weighed before the answer is written, and no string of megabytes is made.
+ * `JSON.stringify` (MCP's answers) writes the same text, decoded.
+ */
+export class LongText {
+  constructor (readonly bytes: Buffer, readonly budget: number) {}
+
+  toJSON (): string {
+    return textWithin(this.bytes, this.budget)
+  }
+}
+
+/**
+ * A long text value that does not fit what is left of the answer (`budget` bytes of JSON, quotes
+ * included), cut to fit it: a `LongText` when its first `budget` bytes are UTF-8 (checked
+ * natively); otherwise decoded here as far as the budget holds, a byte that is not UTF-8 as U+FFFD.
+ */
+export function cutLongText (bytes: Buffer, budget: number): LongText | string {
+  let end = Math.min(bytes.length, Math.max(0, budget - 2))
+  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return isUtf8(bytes.subarray(0, end)) ? new LongText(bytes.subarray(0, end), budget) : textWithin(bytes, budget)
+}
+
+/**
+ * Whether a long value's text weighs at most `limit` bytes of JSON (its quotes not counted), read
+ * from its UTF-8 bytes: a byte of a multi-byte character weighs one (JSON writes such characters as
+ * they are), an ASCII one what its escape takes. A value longer than `limit` bytes weighs more
+ * without being read; otherwise the count stops as soon as it passes `limit`.
+ */
+export function weighsWithin (bytes: Buffer, limit: number): boolean {
+  if (bytes.length > limit) return false
+  let weight = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!
+    weight += byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
+    if (weight > limit) return false
+  }
+  return true
+}
+
+/**
+ * The longest beginning of a long value's text that weighs at most `budget` bytes of JSON, quotes
+ * included, decoded from its bytes and nothing more: a 16 MB value of control characters is read
+ * for its first 1.4 MB under an 8 MiB budget. The cut falls between characters. A byte that is not
+ * UTF-8 decodes as U+FFFD, which weighs three: text with one is weighed again as text.
+ */
+export function textWithin (bytes: Buffer, budget: number): string {
+  let weight = 2
+  let end = 0
+  for (; end < bytes.length; end++) {
+    const byte = bytes[end]!
+    const size = byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
+    if (weight + size > budget) break
+    weight += size
+  }
+  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  const text = bytes.toString('utf8', 0, end)
+  return text.includes('\ufffd') ? text.slice(0, jsonStringBytes(text, budget).fits) : text
 }

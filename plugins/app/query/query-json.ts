@@ -1,5 +1,6 @@
 import type { QueryHistoryEntry, QueryReply, ResultColumn } from '../../../schemas/query.js'
 import { jsonNumber, jsonString } from './json-text.js'
+import { LongText } from './long-values.js'
 import { JsonText } from './values.js'
 
 /**
@@ -91,11 +92,12 @@ export const PIECE_CHARS = 64 * 1024
 /**
  * The answer's JSON text in pieces of about PIECE_CHARS characters: together exactly
  * `queryReplyJson(reply)`, each a bounded amount of work to write. Rows are written whole, except
- * that a string value longer than a piece (a long text cut to the answer's budget) is written in
- * pieces of its own, never splitting a surrogate pair. A small answer is one piece. The rows of
+ * that a string value longer than a piece is written in pieces of its own, never splitting a
+ * surrogate pair, and a long text cut from its bytes (`LongText`) is a piece of its own, between
+ * its quotes, for the writer to escape from its bytes. A small answer is one piece. The rows of
  * `more_results` are written with the tail, whole.
  */
-export function * queryReplyPieces (reply: QueryReply): Generator<string, void, undefined> {
+export function * queryReplyPieces (reply: QueryReply): Generator<string | LongText, void, undefined> {
   const withJson = reply.columns.some((column) => column.type === 'JSON')
   const rows = reply.rows as Array<unknown[] | Record<string, unknown>>
   let out = replyHead(reply) + '['
@@ -112,6 +114,12 @@ export function * queryReplyPieces (reply: QueryReply): Generator<string, void, 
         if (j > 0) out += ','
         if (keys !== null) out += jsonString(keys[j]!) + ':'
         const value = values[j]
+        if (value instanceof LongText) {
+          yield out + '"'
+          yield value
+          out = '"'
+          continue
+        }
         if (typeof value !== 'string' || value.length <= PIECE_CHARS) {
           out += valueJson(value)
           continue
@@ -147,7 +155,7 @@ function hasLongString (row: unknown[] | Record<string, unknown>): boolean {
   return false
 }
 
-const isLongString = (value: unknown): boolean => typeof value === 'string' && value.length > PIECE_CHARS
+const isLongString = (value: unknown): boolean => (typeof value === 'string' && value.length > PIECE_CHARS) || value instanceof LongText
 
 export function historyEntryJson (entry: QueryHistoryEntry): string {
   return '{"query_id":' + jsonString(entry.query_id) +

@@ -1,7 +1,7 @@
 import type { FieldPacket } from 'mysql2'
 import { columnTypeName, isNullableField } from './column-types.js'
-import { cutToFit, cuttableColumns, rowSize, weighsWithin } from './answer-size.js'
-import { longTextColumns } from './long-values.js'
+import { cutToFit, cuttableColumns, rowSize } from './answer-size.js'
+import { longTextColumns, weighsWithin } from './long-values.js'
 import { resultReader, type Row, type RowConverter } from './values.js'
 import type { ResultColumn, ResultSet } from '../../../schemas/query.js'
 

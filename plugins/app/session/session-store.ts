@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { AppError, databaseContextMissing, rateLimited } from '../errors/errors.js'
-import { jsonStringBytes } from '../query/answer-size.js'
+import { jsonStringBytes } from '../query/json-text.js'
 import { historyEntryJson } from '../query/query-json.js'
 import { AddressCounts } from './address-counts.js'
 import { QueryEnds } from './query-ends.js'

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { AnswerLane, answerJson } from '../../../../plugins/app/query/answer-lane.js'
 import { queryReplyJson } from '../../../../plugins/app/query/query-json.js'
+import { cutLongText } from '../../../../plugins/app/query/long-values.js'
 import type { QueryReply } from '../../../../schemas/query.js'
 
 /** Busy for `ms` of this thread. */
@@ -49,6 +50,12 @@ t.test('answerJson: a small answer is its text at once; a large one its bytes, w
   const bytes = await answerJson(large)
   t.ok(Buffer.isBuffer(bytes))
   t.equal((bytes as Buffer).toString(), queryReplyJson(large), 'its UTF-8 bytes, exactly')
+  // Long texts cut from their bytes, escaped into the answer: the same JSON as their text's.
+  const values = [Buffer.alloc(16_000_000, 1), Buffer.from('x"é\n€'.repeat(500_000)), Buffer.from('short')]
+  const cut: QueryReply = { ...base, columns: [{ name: 'a', type: 'LONGTEXT' }, { name: 'b', type: 'LONGTEXT' }, { name: 'c', type: 'LONGTEXT' }], rows: [values.map((value, i) => cutLongText(value, [1_000_000, 2_000_001, 3][i]!))], truncated: true }
+  const cutBytes = await answerJson(cut) as Buffer
+  t.equal(cutBytes.toString(), queryReplyJson(cut), 'long texts escaped from their bytes: the same JSON as JSON.stringify writes for their text')
+  t.equal(cutBytes.length, Buffer.byteLength(queryReplyJson(cut)), 'the answer is what was written, not the room kept for it')
 })
 
 t.test('answerJson: once the client has gone, the lane stops writing its answer and says why', async (t) => {

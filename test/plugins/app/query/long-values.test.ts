@@ -1,5 +1,6 @@
 import t from 'tap'
-import { jsonStringBytes, textWithin, weighsWithin } from '../../../../plugins/app/query/answer-size.js'
+import { jsonStringBytes } from '../../../../plugins/app/query/json-text.js'
+import { cutLongText, LongText, textWithin, weighsWithin } from '../../../../plugins/app/query/long-values.js'
 
 /** Characters of every UTF-8 length and every JSON weight: escapes, quotes, 2-, 3- and 4-byte ones. */
 const ALPHABET = ['a', 'Z', ' ', '\u0001', '\n', '"', '\\', 'é', 'ß', '€', '中', '\u{1f600}', '\u{10ffff}', '\u007f', '\ufffd']
@@ -42,4 +43,16 @@ t.test('a value of control characters is read only as far as the budget holds, a
   t.equal(weighsWithin(Buffer.alloc(100, 1), 600), true)
   t.equal(weighsWithin(Buffer.alloc(100, 1), 599), false)
   t.equal(textWithin(Buffer.from([0x61, 0xff, 0x62, 0x63]), 7), 'a\ufffdb', 'a byte that is not UTF-8 decodes as U+FFFD, weighed as its three bytes')
+})
+
+t.test('cutLongText: UTF-8 stays bytes (a LongText, written as the same text); other bytes are decoded and cut as text', async (t) => {
+  const value = Buffer.alloc(16_000_000, 1)
+  const cut = cutLongText(value, 602)
+  t.ok(cut instanceof LongText, 'control characters: kept as bytes')
+  t.equal((cut as LongText).bytes.length, 600, 'no more of them than the budget could hold')
+  t.equal(JSON.stringify(cut), JSON.stringify('\u0001'.repeat(100)), 'JSON.stringify writes the text that fits')
+  const euro = cutLongText(Buffer.from('a€b'), 5)
+  t.ok(euro instanceof LongText)
+  t.equal((euro as LongText).toJSON(), 'a', 'the cut falls between characters')
+  t.equal(cutLongText(Buffer.from([0x61, 0xff, 0x62, 0x63]), 7), 'a\ufffdb', 'a byte that is not UTF-8: decoded (as U+FFFD) and cut as text')
 })

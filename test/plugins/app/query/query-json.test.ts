@@ -2,6 +2,7 @@ import t from 'tap'
 import { historyEntryJson, PIECE_CHARS, queryReplyJson, queryReplyPieces } from '../../../../plugins/app/query/query-json.js'
 import type { QueryReply } from '../../../../schemas/query.js'
 import { JsonText } from '../../../../plugins/app/query/values.js'
+import { cutLongText, LongText } from '../../../../plugins/app/query/long-values.js'
 import { QueryHistoryEntrySchema, QueryReplySchema, type QueryHistoryEntry } from '../../../../schemas/query.js'
 
 /** What the text must be: `JSON.stringify` of the fields in the schema's order, absent ones left out. */
@@ -118,7 +119,7 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
   t.same(entryKeys.sort(), [...Object.keys(base), 'truncated', 'format'].sort(), 'the test covers every field of the schema')
 })
 
-t.test('queryReplyPieces: pieces that together are queryReplyJson, long strings split between pieces, never inside a surrogate pair', async (t) => {
+t.test('queryReplyPieces: pieces that together are queryReplyJson, long strings split between pieces, never inside a surrogate pair, a long text cut from its bytes a piece of its own', async (t) => {
   // Long strings of characters JSON escapes or writes in several bytes, and pairs placed so that
   // a piece boundary falls between their halves.
   const long = (length: number, unit: string) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length)
@@ -128,11 +129,13 @@ t.test('queryReplyPieces: pieces that together are queryReplyJson, long strings 
     ['array rows with long strings', reply({ columns: [{ name: 'v', type: 'LONGTEXT' }, { name: 'n', type: 'INT' }], rows: values.map((value, i) => [value, i]), row_count: values.length })],
     ['object rows with long strings', reply({ columns: [{ name: 'v', type: 'LONGTEXT' }, { name: 'n', type: 'INT' }], rows: values.map((value, i) => ({ v: value, n: i })), row_count: values.length, truncated: true, truncated_values: 1, truncated_columns: ['v'] })],
     ['JSON columns next to a long string', reply({ columns: [{ name: 'j', type: 'JSON' }, { name: 'v', type: 'LONGTEXT' }], rows: [[new JsonText('{"a":12345678901234567890}', null), values[0]], { j: new JsonText('[1]', null), v: values[2] }], row_count: 2 })],
+    ['a long text cut from its bytes', reply({ columns: [{ name: 'v', type: 'LONGTEXT' }, { name: 'w', type: 'LONGTEXT' }], rows: [{ v: cutLongText(Buffer.from(long(PIECE_CHARS * 2, 'a"é\u0001')), 100_000), w: cutLongText(Buffer.alloc(10), 2) }], row_count: 1, truncated: true, truncated_values: 2, truncated_columns: ['v', 'w'] })],
     ['many short rows', reply({ rows: Array.from({ length: 20000 }, (_, i) => ({ id: i, name: `item ${i} "quoted"` })), row_count: 20000 })],
     ['one small answer', reply()]
   ]
   for (const [name, value] of cases) {
-    const pieces = [...queryReplyPieces(value)]
+    // A long text's piece is its bytes, which the answer's writer escapes: here, the text they stand for.
+    const pieces = [...queryReplyPieces(value)].map((piece) => piece instanceof LongText ? JSON.stringify(piece).slice(1, -1) : piece)
     t.equal(pieces.join(''), queryReplyJson(value), `${name}: the same text`)
     t.ok(pieces.every((piece) => piece.length < PIECE_CHARS * 6 + 4096), `${name}: ${pieces.length} pieces, none much past a piece's size`)
     for (const piece of pieces) {

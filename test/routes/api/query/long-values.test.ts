@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, selectedSession } from '../../../helper.js'
-import { jsonStringBytes } from '../../../../plugins/app/query/answer-size.js'
+import { jsonStringBytes } from '../../../../plugins/app/query/json-text.js'
 
 /**
  * Values of columns declared longer than 1 MiB (LONGTEXT, MEDIUMTEXT, JSON, LONGBLOB, long

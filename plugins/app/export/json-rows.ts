@@ -2,11 +2,8 @@ import { isUtf8 } from 'node:buffer'
 import type { Chunks } from './chunks.js'
 import type { ExportColumn } from './columns.js'
 import { intBytes, rawBytes } from './csv-rows.js'
+import { writeAsciiEscape } from '../query/json-text.js'
 import { JsonText } from '../query/values.js'
-
-const HEX = Buffer.from('0123456789abcdef')
-/** The short escapes JSON.stringify writes, by control character; the rest are \u00XX. */
-const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72, 0x22: 0x22, 0x5c: 0x5c }
 
 /**
  * Rows as JSON objects keyed as `/api/query`'s object rows, with its values, byte for byte what
@@ -91,17 +88,7 @@ function jsonText (out: Chunks, bytes: Buffer): void {
       buf[at++] = b
       continue
     }
-    buf[at++] = 0x5c
-    const short = SHORT_ESCAPES[b]
-    if (short !== undefined) {
-      buf[at++] = short
-    } else {
-      buf[at++] = 0x75
-      buf[at++] = 0x30
-      buf[at++] = 0x30
-      buf[at++] = HEX[b >> 4]!
-      buf[at++] = HEX[b & 15]!
-    }
+    at = writeAsciiEscape(buf, at, b)
   }
   buf[at++] = 0x22
   out.at = at

@@ -59,6 +59,26 @@ export function jsonStringBytes (text: string, limit: number): { bytes: number, 
 const SHORT_ESCAPE = Uint8Array.from({ length: 128 }, (_, code) =>
   ({ 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72, 0x22: 0x22, 0x5c: 0x5c } as Record<number, number>)[code] ?? 0)
 const HEX_DIGIT = Buffer.from('0123456789abcdef', 'latin1')
+
+/**
+ * Writes the escape of one ASCII byte JSON does not keep as it is (a control character, `"`, `\`)
+ * into `out` at `pos`, as `JSON.stringify` writes it (`ASCII_WEIGHT[byte]` bytes); returns where
+ * it ends.
+ */
+export function writeAsciiEscape (out: Uint8Array, pos: number, byte: number): number {
+  out[pos] = 0x5c
+  const short = SHORT_ESCAPE[byte]!
+  if (short !== 0) {
+    out[pos + 1] = short
+    return pos + 2
+  }
+  out[pos + 1] = 0x75
+  out[pos + 2] = 0x30
+  out[pos + 3] = 0x30
+  out[pos + 4] = HEX_DIGIT[byte >> 4]!
+  out[pos + 5] = HEX_DIGIT[byte & 15]!
+  return pos + 6
+}
 /** 1 for a byte JSON keeps as it is: printable ASCII but `"` and `\`, and every byte of a multi-byte character. */
 const KEPT = Uint8Array.from({ length: 256 }, (_, byte) => byte >= 0x20 && byte !== 0x22 && byte !== 0x5c ? 1 : 0)
 /** A run of kept bytes up to this long is copied a byte at a time: a native copy costs more for so few. */
@@ -99,16 +119,7 @@ export class JsonEscapeWriter {
       const byte = text[i]!
       const size = KEPT[byte] === 1 ? 1 : ASCII_WEIGHT[byte]!
       if (pos + size > limit) return this.cut(i, pos)
-      out[pos++] = 0x5c
-      if (size === 2) {
-        out[pos++] = SHORT_ESCAPE[byte]!
-      } else {
-        out[pos++] = 0x75
-        out[pos++] = 0x30
-        out[pos++] = 0x30
-        out[pos++] = HEX_DIGIT[byte >> 4]!
-        out[pos++] = HEX_DIGIT[byte & 15]!
-      }
+      pos = writeAsciiEscape(out, pos, byte)
       i++
     }
     this.from = i

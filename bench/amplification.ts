@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { rssDuring } from './machine.js'
 import { median, MYSQL_URL, ROUNDS } from './settings.js'
 
@@ -8,7 +8,8 @@ import { median, MYSQL_URL, ROUNDS } from './settings.js'
  * answer budget, while a fifth session runs SELECT 1 every 20 ms. The goals (docs/security.md):
  * the process's RSS stays under 300 MB, and the bystander's slowest answer within 100 ms. Each round
  * first reads the four values with the database's own client while the bystander runs: what the
- * machine allows before sqlgate does any work.
+ * machine allows before sqlgate does any work. In both, the four are read by processes other than
+ * the bystander's (./heavy-reader.ts for sqlgate's), as other clients' would be.
  */
 const HEAVY = 'SELECT REPEAT(CHAR(1 USING utf8mb4), 16000000) AS v'
 
@@ -43,13 +44,24 @@ async function direct (): Promise<void> {
   await new Promise<void>((resolve, reject) => child.on('exit', (code) => { code === 0 ? resolve() : reject(new Error(`mariadb exited with ${code}`)) }))
 }
 
-async function once (pid: number, port: number, sessions: string[]): Promise<{ peak: number, before: number, slowest: number, floor: number, bytes: number }> {
+/** The four heavy answers through sqlgate, asked for and read by the reader process. */
+async function readHeavy (reader: ChildProcess, port: number, sessions: string[]): Promise<Array<{ status: number, bytes: number }>> {
+  return await new Promise((resolve, reject) => {
+    reader.once('message', (answers: Array<{ status: number, bytes: number }> | { error: string }) => {
+      if ('error' in answers) reject(new Error(answers.error))
+      else resolve(answers)
+    })
+    reader.send({ port, sessions, query: HEAVY })
+  })
+}
+
+async function once (pid: number, port: number, sessions: string[], reader: ChildProcess): Promise<{ peak: number, before: number, slowest: number, floor: number, bytes: number }> {
   const [bystander, ...heavy] = sessions as [string, ...string[]]
   // The machine's floor: the same four values read by the database's own client, not through sqlgate.
   const floor = (await watched(port, bystander, async () => await Promise.all([1, 2, 3, 4].map(direct)))).slowest
   let slowest = 0
   const { result, before, max } = await rssDuring(pid, async () => {
-    const run = await watched(port, bystander, async () => await Promise.all(heavy.slice(0, 4).map(async (session) => post(port, session, HEAVY))))
+    const run = await watched(port, bystander, async () => await readHeavy(reader, port, heavy.slice(0, 4)))
     slowest = run.slowest
     return run.result
   })
@@ -58,11 +70,13 @@ async function once (pid: number, port: number, sessions: string[]): Promise<{ p
 }
 
 export async function amplificationSection (pid: number, port: number, sessions: string[]): Promise<string> {
+  const reader = fork(new URL('./heavy-reader.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const runs = []
   for (let round = 1; round <= ROUNDS; round++) {
-    runs.push(await once(pid, port, sessions))
+    runs.push(await once(pid, port, sessions, reader))
     console.log(`round ${round} amplification  RSS ${runs.at(-1)!.peak.toFixed(0)} MB at most, bystander's slowest ${runs.at(-1)!.slowest.toFixed(0)} ms (${runs.at(-1)!.floor.toFixed(0)} ms with the values read straight from the database)`)
   }
+  reader.disconnect()
   return `
 ## Answer amplification — four 16 MB values of control characters at once (${ROUNDS} rounds)
 

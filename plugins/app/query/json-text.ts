@@ -79,6 +79,7 @@ export function writeAsciiEscape (out: Uint8Array, pos: number, byte: number): n
   out[pos + 5] = HEX_DIGIT[byte & 15]!
   return pos + 6
 }
+
 /** 1 for a byte JSON keeps as it is: printable ASCII but `"` and `\`, and every byte of a multi-byte character. */
 const KEPT = Uint8Array.from({ length: 256 }, (_, byte) => byte >= 0x20 && byte !== 0x22 && byte !== 0x5c ? 1 : 0)
 /** A run of kept bytes up to this long is copied a byte at a time: a native copy costs more for so few. */

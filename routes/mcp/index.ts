@@ -46,15 +46,17 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
       throw new AppError('mcp_batch_not_supported',
         'Send one JSON-RPC message per request: this endpoint does not take batches (MCP removed them in protocol 2025-06-18).')
     }
-    const { isInitializeRequest } = await loadSdk()
     const header = request.headers[MCP_SESSION_HEADER]
-    if (isInitializeRequest(request.body)) {
+    if (isMessage(request.body, 'initialize')) {
+      // An initialize that MCP's schema refuses is not "a request without its session". Only an
+      // initialize is read against its schema: a failing schema check is the dear case.
+      const { isInitializeRequest } = await loadSdk()
+      if (!isInitializeRequest(request.body)) {
+        throw new AppError('validation_error',
+          'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
+      }
       // A new sqlgate session, as the session plugin starts one (plugins/app/session/session-policy.ts).
       request.sessionId = await sessionPolicy.start(request.ip)
-    } else if (isMessage(request.body, 'initialize')) {
-      // An initialize that MCP's schema refuses is not "a request without its session".
-      throw new AppError('validation_error',
-        'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
     } else if (header === undefined) {
       throw new AppError('mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
     } else {

@@ -61,7 +61,8 @@ export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, 
       const parsed = JSONRPCMessageSchema.safeParse(body)
       if (!parsed.success) return rpcError(400, -32700, 'Parse error: Invalid JSON-RPC message')
       const version = headers['mcp-protocol-version']
-      if (typeof version === 'string' && !isInitializeRequest(parsed.data) && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      // The version first: the schema check of an initialize is only needed for a version this server does not speak.
+      if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version) && !isInitializeRequest(parsed.data)) {
         return rpcError(400, -32000, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`)
       }
       if (!isJSONRPCRequest(parsed.data)) return { status: 202 }

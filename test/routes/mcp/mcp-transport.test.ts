@@ -41,6 +41,11 @@ t.test('MCP transport: notifications are accepted with 202; what MCP\'s transpor
   const version = await send({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...session, 'mcp-protocol-version': '1999-01-01' })
   t.equal(version.status, 400, 'a protocol version the server does not speak')
   t.match(await version.json(), { error: { code: -32000, message: /Unsupported protocol version: 1999-01-01/ } })
+  const supported = await send({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...session, 'mcp-protocol-version': '2025-06-18' })
+  t.equal(supported.status, 200, 'a version it speaks')
+  const negotiating = await send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '1999-01-01', capabilities: {}, clientInfo: { name: 't', version: '1' } } }, { 'mcp-protocol-version': '1999-01-01' })
+  t.equal(negotiating.status, 200, 'an initialize is answered whatever version its header names: it negotiates the version')
+  t.match(await negotiating.json(), { result: { protocolVersion: /^\d{4}-\d{2}-\d{2}$/ } })
 
   const unknown = await send({ jsonrpc: '2.0', id: 'a', method: 'no/such/method' }, session)
   t.equal(unknown.status, 200)

@@ -80,6 +80,16 @@ export function writeAsciiEscape (out: Uint8Array, pos: number, byte: number): n
   return pos + 6
 }
 
+/**
+ * Where the UTF-8 character that byte `end` of `bytes` falls in starts: `end` itself at a
+ * character's first byte or at the end, else moved back over the continuation bytes. A cut there
+ * never splits a character.
+ */
+export function charStart (bytes: Uint8Array, end: number): number {
+  while (end > 0 && end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--
+  return end
+}
+
 /** 1 for a byte JSON keeps as it is: printable ASCII but `"` and `\`, and every byte of a multi-byte character. */
 const KEPT = Uint8Array.from({ length: 256 }, (_, byte) => byte >= 0x20 && byte !== 0x22 && byte !== 0x5c ? 1 : 0)
 /** A run of kept bytes up to this long is copied a byte at a time: a native copy costs more for so few. */
@@ -130,12 +140,8 @@ export class JsonEscapeWriter {
 
   /** Stops at `i`: the first bytes of a character that did not fit whole are taken back. */
   private cut (i: number, pos: number): false {
-    while (i > 0 && (this.text[i]! & 0xc0) === 0x80) {
-      i--
-      pos--
-    }
+    this.pos = pos - (i - charStart(this.text, i))
     this.from = this.text.length
-    this.pos = pos
     return false
   }
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type { FieldPacket } from 'mysql2'
 import { isBinaryField, isJsonField, isStringField } from './column-types.js'
-import { ASCII_WEIGHT, jsonStringBytes } from './json-text.js'
+import { ASCII_WEIGHT, charStart, jsonStringBytes } from './json-text.js'
 import { geometryAsBytes } from './values.js'
 
 /**
@@ -57,8 +57,7 @@ export class LongText {
  * natively); otherwise decoded here as far as the budget holds, a byte that is not UTF-8 as U+FFFD.
  */
 export function cutLongText (bytes: Buffer, budget: number): LongText | string {
-  let end = Math.min(bytes.length, Math.max(0, budget - 2))
-  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  const end = charStart(bytes, Math.min(bytes.length, Math.max(0, budget - 2)))
   return isUtf8(bytes.subarray(0, end)) ? new LongText(bytes.subarray(0, end), budget) : textWithin(bytes, budget)
 }
 
@@ -69,14 +68,22 @@ export function cutLongText (bytes: Buffer, budget: number): LongText | string {
  * without being read; otherwise the count stops as soon as it passes `limit`.
  */
 export function weighsWithin (bytes: Buffer, limit: number): boolean {
-  if (bytes.length > limit) return false
+  return bytes.length <= limit && bytesWithin(bytes, limit) === bytes.length
+}
+
+/**
+ * How many of `bytes`' first bytes weigh at most `limit` bytes of JSON together, weighed as in
+ * `weighsWithin`: the count stops at the first byte that would pass it.
+ */
+function bytesWithin (bytes: Buffer, limit: number): number {
   let weight = 0
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]!
+  let end = 0
+  for (; end < bytes.length; end++) {
+    const byte = bytes[end]!
     weight += byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
-    if (weight > limit) return false
+    if (weight > limit) break
   }
-  return true
+  return end
 }
 
 /**
@@ -86,15 +93,7 @@ export function weighsWithin (bytes: Buffer, limit: number): boolean {
  * UTF-8 decodes as U+FFFD, which weighs three: text with one is weighed again as text.
  */
 export function textWithin (bytes: Buffer, budget: number): string {
-  let weight = 2
-  let end = 0
-  for (; end < bytes.length; end++) {
-    const byte = bytes[end]!
-    const size = byte < 0x80 ? ASCII_WEIGHT[byte]! : 1
-    if (weight + size > budget) break
-    weight += size
-  }
-  if (end < bytes.length) while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  const end = charStart(bytes, bytesWithin(bytes, budget - 2))
   const text = bytes.toString('utf8', 0, end)
   return text.includes('\ufffd') ? text.slice(0, jsonStringBytes(text, budget).fits) : text
 }

@@ -45,7 +45,8 @@ export default fp(async function rateLimitPlugin (fastify) {
 
   // Callback hooks, not async ones: they run on every hot request and never wait for anything.
   const issueTicket = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    request.rateTicket = { counted: null }
+    // The client address rides along when the session script is to count it (../app/edge/address-limit.ts).
+    request.rateTicket = { counted: null, address: request.addressInTicket ? request.ip : null }
     done()
   }
   const ticketHeaders = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {

@@ -1,30 +1,49 @@
 import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The client address's count for this request, started as it arrived: an error if it is over. */
     addressCount: Promise<AppError | null> | null
+    /**
+     * The address is counted by the session script that does the request's work, which its rate
+     * ticket carries it to (a `rateLimitInSession` route), or once the request ends if no script did.
+     */
+    addressInTicket: boolean
   }
 }
 
 /**
  * Every /api and /mcp request counts against its client's address too (RATE_LIMIT_ADDRESS_MAX per
  * window, in Redis, shared by all instances; an IPv6 address counts for its /56), whatever session
- * it names: a client that starts sessions, or names many, does not get a budget for each. The
- * count starts as the request arrives and is awaited once its body is read, so it costs no wait
- * of its own. If Redis fails, the request is not refused for it (the routes that need Redis
- * answer 503 anyway).
+ * it names: a client that starts sessions, or names many, does not get a budget for each. If Redis
+ * fails, the request is not refused for it (the routes that need Redis answer 503 anyway).
+ *
+ * On the hot session routes (`rateLimitInSession`) the count rides in the session script that
+ * does the request's work: one round trip to Redis for the request, where the count on its own
+ * would be a second one before it, and under load each round trip waits for a turn of the event
+ * loop. The script counts the address before it touches the session, so a request over the
+ * address's budget spends nothing of the session's. A request answered before its script runs (an
+ * invalid body, a missing API key) is counted once answered; one its client abandons before that
+ * reached neither Redis nor the database, and is not counted. Elsewhere, and on a Redis Cluster, the
+ * count starts as the request arrives and is awaited once its body is read.
  */
 export default fp(async function addressLimitPlugin (fastify) {
   const { sessionStore } = fastify
   fastify.decorateRequest('addressCount', null)
+  fastify.decorateRequest('addressInTicket', false)
   const counted = (url: string | undefined): boolean => url !== undefined && (url.startsWith('/api/') || url.startsWith('/mcp'))
+  const countNow = (request: FastifyRequest) => sessionStore.countAddress('requests', request.ip)
 
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (counted(request.routeOptions.url)) {
-      request.addressCount = sessionStore.countAddress('requests', request.ip)
-        .then(() => null, (err: unknown) => err instanceof AppError && err.code === 'rate_limited' ? err : null)
+      if (request.routeOptions.config.rateLimitInSession === true && sessionStore.addressInScripts) {
+        request.addressInTicket = true
+      } else {
+        request.addressCount = countNow(request)
+          .then(() => null, (err: unknown) => err instanceof AppError && err.code === 'rate_limited' ? err : null)
+      }
     }
     done()
   })
@@ -36,5 +55,15 @@ export default fp(async function addressLimitPlugin (fastify) {
       return
     }
     pending.then((over) => { done(over ?? undefined) }, done)
+  })
+
+  // A request whose ticket did not reach a session script (or that got none): counted now, its
+  // answer already given.
+  const countIfMissed = (request: FastifyRequest): void => {
+    if (request.addressInTicket && request.rateTicket?.address !== null) countNow(request).catch(() => {})
+  }
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    countIfMissed(request)
+    done()
   })
 }, { name: 'address-limit', dependencies: ['session-store'] })

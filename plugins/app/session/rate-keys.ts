@@ -80,4 +80,10 @@ export function rateLimitKey (sessionId: string): string {
  */
 export interface RateTicket {
   counted: { current: number, ttlMs: number } | null
+  /**
+   * The client address whose request budget (RATE_LIMIT_ADDRESS_MAX) the same script counts this
+   * request against, until it has: the script sets it to null. Null from the start when the
+   * address is counted on its own (../edge/address-limit.ts).
+   */
+  address: string | null
 }

@@ -10,6 +10,10 @@ import { createHash } from 'node:crypto'
  * KEYS[4] inflight queries running now (sorted set: query id scored by when its claim lapses)
  * KEYS[5] rate     the session's request count in the rate limit's window, on the key and with the
  *                  arithmetic of @fastify/rate-limit's Redis store, so both count one budget
+ * KEYS[6] address  (a counted call, when given) the client address's request count
+ *                  (RATE_LIMIT_ADDRESS_MAX), counted first: the request's one round trip does both
+ *                  counts. Not a session key: given only where one script may span both (not on a
+ *                  Redis Cluster), and the call then names its number of keys.
  *
  * Every key's TTL is the idle TTL, but never past the session's absolute lifetime
  * (born + max age): Redis itself forgets the whole session when either runs out. A use refreshes
@@ -24,6 +28,8 @@ export interface SessionLimits {
   /** Requests allowed per rate-limit window, and the window. */
   rateMax: number
   rateWindowMs: number
+  /** Requests allowed per window from one client address (RATE_LIMIT_ADDRESS_MAX). */
+  addressRateMax: number
 }
 
 /**
@@ -34,6 +40,8 @@ export interface SessionLimits {
  *
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
  * when the call is not counted, so `current > RATE_MAX` says whether a counted call is over the limit.
+ * With KEYS[6] it first counts the client address: over ADDRESS_MAX, the script returns
+ * { false, the address count's TTL } there, and the session is neither counted nor touched.
  */
 function count (key: string): string {
   return `
@@ -48,7 +56,9 @@ function count (key: string): string {
 }
 const COUNT = `
 local current, window = 0, 0
-if ARGV[2] == '1' then${count('KEYS[5]')}end
+if ARGV[2] == '1' then
+  if KEYS[6] then${count('KEYS[6]')}    if current > ADDRESS_MAX then return { false, window } end
+  end${count('KEYS[5]')}end
 `
 
 /**
@@ -89,7 +99,7 @@ end
 const SESSION_SCRIPT_BODIES = {
   /**
    * Counts the request; unless it is over the limit, refreshes the session and reads its context.
-   * Returns { count, count's TTL ms, context or false }.
+   * Returns { count, count's TTL ms, context or false } (or COUNT's { false, TTL } for the address).
    */
   sessionGetContext: COUNT + `
 if current > RATE_MAX then return { current, window, false } end
@@ -109,7 +119,8 @@ return 1
    * Counts the request; unless it is over the limit, refreshes the session, reads its context
    * and, if there is one, claims a query slot.
    * ARGV[3] query id, ARGV[4] when the claim lapses (ms), ARGV[5] slots per session.
-   * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }.
+   * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }
+   * (or COUNT's { false, TTL } for the address).
    */
   sessionBeginQuery: COUNT + `
 if current > RATE_MAX then return { current, window, false, 0 } end
@@ -171,7 +182,8 @@ export function sessionScripts (limits: SessionLimits): Record<SessionScriptName
     SLACK: Math.floor(limits.idleMs / 100),
     MAX_AGE_MS: limits.maxAgeMs,
     RATE_MAX: limits.rateMax,
-    RATE_WINDOW_MS: limits.rateWindowMs
+    RATE_WINDOW_MS: limits.rateWindowMs,
+    ADDRESS_MAX: limits.addressRateMax
   }).map(([name, value]) => {
     if (!Number.isSafeInteger(value) || value < 0) throw new Error(`session scripts: ${name} must be a whole number of at least 0 (got ${value})`)
     return `local ${name} = ${value}\n`

@@ -47,6 +47,12 @@ export class SessionStore {
   private readonly calls: Record<SessionScriptName, ScriptCall>
   private readonly ends: QueryEnds
   private readonly addresses: AddressCounts
+  /**
+   * A ticket's client address can be counted in the session script of its request (one round
+   * trip for both counts): on one Redis server, not on a Cluster, where the address's count and
+   * the session's keys live in different slots that one script cannot span.
+   */
+  readonly addressInScripts: boolean
 
   constructor (private readonly redis: Redis, private readonly options: SessionStoreOptions) {
     this.client = new ScriptClient(redis)
@@ -54,10 +60,13 @@ export class SessionStore {
       idleMs: options.ttlSeconds * 1000,
       maxAgeMs: options.maxAgeSeconds * 1000,
       rateMax: options.rateLimitMax,
-      rateWindowMs: options.rateLimitWindowMs
+      rateWindowMs: options.rateLimitWindowMs,
+      addressRateMax: options.addressRateLimitMax
     })
+    // A session script takes five keys, or six with a client address's count: each call names how many.
     this.calls = Object.fromEntries(Object.entries(scripts).map(([name, script]) =>
-      [name, this.client.define(script, name === 'addressCount' ? 1 : 5)])) as Record<SessionScriptName, ScriptCall>
+      [name, this.client.define(script, name === 'addressCount' ? 1 : null)])) as Record<SessionScriptName, ScriptCall>
+    this.addressInScripts = this.client.batching
     this.ends = new QueryEnds(this.client, this.client.define(END_QUERIES_SCRIPT, null), options.historyLimit)
     this.addresses = new AddressCounts(this.client, this.calls.addressCount, this.client.define(addressCountsScript(options.rateLimitWindowMs), null), options.rateLimitWindowMs)
   }
@@ -67,7 +76,7 @@ export class SessionStore {
    * counts the request first (429 rate_limited over the limit).
    */
   async getContext (sessionId: string, ticket: RateTicket | null = null): Promise<DatabaseContext | null> {
-    const [current, ttl, raw] = await this.run('sessionGetContext', sessionId, ticket) as [number, number, string | null]
+    const [current, ttl, raw] = await this.run('sessionGetContext', sessionId, ticket) as [number | null, number, string | null]
     this.counted(ticket, current, ttl)
     return parseContext(raw)
   }
@@ -103,7 +112,7 @@ export class SessionStore {
    */
   async beginQuery (sessionId: string, queryId: string, claimMs: number, ticket: RateTicket | null = null): Promise<DatabaseContext> {
     const slots = this.options.maxConcurrentQueries
-    const [current, ttl, raw, claimed] = await this.run('sessionBeginQuery', sessionId, ticket, queryId, Date.now() + claimMs, slots) as [number, number, string | null, number]
+    const [current, ttl, raw, claimed] = await this.run('sessionBeginQuery', sessionId, ticket, queryId, Date.now() + claimMs, slots) as [number | null, number, string | null, number]
     this.counted(ticket, current, ttl)
     const context = parseContext(raw)
     if (context === null || claimed === 0) {
@@ -174,15 +183,27 @@ export class SessionStore {
     await this.redis.ping()
   }
 
-  /** A session script, on the session's five keys; with a ticket, the call counts the request. */
+  /**
+   * A session script, on the session's five keys; with a ticket, the call counts the request, and
+   * the client address the ticket carries too (a sixth key), which the ticket then no longer carries.
+   */
   private run (script: SessionScriptName, sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     this.ends.inOrder(sessionId)
-    return this.client.run(this.calls[script], sessionScriptKeys(this.options.prefix, sessionId), [Date.now(), ticket === null ? '0' : '1', ...extra])
+    const keys = sessionScriptKeys(this.options.prefix, sessionId)
+    if (ticket?.address != null) {
+      keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
+      ticket.address = null
+    }
+    return this.client.run(this.calls[script], [String(keys.length), ...keys], [Date.now(), ticket === null ? '0' : '1', ...extra])
   }
 
-  /** Records the count a counted script returned; over the limit, the request ends here with 429. */
-  private counted (ticket: RateTicket | null, current: number, ttlMs: number): void {
+  /**
+   * Records the count a counted script returned; over the session's limit, or the client
+   * address's (the count is then null), the request ends here with 429.
+   */
+  private counted (ticket: RateTicket | null, current: number | null, ttlMs: number): void {
     if (ticket === null) return
+    if (current === null) throw rateLimited(this.options.addressRateLimitMax, this.options.rateLimitWindowMs, ttlMs)
     ticket.counted = { current, ttlMs }
     if (current > this.options.rateLimitMax) throw rateLimited(this.options.rateLimitMax, this.options.rateLimitWindowMs, ttlMs)
   }

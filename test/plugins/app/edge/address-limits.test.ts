@@ -1,5 +1,6 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId, redisClient } from '../../../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../../../helper.js'
+import { addressRateKey, sessionRateKey } from '../../../../plugins/app/session/rate-keys.js'
 
 /** The distinct sessions the service holds any key of under its prefix. */
 async function sessionsInRedis (t: Parameters<typeof redisClient>[0], prefix: string): Promise<Set<string>> {
@@ -46,6 +47,36 @@ t.test('every /api request counts against its address (RATE_LIMIT_ADDRESS_MAX), 
   const other = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() }, remoteAddress: '192.0.2.7' })
   t.equal(other.statusCode, 200, 'another address has its own budget')
   t.equal((await app.inject({ url: '/health' })).statusCode, 200, 'health checks do not count')
+})
+
+t.test('a query over its address\'s budget spends nothing of its session: no count, no slot, no history', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_ADDRESS_MAX: '4' } })
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db) // the address's first request
+  const codes: number[] = []
+  for (let i = 0; i < 5; i++) codes.push((await post(app, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })).statusCode)
+  t.strictSame(codes, [200, 200, 200, 429, 429])
+  const refused = await post(app, '/api/query', { query: 'SELECT 1 AS one', session_id: sessionId })
+  t.equal(refused.json().code, 'rate_limited')
+  t.match(refused.json().message, /^Rate limit exceeded: 4 requests per 60 s/, 'the address\'s limit')
+  const redis = redisClient(t)
+  t.equal(await redis.get(sessionRateKey(app.config.REDIS_KEY_PREFIX, sessionId)), '4', 'the session counted its select and the three queries served, not the refused ones')
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId }, remoteAddress: '192.0.2.8' })
+  t.equal(history.json().queries.length, 3, 'and its history holds those three')
+})
+
+t.test('a request answered before its session script runs still counts against its address', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_ADDRESS_MAX: '3' } })
+  const invalid: number[] = []
+  for (let i = 0; i < 3; i++) invalid.push((await post(app, '/api/query', { query: 7 }, { 'x-session-id': randomSessionId() })).statusCode)
+  t.strictSame(invalid, [400, 400, 400], 'three invalid bodies')
+  // Their counts leave with a later turn's commands, after their answers.
+  const redis = redisClient(t)
+  const key = addressRateKey(app.config.REDIS_KEY_PREFIX, '127.0.0.1', 'requests')
+  for (let waited = 0; waited < 1000 && await redis.get(key) !== '3'; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(await redis.get(key), '3', 'counted')
+  const res = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': randomSessionId() } })
+  t.equal(res.statusCode, 429, 'the next request is over the budget')
 })
 
 t.test('reading sessions by URL is limited per reader, spends no session\'s budget and creates no key', async (t) => {

@@ -8,7 +8,7 @@ import { randomSessionId, randomSuffix, redisClient } from '../../../helper.js'
  * The session scripts run in Redis directly, with the time given to them (ARGV[1]): what an
  * instance whose clock is ahead, or a session at the end of its lifetime, looks like to them.
  */
-const limits = { idleMs: 60_000, maxAgeMs: 600_000, rateMax: 3, rateWindowMs: 60_000 }
+const limits = { idleMs: 60_000, maxAgeMs: 600_000, rateMax: 3, rateWindowMs: 60_000, addressRateMax: 5 }
 const scripts = sessionScripts(limits)
 
 /** A new session's five keys, as the session store passes them to its scripts. */
@@ -92,4 +92,29 @@ t.test('a counted read over the limit reads and refreshes nothing', async (t) =>
   const [queryCount, , queryContext, claimed] = await redis.eval(scripts.sessionBeginQuery.lua, 5, ...keys, now, '1', 'q1', now + 1000, '4') as [number, number, string | null, number]
   t.strictSame([queryCount, queryContext, claimed], [limits.rateMax + 2, null, 0], 'a query over the limit gets no context and claims no slot')
   t.equal(await redis.zcard(keys[3]!), 0)
+})
+
+t.test('a sixth key counts the client address first; over its limit the session is neither counted nor touched', async (t) => {
+  const redis = redisClient(t)
+  const keys = sessionKeys()
+  const address = `${keys[4]!}-address`
+  t.teardown(async () => { await redis.del(address) })
+  const now = Date.now()
+  await redis.eval(scripts.sessionSetContext.lua, 5, ...keys, now, '0', '{"database_name":"d"}')
+  await redis.set(address, String(limits.addressRateMax - 1), 'PX', 40_000)
+  const [count, window, context] = await redis.eval(scripts.sessionGetContext.lua, 6, ...keys, address, now, '1') as [number, number, string | null]
+  t.strictSame([count, window, context], [1, limits.rateWindowMs, '{"database_name":"d"}'], 'the last request the address may make is served')
+  t.equal(await redis.get(address), String(limits.addressRateMax), 'and counted against the address')
+  await redis.pexpire(keys[1]!, 5_000)
+  const over = await redis.eval(scripts.sessionGetContext.lua, 6, ...keys, address, now + 30_000, '1') as [null, number]
+  t.equal(over.length, 2)
+  t.equal(over[0], null, 'over the address\'s limit: no count')
+  t.ok(over[1] > 30_000 && over[1] <= 40_000, `the address count's TTL (${over[1]})`)
+  const [queryCount, , queryContext, claimed] = await redis.eval(scripts.sessionBeginQuery.lua, 6, ...keys, address, now, '1', 'q1', now + 1000, '4') as [null, number, string | null, number | undefined]
+  t.strictSame([queryCount, queryContext, claimed], [null, undefined, undefined], 'a query gets nothing either')
+  t.equal(await redis.get(keys[4]!), '1', 'the session counted only the request served')
+  t.ok(await redis.pttl(keys[1]!) <= 5_000, 'and was not refreshed')
+  t.equal(await redis.zcard(keys[3]!), 0, 'nor a slot claimed')
+  t.strictSame(await redis.eval(scripts.sessionGetContext.lua, 6, ...keys, address, now, '0'), [0, 0, '{"database_name":"d"}'], 'an uncounted call does not count the address')
+  t.equal(await redis.get(address), String(limits.addressRateMax + 2))
 })

@@ -4,6 +4,14 @@ import { pino } from 'pino'
 export type LogDestination = ReturnType<typeof pino.destination>
 
 /**
+ * Whether the process is exiting. One listener for every destination (a process that builds
+ * several servers, as the tests do, would otherwise add one per server), registered when this
+ * module loads: before pino registers its own flush at exit, so it runs first.
+ */
+let exiting = false
+process.once('exit', () => { exiting = true })
+
+/**
  * Where production logs go: pino's own destination (sonic-boom), asynchronous, writing at least
  * `minLength` bytes at a time or every `flushMs`, through its public options only.
  *
@@ -18,9 +26,6 @@ export type LogDestination = ReturnType<typeof pino.destination>
  * process past SHUTDOWN_GRACE_MS until something killed it).
  */
 export function logDestination (fd: number, minLength: number, flushMs: number, maxBuffered = DEFAULT_MAX_BUFFERED): LogDestination {
-  // Registered before pino registers its own flush at exit, so it runs first.
-  let exiting = false
-  process.once('exit', () => { exiting = true })
   let stalledLength = -1
   let stalledSince = 0
   const retryEAGAIN = (_err: Error, writing: number, remaining: number): boolean => {

@@ -4,6 +4,7 @@ import { hashSessionId } from '../../plugins/app/session/session-id.js'
 import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
 import { WATCHED_ANSWER_CHARS } from '../../plugins/app/edge/unread-answers-budget.js'
+import { utf8Bytes } from '../../plugins/app/query/json-text.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'
 
@@ -73,10 +74,12 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket })
     reply.code(answer.status).header(MCP_SESSION_HEADER, request.sessionId)
     if (answer.json === undefined) return reply.send()
-    // A run_query answer can be as large as a query's, twice over (its text and its structured
-    // content): what its client leaves unread is looked at as soon as it is written.
-    if (answer.json.length >= WATCHED_ANSWER_CHARS) fastify.unreadAnswers.checkSoon()
-    return reply.type('application/json').send(answer.json)
+    if (answer.json.length < WATCHED_ANSWER_CHARS) return reply.type('application/json').send(answer.json)
+    // A run_query answer can be as large as a query's (its text and its structured content share
+    // the budget): it goes out as POST /api/query's large answers do, a piece at a time, with what
+    // its client leaves unread counted.
+    const bytes = utf8Bytes(answer.json)
+    return reply.type('application/json').header('content-length', bytes.length).send(fastify.unreadAnswers.send(request.raw.socket, bytes))
   })
 
   const noStreams = async () => {

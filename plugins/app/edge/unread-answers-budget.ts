@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net'
-import { writeQueueSize } from '../patches/socket-write-queue.js'
+import type { Readable } from 'node:stream'
+import { AnswerPieces } from './answer-pieces.js'
 
-/** Answers at least this long are looked at as soon as they are handed to their socket (a point query's is far shorter). */
+/** Answers at least this long go out through `UnreadAnswers.send`, a piece at a time, looked at as they start (a point query's is far shorter). */
 export const WATCHED_ANSWER_CHARS = 256 * 1024
 
 /**
@@ -13,7 +14,6 @@ export const STALLED_MS = 2000
 /** What a socket held at the last look, and since when none of it has moved. */
 interface Stall {
   length: number
-  queued: number
   since: number
 }
 
@@ -29,26 +29,29 @@ export interface UnreadAnswersOptions {
 /**
  * The answers that clients have not read yet, over all connections, and what is done about them.
  *
- * Node hands an answer to its socket whole and holds, in the process's memory, whatever the kernel
- * has not taken: for an 8 MB answer whose client does not read, about 17 MB of RSS (the text and
- * its copy for the write), for as long as the connection stays open. Node sets no timeout on an
- * answer being written. Sixty such connections grew the process past a gigabyte in one second.
+ * The process holds whatever part of an answer the kernel has not taken, for as long as the
+ * connection stays open: Node sets no timeout on an answer being written. Sixty connections that
+ * did not read their 8 MB answers grew the process past a gigabyte in one second.
  *
  * So every connection is known here (one Set entry and one listener per connection, nothing per
- * request), and a look over them, once a second and right after each large answer is handed to its
- * socket, finds those whose socket still holds bytes (`writableLength`):
+ * request). A large answer goes out through `send`, a piece at a time (./answer-pieces.ts), so
+ * that what its socket still holds is its `writableLength` plus the pieces not handed over yet;
+ * a small one is in `writableLength` alone. A look over the connections, once a second and right
+ * after each large answer starts, finds those that hold bytes:
  * - one whose answer has not moved for `idleMs` is closed, whatever the answer's size;
  * - while together they hold more than `maxBytes`, those whose answer has stood still the longest
  *   are closed first, until the rest fit; only answers that have stood still for STALLED_MS are
  *   closed so, never one whose client is reading (the budget is then exceeded while they read),
  *   and the one that moved last is always kept.
  *
- * "Moved" is the socket's own measure (`writableLength`, and libuv's write queue, which shrinks as
- * the kernel takes a large write piece by piece: plugins/app/patches/socket-write-queue.ts).
+ * "Moved" means that what it holds changed since the last look: a client that reads takes piece
+ * after piece.
  */
 export class UnreadAnswers {
   readonly #sockets = new Set<Socket>()
   readonly #stalls = new Map<Socket, Stall>()
+  /** The large answer each socket is being sent, while it is. */
+  readonly #answers = new Map<Socket, AnswerPieces>()
   readonly #options: UnreadAnswersOptions
   #soon = false
 
@@ -66,7 +69,20 @@ export class UnreadAnswers {
     socket.once('close', () => {
       this.#sockets.delete(socket)
       this.#stalls.delete(socket)
+      this.#answers.delete(socket)
     })
+  }
+
+  /**
+   * A large answer for `socket`'s client, as the stream to send (with its length as the
+   * Content-Length): what the client leaves unread counts toward the budget, and a look follows.
+   */
+  send (socket: Socket, bytes: Buffer): Readable {
+    const answer = new AnswerPieces(bytes)
+    this.#answers.set(socket, answer)
+    answer.once('close', () => { if (this.#answers.get(socket) === answer) this.#answers.delete(socket) })
+    this.checkSoon()
+    return answer
   }
 
   /** A look once the current event-loop turn has written what it could (several calls, one look). */
@@ -85,15 +101,14 @@ export class UnreadAnswers {
     let held = 0
     let holding: Array<[Socket, Stall]> | undefined
     for (const socket of this.#sockets) {
-      const length = socket.writableLength
+      const length = socket.writableLength + (this.#answers.get(socket)?.remaining ?? 0)
       if (length === 0 || socket.destroyed) {
         if (this.#stalls.size > 0) this.#stalls.delete(socket)
         continue
       }
-      const queued = writeQueueSize(socket)
       let stall = this.#stalls.get(socket)
-      if (stall === undefined || stall.length !== length || stall.queued !== queued) {
-        stall = { length, queued, since: now }
+      if (stall === undefined || stall.length !== length) {
+        stall = { length, since: now }
         this.#stalls.set(socket, stall)
       } else if (now - stall.since >= idleMs) {
         socket.destroy()

@@ -40,12 +40,12 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // written a piece at a time between other requests' work (plugins/app/query/answer-lane.ts).
     const json = answerJson(answer, request.raw.socket)
     const body = typeof json === 'string' ? json : await json
-    // What a large answer's client leaves unread is looked at as soon as it is written (plugins/app/edge/unread-answers-budget.ts).
     if (body.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(body)
-    unreadAnswers.checkSoon()
-    // A large answer goes out as its bytes, encoded once: as a string, its length would be
-    // counted in one pass over it and its bytes written in another.
-    return reply.type(JSON_TYPE).send(typeof body === 'string' ? utf8Bytes(body) : body)
+    // A large answer goes out as its bytes, encoded once (as a string, its length would be counted
+    // in one pass over it and its bytes written in another), a piece at a time, with what its
+    // client leaves unread counted (plugins/app/edge/unread-answers-budget.ts).
+    const bytes = typeof body === 'string' ? utf8Bytes(body) : body
+    return reply.type(JSON_TYPE).header('content-length', bytes.length).send(unreadAnswers.send(request.raw.socket, bytes))
   })
 
   fastify.get('/history', {

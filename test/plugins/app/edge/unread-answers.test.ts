@@ -85,3 +85,41 @@ t.test('answers under the budget are all kept, and a client that reads gets its 
   await sleep(1500) // a look or two
   t.ok(waiting.every(({ serverSide }) => !serverSide.destroyed), 'under the budget, no unread answer is dropped before REQUEST_TIMEOUT_MS')
 })
+
+t.test('past the budget, a client that reads its answer slowly keeps its connection; those that do not read are closed', async (t) => {
+  const { app, port, body } = await largeAnswers(t, 1 << 20)
+  // 12 MB, asked for first: were its progress not seen, it would have stood still longest.
+  const slowBody = body.replace('seq_1_to_2000', 'seq_1_to_1000')
+  const slow = await unreadQuery(app, port, slowBody)
+  t.teardown(() => slow.client.destroy())
+  const chunks: Buffer[] = []
+  // 16 kB every 10 ms: well under what the connection could carry, a few seconds for the answer.
+  const reading = setInterval(() => {
+    const chunk = slow.client.read(16384) as Buffer | null
+    if (chunk !== null) chunks.push(chunk)
+  }, 10)
+  t.teardown(() => clearInterval(reading))
+  await sleep(200)
+  const idle = await unreadQuery(app, port, body)
+  t.teardown(() => idle.client.destroy())
+
+  t.ok(await closedWithin(idle.serverSide, 10_000), 'the connection that does not read is closed')
+  const readSoFar = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  t.notOk(slow.serverSide.destroyed, `the one reading slowly is kept (${readSoFar} bytes read so far)`)
+  t.ok(readSoFar < 11_000_000, 'while it was still reading')
+
+  // The rest at full speed: the answer is whole.
+  clearInterval(reading)
+  slow.client.on('data', (chunk: Buffer) => chunks.push(chunk))
+  slow.client.resume()
+  const complete = () => {
+    const head = Buffer.concat(chunks.slice(0, 1)).toString('latin1')
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+    return head.includes('\r\n\r\n') && total >= head.indexOf('\r\n\r\n') + 4 + length
+  }
+  for (let i = 0; i < 200 && !complete(); i++) await sleep(50)
+  const received = Buffer.concat(chunks)
+  const answer = JSON.parse(received.subarray(received.indexOf('\r\n\r\n') + 4).toString()) as { row_count: number }
+  t.equal(answer.row_count, 1000, 'and its answer arrives whole')
+})

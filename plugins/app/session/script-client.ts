@@ -14,20 +14,17 @@ export function unavailable (err: unknown): never {
 /**
  * The session store's way to Redis: its Lua scripts as commands of the client's own (ioredis's
  * `defineCommand` sends each by its SHA-1, and in full when Redis does not have it yet: a new
- * server, a failover, SCRIPT FLUSH), and the commands of one turn of the event loop (many
- * requests' worth under load) in one write: the connection's socket is corked at the turn's first
- * command and uncorked once the turn's I/O callbacks have run, so Redis reads them in one go too.
- * A Cluster spreads commands over several connections: there each leaves at once.
+ * server, a failover, SCRIPT FLUSH).
  */
 export class ScriptClient {
-  /** Commands can wait for the end of the turn (not a Cluster). */
+  /**
+   * One script may take the calls of many sessions (./session-turn.ts, ./address-counts.ts): on
+   * one Redis server, not on a Cluster, where their keys live in different slots.
+   */
   readonly batching: boolean
-  private corked = false
-  private readonly stream: { cork: () => void, uncork: () => void } | undefined
 
   constructor (private readonly redis: Redis) {
     this.batching = (redis as { isCluster?: boolean }).isCluster !== true
-    this.stream = (redis as { stream?: { cork: () => void, uncork: () => void } }).stream
   }
 
   /**
@@ -43,7 +40,6 @@ export class ScriptClient {
 
   /** Runs a script with its keys and arguments; any Redis failure is 503 session_store_unavailable. */
   run (call: ScriptCall, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    this.batchTurn()
     return call(...keys, ...args).catch(unavailable)
   }
 
@@ -54,15 +50,5 @@ export class ScriptClient {
     } catch (err) {
       unavailable(err)
     }
-  }
-
-  private batchTurn (): void {
-    if (this.corked || this.stream === undefined || this.redis.status !== 'ready') return
-    this.corked = true
-    this.stream.cork()
-    setImmediate(() => {
-      this.corked = false
-      this.stream?.uncork()
-    })
   }
 }

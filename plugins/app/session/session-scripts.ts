@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 
 /**
  * Lua scripts for a session's keys in Redis. Each runs atomically in one round trip, and every
- * key of one session shares a hash tag, so they are legal in Redis Cluster too.
+ * key of one session shares a hash tag, so they are legal in Redis Cluster too. A session's keys,
+ * in the order a script takes them (its KEYS, or one call's within ./session-turn-script.ts):
  *
  * KEYS[1] born     the session's creation time (ms); it exists exactly while the session does
  * KEYS[2] context  the selected database (JSON)
@@ -30,18 +31,19 @@ export interface SessionLimits {
   rateWindowMs: number
   /** Requests allowed per window from one client address (RATE_LIMIT_ADDRESS_MAX). */
   addressRateMax: number
+  /** Queries kept in a session's history (HISTORY_LIMIT). */
+  historyLimit: number
 }
 
 /**
- * The scripts share two steps, written into each script's body as inline Lua rather than as local
- * functions: a script's body runs on every call, so a `local function` would be a new closure
- * (with its upvalues) on every call (docs/performance.md has the difference). ARGV[1] is now
- * (ms), ARGV[2] '1' when this call is a counted request; a script's own arguments start at ARGV[3].
+ * The scripts share two steps, written into each body as inline Lua on the names the body gives
+ * them (its KEYS and ARGV, or a function's parameters in ./session-turn-script.ts).
  *
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
- * when the call is not counted, so `current > RATE_MAX` says whether a counted call is over the limit.
- * With KEYS[6] it first counts the client address: over ADDRESS_MAX, the script returns
- * { false, the address count's TTL } there, and the session is neither counted nor touched.
+ * when the call is not counted (`counted` is not '1'), so `current > RATE_MAX` says whether a
+ * counted call is over the limit. With an `address` key it first counts the client address: over
+ * ADDRESS_MAX, the body returns { false, the address count's TTL } there, and the session is
+ * neither counted nor touched.
  */
 function count (key: string): string {
   return `
@@ -54,93 +56,68 @@ function count (key: string): string {
   end
 `
 }
-const COUNT = `
+export function countStep (rate: string, address: string, counted: string): string {
+  return `
 local current, window = 0, 0
-if ARGV[2] == '1' then
-  if KEYS[6] then${count('KEYS[6]')}    if current > ADDRESS_MAX then return { false, window } end
-  end${count('KEYS[5]')}end
+if ${counted} == '1' then
+  if ${address} then${count(address)}    if current > ADDRESS_MAX then return { false, window } end
+  end${count(rate)}end
 `
+}
+
+/** A session's first four keys, by the names a script body gives them. */
+export interface SessionKeyNames { born: string, context: string, history: string, inflight: string }
 
 /**
  * TOUCH sets `ttl`: the session's TTL after refreshing it, or 0 when the session is gone (or has
  * outlived its absolute lifetime, whose keys it then deletes). A session that does not exist is
- * created (its birth is now) when `create`.
+ * created (its birth is `now`) when `create`.
  *
  * Refreshed less than 1 % of the idle TTL ago (SLACK): the keys are left as they are. Three writes
  * cost Redis more than this read, and replicas get none of them. (The keys were never set to
  * outlive the absolute lifetime, so there is nothing to check against it; nor to read otherwise.)
  * Near the absolute lifetime the TTL is shorter than the idle one: the same 1 % rule against it.
  */
-function touch (create: boolean): string {
+export function touchStep (create: boolean, keys: SessionKeyNames, now: string): string {
+  const { born, context, history, inflight } = keys
+  const bornNow = create ? `\n  if not born then born = ${now} end` : ''
   return `
-local ttl = redis.call('PTTL', KEYS[1])
+local ttl = redis.call('PTTL', ${born})
 if ttl <= 0 or ttl < IDLE_MS - SLACK then
   local left = ttl
-  local born = redis.call('GET', KEYS[1])${create ? '\n  if not born then born = ARGV[1] end' : ''}
+  local born = redis.call('GET', ${born})${bornNow}
   if not born then
     ttl = 0
   else
-    ttl = math.min(IDLE_MS, tonumber(born) + MAX_AGE_MS - tonumber(ARGV[1]))
+    ttl = math.min(IDLE_MS, tonumber(born) + MAX_AGE_MS - tonumber(${now}))
     if ttl <= 0 then
-      redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+      redis.call('DEL', ${born}, ${context}, ${history}, ${inflight})
       ttl = 0
     elseif left > 0 and left <= ttl and left >= ttl - SLACK then
       ttl = left
     else
-      redis.call('SET', KEYS[1], born, 'PX', ttl)
-      redis.call('PEXPIRE', KEYS[2], ttl)
-      redis.call('PEXPIRE', KEYS[3], ttl)
+      redis.call('SET', ${born}, born, 'PX', ttl)
+      redis.call('PEXPIRE', ${context}, ttl)
+      redis.call('PEXPIRE', ${history}, ttl)
     end
   end
 end
 `
 }
 
+/** A single script's names: its KEYS and ARGV[1] (now, ms); its own arguments start at ARGV[2]. */
+const KEYS = { born: 'KEYS[1]', context: 'KEYS[2]', history: 'KEYS[3]', inflight: 'KEYS[4]' }
+
+/**
+ * The session's operations that are not a hot request's (those go through one script per turn of
+ * the event loop: ./session-turn-script.ts). ARGV[1] is now (ms).
+ */
 const SESSION_SCRIPT_BODIES = {
-  /**
-   * Counts the request; unless it is over the limit, refreshes the session and reads its context.
-   * Returns { count, count's TTL ms, context or false } (or COUNT's { false, TTL } for the address).
-   */
-  sessionGetContext: COUNT + `
-if current > RATE_MAX then return { current, window, false } end
-` + touch(false) + `
-if ttl == 0 then return { current, window, false } end
-return { current, window, redis.call('GET', KEYS[2]) }
-`,
-
-  /** ARGV[3] context JSON. Creates the session if needed. */
-  sessionSetContext: touch(true) + `
+  /** ARGV[2] context JSON. Creates the session if needed. */
+  sessionSetContext: touchStep(true, KEYS, 'ARGV[1]') + `
 if ttl == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ttl)
 return 1
-`,
-
-  /**
-   * Counts the request; unless it is over the limit, refreshes the session, reads its context
-   * and, if there is one, claims a query slot.
-   * ARGV[3] query id, ARGV[4] when the claim lapses (ms), ARGV[5] slots per session.
-   * Returns { count, count's TTL ms, context or false, 1 claimed | 0 no context | -1 all slots taken }
-   * (or COUNT's { false, TTL } for the address).
-   */
-  sessionBeginQuery: COUNT + `
-if current > RATE_MAX then return { current, window, false, 0 } end
-` + touch(false) + `
-if ttl == 0 then return { current, window, false, 0 } end
-local context = redis.call('GET', KEYS[2])
-if not context then return { current, window, false, 0 } end
-local running = redis.call('ZCARD', KEYS[4])
-if running >= tonumber(ARGV[5]) then
-  -- All slots look taken: drop the claims that have lapsed (an instance that died mid-query).
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[1])
-  running = redis.call('ZCARD', KEYS[4])
-  if running >= tonumber(ARGV[5]) then return { current, window, context, -1 } end
-end
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
--- The set lives until its last claim lapses.
-if running == 0 or redis.call('PTTL', KEYS[4]) < tonumber(ARGV[4]) - tonumber(ARGV[1]) then
-  redis.call('PEXPIREAT', KEYS[4], ARGV[4])
-end
-return { current, window, context, 1 }
 `,
 
   /**
@@ -151,10 +128,10 @@ return { current, window, context, 1 }
 local current, window = 0, 0` + count('KEYS[1]') + `return { current, window }
 `,
 
-  /** ARGV[3] history length. Refreshes the session and returns its history. */
-  sessionHistory: touch(false) + `
+  /** ARGV[2] history length. Refreshes the session and returns its history. */
+  sessionHistory: touchStep(false, KEYS, 'ARGV[1]') + `
 if ttl == 0 then return {} end
-return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
 `
 } as const
 
@@ -166,7 +143,7 @@ export interface RedisScript {
   sha: string
 }
 
-function redisScript (lua: string): RedisScript {
+export function redisScript (lua: string): RedisScript {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') }
 }
 
@@ -177,18 +154,24 @@ function redisScript (lua: string): RedisScript {
  * other scripts (their own SHA-1s).
  */
 export function sessionScripts (limits: SessionLimits): Record<SessionScriptName, RedisScript> {
-  const constants = Object.entries({
+  const constants = scriptConstants(limits)
+  return Object.fromEntries(Object.entries(SESSION_SCRIPT_BODIES).map(([name, body]) => [name, redisScript(constants + body)])) as Record<SessionScriptName, RedisScript>
+}
+
+/** The settings as the Lua constants every session script starts with. */
+export function scriptConstants (limits: SessionLimits): string {
+  return Object.entries({
     IDLE_MS: limits.idleMs,
     SLACK: Math.floor(limits.idleMs / 100),
     MAX_AGE_MS: limits.maxAgeMs,
     RATE_MAX: limits.rateMax,
     RATE_WINDOW_MS: limits.rateWindowMs,
-    ADDRESS_MAX: limits.addressRateMax
+    ADDRESS_MAX: limits.addressRateMax,
+    HISTORY_LIMIT: limits.historyLimit
   }).map(([name, value]) => {
     if (!Number.isSafeInteger(value) || value < 0) throw new Error(`session scripts: ${name} must be a whole number of at least 0 (got ${value})`)
     return `local ${name} = ${value}\n`
   }).join('')
-  return Object.fromEntries(Object.entries(SESSION_SCRIPT_BODIES).map(([name, body]) => [name, redisScript(constants + body)])) as Record<SessionScriptName, RedisScript>
 }
 
 /**
@@ -217,41 +200,3 @@ end
 return out
 `)
 }
-
-/**
- * Ends queries, of one session or of several (plugins/app/session/session-store.ts sends every query that
- * ended during one turn of the event loop in one call): releases each one's slot and records it in
- * its session's history. Three keys per query: KEYS[3i-2] born, KEYS[3i-1] history, KEYS[3i]
- * inflight; ARGV[1] history length, then two arguments per query: ARGV[2i] its id ('' when it
- * claimed no slot), ARGV[2i+1] its history entry (JSON; '' for none). Returns the number of
- * queries ended.
- *
- * The query's start refreshed the session moments ago, so there is nothing to touch. A history
- * that exists belongs to a live session and already has the session's TTL (touch sets it; the
- * session's keys expire together), so the entry is pushed onto it without reading anything else;
- * only a new history reads the session's remaining TTL. The list is cut back to the history length
- * once it is a tenth longer (reads take the newest entries only), not after every query.
- */
-export const END_QUERIES_SCRIPT = redisScript(`
-local limit = tonumber(ARGV[1])
-local slack = math.max(1, math.floor(limit / 10))
-local ended = #KEYS / 3
-for i = 1, ended do
-  local born, history, inflight = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local id, entry = ARGV[2 * i], ARGV[2 * i + 1]
-  if id ~= '' then redis.call('ZREM', inflight, id) end
-  if entry ~= '' and limit > 0 then
-    local length = redis.call('LPUSHX', history, entry)
-    if length == 0 then
-      local ttl = redis.call('PTTL', born)
-      if ttl > 0 then
-        redis.call('LPUSH', history, entry)
-        redis.call('PEXPIRE', history, ttl)
-      end
-    elseif length > limit + slack then
-      redis.call('LTRIM', history, 0, limit - 1)
-    end
-  end
-end
-return ended
-`)

@@ -4,11 +4,12 @@ import { AppError, databaseContextMissing, rateLimited } from '../errors/errors.
 import { jsonStringBytes } from '../query/json-text.js'
 import { historyEntryJson } from '../query/query-json.js'
 import { AddressCounts } from './address-counts.js'
-import { QueryEnds } from './query-ends.js'
 import { addressRateKey, type AddressBudget, type RateTicket } from './rate-keys.js'
 import { ScriptClient, unavailable, type ScriptCall } from './script-client.js'
-import { sessionKey, sessionScriptKeys } from './session-keys.js'
-import { addressCountsScript, END_QUERIES_SCRIPT, sessionScripts, type SessionScriptName } from './session-scripts.js'
+import { sessionKey, sessionKeys, sessionScriptKeys } from './session-keys.js'
+import { addressCountsScript, sessionScripts, type SessionScriptName } from './session-scripts.js'
+import { SessionTurn } from './session-turn.js'
+import { sessionTurnScript } from './session-turn-script.js'
 import type { DatabaseContext } from '../../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 
@@ -45,7 +46,7 @@ export const HISTORY_QUERY_MAX_BYTES = 2048
 export class SessionStore {
   private readonly client: ScriptClient
   private readonly calls: Record<SessionScriptName, ScriptCall>
-  private readonly ends: QueryEnds
+  private readonly turn: SessionTurn
   private readonly addresses: AddressCounts
   /**
    * A ticket's client address can be counted in the session script of its request (one round
@@ -56,18 +57,19 @@ export class SessionStore {
 
   constructor (private readonly redis: Redis, private readonly options: SessionStoreOptions) {
     this.client = new ScriptClient(redis)
-    const scripts = sessionScripts({
+    const limits = {
       idleMs: options.ttlSeconds * 1000,
       maxAgeMs: options.maxAgeSeconds * 1000,
       rateMax: options.rateLimitMax,
       rateWindowMs: options.rateLimitWindowMs,
-      addressRateMax: options.addressRateLimitMax
-    })
-    // A session script takes five keys, or six with a client address's count: each call names how many.
-    this.calls = Object.fromEntries(Object.entries(scripts).map(([name, script]) =>
-      [name, this.client.define(script, name === 'addressCount' ? 1 : null)])) as Record<SessionScriptName, ScriptCall>
+      addressRateMax: options.addressRateLimitMax,
+      historyLimit: options.historyLimit
+    }
+    this.calls = Object.fromEntries(Object.entries(sessionScripts(limits)).map(([name, script]) =>
+      [name, this.client.define(script, name === 'addressCount' ? 1 : 4)])) as Record<SessionScriptName, ScriptCall>
     this.addressInScripts = this.client.batching
-    this.ends = new QueryEnds(this.client, this.client.define(END_QUERIES_SCRIPT, null), options.historyLimit)
+    // The turn's calls carry any number of keys: each script call names how many.
+    this.turn = new SessionTurn(this.client, this.client.define(sessionTurnScript(limits), null))
     this.addresses = new AddressCounts(this.client, this.calls.addressCount, this.client.define(addressCountsScript(options.rateLimitWindowMs), null), options.rateLimitWindowMs)
   }
 
@@ -76,7 +78,7 @@ export class SessionStore {
    * counts the request first (429 rate_limited over the limit).
    */
   async getContext (sessionId: string, ticket: RateTicket | null = null): Promise<DatabaseContext | null> {
-    const [current, ttl, raw] = await this.run('sessionGetContext', sessionId, ticket) as [number | null, number, string | null]
+    const [current, ttl, raw] = await this.inTurn('g', sessionId, ticket) as [number | null, number, string | null]
     this.counted(ticket, current, ttl)
     return parseContext(raw)
   }
@@ -95,13 +97,13 @@ export class SessionStore {
    */
   async setContext (sessionId: string, context: DatabaseContext): Promise<void> {
     const json = JSON.stringify(context)
-    if (await this.run('sessionSetContext', sessionId, null, json) === 1) return
-    if (await this.run('sessionSetContext', sessionId, null, json) !== 1) unavailable(new Error('the session context was not stored'))
+    if (await this.run('sessionSetContext', sessionId, json) === 1) return
+    if (await this.run('sessionSetContext', sessionId, json) !== 1) unavailable(new Error('the session context was not stored'))
   }
 
   /** Removes the context; true when there was one. */
   async clearContext (sessionId: string): Promise<boolean> {
-    this.ends.inOrder(sessionId)
+    this.turn.inOrder(sessionId)
     return await this.client.command((redis) => redis.del(sessionKey(this.options.prefix, sessionId, 'context'))) > 0
   }
 
@@ -112,7 +114,7 @@ export class SessionStore {
    */
   async beginQuery (sessionId: string, queryId: string, claimMs: number, ticket: RateTicket | null = null): Promise<DatabaseContext> {
     const slots = this.options.maxConcurrentQueries
-    const [current, ttl, raw, claimed] = await this.run('sessionBeginQuery', sessionId, ticket, queryId, Date.now() + claimMs, slots) as [number | null, number, string | null, number]
+    const [current, ttl, raw, claimed] = await this.inTurn('b', sessionId, ticket, queryId, Date.now() + claimMs, slots) as [number | null, number, string | null, number]
     this.counted(ticket, current, ttl)
     const context = parseContext(raw)
     if (context === null || claimed === 0) {
@@ -130,19 +132,18 @@ export class SessionStore {
 
   /**
    * Releases the query's slot (if it claimed one) and adds it to the session's history, with the
-   * other queries that end during this turn of the event loop (./query-ends.ts). Settles once
-   * Redis has done it.
+   * other calls of this turn of the event loop (./session-turn.ts). Settles once Redis has done it.
    */
   endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
     const kept = entry === null ? 0 : jsonStringBytes(entry.query, HISTORY_QUERY_MAX_BYTES).fits
     const stored = entry !== null && kept < entry.query.length ? { ...entry, query: entry.query.slice(0, kept) } : entry
     const [born, , history, inflight] = sessionScriptKeys(this.options.prefix, sessionId)
-    return this.ends.add(sessionId, [born!, history!, inflight!], claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored))
+    return this.turn.add(sessionId, [born!, history!, inflight!], ['e', 3, claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored)]).then(() => {})
   }
 
   /** The session's recent queries, newest first; an entry that does not parse is left out. */
   async history (sessionId: string): Promise<QueryHistoryEntry[]> {
-    const raw = await this.run('sessionHistory', sessionId, null, this.options.historyLimit) as string[]
+    const raw = await this.run('sessionHistory', sessionId, this.options.historyLimit) as string[]
     const entries: QueryHistoryEntry[] = []
     for (const item of raw) {
       try {
@@ -154,7 +155,7 @@ export class SessionStore {
 
   /** Strict sessions: whether this service issued `sessionId` (and it has not expired). */
   async isKnown (sessionId: string): Promise<boolean> {
-    this.ends.inOrder(sessionId)
+    this.turn.inOrder(sessionId)
     return await this.client.command((redis) => redis.exists(sessionKey(this.options.prefix, sessionId, 'born'))) === 1
   }
 
@@ -165,7 +166,7 @@ export class SessionStore {
    */
   async issue (sessionId: string, address: string): Promise<void> {
     await this.countAddress('sessions', address)
-    this.ends.inOrder(sessionId)
+    this.turn.inOrder(sessionId)
     const ttlMs = this.options.ttlSeconds * 1000
     await this.client.command((redis) => redis.set(sessionKey(this.options.prefix, sessionId, 'born'), Date.now(), 'PX', ttlMs, 'NX'))
   }
@@ -183,18 +184,24 @@ export class SessionStore {
     await this.redis.ping()
   }
 
+  /** A session script on the session's first four keys, after the session's calls of this turn. */
+  private run (script: SessionScriptName, sessionId: string, ...extra: Array<string | number>): Promise<unknown> {
+    this.turn.inOrder(sessionId)
+    return this.client.run(this.calls[script], sessionKeys(this.options.prefix, sessionId), [Date.now(), ...extra])
+  }
+
   /**
-   * A session script, on the session's five keys; with a ticket, the call counts the request, and
-   * the client address the ticket carries too (a sixth key), which the ticket then no longer carries.
+   * A call of this turn's script ('g' reads the context, 'b' begins a query) on the session's five
+   * keys; with a ticket, the call counts the request, and the client address the ticket carries
+   * too (a sixth key), which the ticket then no longer carries.
    */
-  private run (script: SessionScriptName, sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
-    this.ends.inOrder(sessionId)
+  private inTurn (op: 'g' | 'b', sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     const keys = sessionScriptKeys(this.options.prefix, sessionId)
     if (ticket?.address != null) {
       keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
       ticket.address = null
     }
-    return this.client.run(this.calls[script], [String(keys.length), ...keys], [Date.now(), ticket === null ? '0' : '1', ...extra])
+    return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : '1', ...extra])
   }
 
   /**

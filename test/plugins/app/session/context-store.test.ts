@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { MAX_ENDS_PER_CALL } from '../../../../plugins/app/session/query-ends.js'
+import { MAX_CALLS_PER_SCRIPT } from '../../../../plugins/app/session/session-turn.js'
 import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 import { build, createDatabase, historyEntry, post, randomSessionId, redisClient, selectedSession, throwawayRedis } from '../../../helper.js'
 import { sessionRateKey } from '../../../../plugins/app/session/rate-keys.js'
@@ -118,7 +118,7 @@ t.test('no KEYS or SCAN on any request path', async (t) => {
   t.notOk(commands.some((c) => c === 'keys' || c.endsWith('scan')), 'no KEYS, SCAN, HSCAN, SSCAN or ZSCAN')
 })
 
-t.test('queries that end in the same turn are ended by one script call; a session still sees its own end first', async (t) => {
+t.test('queries that end in the same turn are ended by one script call (the turn script); a session still sees its own end first', async (t) => {
   const prefix = `sqlgate-ends-${randomSessionId()}:`
   const { url, redis } = await watchedRedis(t)
   const app = await build(t, { env: { REDIS_URL: url, REDIS_KEY_PREFIX: prefix } })
@@ -153,7 +153,7 @@ t.test('queries that end in the same turn are ended by one script call; a sessio
   t.equal(endCalls[0]?.filter((arg) => arg.endsWith(':inflight')).length, 4, 'its keys name the four sessions')
 })
 
-t.test('a turn that ends more queries than one call takes sends them in several calls', async (t) => {
+t.test('a turn that makes more calls than one script call takes sends them in several', async (t) => {
   const prefix = `sqlgate-ends-${randomSessionId()}:`
   const { url, redis } = await watchedRedis(t)
   const app = await build(t, { env: { REDIS_URL: url, REDIS_KEY_PREFIX: prefix, HISTORY_LIMIT: '100' } })
@@ -166,14 +166,14 @@ t.test('a turn that ends more queries than one call takes sends them in several 
   })
   t.teardown(() => monitor.disconnect())
 
-  const count = MAX_ENDS_PER_CALL + 6
+  const count = MAX_CALLS_PER_SCRIPT + 6
   const ends = Array.from({ length: count }, (_, i) => app.sessionStore.endQuery(sessionId, null, historyEntry(`query-${i}`, `SELECT ${i}`)))
   await Promise.all(ends)
   const history = await app.sessionStore.history(sessionId)
   t.equal(history.length, count, 'every query is in the history')
   t.equal(history[0]?.query_id, `query-${count - 1}`, 'newest first')
   await new Promise((resolve) => setTimeout(resolve, 100))
-  t.strictSame(calls.map((args) => args.filter((arg) => arg.endsWith(':inflight')).length), [MAX_ENDS_PER_CALL, 6], `${MAX_ENDS_PER_CALL} queries per call at most`)
+  t.strictSame(calls.map((args) => args.filter((arg) => arg.endsWith(':inflight')).length), [MAX_CALLS_PER_SCRIPT, 6], `${MAX_CALLS_PER_SCRIPT} queries per call at most`)
 })
 
 t.test('a Redis without the scripts (new server, failover, SCRIPT FLUSH) gets them in full, and nothing fails', async (t) => {

@@ -55,10 +55,15 @@ export class LongText {
  * A long text value that does not fit what is left of the answer (`budget` bytes of JSON, quotes
  * included), cut to fit it: a `LongText` when its first `budget` bytes are UTF-8 (checked
  * natively); otherwise decoded here as far as the budget holds, a byte that is not UTF-8 as U+FFFD.
+ * A `LongText` keeps a copy of the bytes it may write (at most the budget's), not a view of
+ * mysql2's packet: the packet (the whole row, 16 MB for a 16 MB value) is then free once the row
+ * is read, while the answer is written.
  */
 export function cutLongText (bytes: Buffer, budget: number): LongText | string {
+  // Each byte weighs at least one byte of JSON: no more than the budget's bytes can be written.
   const end = charStart(bytes, Math.min(bytes.length, Math.max(0, budget - 2)))
-  return isUtf8(bytes.subarray(0, end)) ? new LongText(bytes.subarray(0, end), budget) : textWithin(bytes, budget)
+  const text = bytes.subarray(0, end)
+  return isUtf8(text) ? new LongText(Buffer.from(text), budget) : textWithin(bytes, budget)
 }
 
 /**

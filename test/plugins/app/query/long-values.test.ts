@@ -56,3 +56,15 @@ t.test('cutLongText: UTF-8 stays bytes (a LongText, written as the same text); o
   t.equal((euro as LongText).toJSON(), 'a', 'the cut falls between characters')
   t.equal(cutLongText(Buffer.from([0x61, 0xff, 0x62, 0x63]), 7), 'a\ufffdb', 'a byte that is not UTF-8: decoded (as U+FFFD) and cut as text')
 })
+
+t.test('cutLongText keeps a copy of at most the budget\'s bytes, not a view of the packet it was read from', async (t) => {
+  // A value as mysql2 hands it over: a view into a larger buffer (the row's packet).
+  const packet = Buffer.alloc(4 << 20, 0x01)
+  const value = packet.subarray(16, packet.length - 16)
+  const cut = cutLongText(value, 1 << 20) as LongText
+  t.ok(cut instanceof LongText)
+  t.equal(cut.bytes.length, (1 << 20) - 2, 'the budget\'s bytes, without the quotes')
+  t.not(cut.bytes.buffer, packet.buffer, 'in memory of its own: the packet can be freed while the answer is written')
+  packet.fill(0x78)
+  t.equal(cut.toJSON(), '\u0001'.repeat(((1 << 20) - 2) / 6 | 0), 'and what it writes does not change with the packet')
+})

@@ -50,8 +50,8 @@ export interface UnreadAnswersOptions {
 export class UnreadAnswers {
   readonly #sockets = new Set<Socket>()
   readonly #stalls = new Map<Socket, Stall>()
-  /** The large answer each socket is being sent, while it is. */
-  readonly #answers = new Map<Socket, AnswerPieces>()
+  /** The large answers each socket is being sent, while they are (more than one when requests are pipelined). */
+  readonly #answers = new Map<Socket, Set<AnswerPieces>>()
   readonly #options: UnreadAnswersOptions
   #soon = false
 
@@ -79,10 +79,23 @@ export class UnreadAnswers {
    */
   send (socket: Socket, bytes: Buffer): Readable {
     const answer = new AnswerPieces(bytes)
-    this.#answers.set(socket, answer)
-    answer.once('close', () => { if (this.#answers.get(socket) === answer) this.#answers.delete(socket) })
+    let answers = this.#answers.get(socket)
+    if (answers === undefined) this.#answers.set(socket, answers = new Set())
+    answers.add(answer)
+    answer.once('close', () => {
+      answers.delete(answer)
+      if (answers.size === 0 && this.#answers.get(socket) === answers) this.#answers.delete(socket)
+    })
     this.checkSoon()
     return answer
+  }
+
+  /** What `socket` still holds: its own queue, and the pieces of its large answers not handed over yet. */
+  #held (socket: Socket): number {
+    let held = socket.writableLength
+    const answers = this.#answers.get(socket)
+    if (answers !== undefined) for (const answer of answers) held += answer.remaining
+    return held
   }
 
   /** A look once the current event-loop turn has written what it could (several calls, one look). */
@@ -101,7 +114,7 @@ export class UnreadAnswers {
     let held = 0
     let holding: Array<[Socket, Stall]> | undefined
     for (const socket of this.#sockets) {
-      const length = socket.writableLength + (this.#answers.get(socket)?.remaining ?? 0)
+      const length = this.#held(socket)
       if (length === 0 || socket.destroyed) {
         if (this.#stalls.size > 0) this.#stalls.delete(socket)
         continue

@@ -123,3 +123,23 @@ t.test('past the budget, a client that reads its answer slowly keeps its connect
   const answer = JSON.parse(received.subarray(received.indexOf('\r\n\r\n') + 4).toString()) as { row_count: number }
   t.equal(answer.row_count, 1000, 'and its answer arrives whole')
 })
+
+t.test('two pipelined large answers on one connection both count toward the budget', async (t) => {
+  // Three 24 MB answers unread: two pipelined on one connection, one on another. Counted whole,
+  // they pass a 50 MiB budget and the pipelined connection (still longest) is closed; counting
+  // only one answer per connection, they would seem to fit.
+  const { app, port, body } = await largeAnswers(t, 50 << 20)
+  const accepted = once(app.server, 'connection') as Promise<[Socket]>
+  const pipelined = connect(port, '127.0.0.1')
+  pipelined.on('error', () => {})
+  t.teardown(() => pipelined.destroy())
+  const request = `POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  pipelined.write(request + request)
+  pipelined.pause()
+  const [pipelinedSide] = await accepted
+  await sleep(1000)
+  const single = await unreadQuery(app, port, body)
+  t.teardown(() => single.client.destroy())
+  t.ok(await closedWithin(pipelinedSide, 10_000), 'the connection holding two answers is closed')
+  t.notOk(single.serverSide.destroyed, 'the other is kept')
+})

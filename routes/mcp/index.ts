@@ -37,7 +37,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   /** The endpoint's server, built by the first request that needs it, once. */
   let endpoint: ReturnType<Sdk['createMcpEndpoint']> | undefined
 
-  // Before the rate limit (preHandler) counts the request: it counts per MCP session.
+  // Before the request is counted (in the handler): it counts per MCP session.
   fastify.addHook('preValidation', async (request) => {
     // GET and DELETE answer 405 whatever they carry (noStreams below).
     if (request.method !== 'POST') return
@@ -68,7 +68,10 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     request.sessionHash = hashSessionId(request.sessionId)
   })
 
-  fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, async (request, reply) => {
+  // Counted by the session store in its turn's script call (with the client address's count):
+  // one round trip for both, where @fastify/rate-limit's own command and the address's would be two.
+  fastify.post('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true }, config: { rateLimit: false, rateLimitInSession: true } }, async (request, reply) => {
+    await fastify.sessionStore.countRequest(request.sessionId, request.rateTicket!)
     endpoint ??= (await loadSdk()).createMcpEndpoint(fastify, tools)
     // As on POST /api/query: a run_query read whose client goes away is stopped.
     const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket })

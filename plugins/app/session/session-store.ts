@@ -4,7 +4,7 @@ import { AppError, databaseContextMissing, rateLimited } from '../errors/errors.
 import { jsonStringBytes } from '../query/json-text.js'
 import { historyEntryJson } from '../query/query-json.js'
 import { AddressCounts } from './address-counts.js'
-import { addressRateKey, type AddressBudget, type RateTicket } from './rate-keys.js'
+import { addressRateKey, sessionRateKey, type AddressBudget, type RateTicket } from './rate-keys.js'
 import { ScriptClient, unavailable, type ScriptCall } from './script-client.js'
 import { sessionKey, sessionKeys, sessionScriptKeys } from './session-keys.js'
 import { addressCountsScript, sessionScripts, type SessionScriptName } from './session-scripts.js'
@@ -128,6 +128,21 @@ export class SessionStore {
         { max_concurrent_queries: slots }, { 'retry-after': '1' })
     }
     return context
+  }
+
+  /**
+   * Counts a request of the session against its rate limit (and, when the ticket carries it, the
+   * client address's), in this turn's script call: 429 rate_limited over either. Touches nothing
+   * else of the session. For a route whose work is not one session script (MCP's messages).
+   */
+  async countRequest (sessionId: string, ticket: RateTicket): Promise<void> {
+    const keys = [sessionRateKey(this.options.prefix, sessionId)]
+    if (ticket.address !== null) {
+      keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
+      ticket.address = null
+    }
+    const [current, ttl] = await this.turn.add(sessionId, keys, ['c', keys.length]) as [number | null, number]
+    this.counted(ticket, current, ttl)
   }
 
   /**

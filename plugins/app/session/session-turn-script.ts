@@ -2,7 +2,7 @@ import { countStep, redisScript, scriptConstants, touchStep, type RedisScript, t
 
 /**
  * The session calls of one turn of the event loop, in one script (./session-turn.ts sends them):
- * reading a context, beginning a query and ending one, for any number of sessions, each call as
+ * reading a context, beginning a query and ending one, counting a request, for any number of sessions, each call as
  * it would have run alone and in the order they were made. ARGV[1] is now (ms); then each call:
  *
  * 'g' (read the context)  ARGV: 'g', its key count (5, or 6 with the client address's count),
@@ -13,9 +13,12 @@ import { countStep, redisScript, scriptConstants, touchStep, type RedisScript, t
  * 'e' (end a query)       ARGV: 'e', 3, its id ('' when it claimed no slot), its history entry
  *                         (JSON; '' for none); its keys are the session's born, history and inflight.
  *                         Returns 1.
+ * 'c' (count a request)   ARGV: 'c', its key count (1, or 2 with the client address's count); its
+ *                         keys are the session's rate count and the address's. Touches nothing
+ *                         else of the session (which may not exist). Returns { count, its TTL ms }.
  *
  * 'g' and 'b' take a session's five keys and the address's sixth (./session-scripts.ts); a counted
- * call over the address's limit returns COUNT's { false, TTL }. A call that fails (a key of the
+ * call ('c' always is) over the address's limit returns COUNT's { false, TTL }. A call that fails (a key of the
  * wrong type) answers its error in its place: the other calls of the turn are not failed with it.
  * The script returns one answer per call, in order.
  *
@@ -61,6 +64,11 @@ local function begin (kborn, kcontext, khistory, kinflight, rate, address, count
   return { current, window, found, 1 }
 end
 
+local function tally (rate, address)
+` + countStep('rate', 'address', "'1'") + `
+  return { current, window }
+end
+
 local SLACK_ENTRIES = math.max(1, math.floor(HISTORY_LIMIT / 10))
 
 local function finish (born, history, inflight, id, entry)
@@ -87,6 +95,9 @@ while a <= #ARGV do
   if op == 'e' then
     ok, answer = pcall(finish, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 2], ARGV[a + 3])
     a = a + 4
+  elseif op == 'c' then
+    ok, answer = pcall(tally, KEYS[k + 1], n == 2 and KEYS[k + 2])
+    a = a + 2
   else
     local address = false
     if n == 6 then address = KEYS[k + 6] end

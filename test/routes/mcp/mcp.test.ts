@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { FastifyInstance } from 'fastify'
-import { adminConnection, build, createDatabase, listen, post, randomSessionId, testConfig } from '../../helper.js'
+import { Redis } from 'ioredis'
+import { adminConnection, build, createDatabase, listen, post, randomSessionId, testConfig, throwawayRedis } from '../../helper.js'
 import { sessionKey } from '../../../plugins/app/session/session-keys.js'
 
 const mcpUrl = async (app: FastifyInstance) => new URL(`${await listen(app)}/mcp`)
@@ -241,4 +242,28 @@ t.test('MCP: run_query\'s whole answer stays within QUERY_MAX_RESULT_BYTES on th
     t.match(result.structuredContent, { truncated: true, truncated_values: 1, truncated_columns: ['v'] }, `${value}: cut and said so`)
     t.ok((result.structuredContent!.rows[0].v as string).length > 1000, `${value}: still a useful part of the value`)
   }
+})
+
+t.test('MCP: a request is counted with its client address in one script call of its turn, nothing else counting it', async (t) => {
+  const throwaway = await throwawayRedis(t)
+  const app = await build(t, { env: { REDIS_URL: throwaway.url } })
+  const send = rawSender(await mcpUrl(app))
+  const sessionId = await rawInitialize(t, send)
+  const redis = new Redis(throwaway.url)
+  t.teardown(() => redis.disconnect())
+  const monitor = await redis.monitor()
+  const counting: string[][] = []
+  // Commands a client sent (those a script runs are reported from 'lua').
+  monitor.on('monitor', (_time: string, args: string[], source: string) => { if (source !== 'lua' && args.some((arg) => String(arg).includes('ratelimit'))) counting.push(args.map(String)) })
+  t.teardown(() => monitor.disconnect())
+
+  const res = await send(toolCall(1, 'list_databases'), sessionId)
+  t.equal(res.status, 200)
+  t.equal(res.headers.get('x-ratelimit-remaining'), String(app.config.RATE_LIMIT_MAX - 2), 'the second request of the session')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(counting.length, 1, `one command counted it (${counting.map((args) => args[0]).join(', ')})`)
+  const [command] = counting as [string[]]
+  t.match(command[0]!.toLowerCase(), /^eval/)
+  t.ok(command.some((arg) => arg.endsWith(`ratelimit:session:{${sessionId}}`)), "the session's count")
+  t.ok(command.some((arg) => arg.includes('ratelimit:addr:')), "and the client address's")
 })

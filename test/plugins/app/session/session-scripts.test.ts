@@ -185,3 +185,20 @@ t.test('the turn script: a history is cut back to HISTORY_LIMIT once it is a ten
   const ttl = await redis.pttl(keys[2]!)
   t.ok(ttl > limits.idleMs - 5000 && ttl <= limits.idleMs, `with the session's TTL (${ttl})`)
 })
+
+t.test('the turn script: a count counts the session\'s requests and the address\'s, and touches nothing else', async (t) => {
+  const redis = redisClient(t)
+  const keys = sessionKeys()
+  const rate = keys[4]!
+  const address = `${rate}-address`
+  t.teardown(async () => { await redis.del(rate, address) })
+  const now = Date.now()
+  t.strictSame(await redis.eval(turn.lua, 1, rate, now, 'c', 1), [[1, limits.rateWindowMs]], 'the session alone')
+  await redis.set(address, String(limits.addressRateMax - 1), 'PX', 40_000)
+  t.strictSame(await redis.eval(turn.lua, 2, rate, address, now, 'c', 2), [[2, limits.rateWindowMs]], 'with the address: its last request')
+  const [[count, ttl]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2) as [[null, number]]
+  t.equal(count, null, 'over the address\'s limit')
+  t.ok(ttl > 30_000 && ttl <= 40_000, `with the address count's TTL (${ttl})`)
+  t.equal(await redis.get(rate), '2', 'and the session not counted')
+  t.equal(await redis.exists(keys[0]!, keys[1]!), 0, 'no session was made')
+})

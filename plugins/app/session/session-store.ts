@@ -10,6 +10,7 @@ import { sessionKey, sessionKeys, sessionScriptKeys } from './session-keys.js'
 import { addressCountsScript, sessionScripts, type SessionScriptName } from './session-scripts.js'
 import { SessionTurn } from './session-turn.js'
 import { sessionTurnScript } from './session-turn-script.js'
+import { parseContext } from './stored-context.js'
 import type { DatabaseContext } from '../../../schemas/database.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 
@@ -233,22 +234,6 @@ export class SessionStore {
 
 export function createSessionStore (redis: Redis, options: SessionStoreOptions): SessionStore {
   return new SessionStore(redis, options)
-}
-
-/** A stored context must look right to be used; anything else counts as no context. */
-function parseContext (raw: unknown): DatabaseContext | null {
-  if (typeof raw !== 'string') return null
-  let value: unknown
-  try {
-    value = JSON.parse(raw)
-  } catch {
-    return null
-  }
-  if (typeof value !== 'object' || value === null) return null
-  const { database_name: name, selected_at: selectedAt } = value as Record<string, unknown>
-  return typeof name === 'string' && name.length > 0 && typeof selectedAt === 'string'
-    ? { database_name: name, selected_at: selectedAt }
-    : null
 }
 
 export default fp(async function sessionStorePlugin (fastify) {

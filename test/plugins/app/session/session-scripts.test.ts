@@ -143,12 +143,15 @@ t.test('the turn script: calls of several sessions in one script call, each answ
     'g', 5, '1', // c has none
     'e', 3, 'qa', entry, // a's query ends, in the same call
     'b', 5, '1', 'qa2', now + 10_000, '1') as unknown[] // and a's slot is free again
-  t.strictSame(answers, [
+  // A's second count reads its window's TTL, which can be a millisecond under the window.
+  const [count, window, ...rest] = answers[4] as [number, number, string, number]
+  t.ok(window > limits.rateWindowMs - 1000 && window <= limits.rateWindowMs, `a's window (${window} ms left)`)
+  t.strictSame([...answers.slice(0, 4), [count, ...rest]], [
     [1, limits.rateWindowMs, '{"database_name":"a"}', 1],
     [0, 0, '{"database_name":"b"}'],
     [1, limits.rateWindowMs, null],
     1,
-    [2, limits.rateWindowMs, '{"database_name":"a"}', 1]
+    [2, '{"database_name":"a"}', 1]
   ])
   t.strictSame(await redis.lrange(a[2]!, 0, -1), [entry], "the end is in a's history")
   t.strictSame(await redis.zrange(a[3]!, '0', '-1'), ['qa2'], 'and only the later query holds its slot')

@@ -137,11 +137,7 @@ export class SessionStore {
    * else of the session. For a route whose work is not one session script (MCP's messages).
    */
   async countRequest (sessionId: string, ticket: RateTicket): Promise<void> {
-    const keys = [sessionRateKey(this.options.prefix, sessionId)]
-    if (ticket.address !== null) {
-      keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
-      ticket.address = null
-    }
+    const keys = this.withAddress([sessionRateKey(this.options.prefix, sessionId)], ticket)
     const [current, ttl] = await this.turn.add(sessionId, keys, ['c', keys.length]) as [number | null, number]
     this.counted(ticket, current, ttl)
   }
@@ -153,8 +149,8 @@ export class SessionStore {
   endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
     const kept = entry === null ? 0 : jsonStringBytes(entry.query, HISTORY_QUERY_MAX_BYTES).fits
     const stored = entry !== null && kept < entry.query.length ? { ...entry, query: entry.query.slice(0, kept) } : entry
-    const [born, , history, inflight] = sessionScriptKeys(this.options.prefix, sessionId)
-    return this.turn.add(sessionId, [born!, history!, inflight!], ['e', 3, claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored)]).then(() => {})
+    const [born, , history, inflight] = sessionKeys(this.options.prefix, sessionId)
+    return this.turn.add(sessionId, [born, history, inflight], ['e', 3, claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored)]).then(() => {})
   }
 
   /** The session's recent queries, newest first; an entry that does not parse is left out. */
@@ -212,12 +208,20 @@ export class SessionStore {
    * too (a sixth key), which the ticket then no longer carries.
    */
   private inTurn (op: 'g' | 'b', sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
-    const keys = sessionScriptKeys(this.options.prefix, sessionId)
+    const keys = this.withAddress(sessionScriptKeys(this.options.prefix, sessionId), ticket)
+    return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : '1', ...extra])
+  }
+
+  /**
+   * `keys` and, when the ticket carries a client address, that address's request count after them;
+   * the ticket then no longer carries it (its request is counted against the address once).
+   */
+  private withAddress (keys: string[], ticket: RateTicket | null): string[] {
     if (ticket?.address != null) {
       keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
       ticket.address = null
     }
-    return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : '1', ...extra])
+    return keys
   }
 
   /**

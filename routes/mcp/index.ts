@@ -3,8 +3,6 @@ import { AppError } from '../../plugins/app/errors/errors.js'
 import { hashSessionId } from '../../plugins/app/session/session-id.js'
 import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
-import { WATCHED_ANSWER_CHARS } from '../../plugins/app/edge/unread-answers-budget.js'
-import { utf8Bytes } from '../../plugins/app/query/json-text.js'
 
 const MCP_SESSION_HEADER = 'mcp-session-id'
 
@@ -77,12 +75,9 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket })
     reply.code(answer.status).header(MCP_SESSION_HEADER, request.sessionId)
     if (answer.json === undefined) return reply.send()
-    if (answer.json.length < WATCHED_ANSWER_CHARS) return reply.type('application/json').send(answer.json)
     // A run_query answer can be as large as a query's (its text and its structured content share
-    // the budget): it goes out as POST /api/query's large answers do, a piece at a time, with what
-    // its client leaves unread counted.
-    const bytes = utf8Bytes(answer.json)
-    return reply.type('application/json').header('content-length', bytes.length).send(fastify.unreadAnswers.send(request.raw.socket, bytes))
+    // the budget): it goes out as POST /api/query's large answers do.
+    return reply.type('application/json').sendAnswer(answer.json)
   })
 
   const noStreams = async () => {

@@ -2,15 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { answerJson } from '../../../plugins/app/query/answer-lane.js'
-import { utf8Bytes } from '../../../plugins/app/query/json-text.js'
-import { WATCHED_ANSWER_CHARS } from '../../../plugins/app/edge/unread-answers-budget.js'
 import exportRoutes from './export.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** SQL in the session's database, and the session's query history. */
 const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { sessionActions, config, unreadAnswers } = fastify
+  const { sessionActions, config } = fastify
   const QueryBodySchema = queryBodySchema(config)
   await fastify.register(exportRoutes)
 
@@ -39,13 +37,9 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // its own (Fastify types only what it serializes), so it is named here. A large answer is
     // written a piece at a time between other requests' work (plugins/app/query/answer-lane.ts).
     const json = answerJson(answer, request.raw.socket)
-    const body = typeof json === 'string' ? json : await json
-    if (body.length < WATCHED_ANSWER_CHARS) return reply.type(JSON_TYPE).send(body)
-    // A large answer goes out as its bytes, encoded once (as a string, its length would be counted
-    // in one pass over it and its bytes written in another), a piece at a time, with what its
-    // client leaves unread counted (plugins/app/edge/unread-answers-budget.ts).
-    const bytes = typeof body === 'string' ? utf8Bytes(body) : body
-    return reply.type(JSON_TYPE).header('content-length', bytes.length).send(unreadAnswers.send(request.raw.socket, bytes))
+    // A large answer goes out a piece at a time, what its client leaves unread counted
+    // (plugins/app/edge/unread-answers.ts).
+    return reply.type(JSON_TYPE).sendAnswer(typeof json === 'string' ? json : await json)
   })
 
   fastify.get('/history', {

@@ -29,6 +29,24 @@ async function largeAnswers (t: Test, budget: number, logs: Array<Record<string,
 const closedWithin = async (socket: Socket, ms: number): Promise<boolean> =>
   socket.destroyed || await Promise.race([once(socket, 'close').then(() => true), sleep(ms).then(() => false)])
 
+/**
+ * Reads the rest of `client`'s answer at full speed, after what it read already (`chunks`, its
+ * head first), and returns the answer's JSON once its Content-Length has arrived.
+ */
+async function readAnswer (client: Socket, chunks: Buffer[] = []): Promise<unknown> {
+  client.on('data', (chunk: Buffer) => chunks.push(chunk))
+  client.resume()
+  const complete = () => {
+    const head = chunks[0]?.toString('latin1') ?? ''
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+    return head.includes('\r\n\r\n') && total >= head.indexOf('\r\n\r\n') + 4 + length
+  }
+  for (let i = 0; i < 200 && !complete(); i++) await sleep(50)
+  const received = Buffer.concat(chunks)
+  return JSON.parse(received.subarray(received.indexOf('\r\n\r\n') + 4).toString())
+}
+
 t.test('past UNREAD_ANSWERS_MAX_BYTES, the connections whose answers stood still longest are closed; the last one is kept and read whole', async (t) => {
   const logs: Array<Record<string, unknown>> = []
   const { app, port, body } = await largeAnswers(t, 1 << 20, logs)
@@ -51,19 +69,7 @@ t.test('past UNREAD_ANSWERS_MAX_BYTES, the connections whose answers stood still
   t.ok(warnings().every((line) => Number(line.unread_bytes) > (1 << 20) && line.limit === 1 << 20), 'with what was held, and the limit')
 
   // The one kept is whole: its client reads it to the end.
-  const chunks: Buffer[] = []
-  let total = 0
-  third.client.on('data', (chunk: Buffer) => { chunks.push(chunk); total += chunk.length })
-  third.client.resume()
-  for (let i = 0; i < 200; i++) {
-    const first = chunks[0]?.toString('latin1') ?? ''
-    const length = Number(/content-length: (\d+)/i.exec(first)?.[1])
-    if (first.includes('\r\n\r\n') && total >= first.indexOf('\r\n\r\n') + 4 + length) break
-    await sleep(50)
-  }
-  const received = Buffer.concat(chunks)
-  const head = received.indexOf('\r\n\r\n')
-  const answer = JSON.parse(received.subarray(head + 4).toString()) as { row_count: number, rows: Array<{ pad: string }> }
+  const answer = await readAnswer(third.client) as { row_count: number, rows: Array<{ pad: string }> }
   t.equal(answer.row_count, 2000, 'the kept answer arrives whole')
   t.equal(answer.rows[1999]!.pad.length, 12000)
   t.notOk(third.serverSide.destroyed, 'on its keep-alive connection')
@@ -111,17 +117,7 @@ t.test('past the budget, a client that reads its answer slowly keeps its connect
 
   // The rest at full speed: the answer is whole.
   clearInterval(reading)
-  slow.client.on('data', (chunk: Buffer) => chunks.push(chunk))
-  slow.client.resume()
-  const complete = () => {
-    const head = Buffer.concat(chunks.slice(0, 1)).toString('latin1')
-    const length = Number(/content-length: (\d+)/i.exec(head)?.[1])
-    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
-    return head.includes('\r\n\r\n') && total >= head.indexOf('\r\n\r\n') + 4 + length
-  }
-  for (let i = 0; i < 200 && !complete(); i++) await sleep(50)
-  const received = Buffer.concat(chunks)
-  const answer = JSON.parse(received.subarray(received.indexOf('\r\n\r\n') + 4).toString()) as { row_count: number }
+  const answer = await readAnswer(slow.client, chunks) as { row_count: number }
   t.equal(answer.row_count, 2000, 'and its answer arrives whole')
 })
 

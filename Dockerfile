@@ -17,9 +17,13 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
+# glibc's malloc returns a freed buffer of 128 kB or more to the system at once (its default lets
+# that threshold rise to 32 MB after the first large free, and the memory of large answers stays
+# resident): see docs/deployment.md, "Memory".
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

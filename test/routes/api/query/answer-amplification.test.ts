@@ -27,7 +27,9 @@ t.test('four 16 MB values of control characters at once: answers within the budg
       REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
       MYSQL_URL: config.MYSQL_URL,
       COOKIE_SECRET: TEST_COOKIE_SECRET,
-      LOG_LEVEL: 'warn'
+      LOG_LEVEL: 'warn',
+      // As `npm run start:prod` and the image run it (docs/deployment.md, "Memory after large answers").
+      MALLOC_MMAP_THRESHOLD_: '131072'
     },
     stdio: 'ignore'
   })

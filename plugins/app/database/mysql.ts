@@ -11,7 +11,7 @@ import {
 } from './connection-state.js'
 import type { DialectName } from './dialect.js'
 import { FairShare, poolShares } from './fair-share.js'
-import { driverValues, poolOptions, queryPool, type PoolSettings } from './pool-options.js'
+import { driverValues, PARSER_CACHE_SIZE, poolOptions, queryPool, type PoolSettings } from './pool-options.js'
 
 export { onConnectionLost, type Aftercare, type Limits } from './connection-state.js'
 
@@ -29,14 +29,6 @@ const SERVICE = ''
  * server's timeout error comes first, and past this the server is not answering at all.
  */
 const SERVER_TIMEOUT_GRACE_MS = 2000
-
-/**
- * mysql2 compiles a row parser for each shape of result (its columns and their types) and keeps
- * up to 15,000 of them, about 4 kB each: a gateway whose clients send their own queries has as many
- * shapes as they like. A thousand cover any application's recurring queries; a shape beyond them
- * costs one compilation again. Wide results get none (../patches/mysql2-result-fields.ts).
- */
-export const PARSER_CACHE_SIZE = 1000
 
 /** A connection borrowed for one statement, set to the session's database and limits. */
 export interface Lease {

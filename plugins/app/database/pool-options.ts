@@ -43,6 +43,14 @@ export function poolOptions (config: Config, statementTypeCast = false): PoolOpt
   }
 }
 
+/**
+ * mysql2 compiles a row parser for each shape of result (its columns and their types) and keeps
+ * up to 15,000 of them, about 4 kB each: a gateway whose clients send their own queries has as many
+ * shapes as they like. A thousand cover any application's recurring queries; a shape beyond them
+ * costs one compilation again. Wide results get none (../patches/mysql2-result-fields.ts).
+ */
+export const PARSER_CACHE_SIZE = 1000
+
 /** The size of a pool and who may wait for it. */
 export interface PoolSettings {
   size: number

@@ -87,3 +87,15 @@ export interface RateTicket {
    */
   address: string | null
 }
+
+/**
+ * `keys` and, when the ticket carries a client address, that address's request count after them;
+ * the ticket then no longer carries it (its request is counted against the address once).
+ */
+export function withTicketAddress (prefix: string, keys: string[], ticket: RateTicket | null): string[] {
+  if (ticket?.address != null) {
+    keys.push(addressRateKey(prefix, ticket.address, 'requests'))
+    ticket.address = null
+  }
+  return keys
+}

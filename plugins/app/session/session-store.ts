@@ -4,7 +4,7 @@ import { AppError, databaseContextMissing, rateLimited } from '../errors/errors.
 import { jsonStringBytes } from '../query/json-text.js'
 import { historyEntryJson } from '../query/query-json.js'
 import { AddressCounts } from './address-counts.js'
-import { addressRateKey, sessionRateKey, type AddressBudget, type RateTicket } from './rate-keys.js'
+import { addressRateKey, sessionRateKey, withTicketAddress, type AddressBudget, type RateTicket } from './rate-keys.js'
 import { ScriptClient, unavailable, type ScriptCall } from './script-client.js'
 import { sessionKey, sessionKeys, sessionScriptKeys } from './session-keys.js'
 import { addressCountsScript, sessionScripts, type SessionScriptName } from './session-scripts.js'
@@ -137,7 +137,7 @@ export class SessionStore {
    * else of the session. For a route whose work is not one session script (MCP's messages).
    */
   async countRequest (sessionId: string, ticket: RateTicket): Promise<void> {
-    const keys = this.withAddress([sessionRateKey(this.options.prefix, sessionId)], ticket)
+    const keys = withTicketAddress(this.options.prefix, [sessionRateKey(this.options.prefix, sessionId)], ticket)
     const [current, ttl] = await this.turn.add(sessionId, keys, ['c', keys.length]) as [number | null, number]
     this.counted(ticket, current, ttl)
   }
@@ -208,20 +208,8 @@ export class SessionStore {
    * too (a sixth key), which the ticket then no longer carries.
    */
   private inTurn (op: 'g' | 'b', sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
-    const keys = this.withAddress(sessionScriptKeys(this.options.prefix, sessionId), ticket)
+    const keys = withTicketAddress(this.options.prefix, sessionScriptKeys(this.options.prefix, sessionId), ticket)
     return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : '1', ...extra])
-  }
-
-  /**
-   * `keys` and, when the ticket carries a client address, that address's request count after them;
-   * the ticket then no longer carries it (its request is counted against the address once).
-   */
-  private withAddress (keys: string[], ticket: RateTicket | null): string[] {
-    if (ticket?.address != null) {
-      keys.push(addressRateKey(this.options.prefix, ticket.address, 'requests'))
-      ticket.address = null
-    }
-    return keys
   }
 
   /**

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import t from 'tap'
-import { PARSER_CACHE_SIZE } from '../../../../plugins/app/database/mysql.js'
+import { PARSER_CACHE_SIZE } from '../../../../plugins/app/database/pool-options.js'
 import { adminConnection, build, createDatabase, liveHeapBytes, post, preparedStatementCounts, randomSessionId, selectedSession, spawnPlainNode } from '../../../helper.js'
 
 /** Runs a fixture in a plain node (tap's coverage keeps every compiled function) and parses what it printed. */

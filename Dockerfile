@@ -19,7 +19,7 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 # glibc's malloc returns a freed buffer of 128 kB or more to the system at once (its default lets
 # that threshold rise to 32 MB after the first large free, and the memory of large answers stays
-# resident): see docs/deployment.md, "Memory".
+# resident): see docs/deployment.md, "Memory after large answers".
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -1,14 +1,19 @@
 import type { Redis } from 'ioredis'
-import { sessionStoreUnavailable } from '../errors/errors.js'
+import { sessionStoreUnavailable, type AppError } from '../errors/errors.js'
 import type { RedisScript } from './session-scripts.js'
 
 export type ScriptCall = (...args: Array<string | number>) => Promise<unknown>
 
-/** Any Redis failure is 503 session_store_unavailable to the client (the cause goes to the log). */
-export function unavailable (err: unknown): never {
+/** A Redis failure as the client sees it: 503 session_store_unavailable (the cause goes to the log). */
+export function storeFailure (err: unknown): AppError {
   const mapped = sessionStoreUnavailable()
   mapped.cause = err
-  throw mapped
+  return mapped
+}
+
+/** Throws a Redis failure as `storeFailure` maps it. */
+export function unavailable (err: unknown): never {
+  throw storeFailure(err)
 }
 
 /**

@@ -1,5 +1,4 @@
-import { sessionStoreUnavailable } from '../errors/errors.js'
-import type { ScriptCall, ScriptClient } from './script-client.js'
+import { storeFailure, type ScriptCall, type ScriptClient } from './script-client.js'
 
 /**
  * Calls sent in one script call at most: the script runs atomically, so a turn that makes more
@@ -64,13 +63,8 @@ export class SessionTurn {
       const each = answers as unknown[]
       batch.waiters.forEach((waiter, i) => {
         const answer = each[i]
-        if (answer instanceof Error) {
-          const mapped = sessionStoreUnavailable()
-          mapped.cause = answer
-          waiter.reject(mapped)
-        } else {
-          waiter.resolve(answer)
-        }
+        if (answer instanceof Error) waiter.reject(storeFailure(answer))
+        else waiter.resolve(answer)
       })
     }, (err: unknown) => { for (const waiter of batch.waiters) waiter.reject(err) })
   }

@@ -65,6 +65,17 @@ function beforeAfter (q: Array<Load | undefined>, c: Array<Load | undefined>, m:
 ${row('POST /api/query', q)}${row('GET /api/database/context', c)}${row('POST /mcp (run_query)', m)}`
 }
 
+/**
+ * Every process's CPU per point query on this machine, added up: where the server, Redis, the
+ * database and the load generator share the cores, throughput flat out is about the cores over
+ * that sum, so its ratio bounds the throughput ratio whatever the server alone spends.
+ */
+function machineBudget (mine: Load, base: Load): string {
+  if (mine.redisCpuUs === null || mine.mysqlCpuUs === null || base.redisCpuUs === null || base.mysqlCpuUs === null) return ''
+  const all = (l: Load) => l.cpuUs + l.redisCpuUs! + l.mysqlCpuUs! + l.clientCpuUs
+  return `- every process's CPU per point query (server + Redis + MariaDB + load generator): sqlgate ${all(mine).toFixed(0)} µs, baseline ${all(base).toFixed(0)} µs; their ratio, ${ratio(all(base), all(mine))}, is the throughput ratio a machine whose cores they share allows\n`
+}
+
 /** The throughput section of the report, in Markdown. */
 export function throughputReport (servers: Server[], runs: Runs, peakRss: number): string {
   const q = runs.query.map(summary) as [Load, Load, ...Load[]]
@@ -87,7 +98,7 @@ export function throughputReport (servers: Server[], runs: Runs, peakRss: number
 ${q[0].redisCpuUs === null ? '- Redis CPU per request: not measured (Redis is not a local process this run can read)' : `- Redis CPU per request (the Redis server shares these cores): query ${q[0].redisCpuUs.toFixed(0)} / ${q[1].redisCpuUs!.toFixed(0)} µs, context ${c[0].redisCpuUs!.toFixed(0)} / ${c[1].redisCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 ${q[0].mysqlCpuUs === null ? '- MariaDB CPU per request: not measured (the database server is not a local process this run can read)' : `- MariaDB CPU per query (it shares these cores too): ${q[0].mysqlCpuUs.toFixed(0)} / ${q[1].mysqlCpuUs!.toFixed(0)} µs (sqlgate / baseline)`}
 - the load generator's own CPU per answer (autocannon, in this process, on the same cores): query ${q[0].clientCpuUs.toFixed(0)} / ${q[1].clientCpuUs.toFixed(0)} µs, context ${c[0].clientCpuUs.toFixed(0)} / ${c[1].clientCpuUs.toFixed(0)} µs (sqlgate / baseline): parsing sqlgate's longer answers (security, cookie and rate-limit headers) costs it more, and that CPU is not the servers'
-- MCP (a run_query tools/call of the same point SELECT): ${m[0]!.rps.toFixed(0)} req/s, p50 / p99 ${m[0]!.p50} / ${m[0]!.p99} ms, ${m[0]!.cpuUs.toFixed(0)} µs CPU per call, ${ratio(m[0]!.cpuUs, q[0].cpuUs)}× the HTTP query's
+${machineBudget(q[0], q[1])}- MCP (a run_query tools/call of the same point SELECT): ${m[0]!.rps.toFixed(0)} req/s, p50 / p99 ${m[0]!.p50} / ${m[0]!.p99} ms, ${m[0]!.cpuUs.toFixed(0)} µs CPU per call, ${ratio(m[0]!.cpuUs, q[0].cpuUs)}× the HTTP query's
 - throughput ratio round by round: query ${byRound('query')}; context ${byRound('context')}
 - peak RSS under load: ${peakRss.toFixed(0)} MB
 - non-2xx answers: ${servers.map((server, i) => `${server.name} ${q[i]!.non2xx + c[i]!.non2xx}`).join(', ')}

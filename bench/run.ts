@@ -10,28 +10,32 @@
  * time, exports against the database's command-line client (./export.ts), and answer
  * amplification (./amplification.ts). Settings: ./settings.ts. BENCH_AGAINST=<git ref> also
  * builds that commit in a temporary worktree and loads it in the same rounds, for before/after
- * figures.
+ * figures; with BENCH_PAIRS=<n> the run is only the point query on n pairs of fresh processes of
+ * the two builds (./pairs.ts).
  */
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { Redis } from 'ioredis'
 import { amplificationSection } from './amplification.js'
 import { createExportTable, exportSection } from './export.js'
+import type { ServicePids } from './load.js'
 import { localMysqlPid, localRedisPid, rssDuring } from './machine.js'
+import { pairsSection } from './pairs.js'
 import { buildRef, run, start, waitFor } from './servers.js'
-import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PREFIX, REDIS_URL, sleep } from './settings.js'
+import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PAIRS, PREFIX, REDIS_URL, root, sleep } from './settings.js'
 import { throughput, throughputReport, type Server } from './throughput.js'
 
 /** sqlgate started as `npm run start:prod` starts it: its V8 flag here, its environment below. */
 const SERVER_ARGS = ['--heap-growing-percent=25', 'dist/server.js']
 
-async function createBenchDatabase (): Promise<void> {
+/** The bench database with the point query's table; the export section's table too unless `itemsOnly`. */
+async function createBenchDatabase (itemsOnly = false): Promise<void> {
   const admin = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true })
   await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE}; USE ${DATABASE};
     CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(10,2), created_at DATETIME(3));
     INSERT INTO items SELECT seq, CONCAT('item ', seq), seq / 100, '2026-01-01 00:00:00.000' + INTERVAL seq SECOND FROM seq_1_to_10000`)
   await admin.end()
-  await createExportTable()
+  if (!itemsOnly) await createExportTable()
 }
 
 function sqlgateEnv (): Record<string, string> {
@@ -92,13 +96,27 @@ async function startup (env: Record<string, string>): Promise<string> {
   return `- start-up to first /ready 200: ${ms.toFixed(0)} ms\n`
 }
 
+/** BENCH_PAIRS: only the point query, this tree and BENCH_AGAINST on pairs of fresh processes. */
+async function pairsRun (services: ServicePids, sessions: string[]): Promise<string> {
+  if (AGAINST === undefined) throw new Error('BENCH_PAIRS compares two builds: set BENCH_AGAINST=<git ref> too')
+  await createBenchDatabase(true)
+  console.log(`building ${AGAINST} in a temporary worktree…`)
+  const ref = buildRef(AGAINST)
+  try {
+    return await pairsSection([{ name: 'this tree', dir: root, port: 3201 }, { name: `sqlgate@${AGAINST}`, dir: ref.dir, port: 3204 }], SERVER_ARGS, sqlgateEnv(), sessions, services)
+  } finally {
+    ref.remove()
+  }
+}
+
 async function main (): Promise<void> {
   const services = { redis: await localRedisPid(), mysql: await localMysqlPid() }
+  const sessions = Array.from({ length: CONNECTIONS }, (_, i) => `bench_${i}_${randomBytes(8).toString('hex')}`)
+  if (PAIRS > 0) return finish(await pairsRun(services, sessions))
   console.log('creating the bench database (a million-row table for exports)…')
   await createBenchDatabase()
   const env = sqlgateEnv()
   const { servers, removeRef } = await startServers(env)
-  const sessions = Array.from({ length: CONNECTIONS }, (_, i) => `bench_${i}_${randomBytes(8).toString('hex')}`)
   for (const session of sessions) {
     for (const { port } of servers.filter((server) => server.name !== 'baseline')) {
       await fetch(`http://127.0.0.1:${port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
@@ -117,6 +135,11 @@ async function main (): Promise<void> {
   servers[0]!.child.kill('SIGTERM')
   await sleep(500)
   removeRef()
+  await finish(report)
+}
+
+/** Prints the report and removes the run's Redis keys. */
+async function finish (report: string): Promise<void> {
   console.log(report)
   const redis = new Redis(REDIS_URL)
   const keys = await redis.keys(`${PREFIX}*`)

@@ -20,12 +20,14 @@ export async function waitFor (url: string, timeoutMs = 20_000): Promise<number>
 /** A server for the run; if it exits before the run stops it (a port in use, say), the run fails. */
 export function start (args: string[], env: Record<string, string>, cwd = root): ChildProcess {
   const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const kill = () => child.kill('SIGKILL')
+  process.on('exit', kill)
   child.once('exit', (code, signal) => {
+    process.off('exit', kill)
     if (run.stopping) return
     console.error(`${args.join(' ')} exited early (${signal ?? code}); is its port (${env.PORT}) in use?`)
     process.exit(1)
   })
-  process.on('exit', () => child.kill('SIGKILL'))
   return child
 }
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 
 /**
  * The run's settings, from the environment: BENCH_ROUNDS (3), BENCH_SECONDS (8),
- * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, and MYSQL_URL / REDIS_URL for where the
- * services are.
+ * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, BENCH_PAIRS, and MYSQL_URL / REDIS_URL for
+ * where the services are.
  */
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
@@ -19,6 +19,8 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/12'
 export const DATABASE = 'sqlgate_bench'
 export const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
 export const AGAINST = process.env.BENCH_AGAINST
+/** BENCH_PAIRS=<n> (with BENCH_AGAINST): only the point query, on n pairs of fresh processes (./pairs.ts). */
+export const PAIRS = Number(process.env.BENCH_PAIRS ?? 0)
 export const root = new URL('..', import.meta.url).pathname
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -5,7 +5,7 @@ import { AGAINST, CONNECTIONS, median, RATE, ROUNDS, SECONDS } from './settings.
 
 export interface Server { name: string, child: ChildProcess, port: number }
 
-const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
+export const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
 const KINDS = ['query', 'context', 'mcp'] as const
 type Kind = typeof KINDS[number]
 export type Runs = Record<Kind, Load[][]>

@@ -1,0 +1,72 @@
+import type { ChildProcess } from 'node:child_process'
+import { load, type LoadOptions, type ServicePids } from './load.js'
+import { run, start, waitFor } from './servers.js'
+import { DATABASE, median, PAIRS, RATE, SECONDS } from './settings.js'
+import { POINT_SELECT } from './throughput.js'
+
+interface Side { name: string, dir: string, port: number }
+interface Figures { cpuUs: number, redisCpuUs: number | null, rps: number }
+
+/** A fresh sqlgate of one tree, its sessions in the bench database, warmed up on the point query. */
+async function freshServer (side: Side, args: string[], env: Record<string, string>, sessions: string[], services: ServicePids, query: LoadOptions): Promise<ChildProcess> {
+  const child = start(args, { ...env, PORT: String(side.port) }, side.dir)
+  await waitFor(`http://127.0.0.1:${side.port}/ready`)
+  for (const session of sessions) {
+    await fetch(`http://127.0.0.1:${side.port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
+  }
+  await load(child.pid!, services, `http://127.0.0.1:${side.port}/api/query`, query, 3)
+  return child
+}
+
+/** Stops a server the run started; its exit is expected. */
+function stop (child: ChildProcess): Promise<void> {
+  run.stopping = true
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+/**
+ * BENCH_PAIRS=<n> with BENCH_AGAINST: the point query on n pairs of fresh processes, this tree and
+ * the ref, each pair started anew and loaded one after the other (the order alternating from pair
+ * to pair). One process keeps its own state for its life (what V8 made of its hottest code, say),
+ * which moves its CPU per request by up to a tenth; pairs of fresh processes average that out, as
+ * alternating rounds on two long-lived processes cannot. With BENCH_RATE, CPU per request at that
+ * rate is the figure to compare.
+ */
+export async function pairsSection (sides: [Side, Side], args: string[], env: Record<string, string>, sessions: string[], services: ServicePids): Promise<string> {
+  const query: LoadOptions = { method: 'POST', body: (i) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
+  const figures: [Figures[], Figures[]] = [[], []]
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    const order = pair % 2 === 1 ? [0, 1] as const : [1, 0] as const
+    for (const i of order) {
+      const side = sides[i]
+      run.stopping = false
+      const child = await freshServer(side, args, env, sessions, services, query)
+      const result = await load(child.pid!, services, `http://127.0.0.1:${side.port}/api/query`, query)
+      figures[i].push({ cpuUs: result.cpuUs, redisCpuUs: result.redisCpuUs, rps: result.rps })
+      await stop(child)
+      console.log(`pair ${pair} ${side.name.padEnd(16)} ${result.rps.toFixed(0).padStart(6)} req/s  ${result.cpuUs.toFixed(1)} µs CPU/req${result.redisCpuUs === null ? '' : ` (+ Redis ${result.redisCpuUs.toFixed(1)} µs)`}`)
+    }
+  }
+  return pairsReport(sides, figures)
+}
+
+function pairsReport (sides: [Side, Side], [mine, theirs]: [Figures[], Figures[]]): string {
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
+  const cpu = (f: Figures[]) => f.map((x) => x.cpuUs)
+  const ratios = mine.map((m, i) => m.cpuUs / theirs[i]!.cpuUs)
+  const lower = ratios.filter((r) => r < 1).length
+  const row = (name: string, f: Figures[]) => `| ${name} | ${mean(f.map((x) => x.rps)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} |`
+  return `
+## Point query on ${PAIRS} pairs of fresh processes — ${new Date().toISOString().slice(0, 10)}, ${SECONDS} s each${RATE === undefined ? ', flat out' : `, a fixed ${RATE} req/s`}
+
+| build | req/s (mean) | CPU µs/req (mean) | median | lowest–highest |
+|---|---|---|---|---|
+${row(sides[0].name, mine)}
+${row(sides[1].name, theirs)}
+
+- CPU per request, this tree / ${sides[1].name}: ${(mean(cpu(mine)) / mean(cpu(theirs))).toFixed(3)} (means); pair by pair ${ratios.map((r) => r.toFixed(2)).join(', ')}; lower in ${lower} of ${ratios.length} pairs
+`
+}

@@ -1,30 +1,90 @@
 import { hostname } from 'node:os'
 import { pino } from 'pino'
 
-export type LogDestination = ReturnType<typeof pino.destination>
+type SonicBoom = ReturnType<typeof pino.destination>
 
 /**
- * Whether the process is exiting. One listener for every destination (a process that builds
- * several servers, as the tests do, would otherwise add one per server), registered when this
- * module loads: before pino registers its own flush at exit, so it runs first.
+ * Whether the process is exiting, and the destinations whose gathered lines go to sonic-boom
+ * then. One listener for every destination (a process that builds several servers, as the tests
+ * do, would otherwise add one per server), registered when this module loads: before pino
+ * registers its own flush at exit, so it runs first.
  */
 let exiting = false
-process.once('exit', () => { exiting = true })
+const live = new Set<LogDestination>()
+process.once('exit', () => {
+  exiting = true
+  for (const destination of live) destination.handOver()
+})
 
 /**
- * Where production logs go: pino's own destination (sonic-boom), asynchronous, writing at least
- * `minLength` bytes at a time or every `flushMs`, through its public options only.
+ * Where production logs go: the lines of each event-loop turn gathered into one string and handed
+ * to pino's own destination (sonic-boom), asynchronous, which writes at least `minLength` bytes at
+ * a time or every `flushMs`. Pino takes any object with `write` as its destination; this one also
+ * has the `flush`, `flushSync` and `end` that pino and its exit handling call.
+ *
+ * Why gather: on every write, sonic-boom measures the UTF-8 length of its pending buffer (a
+ * concatenated string of up to 16 kB, which measuring flattens); once per turn instead of once per
+ * line (docs/performance.md).
  *
  * Lines waiting for a pipe nobody reads are held up to `maxBuffered` bytes; past that they are
  * dropped and counted, and a warning line says how many once the pipe takes lines again. Without
  * a bound, a stalled log reader would grow the process by every request's line until it ran out
  * of memory.
  *
- * At exit pino flushes the destination synchronously, waiting for a full pipe while it drains:
- * once the process is exiting, a pipe from which nothing has been taken for STALLED_FLUSH_MS is
- * given up, rather than the exit (sonic-boom retries for ever; a stalled log reader held the
- * process past SHUTDOWN_GRACE_MS until something killed it).
+ * At exit pino flushes sonic-boom synchronously, waiting for a full pipe while it drains: once the
+ * process is exiting, a pipe from which nothing has been taken for STALLED_FLUSH_MS is given up,
+ * rather than the exit (sonic-boom retries for ever; a stalled log reader held the process past
+ * SHUTDOWN_GRACE_MS until something killed it).
  */
+export class LogDestination {
+  private gathered = ''
+  private readonly handOverLater = (): void => { this.handOver() }
+
+  constructor (readonly sonic: SonicBoom, private readonly minLength: number) {
+    live.add(this)
+    sonic.once('close', () => live.delete(this))
+  }
+
+  write (line: string): boolean {
+    if (this.gathered === '') setImmediate(this.handOverLater)
+    this.gathered += line
+    // A burst within one turn (a loop that logs, say) is handed over as it grows, not held whole.
+    if (this.gathered.length >= this.minLength) this.handOver()
+    return true
+  }
+
+  /** The lines gathered so far, to sonic-boom. */
+  handOver (): void {
+    if (this.gathered === '') return
+    const lines = this.gathered
+    this.gathered = ''
+    this.sonic.write(lines)
+  }
+
+  flush (cb?: (err?: Error) => unknown): void {
+    this.handOver()
+    this.sonic.flush(cb)
+  }
+
+  flushSync (): void {
+    this.handOver()
+    this.sonic.flushSync()
+  }
+
+  end (): void {
+    this.handOver()
+    this.sonic.end()
+  }
+
+  /** Closes the descriptor; lines not yet written are lost. */
+  destroy (): void {
+    this.gathered = ''
+    live.delete(this)
+    this.sonic.destroy()
+  }
+}
+
+/** The production destination on `fd` (see LogDestination). */
 export function logDestination (fd: number, minLength: number, flushMs: number, maxBuffered = DEFAULT_MAX_BUFFERED): LogDestination {
   let stalledLength = -1
   let stalledSince = 0
@@ -37,27 +97,32 @@ export function logDestination (fd: number, minLength: number, flushMs: number, 
     }
     return now - stalledSince < STALLED_FLUSH_MS
   }
-  const destination = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered, retryEAGAIN })
+  const sonic = pino.destination({ dest: fd, sync: false, minLength, periodicFlush: flushMs, maxLength: maxBuffered, retryEAGAIN })
+  countDropped(sonic, flushMs)
+  return new LogDestination(sonic, minLength)
+}
+
+/** Counts the lines sonic-boom drops, and says how many once the pipe takes lines again. */
+function countDropped (sonic: SonicBoom, flushMs: number): void {
   let dropped = 0
   let writingNotice = false
   let noticeRefused = false
-  destination.on('drop', (data: string) => {
+  sonic.on('drop', (data: string) => {
     if (writingNotice) noticeRefused = true
     else dropped += lineCount(data)
   })
-  // Said once the pipe takes lines again: a notice it refuses counts its lines as dropped still.
+  // A notice it refuses counts its lines as dropped still.
   const notice = setInterval(() => {
     if (dropped === 0) return
     const lines = dropped
     dropped = 0
     writingNotice = true
     noticeRefused = false
-    destination.write(droppedNotice(lines))
+    sonic.write(droppedNotice(lines))
     writingNotice = false
     if (noticeRefused) dropped += lines
   }, Math.max(flushMs, 100))
   notice.unref()
-  return destination
 }
 
 /** How long the flush at exit waits for a pipe from which nothing is taken. */

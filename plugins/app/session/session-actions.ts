@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../../config.js'
 import { AppError, databaseContextChanged, databaseNotFound } from '../errors/errors.js'
+import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
@@ -96,7 +97,7 @@ export class SessionActions {
     if (!this.catalog.isAllowed(name)) throw databaseNotFound(name)
     const [exists, { tables, total }] = await Promise.all([this.catalog.databaseExists(name), this.catalog.listTables(name)])
     if (!exists) throw databaseNotFound(name)
-    const context = { database_name: name, selected_at: new Date().toISOString() }
+    const context = { database_name: name, selected_at: isoNow() }
     await this.sessionStore.setContext(sessionId, context)
     return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }
   }
@@ -132,7 +133,7 @@ export class SessionActions {
    */
   async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection, budgetShare = 1) {
     const queryId = randomUUID()
-    const executedAt = new Date().toISOString()
+    const executedAt = isoNow()
     const timeoutMs = input.timeout_ms ?? this.config.QUERY_TIMEOUT_MS
 
     let context
@@ -194,7 +195,7 @@ export class SessionActions {
    */
   async exportRows (sessionId: string, input: ExportInput, log: FastifyBaseLogger, ticket: RateTicket | null, client: ExportRequest['client']) {
     const queryId = randomUUID()
-    const executedAt = new Date().toISOString()
+    const executedAt = isoNow()
     const timeoutMs = input.timeout_ms ?? this.config.EXPORT_TIMEOUT_MAX_MS
     const maxRows = input.max_rows ?? this.config.EXPORT_MAX_ROWS
     const entry = (fields: Partial<QueryHistoryEntry>): QueryHistoryEntry =>

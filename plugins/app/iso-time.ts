@@ -3,8 +3,9 @@ let secondText = ''
 
 /**
  * The current time as `Date#toISOString` writes it (`2026-12-05T03:14:41.123Z`). The text up to
- * the second is kept for the second it names, so most calls only write the milliseconds: a query
- * takes a timestamp for its history entry, and `toISOString` costs about 2 µs a call under load.
+ * the second is kept for the second it names, so most calls only write the milliseconds: every
+ * query takes a timestamp for its history entry, and `toISOString` formats the whole date each
+ * time (docs/performance.md).
  */
 export function isoNow (now = Date.now()): string {
   const s = Math.floor(now / 1000)

@@ -58,12 +58,13 @@ function pairsReport (sides: [Side, Side], [mine, theirs]: [Figures[], Figures[]
   const cpu = (f: Figures[]) => f.map((x) => x.cpuUs)
   const ratios = mine.map((m, i) => m.cpuUs / theirs[i]!.cpuUs)
   const lower = ratios.filter((r) => r < 1).length
-  const row = (name: string, f: Figures[]) => `| ${name} | ${mean(f.map((x) => x.rps)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} |`
+  const redis = (f: Figures[]) => f.some((x) => x.redisCpuUs === null) ? 'n/a' : mean(f.map((x) => x.redisCpuUs!)).toFixed(1)
+  const row = (name: string, f: Figures[]) => `| ${name} | ${mean(f.map((x) => x.rps)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} | ${redis(f)} |`
   return `
 ## Point query on ${PAIRS} pairs of fresh processes — ${new Date().toISOString().slice(0, 10)}, ${SECONDS} s each${RATE === undefined ? ', flat out' : `, a fixed ${RATE} req/s`}
 
-| build | req/s (mean) | CPU µs/req (mean) | median | lowest–highest |
-|---|---|---|---|---|
+| build | req/s (mean) | CPU µs/req (mean) | median | lowest–highest | Redis CPU µs/req (mean) |
+|---|---|---|---|---|---|
 ${row(sides[0].name, mine)}
 ${row(sides[1].name, theirs)}
 

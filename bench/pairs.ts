@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
 import { load, type LoadOptions, type ServicePids } from './load.js'
-import { run, start, waitFor } from './servers.js'
-import { DATABASE, median, PAIRS, RATE, SECONDS } from './settings.js'
-import { POINT_SELECT } from './throughput.js'
+import { run, selectSessions, start, waitFor } from './servers.js'
+import { median, PAIRS, RATE, SECONDS } from './settings.js'
+import { pointQuery } from './throughput.js'
 
 interface Side { name: string, dir: string, port: number }
 interface Figures { cpuUs: number, redisCpuUs: number | null, rps: number }
@@ -11,9 +11,7 @@ interface Figures { cpuUs: number, redisCpuUs: number | null, rps: number }
 async function freshServer (side: Side, args: string[], env: Record<string, string>, sessions: string[], services: ServicePids, query: LoadOptions): Promise<ChildProcess> {
   const child = start(args, { ...env, PORT: String(side.port) }, side.dir)
   await waitFor(`http://127.0.0.1:${side.port}/ready`)
-  for (const session of sessions) {
-    await fetch(`http://127.0.0.1:${side.port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
-  }
+  await selectSessions(side.port, sessions)
   await load(child.pid!, services, `http://127.0.0.1:${side.port}/api/query`, query, 3)
   return child
 }
@@ -36,7 +34,7 @@ function stop (child: ChildProcess): Promise<void> {
  * rate is the figure to compare.
  */
 export async function pairsSection (sides: [Side, Side], args: string[], env: Record<string, string>, sessions: string[], services: ServicePids): Promise<string> {
-  const query: LoadOptions = { method: 'POST', body: (i) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
+  const query = pointQuery(sessions)
   const figures: [Figures[], Figures[]] = [[], []]
   for (let pair = 1; pair <= PAIRS; pair++) {
     const order = pair % 2 === 1 ? [0, 1] as const : [1, 0] as const

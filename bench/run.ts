@@ -21,7 +21,7 @@ import { createExportTable, exportSection } from './export.js'
 import type { ServicePids } from './load.js'
 import { localMysqlPid, localRedisPid, rssDuring } from './machine.js'
 import { pairsSection } from './pairs.js'
-import { buildRef, run, start, waitFor } from './servers.js'
+import { buildRef, run, selectSessions, start, waitFor } from './servers.js'
 import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PAIRS, PREFIX, REDIS_URL, root, sleep } from './settings.js'
 import { throughput, throughputReport, type Server } from './throughput.js'
 
@@ -117,11 +117,7 @@ async function main (): Promise<void> {
   await createBenchDatabase()
   const env = sqlgateEnv()
   const { servers, removeRef } = await startServers(env)
-  for (const session of sessions) {
-    for (const { port } of servers.filter((server) => server.name !== 'baseline')) {
-      await fetch(`http://127.0.0.1:${port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
-    }
-  }
+  for (const { port } of servers.filter((server) => server.name !== 'baseline')) await selectSessions(port, sessions)
   const sqlgate = servers[0]!.child.pid!
   const { runs, peakRss } = await throughput(servers, sessions, services)
   let report = throughputReport(servers, runs, peakRss) + await cappedSelect(sqlgate, sessions[0]!)

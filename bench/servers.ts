@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { root, sleep } from './settings.js'
+import { DATABASE, root, sleep } from './settings.js'
 
 /** Set when the run stops its servers: their exits are expected then. */
 export const run = { stopping: false }
@@ -45,4 +45,11 @@ export function buildRef (ref: string): { dir: string, remove: () => void } {
     throw new Error(`${ref} did not build. Its worktree shares this checkout's node_modules, so a commit whose dependencies differ needs them installed first (npm install --no-save <package>@<version>).`, { cause: err })
   }
   return { dir, remove }
+}
+
+/** Each session selects the bench database on the sqlgate at `port`. */
+export async function selectSessions (port: number, sessions: string[]): Promise<void> {
+  for (const session of sessions) {
+    await fetch(`http://127.0.0.1:${port}/api/database/select`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ database_name: DATABASE, session_id: session }) })
+  }
 }

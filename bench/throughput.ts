@@ -5,13 +5,18 @@ import { AGAINST, CONNECTIONS, median, RATE, ROUNDS, SECONDS } from './settings.
 
 export interface Server { name: string, child: ChildProcess, port: number }
 
-export const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
+const POINT_SELECT = 'SELECT id, name, price, created_at FROM items WHERE id = 4242'
 const KINDS = ['query', 'context', 'mcp'] as const
 type Kind = typeof KINDS[number]
 export type Runs = Record<Kind, Load[][]>
 
+/** The point SELECT on `POST /api/query`, each connection in its own session. */
+export function pointQuery (sessions: string[]): LoadOptions {
+  return { method: 'POST', body: (i) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
+}
+
 function kinds (sessions: string[]): Record<Kind, { path: string, options: LoadOptions }> {
-  const query = { method: 'POST' as const, body: (i: number) => JSON.stringify({ query: POINT_SELECT, session_id: sessions[i % sessions.length] }) }
+  const query = pointQuery(sessions)
   const context = { headers: (i: number) => ({ 'x-session-id': sessions[i % sessions.length]! }) }
   // The same point SELECT as an MCP agent runs it: a tools/call of run_query in the MCP session.
   const mcpCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'run_query', arguments: { query: POINT_SELECT } } })

@@ -20,7 +20,8 @@ process.once('exit', () => {
  * Where production logs go: the lines of each event-loop turn gathered into one string and handed
  * to pino's own destination (sonic-boom), asynchronous, which writes at least `minLength` bytes at
  * a time or every `flushMs`. Pino takes any object with `write` as its destination; this one also
- * has the `flush`, `flushSync` and `end` that pino and its exit handling call.
+ * has the `flush` and `flushSync` pino calls (`logger.flush()`, a fatal line) and an `end`. At
+ * exit pino flushes sonic-boom itself: the lines gathered are handed to it first (above).
  *
  * Why gather: on every write, sonic-boom measures the UTF-8 length of its pending buffer (a
  * concatenated string of up to 16 kB, which measuring flattens); once per turn instead of once per

@@ -1,7 +1,14 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js'
 
+/** Requests in flight at once, at most: an id is its slot plus SLOTS times the slot's use count. */
+export const SLOTS = 2 ** 21
+/** A slot's use count wraps here, which keeps every id a safe integer (below 2^53). */
+const USES = 2 ** 31
+
 interface Pending<C> {
+  /** The id the server was handed this request under. */
+  handed: number
   /** The id the client gave its request, which its answer carries back. */
   id: RequestId
   context: C
@@ -15,17 +22,21 @@ interface Pending<C> {
  * server's handlers look up by that id; the server's answer goes back to the HTTP request it came
  * from, under the client's id. Nothing is kept once a request is answered.
  *
- * The id is the index of a slot in an array, freed when the answer goes back and given to the
- * next request: as many slots as requests at once, written in place. Kept in a `Map` under a new
- * key each instead, the requests in flight were promoted out of V8's young generation at every
+ * A request waits in a slot of an array, freed when its answer goes back and given to the next
+ * request: as many slots as requests at once, written in place. Kept in a `Map` under a new key
+ * each instead, the requests in flight were promoted out of V8's young generation at every
  * scavenge, and full collections came half as often again (docs/performance.md, "MCP and V8's
- * young generation").
+ * young generation"). The id the server sees names the slot and how many times the slot has been
+ * taken, so an answer under an id whose request was already answered (a second answer, a late
+ * one) reaches no one, not the request that waits in its slot now.
  */
 export class GatewayTransport<C> implements Transport {
   onmessage?: Transport['onmessage']
   onclose?: () => void
   onerror?: (error: Error) => void
   private readonly slots: Array<Pending<C> | undefined> = []
+  /** How many times each slot has been taken. */
+  private readonly uses: number[] = []
   private readonly free: number[] = []
 
   async start (): Promise<void> {}
@@ -41,26 +52,38 @@ export class GatewayTransport<C> implements Transport {
    */
   async send (message: JSONRPCMessage): Promise<void> {
     if ('method' in message || !('id' in message)) return
-    const pending = typeof message.id === 'number' ? this.slots[message.id] : undefined
+    const pending = this.pending(message.id)
     if (pending === undefined) return
-    this.slots[message.id as number] = undefined
-    this.free.push(message.id as number)
+    const slot = pending.handed % SLOTS
+    this.slots[slot] = undefined
+    this.free.push(slot)
     pending.answer({ ...message, id: pending.id })
   }
 
   /** Hands the server one request, and resolves with its answer. */
   request (message: JSONRPCRequest, context: C): Promise<JSONRPCMessage> {
-    const id = this.free.pop() ?? this.slots.length
+    const slot = this.free.pop() ?? this.slots.length
+    if (slot >= SLOTS) throw new Error(`more than ${SLOTS} MCP requests at once`)
+    const uses = ((this.uses[slot] ?? 0) + 1) % USES
+    this.uses[slot] = uses
+    const handed = uses * SLOTS + slot
     return new Promise((resolve) => {
-      this.slots[id] = { id: message.id, context, answer: resolve }
-      this.onmessage!({ ...message, id })
+      this.slots[slot] = { handed, id: message.id, context, answer: resolve }
+      this.onmessage!({ ...message, id: handed })
     })
   }
 
   /** The context of a request the server is handling, by the id it was handed under. */
   context (id: RequestId): C {
-    const pending = typeof id === 'number' ? this.slots[id] : undefined
+    const pending = this.pending(id)
     if (pending === undefined) throw new Error(`no MCP request ${String(id)} is pending`)
     return pending.context
+  }
+
+  /** The request waiting under `id`, if the server was handed it and it is not answered yet. */
+  private pending (id: unknown): Pending<C> | undefined {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return undefined
+    const pending = this.slots[id % SLOTS]
+    return pending?.handed === id ? pending : undefined
   }
 }

@@ -4,14 +4,19 @@ import { run, selectSessions, start, waitFor } from './servers.js'
 import { median, PAIRS, RATE, SECONDS } from './settings.js'
 import { pointQuery } from './throughput.js'
 
-interface Side { name: string, dir: string, port: number }
+/**
+ * One build of a pair: its directory and start arguments, the path that answers once it is ready,
+ * and whether its sessions select the bench database (the baseline reads the contexts sqlgate
+ * stored under the same key prefix, so it selects nothing).
+ */
+export interface Side { name: string, dir: string, port: number, args: string[], ready: string, selects: boolean }
 interface Figures { cpuUs: number, redisCpuUs: number | null, rps: number }
 
 /** A fresh sqlgate of one tree, its sessions in the bench database, warmed up on the point query. */
-async function freshServer (side: Side, args: string[], env: Record<string, string>, sessions: string[], services: ServicePids, query: LoadOptions): Promise<ChildProcess> {
-  const child = start(args, { ...env, PORT: String(side.port) }, side.dir)
-  await waitFor(`http://127.0.0.1:${side.port}/ready`)
-  await selectSessions(side.port, sessions)
+async function freshServer (side: Side, env: Record<string, string>, sessions: string[], services: ServicePids, query: LoadOptions): Promise<ChildProcess> {
+  const child = start(side.args, { ...env, PORT: String(side.port) }, side.dir)
+  await waitFor(`http://127.0.0.1:${side.port}${side.ready}`)
+  if (side.selects) await selectSessions(side.port, sessions)
   await load(child.pid!, services, `http://127.0.0.1:${side.port}/api/query`, query, 3)
   return child
 }
@@ -31,9 +36,10 @@ function stop (child: ChildProcess): Promise<void> {
  * to pair). One process keeps its own state for its life (what V8 made of its hottest code, say),
  * which moves its CPU per request by up to a tenth; pairs of fresh processes average that out, as
  * alternating rounds on two long-lived processes cannot. With BENCH_RATE, CPU per request at that
- * rate is the figure to compare.
+ * rate is the figure to compare; flat out, the throughput ratio (against the bare baseline, say).
+ * The first side starts the first pair.
  */
-export async function pairsSection (sides: [Side, Side], args: string[], env: Record<string, string>, sessions: string[], services: ServicePids): Promise<string> {
+export async function pairsSection (sides: [Side, Side], env: Record<string, string>, sessions: string[], services: ServicePids): Promise<string> {
   const query = pointQuery(sessions)
   const figures: [Figures[], Figures[]] = [[], []]
   for (let pair = 1; pair <= PAIRS; pair++) {
@@ -41,7 +47,7 @@ export async function pairsSection (sides: [Side, Side], args: string[], env: Re
     for (const i of order) {
       const side = sides[i]
       run.stopping = false
-      const child = await freshServer(side, args, env, sessions, services, query)
+      const child = await freshServer(side, env, sessions, services, query)
       const result = await load(child.pid!, services, `http://127.0.0.1:${side.port}/api/query`, query)
       figures[i].push({ cpuUs: result.cpuUs, redisCpuUs: result.redisCpuUs, rps: result.rps })
       await stop(child)
@@ -55,6 +61,8 @@ function pairsReport (sides: [Side, Side], [mine, theirs]: [Figures[], Figures[]
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
   const cpu = (f: Figures[]) => f.map((x) => x.cpuUs)
   const ratios = mine.map((m, i) => m.cpuUs / theirs[i]!.cpuUs)
+  const rps = (f: Figures[]) => f.map((x) => x.rps)
+  const throughputs = mine.map((m, i) => m.rps / theirs[i]!.rps)
   const lower = ratios.filter((r) => r < 1).length
   const redis = (f: Figures[]) => f.some((x) => x.redisCpuUs === null) ? 'n/a' : mean(f.map((x) => x.redisCpuUs!)).toFixed(1)
   const row = (name: string, f: Figures[]) => `| ${name} | ${mean(f.map((x) => x.rps)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} | ${redis(f)} |`
@@ -67,5 +75,6 @@ ${row(sides[0].name, mine)}
 ${row(sides[1].name, theirs)}
 
 - CPU per request, this tree / ${sides[1].name}: ${(mean(cpu(mine)) / mean(cpu(theirs))).toFixed(3)} (means); pair by pair ${ratios.map((r) => r.toFixed(2)).join(', ')}; lower in ${lower} of ${ratios.length} pairs
+- throughput, this tree / ${sides[1].name}: ${(mean(rps(mine)) / mean(rps(theirs))).toFixed(3)} (means), median of the pairs ${median(throughputs).toFixed(2)}; pair by pair ${throughputs.map((r) => r.toFixed(2)).join(', ')}
 `
 }

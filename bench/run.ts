@@ -20,13 +20,14 @@ import { amplificationSection } from './amplification.js'
 import { createExportTable, exportSection } from './export.js'
 import type { ServicePids } from './load.js'
 import { localMysqlPid, localRedisPid, rssDuring } from './machine.js'
-import { pairsSection } from './pairs.js'
+import { pairsSection, type Side } from './pairs.js'
 import { buildRef, run, selectSessions, start, waitFor } from './servers.js'
 import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PAIRS, PREFIX, REDIS_URL, root, sleep } from './settings.js'
 import { throughput, throughputReport, type Server } from './throughput.js'
 
 /** sqlgate started as `npm run start:prod` starts it: its V8 flag here, its environment below. */
 const SERVER_ARGS = ['--heap-growing-percent=25', 'dist/server.js']
+const BASELINE_ARGS = ['--import', 'tsx', 'bench/baseline.ts']
 
 /** The bench database with the point query's table; the export section's table too unless `itemsOnly`. */
 async function createBenchDatabase (itemsOnly = false): Promise<void> {
@@ -57,7 +58,7 @@ function sqlgateEnv (): Record<string, string> {
 async function startServers (env: Record<string, string>): Promise<{ servers: Server[], removeRef: () => void }> {
   const servers: Server[] = [
     { name: 'sqlgate', child: start(SERVER_ARGS, env), port: 3201 },
-    { name: 'baseline', child: start(['--import', 'tsx', 'bench/baseline.ts'], { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MYSQL_URL, LOG_LEVEL: 'info', PORT: '3202', BENCH_DATABASE: DATABASE }), port: 3202 }
+    { name: 'baseline', child: start(BASELINE_ARGS, { REDIS_URL, REDIS_KEY_PREFIX: PREFIX, MYSQL_URL, LOG_LEVEL: 'info', PORT: '3202', BENCH_DATABASE: DATABASE }), port: 3202 }
   ]
   let removeRef = () => {}
   if (AGAINST !== undefined) {
@@ -96,14 +97,22 @@ async function startup (env: Record<string, string>): Promise<string> {
   return `- start-up to first /ready 200: ${ms.toFixed(0)} ms\n`
 }
 
-/** BENCH_PAIRS: only the point query, this tree and BENCH_AGAINST on pairs of fresh processes. */
+/**
+ * BENCH_PAIRS: only the point query, this tree and BENCH_AGAINST on pairs of fresh processes.
+ * BENCH_AGAINST=baseline pairs it with the bare baseline instead of another build.
+ */
 async function pairsRun (services: ServicePids, sessions: string[]): Promise<string> {
-  if (AGAINST === undefined) throw new Error('BENCH_PAIRS compares two builds: set BENCH_AGAINST=<git ref> too')
+  if (AGAINST === undefined) throw new Error('BENCH_PAIRS compares two builds: set BENCH_AGAINST=<git ref> (or baseline) too')
   await createBenchDatabase(true)
+  const mine: Side = { name: 'this tree', dir: root, port: 3201, args: SERVER_ARGS, ready: '/ready', selects: true }
+  const env = { ...sqlgateEnv(), BENCH_DATABASE: DATABASE }
+  if (AGAINST === 'baseline') {
+    return await pairsSection([mine, { name: 'baseline', dir: root, port: 3202, args: BASELINE_ARGS, ready: '/api/database/context', selects: false }], env, sessions, services)
+  }
   console.log(`building ${AGAINST} in a temporary worktree…`)
   const ref = buildRef(AGAINST)
   try {
-    return await pairsSection([{ name: 'this tree', dir: root, port: 3201 }, { name: `sqlgate@${AGAINST}`, dir: ref.dir, port: 3204 }], SERVER_ARGS, sqlgateEnv(), sessions, services)
+    return await pairsSection([mine, { ...mine, name: `sqlgate@${AGAINST}`, dir: ref.dir, port: 3204 }], env, sessions, services)
   } finally {
     ref.remove()
   }

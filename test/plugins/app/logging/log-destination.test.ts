@@ -44,7 +44,7 @@ t.test('lines gathered when the process exits are written (pino flushes its dest
   const script = `
     import { pino } from 'pino'
     import { logDestination } from './plugins/app/logging/log-destination.ts'
-    const log = pino(logDestination(1, 4096, 60_000))
+    const log = pino({}, logDestination(1, 4096, 60_000))
     for (let i = 0; i < 5; i++) log.info({ i }, 'before exit')
     process.exit(0)
   `
@@ -104,7 +104,7 @@ t.test('the flush at exit gives up on a pipe nobody reads, instead of holding th
     import { pino } from 'pino'
     import { logDestination } from './plugins/app/logging/log-destination.ts'
     const fd = openSync(process.env.LOG_FIFO, constants.O_RDWR | constants.O_NONBLOCK)
-    const log = pino(logDestination(fd, 4096, 100))
+    const log = pino({}, logDestination(fd, 4096, 100))
     for (let i = 0; i < 20000; i++) log.info({ i, pad: 'x'.repeat(60) }, 'line') // 2 MB: far past the pipe's 64 kB
     setTimeout(() => process.exit(3), 300)
   `

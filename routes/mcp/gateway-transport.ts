@@ -3,8 +3,8 @@ import type { JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextpro
 
 /** Requests in flight at once, at most: an id is its slot plus SLOTS times the slot's use count. */
 export const SLOTS = 2 ** 21
-/** A slot's use count wraps here, which keeps every id a safe integer (below 2^53). */
-const USES = 2 ** 31
+/** Ids wrap here (a slot's 2^31st use), which keeps every id a safe integer (below 2^53). */
+const IDS = SLOTS * 2 ** 31
 
 interface Pending<C> {
   /** The id the server was handed this request under. */
@@ -35,9 +35,8 @@ export class GatewayTransport<C> implements Transport {
   onclose?: () => void
   onerror?: (error: Error) => void
   private readonly slots: Array<Pending<C> | undefined> = []
-  /** How many times each slot has been taken. */
-  private readonly uses: number[] = []
-  private readonly free: number[] = []
+  /** The ids of answered requests, whose slots are free: the next in a slot is its id plus SLOTS. */
+  private readonly freed: number[] = []
 
   async start (): Promise<void> {}
 
@@ -54,21 +53,19 @@ export class GatewayTransport<C> implements Transport {
     if ('method' in message || !('id' in message)) return
     const pending = this.pending(message.id)
     if (pending === undefined) return
-    const slot = pending.handed % SLOTS
-    this.slots[slot] = undefined
-    this.free.push(slot)
+    this.slots[pending.handed % SLOTS] = undefined
+    this.freed.push(pending.handed)
     pending.answer({ ...message, id: pending.id })
   }
 
   /** Hands the server one request, and resolves with its answer. */
   request (message: JSONRPCRequest, context: C): Promise<JSONRPCMessage> {
-    const slot = this.free.pop() ?? this.slots.length
-    if (slot >= SLOTS) throw new Error(`more than ${SLOTS} MCP requests at once`)
-    const uses = ((this.uses[slot] ?? 0) + 1) % USES
-    this.uses[slot] = uses
-    const handed = uses * SLOTS + slot
+    const freed = this.freed.pop()
+    if (freed === undefined && this.slots.length >= SLOTS) throw new Error(`more than ${SLOTS} MCP requests at once`)
+    // A slot taken for the first time: its index; taken again: the last id answered in it, one use on.
+    const handed = freed === undefined ? this.slots.length : (freed + SLOTS) % IDS
     return new Promise((resolve) => {
-      this.slots[slot] = { handed, id: message.id, context, answer: resolve }
+      this.slots[handed % SLOTS] = { handed, id: message.id, context, answer: resolve }
       this.onmessage!({ ...message, id: handed })
     })
   }
@@ -84,6 +81,7 @@ export class GatewayTransport<C> implements Transport {
   private pending (id: unknown): Pending<C> | undefined {
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return undefined
     const pending = this.slots[id % SLOTS]
-    return pending?.handed === id ? pending : undefined
+    // Object.is: -0 (which JSON can carry) is not the id 0.
+    return pending !== undefined && Object.is(pending.handed, id) ? pending : undefined
   }
 }

@@ -35,7 +35,7 @@ async function fuzz (t: Test, run: Run): Promise<void> {
   writeFileSync(join(dir, 'secret'), secret, { mode: 0o644 })
 
   const url = run.user === 'root' ? TEST_MYSQL_URL : await selectOnlyUserUrl(t, db)
-  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', READ_ONLY: String(run.mode === 'read-only'), MYSQL_URL: url, RATE_LIMIT_MAX: '1000000' } })
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1', READ_ONLY: String(run.mode === 'read-only'), MYSQL_URL: url, RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
   const admin = await adminConnection(t)
   await admin.query('SET SESSION lock_wait_timeout = 2') // a table lock left behind fails the check, not the run

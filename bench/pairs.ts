@@ -12,7 +12,7 @@ import { pointQuery } from './throughput.js'
 export interface Side { name: string, dir: string, port: number, args: string[], ready: string, selects: boolean }
 interface Figures { cpuUs: number, redisCpuUs: number | null, rps: number }
 
-/** A fresh sqlgate of one tree, its sessions in the bench database, warmed up on the point query. */
+/** A fresh server of one side, its sessions in the bench database (when it selects), warmed up on the point query. */
 async function freshServer (side: Side, env: Record<string, string>, sessions: string[], services: ServicePids, query: LoadOptions): Promise<ChildProcess> {
   const child = start(side.args, { ...env, PORT: String(side.port) }, side.dir)
   await waitFor(`http://127.0.0.1:${side.port}${side.ready}`)
@@ -60,12 +60,12 @@ export async function pairsSection (sides: [Side, Side], env: Record<string, str
 function pairsReport (sides: [Side, Side], [mine, theirs]: [Figures[], Figures[]]): string {
   const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
   const cpu = (f: Figures[]) => f.map((x) => x.cpuUs)
-  const ratios = mine.map((m, i) => m.cpuUs / theirs[i]!.cpuUs)
   const rps = (f: Figures[]) => f.map((x) => x.rps)
+  const ratios = mine.map((m, i) => m.cpuUs / theirs[i]!.cpuUs)
   const throughputs = mine.map((m, i) => m.rps / theirs[i]!.rps)
   const lower = ratios.filter((r) => r < 1).length
   const redis = (f: Figures[]) => f.some((x) => x.redisCpuUs === null) ? 'n/a' : mean(f.map((x) => x.redisCpuUs!)).toFixed(1)
-  const row = (name: string, f: Figures[]) => `| ${name} | ${mean(f.map((x) => x.rps)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} | ${redis(f)} |`
+  const row = (name: string, f: Figures[]) => `| ${name} | ${mean(rps(f)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} | ${redis(f)} |`
   return `
 ## Point query on ${PAIRS} pairs of fresh processes — ${new Date().toISOString().slice(0, 10)}, ${SECONDS} s each${RATE === undefined ? ', flat out' : `, a fixed ${RATE} req/s`}
 

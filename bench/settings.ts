@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 /**
  * The run's settings, from the environment: BENCH_ROUNDS (3), BENCH_SECONDS (8),
- * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, BENCH_PAIRS, and MYSQL_URL / REDIS_URL for
+ * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, BENCH_PAIRS, BENCH_SIDE_BY_SIDE, and MYSQL_URL / REDIS_URL for
  * where the services are.
  */
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -21,6 +21,11 @@ export const PREFIX = `sqlgate-bench-${randomBytes(4).toString('hex')}:`
 export const AGAINST = process.env.BENCH_AGAINST
 /** BENCH_PAIRS=<n> (with BENCH_AGAINST): only the point query, on n pairs of fresh processes (./pairs.ts). */
 export const PAIRS = Number(process.env.BENCH_PAIRS ?? 0)
+/**
+ * BENCH_SIDE_BY_SIDE=1 (with BENCH_PAIRS and BENCH_RATE): each pair's two processes loaded at the
+ * same time, so whatever else the machine is doing that moment weighs on both alike.
+ */
+export const SIDE_BY_SIDE = process.env.BENCH_SIDE_BY_SIDE === '1'
 export const root = new URL('..', import.meta.url).pathname
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 
 /**
  * The run's settings, from the environment: BENCH_ROUNDS (3), BENCH_SECONDS (8),
- * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, BENCH_PAIRS, BENCH_SIDE_BY_SIDE, and MYSQL_URL / REDIS_URL for
- * where the services are.
+ * BENCH_CONNECTIONS (32), BENCH_RATE, BENCH_AGAINST, BENCH_PAIRS, BENCH_SIDE_BY_SIDE, and
+ * MYSQL_URL / REDIS_URL for where the services are.
  */
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)

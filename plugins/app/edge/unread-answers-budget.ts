@@ -44,8 +44,10 @@ export interface UnreadAnswersOptions {
  *   closed so, never one whose client is reading (the budget is then exceeded while they read),
  *   and the one that moved last is always kept.
  *
- * "Moved" means that what it holds changed since the last look: a client that reads takes piece
- * after piece.
+ * "Moved" means that what it holds went down since the last look: a client that reads takes piece
+ * after piece. An answer added to a connection that holds one already (a pipelined request's) is
+ * not movement: counted so, a client that pipelines one more request at each look would keep its
+ * growing answers as fresh as a reading client's, never idle, while the budget closed others.
  */
 export class UnreadAnswers {
   readonly #sockets = new Set<Socket>()
@@ -120,12 +122,16 @@ export class UnreadAnswers {
         continue
       }
       let stall = this.#stalls.get(socket)
-      if (stall === undefined || stall.length !== length) {
+      if (stall === undefined || length < stall.length) {
         stall = { length, since: now }
         this.#stalls.set(socket, stall)
-      } else if (now - stall.since >= idleMs) {
-        socket.destroy()
-        continue
+      } else {
+        // More held than at the last look: an answer was added, and the client has not read.
+        stall.length = length
+        if (now - stall.since >= idleMs) {
+          socket.destroy()
+          continue
+        }
       }
       held += length
       ;(holding ??= []).push([socket, stall])

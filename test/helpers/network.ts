@@ -1,5 +1,6 @@
+import { once } from 'node:events'
 import { createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { TestContext } from './context.js'
 
 /** A free TCP port on loopback (closed again, so a server can take it). */
@@ -13,6 +14,26 @@ export async function freePort (): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
     })
   })
+}
+
+/**
+ * A connected pair over loopback: the server's end (`writer`) and a client that reads nothing
+ * until the test resumes it (`reader`). Both closed when the test ends.
+ */
+export async function loopbackPair (t: TestContext): Promise<{ writer: Socket, reader: Socket }> {
+  const net = await import('node:net')
+  const server = net.createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const accepted = once(server, 'connection') as Promise<[Socket]>
+  const reader = net.connect((server.address() as AddressInfo).port, '127.0.0.1')
+  reader.on('error', () => {})
+  t.teardown(() => reader.destroy())
+  reader.pause()
+  const [writer] = await accepted
+  t.teardown(() => writer.destroy())
+  return { writer, reader }
 }
 
 /**

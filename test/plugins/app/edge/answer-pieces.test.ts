@@ -1,26 +1,11 @@
 import { once } from 'node:events'
-import { createServer, connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { AnswerPieces, PIECE_BYTES } from '../../../../plugins/app/edge/answer-pieces.js'
-
-/** A connected pair over loopback: the writer's end and a paused reader. */
-async function pair (t: Test): Promise<{ writer: Socket, reader: Socket }> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => server.close())
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const reader = connect((server.address() as { port: number }).port, '127.0.0.1')
-  t.teardown(() => reader.destroy())
-  reader.pause()
-  const [writer] = await accepted
-  t.teardown(() => writer.destroy())
-  return { writer, reader }
-}
+import { loopbackPair } from '../../../helper.js'
 
 t.test('a large answer to a slow reader: what the process holds for it is public and shrinks as the client reads', async (t) => {
-  const { writer, reader } = await pair(t)
+  const { writer, reader } = await loopbackPair(t)
   // Far more than the kernel's buffers of both ends hold.
   const bytes = Buffer.alloc(64 * 1024 * 1024, 7)
   const answer = new AnswerPieces(bytes)

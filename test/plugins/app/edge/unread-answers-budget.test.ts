@@ -1,25 +1,9 @@
-import { once } from 'node:events'
-import { createServer, connect, type Socket } from 'node:net'
-import t, { type Test } from 'tap'
+import type { Socket } from 'node:net'
+import t from 'tap'
 import { STALLED_MS, UnreadAnswers } from '../../../../plugins/app/edge/unread-answers-budget.js'
+import { loopbackPair } from '../../../helper.js'
 
 const MB = 1 << 20
-
-/** The server's end of a new loopback connection whose client reads nothing. */
-async function connection (t: Test): Promise<Socket> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => server.close())
-  const accepted = once(server, 'connection') as Promise<[Socket]>
-  const client = connect((server.address() as { port: number }).port, '127.0.0.1')
-  client.pause()
-  client.on('error', () => {})
-  t.teardown(() => client.destroy())
-  const [socket] = await accepted
-  t.teardown(() => socket.destroy())
-  return socket
-}
 
 /** A large answer for `socket`, not handed over: all of it is held (the looks are told the time). */
 function answer (budget: UnreadAnswers, socket: Socket, bytes: number): void {
@@ -28,7 +12,7 @@ function answer (budget: UnreadAnswers, socket: Socket, bytes: number): void {
 
 t.test('an answer added to an unread connection (a pipelined request) is not movement: past the budget it is still the one that stood still longest', async (t) => {
   const budget = new UnreadAnswers({ maxBytes: 1.5 * MB, idleMs: 60_000 })
-  const [pipelining, waiting] = [await connection(t), await connection(t)]
+  const [pipelining, waiting] = [(await loopbackPair(t)).writer, (await loopbackPair(t)).writer]
   budget.track(pipelining)
   budget.track(waiting)
 
@@ -46,7 +30,7 @@ t.test('an answer added to an unread connection (a pipelined request) is not mov
 
 t.test('a connection whose unread answers only grow is closed once idle, however often they grow', async (t) => {
   const budget = new UnreadAnswers({ maxBytes: 1024 * MB, idleMs: 3000 })
-  const socket = await connection(t)
+  const socket = (await loopbackPair(t)).writer
   budget.track(socket)
   for (let now = 0; now < 3000; now += 500) {
     answer(budget, socket, MB)

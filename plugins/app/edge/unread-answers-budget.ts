@@ -126,7 +126,7 @@ export class UnreadAnswers {
         stall = { length, since: now }
         this.#stalls.set(socket, stall)
       } else {
-        // More held than at the last look: an answer was added, and the client has not read.
+        // As much held as at the last look, or more (an answer added): the client has not read.
         stall.length = length
         if (now - stall.since >= idleMs) {
           socket.destroy()

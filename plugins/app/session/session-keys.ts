@@ -11,6 +11,15 @@ export function sessionKey (prefix: string, sessionId: string, part: SessionPart
   return `${prefix}session:{${sessionId}}:${part}`
 }
 
+/**
+ * The key of one of a session's export tickets. It lives under the session's hash tag, so a
+ * ticket is found only by a lookup that names both: another session that learns the ticket looks
+ * up a key of its own and finds nothing, and cannot use the ticket up.
+ */
+export function exportTicketKey (prefix: string, sessionId: string, ticket: string): string {
+  return `${prefix}session:{${sessionId}}:export-ticket:${ticket}`
+}
+
 /** A session's four keys, in the order its scripts take them. */
 export function sessionKeys (prefix: string, sessionId: string) {
   return [sessionKey(prefix, sessionId, 'born'), sessionKey(prefix, sessionId, 'context'), sessionKey(prefix, sessionId, 'history'), sessionKey(prefix, sessionId, 'inflight')] as const

@@ -96,7 +96,7 @@ function pairsReport (sides: [Side, Side], [mine, theirs]: [Figures[], Figures[]
   const redis = (f: Figures[]) => f.some((x) => x.redisCpuUs === null) ? 'n/a' : mean(f.map((x) => x.redisCpuUs!)).toFixed(1)
   const row = (name: string, f: Figures[]) => `| ${name} | ${mean(rps(f)).toFixed(0)} | ${mean(cpu(f)).toFixed(1)} | ${median(cpu(f)).toFixed(1)} | ${Math.min(...cpu(f)).toFixed(1)}–${Math.max(...cpu(f)).toFixed(1)} | ${redis(f)} |`
   return `
-## Point query on ${PAIRS} pairs of fresh processes — ${new Date().toISOString().slice(0, 10)}, ${SECONDS} s each${RATE === undefined ? ', flat out' : `, a fixed ${RATE} req/s`}${SIDE_BY_SIDE ? ', the two of a pair at the same time' : ''}
+## Point query on ${PAIRS} pairs of fresh processes — ${new Date().toISOString().slice(0, 10)}, ${SECONDS} s each${RATE === undefined ? ', flat out' : `, an evenly paced ${RATE} req/s`}${SIDE_BY_SIDE ? ', the two of a pair at the same time' : ''}
 
 | build | req/s (mean) | CPU µs/req (mean) | median | lowest–highest | Redis CPU µs/req (mean) |
 |---|---|---|---|---|---|

@@ -9,9 +9,10 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 /**
- * BENCH_RATE=<req/s>: every server is loaded at that fixed rate instead of flat out. Throughput
- * then says nothing (each server gets the rate, or fails it); CPU per request at the same rate is
- * the steadiest figure this machine gives, for changes worth a few percent.
+ * BENCH_RATE=<req/s>: every server is loaded at that fixed rate, evenly paced (./paced-load.ts),
+ * instead of flat out. Throughput then says nothing (each server gets the rate, or fails it); CPU
+ * per request at the same rate is the steadiest figure this machine gives, for changes worth a few
+ * percent.
  */
 export const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE)
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'

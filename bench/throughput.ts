@@ -93,7 +93,7 @@ export function throughputReport (servers: Server[], runs: Runs, peakRss: number
     return `${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)}, lowest ${Math.min(...ratios).toFixed(2)})`
   }
   return `
-## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections${RATE === undefined ? '' : `, a fixed ${RATE} req/s (compare CPU per request, not throughput)`} (medians)
+## sqlgate vs bare baseline — ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections${RATE === undefined ? '' : `, an evenly paced ${RATE} req/s (compare CPU per request, not throughput)`} (medians)
 
 | request | sqlgate req/s | baseline req/s | throughput ratio | sqlgate p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | CPU µs/req sqlgate / baseline |
 |---|---|---|---|---|---|---|---|

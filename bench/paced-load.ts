@@ -6,10 +6,11 @@ export interface PacedResult { requests: number, seconds: number, latenciesMs: n
 /**
  * `connections` keep-alive clients sending `rate` requests a second between them, evenly spaced:
  * client i sends at its own slots, every `connections / rate` s, offset by i / rate s from the
- * others, and each waits for its answer before its next request (a late answer delays that client's
- * next slot, never adds a request). autocannon's rate instead lets each connection send its share
- * of a second as fast as it can and then wait for the next second: bursts of full load and idle
- * gaps, which measure how a server recovers from bursts more than what a request costs.
+ * others, and each waits for its answer before its next request (after a late answer, that
+ * client's next requests leave at once until it is back on its slots; none is added). autocannon's
+ * rate instead lets each connection send its share of a second as fast as it can and then wait for
+ * the next second: bursts of full load and idle gaps, which measure how a server recovers from
+ * bursts more than what a request costs.
  *
  * A request's latency counts from its slot, so an answer that keeps the next request waiting
  * shows in the percentiles (no coordinated omission).

@@ -26,12 +26,13 @@ t.test('BENCH_RATE paces its requests evenly over the second, not as bursts', as
   t.equal(result.errors + result.non2xx, 0)
   t.equal(bodies.size, 8, 'each client sends its own body')
   // autocannon's rate would send each connection's share of a second at once: about 400 in the
-  // first few milliseconds. Paced, no 100 ms holds much more than its share (40).
+  // first few milliseconds. Paced, a 100 ms window holds its share (40); the bound leaves room for
+  // a busy machine's late timers, whose clients then catch up.
   const start = arrivals[0]!
   const perWindow = new Map<number, number>()
   for (const at of arrivals) perWindow.set(Math.floor((at - start) / 100), (perWindow.get(Math.floor((at - start) / 100)) ?? 0) + 1)
   const busiest = Math.max(...perWindow.values())
-  t.ok(busiest <= 60, `at most 60 requests in any 100 ms (${busiest})`)
+  t.ok(busiest <= 120, `at most 120 requests in any 100 ms (${busiest})`)
   t.ok(result.latenciesMs.every((ms) => ms > 0), 'every request has its latency')
 
   const failing = await pacedLoad(`${url}/fail`, {}, 100, 2, 0.2)

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http'
 import type { LoadOptions } from './load.js'
 
-export interface PacedResult { requests: number, seconds: number, latenciesMs: number[], errors: number, non2xx: number }
+export interface PacedResult { requests: number, latenciesMs: number[], errors: number, non2xx: number }
 
 /**
  * `connections` keep-alive clients sending `rate` requests a second between them, evenly spaced:
@@ -20,7 +20,7 @@ export async function pacedLoad (url: string, options: LoadOptions, rate: number
   const intervalMs = connections / rate * 1000
   const started = performance.now()
   const ends = started + seconds * 1000
-  const result: PacedResult = { requests: 0, seconds, latenciesMs: [], errors: 0, non2xx: 0 }
+  const result: PacedResult = { requests: 0, latenciesMs: [], errors: 0, non2xx: 0 }
   await Promise.all(Array.from({ length: connections }, async (_, i) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     const body = options.body?.(i)

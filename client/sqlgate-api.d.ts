@@ -152,7 +152,7 @@ export interface paths {
         put?: never;
         /**
          * A single-use link that downloads an export (for browsers)
-         * @description The body is that of POST /api/query/export. The ticket is valid for 60 s, once, with the same session.
+         * @description The body is that of POST /api/query/export. The ticket is valid for 60 s, once, with the same session. The tickets of one client address hold at most 16 MiB of requests a minute (429 too_many_export_tickets).
          */
         post: operations["exportTicket"];
         delete?: never;
@@ -315,6 +315,7 @@ export interface components {
         };
         /**
          * @description - `rate_limited`: over `RATE_LIMIT_MAX` requests in the window (or, with `SESSION_STRICT=true`, new sessions from one address); with `Retry-After` and `retry_after_seconds`
+         *     - `too_many_export_tickets`: the export tickets one client address asked for in the last one to two minutes hold 16 MiB of requests together (`POST /api/query/export/ticket`), so a client cannot fill Redis with request bodies; with `Retry-After` and `retry_after_seconds`
          *     - `too_many_concurrent_queries`: the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`
          */
         Error429: {

@@ -32,6 +32,13 @@ t.test('on a 3-master Redis Cluster: the seed flow, isolation and history across
   const history = await one.inject({ url: '/api/query/history', headers: { 'x-session-id': a } })
   t.strictSame(history.json().queries.map((q: { query: string }) => q.query), ['SELECT v FROM t', 'SELECT v FROM t'])
 
+  // An export ticket issued on one instance downloads on the other; its address count's two
+  // windows share a slot, so the script that reads both runs on the cluster.
+  const issued = await post(one, '/api/query/export/ticket', { query: 'SELECT v FROM t', format: 'csv' }, { 'x-session-id': a })
+  t.equal(issued.statusCode, 200, issued.body)
+  const file = await two.inject({ url: issued.json().url, headers: { 'x-session-id': a } })
+  t.equal(file.body, 'v\r\nA\r\n', 'the ticket downloads on the other instance')
+
   // Every key of a session lives in one hash slot.
   const cluster = new Cluster(nodes.map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })))
   t.teardown(() => cluster.quit())

@@ -69,6 +69,15 @@ export function addressRateKey (prefix: string, address: string, budget: Address
   return `${rateLimitNameSpace(prefix)}${budget === 'requests' ? 'addr' : 'ip'}:${addressBucket(address)}`
 }
 
+/**
+ * The key that counts the bytes of the export tickets a client address asked for in one window
+ * (its number). The address is the key's hash tag, so one script reads two windows' counts on a
+ * Redis Cluster too.
+ */
+export function ticketBytesKey (prefix: string, address: string, window: number): string {
+  return `${prefix}export-ticket-bytes:{${addressBucket(address)}}:${window}`
+}
+
 /** The rate limit's key for a session, below its name space. */
 export function rateLimitKey (sessionId: string): string {
   return `session:{${sessionId}}`

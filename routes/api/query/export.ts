@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { ExportFileResponse, ExportTicketReplySchema, exportBodySchema, type ExportBody } from '../../../schemas/export.js'
-import { TICKET_TTL_SECONDS } from '../../../plugins/app/export/export-tickets.js'
+import { TICKET_ADDRESS_MAX_BYTES, TICKET_TTL_SECONDS } from '../../../plugins/app/export/export-tickets.js'
 import { attachmentHeader, CONTENT_TYPES, ROW_COUNT_TRAILER, TRUNCATED_TRAILER } from '../../../plugins/app/export/export-headers.js'
 
 /** Errors an export can answer before its first byte: those of a query, a busy instance, a ticket. */
@@ -49,7 +49,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['query'],
       operationId: 'exportTicket',
       summary: 'A single-use link that downloads an export (for browsers)',
-      description: `The body is that of POST /api/query/export. The ticket is valid for ${TICKET_TTL_SECONDS} s, once, with the same session.`,
+      description: `The body is that of POST /api/query/export. The ticket is valid for ${TICKET_TTL_SECONDS} s, once, with the same session. The tickets of one client address hold at most ${TICKET_ADDRESS_MAX_BYTES / 1024 / 1024} MiB of requests a minute (429 too_many_export_tickets).`,
       headers: SessionHeadersSchema,
       body: ExportBodySchema,
       response: withErrors({ 200: ExportTicketReplySchema }, 403, 404, 409, 413, 415)
@@ -57,7 +57,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     // What would refuse the export is answered now, while the page that asks can still show it.
     await sessionActions.checkExport(request.sessionId, request.body)
-    const ticket = await exportTickets.issue(request.sessionId, request.body)
+    const ticket = await exportTickets.issue(request.sessionId, request.ip, request.body)
     return { success: true as const, ticket, url: `${request.routeOptions.url?.replace(/\/ticket$/, '') ?? '/api/query/export'}/${ticket}`, expires_in_seconds: TICKET_TTL_SECONDS }
   })
 

@@ -129,6 +129,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const parseJson = utf8JsonParser(server.getDefaultJsonParser('error', 'error'))
   server.removeContentTypeParser('application/json')
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
+  server.decorateRequest('bodyBytes', 0)
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
   await server.register(sessionFields)

@@ -314,7 +314,7 @@ export interface components {
             };
         };
         /**
-         * @description - `rate_limited`: over `RATE_LIMIT_MAX` requests in the window (or, with `SESSION_STRICT=true`, new sessions from one address); with `Retry-After` and `retry_after_seconds`
+         * @description - `rate_limited`: over `RATE_LIMIT_MAX` requests of the session in the window, or `RATE_LIMIT_ADDRESS_MAX` of its client address (a long body counts once more for each 8 KiB), or new sessions from one address; with `Retry-After` and `retry_after_seconds`
          *     - `too_many_export_tickets`: the export tickets one client address asked for in the last one to two minutes hold 16 MiB of requests together (`POST /api/query/export/ticket`), so a client cannot fill Redis with request bodies; with `Retry-After` and `retry_after_seconds`
          *     - `too_many_concurrent_queries`: the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`
          */

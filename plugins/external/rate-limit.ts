@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { rateLimited } from '../app/errors/errors.js'
-import { addressRateLimitKey, rateLimitKey, rateLimitNameSpace, type RateTicket } from '../app/session/rate-keys.js'
+import { addressRateLimitKey, addressWeight, rateLimitKey, rateLimitNameSpace, type RateTicket } from '../app/session/rate-keys.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,7 +46,7 @@ export default fp(async function rateLimitPlugin (fastify) {
   // Callback hooks, not async ones: they run on every hot request and never wait for anything.
   const issueTicket = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     // The client address rides along when the session script is to count it (../app/edge/address-limit.ts).
-    request.rateTicket = { counted: null, address: request.addressInTicket ? request.ip : null }
+    request.rateTicket = { counted: null, address: request.addressInTicket ? request.ip : null, weight: addressWeight(request.bodyBytes) }
     done()
   }
   const ticketHeaders = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {

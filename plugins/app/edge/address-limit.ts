@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
+import { addressWeight } from '../session/rate-keys.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,13 +12,28 @@ declare module 'fastify' {
      * ticket carries it to (a `rateLimitInSession` route), or once the request ends if no script did.
      */
     addressInTicket: boolean
+    /** The body came in chunks, with no Content-Length: the address is counted once it is read. */
+    addressCountAfterBody: boolean
   }
+}
+
+/**
+ * What a request counts against its address's budget, as far as is known: its body's weight once
+ * read, before that its Content-Length's; null for a body that comes in chunks and is not read yet.
+ */
+function weightOf (request: FastifyRequest): number | null {
+  if (request.bodyBytes > 0) return addressWeight(request.bodyBytes)
+  const length = request.headers['content-length']
+  if (length !== undefined) return addressWeight(Number(length) || 0)
+  return request.headers['transfer-encoding'] === undefined ? 1 : null
 }
 
 /**
  * Every /api and /mcp request counts against its client's address too (RATE_LIMIT_ADDRESS_MAX per
  * window, in Redis, shared by all instances; an IPv6 address counts for its /56), whatever session
- * it names: a client that starts sessions, or names many, does not get a budget for each. If Redis
+ * it names: a client that starts sessions, or names many, does not get a budget for each. A request
+ * counts once, and once more for each BODY_BYTES_PER_COUNT of its body (../session/rate-keys.ts),
+ * so what a client's budget buys is bounded by what its requests cost, long statements too. If Redis
  * fails, the request is not refused for it (the routes that need Redis answer 503 anyway).
  *
  * On the hot session routes (`rateLimitInSession`) the count rides in the session script that
@@ -33,22 +49,27 @@ export default fp(async function addressLimitPlugin (fastify) {
   const { sessionStore } = fastify
   fastify.decorateRequest('addressCount', null)
   fastify.decorateRequest('addressInTicket', false)
+  fastify.decorateRequest('addressCountAfterBody', false)
   const counted = (url: string | undefined): boolean => url !== undefined && (url.startsWith('/api/') || url.startsWith('/mcp'))
-  const countNow = (request: FastifyRequest) => sessionStore.countAddress('requests', request.ip)
+  const countNow = (request: FastifyRequest, weight: number) => sessionStore.countAddress('requests', request.ip, weight)
+  const start = (request: FastifyRequest, weight: number) => countNow(request, weight)
+    .then(() => null, (err: unknown) => err instanceof AppError && err.code === 'rate_limited' ? err : null)
 
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (counted(request.routeOptions.url)) {
       if (request.routeOptions.config.rateLimitInSession === true && sessionStore.addressInScripts) {
         request.addressInTicket = true
       } else {
-        request.addressCount = countNow(request)
-          .then(() => null, (err: unknown) => err instanceof AppError && err.code === 'rate_limited' ? err : null)
+        const weight = weightOf(request)
+        if (weight === null) request.addressCountAfterBody = true
+        else request.addressCount = start(request, weight)
       }
     }
     done()
   })
   fastify.addHook('preValidation', (request, _reply, done) => {
     // Undefined on routes of a plugin registered before this one (its requests lack the field).
+    if (request.addressCountAfterBody === true) request.addressCount = start(request, addressWeight(request.bodyBytes))
     const pending = request.addressCount as Promise<AppError | null> | null | undefined
     if (pending === null || pending === undefined) {
       done()
@@ -60,7 +81,7 @@ export default fp(async function addressLimitPlugin (fastify) {
   // A request whose ticket did not reach a session script (or that got none): counted now, its
   // answer already given.
   const countIfMissed = (request: FastifyRequest): void => {
-    if (request.addressInTicket && request.rateTicket?.address !== null) countNow(request).catch(() => {})
+    if (request.addressInTicket && request.rateTicket?.address !== null) countNow(request, weightOf(request) ?? 1).catch(() => {})
   }
   fastify.addHook('onResponse', (request, _reply, done) => {
     countIfMissed(request)

@@ -2,6 +2,13 @@ import { isUtf8 } from 'node:buffer'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The bytes of the request's JSON body as it arrived (0 without one). */
+    bodyBytes: number
+  }
+}
+
 type Done = (err: Error | null, body?: unknown) => void
 type TextParser = (request: FastifyRequest, body: string, done: Done) => void
 
@@ -33,6 +40,7 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       return
     }
     const bytes = body as Buffer
+    request.bodyBytes = bytes.length
     if (bytes.length === 0 && request.method === 'DELETE') {
       done(null, undefined)
       return

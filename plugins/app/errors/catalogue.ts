@@ -76,7 +76,7 @@ export const ERRORS = {
   },
   rate_limited: {
     status: 429,
-    when: 'over `RATE_LIMIT_MAX` requests in the window (or, with `SESSION_STRICT=true`, new sessions from one address); with `Retry-After` and `retry_after_seconds`',
+    when: 'over `RATE_LIMIT_MAX` requests of the session in the window, or `RATE_LIMIT_ADDRESS_MAX` of its client address (a long body counts once more for each 8 KiB), or new sessions from one address; with `Retry-After` and `retry_after_seconds`',
     example: { message: 'Rate limit exceeded: 300 requests per 60 s. Retry in 12 s.', extra: { retry_after_seconds: 12 } }
   },
   too_many_export_tickets: { status: 429, when: 'the export tickets one client address asked for in the last one to two minutes hold 16 MiB of requests together (`POST /api/query/export/ticket`), so a client cannot fill Redis with request bodies; with `Retry-After` and `retry_after_seconds`' },

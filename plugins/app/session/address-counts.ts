@@ -19,10 +19,10 @@ export class AddressCounts {
     private readonly windowMs: number
   ) {}
 
-  /** Counts one request on `key`; over `max` in the window, 429 rate_limited. */
-  async count (key: string, max: number): Promise<void> {
+  /** Counts one request on `key`, `weight` times; over `max` in the window, 429 rate_limited. */
+  async count (key: string, max: number, weight = 1): Promise<void> {
     if (!this.client.batching) {
-      const [current, ttl] = await this.client.run(this.countOne, [key], []) as [number, number]
+      const [current, ttl] = await this.client.run(this.countOne, [key], [weight]) as [number, number]
       if (current > max) throw rateLimited(max, this.windowMs, ttl)
       return
     }
@@ -32,7 +32,8 @@ export class AddressCounts {
     }
     let counted = this.batch.get(key)
     if (counted === undefined) this.batch.set(key, counted = { n: 0, waiters: [] })
-    const position = ++counted.n
+    counted.n += weight
+    const position = counted.n
     const waiters = counted.waiters
     return await new Promise((resolve, reject) => { waiters.push({ position, max, resolve, reject }) })
   }

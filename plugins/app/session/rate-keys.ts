@@ -84,6 +84,18 @@ export function rateLimitKey (sessionId: string): string {
 }
 
 /**
+ * Body bytes that count as one more request against the client address's budget: reading a
+ * statement costs the gateway in proportion to its length (tens of milliseconds of the event loop
+ * for 100,000 characters), so a client's long statements count for what they cost.
+ */
+export const BODY_BYTES_PER_COUNT = 8192
+
+/** What a request with a body of `bodyBytes` counts against its client address's budget. */
+export function addressWeight (bodyBytes: number): number {
+  return 1 + Math.floor(bodyBytes / BODY_BYTES_PER_COUNT)
+}
+
+/**
  * One request's share of the rate limit, handed to the session operation that does the request's
  * work, which counts it in the same script; `counted` is filled in then (also when over the limit).
  */
@@ -95,6 +107,8 @@ export interface RateTicket {
    * address is counted on its own (../edge/address-limit.ts).
    */
   address: string | null
+  /** What the request counts against the address's budget (`addressWeight` of its body). */
+  weight: number
 }
 
 /**

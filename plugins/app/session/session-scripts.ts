@@ -40,15 +40,16 @@ export interface SessionLimits {
  * them (its KEYS and ARGV, or a function's parameters in ./session-turn-script.ts).
  *
  * COUNT sets `current` (the session's count in this window) and `window` (its TTL, ms); both 0
- * when the call is not counted (`counted` is not '1'), so `current > RATE_MAX` says whether a
- * counted call is over the limit. With an `address` key it first counts the client address: over
- * ADDRESS_MAX, the body returns { false, the address count's TTL } there, and the session is
- * neither counted nor touched.
+ * when the call is not counted (`counted` is '0'), so `current > RATE_MAX` says whether a counted
+ * call is over the limit. Otherwise `counted` is the request's weight for its client address (./rate-keys.ts:
+ * 1, and 1 more for each BODY_BYTES_PER_COUNT of its body). With an `address` key it first adds
+ * that weight to the client address's count: over ADDRESS_MAX, the body returns { false, the address count's TTL }
+ * there, and the session is neither counted nor touched. The session's own count grows by one.
  */
-function count (key: string): string {
+function count (key: string, by = '1'): string {
   return `
-  current = redis.call('INCR', ${key})
-  if current == 1 then
+  current = redis.call('INCRBY', ${key}, ${by})
+  if current == tonumber(${by}) then
     redis.call('PEXPIRE', ${key}, RATE_WINDOW_MS)
     window = RATE_WINDOW_MS
   else
@@ -59,8 +60,8 @@ function count (key: string): string {
 export function countStep (rate: string, address: string, counted: string): string {
   return `
 local current, window = 0, 0
-if ${counted} == '1' then
-  if ${address} then${count(address)}    if current > ADDRESS_MAX then return { false, window } end
+if ${counted} ~= '0' then
+  if ${address} then${count(address, counted)}    if current > ADDRESS_MAX then return { false, window } end
   end${count(rate)}end
 `
 }
@@ -125,7 +126,7 @@ return 1
    * @fastify/rate-limit counts that address's requests under). Counts one; returns { count, its TTL ms }.
    */
   addressCount: `
-local current, window = 0, 0` + count('KEYS[1]') + `return { current, window }
+local current, window = 0, 0` + count('KEYS[1]', 'ARGV[1]') + `return { current, window }
 `,
 
   /** ARGV[2] history length. Refreshes the session and returns its history. */

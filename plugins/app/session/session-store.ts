@@ -138,7 +138,7 @@ export class SessionStore {
    */
   async countRequest (sessionId: string, ticket: RateTicket): Promise<void> {
     const keys = withTicketAddress(this.options.prefix, [sessionRateKey(this.options.prefix, sessionId)], ticket)
-    const [current, ttl] = await this.turn.add(sessionId, keys, ['c', keys.length]) as [number | null, number]
+    const [current, ttl] = await this.turn.add(sessionId, keys, ['c', keys.length, ticket.weight]) as [number | null, number]
     this.counted(ticket, current, ttl)
   }
 
@@ -184,12 +184,12 @@ export class SessionStore {
   }
 
   /**
-   * Counts a request of a client `address` against its `budget` (./rate-keys.ts): over it,
-   * 429 rate_limited. Creates no key but the address's count.
+   * Counts a request of a client `address` against its `budget` (./rate-keys.ts), `weight` times
+   * (`addressWeight` of its body): over it, 429 rate_limited. Creates no key but the address's count.
    */
-  async countAddress (budget: AddressBudget, address: string): Promise<void> {
+  async countAddress (budget: AddressBudget, address: string, weight = 1): Promise<void> {
     const max = budget === 'requests' ? this.options.addressRateLimitMax : this.options.rateLimitMax
-    await this.addresses.count(addressRateKey(this.options.prefix, address, budget), max)
+    await this.addresses.count(addressRateKey(this.options.prefix, address, budget), max, weight)
   }
 
   async ping (): Promise<void> {
@@ -209,7 +209,7 @@ export class SessionStore {
    */
   private inTurn (op: 'g' | 'b', sessionId: string, ticket: RateTicket | null, ...extra: Array<string | number>): Promise<unknown> {
     const keys = withTicketAddress(this.options.prefix, sessionScriptKeys(this.options.prefix, sessionId), ticket)
-    return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : '1', ...extra])
+    return this.turn.add(sessionId, keys, [op, keys.length, ticket === null ? '0' : ticket.weight, ...extra])
   }
 
   /**

@@ -6,15 +6,15 @@ import { countStep, redisScript, scriptConstants, touchStep, type RedisScript, t
  * it would have run alone and in the order they were made. ARGV[1] is now (ms); then each call:
  *
  * 'g' (read the context)  ARGV: 'g', its key count (5, or 6 with the client address's count),
- *                         counted ('1' or '0'). Returns { count, count's TTL ms, context or false }.
+ *                         counted ('0', or the request's weight for its client address). Returns { count, count's TTL ms, context or false }.
  * 'b' (begin a query)     ARGV: 'b', its key count, counted, query id, when its claim lapses (ms),
  *                         slots per session. Returns { count, count's TTL ms, context or false,
  *                         1 claimed | 0 no context | -1 all slots taken }.
  * 'e' (end a query)       ARGV: 'e', 3, its id ('' when it claimed no slot), its history entry
  *                         (JSON; '' for none); its keys are the session's born, history and inflight.
  *                         Returns 1.
- * 'c' (count a request)   ARGV: 'c', its key count (1, or 2 with the client address's count); its
- *                         keys are the session's rate count and the address's. Touches nothing
+ * 'c' (count a request)   ARGV: 'c', its key count (1, or 2 with the client address's count), its
+ *                         weight for the address; its keys are the session's rate count and the address's. Touches nothing
  *                         else of the session (which may not exist). Returns { count, its TTL ms }.
  *
  * 'g' and 'b' take a session's five keys and the address's sixth (./session-scripts.ts); a counted
@@ -64,8 +64,8 @@ local function begin (kborn, kcontext, khistory, kinflight, rate, address, count
   return { current, window, found, 1 }
 end
 
-local function tally (rate, address)
-` + countStep('rate', 'address', "'1'") + `
+local function tally (rate, address, weight)
+` + countStep('rate', 'address', 'weight') + `
   return { current, window }
 end
 
@@ -96,8 +96,8 @@ while a <= #ARGV do
     ok, answer = pcall(finish, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a + 2], ARGV[a + 3])
     a = a + 4
   elseif op == 'c' then
-    ok, answer = pcall(tally, KEYS[k + 1], n == 2 and KEYS[k + 2])
-    a = a + 2
+    ok, answer = pcall(tally, KEYS[k + 1], n == 2 and KEYS[k + 2], ARGV[a + 2])
+    a = a + 3
   else
     local address = false
     if n == 6 then address = KEYS[k + 6] end

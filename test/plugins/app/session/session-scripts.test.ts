@@ -196,14 +196,20 @@ t.test('the turn script: a count counts the session\'s requests and the address\
   const address = `${rate}-address`
   t.teardown(async () => { await redis.del(rate, address) })
   const now = Date.now()
-  t.strictSame(await redis.eval(turn.lua, 1, rate, now, 'c', 1), [[1, limits.rateWindowMs]], 'the session alone')
-  await redis.set(address, String(limits.addressRateMax - 1), 'PX', 40_000)
-  const [[second, window]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2) as [[number, number]]
-  t.equal(second, 2, 'with the address: its last request, counted')
+  t.strictSame(await redis.eval(turn.lua, 1, rate, now, 'c', 1, 1), [[1, limits.rateWindowMs]], 'the session alone')
+  await redis.set(address, String(limits.addressRateMax - 4), 'PX', 40_000)
+  const [[second, window]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2, 3) as [[number, number]]
+  t.equal(second, 2, 'with the address: a request that weighs 3, the last the address may make, counted')
+  t.equal(await redis.get(address), String(limits.addressRateMax - 1), 'the address counted by the request\'s weight')
   t.ok(window > limits.rateWindowMs - 1000 && window <= limits.rateWindowMs, `in the session's window (${window} ms left)`)
-  const [[count, ttl]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2) as [[null, number]]
+  const [[count, ttl]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2, 2) as [[null, number]]
   t.equal(count, null, 'over the address\'s limit')
   t.ok(ttl > 30_000 && ttl <= 40_000, `with the address count's TTL (${ttl})`)
   t.equal(await redis.get(rate), '2', 'and the session not counted')
+  await redis.del(address)
+  const [[third]] = await redis.eval(turn.lua, 2, rate, address, now, 'c', 2, 5) as [[number]]
+  t.equal(third, 3, 'a new window')
+  t.equal(await redis.get(address), '5', 'begins at the request\'s weight')
+  t.ok(await redis.pttl(address) > 0, 'and expires')
   t.equal(await redis.exists(keys[0]!, keys[1]!), 0, 'no session was made')
 })

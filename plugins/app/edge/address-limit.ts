@@ -78,10 +78,13 @@ export default fp(async function addressLimitPlugin (fastify) {
     pending.then((over) => { done(over ?? undefined) }, done)
   })
 
-  // A request whose ticket did not reach a session script (or that got none): counted now, its
-  // answer already given.
+  // A request whose ticket did not reach a session script (or that got none), or whose chunked
+  // body was refused before it was read: counted now, its answer already given.
   const countIfMissed = (request: FastifyRequest): void => {
-    if (request.addressInTicket && request.rateTicket?.address !== null) countNow(request, weightOf(request) ?? 1).catch(() => {})
+    const missed = request.addressInTicket
+      ? request.rateTicket?.address !== null
+      : request.addressCountAfterBody && request.addressCount === null
+    if (missed) countNow(request, weightOf(request) ?? 1).catch(() => {})
   }
   fastify.addHook('onResponse', (request, _reply, done) => {
     countIfMissed(request)

@@ -123,7 +123,7 @@ return 1
 
   /**
    * Not a session's: KEYS[1] is a client address's count in the rate limit (the key
-   * @fastify/rate-limit counts that address's requests under). Counts one; returns { count, its TTL ms }.
+   * @fastify/rate-limit counts that address's requests under). Adds ARGV[1] (the request's weight); returns { count, its TTL ms }.
    */
   addressCount: `
 local current, window = 0, 0` + count('KEYS[1]', 'ARGV[1]') + `return { current, window }

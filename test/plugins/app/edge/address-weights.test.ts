@@ -3,6 +3,19 @@ import t from 'tap'
 import { build, createDatabase, listen, post, redisClient, selectedSession } from '../../../helper.js'
 import { addressRateKey, addressWeight, BODY_BYTES_PER_COUNT } from '../../../../plugins/app/session/rate-keys.js'
 
+/** POSTs `text` in chunks of 4 kB, with no Content-Length; resolves with the answer's status. */
+function sendChunked (base: string, path: string, sessionId: string, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId, 'transfer-encoding': 'chunked' } }, (res) => {
+      res.resume()
+      res.on('end', () => { resolve(res.statusCode!) })
+    })
+    req.on('error', reject)
+    for (let at = 0; at < text.length; at += 4096) req.write(text.slice(at, at + 4096))
+    req.end()
+  })
+}
+
 /** A body's bytes as the client sends it (JSON.stringify, as inject and fetch do). */
 const bytesOf = (body: unknown) => Buffer.byteLength(JSON.stringify(body))
 
@@ -36,18 +49,12 @@ t.test('a request counts against its address once, and once more for each BODY_B
   t.equal((await post(app, '/api/query/export/ticket', exportBody, { 'x-session-id': sessionId })).statusCode, 200)
   t.equal(await grew(), addressWeight(bytesOf(exportBody)), 'a route counted before its body is read: by its Content-Length')
 
-  const chunked = await new Promise<number>((resolve, reject) => {
-    const req = request(`${base}/api/query/export/ticket`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId, 'transfer-encoding': 'chunked' } }, (res) => {
-      res.resume()
-      res.on('end', () => { resolve(res.statusCode!) })
-    })
-    req.on('error', reject)
-    const text = JSON.stringify(exportBody)
-    for (let at = 0; at < text.length; at += 4096) req.write(text.slice(at, at + 4096))
-    req.end()
-  })
+  const chunked = await sendChunked(base, '/api/query/export/ticket', sessionId, JSON.stringify(exportBody))
   t.equal(chunked, 200)
   t.equal(await grew(), addressWeight(bytesOf(exportBody)), 'a body in chunks, with no Content-Length: by its bytes once read')
+  t.equal(await sendChunked(base, '/api/query/export/ticket', sessionId, '{"query": "SELECT 1", '), 400, 'a chunked body that is not JSON')
+  for (let waited = 0; waited < 1000 && Number(await redis.get(key)) === before; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(await grew(), 1, 'is counted too, once answered')
 
   const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'run_query', arguments: { query: long.query } } }
   const mcp = await post(app, '/mcp', call, { 'mcp-session-id': sessionId, accept: 'application/json, text/event-stream' })

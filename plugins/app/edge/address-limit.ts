@@ -19,12 +19,14 @@ declare module 'fastify' {
 
 /**
  * What a request counts against its address's budget, as far as is known: its body's weight once
- * read, before that its Content-Length's; null for a body that comes in chunks and is not read yet.
+ * read, before that its Content-Length's, up to the route's body limit (a larger body is refused
+ * unread, and a client behind a shared address cannot spend the others' budget with one header);
+ * null for a body that comes in chunks and is not read yet.
  */
 function weightOf (request: FastifyRequest): number | null {
   if (request.bodyBytes > 0) return addressWeight(request.bodyBytes)
   const length = request.headers['content-length']
-  if (length !== undefined) return addressWeight(Number(length) || 0)
+  if (length !== undefined) return addressWeight(Math.min(Number(length) || 0, request.routeOptions.bodyLimit))
   return request.headers['transfer-encoding'] === undefined ? 1 : null
 }
 

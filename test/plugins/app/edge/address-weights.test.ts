@@ -1,6 +1,6 @@
 import { request } from 'node:http'
 import t from 'tap'
-import { build, createDatabase, listen, post, redisClient, selectedSession } from '../../../helper.js'
+import { build, createDatabase, listen, post, randomSessionId, redisClient, selectedSession } from '../../../helper.js'
 import { addressRateKey, addressWeight, BODY_BYTES_PER_COUNT } from '../../../../plugins/app/session/rate-keys.js'
 
 /** POSTs `text` in chunks of 4 kB, with no Content-Length; resolves with the answer's status. */
@@ -60,6 +60,27 @@ t.test('a request counts against its address once, and once more for each BODY_B
   const mcp = await post(app, '/mcp', call, { 'mcp-session-id': sessionId, accept: 'application/json, text/event-stream' })
   t.equal(mcp.statusCode, 200, mcp.body.slice(0, 200))
   t.equal(await grew(), addressWeight(bytesOf(call)), 'an MCP message: by its body too')
+})
+
+t.test('a declared Content-Length weighs at most the body limit: one header cannot spend an address\'s budget', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_ADDRESS_MAX: '300' } })
+  const base = await listen(app)
+  const sessionId = randomSessionId()
+  // Declares 10 GB and sends nothing: refused (413) before any body is read.
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(`${base}/api/query/export/ticket`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId, 'content-length': '10000000000' } }, (res) => {
+      res.resume()
+      res.on('end', () => { resolve(res.statusCode!) })
+    })
+    req.on('error', reject)
+    req.flushHeaders()
+  })
+  t.equal(status, 413)
+  const redis = redisClient(t)
+  const key = addressRateKey(app.config.REDIS_KEY_PREFIX, '127.0.0.1', 'requests')
+  for (let waited = 0; waited < 1000 && await redis.get(key) === null; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(Number(await redis.get(key)), addressWeight(1024 * 1024), 'counted as a body of the limit (129), not of 10 GB')
+  t.equal((await app.inject({ url: '/api/database/context', headers: { 'x-session-id': sessionId } })).statusCode, 200, 'the address goes on')
 })
 
 t.test('long statements spend an address\'s budget by their weight', async (t) => {

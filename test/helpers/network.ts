@@ -1,13 +1,13 @@
 import { once } from 'node:events'
 import { createServer, request } from 'node:http'
+import * as net from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TestContext } from './context.js'
 
 /** A free TCP port on loopback (closed again, so a server can take it). */
 export async function freePort (): Promise<number> {
-  const { createServer } = await import('node:net')
   return await new Promise((resolve, reject) => {
-    const server = createServer()
+    const server = net.createServer()
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
@@ -21,7 +21,6 @@ export async function freePort (): Promise<number> {
  * until the test resumes it (`reader`). Both closed when the test ends.
  */
 export async function loopbackPair (t: TestContext): Promise<{ writer: Socket, reader: Socket }> {
-  const net = await import('node:net')
   const server = net.createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -41,10 +40,9 @@ export async function loopbackPair (t: TestContext): Promise<{ writer: Socket, r
  * open connection and refuses new ones until `heal()`. Closed when the test ends.
  */
 export async function tcpProxy (t: TestContext, target: { host: string, port: number }) {
-  const net = await import('node:net')
-  const sockets = new Set<import('node:net').Socket>()
+  const sockets = new Set<Socket>()
   /** Each server side, with its client. */
-  const upstreams = new Map<import('node:net').Socket, import('node:net').Socket>()
+  const upstreams = new Map<Socket, Socket>()
   let broken = false
   const server = net.createServer((client) => {
     if (broken) {

@@ -114,7 +114,7 @@ t.test('a stalled Redis path: every session route answers 503 session_store_unav
     'export by ticket': () => app.inject({ url: ticketUrl, headers }),
     mcp: () => post(app, '/mcp', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId, accept: 'application/json, text/event-stream' })
   }
-  const answers = await Promise.all(Object.values(routes).map(async (call) => await call()))
+  const answers = await Promise.all(Object.values(routes).map((call) => call()))
   const ms = performance.now() - started
   Object.keys(routes).forEach((name, i) => {
     const res = answers[i]!

@@ -1029,6 +1029,11 @@ export interface operations {
                      * @default 600000
                      */
                     timeout_ms?: number;
+                    /**
+                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
+                     * @default false
+                     */
+                    escape_formulas?: boolean;
                     /** @description The download's file name, without path; characters other than letters, digits, ".", "-" and "_" become "_", and the format's extension is added when missing. Default: the database name and a timestamp */
                     filename?: string;
                 };
@@ -1110,6 +1115,11 @@ export interface operations {
                      * @default 600000
                      */
                     timeout_ms?: number;
+                    /**
+                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
+                     * @default false
+                     */
+                    escape_formulas?: boolean;
                     /** @description The download's file name, without path; characters other than letters, digits, ".", "-" and "_" become "_", and the format's extension is added when missing. Default: the database name and a timestamp */
                     filename?: string;
                 };

@@ -105,12 +105,16 @@ async function run (): Promise<void> {
   }
 }
 
-/** The whole result as a file, through a single-use ticket: the browser downloads it to disk, never through this page. */
+/**
+ * The whole result as a file, through a single-use ticket: the browser downloads it to disk, never
+ * through this page. A CSV is made for opening in a spreadsheet, so its fields that a spreadsheet
+ * would run as formulas are escaped.
+ */
 async function download (format: 'csv' | 'ndjson'): Promise<void> {
   const query = editor.statement()
   if (query === '') return
   clearError()
-  const answer = await api<{ ticket: string }>('POST', 'api/query/export/ticket', { query, format, ...expected() })
+  const answer = await api<{ ticket: string }>('POST', 'api/query/export/ticket', { query, format, escape_formulas: format === 'csv', ...expected() })
   if (!answer.ok) return showError(answer.body, query)
   const link = Object.assign(document.createElement('a'), { href: `api/query/export/${encodeURIComponent(answer.body.ticket)}`, download: '' })
   document.body.append(link)

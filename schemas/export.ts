@@ -29,6 +29,10 @@ export function exportBodySchema (limits: ExportLimits) {
       default: limits.EXPORT_TIMEOUT_MAX_MS,
       description: 'Statement timeout, enforced on the database server; the export is cut short (no final chunk) when it fires'
     })),
+    escape_formulas: Type.Optional(Type.Boolean({
+      default: false,
+      description: 'CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected'
+    })),
     filename: Type.Optional(Type.String({
       minLength: 1,
       maxLength: 200,

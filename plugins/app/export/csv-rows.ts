@@ -2,19 +2,23 @@ import { isUtf8 } from 'node:buffer'
 import type { Chunks } from './chunks.js'
 import type { ExportColumn } from './columns.js'
 import { JsonText } from '../query/values.js'
+import { safeBytes, safeString } from './formulas.js'
 
 /**
  * Rows as CSV (RFC 4180): fields separated by commas, lines ended by CRLF, a field quoted when it
  * holds a comma, a quote, CR or LF, quotes inside doubled; NULL an empty field and the empty
- * string `""`. Values are the text of what `/api/query` answers for them (./columns.ts).
+ * string `""`. Values are the text of what `/api/query` answers for them (./columns.ts). With
+ * `escapeFormulas`, a name or value a spreadsheet would run as a formula gets a leading apostrophe
+ * (./formulas.ts); `int` and `raw` values are digits, signs and separators by the server's own
+ * formatting, numbers, dates and times, never formulas.
  */
 export class CsvRows {
-  constructor (private readonly out: Chunks, private readonly columns: readonly ExportColumn[]) {}
+  constructor (private readonly out: Chunks, private readonly columns: readonly ExportColumn[], private readonly escapeFormulas = false) {}
 
   header (): void {
     this.columns.forEach((column, i) => {
       if (i > 0) this.byte(0x2c)
-      csvString(this.out, column.key)
+      csvString(this.out, this.escapeFormulas ? safeString(column.key) : column.key)
     })
     this.lineEnd()
   }
@@ -22,16 +26,17 @@ export class CsvRows {
   row (row: unknown[]): void {
     const out = this.out
     const columns = this.columns
+    const guard = this.escapeFormulas
     for (let i = 0; i < columns.length; i++) {
       if (i > 0) this.byte(0x2c)
       const value = row[i]
       if (value === null || value === undefined) continue
       const { kind, convert } = columns[i]!
-      if (kind === 'value' || !(value instanceof Buffer)) csvValue(out, convert === null ? value : convert(value))
+      if (kind === 'value' || !(value instanceof Buffer)) csvValue(out, convert === null ? value : convert(value), guard)
       else if (kind === 'raw') rawBytes(out, value)
       else if (kind === 'int') intBytes(out, value)
-      else if (kind === 'binary') out.ascii(value.length === 0 ? '""' : value.toString('base64'))
-      else csvText(out, value)
+      else if (kind === 'binary') base64Field(out, value, guard)
+      else csvText(out, guard ? safeBytes(value) : value)
     }
     this.lineEnd()
   }
@@ -61,6 +66,13 @@ export function rawBytes (out: Chunks, bytes: Buffer): void {
 export function intBytes (out: Chunks, bytes: Buffer): void {
   if (bytes.length > 1 && bytes[0] === 0x30) out.ascii(String(Number(bytes.toString('latin1'))))
   else rawBytes(out, bytes)
+}
+
+/** A binary value as base64 (which may start with `+`), `""` when empty. */
+function base64Field (out: Chunks, bytes: Buffer, guard: boolean): void {
+  if (bytes.length === 0) return out.ascii('""')
+  const text = bytes.toString('base64')
+  out.ascii(guard ? safeString(text) : text)
 }
 
 /** A text value's UTF-8 bytes as a CSV field, quoted if it must be. */
@@ -110,10 +122,12 @@ function csvString (out: Chunks, text: string): void {
   else out.utf8(text)
 }
 
-/** A value as mysql2 and ../query/values.ts make it: its JSON text, a string's without quotes. */
-function csvValue (out: Chunks, value: unknown): void {
-  if (typeof value === 'string') csvString(out, value)
-  else if (typeof value === 'number' || typeof value === 'boolean') out.ascii(JSON.stringify(value))
-  else if (value instanceof JsonText) csvString(out, value.text)
-  else csvString(out, JSON.stringify(value) ?? '')
+/**
+ * A value as mysql2 and ../query/values.ts make it: its JSON text, a string's without quotes; with
+ * `guard`, made spreadsheet-safe (a number's JSON is a plain number, never a formula).
+ */
+function csvValue (out: Chunks, value: unknown, guard: boolean): void {
+  if (typeof value === 'number' || typeof value === 'boolean') return out.ascii(JSON.stringify(value))
+  const text = typeof value === 'string' ? value : value instanceof JsonText ? value.text : JSON.stringify(value) ?? ''
+  csvString(out, guard ? safeString(text) : text)
 }

@@ -23,6 +23,8 @@ export interface ExportRunOptions {
   sql: string
   params: Param[]
   format: ExportFormat
+  /** CSV: a field a spreadsheet would run as a formula gets a leading apostrophe (./formulas.ts). */
+  escapeFormulas: boolean
   maxRows: number
   timeoutMs: number
   /** The request's connection: a client gone stops the statement. */
@@ -141,7 +143,7 @@ export class ExportRun extends Readable {
   }
 
   private open (columns: ExportColumn[]): void {
-    this.writer = this.options.format === 'csv' ? new CsvRows(this.out, columns) : new JsonRows(this.out, columns, this.options.format === 'json')
+    this.writer = this.options.format === 'csv' ? new CsvRows(this.out, columns, this.options.escapeFormulas) : new JsonRows(this.out, columns, this.options.format === 'json')
     this.writer.header()
     // The first bytes go out at once: a download starts when its statement has, and a failure
     // after this point can only cut the file short, never turn into an error answer.

@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 /** An export as a session asks for it: the statement as the client wrote it, and where it runs. */
-export interface ExportRequest extends Pick<ExportRunOptions, 'params' | 'format' | 'maxRows' | 'timeoutMs' | 'client'> {
+export interface ExportRequest extends Pick<ExportRunOptions, 'params' | 'format' | 'escapeFormulas' | 'maxRows' | 'timeoutMs' | 'client'> {
   /** The session: one export of a session streams on an instance at a time. */
   owner: string
   database: string
@@ -63,6 +63,7 @@ export class Exporter {
       sql: statement.text,
       params: request.params,
       format: request.format,
+      escapeFormulas: request.escapeFormulas,
       maxRows: request.maxRows,
       timeoutMs: request.timeoutMs,
       client: request.client,

@@ -46,6 +46,7 @@ interface Dependencies {
 
 export interface ExportInput extends Omit<QueryInput, 'row_format'> {
   format: ExportFormat
+  escape_formulas?: boolean | undefined
 }
 
 /**
@@ -205,7 +206,7 @@ export class SessionActions {
     try {
       expectDatabase(input.expect_database, context.database_name)
       this.served(context.database_name)
-      run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, maxRows, timeoutMs, client })
+      run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
       throw err

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon'
 import { cpuUs } from './machine.js'
-import { pacedLoad } from './paced-load.js'
+import { pacedLoad, type LoadOptions } from './paced-load.js'
 import { CONNECTIONS, median, RATE, SECONDS } from './settings.js'
 
 export interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number, cpuUs: number, redisCpuUs: number | null, mysqlCpuUs: number | null, clientCpuUs: number }
@@ -8,7 +8,7 @@ export interface Load { rps: number, p50: number, p99: number, errors: number, n
 /** The Redis and database servers' pids, when they run on this machine (their CPU is then reported). */
 export interface ServicePids { redis: number | null, mysql: number | null }
 
-export interface LoadOptions { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }
+export type { LoadOptions }
 
 interface Driven { requests: number, rps: number, p50: number, p99: number, errors: number, non2xx: number }
 

@@ -1,5 +1,7 @@
 import { Agent, request } from 'node:http'
-import type { LoadOptions } from './load.js'
+
+/** A request as the bench sends it: its method, and its body and headers for the i-th client. */
+export interface LoadOptions { method?: 'GET' | 'POST', body?: (i: number) => string, headers?: (i: number) => Record<string, string> }
 
 export interface PacedResult { requests: number, latenciesMs: number[], errors: number, non2xx: number }
 

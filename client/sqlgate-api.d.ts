@@ -1030,7 +1030,7 @@ export interface operations {
                      */
                     timeout_ms?: number;
                     /**
-                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
+                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, also after spaces, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
                      * @default false
                      */
                     escape_formulas?: boolean;
@@ -1116,7 +1116,7 @@ export interface operations {
                      */
                     timeout_ms?: number;
                     /**
-                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
+                     * @description CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, also after spaces, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected
                      * @default false
                      */
                     escape_formulas?: boolean;

@@ -31,7 +31,7 @@ export function exportBodySchema (limits: ExportLimits) {
     })),
     escape_formulas: Type.Optional(Type.Boolean({
       default: false,
-      description: 'CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected'
+      description: 'CSV only: give a field a spreadsheet would run as a formula (one starting with =, +, -, @, a tab or a carriage return, also after spaces, other than a plain number or a negative TIME) a leading apostrophe, so that opening the file in Excel, LibreOffice or Google Sheets runs nothing the data holds (CSV injection). The only change to the values; NDJSON and JSON are unaffected'
     })),
     filename: Type.Optional(Type.String({
       minLength: 1,

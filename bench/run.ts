@@ -22,11 +22,11 @@ import type { ServicePids } from './load.js'
 import { localMysqlPid, localRedisPid, rssDuring } from './machine.js'
 import { pairsSection, type Side } from './pairs.js'
 import { buildRef, run, selectSessions, start, waitFor } from './servers.js'
-import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PAIRS, PREFIX, REDIS_URL, root, sleep } from './settings.js'
+import { AGAINST, CONNECTIONS, DATABASE, MYSQL_URL, PAIRS, PREFIX, REDIS_URL, root, sleep, startFlags } from './settings.js'
 import { throughput, throughputReport, type Server } from './throughput.js'
 
-/** sqlgate started as `npm run start:prod` starts it: its V8 flag here, its environment below. */
-const SERVER_ARGS = ['--heap-growing-percent=25', 'dist/server.js']
+/** sqlgate started as `npm run start:prod` starts it: its V8 flags here, its environment below. */
+const SERVER_ARGS = [...startFlags(), 'dist/server.js']
 const BASELINE_ARGS = ['--import', 'tsx', 'bench/baseline.ts']
 
 /** The bench database with the point query's table; the export section's table too unless `itemsOnly`. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 
 /**
  * The run's settings, from the environment: BENCH_ROUNDS (3), BENCH_SECONDS (8),
@@ -31,3 +32,11 @@ export const root = new URL('..', import.meta.url).pathname
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** The Node flags `npm run start:prod` starts sqlgate with (package.json), so the bench runs it as production does. */
+export function startFlags (): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }
+  const flags = /\bnode ((?:--\S+ )*)dist\/server\.js$/.exec(pkg.scripts['start:prod'] ?? '')?.[1]
+  if (flags === undefined) throw new Error('package.json: start:prod does not read `node [--flags] dist/server.js`')
+  return flags.split(' ').filter((flag) => flag !== '')
+}

@@ -31,3 +31,13 @@ test('without require(esm) the server\'s dependencies do not load', async (t) =>
     t.match(without.stderr, 'ERR_REQUIRE_ESM')
   }
 })
+
+test('the image runs a Node.js line the range allows and that still gets security fixes, in both stages', async (t) => {
+  const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8')
+  const lines = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((match) => Number(match[1]))
+  t.equal(lines.length, 2, 'a build stage and a runtime stage')
+  t.equal(lines[0], lines[1], 'both on one line')
+  // Node's long-term support lines are the even ones; 20 ended in April 2026, 22 ends in April
+  // 2027. Each is within package.json's engines (>=22.12.0, which the first test holds).
+  t.ok(lines[0]! % 2 === 0 && lines[0]! >= 22, `node:${lines[0]} is a supported LTS line`)
+})

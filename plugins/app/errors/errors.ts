@@ -52,12 +52,17 @@ export const databaseContextChanged = (expected: string, actual: string): AppErr
     `This session's database is now '${truncate(actual, 64)}', not '${truncate(expected, 64)}' (it was switched since, from another tab or client): nothing ran. Select '${truncate(expected, 64)}' again to run it there.`,
     { expected_database: expected, database_name: actual, recovery_action: 'select_database' })
 
-export function rateLimited (max: number, windowMs: number, ttlMs: number): AppError {
-  const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000))
-  return new AppError('rate_limited',
-    `Rate limit exceeded: ${max} requests per ${Math.round(windowMs / 1000)} s. Retry in ${retryAfter} s.`,
-    { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) })
+/**
+ * An error a client may retry in `ms`: whole seconds, at least one, in its message, its
+ * `retry_after_seconds` and its `Retry-After` header.
+ */
+export function retryLater (code: ErrorCode, ms: number, message: (seconds: number) => string): AppError {
+  const seconds = Math.max(1, Math.ceil(ms / 1000))
+  return new AppError(code, message(seconds), { retry_after_seconds: seconds }, { 'retry-after': String(seconds) })
 }
+
+export const rateLimited = (max: number, windowMs: number, ttlMs: number): AppError =>
+  retryLater('rate_limited', ttlMs, (seconds) => `Rate limit exceeded: ${max} requests per ${Math.round(windowMs / 1000)} s. Retry in ${seconds} s.`)
 
 export const sessionStoreUnavailable = (): AppError =>
   new AppError('session_store_unavailable', 'The session store (Redis) is unavailable. Retry shortly.',

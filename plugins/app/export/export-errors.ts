@@ -1,4 +1,4 @@
-import { AppError } from '../errors/errors.js'
+import { AppError, retryLater } from '../errors/errors.js'
 
 /** The errors of an export, beyond a query's (../query/query-errors.ts). */
 
@@ -15,12 +15,9 @@ export const exportTicketNotFound = (): AppError =>
   new AppError('export_ticket_not_found',
     'No such export ticket for this session: it was used already (a ticket serves one download), expired, or was never issued. Ask for a new one.')
 
-export const tooManyExportTickets = (maxBytes: number, retryMs: number): AppError => {
-  const retryAfter = Math.max(1, Math.ceil(retryMs / 1000))
-  return new AppError('too_many_export_tickets',
-    `The export tickets of this client address hold ${maxBytes / 1024 / 1024} MiB of requests, all it may ask for in a minute: download with the tickets you have, or retry in ${retryAfter} s.`,
-    { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) })
-}
+export const tooManyExportTickets = (maxBytes: number, retryMs: number): AppError =>
+  retryLater('too_many_export_tickets', retryMs, (seconds) =>
+    `The export tickets of this client address hold ${maxBytes / 1024 / 1024} MiB of requests, all it may ask for in a minute: download with the tickets you have, or retry in ${seconds} s.`)
 
 export const readerStalled = (stallMs: number): AppError =>
   new AppError('reader_stalled',

@@ -1,4 +1,4 @@
-import { autocompletion, closeBrackets, completionKeymap } from '@codemirror/autocomplete'
+import { autocompletion, closeBrackets, closeCompletion, completionKeymap } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands'
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { MariaSQL, MySQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
@@ -39,7 +39,9 @@ export function createEditor (parent: HTMLElement, options: { dialect: string, n
   const language = new Compartment()
   const dialect = options.dialect === 'mariadb' ? MariaSQL : MySQL
   const saved = sessionStorage.getItem('sqlgate.sql') ?? ''
-  const runKey = { key: 'Mod-Enter', run: () => { options.run(); return true }, preventDefault: true }
+  // Running a statement dismisses an open completion list: its suggestion was not taken, and the
+  // next Enter should start a new line, not replace the word the statement ran with.
+  const runKey = { key: 'Mod-Enter', run: (view: EditorView) => { closeCompletion(view); options.run(); return true }, preventDefault: true }
   const extensions: Extension[] = [
     lineNumbers(),
     history(),

@@ -46,6 +46,15 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   t.match(await page.textContent('.cm-tooltip-autocomplete'), 'sales', 'completion offers the table')
   await page.locator('.cm-tooltip-autocomplete li', { hasText: /^sales/ }).click()
   t.equal(await editorText(page), 'SELECT * FROM sales')
+  // Running a statement dismisses the list: the next Enter starts a new line, it does not take the suggestion.
+  await type(page, 'SELECT * FROM sal')
+  await page.waitForSelector('.cm-tooltip-autocomplete')
+  await page.getByLabel('SQL').press('Control+Enter')
+  await page.waitForSelector('#error:not([hidden])')
+  t.equal(await page.locator('.cm-tooltip-autocomplete').count(), 0, 'Ctrl+Enter closes the completion list')
+  await page.keyboard.press('Enter')
+  await page.keyboard.insertText('LIMIT 1')
+  t.equal(await editorText(page), 'SELECT * FROM sal\nLIMIT 1', 'Enter after running starts a new line')
 
   // Max rows and Timeout next to Run: the service's defaults, within its limits.
   t.equal(await page.getAttribute('#max-rows', 'max'), '20000', 'Max rows up to QUERY_MAX_ROWS_LIMIT')

@@ -26,7 +26,7 @@ export class ResultChart {
 
   constructor (private readonly panel: HTMLElement) {
     const controls = Object.assign(document.createElement('div'), { className: 'chart-controls' })
-    controls.append(this.kind.label, this.kind.select, this.x.label, this.x.select, this.y.label, this.y.select, this.save)
+    controls.append(this.kind.field, this.x.field, this.y.field, this.save)
     const frame = Object.assign(document.createElement('div'), { className: 'chart-frame' })
     this.canvas.setAttribute('role', 'img')
     frame.append(this.canvas)
@@ -81,5 +81,8 @@ function select (name: string, options: Array<[string, string]>) {
   const element = Object.assign(document.createElement('select'), { id })
   const set = (list: Array<[string, string]>) => element.replaceChildren(...list.map(([value, text]) => Object.assign(document.createElement('option'), { value, textContent: text })))
   set(options)
-  return { label, select: element, set }
+  // A label and its control wrap onto a new line together, never apart.
+  const field = Object.assign(document.createElement('span'), { className: 'chart-field' })
+  field.append(label, element)
+  return { field, select: element, set }
 }

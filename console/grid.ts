@@ -1,10 +1,10 @@
 import type { ResultSet } from './api.js'
 import { cellText, isNumericType, numberOf } from './values.js'
+import { initialWidth, MIN_WIDTH, showsWhole } from './column-widths.js'
 
 const ROW_HEIGHT = 26
 /** Rows drawn beyond the visible ones, above and below, so a fast scroll shows no gap. */
 const OVERSCAN = 20
-const MIN_WIDTH = 48
 
 interface Cell { row: number, col: number }
 
@@ -56,7 +56,7 @@ export class ResultGrid {
     this.set = set
     this.order = set.rows.map((_, i) => i)
     this.sort = null
-    this.widths = set.columns.map((column) => Math.min(360, Math.max(MIN_WIDTH + 24, column.name.length * 9 + 60)))
+    this.widths = set.columns.map((_, col) => initialWidth(set, col))
     this.anchor = this.active = { row: 0, col: 0 }
     this.element.setAttribute('aria-rowcount', String(set.rows.length + 1))
     this.element.setAttribute('aria-colcount', String(set.columns.length + 1))
@@ -123,7 +123,9 @@ export class ResultGrid {
     const [top, bottom, left, right] = this.bounds()
     this.set.columns.forEach((column, col) => {
       const value = values[col]
-      const cell = Object.assign(document.createElement('div'), { textContent: cellText(value) })
+      const text = cellText(value)
+      const cell = Object.assign(document.createElement('div'), { textContent: text })
+      if (!showsWhole(text, this.widths[col]!)) cell.title = text.slice(0, 4000)
       cell.setAttribute('role', 'gridcell')
       cell.dataset.row = String(position)
       cell.dataset.col = String(col)
@@ -162,6 +164,9 @@ export class ResultGrid {
     const up = () => {
       window.removeEventListener('pointermove', move)
       window.removeEventListener('pointerup', up)
+      // The drawn cells' tooltips follow the new width.
+      this.drawn = ''
+      this.draw()
     }
     window.addEventListener('pointermove', move)
     window.addEventListener('pointerup', up)

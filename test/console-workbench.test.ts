@@ -122,6 +122,15 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   t.match(await page.textContent('#error'), 'at line 3')
   t.equal(await page.locator('.cm-error-line').count(), 1, 'its line is marked in the editor')
 
+  // Columns as wide as their first values need, within bounds; a cut value's whole text is its cell's tooltip.
+  await run(page, "SELECT NOW(6) AS ts, REPEAT('wide ', 200) AS long_text, 'two\\nlines' AS two_lines")
+  const cell = (col: number) => page.locator('#grid [aria-rowindex="2"] [role="gridcell"]').nth(col)
+  t.ok(await cell(0).evaluate((el) => el.scrollWidth <= el.clientWidth), 'a DATETIME(6) value shows whole')
+  t.equal(await cell(0).getAttribute('title'), null, 'and has no tooltip')
+  t.ok(await cell(1).evaluate((el) => el.clientWidth <= 360), 'a long value\'s column stays within 360 px')
+  t.equal(await cell(1).getAttribute('title'), 'wide '.repeat(200), 'its whole text is the tooltip')
+  t.equal(await cell(2).getAttribute('title'), 'two\nlines', 'so is a value of two lines (a row shows one)')
+
   // History: search, then reload: the editor's text and the session are kept.
   await page.getByLabel('Search history').fill('GROUP BY')
   t.equal(await page.locator('#history li').count(), 1, 'the search keeps the matching entry')

@@ -467,7 +467,7 @@ export interface components {
                  *       "statusCode": 409,
                  *       "error": "Conflict",
                  *       "code": "database_context_missing",
-                 *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).",
+                 *       "message": "No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select; MCP: select_database).",
                  *       "recovery_action": "select_database"
                  *     }
                  */

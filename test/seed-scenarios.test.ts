@@ -54,7 +54,7 @@ t.test('a query before any selection is 409 with the recovery action', async (t)
     statusCode: 409,
     error: 'Conflict',
     code: 'database_context_missing',
-    message: `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
+    message: `No database context found for session ${sessionId}. Select a database first (POST /api/database/select; MCP: select_database).`,
     recovery_action: 'select_database'
   })
 })

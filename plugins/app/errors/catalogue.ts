@@ -59,7 +59,7 @@ export const ERRORS = {
   database_context_missing: {
     status: 409,
     when: 'the session has no database selected; adds `recovery_action: "select_database"`',
-    example: { message: 'No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select).', extra: { recovery_action: 'select_database' } }
+    example: { message: 'No database context found for session session_1757773211072_s4xhkug2t. Select a database first (POST /api/database/select; MCP: select_database).', extra: { recovery_action: 'select_database' } }
   },
   database_context_changed: { status: 409, when: 'the request\'s `expect_database` is not the session\'s database (another tab or client selected another since); adds `expected_database`, `database_name` and `recovery_action: "select_database"`; nothing ran' },
   lock_conflict: { status: 409, when: '`READ_ONLY=false`: the statement waited past the lock wait timeout for another transaction, or was chosen as a deadlock\'s victim (errno 1205, 1213; TiDB\'s write conflicts, 8002 and 9007), and the server rolled it back: run it again; adds `errno` and `sql_state`, with `Retry-After`' },

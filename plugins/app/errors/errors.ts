@@ -44,7 +44,7 @@ export const databaseNotFound = (name: string): AppError =>
 
 export const databaseContextMissing = (sessionId: string): AppError =>
   new AppError('database_context_missing',
-    `No database context found for session ${sessionId}. Select a database first (POST /api/database/select).`,
+    `No database context found for session ${sessionId}. Select a database first (POST /api/database/select; MCP: select_database).`,
     { recovery_action: 'select_database' })
 
 export const databaseContextChanged = (expected: string, actual: string): AppError =>
@@ -91,7 +91,7 @@ export const lockConflict = (server: ServerError): AppError =>
     { errno: server.errno, sql_state: server.sql_state }, { 'retry-after': '1' })
 
 export const catalogTimeout = (timeoutMs: number): AppError =>
-  new AppError('catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>), or raise QUERY_TIMEOUT_MS.`,
+  new AppError('catalog_timeout', `Reading the database's catalog (databases, tables, columns) took longer than QUERY_TIMEOUT_MS (${timeoutMs} ms) and was stopped on the database server. Ask for one table (GET /api/database/schema?table=<name>; MCP: describe_schema with table), or raise QUERY_TIMEOUT_MS.`,
     { timeout_ms: timeoutMs })
 
 export function truncate (text: string, max: number): string {

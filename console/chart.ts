@@ -82,7 +82,7 @@ function select (name: string, options: Array<[string, string]>) {
   const set = (list: Array<[string, string]>) => element.replaceChildren(...list.map(([value, text]) => Object.assign(document.createElement('option'), { value, textContent: text })))
   set(options)
   // A label and its control wrap onto a new line together, never apart.
-  const field = Object.assign(document.createElement('span'), { className: 'chart-field' })
+  const field = Object.assign(document.createElement('span'), { className: 'field' })
   field.append(label, element)
   return { field, select: element, set }
 }

@@ -15,14 +15,19 @@ const CELL_EXTRA = 18
 /** The rows whose values size the columns. */
 const SIZED_ROWS = 100
 
-/** How wide a cell must be to show `text`'s first line uncut (a row shows one line), in the grid's font. */
+/** The characters a column at MAX_WIDTH holds, and a few more: a value's first line is measured that far. */
+const MEASURED_CHARS = Math.ceil(MAX_WIDTH / CHAR_WIDTH) + 4
+
+/** How wide a cell must be to show `text`'s first line uncut (a row shows one line), up to a little past MAX_WIDTH. */
 export function textWidth (text: string): number {
-  const end = text.indexOf('\n')
-  return (end === -1 ? text.length : end) * CHAR_WIDTH + CELL_EXTRA
+  const head = text.length > MEASURED_CHARS ? text.slice(0, MEASURED_CHARS) : text
+  const end = head.indexOf('\n')
+  return (end === -1 ? head.length : end) * CHAR_WIDTH + CELL_EXTRA
 }
 
 /** Whether a cell `width` wide shows all of `text`: one line that fits. */
-export const showsWhole = (text: string, width: number): boolean => textWidth(text) <= width && !text.includes('\n')
+export const showsWhole = (text: string, width: number): boolean =>
+  text.length * CHAR_WIDTH + CELL_EXTRA <= width && !text.includes('\n')
 
 /**
  * A column's first width: enough for its header (name, type, sort arrow, resize handle) and for

@@ -2,7 +2,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise'
 import t from 'tap'
 import { sessionSetup } from '../../../../plugins/app/database/dialect.js'
 import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
-import { generateExpressions } from '../../../fixtures/expression-generator.js'
+import { generateExpressions, NAMED_TABLE } from '../../../fixtures/expression-generator.js'
 import { seededRandom } from '../../../fixtures/seeded-random.js'
 import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
 
@@ -20,7 +20,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 41)
 const CASES = Number(process.env.FUZZ_CASES ?? 2000)
 
 t.test(`the gateway answers what the server answers for the client's own text (seed ${SEED}, ${CASES} statements)`, async (t) => {
-  const db = await createDatabase(t)
+  const db = await createDatabase(t, NAMED_TABLE)
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
 

@@ -27,8 +27,8 @@ t.test(`the gateway answers what the server answers for the client's own text (s
   // The pool's character set and collation: a plain literal takes the connection's collation.
   const direct = await mysql.createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset })
   t.teardown(() => direct.end().catch(() => {}))
-  const [[{ mode }]] = await direct.query<Array<{ mode: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode')
-  const setup = sessionSetup('mariadb', mode, true)
+  const [modes] = await direct.query<Array<{ mode: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode')
+  const setup = sessionSetup('mariadb', modes[0]!.mode, true)
   await direct.query(setup.init, setup.values)
 
   const failures: string[] = []

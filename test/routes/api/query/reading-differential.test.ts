@@ -1,55 +1,111 @@
-import mysql, { type RowDataPacket } from 'mysql2/promise'
-import t from 'tap'
+import mysql, { type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise'
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { sessionSetup } from '../../../../plugins/app/database/dialect.js'
 import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
-import { generateExpressions, NAMED_TABLE } from '../../../fixtures/expression-generator.js'
+import { generateExpressions, insertShape, NAMED_TABLE, selectShape, WRITTEN_TABLE, type Shape } from '../../../fixtures/expression-generator.js'
 import { seededRandom } from '../../../fixtures/seeded-random.js'
 import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
 
 /**
- * A differential test against the real MariaDB: generated SELECTs spelled in every way a reading
- * can differ (test/fixtures/expression-generator.ts) run twice, once as the client wrote them on a
- * connection of their own, set up as the gateway sets its connections up, and once through the
- * gateway, which sends the statement rebuilt from its own reading. Where the server runs the
- * client's text, the gateway must answer the same bytes, or refuse to read the statement (nothing
- * sent); where the server refuses it, the gateway must not answer it either. FUZZ_SEED and
- * FUZZ_CASES reproduce or widen a run; a failure prints the statement.
+ * A differential test against the real MariaDB: generated statements spelled in every way a
+ * reading can differ (test/fixtures/expression-generator.ts) run twice, once as the client wrote
+ * them on a connection of their own, set up as the gateway sets its connections up, and once
+ * through the gateway, which sends the statement rebuilt from its own reading. Where the server
+ * runs the client's text, the gateway must give the same bytes (a SELECT's answer; the value an
+ * INSERT stored), or refuse to read the statement (nothing sent); where the server refuses it, the
+ * gateway must not run it either. FUZZ_SEED and FUZZ_CASES reproduce or widen a run; a failure
+ * prints the statement.
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? 41)
 const CASES = Number(process.env.FUZZ_CASES ?? 2000)
 
-t.test(`the gateway answers what the server answers for the client's own text (seed ${SEED}, ${CASES} statements)`, async (t) => {
-  const db = await createDatabase(t, NAMED_TABLE)
-  const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
-  const sessionId = await selectedSession(app, db)
+/** A side's outcome: the bytes (hex) it gave, or the error it answered. */
+type Outcome = { value: unknown } | { error: string }
 
-  // The pool's character set and collation: a plain literal takes the connection's collation.
+interface Sides {
+  /** The client's text on the direct connection. */
+  server: (sql: string) => Promise<Outcome>
+  /** The gateway's outcome from its answer. */
+  gateway: (answer: { statusCode: number, body: Record<string, any> }) => Promise<Outcome>
+}
+
+/**
+ * Runs the generated statements of `shape` both ways in `mode`; `ranOnBoth` is the least share of
+ * them both sides must have run (in write mode strict SQL refuses many as truncating values).
+ */
+async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranOnBoth: number, sides: (app: FastifyInstance, direct: Connection) => Sides): Promise<void> {
+  const db = await createDatabase(t, `${NAMED_TABLE}; ${WRITTEN_TABLE}`)
+  const readOnly = mode === 'read-only'
+  const app = await build(t, { env: { READ_ONLY: String(readOnly), RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const sessionId = await selectedSession(app, db)
+  // The pool's character set and collation (a plain literal takes the connection's), and its set-up.
   const direct = await mysql.createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset })
   t.teardown(() => direct.end().catch(() => {}))
   const [modes] = await direct.query<Array<{ mode: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode')
-  const setup = sessionSetup('mariadb', modes[0]!.mode, true)
+  const setup = sessionSetup('mariadb', modes[0]!.mode, readOnly)
   await direct.query(setup.init, setup.values)
+  const { server, gateway } = sides(app, direct)
 
   const failures: string[] = []
   const counts = { same: 0, unreadByGateway: 0, refusedByBoth: 0 }
-  for (const [n, sql] of generateExpressions(CASES, seededRandom(SEED)).entries()) {
-    const server = await direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }).then(([rows]) => ({ value: rows[0]?.[0] as unknown }), (err: { errno?: number }) => ({ errno: err.errno }))
+  const errors: Record<string, number> = {}
+  for (const [n, sql] of generateExpressions(CASES, seededRandom(SEED), shape).entries()) {
+    const expected = await server(sql)
     const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
     const answer = res.json()
-    const where = `case ${n} of FUZZ_SEED=${SEED}: ${JSON.stringify(sql)}`
-    if ('errno' in server) {
-      if (res.statusCode === 200) failures.push(`${where} the server refuses it (errno ${server.errno}), the gateway answered ${JSON.stringify(answer.rows)}`)
-      else counts.refusedByBoth++
-    } else if (res.statusCode === 200) {
-      if (answer.rows[0]?.h === server.value) counts.same++
-      else failures.push(`${where} the server answers ${JSON.stringify(server.value)}, the gateway ${JSON.stringify(answer.rows[0]?.h)}`)
-    } else if (answer.code === 'syntax_error' && String(answer.message).includes('Nothing was sent')) {
-      counts.unreadByGateway++
-    } else {
-      failures.push(`${where} the server answers ${JSON.stringify(server.value)}, the gateway ${res.statusCode} ${answer.code}: ${String(answer.message).slice(0, 200)}`)
+    const where = `case ${n} of FUZZ_SEED=${SEED} (${mode}): ${JSON.stringify(sql)}`
+    if (res.statusCode !== 200 && answer.code === 'syntax_error' && String(answer.message).includes('Nothing was sent')) {
+      if ('error' in expected) counts.refusedByBoth++
+      else counts.unreadByGateway++
+      continue
     }
+    const got = await gateway({ statusCode: res.statusCode, body: answer })
+    if ('error' in expected && 'error' in got) {
+      // The same server error for the same reading; the gateway's own refusals have codes, not errnos.
+      if (expected.error !== got.error && got.error.startsWith('errno')) failures.push(`${where} the server: ${expected.error}, the gateway: ${got.error}`)
+      else counts.refusedByBoth++
+      errors[expected.error] = (errors[expected.error] ?? 0) + 1
+    } else if ('value' in expected && 'value' in got && expected.value === got.value) counts.same++
+    else failures.push(`${where} the server: ${JSON.stringify(expected)}, the gateway: ${JSON.stringify(got)}`)
   }
   t.strictSame(failures.slice(0, 10), [], `no statement read otherwise (${failures.length} differences)`)
-  t.ok(counts.same > CASES / 2, `most statements ran on both and answered the same bytes (${JSON.stringify(counts)})`)
+  t.ok(counts.same > CASES * ranOnBoth, `many statements ran on both and gave the same bytes (${JSON.stringify(counts)}; the server's errors ${JSON.stringify(errors)})`)
+}
+
+const failed = (err: unknown): Outcome => ({ error: `errno ${(err as { errno?: number }).errno}` })
+
+/** A refusal as the server's errno when the server refused it, else the gateway's code. */
+const gatewayError = (body: Record<string, any>): Outcome => ({ error: body.errno === undefined ? String(body.code) : `errno ${body.errno}` })
+
+/** The bytes (hex) of the value in WRITTEN_TABLE's row `id`. */
+async function stored (connection: Connection, id: unknown): Promise<Outcome> {
+  const [rows] = await connection.query<RowDataPacket[]>({ sql: 'SELECT HEX(v) FROM w WHERE id = ?', values: [id], rowsAsArray: true })
+  return rows.length === 0 ? { error: `no row ${String(id)}` } : { value: rows[0]![0] }
+}
+
+t.test(`SELECTs: the gateway answers what the server answers for the client's own text (seed ${SEED}, ${CASES} statements)`, async (t) => {
+  await compare(t, 'read-only', selectShape, 0.5, (_app, direct) => ({
+    server: (sql) => direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }).then(([rows]) => ({ value: rows[0]?.[0] }), failed),
+    gateway: async ({ statusCode, body }) => statusCode === 200 ? { value: body.rows[0]?.h } : gatewayError(body)
+  }))
+})
+
+t.test(`INSERTs: the gateway stores what the server stores for the client's own text (seed ${SEED}, ${CASES} statements)`, async (t) => {
+  await compare(t, 'write', insertShape, 0.2, (_app, direct) => ({
+    // The client's INSERT in a transaction rolled back, so the gateway's rows are the only ones kept.
+    server: async (sql) => {
+      await direct.query('START TRANSACTION')
+      try {
+        const [header] = await direct.query<ResultSetHeader>(sql)
+        return await stored(direct, header.insertId)
+      } catch (err) {
+        return failed(err)
+      } finally {
+        await direct.query('ROLLBACK')
+      }
+    },
+    gateway: async ({ statusCode, body }) => statusCode === 200 ? await stored(direct, body.insert_id) : gatewayError(body)
+  }))
 })

@@ -25,8 +25,8 @@ const CASES = Number(process.env.FUZZ_CASES ?? 2000)
 type Outcome = { value: unknown } | { error: string }
 
 interface Sides {
-  /** The client's text on the direct connection. */
-  server: (sql: string) => Promise<Outcome>
+  /** The client's text on the direct connection (with its params, prepared). */
+  server: (sql: string, params: string[]) => Promise<Outcome>
   /** The gateway's outcome from its answer. */
   gateway: (answer: { statusCode: number, body: Record<string, any> }) => Promise<Outcome>
 }
@@ -35,7 +35,7 @@ interface Sides {
  * Runs the generated statements of `shape` both ways in `mode`; `ranOnBoth` is the least share of
  * them both sides must have run (in write mode strict SQL refuses many as truncating values).
  */
-async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranOnBoth: number, sides: (app: FastifyInstance, direct: Connection) => Sides): Promise<void> {
+async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranOnBoth: number, sides: (app: FastifyInstance, direct: Connection) => Sides, placeholders = false): Promise<void> {
   const db = await createDatabase(t, `${NAMED_TABLE}; ${WRITTEN_TABLE}`)
   const readOnly = mode === 'read-only'
   const app = await build(t, { env: { READ_ONLY: String(readOnly), RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
@@ -51,11 +51,11 @@ async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranO
   const failures: string[] = []
   const counts = { same: 0, unreadByGateway: 0, refusedByBoth: 0 }
   const errors: Record<string, number> = {}
-  for (const [n, sql] of generateExpressions(CASES, seededRandom(SEED), shape).entries()) {
-    const expected = await server(sql)
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+  for (const [n, { sql, params }] of generateExpressions(CASES, seededRandom(SEED), shape, placeholders).entries()) {
+    const expected = await server(sql, params)
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId, ...(placeholders ? { params } : {}) })
     const answer = res.json()
-    const where = `case ${n} of FUZZ_SEED=${SEED} (${mode}): ${JSON.stringify(sql)}`
+    const where = `case ${n} of FUZZ_SEED=${SEED} (${mode}): ${JSON.stringify(sql)}${placeholders ? ` with ${JSON.stringify(params)}` : ''}`
     if (res.statusCode !== 200 && answer.code === 'syntax_error' && String(answer.message).includes('Nothing was sent')) {
       if ('error' in expected) counts.refusedByBoth++
       else counts.unreadByGateway++
@@ -108,4 +108,11 @@ t.test(`INSERTs: the gateway stores what the server stores for the client's own 
     },
     gateway: async ({ statusCode, body }) => statusCode === 200 ? await stored(direct, body.insert_id) : gatewayError(body)
   }))
+})
+
+t.test(`SELECTs with params: bound to the same placeholders as the server binds them (seed ${SEED}, ${CASES} statements)`, async (t) => {
+  await compare(t, 'read-only', selectShape, 0.5, (_app, direct) => ({
+    server: (sql, params) => direct.execute<RowDataPacket[]>({ sql, rowsAsArray: true }, params).then(([rows]) => ({ value: rows[0]?.[0] }), failed),
+    gateway: async ({ statusCode, body }) => statusCode === 200 ? { value: body.rows[0]?.h } : gatewayError(body)
+  }), true)
 })

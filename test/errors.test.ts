@@ -81,6 +81,23 @@ t.test('validation errors name the field', async (t) => {
   t.strictSame(res.json().details, [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }])
 })
 
+t.test('a missing field names the unknown ones sent in its place', async (t) => {
+  const app = await build(t)
+  const cases: Array<[string, Record<string, unknown>, Array<{ field: string, message: string }>]> = [
+    ['/api/query', { sql: 'SELECT 1' }, [{ field: 'body', message: 'must have required property \'query\'' }, { field: 'body/sql', message: 'is not a field of this request' }]],
+    ['/api/database/select', { database: 'sales', session_id: 'session_12345678' }, [{ field: 'body', message: 'must have required property \'database_name\'' }, { field: 'body/database', message: 'is not a field of this request' }]],
+    ['/api/query', { max_rows: 5 }, [{ field: 'body', message: 'must have required property \'query\'' }]],
+    ['/api/query', Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`f${i}`, i])), [{ field: 'body', message: 'must have required property \'query\'' },
+      ...[0, 1, 2, 3, 4].map((i) => ({ field: `body/f${i}`, message: 'is not a field of this request' }))]]
+  ]
+  for (const [url, body, details] of cases) {
+    const res = await post(app, url, body)
+    t.equal(res.statusCode, 400)
+    t.strictSame(res.json().details, details, JSON.stringify(body).slice(0, 60))
+    t.equal(res.json().message, details.map((detail) => `${detail.field} ${detail.message}`).join(', '), 'the message says the same')
+  }
+})
+
 t.test('a value no branch of a union takes: the branch its type chose, or what the union takes; an unknown field by name', async (t) => {
   const app = await build(t)
   const cases: Array<[Record<string, unknown>, Array<{ field: string, message: string }>]> = [

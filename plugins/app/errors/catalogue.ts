@@ -17,7 +17,7 @@ export const ERRORS = {
   invalid_session_id: { status: 400, when: 'a session id in the body, header or URL does not match `^[A-Za-z0-9_-]{8,128}$`' },
   validation_error: {
     status: 400,
-    when: 'the body, header or URL does not match the route\'s schema; `message` and `details[].field` name the field (an unknown field by its own name) and say what it must be',
+    when: 'the body, header or URL does not match the route\'s schema; `message` and `details[].field` name the field (an unknown field by its own name, also beside a missing one the client may have meant) and say what it must be',
     example: { message: 'body/database_name must NOT have fewer than 1 characters', extra: { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] } }
   },
   invalid_json: { status: 400, when: 'the body is not valid JSON, not UTF-8, or escapes a lone surrogate' },

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import fp from 'fastify-plugin'
 import { CLIENT_CLOSED_REQUEST, logClientClosed } from '../logging/log-controller.js'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import { AppError } from './errors.js'
 import { EXPORT_TRAILERS } from '../export/export-headers.js'
 import type { ErrorCode } from './catalogue.js'
@@ -35,6 +35,7 @@ const BY_STATUS: Partial<Record<number, ErrorCode>> = {
 export default fp(async function errorHandlerPlugin (fastify) {
   fastify.setErrorHandler(function errorHandler (err: FastifyError | AppError, request, reply) {
     const body = toEnvelope(err)
+    if (body.code === 'validation_error') nameUnknownFields(err as FastifyError, request, body)
     if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') body.message = unsupportedMediaType(request.headers['content-type'])
     if (body.statusCode === CLIENT_CLOSED_REQUEST) {
       // Never sent (nobody is there), so Fastify writes no request line for it: this is its line.
@@ -135,6 +136,26 @@ export function toEnvelope (err: FastifyError | AppError): Record<string, unknow
   const code = FASTIFY_CODES[err.code] ??
     (err instanceof SyntaxError ? 'invalid_json' : BY_STATUS[statusCode] ?? 'bad_request')
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message: err.message }
+}
+
+/** At most this many of a body's unknown fields are named beside a missing one. */
+const UNKNOWN_FIELDS_NAMED = 5
+
+/**
+ * Validation stops at a body's first error, so a missing field (`query`) hides the field the
+ * client sent in its place (`sql`, `statement`): then the body's fields the route does not take
+ * are named as well, as an unknown field alone would be.
+ */
+function nameUnknownFields (err: FastifyError, request: FastifyRequest, envelope: Record<string, unknown>): void {
+  const missing = err.validationContext === 'body' && err.validation?.some((issue) => issue.keyword === 'required' && issue.instancePath === '')
+  const taken = (request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined)?.properties
+  const body = request.body
+  if (missing !== true || taken === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return
+  const unknown = Object.keys(body).filter((key) => !Object.hasOwn(taken, key)).slice(0, UNKNOWN_FIELDS_NAMED)
+  if (unknown.length === 0) return
+  const details = envelope.details as Array<{ field: string, message: string }>
+  for (const key of unknown) details.push({ field: `body/${key.slice(0, 64)}`, message: 'is not a field of this request' })
+  envelope.message = details.map((detail) => `${detail.field} ${detail.message}`).join(', ')
 }
 
 interface ValidationIssue { instancePath: string, keyword: string, params?: Record<string, unknown>, message?: string }

@@ -78,10 +78,12 @@ async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefini
   // Checked before they are copied: the schemas are flat, so what passes is shallow, and
   // arguments nested 100,000 deep are refused here rather than overflowing structuredClone.
   const given = params.arguments ?? {}
-  const problem = Value.Errors(definition.schema, given).First()
+  const problems = Value.Errors(definition.schema, given)
+  const problem = problems.First()
   if (problem !== undefined) {
     if (problem.path === '/session_id') return failure(invalidSessionId('arguments'))
-    return failure(new AppError('validation_error', `arguments${problem.path} ${unionProblem(problem)}`))
+    const unknown = problem.type === ValueErrorType.ObjectRequiredProperty ? unknownArguments(problems) : []
+    return failure(new AppError('validation_error', [problem, ...unknown].map((one) => `arguments${one.path} ${unionProblem(one)}`).join(', ')))
   }
   const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
   try {
@@ -111,6 +113,20 @@ async function toolSession (fastify: FastifyInstance, named: unknown, mcpSession
 function failure (error: AppError | Record<string, unknown>): CallToolResult {
   const envelope = error instanceof AppError ? error.toJSON() : error
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(envelope) }] }
+}
+
+/**
+ * The arguments a tool does not take, among the problems after a missing one: the name the agent
+ * sent in its place (`sql` for `query`) is said too, at most five of them.
+ */
+function unknownArguments (problems: Iterable<ValueError>): ValueError[] {
+  const unknown: ValueError[] = []
+  let read = 0
+  for (const problem of problems) {
+    if (problem.type === ValueErrorType.ObjectAdditionalProperties) unknown.push(problem)
+    if (unknown.length === 5 || ++read === 100) break
+  }
+  return unknown
 }
 
 /** The errors of a union's branch that the value's type did not choose. */

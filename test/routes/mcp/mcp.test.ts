@@ -191,6 +191,26 @@ t.test('MCP: arguments nested 100,000 deep are a validation error, not an intern
   }
 })
 
+t.test('MCP: a missing argument names the unknown ones sent in its place', async (t) => {
+  const app = await build(t)
+  const send = rawSender(await mcpUrl(app))
+  const sessionId = await rawInitialize(t, send)
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+  const cases: Array<[string, string]> = [
+    ['{"sql": "SELECT 1"}', 'arguments/query Expected required property, arguments/sql Unexpected property'],
+    [`{"sql": "SELECT 1", "params": ${deep}}`, 'arguments/query Expected required property, arguments/sql Unexpected property'],
+    [`{${Array.from({ length: 8 }, (_, i) => `"f${i}": ${i}`).join(', ')}}`,
+      ['arguments/query Expected required property', ...[0, 1, 2, 3, 4].map((i) => `arguments/f${i} Unexpected property`)].join(', ')],
+    ['{"max_rows": 5}', 'arguments/query Expected required property']
+  ]
+  for (const [args, message] of cases) {
+    const res = await send(`{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "run_query", "arguments": ${args}}}`, sessionId)
+    const answer = await res.json() as { result?: ToolResult }
+    t.equal(answer.result?.isError, true)
+    t.equal(errorOf(answer.result!).message, message, args.slice(0, 60))
+  }
+})
+
 t.test('MCP: an initialize that does not match the schema says so, rather than asking for a session it would have created', async (t) => {
   const app = await build(t)
   const send = rawSender(await mcpUrl(app))

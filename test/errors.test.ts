@@ -73,6 +73,30 @@ t.test('a 415 says what to send', async (t) => {
   }
 })
 
+t.test('a body that is not JSON says what and where, without quoting the body', async (t) => {
+  const app = await build(t)
+  const send = (payload: string) => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload })
+  const cases: Array<[string, RegExp]> = [
+    ['{"query": "SELECT secret",}', /^The body is not valid JSON: .*position 26.*\.$/],
+    ['{"query": "SELECT secret" "x": 1}', /^The body is not valid JSON: .*position 26.*\.$/],
+    ['{"query": "SELECT secret"}}', /^The body is not valid JSON: .*position 26.*\.$/],
+    ['{"query": "SELECT secret", "x": y}', /^The body is not valid JSON: Unexpected token 'y'\.$/],
+    ['{"query": "SELECT secret', /^The body is not valid JSON: .+\.$/],
+    ['{"query": "\\ud800", "x": }', /^The body is not valid JSON: Unexpected token '}'\.$/]
+  ]
+  for (const [payload, message] of cases) {
+    const res = await send(payload)
+    t.equal(res.statusCode, 400)
+    t.equal(res.json().code, 'invalid_json')
+    t.match(res.json().message, message, payload)
+    t.notMatch(res.json().message, 'secret', 'the body is not quoted back')
+  }
+  // A body Fastify refuses as prototype poisoning keeps its own answer.
+  const poisoned = await send('{"query": "SELECT 1", "__proto__": {"x": 1}}')
+  t.equal(poisoned.json().code, 'invalid_json')
+  t.notMatch(poisoned.json().message, /^The body is not valid JSON: /)
+})
+
 t.test('validation errors name the field', async (t) => {
   const app = await build(t)
   const res = await post(app, '/api/database/select', { database_name: '' })

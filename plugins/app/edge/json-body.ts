@@ -51,16 +51,32 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
     }
     const text = bytes.toString('utf8')
     if (!text.includes('\\u')) {
-      parseText(request, text, done)
+      parseText(request, text, (err, value) => { done(err === null ? null : saysWhere(err, text), value) })
       return
     }
     parseText(request, text, (err, value) => {
-      if (err === null && !isUnicodeText(value)) {
-        done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
-        return
-      }
-      done(err, value)
+      if (err !== null) done(saysWhere(err, text))
+      else if (!isUnicodeText(value)) done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
+      else done(null, value)
     })
+  }
+}
+
+/**
+ * Fastify says only that a body is not valid JSON; `JSON.parse`'s own message says what and where
+ * ("Expected double-quoted property name in JSON at position 21"), read again on that failure
+ * only. The body's text that V8 quotes in some messages is left out: a body may hold anything, and
+ * error messages are logged. A body Fastify refused for another reason (a `__proto__` key) keeps
+ * Fastify's error.
+ */
+function saysWhere (err: Error, text: string): Error {
+  if ((err as { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return err
+  try {
+    JSON.parse(text)
+    return err
+  } catch (syntax) {
+    const what = (syntax as Error).message.replace(/, (\.\.\.)?".*$/s, '').slice(0, 200)
+    return new AppError('invalid_json', `The body is not valid JSON: ${what}.`)
   }
 }
 

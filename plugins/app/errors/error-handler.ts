@@ -122,7 +122,7 @@ export function toEnvelope (err: FastifyError | AppError): Record<string, unknow
       statusCode: 400,
       error: 'Bad Request',
       code: 'validation_error',
-      message: details.map((detail) => `${detail.field} ${detail.message}`).join(', '),
+      message: saidOf(details),
       details
     }
   }
@@ -155,7 +155,12 @@ function nameUnknownFields (err: FastifyError, request: FastifyRequest, envelope
   if (unknown.length === 0) return
   const details = envelope.details as Array<{ field: string, message: string }>
   for (const key of unknown) details.push({ field: `body/${key.slice(0, 64)}`, message: 'is not a field of this request' })
-  envelope.message = details.map((detail) => `${detail.field} ${detail.message}`).join(', ')
+  envelope.message = saidOf(details)
+}
+
+/** A validation error's message: each detail's field and what is wrong with it. */
+function saidOf (details: ReadonlyArray<{ field: string, message: string }>): string {
+  return details.map((detail) => `${detail.field} ${detail.message}`).join(', ')
 }
 
 interface ValidationIssue { instancePath: string, keyword: string, params?: Record<string, unknown>, message?: string }

@@ -108,9 +108,14 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   await chart.locator('canvas').waitFor()
   t.equal(await page.inputValue('#chart-chart-type'), 'line', 'a line, for a date and a number')
   t.match(await chart.locator('canvas').getAttribute('aria-label'), 'line chart of total by sold_on')
-  // Each label stays on its control's line, however the toolbars wrap.
-  for (const width of [1280, 1024]) {
+  // Each label stays on its control's line, however the toolbars wrap; a narrower window keeps the
+  // editor wide and moves the history below it.
+  for (const width of [1280, 1024, 700]) {
     await page.setViewportSize({ width, height: 720 })
+    const [editorBox, historyBox, schemaBox] = await Promise.all(['#editor', '#history-title', '#schema-title'].map((selector) => page.locator(selector).boundingBox()))
+    if (width === 1280) t.ok(historyBox!.x > editorBox!.x + editorBox!.width, 'at 1280 px the history is beside the editor')
+    else t.ok(editorBox!.width > width * 0.6 && historyBox!.y > editorBox!.y + editorBox!.height, `at ${width} px the editor is ${Math.round(editorBox!.width)} px wide, the history below it`)
+    if (width === 700) t.ok(schemaBox!.y + schemaBox!.height < editorBox!.y, 'at 700 px the schema is above the editor, not over it')
     for (const id of ['max-rows', 'timeout', 'chart-chart-type', 'chart-x', 'chart-y']) {
       const [label, control] = [await page.locator(`label[for="${id}"]`).boundingBox(), await page.locator(`#${id}`).boundingBox()]
       const middle = label!.y + label!.height / 2

@@ -1,7 +1,7 @@
 import { createConnection, type Connection as CoreConnection } from 'mysql2'
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import t, { type Test } from 'tap'
-import { sessionSetup } from '../../../../plugins/app/database/dialect.js'
+import { detectDialect, sessionSetup } from '../../../../plugins/app/database/dialect.js'
 import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
 import { generateExpressions, insertShape, NAMED_TABLE, selectShape, WRITTEN_TABLE, type Shape } from '../../../fixtures/expression-generator.js'
 import { seededRandom } from '../../../fixtures/seeded-random.js'
@@ -44,8 +44,8 @@ async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranO
   const core = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset, maxPreparedStatements: 64 })
   const direct = core.promise()
   t.teardown(() => direct.end().catch(() => {}))
-  const [modes] = await direct.query<Array<{ mode: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode')
-  const setup = sessionSetup('mariadb', modes[0]!.mode, readOnly)
+  const [about] = await direct.query<Array<{ mode: string, version: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
+  const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, readOnly)
   await direct.query(setup.init, setup.values)
   const { server, gateway } = sides(direct, core)
 

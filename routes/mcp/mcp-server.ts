@@ -7,7 +7,7 @@ import {
   type CallToolRequest, type CallToolResult
 } from '@modelcontextprotocol/sdk/types.js'
 import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
-import { toEnvelope } from '../../plugins/app/errors/error-handler.js'
+import { toEnvelope, UNKNOWN_FIELDS_NAMED } from '../../plugins/app/errors/error-handler.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
 import type { ToolDefinition } from './tools.js'
 import { GatewayTransport } from './gateway-transport.js'
@@ -117,14 +117,14 @@ function failure (error: AppError | Record<string, unknown>): CallToolResult {
 
 /**
  * The arguments a tool does not take, among the problems after a missing one: the name the agent
- * sent in its place (`sql` for `query`) is said too, at most five of them.
+ * sent in its place (`sql` for `query`) is said too, as many as the HTTP API names.
  */
 function unknownArguments (problems: Iterable<ValueError>): ValueError[] {
   const unknown: ValueError[] = []
   let read = 0
   for (const problem of problems) {
     if (problem.type === ValueErrorType.ObjectAdditionalProperties) unknown.push(problem)
-    if (unknown.length === 5 || ++read === 100) break
+    if (unknown.length === UNKNOWN_FIELDS_NAMED || ++read === 100) break
   }
   return unknown
 }

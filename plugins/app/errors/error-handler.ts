@@ -138,8 +138,11 @@ export function toEnvelope (err: FastifyError | AppError): Record<string, unknow
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', code, message: err.message }
 }
 
-/** At most this many of a body's unknown fields are named beside a missing one. */
-const UNKNOWN_FIELDS_NAMED = 5
+/** At most this many of a request's unknown fields (a tool call's arguments) are named beside a missing one. */
+export const UNKNOWN_FIELDS_NAMED = 5
+
+/** What a validation error says of a field the route does not take. */
+const UNKNOWN_FIELD = 'is not a field of this request'
 
 /**
  * Validation stops at a body's first error, so a missing field (`query`) hides the field the
@@ -154,7 +157,7 @@ function nameUnknownFields (err: FastifyError, request: FastifyRequest, envelope
   const unknown = Object.keys(body).filter((key) => !Object.hasOwn(taken, key)).slice(0, UNKNOWN_FIELDS_NAMED)
   if (unknown.length === 0) return
   const details = envelope.details as Array<{ field: string, message: string }>
-  for (const key of unknown) details.push({ field: `body/${key.slice(0, 64)}`, message: 'is not a field of this request' })
+  for (const key of unknown) details.push({ field: `body/${key.slice(0, 64)}`, message: UNKNOWN_FIELD })
   envelope.message = saidOf(details)
 }
 
@@ -180,7 +183,7 @@ export function narrowUnions (issues: readonly ValidationIssue[]): Array<{ insta
   for (const issue of issues) {
     if (issue.keyword === 'additionalProperties' && typeof issue.params?.additionalProperty === 'string') {
       // "must NOT have additional properties" does not say which: the field itself is named.
-      add(`${issue.instancePath}/${issue.params.additionalProperty}`, 'is not a field of this request')
+      add(`${issue.instancePath}/${issue.params.additionalProperty}`, UNKNOWN_FIELD)
       continue
     }
     if (!unions.has(issue.instancePath)) {

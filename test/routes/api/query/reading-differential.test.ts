@@ -66,16 +66,16 @@ async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranO
     if ('error' in expected && 'error' in got) {
       // The same server error, or placeholder count, for the same reading; the gateway's own
       // refusals have codes, not errnos.
-      if (expected.error !== got.error && /^(errno|placeholders)/.test(got.error)) failures.push(`${where} the server: ${expected.error}, the gateway: ${got.error}`)
+      if (expected.error !== got.error && byServer(got.error)) failures.push(`${where} the server: ${expected.error}, the gateway: ${got.error}`)
       else counts.refusedByBoth++
-      errors[expected.error] = (errors[expected.error] ?? 0) + 1
+      tally(errors, expected.error)
     } else if ('value' in expected && 'value' in got && expected.value === got.value) {
       counts.same++
-    } else if ('value' in expected && 'error' in got && !/^(errno|placeholders)/.test(got.error)) {
+    } else if ('value' in expected && 'error' in got && !byServer(got.error)) {
       // The gateway's own refusal of what it would not run (a hint that would lift its limits):
       // nothing was sent, which is never a different answer.
       counts.refusedByGateway++
-      errors[`gateway ${got.error}`] = (errors[`gateway ${got.error}`] ?? 0) + 1
+      tally(errors, `gateway ${got.error}`)
     } else failures.push(`${where} the server: ${JSON.stringify(expected)}, the gateway: ${JSON.stringify(got)}`)
   }
   t.strictSame(failures.slice(0, 10), [], `no statement read otherwise (${failures.length} differences)`)
@@ -83,6 +83,14 @@ async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranO
 }
 
 const failed = (err: unknown): Outcome => ({ error: `errno ${(err as { errno?: number }).errno}` })
+
+/** Whether a refusal came from the server (its errno, or its count of placeholders), not from the gateway itself. */
+const byServer = (error: string): boolean => /^(errno|placeholders)/.test(error)
+
+const tally = (counts: Record<string, number>, key: string): void => { counts[key] = (counts[key] ?? 0) + 1 }
+
+/** A SELECT's outcome through the gateway: the bytes of its one value, or its refusal. */
+const selectedBytes: Sides['gateway'] = async ({ statusCode, body }) => statusCode === 200 ? { value: body.rows[0]?.h } : gatewayError(body)
 
 /**
  * A refusal as the server's errno when the server refused it, as the count of placeholders the
@@ -101,7 +109,7 @@ async function stored (connection: Connection, id: unknown): Promise<Outcome> {
 t.test(`SELECTs: the gateway answers what the server answers for the client's own text (seed ${SEED}, ${CASES} statements)`, async (t) => {
   await compare(t, 'read-only', selectShape, 0.4, (direct) => ({
     server: (sql) => direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }).then(([rows]) => ({ value: rows[0]?.[0] }), failed),
-    gateway: async ({ statusCode, body }) => statusCode === 200 ? { value: body.rows[0]?.h } : gatewayError(body)
+    gateway: selectedBytes
   }))
 })
 
@@ -147,6 +155,6 @@ t.test(`SELECTs with params: bound to the same placeholders as the server binds 
         return failed(err)
       }
     },
-    gateway: async ({ statusCode, body }) => statusCode === 200 ? { value: body.rows[0]?.h } : gatewayError(body)
+    gateway: selectedBytes
   }), true)
 })

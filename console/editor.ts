@@ -4,6 +4,8 @@ import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@cod
 import { MariaSQL, MySQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
 import { Compartment, EditorState, StateEffect, StateField, type Extension } from '@codemirror/state'
 import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from '@codemirror/view'
+import type { SqlServer } from '../plugins/app/query/sql/server.js'
+import { statementAt as cursorStatement } from './statements.js'
 
 /** Marks the line an error names (`at line 3`); cleared by the next edit or run. */
 const markLine = StateEffect.define<number | null>()
@@ -20,10 +22,16 @@ const errorLine = StateField.define<DecorationSet>({
   provide: (field) => EditorView.decorations.from(field)
 })
 
+/** A statement to run: its text, and the editor's line its first line is (to mark an error's line). */
+export interface RanStatement {
+  text: string
+  line: number
+}
+
 export interface SqlEditor {
   view: EditorView
-  /** The selection when there is one, else the statement under the cursor (between semicolons). */
-  statement: () => string
+  /** The selection when there is one, else the statement under the cursor. */
+  statement: () => RanStatement
   /** Tables and their columns, for completion. */
   setSchema: (schema: SQLNamespace, defaultTable?: string) => void
   markErrorLine: (line: number | null) => void
@@ -35,9 +43,9 @@ export interface SqlEditor {
  * to run. Its text is kept per browser tab (sessionStorage), across reloads. Its styles carry the
  * page's CSP nonce.
  */
-export function createEditor (parent: HTMLElement, options: { dialect: string, nonce: string, run: () => void }): SqlEditor {
+export function createEditor (parent: HTMLElement, options: { server: SqlServer, nonce: string, run: () => void }): SqlEditor {
   const language = new Compartment()
-  const dialect = options.dialect === 'mariadb' ? MariaSQL : MySQL
+  const dialect = options.server.dialect === 'mariadb' ? MariaSQL : MySQL
   const saved = sessionStorage.getItem('sqlgate.sql') ?? ''
   // Running a statement dismisses an open completion list: its suggestion was not taken, and the
   // next Enter should start a new line, not replace the word the statement ran with.
@@ -62,7 +70,7 @@ export function createEditor (parent: HTMLElement, options: { dialect: string, n
   const view = new EditorView({ parent, state: EditorState.create({ doc: saved, extensions }) })
   return {
     view,
-    statement: () => statementAt(view.state),
+    statement: () => statementAt(view.state, options.server),
     setSchema: (schema, defaultTable) => {
       view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true, ...(defaultTable === undefined ? {} : { defaultTable }) })) })
     },
@@ -70,39 +78,12 @@ export function createEditor (parent: HTMLElement, options: { dialect: string, n
   }
 }
 
-/** The selected text, or the statement the cursor is in: the text between the semicolons around it. */
-function statementAt (state: EditorState): string {
+/** The selected text, or the statement the cursor is in (./statements.ts), with the line it starts on. */
+function statementAt (state: EditorState, server: SqlServer): RanStatement {
   const selection = state.selection.main
-  if (!selection.empty) return state.sliceDoc(selection.from, selection.to).trim()
-  const text = state.doc.toString()
-  const statements = splitStatements(text)
-  const at = selection.head
-  const found = statements.find((s) => at >= s.from && at <= s.to) ?? statements.findLast((s) => s.from <= at)
-  return (found === undefined ? text : text.slice(found.from, found.to)).trim()
-}
-
-/** Statements separated by `;` outside quotes and comments (the server reads the one sent again itself). */
-function splitStatements (text: string): Array<{ from: number, to: number }> {
-  const out: Array<{ from: number, to: number }> = []
-  let start = 0
-  let quote: string | null = null
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quote !== null) {
-      if (c === '\\' && quote !== '`') i++
-      else if (c === quote) quote = null
-    } else if (c === "'" || c === '"' || c === '`') {
-      quote = c
-    } else if (c === '-' && text[i + 1] === '-') {
-      while (i < text.length && text[i] !== '\n') i++
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2)
-      i = end === -1 ? text.length : end + 1
-    } else if (c === ';') {
-      out.push({ from: start, to: i })
-      start = i + 1
-    }
-  }
-  out.push({ from: start, to: text.length })
-  return out.filter((s) => text.slice(s.from, s.to).trim() !== '')
+  const range = selection.empty ? cursorStatement(state.doc.toString(), selection.head, server) : selection
+  if (range === null) return { text: '', line: 1 }
+  const raw = state.sliceDoc(range.from, range.to)
+  const lead = raw.length - raw.trimStart().length
+  return { text: raw.trim(), line: state.doc.lineAt(range.from + lead).number }
 }

@@ -3,6 +3,7 @@
 // Every value from the server is rendered as text.
 import './styles.css'
 import { api, useApiKey, type ErrorBody, type HistoryEntry, type QueryAnswer, type TableSchema } from './api.js'
+import type { SqlServer } from '../plugins/app/query/sql/server.js'
 import { createEditor } from './editor.js'
 import { renderHistory } from './history.js'
 import { analystMessage, errorLine } from './messages.js'
@@ -27,7 +28,9 @@ if (Number.isFinite(maxRows)) Object.assign(rowsInput, { max: String(maxRows), v
 if (Number.isFinite(maxTimeoutMs)) Object.assign(timeoutInput, { max: String(Math.floor(maxTimeoutMs! / 1000)), value: String(Math.ceil(defaultTimeoutMs! / 1000)), title: `1 to ${Math.floor(maxTimeoutMs! / 1000)} s` })
 const clamp = (input: HTMLInputElement) => Math.min(Number(input.max || Infinity), Math.max(1, Math.floor(input.valueAsNumber || 1)))
 
-const editor = createEditor($('editor'), { dialect: meta('sql-dialect'), nonce: meta('csp-nonce'), run: () => { later(run()) } })
+const [dialect, version] = meta('sql-server').split(' ')
+const server: SqlServer = { dialect: dialect as SqlServer['dialect'], version: Number(version) }
+const editor = createEditor($('editor'), { server, nonce: meta('csp-nonce'), run: () => { later(run()) } })
 const results = new ResultView((err) => { showError({ code: 'page_error', message: `Something went wrong in this page: ${String(err)}` }) })
 let history: HistoryEntry[] = []
 /** The running query's: Stop aborts its request, and the service then stops the query. */
@@ -46,7 +49,7 @@ function clearError (): void {
 /** The last result is not the answer to what runs now: gone the moment it starts, or fails. */
 const clearResult = (): void => { results.clear() }
 
-function showError (body: ErrorBody, ran?: string): void {
+function showError (body: ErrorBody, ranFromLine?: number): void {
   clearResult()
   if (body.code === 'database_context_changed') return showContextChanged(body)
   if (body.code === 'database_context_missing') {
@@ -54,10 +57,7 @@ function showError (body: ErrorBody, ran?: string): void {
     showContext(null)
   }
   const line = errorLine(body)
-  if (line !== null && ran !== undefined) {
-    const at = editor.view.state.doc.toString().indexOf(ran)
-    editor.markErrorLine(at === -1 ? line : editor.view.state.doc.lineAt(at).number + line - 1)
-  }
+  if (line !== null && ranFromLine !== undefined) editor.markErrorLine(ranFromLine + line - 1)
   errorBox.replaceChildren(document.createTextNode(analystMessage(body) + ' '), Object.assign(document.createElement('code'), { textContent: `(${body.code})` }))
   errorBox.hidden = false
 }
@@ -79,7 +79,7 @@ const expected = () => picker.value === '' ? {} : { expect_database: picker.valu
 const limits = () => ({ max_rows: clamp(rowsInput), timeout_ms: clamp(timeoutInput) * 1000 })
 
 async function run (): Promise<void> {
-  const query = editor.statement()
+  const { text: query, line: firstLine } = editor.statement()
   if (query === '' || runButton.disabled) return
   clearError()
   clearResult()
@@ -91,7 +91,7 @@ async function run (): Promise<void> {
   try {
     const answer = await api<QueryAnswer>('POST', 'api/query', { query, row_format: 'array', ...limits(), ...expected() }, running.signal)
     if (answer.ok) results.show(answer.body)
-    else showError(answer.body, query)
+    else showError(answer.body, firstLine)
   } finally {
     clearInterval(timer)
     $('timer').textContent = ''
@@ -111,11 +111,11 @@ async function run (): Promise<void> {
  * would run as formulas are escaped.
  */
 async function download (format: 'csv' | 'ndjson'): Promise<void> {
-  const query = editor.statement()
+  const { text: query, line: firstLine } = editor.statement()
   if (query === '') return
   clearError()
   const answer = await api<{ ticket: string }>('POST', 'api/query/export/ticket', { query, format, escape_formulas: format === 'csv', ...expected() })
-  if (!answer.ok) return showError(answer.body, query)
+  if (!answer.ok) return showError(answer.body, firstLine)
   const link = Object.assign(document.createElement('a'), { href: `api/query/export/${encodeURIComponent(answer.body.ticket)}`, download: '' })
   document.body.append(link)
   link.click()

@@ -56,6 +56,7 @@ const SESSION_STATEMENTS = new Set([
 
 export function classify (sql: string, readOnly: boolean, server: SqlServer): Statement {
   const tokens = read(sql, server)
+  refuseClientCommand(tokens)
   if (!readOnly) refuseServerReach(tokens)
   const program = storedProgramKind(tokens)
   if (program !== null) {
@@ -83,6 +84,16 @@ function read (sql: string, server: SqlServer): Token[] {
     if (err instanceof TokenizeError) throw syntaxError(`The statement could not be read: ${err.message}. Nothing was sent to the database.`)
     throw err
   }
+}
+
+/**
+ * DELIMITER is the mysql command-line client's, which cuts a script into statements before it
+ * sends them; scripts pasted whole begin with it. Said before anything else about the text (its
+ * several statements, say), so the answer says what to send instead.
+ */
+function refuseClientCommand (tokens: readonly Token[]): void {
+  if (firstKeyword(tokens).word !== 'DELIMITER') return
+  throw syntaxError('DELIMITER is a command of the mysql command-line client, not SQL the server reads: send one statement per request, without it. A stored program\'s CREATE … BEGIN … END is one statement, the semicolons of its body included. Nothing was sent to the database.', { near: 'DELIMITER' })
 }
 
 /** With writes allowed, what reaches past the databases: the server's files and process. */

@@ -225,6 +225,21 @@ t.test('a typo is not a write: a first word no statement begins with is a syntax
   }
 })
 
+t.test('a script pasted with DELIMITER says to send its statements without it, before anything else about the text', async (t) => {
+  for (const sql of ['DELIMITER $$\nCREATE PROCEDURE p () BEGIN SELECT 1; END$$\nDELIMITER ;', 'delimiter //', '/* script */ DELIMITER ;;']) {
+    for (const readOnly of [true, false]) {
+      try {
+        classify(sql, readOnly)
+        t.fail(`${sql} was admitted`)
+      } catch (err) {
+        t.equal((err as AppError).code, 'syntax_error', `${JSON.stringify(sql)} (read-only: ${readOnly})`)
+        t.match((err as AppError).message, /^DELIMITER is a command of the mysql command-line client, not SQL/)
+      }
+    }
+  }
+  t.equal(classify('SELECT 1 AS delimiter', true).kind, 'read', 'the word elsewhere is a name')
+})
+
 t.test('USE points at selecting a database, in both modes', async (t) => {
   for (const readOnly of [true, false]) {
     try {

@@ -30,7 +30,7 @@ export interface RanStatement {
 
 export interface SqlEditor {
   view: EditorView
-  /** The selection when there is one, else the statement under the cursor. */
+  /** The selection when there is one, else the statement under the cursor; closes an open completion list. */
   statement: () => RanStatement
   /** Tables and their columns, for completion. */
   setSchema: (schema: SQLNamespace, defaultTable?: string) => void
@@ -47,9 +47,7 @@ export function createEditor (parent: HTMLElement, options: { server: SqlServer,
   const language = new Compartment()
   const dialect = options.server.dialect === 'mariadb' ? MariaSQL : MySQL
   const saved = sessionStorage.getItem('sqlgate.sql') ?? ''
-  // Running a statement dismisses an open completion list: its suggestion was not taken, and the
-  // next Enter should start a new line, not replace the word the statement ran with.
-  const runKey = { key: 'Mod-Enter', run: (view: EditorView) => { closeCompletion(view); options.run(); return true }, preventDefault: true }
+  const runKey = { key: 'Mod-Enter', run: () => { options.run(); return true }, preventDefault: true }
   const extensions: Extension[] = [
     lineNumbers(),
     history(),
@@ -70,7 +68,13 @@ export function createEditor (parent: HTMLElement, options: { server: SqlServer,
   const view = new EditorView({ parent, state: EditorState.create({ doc: saved, extensions }) })
   return {
     view,
-    statement: () => statementAt(view.state, options.server),
+    statement: () => {
+      // Taking the statement to run or download dismisses an open completion list: its suggestion
+      // was not taken, and the next Enter should start a new line, not replace the word the
+      // statement ran with.
+      closeCompletion(view)
+      return statementAt(view.state, options.server)
+    },
     setSchema: (schema, defaultTable) => {
       view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true, ...(defaultTable === undefined ? {} : { defaultTable }) })) })
     },

@@ -55,6 +55,13 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   await page.keyboard.press('Enter')
   await page.keyboard.insertText('LIMIT 1')
   t.equal(await editorText(page), 'SELECT * FROM sal\nLIMIT 1', 'Enter after running starts a new line')
+  // Run clicked the moment the last letter is typed, before the list has opened.
+  await type(page, '')
+  await page.keyboard.type('SELECT * FROM sal')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#run:not([disabled])')
+  await page.waitForTimeout(300)
+  t.equal(await page.locator('.cm-tooltip-autocomplete').count(), 0, 'and so does a click on Run')
 
   // Max rows and Timeout next to Run: the service's defaults, within its limits.
   t.equal(await page.getAttribute('#max-rows', 'max'), '20000', 'Max rows up to QUERY_MAX_ROWS_LIMIT')

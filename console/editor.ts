@@ -5,6 +5,7 @@ import { MariaSQL, MySQL, sql, type SQLNamespace } from '@codemirror/lang-sql'
 import { Compartment, EditorState, StateEffect, StateField, type Extension } from '@codemirror/state'
 import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from '@codemirror/view'
 import type { SqlServer } from '../plugins/app/query/sql/server.js'
+import { nameQuoter } from './names.js'
 import { statementAt as cursorStatement } from './statements.js'
 
 /** Marks the line an error names (`at line 3`); cleared by the next edit or run. */
@@ -35,6 +36,8 @@ export interface SqlEditor {
   /** Tables and their columns, for completion. */
   setSchema: (schema: SQLNamespace, defaultTable?: string) => void
   markErrorLine: (line: number | null) => void
+  /** Writes a table's or column's name at the cursor (in backticks where it must be: ./names.ts), and focuses the editor. */
+  insertName: (name: string) => void
 }
 
 /**
@@ -46,6 +49,7 @@ export interface SqlEditor {
 export function createEditor (parent: HTMLElement, options: { server: SqlServer, nonce: string, run: () => void }): SqlEditor {
   const language = new Compartment()
   const dialect = options.server.dialect === 'mariadb' ? MariaSQL : MySQL
+  const quoteName = nameQuoter(dialect)
   const saved = sessionStorage.getItem('sqlgate.sql') ?? ''
   const runKey = { key: 'Mod-Enter', run: () => { options.run(); return true }, preventDefault: true }
   const extensions: Extension[] = [
@@ -78,7 +82,11 @@ export function createEditor (parent: HTMLElement, options: { server: SqlServer,
     setSchema: (schema, defaultTable) => {
       view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true, ...(defaultTable === undefined ? {} : { defaultTable }) })) })
     },
-    markErrorLine: (line) => { view.dispatch({ effects: markLine.of(line) }) }
+    markErrorLine: (line) => { view.dispatch({ effects: markLine.of(line) }) },
+    insertName: (name) => {
+      view.dispatch(view.state.replaceSelection(quoteName(name)))
+      view.focus()
+    }
   }
 }
 

@@ -140,10 +140,7 @@ function drawHistory (): void {
 async function loadSchema (): Promise<void> {
   const answer = await api<{ tables: TableSchema[] }>('GET', 'api/database/schema')
   const tables = answer.ok ? answer.body.tables : []
-  renderSchemaTree($('schema'), tables, (name) => {
-    editor.view.dispatch(editor.view.state.replaceSelection(name))
-    editor.view.focus()
-  })
+  renderSchemaTree($('schema'), tables, (name) => { editor.insertName(name) })
   $('schema-empty').hidden = tables.length > 0
   editor.setSchema(Object.fromEntries(tables.map((table) => [table.name, table.columns.map((column) => column.name)])))
 }

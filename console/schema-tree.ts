@@ -2,11 +2,11 @@ import type { TableSchema } from './api.js'
 
 /**
  * The schema browser (a WAI-ARIA tree): the database's tables, each opening to its columns with
- * their types and keys. Enter or a click on a name inserts it at the editor's cursor; arrow keys
- * move between items, Right and Left open and close a table.
+ * their types and keys. Enter or a click on a name hands it to `insert` (the editor writes it at
+ * its cursor, quoted where it must be); arrow keys move between items, Right and Left open and
+ * close a table.
  */
 export function renderSchemaTree (tree: HTMLElement, tables: TableSchema[], insert: (name: string) => void): void {
-  const quote = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replaceAll('`', '``')}\``
   const item = (label: string, detail: string, name: string, level: number) => {
     const li = document.createElement('li')
     li.setAttribute('role', 'treeitem')
@@ -16,7 +16,7 @@ export function renderSchemaTree (tree: HTMLElement, tables: TableSchema[], inse
     if (detail !== '') li.append(Object.assign(document.createElement('span'), { className: 'type', textContent: detail }))
     li.addEventListener('click', (event) => {
       event.stopPropagation()
-      if ((event.target as HTMLElement).classList.contains('name')) insert(quote(name))
+      if ((event.target as HTMLElement).classList.contains('name')) insert(name)
       if (level === 1) li.setAttribute('aria-expanded', String(li.getAttribute('aria-expanded') !== 'true'))
     })
     return li
@@ -53,7 +53,7 @@ function keyInTree (event: KeyboardEvent, tree: HTMLElement, insert: (name: stri
   else if (event.key === 'ArrowUp') go(items[at - 1])
   else if (event.key === 'ArrowRight' && current.getAttribute('aria-expanded') === 'false') current.setAttribute('aria-expanded', 'true')
   else if (event.key === 'ArrowLeft' && current.getAttribute('aria-expanded') === 'true') current.setAttribute('aria-expanded', 'false')
-  else if (event.key === 'Enter') insert(current.querySelector('.name')?.textContent ?? '')
+  else if (event.key === 'Enter') insert(current.querySelector('.name')?.textContent ?? '') // the label is the name
   else return
   event.preventDefault()
 }

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { chromium, type Page } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, gridRows, listen, skipWithoutChromium as skip } from './helper.js'
 
 /** The editor's text as the editor holds it. */
 const editorText = (page: Page) => page.$eval('.cm-content', (el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').replace(/[\u200b\n]+$/, ''))
@@ -158,4 +158,37 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   await page.getByLabel('SQL').press('Control+Enter')
   await page.waitForSelector('#grid [role="gridcell"]')
   t.equal(await page.textContent('#grid [role="gridcell"]'), '10000', 'Ctrl+Enter runs it, in the session\'s database')
+})
+
+t.test('the schema tree writes names the server reads as names: keywords and odd names in backticks, by click and by Enter alike', { skip }, async (t) => {
+  const app = await build(t)
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t, 'CREATE TABLE `order` (`key` INT, `a b` INT, `x``y` INT, amount INT); INSERT INTO `order` VALUES (1, 2, 3, 4)')
+  const page = await consoleOn(t, base, db)
+  const tree = page.getByRole('tree', { name: 'Schema' })
+  /** The tree's item whose own label is `label`. */
+  const item = (label: string) => tree.getByRole('treeitem').filter({ has: page.locator(':scope > .name', { hasText: new RegExp(`^${label.replace('`', '.')}$`) }) })
+  const table = item('order')
+  await table.waitFor()
+  await type(page, '')
+  await table.locator('.name').first().click()
+  t.equal(await editorText(page), '`order`', 'a reserved word, clicked (which opens the table)')
+
+  await type(page, 'SELECT ')
+  for (const column of ['key', 'a b', 'x`y', 'amount']) {
+    // The first column by click, the others by Enter on the focused item.
+    if (column === 'key') {
+      await item(column).locator(':scope > .name').click()
+    } else {
+      await item(column).focus()
+      await page.keyboard.press('Enter')
+    }
+    await page.keyboard.insertText(column === 'amount' ? ' FROM ' : ', ')
+  }
+  await table.focus()
+  await page.keyboard.press('Enter')
+  t.equal(await editorText(page), 'SELECT `key`, `a b`, `x``y`, amount FROM `order`', 'keywords and names with spaces or backticks quoted, plain names bare')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.strictSame(await gridRows(page), [['1', '2', '3', '4']], 'and the statement runs')
 })

@@ -33,8 +33,8 @@ export interface SqlEditor {
   view: EditorView
   /** The selection when there is one, else the statement under the cursor; closes an open completion list. */
   statement: () => RanStatement
-  /** Tables and their columns, for completion. */
-  setSchema: (schema: SQLNamespace, defaultTable?: string) => void
+  /** Tables and their columns' names, for completion (written as `insertName` writes them). */
+  setSchema: (tables: ReadonlyArray<{ name: string, columns: readonly string[] }>) => void
   markErrorLine: (line: number | null) => void
   /** Writes a table's or column's name at the cursor (in backticks where it must be: ./names.ts), and focuses the editor. */
   insertName: (name: string) => void
@@ -79,8 +79,11 @@ export function createEditor (parent: HTMLElement, options: { server: SqlServer,
       closeCompletion(view)
       return statementAt(view.state, options.server)
     },
-    setSchema: (schema, defaultTable) => {
-      view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true, ...(defaultTable === undefined ? {} : { defaultTable }) })) })
+    setSchema: (tables) => {
+      const name = (label: string, type: string) => ({ label, type, apply: quoteName(label) })
+      const schema: SQLNamespace = Object.fromEntries(tables.map((table) =>
+        [table.name, { self: name(table.name, 'type'), children: table.columns.map((column) => name(column, 'property')) }]))
+      view.dispatch({ effects: language.reconfigure(sql({ dialect, schema, upperCaseKeywords: true })) })
     },
     markErrorLine: (line) => { view.dispatch({ effects: markLine.of(line) }) },
     insertName: (name) => {

@@ -142,7 +142,7 @@ async function loadSchema (): Promise<void> {
   const tables = answer.ok ? answer.body.tables : []
   renderSchemaTree($('schema'), tables, (name) => { editor.insertName(name) })
   $('schema-empty').hidden = tables.length > 0
-  editor.setSchema(Object.fromEntries(tables.map((table) => [table.name, table.columns.map((column) => column.name)])))
+  editor.setSchema(tables.map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name) })))
 }
 
 async function loadDatabases (): Promise<void> {

@@ -191,4 +191,11 @@ t.test('the schema tree writes names the server reads as names: keywords and odd
   await page.getByRole('button', { name: 'Run' }).click()
   await page.waitForSelector('#grid [role="gridcell"]')
   t.strictSame(await gridRows(page), [['1', '2', '3', '4']], 'and the statement runs')
+
+  // Completion writes them so too.
+  await type(page, 'SELECT * FROM ord')
+  await page.locator('.cm-tooltip-autocomplete li', { hasText: /^order/ }).click()
+  await page.keyboard.insertText(' WHERE `order`.')
+  await page.locator('.cm-tooltip-autocomplete li', { hasText: /^key/ }).click()
+  t.equal(await editorText(page), 'SELECT * FROM `order` WHERE `order`.`key`', 'completion quotes a table and a column named by keywords')
 })

@@ -1436,6 +1436,11 @@ export interface operations {
                             query_id: string;
                             /** @description The statement as the client wrote it, cut at 2,048 bytes of JSON (about 2,000 characters of plain text) */
                             query: string;
+                            /**
+                             * @description Set when the statement was longer: `query` holds its beginning only, so it cannot be run again from the history
+                             * @enum {boolean}
+                             */
+                            query_truncated?: true;
                             status: "ok" | "error";
                             error_code: string | null;
                             row_count: number;

@@ -53,5 +53,5 @@ export interface QueryAnswer extends ResultSet {
   warnings?: Array<{ level: string, code: number, message: string }>
   more_results?: ResultSet[]
 }
-export interface HistoryEntry { query: string, status: 'ok' | 'error', error_code: string | null, row_count: number, execution_time_ms: number, executed_at: string, truncated?: boolean, format?: string }
+export interface HistoryEntry { query: string, query_truncated?: true, status: 'ok' | 'error', error_code: string | null, row_count: number, execution_time_ms: number, executed_at: string, truncated?: boolean, format?: string }
 export interface TableSchema { name: string, columns: Array<{ name: string, type: string, nullable: boolean, key?: string | null }> }

@@ -136,6 +136,7 @@ export type QueryResult = Omit<QueryReply, 'success' | 'session_id' | 'database_
 export const QueryHistoryEntrySchema = Type.Object({
   query_id: Type.String(),
   query: Type.String({ description: 'The statement as the client wrote it, cut at 2,048 bytes of JSON (about 2,000 characters of plain text)' }),
+  query_truncated: Type.Optional(Type.Literal(true, { description: 'Set when the statement was longer: `query` holds its beginning only, so it cannot be run again from the history' })),
   status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
   error_code: Type.Union([Type.String(), Type.Null()]),
   row_count: Type.Integer(),

@@ -108,3 +108,15 @@ t.test('Ctrl+Enter runs the statement under the cursor: a procedure with its who
   t.match(await page.textContent('#error'), /at line 2/, 'the server names the statement\'s line 2')
   t.equal(await page.locator('.cm-error-line').textContent(), 'FROM WHERE;', 'which is the editor\'s line 8')
 })
+
+t.test('the history marks a statement it kept only the beginning of', { skip }, async (t) => {
+  const app = await build(t)
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t)
+  const page = await consoleOn(t, base, db)
+  await page.getByLabel('SQL').fill(`SELECT '${'z'.repeat(3000)}' AS long_one`)
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForFunction(() => document.querySelector('#history li .meta') !== null)
+  t.match(await page.textContent('#history li .meta'), / · statement cut$/, 'its line says so')
+  t.match(await page.getAttribute('#history li button', 'title'), /^SELECT 'z+\n… \(the statement was longer/, 'and so does its whole text on hover')
+})

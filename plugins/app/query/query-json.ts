@@ -160,6 +160,7 @@ const isLongString = (value: unknown): boolean => (typeof value === 'string' && 
 export function historyEntryJson (entry: QueryHistoryEntry): string {
   return '{"query_id":' + jsonString(entry.query_id) +
     ',"query":' + JSON.stringify(entry.query) +
+    (entry.query_truncated === true ? ',"query_truncated":true' : '') +
     ',"executed_at":' + jsonString(entry.executed_at) +
     ',"status":"' + (entry.status === 'ok' ? 'ok' : 'error') +
     '","error_code":' + (entry.error_code === null ? 'null' : jsonString(entry.error_code)) +

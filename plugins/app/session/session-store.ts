@@ -148,7 +148,7 @@ export class SessionStore {
    */
   endQuery (sessionId: string, claimedQueryId: string | null, entry: QueryHistoryEntry | null): Promise<void> {
     const kept = entry === null ? 0 : jsonStringBytes(entry.query, HISTORY_QUERY_MAX_BYTES).fits
-    const stored = entry !== null && kept < entry.query.length ? { ...entry, query: entry.query.slice(0, kept) } : entry
+    const stored = entry !== null && kept < entry.query.length ? { ...entry, query: entry.query.slice(0, kept), query_truncated: true as const } : entry
     const [born, , history, inflight] = sessionKeys(this.options.prefix, sessionId)
     return this.turn.add(sessionId, [born, history, inflight], ['e', 3, claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored)]).then(() => {})
   }

@@ -109,6 +109,8 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
     { ...base, status: 'error', error_code: 'read_only_violation', row_count: 0, execution_time_ms: 0 },
     { ...base, truncated: true, format: 'csv' },
     { ...base, truncated: false, format: 'ndjson' },
+    // A statement the history cut: the mark follows the query, as the schema orders it.
+    { query_id: base.query_id, query: 'SELECT id, tot', query_truncated: true, executed_at: base.executed_at, status: 'ok', error_code: null, row_count: 10, execution_time_ms: 1.234 },
     ...awkward.map((text) => ({ ...base, query: text, error_code: text, status: 'error' as const }))
   ]
   for (const entry of cases) {
@@ -116,7 +118,7 @@ t.test('historyEntryJson: the entry as JSON.stringify writes it', async (t) => {
     t.equal(json, reference(entry as unknown as Record<string, unknown>, Object.keys(entry)), label(entry.query))
     t.same(JSON.parse(json), entry, `${label(entry.query)}: parses back to the entry`)
   }
-  t.same(entryKeys.sort(), [...Object.keys(base), 'truncated', 'format'].sort(), 'the test covers every field of the schema')
+  t.same(entryKeys.sort(), [...Object.keys(base), 'query_truncated', 'truncated', 'format'].sort(), 'the test covers every field of the schema')
 })
 
 t.test('queryReplyPieces: pieces that together are queryReplyJson, long strings split between pieces, never inside a surrogate pair, a long text cut from its bytes a piece of its own', async (t) => {

@@ -32,6 +32,21 @@ t.test('a session\'s history stays within its byte bound, whatever its statement
     const { query } = JSON.parse(entry) as { query: string }
     t.ok(Buffer.byteLength(JSON.stringify(query)) <= HISTORY_QUERY_MAX_BYTES, 'each statement cut to its bytes')
   }
-  const history = (await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json().queries as Array<{ query: string }>
+  const history = (await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json().queries as Array<{ query: string, query_truncated?: boolean }>
   t.ok(history[0]!.query.startsWith('DELETE FROM t /* xxx') || history[0]!.query.startsWith('SELECT'), 'the history still shows how each began')
+  t.ok(history.every((entry) => entry.query_truncated === true), 'and says that it holds only that')
+})
+
+t.test('a statement that fits is kept whole and not marked cut; one a byte longer is marked', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  // JSON.stringify adds the two quotes: this statement is exactly HISTORY_QUERY_MAX_BYTES of JSON.
+  const fits = `SELECT '${'y'.repeat(HISTORY_QUERY_MAX_BYTES - 2 - "SELECT '' AS v".length)}' AS v`
+  for (const query of [fits, fits + ' ']) await post(app, '/api/query', { query, session_id: sessionId })
+  const history = (await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })).json().queries as Array<{ query: string, query_truncated?: boolean }>
+  t.equal(history[1]!.query, fits)
+  t.equal(history[1]!.query_truncated, undefined, 'the one that fits')
+  t.equal(history[0]!.query, fits, 'the longer one cut to the bytes that fit')
+  t.equal(history[0]!.query_truncated, true)
 })

@@ -23,19 +23,23 @@ const consoleRoutes: FastifyPluginAsync = async (fastify) => {
   const limits = `${QUERY_MAX_ROWS} ${QUERY_MAX_ROWS_LIMIT} ${QUERY_TIMEOUT_MS} ${QUERY_TIMEOUT_MAX_MS}`
 
   // The page: a fresh nonce per answer, the connected server's dialect and version for the editor
-  // (its highlighting, and which executable comments hold code when it picks the statement to run),
-  // the query limits.
+  // (its highlighting, and which executable comments hold code when it picks the statement to
+  // run), the query limits.
   fastify.get('/', { schema: { hide: true } }, async (_request, reply) => {
     if (page === null) {
       return reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.\n')
     }
     const nonce = randomBytes(16).toString('base64')
     const server = await fastify.mysql.server().catch(() => ({ dialect: 'mysql', version: 0 }))
+    // The version only where anyone may ask the server for it (SELECT VERSION()): behind API keys
+    // this page is open to all, and a database's version tells an attacker which flaws to try.
+    // Without it the editor reads versioned executable comments (`/*!40101 …`) as comments.
+    const version = fastify.config.API_KEYS.length === 0 ? server.version : 0
     return reply
       .header('content-security-policy', pagePolicy(nonce))
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
-      .send(page.replace('__CSP_NONCE__', nonce).replace('__SQL_SERVER__', `${server.dialect} ${server.version}`).replace('__QUERY_LIMITS__', limits))
+      .send(page.replace('__CSP_NONCE__', nonce).replace('__SQL_SERVER__', `${server.dialect} ${version}`).replace('__QUERY_LIMITS__', limits))
   })
 
   if (page === null) return

@@ -5,7 +5,9 @@ import { build, createDatabase, post, randomSessionId, testConfig } from '../hel
 
 /**
  * Many sessions at once, on two instances that share Redis, against the real Redis and MariaDB:
- * generated waves of requests, each wave one request for each of a random set of sessions, all
+ * generated waves of requests, each wave one request for each of a random set of sessions (by
+ * HTTP, by MCP under the session's own Mcp-Session-Id, or by an agent's MCP session whose tool
+ * calls name the session in `session_id`: the three ways one resolver finds a session), all
  * sent together so that they share the instances' event-loop turns (whose session calls go to
  * Redis as one script call) and the pools' connections. After every wave each answer must be its
  * own session's: a query runs in the database that session last selected (or answers 409 when it
@@ -19,8 +21,21 @@ const WAVES = Number(process.env.FUZZ_CASES ?? 150)
 const SESSIONS = 24
 const DATABASES = 4
 
-type Operation = 'select' | 'query' | 'context' | 'clear' | 'history' | 'export'
-const OPERATIONS: Operation[] = ['select', 'select', 'query', 'query', 'query', 'context', 'clear', 'history', 'export']
+type Operation = 'select' | 'query' | 'context' | 'clear' | 'history' | 'export' | 'mcp query' | 'agent select' | 'agent query'
+const OPERATIONS: Operation[] = ['select', 'select', 'query', 'query', 'query', 'context', 'clear', 'history', 'export', 'mcp query', 'agent select', 'agent query']
+/** What an operation is checked as: MCP's tool calls answer what the HTTP routes answer. */
+const CHECKED_AS: Record<Operation, 'select' | 'query' | 'context' | 'clear' | 'history' | 'export'> = {
+  select: 'select',
+  query: 'query',
+  context: 'context',
+  clear: 'clear',
+  history: 'history',
+  export: 'export',
+  'mcp query': 'query',
+  'agent select': 'select',
+  'agent query': 'query'
+}
+const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-03-26' }
 
 interface Session {
   id: string
@@ -40,18 +55,23 @@ t.test(`sessions at once on two instances: every answer is its own session's (se
   const instances = [await build(t, { config }), await build(t, { config })]
   const databases: string[] = []
   for (let i = 0; i < DATABASES; i++) databases.push(await createDatabase(t, 'CREATE TABLE t (owner VARCHAR(64)); INSERT INTO t SELECT DATABASE()'))
+  const init = await post(instances[0]!, '/mcp', { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'isolation-fuzz', version: '1' } } }, MCP_HEADERS)
+  const agent = init.headers['mcp-session-id'] as string
   const sessions: Session[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: randomSessionId(), tag: `s${i}_${randomSessionId()}`, database: null, ran: [] }))
 
   const random = seededRandom(SEED)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
   let failures = 0
   let requests = 0
+  const answered: Record<string, number> = {}
   for (let wave = 0; wave < WAVES && failures < 5; wave++) {
     const chosen = sessions.filter(() => random() < 0.6)
     const planned = chosen.map((session) => ({ session, operation: pick(OPERATIONS), app: pick(instances), database: pick(databases), byHeader: random() < 0.5 }))
-    const answers = await Promise.all(planned.map((plan) => send(plan.app, plan.session, plan.operation, plan.database, plan.byHeader, requests++)))
+    const answers = await Promise.all(planned.map((plan) => send(plan.app, plan.session, plan.operation, plan.database, plan.byHeader, agent, requests++)))
     planned.forEach((plan, i) => {
-      const problem = check(plan.session, plan.operation, plan.database, answers[i]!, config.HISTORY_LIMIT)
+      const outcome = `${plan.operation} ${answers[i]!.status}`
+      answered[outcome] = (answered[outcome] ?? 0) + 1
+      const problem = check(plan.session, CHECKED_AS[plan.operation], plan.database, answers[i]!, config.HISTORY_LIMIT)
       if (problem !== null) {
         failures++
         t.fail(`wave ${wave} of FUZZ_SEED=${SEED}, session ${plan.session.tag}, ${plan.operation}: ${problem}`)
@@ -59,15 +79,24 @@ t.test(`sessions at once on two instances: every answer is its own session's (se
     })
   }
   t.equal(failures, 0, `${requests} requests of ${SESSIONS} sessions in ${WAVES} waves, each answer its own session's`)
+  t.comment(Object.entries(answered).sort().map(([outcome, count]) => `${outcome}: ${count}`).join(', '))
+  t.ok(OPERATIONS.every((operation) => answered[`${operation} 200`] !== undefined), 'every kind of request answered 200 at times')
 })
 
 interface Answer { status: number, body: string }
 
-/** Sends `operation` for `session` to `app`, its id in the body or in X-Session-Id. */
-async function send (app: FastifyInstance, session: Session, operation: Operation, database: string, byHeader: boolean, n: number): Promise<Answer> {
+/** Sends `operation` for `session` to `app`: its id in the body or in X-Session-Id, as its Mcp-Session-Id, or in the agent's tool call. */
+async function send (app: FastifyInstance, session: Session, operation: Operation, database: string, byHeader: boolean, agent: string, n: number): Promise<Answer> {
   const headers = { 'x-session-id': session.id }
   const withBody = (url: string, body: Record<string, unknown>) => byHeader ? post(app, url, body, headers) : post(app, url, { ...body, session_id: session.id })
+  const tool = (mcpSession: string, name: string, args: Record<string, unknown>) =>
+    post(app, '/mcp', { jsonrpc: '2.0', id: n, method: 'tools/call', params: { name, arguments: args } }, { ...MCP_HEADERS, 'mcp-session-id': mcpSession }).then(toolAnswer)
   const query = `SELECT owner, DATABASE() AS db, '${session.tag}' AS tag, ${n} AS n FROM t`
+  switch (operation) {
+    case 'mcp query': return tool(session.id, 'run_query', { query })
+    case 'agent select': return tool(agent, 'select_database', { database_name: database, session_id: session.id })
+    case 'agent query': return tool(agent, 'run_query', { query, session_id: session.id })
+  }
   const res = await (operation === 'select'
     ? withBody('/api/database/select', { database_name: database })
     : operation === 'query'
@@ -78,8 +107,16 @@ async function send (app: FastifyInstance, session: Session, operation: Operatio
   return { status: res.statusCode, body: res.body }
 }
 
+/** A tool call's result as the HTTP answer it stands for: its structured content, or its error envelope's status. */
+function toolAnswer (res: { statusCode: number, body: string }): Answer {
+  const result = (JSON.parse(res.body) as { result?: { isError?: boolean, content: Array<{ text: string }>, structuredContent?: unknown } }).result
+  if (res.statusCode !== 200 || result === undefined) return { status: res.statusCode, body: res.body }
+  if (result.isError === true) return { status: (JSON.parse(result.content[0]!.text) as { statusCode: number }).statusCode, body: result.content[0]!.text }
+  return { status: 200, body: JSON.stringify(result.structuredContent) }
+}
+
 /** What is wrong with `answer` for `session`'s `operation` (null if nothing); updates the session's model. */
-function check (session: Session, operation: Operation, database: string, answer: Answer, historyLimit: number): string | null {
+function check (session: Session, operation: typeof CHECKED_AS[Operation], database: string, answer: Answer, historyLimit: number): string | null {
   const expected = session.database
   const said = `${answer.status} ${answer.body.slice(0, 300)}`
   if (operation === 'select') {

@@ -1,13 +1,14 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { seededRandom } from '../fixtures/seeded-random.js'
-import { build, createDatabase, post, randomSessionId, testConfig } from '../helper.js'
+import { build, createDatabase, post, randomSessionId, sidCookie, testConfig } from '../helper.js'
 
 /**
  * Many sessions at once, on two instances that share Redis, against the real Redis and MariaDB:
  * generated waves of requests, each wave one request for each of a random set of sessions (by
- * HTTP, by MCP under the session's own Mcp-Session-Id, or by an agent's MCP session whose tool
- * calls name the session in `session_id`: the three ways one resolver finds a session), all
+ * HTTP with the id in the body, a header or the signed cookie of a session the service issued; by
+ * MCP under the session's own Mcp-Session-Id; or by an agent's MCP session whose tool calls name
+ * the session in `session_id`: the ways one resolver finds a session), all
  * sent together so that they share the instances' event-loop turns (whose session calls go to
  * Redis as one script call) and the pools' connections. After every wave each answer must be its
  * own session's: a query runs in the database that session last selected (or answers 409 when it
@@ -39,6 +40,8 @@ const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'mcp-protoc
 
 interface Session {
   id: string
+  /** A session the service issued with its signed cookie, which its HTTP requests send instead of the id. */
+  cookie: string | null
   /** What its statements carry, so the history shows whose they are. */
   tag: string
   /** The database it last selected, null before or after a clear. */
@@ -57,7 +60,12 @@ t.test(`sessions at once on two instances: every answer is its own session's (se
   for (let i = 0; i < DATABASES; i++) databases.push(await createDatabase(t, 'CREATE TABLE t (owner VARCHAR(64)); INSERT INTO t SELECT DATABASE()'))
   const init = await post(instances[0]!, '/mcp', { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'isolation-fuzz', version: '1' } } }, MCP_HEADERS)
   const agent = init.headers['mcp-session-id'] as string
-  const sessions: Session[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: randomSessionId(), tag: `s${i}_${randomSessionId()}`, database: null, ran: [] }))
+  const sessions: Session[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: randomSessionId(), cookie: null, tag: `s${i}_${randomSessionId()}`, database: null, ran: [] }))
+  // A third of them were issued by the service on a select without an id, and go by their cookie.
+  for (const session of sessions.filter((_, i) => i % 3 === 0)) {
+    const issued = await post(instances[1]!, '/api/database/select', { database_name: databases[0] })
+    Object.assign(session, { id: issued.json().session_id, cookie: sidCookie(issued), database: databases[0] })
+  }
 
   const random = seededRandom(SEED)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
@@ -85,10 +93,10 @@ t.test(`sessions at once on two instances: every answer is its own session's (se
 
 interface Answer { status: number, body: string }
 
-/** Sends `operation` for `session` to `app`: its id in the body or in X-Session-Id, as its Mcp-Session-Id, or in the agent's tool call. */
+/** Sends `operation` for `session` to `app`: its id in the body or in X-Session-Id (or its cookie), as its Mcp-Session-Id, or in the agent's tool call. */
 async function send (app: FastifyInstance, session: Session, operation: Operation, database: string, byHeader: boolean, agent: string, n: number): Promise<Answer> {
-  const headers = { 'x-session-id': session.id }
-  const withBody = (url: string, body: Record<string, unknown>) => byHeader ? post(app, url, body, headers) : post(app, url, { ...body, session_id: session.id })
+  const headers: Record<string, string> = session.cookie === null ? { 'x-session-id': session.id } : { cookie: session.cookie }
+  const withBody = (url: string, body: Record<string, unknown>) => byHeader || session.cookie !== null ? post(app, url, body, headers) : post(app, url, { ...body, session_id: session.id })
   const tool = (mcpSession: string, name: string, args: Record<string, unknown>) =>
     post(app, '/mcp', { jsonrpc: '2.0', id: n, method: 'tools/call', params: { name, arguments: args } }, { ...MCP_HEADERS, 'mcp-session-id': mcpSession }).then(toolAnswer)
   const query = `SELECT owner, DATABASE() AS db, '${session.tag}' AS tag, ${n} AS n FROM t`

@@ -6,7 +6,7 @@ import { Compartment, EditorState, StateEffect, StateField, type Extension } fro
 import { Decoration, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from '@codemirror/view'
 import type { SqlServer } from '../plugins/app/query/sql/server.js'
 import { nameQuoter } from './names.js'
-import { statementAt as cursorStatement } from './statements.js'
+import { statementAt as cursorStatement, splitStatements } from './statements.js'
 
 /** Marks the line an error names (`at line 3`); cleared by the next edit or run. */
 const markLine = StateEffect.define<number | null>()
@@ -38,6 +38,11 @@ export interface SqlEditor {
   markErrorLine: (line: number | null) => void
   /** Writes a table's or column's name at the cursor (in backticks where it must be: ./names.ts), and focuses the editor. */
   insertName: (name: string) => void
+  /**
+   * Puts a statement (from the history) in the editor, the cursor at its end so Run runs it: in
+   * place of the editor's text, or with `keep`, after it (on lines of its own).
+   */
+  loadStatement: (query: string, keep: boolean) => void
 }
 
 /**
@@ -88,6 +93,17 @@ export function createEditor (parent: HTMLElement, options: { server: SqlServer,
     markErrorLine: (line) => { view.dispatch({ effects: markLine.of(line) }) },
     insertName: (name) => {
       view.dispatch(view.state.replaceSelection(quoteName(name)))
+      view.focus()
+    },
+    loadStatement: (query, keep) => {
+      const text = view.state.doc.toString()
+      const last = splitStatements(text, options.server).at(-1)
+      const from = keep ? text.length : 0
+      // After the text: on a line of its own, with a `;` on its own line to end the last statement
+      // if it has none (a `;` after a trailing `-- comment` would be inside the comment).
+      const ended = last === undefined || last.to < text.length
+      const insert = keep ? `${text.endsWith('\n') ? '' : '\n'}${ended ? '' : ';\n'}\n${query}` : query
+      view.dispatch({ changes: { from, to: text.length, insert }, selection: { anchor: from + insert.length }, scrollIntoView: true })
       view.focus()
     }
   }

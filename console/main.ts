@@ -132,8 +132,10 @@ async function loadHistory (): Promise<void> {
 
 function drawHistory (): void {
   renderHistory($('history'), $('history-empty'), history, $<HTMLInputElement>('history-search').value, (query) => {
-    editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: query } })
-    editor.view.focus()
+    // The editor's text is replaced only when it is a statement the history holds: a draft, a
+    // comment or a scratchpad of several statements is kept, the statement added after it.
+    const current = editor.view.state.doc.toString().trim().replace(/;+$/, '').trim()
+    editor.loadStatement(query, current !== '' && !history.some((entry) => entry.query.trim() === current))
   })
 }
 

@@ -85,6 +85,15 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
     'SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')
   await page.locator('#history li button').nth(4).click()
   t.equal(await editorText(page), 'SELECT id, name, price FROM items ORDER BY price', 'a click puts a query back in the editor')
+  // A draft that is not in the history is kept: the statement goes after it, ready to run.
+  const draft = '-- draft\nSELECT 1;\nSELECT 2 AS two -- not run yet'
+  await page.getByLabel('SQL').fill(draft)
+  await page.locator('#history li button').nth(1).click()
+  const lines = await page.$$eval('.cm-line', (divs) => divs.map((div) => div.textContent))
+  t.strictSame(lines, [...draft.split('\n'), ';', '', 'SELECT seq FROM seq_1_to_1500'], 'a click after a draft adds the query after it')
+  await page.getByLabel('SQL').press('Control+Enter')
+  await page.waitForFunction(() => document.querySelector('#grid [aria-rowcount]')?.getAttribute('aria-rowcount') === '1001')
+  t.equal(await page.textContent('#history li button'), 'SELECT seq FROM seq_1_to_1500', 'and Ctrl+Enter runs it, the cursor at its end')
 
   await page.getByLabel('SQL').fill("SELECT 'abc' + 0 AS n")
   await page.getByRole('button', { name: 'Run' }).click()

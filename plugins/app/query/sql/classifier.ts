@@ -87,13 +87,20 @@ function read (sql: string, server: SqlServer): Token[] {
 }
 
 /**
- * DELIMITER is the mysql command-line client's, which cuts a script into statements before it
- * sends them; scripts pasted whole begin with it. Said before anything else about the text (its
- * several statements, say), so the answer says what to send instead.
+ * The mysql command-line client's own commands, which it reads before anything reaches the
+ * server: DELIMITER, which begins scripts pasted whole, and the `\G` and `\g` that end a statement
+ * there. Said before anything else about the text (its several statements, say), so the answer
+ * says what to send instead.
  */
 function refuseClientCommand (tokens: readonly Token[]): void {
-  if (firstKeyword(tokens).word !== 'DELIMITER') return
-  throw syntaxError('DELIMITER is a command of the mysql command-line client, not SQL the server reads: send one statement per request, without it. A stored program\'s CREATE … BEGIN … END is one statement, the semicolons of its body included. Nothing was sent to the database.', { near: 'DELIMITER' })
+  if (firstKeyword(tokens).word === 'DELIMITER') {
+    throw syntaxError('DELIMITER is a command of the mysql command-line client, not SQL the server reads: send one statement per request, without it. A stored program\'s CREATE … BEGIN … END is one statement, the semicolons of its body included. Nothing was sent to the database.', { near: 'DELIMITER' })
+  }
+  const end = withoutTrailingSemicolons(tokens)
+  const last = end.at(-1)
+  if (isPunct(end.at(-2), '\\') && last?.kind === 'word' && last.value === 'G') {
+    throw syntaxError(`\\${last.text} ends a statement in the mysql command-line client, not in SQL the server reads: send the statement without it. Nothing was sent to the database.`, { near: `\\${last.text}` })
+  }
 }
 
 /** With writes allowed, what reaches past the databases: the server's files and process. */

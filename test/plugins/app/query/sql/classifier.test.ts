@@ -240,6 +240,21 @@ t.test('a script pasted with DELIMITER says to send its statements without it, b
   t.equal(classify('SELECT 1 AS delimiter', true).kind, 'read', 'the word elsewhere is a name')
 })
 
+t.test('a statement ended by the mysql client\'s \\G or \\g says to send it without, in both modes', async (t) => {
+  for (const [sql, ending] of [['SELECT * FROM t\\G', '\\G'], ['SELECT 1 \\g', '\\g'], ['SELECT 1\\G;', '\\G'], ['UPDATE t SET a = 1\\G', '\\G']]) {
+    for (const readOnly of [true, false]) {
+      try {
+        classify(sql!, readOnly)
+        t.fail(`${sql} was admitted`)
+      } catch (err) {
+        t.equal((err as AppError).code, 'syntax_error', `${JSON.stringify(sql)} (read-only: ${readOnly})`)
+        t.equal((err as AppError).message, `${ending} ends a statement in the mysql command-line client, not in SQL the server reads: send the statement without it. Nothing was sent to the database.`)
+      }
+    }
+  }
+  t.equal(classify("SELECT '\\\\G' AS g", true).kind, 'read', 'in a string it is text')
+})
+
 t.test('USE points at selecting a database, in both modes', async (t) => {
   for (const readOnly of [true, false]) {
     try {

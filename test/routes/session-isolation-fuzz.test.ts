@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { seededRandom } from '../fixtures/seeded-random.js'
 import { build, createDatabase, post, randomSessionId, sidCookie, testConfig } from '../helper.js'
@@ -53,18 +53,26 @@ interface Session {
   ran: Array<string | null>
 }
 
-t.test(`sessions at once on two instances: every answer is its own session's (seed ${SEED}, ${WAVES} waves)`, async (t) => {
-  const config = testConfig({ RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000', SESSION_MAX_CONCURRENT_QUERIES: '4', EXPORT_CONCURRENCY: '32' })
+for (const strict of [false, true]) {
+  t.test(`sessions at once on two instances, ${strict ? 'SESSION_STRICT=true' : 'ids chosen by the clients'}: every answer is its own session's (seed ${SEED}, ${WAVES} waves)`, async (t) => {
+    await fuzz(t, strict)
+  })
+}
+
+async function fuzz (t: Test, strict: boolean): Promise<void> {
+  const config = testConfig({ SESSION_STRICT: String(strict), RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000', SESSION_MAX_CONCURRENT_QUERIES: '4', EXPORT_CONCURRENCY: '32' })
   const instances = [await build(t, { config }), await build(t, { config })]
   const databases: string[] = []
   for (let i = 0; i < DATABASES; i++) databases.push(await createDatabase(t, 'CREATE TABLE t (owner VARCHAR(64)); INSERT INTO t SELECT DATABASE()'))
   const init = await post(instances[0]!, '/mcp', { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'isolation-fuzz', version: '1' } } }, MCP_HEADERS)
   const agent = init.headers['mcp-session-id'] as string
   const sessions: Session[] = Array.from({ length: SESSIONS }, (_, i) => ({ id: randomSessionId(), cookie: null, tag: `s${i}_${randomSessionId()}`, database: null, ran: [] }))
-  // A third of them were issued by the service on a select without an id, and go by their cookie.
-  for (const session of sessions.filter((_, i) => i % 3 === 0)) {
+  // A third of them (all of them in strict mode) were issued by the service on a select without an
+  // id; that third goes by its cookie.
+  for (const [i, session] of sessions.entries()) {
+    if (i % 3 !== 0 && !strict) continue
     const issued = await post(instances[1]!, '/api/database/select', { database_name: databases[0] })
-    Object.assign(session, { id: issued.json().session_id, cookie: sidCookie(issued), database: databases[0] })
+    Object.assign(session, { id: issued.json().session_id, cookie: i % 3 === 0 ? sidCookie(issued) : null, database: databases[0] })
   }
 
   const random = seededRandom(SEED)
@@ -89,7 +97,7 @@ t.test(`sessions at once on two instances: every answer is its own session's (se
   t.equal(failures, 0, `${requests} requests of ${SESSIONS} sessions in ${WAVES} waves, each answer its own session's`)
   t.comment(Object.entries(answered).sort().map(([outcome, count]) => `${outcome}: ${count}`).join(', '))
   t.ok(OPERATIONS.every((operation) => answered[`${operation} 200`] !== undefined), 'every kind of request answered 200 at times')
-})
+}
 
 interface Answer { status: number, body: string }
 

@@ -96,9 +96,9 @@ function refuseClientCommand (tokens: readonly Token[]): void {
   if (firstKeyword(tokens).word === 'DELIMITER') {
     throw syntaxError('DELIMITER is a command of the mysql command-line client, not SQL the server reads: send one statement per request, without it. A stored program\'s CREATE … BEGIN … END is one statement, the semicolons of its body included. Nothing was sent to the database.', { near: 'DELIMITER' })
   }
-  const end = withoutTrailingSemicolons(tokens)
-  const last = end.at(-1)
-  if (isPunct(end.at(-2), '\\') && last?.kind === 'word' && last.value === 'G') {
+  const end = statementEnd(tokens)
+  const last = tokens[end - 1]
+  if (isPunct(tokens[end - 2], '\\') && last?.kind === 'word' && last.value === 'G') {
     throw syntaxError(`\\${last.text} ends a statement in the mysql command-line client, not in SQL the server reads: send the statement without it. Nothing was sent to the database.`, { near: `\\${last.text}` })
   }
 }
@@ -175,9 +175,14 @@ function singleStatement (tokens: readonly Token[]): readonly Token[] {
 }
 
 function withoutTrailingSemicolons (tokens: readonly Token[]): readonly Token[] {
+  return tokens.slice(0, statementEnd(tokens))
+}
+
+/** The index past the statement's last token that is not a trailing `;`. */
+function statementEnd (tokens: readonly Token[]): number {
   let end = tokens.length
   while (end > 0 && isPunct(tokens[end - 1], ';')) end--
-  return tokens.slice(0, end)
+  return end
 }
 
 function syntaxError (message: string, extra?: Record<string, unknown>): AppError {

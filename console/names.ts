@@ -1,4 +1,5 @@
 import type { SQLDialect } from '@codemirror/lang-sql'
+import { canonicalName } from '../plugins/app/query/sql/literals.js'
 
 /** A plain word: letters, digits and `_`, not starting with a digit. */
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -21,5 +22,5 @@ const MYSQL_8_RESERVED = [
  */
 export function nameQuoter (dialect: SQLDialect): (name: string) => string {
   const keywords = new Set([...(dialect.spec.keywords ?? '').toLowerCase().split(/\s+/), ...MYSQL_8_RESERVED])
-  return (name) => PLAIN.test(name) && !keywords.has(name.toLowerCase()) ? name : `\`${name.replaceAll('`', '``')}\``
+  return (name) => PLAIN.test(name) && !keywords.has(name.toLowerCase()) ? name : canonicalName(name)
 }

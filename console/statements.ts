@@ -1,5 +1,5 @@
 import { dashesStartComment, plainCommentEnd, readComment } from '../plugins/app/query/sql/comments.js'
-import { isWordChar } from '../plugins/app/query/sql/literals.js'
+import { decodeQuotedName, decodeString, isWordChar, runEnd } from '../plugins/app/query/sql/literals.js'
 import type { SqlServer } from '../plugins/app/query/sql/server.js'
 
 /**
@@ -75,7 +75,7 @@ function code (text: string, i: number, block: BlockDepth): number {
   const c = text[i]!
   if (c === "'" || c === '"' || c === '`') return quoteEnd(text, i)
   if (!isWordChar(text.charCodeAt(i))) return i + 1
-  const end = wordEnd(text, i)
+  const end = runEnd(text, i, isWordChar)
   block.word(text.slice(i, end).toUpperCase(), () => nextWord(text, end))
   return end
 }
@@ -124,29 +124,17 @@ class BlockDepth {
   }
 }
 
-/** The index after the string or quoted name that starts at `i` (its quote doubled, or after a backslash, stays inside). */
+/** The index after the string or quoted name that starts at `i`, as the gateway reads it; an unterminated one runs to the end of the text. */
 function quoteEnd (text: string, i: number): number {
-  const quote = text[i]
-  let j = i + 1
-  while (j < text.length) {
-    const c = text[j]
-    if (c === '\\' && quote !== '`') j += 2
-    else if (c !== quote) j++
-    else if (text[j + 1] === quote) j += 2
-    else return j + 1
+  try {
+    return (text[i] === '`' ? decodeQuotedName(text, i) : decodeString(text, i, text[i]!)).end
+  } catch {
+    return text.length
   }
-  return text.length
-}
-
-function wordEnd (text: string, i: number): number {
-  let j = i
-  while (j < text.length && isWordChar(text.charCodeAt(j))) j++
-  return j
 }
 
 /** The word after whitespace from `i`, upper-cased ('' when something else follows). */
 function nextWord (text: string, i: number): string {
-  let j = i
-  while (j < text.length && text[j]! <= ' ') j++
-  return text.slice(j, wordEnd(text, j)).toUpperCase()
+  const j = runEnd(text, i, (code) => code <= 32)
+  return text.slice(j, runEnd(text, j, isWordChar)).toUpperCase()
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../../../config.js'
 import { Mysql } from '../database/mysql.js'
-import { clientClosedRequest } from '../query/query-errors.js'
+import { clientClosedRequest, requireParams } from '../query/query-errors.js'
 import type { createQueryRunner } from '../query/query-runner.js'
 import type { Statement } from '../query/sql/classifier.js'
 import { exportRequiresRead, exportsBusy } from './export-errors.js'
@@ -44,16 +44,17 @@ export class Exporter {
     })
   }
 
-  /** The statement as an export runs it: read as a query is, and refused unless it reads. */
-  async read (sql: string): Promise<Statement> {
+  /** The statement as an export runs it: read as a query is, and refused unless it reads with a value for each placeholder. */
+  async read (sql: string, params: readonly unknown[] | undefined): Promise<Statement> {
     const statement = await this.queryRunner.read(sql)
     if (statement.kind !== 'read') throw exportRequiresRead(statement.kind)
+    requireParams(statement, params)
     return statement
   }
 
   /** An export whose columns are known: its rows stream from it. Refused before any byte otherwise. */
   async start (request: ExportRequest): Promise<ExportRun> {
-    const statement = await this.read(request.sql)
+    const statement = await this.read(request.sql, request.params)
     const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner)
     if (request.client.destroyed) {
       lease.release('keep')

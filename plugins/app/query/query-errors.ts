@@ -1,4 +1,5 @@
 import { AppError } from '../errors/errors.js'
+import type { Statement } from './sql/classifier.js'
 import { ABANDON_AFTER_MS } from './statement-watchdog.js'
 
 /** The errors of running a statement, beyond what the server itself refuses (../errors/mysql-errors.ts). */
@@ -12,6 +13,14 @@ export function paramCountMismatch (expected: number, given: number): AppError {
   return new AppError('param_count_mismatch',
     `The statement has ${expected} placeholder${expected === 1 ? '' : 's'} (?) but ${given} value${given === 1 ? ' was' : 's were'} given in params; nothing ran.`,
     { placeholders: expected, params: given })
+}
+
+/**
+ * A statement with `?` placeholders and no `params` would go as text, and the server would answer
+ * a syntax error near '?': the count is named instead, and nothing is sent.
+ */
+export function requireParams (statement: Pick<Statement, 'placeholders'>, params: readonly unknown[] | undefined): void {
+  if (statement.placeholders > 0 && (params === undefined || params.length === 0)) throw paramCountMismatch(statement.placeholders, 0)
 }
 
 /** A write that may or may not have taken effect: the connection was lost, or (with `timeoutMs`) the statement outlived its KILL. */

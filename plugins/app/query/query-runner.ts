@@ -4,7 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { memoize } from '../memo.js'
 import { classify, type Statement } from './sql/classifier.js'
 import type { SqlServer } from './sql/server.js'
-import { clientClosedRequest, transactionLeftOpen } from './query-errors.js'
+import { clientClosedRequest, requireParams, transactionLeftOpen } from './query-errors.js'
 import { columnsOf, resultSet } from './result-sets.js'
 import { runStatement, type Outcome, type Param } from './statement-run.js'
 import type { ClientConnection } from './statement-watchdog.js'
@@ -78,6 +78,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
 
     async run (request: QueryRequest): Promise<QueryResult> {
       const statement = (readStatement ?? await reader())(request.sql)
+      requireParams(statement, request.params)
       const queryId = request.queryId ?? randomUUID()
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,

@@ -182,11 +182,11 @@ export class SessionActions {
   }
 
   /** What an export would be refused for before it runs: no context, a database not served, a statement that is not a read. */
-  async checkExport (sessionId: string, input: Pick<ExportInput, 'query' | 'expect_database'>): Promise<void> {
+  async checkExport (sessionId: string, input: Pick<ExportInput, 'query' | 'params' | 'expect_database'>): Promise<void> {
     const context = await this.sessionStore.requireContext(sessionId)
     expectDatabase(input.expect_database, context.database_name)
     this.served(context.database_name)
-    await this.exporter.read(input.query)
+    await this.exporter.read(input.query, input.params)
   }
 
   /**

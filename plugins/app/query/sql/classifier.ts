@@ -33,6 +33,8 @@ export interface Statement {
    * calls a function the gateway does not know as built-in. Its connection is reset after it.
    */
   resetsConnection: boolean
+  /** The `?` placeholders the server reads in `text`: every `?` token is one (no operator is spelled `?`). */
+  placeholders: number
 }
 
 /** Every statement keyword the gateway knows: a first word outside them is a typo, not a write. */
@@ -63,7 +65,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     // Its body's statements run when the program does, not now. Text past the body's END the
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
-    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true }
+    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true, placeholders: placeholders(tokens) }
   }
   const statement = singleStatement(tokens)
   const word = leadingKeyword(statement)
@@ -73,8 +75,15 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     kind,
     keyword: word,
     text: rebuild(statement),
-    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect)
+    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect),
+    placeholders: placeholders(statement)
   }
+}
+
+function placeholders (tokens: readonly Token[]): number {
+  let count = 0
+  for (const token of tokens) if (isPunct(token, '?')) count++
+  return count
 }
 
 function read (sql: string, server: SqlServer): Token[] {

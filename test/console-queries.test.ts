@@ -87,24 +87,28 @@ t.test('Ctrl+Enter runs the statement under the cursor: a procedure with its who
     'SELECT 1--1 AS two',
     'FROM WHERE;'
   ].join('\n'))
-  const lastQuery = () => page.locator('#history li button').first().textContent()
+  // The history is read again after the answer is shown: its newest entry follows a moment later.
+  const lastQuery = async (expected: string) => {
+    await page.waitForFunction((text) => document.querySelector('#history li button')?.textContent === text, expected, { timeout: 10_000 }).catch(() => {})
+    return await page.locator('#history li button').first().textContent()
+  }
 
   await page.keyboard.press('Control+Home')
   await page.keyboard.press('Control+Enter')
   await page.waitForFunction(() => document.querySelector('#history li button')?.textContent?.startsWith('CREATE PROCEDURE'))
-  t.match(await lastQuery(), /^CREATE PROCEDURE twice[^]*SELECT n \* 2 AS twice;\nEND$/, 'the procedure ran whole, its body\'s semicolons and # comment included')
+  t.match(await page.locator('#history li button').first().textContent(), /^CREATE PROCEDURE twice[^]*SELECT n \* 2 AS twice;\nEND$/, 'the procedure ran whole, its body\'s semicolons and # comment included')
 
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown')
   await page.keyboard.press('End')
   await page.keyboard.press('Control+Enter')
   await page.waitForSelector('#more-results [role="gridcell"]')
-  t.equal(await lastQuery(), 'CALL twice(21)', 'right after its semicolon, the CALL')
+  t.equal(await lastQuery('CALL twice(21)'), 'CALL twice(21)', 'right after its semicolon, the CALL')
   t.strictSame([await gridRows(page), await gridRows(page, '#more-results')], [[['21']], [['42']]], 'and both of its result sets')
 
   await page.keyboard.press('ArrowDown')
   await page.keyboard.press('Control+Enter')
   await page.waitForSelector('#error:not([hidden])')
-  t.equal(await lastQuery(), 'SELECT 1--1 AS two\nFROM WHERE', '1--1 is no comment: the statement ends at its own semicolon')
+  t.equal(await lastQuery('SELECT 1--1 AS two\nFROM WHERE'), 'SELECT 1--1 AS two\nFROM WHERE', '1--1 is no comment: the statement ends at its own semicolon')
   t.match(await page.textContent('#error'), /at line 2/, 'the server names the statement\'s line 2')
   t.equal(await page.locator('.cm-error-line').textContent(), 'FROM WHERE;', 'which is the editor\'s line 8')
 })

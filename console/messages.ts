@@ -19,6 +19,7 @@ const WORDS: Record<string, string> = {
   database_not_found: 'That database is not available here (anymore). Pick another.',
   network_error: 'The sqlgate service cannot be reached.',
   export_requires_read: 'Only a query that reads (SELECT, SHOW, …) can be downloaded.',
+  param_count_mismatch: 'A ? in the statement is a placeholder for a value that API clients send apart (params); this console sends none. Write the value itself in its place (text in quotes).',
   validation_error: 'That request is not valid: check Max rows and Timeout (whole numbers within the service\'s limits).'
 }
 

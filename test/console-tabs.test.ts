@@ -70,6 +70,11 @@ t.test('a new query clears the old result at once, and an error never sits over 
     await page.waitForSelector('#error:not([hidden])')
     t.ok(await page.isHidden('#results'), `${failing}: the error stands alone, the 60 rows are gone`)
   }
+  // A placeholder the console has no params for: said in the analyst's terms.
+  await runSql('SELECT id FROM t WHERE id = ?')
+  await page.waitForSelector('#error:not([hidden])')
+  t.match(await page.textContent('#error'), /this console sends none\. Write the value itself in its place[^]*param_count_mismatch/, 'a ? is explained, not sent')
+
   // A slow query: the old result is gone while it runs.
   await runSql('SELECT id FROM t')
   await page.waitForSelector('#results:not([hidden])')

@@ -97,6 +97,30 @@ t.test('a body that is not JSON says what and where, without quoting the body', 
   t.notMatch(poisoned.json().message, /^The body is not valid JSON: /)
 })
 
+t.test('a body that names a key twice has no one reading: 400 invalid_json naming the key, and nothing runs', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t, 'CREATE TABLE marks (v INT)')
+  const sessionId = await selectedSession(app, db)
+  const send = (url: string, payload: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload })
+  // A proxy that reads the first session_id would see this request as another session's.
+  const twoSessions = await send('/api/query', `{"session_id": "someone-elses-session", "query": "SELECT 1", "session_id": "${sessionId}"}`)
+  t.equal(twoSessions.statusCode, 400)
+  t.match(twoSessions.json(), { code: 'invalid_json', message: /^The body names the key "session_id" twice in one object\./ })
+  const escaped = await send('/api/query', `{"query": "SELECT 1", "session_id": "${sessionId}", "qu\\u0065ry": "SELECT 2"}`)
+  t.match(escaped.json(), { code: 'invalid_json', message: /the key "query" twice/ }, 'also when one spelling is escaped')
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.equal(history.json().queries.length, 0, 'nothing ran')
+  // The MCP endpoint reads its bodies alike.
+  const mcp = await send('/mcp', '{"jsonrpc": "2.0", "id": 1, "method": "tools/list", "method": "tools/call"}', { accept: 'application/json, text/event-stream' })
+  t.equal(mcp.statusCode, 400)
+  t.match(mcp.json(), { code: 'invalid_json', message: /the key "method" twice/ })
+  // Keys and colons inside a string are text: a JSON document the statement carries may repeat them.
+  const fine = await send('/api/query', JSON.stringify({ query: 'SELECT \'12:00\' AS t, \'{"a": 1, "a": 2}\' AS doc', session_id: sessionId }))
+  t.equal(fine.statusCode, 200, fine.body)
+  t.strictSame(fine.json().rows, [{ t: '12:00', doc: '{"a": 1, "a": 2}' }])
+})
+
 t.test('validation errors name the field', async (t) => {
   const app = await build(t)
   const res = await post(app, '/api/database/select', { database_name: '' })

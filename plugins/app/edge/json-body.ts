@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
+import { duplicateKey } from './json-duplicate-keys.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +23,8 @@ const LONE_SURROGATE = /\p{Cs}/u
  * - bytes that are not UTF-8, which it decodes as U+FFFD (a Latin-1 'José' reached the database
  *   as 'Jos�', and a write stored it so);
  * - an escaped lone surrogate (`"\ud800"`), which the driver sends as U+FFFD likewise. Only a body
- *   with a `\u` escape in it is looked through.
+ *   with a `\u` escape in it is looked through;
+ * - a key named twice in one object, which has no one reading (./json-duplicate-keys.ts).
  * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
  * compressed bytes would otherwise be answered as "not UTF-8".
  * An empty body of a DELETE is no body: fetch wrappers send their default
@@ -50,16 +52,21 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       return
     }
     const text = bytes.toString('utf8')
-    if (!text.includes('\\u')) {
-      parseText(request, text, (err, value) => { done(err === null ? null : saysWhere(err, text), value) })
-      return
-    }
+    const escapes = text.includes('\\u')
     parseText(request, text, (err, value) => {
-      if (err !== null) done(saysWhere(err, text))
-      else if (!isUnicodeText(value)) done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
-      else done(null, value)
+      if (err !== null) return done(saysWhere(err, text))
+      if (escapes && !isUnicodeText(value)) return done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
+      const repeated = duplicateKey(text, value)
+      if (repeated !== null) return done(repeatedKey(repeated))
+      done(null, value)
     })
   }
+}
+
+function repeatedKey (key: string): AppError {
+  const shown = JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)
+  return new AppError('invalid_json',
+    `The body names the key ${shown} twice in one object. JSON readers differ on which one counts (this service would take the last, a proxy in front of it perhaps the first), so each key must be sent once.`)
 }
 
 /**

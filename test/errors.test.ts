@@ -109,6 +109,8 @@ t.test('a body that names a key twice has no one reading: 400 invalid_json namin
   t.match(twoSessions.json(), { code: 'invalid_json', message: /^The body names the key "session_id" twice in one object\./ })
   const escaped = await send('/api/query', `{"query": "SELECT 1", "session_id": "${sessionId}", "qu\\u0065ry": "SELECT 2"}`)
   t.match(escaped.json(), { code: 'invalid_json', message: /the key "query" twice/ }, 'also when one spelling is escaped')
+  const secret = await send('/api/query', `{"query": "SELECT 1", "session_id": "${sessionId}", "SELECT secret": 1, "SELECT secret": 2}`)
+  t.match(secret.json(), { code: 'invalid_json', message: /^The body names a key twice in one object\./ }, 'a key that is no field name is not quoted back')
   const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
   t.equal(history.json().queries.length, 0, 'nothing ran')
   // The MCP endpoint reads its bodies alike.

@@ -63,10 +63,11 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
   }
 }
 
+/** Names the key when it looks like a field name; other text of the body is not quoted back (errors are logged). */
 function repeatedKey (key: string): AppError {
-  const shown = JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)
+  const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? `the key "${key}"` : 'a key'
   return new AppError('invalid_json',
-    `The body names the key ${shown} twice in one object. JSON readers differ on which one counts (this service would take the last, a proxy in front of it perhaps the first), so each key must be sent once.`)
+    `The body names ${shown} twice in one object. JSON readers differ on which one counts (this service would take the last, a proxy in front of it perhaps the first), so each key must be sent once.`)
 }
 
 /**

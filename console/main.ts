@@ -35,6 +35,11 @@ const results = new ResultView((err) => { showError({ code: 'page_error', messag
 let history: HistoryEntry[] = []
 /** The running query's: Stop aborts its request, and the service then stops the query. */
 let running: AbortController | null = null
+/**
+ * Picks of a database so far. A read of the session's context that began before the latest pick
+ * answers for an older state: applied, it would put the picker back to what the session had then.
+ */
+let picks = 0
 
 function showContext (name: string | null): void {
   status.textContent = name === null ? 'No database selected yet.' : `Database: ${name}`
@@ -154,7 +159,9 @@ async function loadDatabases (): Promise<void> {
 }
 
 async function loadContext (): Promise<void> {
+  const asked = picks
   const answer = await api<{ database_context: { database_name: string } | null }>('GET', 'api/database/context')
+  if (picks !== asked) return
   if (!answer.ok) return showError(answer.body)
   const name = answer.body.database_context?.database_name ?? null
   picker.value = name ?? ''
@@ -165,6 +172,7 @@ async function loadContext (): Promise<void> {
 async function selectDatabase (): Promise<void> {
   const name = picker.value
   if (name === '') return
+  picks++
   clearError()
   clearResult()
   const answer = await api<{ database_name: string, total_tables: number }>('POST', 'api/database/select', { database_name: name })
@@ -180,8 +188,9 @@ async function selectDatabase (): Promise<void> {
  */
 async function checkContext (): Promise<void> {
   if (picker.value === '') return
+  const asked = picks
   const answer = await api<{ database_context: { database_name: string } | null }>('GET', 'api/database/context')
-  if (!answer.ok) return
+  if (!answer.ok || picks !== asked) return
   const name = answer.body.database_context?.database_name ?? null
   if (name === null) showError({ code: 'database_context_missing', message: '' })
   else if (name !== picker.value) showContextChanged({ code: 'database_context_changed', message: '', expected_database: picker.value, database_name: name })

@@ -97,3 +97,38 @@ t.test('a new query clears the old result at once, and an error never sits over 
   await page.waitForSelector('#results:not([hidden])')
   t.match(await page.textContent('#result-meta'), /^60 rows/, 'picking the database again works')
 })
+
+t.test('a database picked before the page has read the session\'s stays picked', { skip }, async (t) => {
+  const app = await build(t)
+  const base = `${await listen(app)}/`
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT); INSERT INTO t VALUES (7)')
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  const page = await browser.newPage()
+  // The page's first read of the session's context is answered by the service at once (no
+  // database yet), and reaches the page only after the analyst has picked one: a slow network.
+  let release = (): void => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let first = true
+  await page.route('**/api/database/context', async (route) => {
+    if (!first) return await route.continue()
+    first = false
+    const response = await route.fetch()
+    await held
+    await route.fulfill({ response })
+  })
+  await page.goto(base)
+  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
+  await page.getByLabel('Database').selectOption(db)
+  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(`${name} (1 table)`), db)
+  const stale = page.waitForResponse((res) => res.url().endsWith('/api/database/context'))
+  release()
+  t.equal((await (await stale).json()).database_context, null, 'the held answer is the one from before the pick')
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)))
+  t.equal(await page.inputValue('#database'), db, 'the pick stands')
+  t.match(await page.textContent('#session-status'), `Database: ${db}`)
+  await page.getByLabel('SQL').fill('SELECT id FROM t')
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#grid [role="gridcell"]')
+  t.equal(await page.textContent('#grid [role="gridcell"]'), '7', 'and runs there')
+})

@@ -145,7 +145,10 @@ function drawHistory (): void {
 }
 
 async function loadSchema (): Promise<void> {
+  const asked = picks
   const answer = await api<{ tables: TableSchema[] }>('GET', 'api/database/schema')
+  // Picked again meanwhile: that pick draws its own database's tables.
+  if (picks !== asked) return
   const tables = answer.ok ? answer.body.tables : []
   renderSchemaTree($('schema'), tables, (name) => { editor.insertName(name) })
   $('schema-empty').hidden = tables.length > 0

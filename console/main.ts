@@ -128,9 +128,13 @@ async function download (format: 'csv' | 'ndjson'): Promise<void> {
   setTimeout(() => { later(loadHistory()) }, 1500)
 }
 
+/** Reads of the history so far: an answer older than the latest read is not drawn over it. */
+let historyReads = 0
+
 async function loadHistory (): Promise<void> {
+  const read = ++historyReads
   const answer = await api<{ queries: HistoryEntry[] }>('GET', 'api/query/history')
-  if (!answer.ok) return
+  if (!answer.ok || read !== historyReads) return
   history = answer.body.queries
   drawHistory()
 }

@@ -4,9 +4,10 @@ import { chromium } from 'playwright-core'
 import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
 
 /**
- * Two wrong-data behaviours of the console, as an analyst met them: a tab whose session another
- * tab switched to another database answered that database's rows under its own; and an old result
- * stayed on screen under an error.
+ * Wrong-data behaviours of the console, as an analyst met them: a tab whose session another tab
+ * switched to another database answered that database's rows under its own; an old result stayed
+ * on screen under an error; and an answer that arrived after a newer one (the session's context,
+ * a database's tables, the history) was drawn over it.
  */
 t.test('two tabs, two databases: a tab never shows another database\'s rows, and switches back with one click', { skip }, async (t) => {
   const app = await build(t)

@@ -1,7 +1,35 @@
 /// <reference lib="dom" />
 import t from 'tap'
-import { chromium } from 'playwright-core'
+import { chromium, type Page, type Response } from 'playwright-core'
 import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+
+/**
+ * Holds the page's next request to `path`: the service answers it at once, and the answer reaches
+ * the page only when `deliver` is called, as on a slow network. `deliver` returns that answer as
+ * the page received it.
+ */
+async function holdNextAnswer (page: Page, path: string): Promise<{ deliver: () => Promise<Response> }> {
+  let release = (): void => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let holding = true
+  await page.route(`**${path}`, async (route) => {
+    if (!holding) return await route.continue()
+    holding = false
+    const response = await route.fetch()
+    await held
+    await route.fulfill({ response })
+  })
+  return {
+    deliver: async () => {
+      const answer = page.waitForResponse((res) => new URL(res.url()).pathname === path)
+      release()
+      const delivered = await answer
+      // The page's handler of the answer has run by the next timer turn.
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)))
+      return delivered
+    }
+  }
+}
 
 /**
  * Wrong-data behaviours of the console, as an analyst met them: a tab whose session another tab
@@ -106,26 +134,13 @@ t.test('a database picked before the page has read the session\'s stays picked',
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.teardown(() => browser.close())
   const page = await browser.newPage()
-  // The page's first read of the session's context is answered by the service at once (no
-  // database yet), and reaches the page only after the analyst has picked one: a slow network.
-  let release = (): void => {}
-  const held = new Promise<void>((resolve) => { release = resolve })
-  let first = true
-  await page.route('**/api/database/context', async (route) => {
-    if (!first) return await route.continue()
-    first = false
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-  })
+  // The page's first read of the session's context (no database yet) arrives after the pick.
+  const context = await holdNextAnswer(page, '/api/database/context')
   await page.goto(base)
   await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
   await page.getByLabel('Database').selectOption(db)
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(`${name} (1 table)`), db)
-  const stale = page.waitForResponse((res) => res.url().endsWith('/api/database/context'))
-  release()
-  t.equal((await (await stale).json()).database_context, null, 'the held answer is the one from before the pick')
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)))
+  t.equal((await (await context.deliver()).json()).database_context, null, 'the late answer is the one from before the pick')
   t.equal(await page.inputValue('#database'), db, 'the pick stands')
   t.match(await page.textContent('#session-status'), `Database: ${db}`)
   await page.getByLabel('SQL').fill('SELECT id FROM t')
@@ -144,25 +159,13 @@ t.test('picking again before the first pick\'s tables arrive: the tree shows the
   const page = await browser.newPage()
   await page.goto(base)
   await page.waitForSelector(`#database option[value="${second}"]`, { state: 'attached' })
-  // The first pick's tables are read by the service at once and reach the page last.
-  let release = (): void => {}
-  const held = new Promise<void>((resolve) => { release = resolve })
-  let holding = true
-  await page.route('**/api/database/schema', async (route) => {
-    if (!holding) return await route.continue()
-    holding = false
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-  })
+  // The first pick's tables arrive after the second pick's.
+  const tables = await holdNextAnswer(page, '/api/database/schema')
   await page.getByLabel('Database').selectOption(first)
   await page.waitForRequest((req) => req.url().endsWith('/api/database/schema'))
   await page.getByLabel('Database').selectOption(second)
   await page.waitForSelector('#schema :text("second_pick_table")')
-  const late = page.waitForResponse((res) => res.url().endsWith('/api/database/schema'))
-  release()
-  t.match(await (await late).text(), 'first_pick_table', 'the late answer is the first pick\'s')
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)))
+  t.match(await (await tables.deliver()).text(), 'first_pick_table', 'the late answer is the first pick\'s')
   t.match(await page.textContent('#schema'), 'second_pick_table', 'the tree still shows the second pick\'s tables')
   t.notMatch(await page.textContent('#schema'), 'first_pick_table')
 })
@@ -178,26 +181,14 @@ t.test('a history read answered after a later one is not drawn over it', { skip 
   await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
   await page.getByLabel('Database').selectOption(db)
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(`${name} (`), db)
-  // The history read after the first query is answered at once and reaches the page last.
-  let release = (): void => {}
-  const held = new Promise<void>((resolve) => { release = resolve })
-  let holding = true
-  await page.route('**/api/query/history', async (route) => {
-    if (!holding) return await route.continue()
-    holding = false
-    const response = await route.fetch()
-    await held
-    await route.fulfill({ response })
-  })
+  // The history read after the first query arrives after the one after the second.
+  const history = await holdNextAnswer(page, '/api/query/history')
   for (const sql of ['SELECT 1 AS first_query', 'SELECT 2 AS second_query']) {
     await page.getByLabel('SQL').fill(sql)
     await page.getByRole('button', { name: 'Run' }).click()
     await page.waitForSelector('#grid [role="gridcell"]')
   }
   await page.waitForFunction(() => document.querySelector('#history li button')?.textContent === 'SELECT 2 AS second_query')
-  const late = page.waitForResponse((res) => res.url().endsWith('/api/query/history'))
-  release()
-  t.notMatch(await (await late).text(), 'second_query', 'the late answer is from before the second query')
-  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)))
+  t.notMatch(await (await history.deliver()).text(), 'second_query', 'the late answer is from before the second query')
   t.strictSame(await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent)), ['SELECT 2 AS second_query', 'SELECT 1 AS first_query'])
 })

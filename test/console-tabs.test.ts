@@ -1,7 +1,14 @@
 /// <reference lib="dom" />
 import t from 'tap'
 import { chromium, type Page, type Response } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+
+/** A page of a new browser, closed when the test ends. */
+async function newPage (t: { teardown: (fn: () => unknown) => void }): Promise<Page> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.teardown(() => browser.close())
+  return await browser.newPage()
+}
 
 /**
  * Holds the page's next request to `path`: the service answers it at once, and the answer reaches
@@ -131,9 +138,7 @@ t.test('a database picked before the page has read the session\'s stays picked',
   const app = await build(t)
   const base = `${await listen(app)}/`
   const db = await createDatabase(t, 'CREATE TABLE t (id INT); INSERT INTO t VALUES (7)')
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
+  const page = await newPage(t)
   // The page's first read of the session's context (no database yet) arrives after the pick.
   const context = await holdNextAnswer(page, '/api/database/context')
   await page.goto(base)
@@ -154,9 +159,7 @@ t.test('picking again before the first pick\'s tables arrive: the tree shows the
   const base = `${await listen(app)}/`
   const first = await createDatabase(t, 'CREATE TABLE first_pick_table (id INT)')
   const second = await createDatabase(t, 'CREATE TABLE second_pick_table (id INT)')
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
+  const page = await newPage(t)
   await page.goto(base)
   await page.waitForSelector(`#database option[value="${second}"]`, { state: 'attached' })
   // The first pick's tables arrive after the second pick's.
@@ -174,13 +177,7 @@ t.test('a history read answered after a later one is not drawn over it', { skip 
   const app = await build(t)
   const base = `${await listen(app)}/`
   const db = await createDatabase(t)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(`${name} (`), db)
+  const page = await consoleOn(t, base, db)
   // The history read after the first query arrives after the one after the second.
   const history = await holdNextAnswer(page, '/api/query/history')
   for (const sql of ['SELECT 1 AS first_query', 'SELECT 2 AS second_query']) {

@@ -181,7 +181,7 @@ export class SessionActions {
     return { success: true as const, session_id: sessionId, database_name: context.database_name, ...result }
   }
 
-  /** What an export would be refused for before it runs: no context, a database not served, a statement that is not a read. */
+  /** What an export would be refused for before it runs: no context, a database not served, a statement that is not a read or lacks its params. */
   async checkExport (sessionId: string, input: Pick<ExportInput, 'query' | 'params' | 'expect_database'>): Promise<void> {
     const context = await this.sessionStore.requireContext(sessionId)
     expectDatabase(input.expect_database, context.database_name)

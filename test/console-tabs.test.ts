@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import t from 'tap'
 import { chromium, type Page, type Response } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, listen, skipWithoutChromium as skip } from './helper.js'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, listen, pickDatabase, skipWithoutChromium as skip } from './helper.js'
 
 /** A page of a new browser, closed when the test ends. */
 async function newPage (t: { teardown: (fn: () => unknown) => void }): Promise<Page> {
@@ -141,10 +141,7 @@ t.test('a database picked before the page has read the session\'s stays picked',
   const page = await newPage(t)
   // The page's first read of the session's context (no database yet) arrives after the pick.
   const context = await holdNextAnswer(page, '/api/database/context')
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(`${name} (1 table)`), db)
+  await pickDatabase(page, base, db)
   t.equal((await (await context.deliver()).json()).database_context, null, 'the late answer is the one from before the pick')
   t.equal(await page.inputValue('#database'), db, 'the pick stands')
   t.match(await page.textContent('#session-status'), `Database: ${db}`)

@@ -67,6 +67,10 @@ export class LogDestination {
     this.sonic.flush(cb)
   }
 
+  /**
+   * Writes what is gathered and held, at once. A write sonic-boom already has under way is not
+   * waited for (no synchronous API can): its lines land after these, as with pino's own destination.
+   */
   flushSync (): void {
     this.handOver()
     this.sonic.flushSync()

@@ -69,7 +69,8 @@ export class LogDestination {
 
   /**
    * Writes what is gathered and held, at once. A write sonic-boom already has under way is not
-   * waited for (no synchronous API can): its lines land after these, as with pino's own destination.
+   * waited for (no synchronous API can): its lines may land after these and after this returns, as
+   * with pino's own destination.
    */
   flushSync (): void {
     this.handOver()

@@ -34,7 +34,7 @@ t.test('lines of one turn arrive whole and in order; a lone line within the flus
 t.test('a burst larger than the buffer is handed over while the turn still runs', async (t) => {
   // sonic-boom in its synchronous mode writes what it is handed at once, so the file shows what
   // was handed over by the end of the loop. (In the asynchronous mode, flushSync does not wait for
-  // a write already under way: what it holds lands later, so the file is not a measure of it.)
+  // a write already under way, whose lines may land after it returns: the file would not tell.)
   const { path, fd } = tempFile()
   const destination = new LogDestination(pino.destination({ dest: fd, sync: true }), 4096)
   t.teardown(() => destination.destroy())

@@ -1,14 +1,7 @@
 /// <reference lib="dom" />
 import t from 'tap'
 import { chromium, type Page, type Response } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, listen, pickDatabase, skipWithoutChromium as skip } from './helper.js'
-
-/** A page of a new browser, closed when the test ends. */
-async function newPage (t: { teardown: (fn: () => unknown) => void }): Promise<Page> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  return await browser.newPage()
-}
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, listen, newPage, pickDatabase, runQuery, skipWithoutChromium as skip } from './helper.js'
 
 /**
  * Holds the page's next request to `path`: the service answers it at once, and the answer reaches
@@ -53,12 +46,7 @@ t.test('two tabs, two databases: a tab never shows another database\'s rows, and
   t.teardown(() => browser.close())
   const context = await browser.newContext()
   const [a, b] = [await context.newPage(), await context.newPage()]
-  for (const [page, db] of [[a, shop], [b, hr]] as const) {
-    await page.goto(base)
-    await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-    await page.getByLabel('Database').selectOption(db)
-    await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
-  }
+  for (const [page, db] of [[a, shop], [b, hr]] as const) await pickDatabase(page, base, db)
   // Tab A still shows shop; the session (one cookie for both tabs) is now in hr.
   t.equal(await a.inputValue('#database'), shop)
   await a.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
@@ -85,19 +73,12 @@ t.test('a new query clears the old result at once, and an error never sits over 
   const app = await build(t)
   const base = `${await listen(app)}/`
   const db = await createDatabase(t, 'CREATE TABLE t (id INT); INSERT INTO t SELECT seq FROM seq_1_to_60')
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  await page.goto(base)
-  await page.waitForSelector(`#database option[value="${db}"]`, { state: 'attached' })
-  await page.getByLabel('Database').selectOption(db)
-  await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
+  const page = await consoleOn(t, base, db)
   const runSql = async (sql: string) => {
     await page.getByLabel('SQL').fill(sql)
     await page.getByRole('button', { name: 'Run' }).click()
   }
-  await runSql('SELECT id FROM t')
-  await page.waitForSelector('#grid [role="gridcell"]')
+  await runQuery(page, 'SELECT id FROM t')
   t.match(await page.textContent('#result-meta'), /^60 rows/)
   for (const failing of ['SELEC id FROM t', 'SELECT id FROM missing', 'DELETE FROM t']) {
     await runSql('SELECT id FROM t')
@@ -145,9 +126,7 @@ t.test('a database picked before the page has read the session\'s stays picked',
   t.equal((await (await context.deliver()).json()).database_context, null, 'the late answer is the one from before the pick')
   t.equal(await page.inputValue('#database'), db, 'the pick stands')
   t.match(await page.textContent('#session-status'), `Database: ${db}`)
-  await page.getByLabel('SQL').fill('SELECT id FROM t')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#grid [role="gridcell"]')
+  await runQuery(page, 'SELECT id FROM t')
   t.equal(await page.textContent('#grid [role="gridcell"]'), '7', 'and runs there')
 })
 
@@ -177,11 +156,7 @@ t.test('a history read answered after a later one is not drawn over it', { skip 
   const page = await consoleOn(t, base, db)
   // The history read after the first query arrives after the one after the second.
   const history = await holdNextAnswer(page, '/api/query/history')
-  for (const sql of ['SELECT 1 AS first_query', 'SELECT 2 AS second_query']) {
-    await page.getByLabel('SQL').fill(sql)
-    await page.getByRole('button', { name: 'Run' }).click()
-    await page.waitForSelector('#grid [role="gridcell"]')
-  }
+  for (const sql of ['SELECT 1 AS first_query', 'SELECT 2 AS second_query']) await runQuery(page, sql)
   await page.waitForFunction(() => document.querySelector('#history li button')?.textContent === 'SELECT 2 AS second_query')
   t.notMatch(await (await history.deliver()).text(), 'second_query', 'the late answer is from before the second query')
   t.strictSame(await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent)), ['SELECT 2 AS second_query', 'SELECT 1 AS first_query'])

@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 import t from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, gridHeaders, gridRows, listen, pathProxy, skipWithoutChromium as skip } from './helper.js'
+import { build, CHROMIUM, CHROMIUM_FLAGS as FLAGS, consoleOn, createDatabase, gridHeaders, gridRows, listen, pathProxy, runQuery, skipWithoutChromium as skip } from './helper.js'
 
 const editorText = (page: Page) => page.$eval('.cm-content', (el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').replace(/[\u200b\n]+$/, ''))
 
@@ -35,9 +35,7 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.getByLabel('Database').selectOption(db)
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
 
-  await page.getByLabel('SQL').fill('SELECT id, name, price FROM items ORDER BY price')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#grid [role="gridcell"]')
+  await runQuery(page, 'SELECT id, name, price FROM items ORDER BY price')
   t.strictSame(await gridHeaders(page), ['idBIGINT', 'nameVARCHAR', 'priceDECIMAL'], 'column names with their types')
   t.strictSame(await gridRows(page),
     [['9007199254740993', '<b>bold</b>', '1.50'], ['2', 'NULL', '20.00']], 'exact values, markup shown as text')
@@ -121,9 +119,7 @@ t.test('behind a proxy that serves sqlgate under a path, the console works there
   const page = await consoleOn(t, base, db)
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))
-  await page.getByLabel('SQL').fill('SELECT id FROM items')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#grid [role="gridcell"]')
+  await runQuery(page, 'SELECT id FROM items')
   t.strictSame(await gridRows(page), [['7']], 'a query runs through the proxy')
   for (const path of ['GET /sqlgate/api/database/list', 'POST /sqlgate/api/database/select', 'POST /sqlgate/api/query']) {
     t.ok(seen.includes(path), `${path}, under the proxy's path`)
@@ -141,9 +137,7 @@ t.test('behind a path-prefix proxy with COOKIE_PATH, the session cookie stays ap
   const page = await consoleOn(t, base, db, [{ name: 'sid', value: 'other-application-session', domain: new URL(base).hostname, path: '/', httpOnly: true, sameSite: 'Lax' }])
   await page.reload()
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
-  await page.getByLabel('SQL').fill('SELECT id FROM items')
-  await page.getByRole('button', { name: 'Run' }).click()
-  await page.waitForSelector('#grid [role="gridcell"]')
+  await runQuery(page, 'SELECT id FROM items')
   t.strictSame(await gridRows(page), [['7']], 'the session keeps its database across a reload')
   const cookies = (await page.context().cookies()).filter((cookie) => cookie.name === 'sid').map((cookie) => [cookie.path, cookie.value === 'other-application-session'])
   t.strictSame(cookies.sort(), [['/', true], ['/sqlgate/', false]], "the other application's cookie is untouched; sqlgate's lives under its path")

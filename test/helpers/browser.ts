@@ -21,15 +21,27 @@ export async function pickDatabase (page: Page, base: string, db: string): Promi
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
 }
 
-/** A new browser's console at `base`, with `db` picked as its session's database. */
-export async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string, cookies: Parameters<BrowserContext['addCookies']>[0] = []): Promise<Page> {
+/** A page of a new browser (with `cookies` set), closed when the test ends. */
+export async function newPage (t: { teardown: (fn: () => unknown) => void }, cookies: Parameters<BrowserContext['addCookies']>[0] = []): Promise<Page> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS })
   t.teardown(() => browser.close())
   const context = await browser.newContext()
   await context.addCookies(cookies)
-  const page = await context.newPage()
+  return await context.newPage()
+}
+
+/** A new browser's console at `base`, with `db` picked as its session's database. */
+export async function consoleOn (t: { teardown: (fn: () => unknown) => void }, base: string, db: string, cookies: Parameters<BrowserContext['addCookies']>[0] = []): Promise<Page> {
+  const page = await newPage(t, cookies)
   await pickDatabase(page, base, db)
   return page
+}
+
+/** Runs `sql` in the console with the Run button, and waits for the result grid's first cell. */
+export async function runQuery (page: Page, sql: string): Promise<void> {
+  await page.getByLabel('SQL').fill(sql)
+  await page.getByRole('button', { name: 'Run' }).click()
+  await page.waitForSelector('#grid [role="gridcell"]')
 }
 
 /** The result grid's column headers (name and type). */

@@ -110,10 +110,21 @@ export function numberEnd (sql: string, start: number): number {
     return end > start + 2 && !isWordChar(sql.charCodeAt(end)) ? end : -1
   }
   const i = runEnd(sql, start, isDigit)
-  if (sql[i] === '.') return exponentEnd(sql, runEnd(sql, i + 1, isDigit))
+  if (sql[i] === '.') return decimalEnd(sql, start, runEnd(sql, i + 1, isDigit))
   if (i >= sql.length || !isWordChar(sql.charCodeAt(i))) return i
   const exponent = exponentEnd(sql, i)
   return exponent > i ? exponent : -1
+}
+
+/**
+ * Past the exponent of the decimal that starts at `start`, at `i` after its fraction. An `e` there must begin one: the server
+ * drops a decimal whose `e` has no digits after it (and its sign) and reads on from the character
+ * after them, so `1.5e` is not `1.5 AS e` to it but an error, and `1.5e+(2)` is `(2)`.
+ */
+function decimalEnd (sql: string, start: number, i: number): number {
+  const end = exponentEnd(sql, i)
+  if (end === i && (sql[i] === 'e' || sql[i] === 'E')) throw new TokenizeError(`a number whose exponent has no digits (${sql.slice(start, i + 1)})`)
+  return end
 }
 
 /** Past an exponent (`e5`, `E-5`) at `i`, or `i` when there is none. */

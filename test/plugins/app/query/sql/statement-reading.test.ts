@@ -93,6 +93,15 @@ t.test('literals, names and variables are sent in one spelling', async (t) => {
   for (const [sql, expected] of cases) t.equal(sent(sql, MARIADB_10_11), expected, sql)
 })
 
+t.test('a decimal whose exponent marker has no digits is refused on every dialect, never read as a number and a name', async (t) => {
+  for (const server of [MARIADB_10_11, MYSQL_8, TIDB]) {
+    for (const sql of ['SELECT 1.5e', 'SELECT .5Ex', 'SELECT 1.e+', 'SELECT 1.5e-x', 'SELECT 1.5e+(2)']) {
+      t.throws(() => lex(sql, server), { name: 'TokenizeError', message: /exponent has no digits/ }, `${server.dialect}: ${sql}`)
+    }
+    t.equal(sent('SELECT 1.5e2x, 1.e1, 1e, 1ex, 12.34abc', server), 'SELECT 1.5e2 x, 1.e1, `1e`, `1ex`, 12.34 abc', `${server.dialect}: with digits, or without a point`)
+  }
+})
+
 t.test('hints are sent where the server reads them, in one spelling, and dropped where it does not', async (t) => {
   const sql = 'SELECT /*+   NO_INDEX(t  idx) BKA(t) */ * FROM t'
   t.equal(sent(sql, MYSQL_8), 'SELECT /*+ NO_INDEX(t idx) BKA(t) */ * FROM t')

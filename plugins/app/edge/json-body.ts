@@ -74,14 +74,14 @@ function repeatedKey (key: string): AppError {
  * Fastify says only that a body is not valid JSON; `JSON.parse`'s own message says what and where
  * ("Expected double-quoted property name in JSON at position 21"), read again on that failure
  * only. The body's text that V8 quotes in some messages is left out: a body may hold anything, and
- * error messages are logged. A body Fastify refused for another reason (a `__proto__` key) keeps
- * Fastify's error.
+ * error messages are logged. A body that `JSON.parse` reads was refused by Fastify's prototype
+ * poisoning rules (a `__proto__` key, or a `constructor` key holding a `prototype`), and says so.
  */
 function saysWhere (err: Error, text: string): Error {
   if ((err as { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return err
   try {
     JSON.parse(text)
-    return err
+    return new AppError('invalid_json', 'The body holds a "__proto__" key, or a "constructor" key with a "prototype" key in it: JSON objects that could change other objects when merged are refused. No field of this service has either name.')
   } catch (syntax) {
     const what = (syntax as Error).message.replace(/, (\.\.\.)?".*$/s, '').slice(0, 200)
     return new AppError('invalid_json', `The body is not valid JSON: ${what}.`)

@@ -1,0 +1,87 @@
+import { createConnection } from 'mysql2'
+import type { FieldPacket, RowDataPacket } from 'mysql2/promise'
+import t, { type Test } from 'tap'
+import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
+import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
+
+/**
+ * Tokens glued to what follows them, read by the real MariaDB from the client's text and through
+ * the gateway (which sends the statement rebuilt from its own reading), in a select list, where a
+ * name may follow any term as its alias. There a misreading shows as another column or value
+ * (`1.5e` read as `1.5 AS e`), not only as an error; the differential test's expressions never
+ * stand where an alias may follow. Generated as every combination of the parts below.
+ */
+
+/** What a side answered: the names and values (as text) of its columns, or that it failed. */
+type Outcome = string
+
+interface Sweep {
+  statements: Iterable<string>
+  /** The columns' names count too (a rebuilt spelling names a column `@\`v\`` where the client's text names it `@v`). */
+  names: boolean
+  table?: string
+}
+
+async function sweep (t: Test, { statements, names, table = '' }: Sweep): Promise<{ same: number, failedOnBoth: number }> {
+  const db = await createDatabase(t, table)
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const sessionId = await selectedSession(app, db)
+  const direct = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset }).promise()
+  t.teardown(() => direct.end().catch(() => {}))
+  // Binary values: the server's bytes, the gateway's base64.
+  const shown = (columns: string[], values: unknown[]): Outcome =>
+    JSON.stringify([names ? columns : columns.length, values.map((value) => Buffer.isBuffer(value) ? value.toString('base64') : String(value))])
+
+  const failures: string[] = []
+  const counts = { same: 0, failedOnBoth: 0 }
+  for (const sql of statements) {
+    const server: Outcome = await direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }).then(
+      ([rows, fields]: [RowDataPacket[], FieldPacket[]]) => shown(fields.map((field) => field.name), rows[0] as unknown[]),
+      () => 'failed')
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId, row_format: 'array' })
+    const body = res.json()
+    const gateway: Outcome = res.statusCode === 200
+      ? shown(body.columns.map((column: { name: string }) => column.name), body.rows[0] as unknown[])
+      : 'failed'
+    if (server === gateway) {
+      if (server === 'failed') counts.failedOnBoth++
+      else counts.same++
+    } else {
+      failures.push(`${JSON.stringify(sql)}: the server ${server}, the gateway ${gateway} (${res.statusCode} ${String(body.code ?? '')})`)
+    }
+  }
+  t.strictSame(failures.slice(0, 10), [], `every statement read alike (${failures.length} differences; ${JSON.stringify(counts)})`)
+  return counts
+}
+
+/** Every spelling of a number out of digits, a point, an exponent marker and its sign, and what may touch it. */
+function numbers (): Set<string> {
+  const all = new Set<string>()
+  for (const integer of ['', '1', '12']) {
+    for (const fraction of ['', '.', '.5']) {
+      if (integer === '' && fraction !== '.5') continue // a number begins with a digit, or a point before one
+      for (const exponent of ['', 'e', 'E', 'e+', 'e-', 'e2', 'E+2', 'e-2']) {
+        for (const after of ['', 'x', 'e', 'e1', ' x', '`x`', "'s'", ',2', '.5', '.e', 'LIMIT 1']) all.add(`SELECT ${integer}${fraction}${exponent}${after}`)
+      }
+    }
+  }
+  return all
+}
+
+t.test('numbers: every spelling of digits, a point and an exponent is read as the server reads it', async (t) => {
+  const counts = await sweep(t, { statements: numbers(), names: true })
+  t.ok(counts.same > 150 && counts.failedOnBoth > 150, 'both ran many and refused many')
+})
+
+/** Terms of every kind, each glued to what may follow a term: a name, a literal, a comment, an operator. */
+const TERMS = ['1', '1.', '1.5', '.5', '1e2', '0x41', '0b1', "x'41'", "b'1'", "'s'", '"d"', "N'n'", "_binary's'", '@v', '@@sql_mode',
+  '`q`', 'id', 't.id', 'NULL', '\\N', 'TRUE', '_utf8mb4 0x41', "X''", '0x', '1e', '9e9', '1.5e1']
+const FOLLOWERS = ['', 'x', 'e', 'e1', 'E', '_x', '$x', '`x`', "'s'", '"d"', '@v', '@@sql_mode', '0x41', '1', '.5', '.x', '..x', 'N', "N'n'",
+  "x'41'", 'b', "b'1'", '_binary', 'AS x', 'COLLATE utf8mb4_bin', '\\N', '--x', '-- x', '#x', '/**/x', '/*!x*/', '?', ':', '::x', '=1',
+  '!', '!=1', '<=>1', "->'$'", "->>'$'", 'ü', '☃']
+
+t.test('terms of every kind glued to what may follow them are read as the server reads them', async (t) => {
+  const statements = TERMS.flatMap((term) => FOLLOWERS.map((follower) => `SELECT ${term}${follower} FROM t WHERE id = 1`))
+  const counts = await sweep(t, { statements, names: false, table: 'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)' })
+  t.ok(counts.same > 400 && counts.failedOnBoth > 200, 'both ran many and refused many')
+})

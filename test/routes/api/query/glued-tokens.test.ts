@@ -77,7 +77,7 @@ t.test('numbers: every spelling of digits, a point and an exponent is read as th
 const TERMS = ['1', '1.', '1.5', '.5', '1e2', '0x41', '0b1', "x'41'", "b'1'", "'s'", '"d"', "N'n'", "_binary's'", '@v', '@@sql_mode',
   '`q`', 'id', 't.id', 'NULL', '\\N', 'TRUE', '_utf8mb4 0x41', "X''", '0x', '1e', '9e9', '1.5e1']
 const FOLLOWERS = ['', 'x', 'e', 'e1', 'E', '_x', '$x', '`x`', "'s'", '"d"', '@v', '@@sql_mode', '0x41', '1', '.5', '.x', '..x', 'N', "N'n'",
-  "x'41'", 'b', "b'1'", '_binary', 'AS x', 'COLLATE utf8mb4_bin', '\\N', '--x', '-- x', '#x', '/**/x', '/*!x*/', '?', ':', '::x', '=1',
+  "x'41'", 'b', "b'1'", '_binary', 'AS x', 'COLLATE utf8mb4_bin', '\\N', '--x', '-- x', '#x', '/**/x', '/*!x*/', '/*!e1*/', '/*M!e2*/', '/*!50000.5*/', '/*!99999e2*/', '?', ':', '::x', '=1',
   '!', '!=1', '<=>1', "->'$'", "->>'$'", 'ü', '☃']
 
 t.test('terms of every kind glued to what may follow them are read as the server reads them', async (t) => {

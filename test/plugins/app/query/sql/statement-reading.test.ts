@@ -116,7 +116,7 @@ t.test('hints are sent where the server reads them, in one spelling, and dropped
 
 /** Fragments a statement is made of in the property test: tokens, comment markers, quotes and the characters lexers disagree on. */
 const FRAGMENTS = [
-  'SELECT', 'select', 'INTO', 'OUTFILE', 'DELETE', 'FROM', 't', 'x1', '_latin1', 'N', 'X', 'B', '1', '1e5', '0x1F', '.5', '1.',
+  'SELECT', 'select', 'INTO', 'OUTFILE', 'DELETE', 'FROM', 't', 'x1', 'e', 'e5', 'E', '_latin1', 'N', 'X', 'B', '1', '1e5', '0x1F', '.5', '1.',
   ' ', '  ', '\n', '\r', '\t', '\v', '\f', '\u00a0', '\u2028', '☃', '😀',
   "'", '"', '`', "''", '\\', '\\N', '/*', '*/', '/*!', '/*!50000', '/*!999999', '/*M!', '/*M!999999', '/*T!', '/*T![ttl]', '/*+ BKA(t) */',
   '--', '-- ', '--\x7f', '#', '@', '@@', '@a', '@@session.', '.', ',', ';', '(', ')', '*', '/', '-', '+', '=', ':', ':=', '<', '>', '!', '|', '&', '?', '$'

@@ -117,9 +117,10 @@ export function numberEnd (sql: string, start: number): number {
 }
 
 /**
- * Past the exponent of the decimal that starts at `start`, at `i` after its fraction. An `e` there must begin one: the server
- * drops a decimal whose `e` has no digits after it (and its sign) and reads on from the character
- * after them, so `1.5e` is not `1.5 AS e` to it but an error, and `1.5e+(2)` is `(2)`.
+ * Past the exponent of the decimal that starts at `start`, at `i` after its fraction. An `e` there
+ * must begin one: the server's lexer takes a decimal whose `e` has no digits after it (or after
+ * its sign) for no number at all and refuses the statement, so `1.5e` is refused here too rather
+ * than read as `1.5 AS e`.
  */
 function decimalEnd (sql: string, start: number, i: number): number {
   const end = exponentEnd(sql, i)

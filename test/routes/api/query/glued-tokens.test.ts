@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2'
 import type { FieldPacket, RowDataPacket } from 'mysql2/promise'
 import t, { type Test } from 'tap'
+import { detectDialect, sessionSetup } from '../../../../plugins/app/database/dialect.js'
 import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
 import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
 
@@ -26,8 +27,12 @@ async function sweep (t: Test, { statements, names, table = '' }: Sweep): Promis
   const db = await createDatabase(t, table)
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
+  // A connection of its own, set up as the gateway sets its connections up (the pinned sql_mode).
   const direct = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset }).promise()
   t.teardown(() => direct.end().catch(() => {}))
+  const [about] = await direct.query<Array<{ mode: string, version: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
+  const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, true)
+  await direct.query(setup.init, setup.values)
   // Binary values: the server's bytes, the gateway's base64.
   const shown = (columns: string[], values: unknown[]): Outcome =>
     JSON.stringify([names ? columns : columns.length, values.map((value) => Buffer.isBuffer(value) ? value.toString('base64') : String(value))])

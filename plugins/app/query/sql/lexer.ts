@@ -1,7 +1,7 @@
 import { dashesStartComment, readComment } from './comments.js'
 import { readHint } from './hints.js'
 import { TokenizeError, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
-import { readsHints, type SqlServer } from './server.js'
+import { readsHints, unreadableQuestionMark, type SqlServer } from './server.js'
 
 export { TokenizeError } from './literals.js'
 
@@ -243,6 +243,7 @@ class Lexer {
   private punct (): void {
     const sql = this.sql
     const operator = OPERATORS.find((op) => sql.startsWith(op, this.i)) ?? sql[this.i]!
+    if (operator === '?' && unreadableQuestionMark(sql, this.i, this.server)) throw new TokenizeError('a ? directly followed by a name character, which the server does not read as a placeholder')
     this.push('punct', operator, '', operator, this.i + operator.length)
   }
 }

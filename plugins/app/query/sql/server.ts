@@ -1,4 +1,5 @@
 import { detectDialect, type DialectName } from '../../database/dialect.js'
+import { isWordChar } from './literals.js'
 
 /**
  * What the statement reader needs to know of the connected server to read a statement as it
@@ -20,4 +21,13 @@ export function sqlServer (versionText: string): SqlServer {
 /** Whether `/*+ … *\/` right after SELECT, INSERT, REPLACE, UPDATE or DELETE is an optimizer hint (else a comment). */
 export function readsHints (server: SqlServer): boolean {
   return server.dialect !== 'mariadb' || server.version >= 120000
+}
+
+/**
+ * Whether the `?` at `at` is one the server cannot read: MariaDB and MySQL take a `?` for a
+ * placeholder only when no name character follows it (`?a` is a syntax error to them, not
+ * `? AS a`), TiDB always.
+ */
+export function unreadableQuestionMark (sql: string, at: number, server: SqlServer): boolean {
+  return server.dialect !== 'tidb' && isWordChar(sql.charCodeAt(at + 1))
 }

@@ -21,9 +21,11 @@ interface Sweep {
   /** The columns' names count too (a rebuilt spelling names a column `@\`v\`` where the client's text names it `@v`). */
   names: boolean
   table?: string
+  /** Bound to the statements' placeholders: then each runs prepared on both sides. */
+  params?: string[]
 }
 
-async function sweep (t: Test, { statements, names, table = '' }: Sweep): Promise<{ same: number, failedOnBoth: number }> {
+async function sweep (t: Test, { statements, names, table = '', params }: Sweep): Promise<{ same: number, failedOnBoth: number }> {
   const db = await createDatabase(t, table)
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
@@ -40,10 +42,11 @@ async function sweep (t: Test, { statements, names, table = '' }: Sweep): Promis
   const failures: string[] = []
   const counts = { same: 0, failedOnBoth: 0 }
   for (const sql of statements) {
-    const server: Outcome = await direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }).then(
+    const asked = params === undefined ? direct.query<RowDataPacket[]>({ sql, rowsAsArray: true }) : direct.execute<RowDataPacket[]>({ sql, rowsAsArray: true }, params)
+    const server: Outcome = await asked.then(
       ([rows, fields]: [RowDataPacket[], FieldPacket[]]) => shown(fields.map((field) => field.name), rows[0] as unknown[]),
       () => 'failed')
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId, row_format: 'array' })
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId, row_format: 'array', ...(params === undefined ? {} : { params }) })
     const body = res.json()
     const gateway: Outcome = res.statusCode === 200
       ? shown(body.columns.map((column: { name: string }) => column.name), body.rows[0] as unknown[])
@@ -89,4 +92,10 @@ t.test('terms of every kind glued to what may follow them are read as the server
   const statements = TERMS.flatMap((term) => FOLLOWERS.map((follower) => `SELECT ${term}${follower} FROM t WHERE id = 1`))
   const counts = await sweep(t, { statements, names: false, table: 'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)' })
   t.ok(counts.same > 400 && counts.failedOnBoth > 200, 'both ran many and refused many')
+})
+
+t.test('a placeholder glued to what may follow it is read as the server reads it (prepared, one value bound)', async (t) => {
+  const statements = FOLLOWERS.filter((follower) => !follower.includes('?')).map((follower) => `SELECT ?${follower} FROM t WHERE id = 1`)
+  const counts = await sweep(t, { statements, names: false, table: 'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)', params: ['7'] })
+  t.ok(counts.same > 5 && counts.failedOnBoth > 20, 'both ran some and refused many')
 })

@@ -102,6 +102,18 @@ t.test('a decimal whose exponent marker has no digits is refused on every dialec
   }
 })
 
+t.test('a ? directly followed by a name character is no placeholder to MariaDB and MySQL, and is refused; TiDB reads one', async (t) => {
+  for (const server of [MARIADB_10_11, MYSQL_8]) {
+    for (const sql of ['SELECT ?a', 'SELECT ?1', 'SELECT ?_', 'SELECT ?$', 'SELECT ?ü', 'SELECT 1 FROM t WHERE a = ?b']) {
+      t.throws(() => lex(sql, server), { name: 'TokenizeError', message: /not read as a placeholder/ }, `${server.dialect}: ${sql}`)
+    }
+  }
+  for (const server of [MARIADB_10_11, MYSQL_8, TIDB]) {
+    t.equal(sent('SELECT ?`a`, ? b, ?+?, (?), ?/*!c*/', server), 'SELECT ? `a`, ? b, ? + ?, (?), ? c', `${server.dialect}: a placeholder`)
+  }
+  t.equal(sent('SELECT ?a', TIDB), 'SELECT ? a')
+})
+
 t.test('hints are sent where the server reads them, in one spelling, and dropped where it does not', async (t) => {
   const sql = 'SELECT /*+   NO_INDEX(t  idx) BKA(t) */ * FROM t'
   t.equal(sent(sql, MYSQL_8), 'SELECT /*+ NO_INDEX(t idx) BKA(t) */ * FROM t')

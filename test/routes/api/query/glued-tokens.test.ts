@@ -30,7 +30,7 @@ async function sweep (t: Test, { statements, names, table = '', params }: Sweep)
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
   // A connection of its own, set up as the gateway sets its connections up (the pinned sql_mode).
-  const direct = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset }).promise()
+  const direct = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset, supportBigNumbers: true, bigNumberStrings: true }).promise()
   t.teardown(() => direct.end().catch(() => {}))
   const [about] = await direct.query<Array<{ mode: string, version: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
   const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, true)
@@ -98,4 +98,16 @@ t.test('a placeholder glued to what may follow it is read as the server reads it
   const statements = FOLLOWERS.filter((follower) => !follower.includes('?')).map((follower) => `SELECT ?${follower} FROM t WHERE id = 1`)
   const counts = await sweep(t, { statements, names: false, table: 'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)', params: ['7'] })
   t.ok(counts.same > 5 && counts.failedOnBoth > 20, 'both ran some and refused many')
+})
+
+/** Every run of one to three operator characters: how the server groups them (`<=>`, `<>=`, `!!`, `-->`) decides the value. */
+function operatorRuns (): string[] {
+  const characters = [...'<>=!-+*/%&|^~:.']
+  const runs = characters.flatMap((a) => [a, ...characters.flatMap((b) => [a + b, ...characters.map((c) => a + b + c)])])
+  return runs.map((run) => `SELECT 6${run}3`)
+}
+
+t.test('operator characters glued between two numbers are grouped as the server groups them', async (t) => {
+  const counts = await sweep(t, { statements: operatorRuns(), names: false })
+  t.ok(counts.same > 300 && counts.failedOnBoth > 2000, 'both ran many and refused many')
 })

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { createConnection, type Connection as CoreConnection, type ConnectionOptions } from 'mysql2'
 import mysql from 'mysql2/promise'
+import { detectDialect, sessionSetup } from '../../plugins/app/database/dialect.js'
+import { poolOptions } from '../../plugins/app/database/pool-options.js'
 import { randomSuffix, type TestContext } from './context.js'
 
 export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
@@ -19,6 +22,22 @@ export async function adminConnection (t: TestContext): Promise<mysql.Connection
   })
   t.teardown(() => conn.end())
   return conn
+}
+
+/**
+ * A connection of its own to `database`, set up as `app` sets up its pool's connections (their
+ * character set and collation, which a plain literal takes, the pinned sql_mode, read-only mode
+ * when the app is read-only), closed when the test ends: on it the client's own text runs as the
+ * server would run it behind the gateway.
+ */
+export async function gatewayLikeConnection (t: TestContext, app: FastifyInstance, database: string, options: ConnectionOptions = {}): Promise<CoreConnection> {
+  const core = createConnection({ uri: TEST_MYSQL_URL, database, charset: poolOptions(app.config).charset, ...options })
+  const direct = core.promise()
+  t.teardown(() => direct.end().catch(() => {}))
+  const [about] = await direct.query<Array<{ mode: string, version: string } & mysql.RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
+  const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, app.config.READ_ONLY)
+  await direct.query(setup.init, setup.values)
+  return core
 }
 
 /** Server ids of the statements still running whose text holds `marker` (`admin`'s own excluded). */

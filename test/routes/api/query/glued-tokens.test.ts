@@ -1,9 +1,6 @@
-import { createConnection } from 'mysql2'
 import type { FieldPacket, RowDataPacket } from 'mysql2/promise'
 import t, { type Test } from 'tap'
-import { detectDialect, sessionSetup } from '../../../../plugins/app/database/dialect.js'
-import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
-import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
+import { build, createDatabase, gatewayLikeConnection, post, selectedSession } from '../../../helper.js'
 
 /**
  * Tokens glued to what follows them, read by the real MariaDB from the client's text and through
@@ -29,12 +26,7 @@ async function sweep (t: Test, { statements, names, table = '', params }: Sweep)
   const db = await createDatabase(t, table)
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
-  // A connection of its own, set up as the gateway sets its connections up (the pinned sql_mode).
-  const direct = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset, supportBigNumbers: true, bigNumberStrings: true }).promise()
-  t.teardown(() => direct.end().catch(() => {}))
-  const [about] = await direct.query<Array<{ mode: string, version: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
-  const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, true)
-  await direct.query(setup.init, setup.values)
+  const direct = (await gatewayLikeConnection(t, app, db, { supportBigNumbers: true, bigNumberStrings: true })).promise()
   // Binary values: the server's bytes, the gateway's base64.
   const shown = (columns: string[], values: unknown[]): Outcome =>
     JSON.stringify([names ? columns : columns.length, values.map((value) => Buffer.isBuffer(value) ? value.toString('base64') : String(value))])

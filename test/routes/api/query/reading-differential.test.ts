@@ -1,11 +1,9 @@
-import { createConnection, type Connection as CoreConnection } from 'mysql2'
+import type { Connection as CoreConnection } from 'mysql2'
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import t, { type Test } from 'tap'
-import { detectDialect, sessionSetup } from '../../../../plugins/app/database/dialect.js'
-import { poolOptions } from '../../../../plugins/app/database/pool-options.js'
 import { generateExpressions, insertShape, NAMED_TABLE, selectShape, WRITTEN_TABLE, type Shape } from '../../../fixtures/expression-generator.js'
 import { seededRandom } from '../../../fixtures/seeded-random.js'
-import { build, createDatabase, post, selectedSession, testConfig, TEST_MYSQL_URL } from '../../../helper.js'
+import { build, createDatabase, gatewayLikeConnection, post, selectedSession } from '../../../helper.js'
 
 /**
  * A differential test against the real MariaDB: generated statements spelled in every way a
@@ -40,13 +38,8 @@ async function compare (t: Test, mode: 'read-only' | 'write', shape: Shape, ranO
   const readOnly = mode === 'read-only'
   const app = await build(t, { env: { READ_ONLY: String(readOnly), RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
   const sessionId = await selectedSession(app, db)
-  // The pool's character set and collation (a plain literal takes the connection's), and its set-up.
-  const core = createConnection({ uri: TEST_MYSQL_URL, database: db, charset: poolOptions(testConfig()).charset, maxPreparedStatements: 64 })
+  const core = await gatewayLikeConnection(t, app, db, { maxPreparedStatements: 64 })
   const direct = core.promise()
-  t.teardown(() => direct.end().catch(() => {}))
-  const [about] = await direct.query<Array<{ mode: string, version: string } & RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
-  const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, readOnly)
-  await direct.query(setup.init, setup.values)
   const { server, gateway } = sides(direct, core)
 
   const failures: string[] = []

@@ -107,12 +107,25 @@ for (const user of USERS) {
   t.test(`${user}: reads of every admitted kind run`, async (t) => {
     const { run } = await setup(t, user)
     for (const query of ['SELECT * FROM items', '(SELECT id FROM items) UNION (SELECT 3)', 'WITH x AS (SELECT id FROM items) SELECT * FROM x',
-      'SHOW TABLES', 'DESCRIBE items', 'DESC items', 'EXPLAIN SELECT * FROM items', 'SHOW CREATE TABLE items']) {
+      'SHOW TABLES', 'DESCRIBE items', 'DESC items', 'DESC items name', "DESC items 'na%'", 'EXPLAIN SELECT * FROM items',
+      'EXPLAIN EXTENDED (SELECT id FROM items) UNION (SELECT 3)', 'EXPLAIN FORMAT=JSON SELECT * FROM items', 'SHOW CREATE TABLE items']) {
       const res = await run(query)
       t.equal(res.statusCode, 200, query)
     }
   })
 }
+
+t.test('EXPLAIN of anything but a read or a table is refused with nothing sent, as EXPLAIN ANALYZE could run it', async (t) => {
+  const { run } = await setup(t)
+  for (const query of ['EXPLAIN ANALYZE ALTER TABLE items ADD INDEX i (name)', 'EXPLAIN FOR SCHEMA other UPDATE items SET name = 1', "EXPLAIN 'e5b2c0a1'"]) {
+    const res = await run(query)
+    t.equal(res.statusCode, 403, query)
+    t.equal(res.json().code, 'read_only_violation')
+    t.match(res.json().message, /^This gateway is read-only: EXPLAIN of (ALTER|UPDATE|anything but a read or a table) is refused/)
+  }
+  const indexes = await run('SHOW INDEX FROM items')
+  t.strictSame(indexes.json().rows.map((row: { Key_name: string }) => row.Key_name), ['PRIMARY'], 'no index was added')
+})
 
 for (const user of USERS) {
   t.test(`${user}: the refusal reaches nothing: no process, no file`, async (t) => {

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import { plainCommentEnd } from './comments.js'
+import { asciiUpper } from './literals.js'
 
 /**
  * Optimizer hints (`/*+ … *\/`). Each hint in one must be on the list of hints that only steer the
@@ -67,7 +68,7 @@ function hintNames (body: string): string[] {
     const token = match[0]
     if (token === '(') depth++
     else if (token === ')') depth--
-    else if (depth === 0) names.push(token.replaceAll('`', '').toUpperCase())
+    else if (depth === 0) names.push(asciiUpper(token.replaceAll('`', '')))
   }
   return names
 }

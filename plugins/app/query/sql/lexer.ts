@@ -1,6 +1,6 @@
 import { dashesStartComment, readComment } from './comments.js'
 import { readHint } from './hints.js'
-import { TokenizeError, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
+import { TokenizeError, asciiLower, asciiUpper, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
 import { readsHints, unreadableQuestionMark, type SqlServer } from './server.js'
 
 export { TokenizeError } from './literals.js'
@@ -130,7 +130,7 @@ class Lexer {
 
   private quotedName (): void {
     const { value, end } = decodeQuotedName(this.sql, this.i)
-    this.push('ident', '', value.toUpperCase(), canonicalName(value), end)
+    this.push('ident', '', asciiUpper(value), canonicalName(value), end)
   }
 
   /** Right after a name: a `.` there qualifies it (`t.5` is column 5 of t, not t and 0.5). */
@@ -168,7 +168,7 @@ class Lexer {
     const end = runEnd(sql, start, isWordChar)
     const word = sql.slice(start, end)
     if (end === start + 1 && sql[end] === "'") {
-      const letter = word.toUpperCase()
+      const letter = asciiUpper(word)
       if (letter === 'X' || letter === 'B') {
         const literal = prefixedLiteral(sql, start)
         this.push('number', '', '', literal.text, literal.end)
@@ -181,7 +181,7 @@ class Lexer {
       }
     }
     const plain = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(word)
-    const upper = word.toUpperCase()
+    const upper = plain ? word.toUpperCase() : asciiUpper(word)
     if (plain) this.push('word', upper, upper, word, end)
     else this.push('ident', '', upper, canonicalName(word), end)
   }
@@ -207,7 +207,7 @@ class Lexer {
       }
       name = sql.slice(at, end)
     }
-    this.push('variable', '', name.toLowerCase(), `@${canonicalName(name)}`, end)
+    this.push('variable', '', asciiLower(name), `@${canonicalName(name)}`, end)
   }
 
   private systemVariable (): void {
@@ -222,10 +222,10 @@ class Lexer {
       i = runEnd(this.sql, dot + 1, (code) => code === 32 || (code >= 9 && code <= 13))
     }
     const first = parts[0]!
-    const scoped = parts.length > 1 && !first.quoted && SCOPES.has(first.name.toLowerCase())
+    const scoped = parts.length > 1 && !first.quoted && SCOPES.has(asciiLower(first.name))
     const named = scoped ? parts.slice(1) : parts
-    const name = named.map((part) => part.name).join('.').toLowerCase()
-    const text = `@@${scoped ? `${first.name.toLowerCase()}.` : ''}${named.map((part) => canonicalName(part.name)).join('.')}`
+    const name = asciiLower(named.map((part) => part.name).join('.'))
+    const text = `@@${scoped ? `${asciiLower(first.name)}.` : ''}${named.map((part) => canonicalName(part.name)).join('.')}`
     this.push('variable', '', name, text, i)
   }
 

@@ -76,6 +76,19 @@ export function canonicalName (name: string): string {
   return `\`${name.replaceAll('`', '``')}\``
 }
 
+/**
+ * Upper- and lower-case as the servers fold keywords and the names of functions and system
+ * variables: ASCII letters only. To JavaScript `ſum` upper-cases to SUM and `ﬁeld` to FIELD; to
+ * the server they are names of stored functions, not the built-ins.
+ */
+export function asciiUpper (text: string): string {
+  return text.replace(/[a-z]+/g, (run) => run.toUpperCase())
+}
+
+export function asciiLower (text: string): string {
+  return text.replace(/[A-Z]+/g, (run) => run.toLowerCase())
+}
+
 /** ASCII letters, digits, `_` and `$`, and every non-ASCII character (as MySQL identifiers allow). */
 const WORD = new Uint8Array(128)
 for (let c = 0; c < 128; c++) if (/[A-Za-z0-9_$]/.test(String.fromCharCode(c))) WORD[c] = 1
@@ -138,7 +151,7 @@ function exponentEnd (sql: string, i: number): number {
 
 /** `X'…'` or `B'…'` (the letter at `start`, the quote after it): the literal's canonical text and end. */
 export function prefixedLiteral (sql: string, start: number): { text: string, end: number } {
-  const letter = sql[start]!.toUpperCase()
+  const letter = asciiUpper(sql[start]!)
   const close = sql.indexOf("'", start + 2)
   if (close === -1) throw new TokenizeError('an unterminated string')
   const digits = sql.slice(start + 2, close)

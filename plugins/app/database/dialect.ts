@@ -54,13 +54,17 @@ const LEXING_MODES = new Set(['ANSI_QUOTES', 'NO_BACKSLASH_ESCAPES', 'ANSI', 'OR
 const STRICT_MODES = new Set(['STRICT_TRANS_TABLES', 'STRICT_ALL_TABLES', 'TRADITIONAL'])
 
 /**
- * The server's sql_mode with the lexing modes removed, and strict: where the server's default is
- * not (a DBA's choice), STRICT_TRANS_TABLES is added, so a write whose value does not fit its
- * column ('abcdefgh' into VARCHAR(5), '12abc' into an INT) is an error rather than a truncated
- * value and a warning nobody reads.
+ * The server's sql_mode with the lexing modes removed, with IGNORE_SPACE, and strict. IGNORE_SPACE
+ * makes `now ()` the built-in NOW(), as the classifier reads any name before a parenthesis; without
+ * it the server reads a function keyword (NOW, SUM, COUNT, …) with a space or a comment before its
+ * parenthesis as a stored function's name. Where the server's default is not strict (a DBA's
+ * choice), STRICT_TRANS_TABLES is added, so a write whose value does not fit its column
+ * ('abcdefgh' into VARCHAR(5), '12abc' into an INT) is an error rather than a truncated value and
+ * a warning nobody reads.
  */
 export function pinnedSqlMode (current: string): string {
   const modes = current.split(',').filter((mode) => mode !== '' && !LEXING_MODES.has(mode.toUpperCase()))
+  if (!modes.some((mode) => mode.toUpperCase() === 'IGNORE_SPACE')) modes.push('IGNORE_SPACE')
   if (!modes.some((mode) => STRICT_MODES.has(mode.toUpperCase()))) modes.push('STRICT_TRANS_TABLES')
   return modes.join(',')
 }

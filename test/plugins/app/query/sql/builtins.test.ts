@@ -1,16 +1,18 @@
 import t from 'tap'
 import { builtInNames } from '../../../../../plugins/app/query/sql/builtins.js'
 import { classify } from '../../../../../plugins/app/query/sql/classifier.js'
-import { sqlServer, type SqlServer } from '../../../../../plugins/app/query/sql/server.js'
+import { sqlServer } from '../../../../../plugins/app/query/sql/server.js'
+import { sessionSetup } from '../../../../../plugins/app/database/dialect.js'
 import { adminConnection, createDatabase } from '../../../../helper.js'
 
 /**
- * The gateway's list of built-in functions against the real MariaDB, which answers errno 1305
- * ("FUNCTION db.name does not exist") exactly when it reads a call as one of a stored function:
+ * The gateway's list of built-in functions against the real MariaDB, which answers errno 1305 or
+ * 1630 ("FUNCTION db.name does not exist") exactly when it reads a call as one of a stored function:
  * every listed name is built in there, and every call it reads as a stored function's the gateway
  * reads so too (its connection is reset after it), however the name is spelled: in any case, in
  * backticks, or with a character that JavaScript, but not the server, upper-cases to ASCII
- * (`ſum` → SUM, `ﬁeld` → FIELD).
+ * (`ſum` → SUM, `ﬁeld` → FIELD), or apart from its parenthesis (`now ()`, or a comment between), on a
+ * connection set up as the gateway's are (its pinned sql_mode), whatever mode the client began in.
  */
 
 /** Non-ASCII characters whose JavaScript upper case is ASCII letters, by what they become. */
@@ -29,6 +31,9 @@ function lookAlikes (name: string): string[] {
   return [...spellings]
 }
 
+/** The errors of a call the server reads as a stored function's, of which none exists. */
+const NO_STORED_FUNCTION = new Set([1305, 1630])
+
 async function serverErrno (conn: Awaited<ReturnType<typeof adminConnection>>, sql: string): Promise<number> {
   try {
     await conn.query(sql)
@@ -38,38 +43,47 @@ async function serverErrno (conn: Awaited<ReturnType<typeof adminConnection>>, s
   }
 }
 
-function resets (sql: string, server: SqlServer): boolean {
-  return classify(sql, true, server).resetsConnection
-}
-
-t.test('every listed built-in is built in on this MariaDB, and a call the server reads as a stored function\'s is reset, however spelled', async (t) => {
+t.test('a call the server reads as a stored function\'s is reset after, however its name is spelled or set apart', async (t) => {
   const db = await createDatabase(t, 'SELECT 1')
   const conn = await adminConnection(t)
   await conn.query(`USE \`${db}\``)
-  const [[{ version }]] = await conn.query('SELECT VERSION() AS version') as unknown as [[{ version: string }]]
+  const [[{ version, mode }]] = await conn.query("SELECT VERSION() AS version, REPLACE(@@SESSION.sql_mode, 'IGNORE_SPACE', '') AS mode") as unknown as [[{ version: string, mode: string }]]
   const server = sqlServer(version)
-  let spellings = 0
+  const setup = sessionSetup(server.dialect, mode, true)
+  await conn.query(setup.init, setup.values)
+  let calls = 0
   let storedCalls = 0
+  /** Sends the text the gateway would send for `sql`: a stored function's call must be one the gateway resets after. */
+  const check = async (sql: string): Promise<boolean> => {
+    calls++
+    let statement
+    try {
+      statement = classify(sql, true, server)
+    } catch (err) {
+      t.match((err as { code: string }).code, /^(read_only_violation|unsupported_statement)$/, `${JSON.stringify(sql)}: refused`)
+      return false
+    }
+    if (!NO_STORED_FUNCTION.has(await serverErrno(conn, statement.text))) return false
+    storedCalls++
+    if (!statement.resetsConnection) t.fail(`${JSON.stringify(sql)} (sent as ${JSON.stringify(statement.text)}): a stored function's call, kept its connection`)
+    return true
+  }
+  let lookAlikeCalls = 0
+  let storedLookAlikes = 0
   for (const name of builtInNames(server.dialect)) {
-    // With none to three arguments: some built-ins are the server's own only with the arguments
-    // its grammar expects, and a call with others is a stored function's.
+    // Every listed name, with none to three arguments (some built-ins are the server's own only
+    // with the arguments its grammar expects) and apart from its parenthesis.
     for (let count = 0; count <= 3; count++) {
-      const call = `SELECT ${name.toLowerCase()}(${Array(count).fill('0').join(', ')})`
-      if (await serverErrno(conn, call) === 1305) t.fail(`${call}: not built in on ${version}, but listed`)
+      for (const gap of ['', ' ', '/**/', '\n', '-- x\n']) await check(`SELECT ${name.toLowerCase()}${gap}(${Array(count).fill('0').join(', ')})`)
     }
     for (const spelling of lookAlikes(name)) {
       for (const sql of [`SELECT ${spelling}()`, `SELECT \`${spelling}\`()`]) {
-        spellings++
-        if (await serverErrno(conn, sql) !== 1305) continue
-        storedCalls++
-        try {
-          t.ok(resets(sql, server), `${sql}: a stored function's call, reset after`)
-        } catch (err) {
-          t.equal((err as { code: string }).code, 'read_only_violation', `${sql}: refused`)
-        }
+        lookAlikeCalls++
+        if (await check(sql)) storedLookAlikes++
       }
     }
   }
-  t.ok(spellings > 300, `${spellings} spellings`)
-  t.equal(storedCalls, spellings, 'the server reads every look-alike spelling as a stored function\'s name')
+  t.ok(lookAlikeCalls > 1000, `${calls} calls, ${lookAlikeCalls} of them look-alike spellings`)
+  t.equal(storedLookAlikes, lookAlikeCalls, 'the server reads every look-alike spelling as a stored function\'s name')
+  t.equal(storedCalls, storedLookAlikes, 'and no listed name otherwise')
 })

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import type { Token } from './lexer.js'
-import { isCall, isPunct, keyword, nameOf, skipParens } from './tokens.js'
+import { isCall, isPunct, keyword, looseName, skipParens } from './tokens.js'
 
 /**
  * What a read may be: SELECT (also parenthesised and with UNION), WITH … SELECT, TABLE, VALUES,
@@ -59,7 +59,7 @@ function checkTokens (tokens: readonly Token[]): void {
 }
 
 function checkCall (tokens: readonly Token[], i: number): void {
-  const name = nameOf(tokens[i])
+  const name = looseName(tokens[i])
   if (DENIED_FUNCTIONS.has(name)) throw readOnlyViolation(`${name}() is refused`)
   if (name === 'LAST_INSERT_ID' && !isPunct(tokens[i + 2], ')')) throw readOnlyViolation('LAST_INSERT_ID(expr) sets session state and is refused')
 }

@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js'
-import { firstKeyword, isCall, isPunct, keyword, nameOf } from './tokens.js'
+import { firstKeyword, isCall, isPunct, keyword, looseName } from './tokens.js'
 
 /**
  * What a statement reaches besides a database's data, judged the same way in both modes: the
@@ -14,7 +14,7 @@ export function fileAccess (tokens: readonly Token[]): string | null {
     const next = keyword(tokens[i + 1])
     if (word === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) return `INTO ${next}`
     if (word === 'LOAD' && (next === 'DATA' || next === 'XML')) return `LOAD ${next}`
-    if (nameOf(tokens[i]) === 'LOAD_FILE' && isCall(tokens, i)) return 'LOAD_FILE()'
+    if (looseName(tokens[i]) === 'LOAD_FILE' && isCall(tokens, i)) return 'LOAD_FILE()'
   }
   return null
 }
@@ -76,9 +76,9 @@ const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'i
 export function previousStatementReference (tokens: readonly Token[]): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!
-    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(token.name)) return `@@${token.name}`
+    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(looseName(token))) return `@@${looseName(token)}`
     if (!isCall(tokens, i)) continue
-    const name = nameOf(token)
+    const name = looseName(token)
     if (PREVIOUS_STATEMENT_FUNCTIONS.has(name)) return `${name}()`
     // With an argument it sets the value instead (refused in reads as session state).
     if (name === 'LAST_INSERT_ID' && isPunct(tokens[i + 2], ')')) return 'LAST_INSERT_ID()'

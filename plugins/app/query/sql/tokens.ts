@@ -1,4 +1,5 @@
 import type { Token } from './lexer.js'
+import { asciiLower, asciiUpper } from './literals.js'
 
 /**
  * Questions the classifier asks of tokens. A keyword is an unquoted word; a name is a word or a
@@ -13,6 +14,24 @@ export function keyword (token: Token | undefined): string {
 /** The token's name (upper-cased) when it is a word or a quoted name, else ''. */
 export function nameOf (token: Token | undefined): string {
   return token?.kind === 'word' || token?.kind === 'ident' ? token.name : ''
+}
+
+/** Letters servers take for an ASCII one that no canonical decomposition gives: general_ci's ß, ı and ſ. */
+const FOLDED_LETTERS: Record<string, string> = { ß: 's', ı: 'i', ſ: 's' }
+
+/**
+ * The token's name as any of the servers might read it, for what is refused by name: accents
+ * dropped and ß, ı, ſ read as s, i, s, as MySQL compares system variables in utf8mb3_general_ci;
+ * the Kelvin sign as K and İ as I, as TiDB lower-cases function and variable names with Go's
+ * strings.ToLower. A name some server could read as a refused one is refused. Whether a call is a
+ * built-in's goes by `nameOf`, which folds ASCII letters only, as the servers' function lookup does.
+ * Upper-cased for words and quoted names, lower-cased for variables.
+ */
+export function looseName (token: Token | undefined): string {
+  const name = token?.kind === 'variable' ? token.name : nameOf(token)
+  if (!/[^\p{ASCII}]/u.test(name)) return name
+  const folded = name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[ßıſ]/g, (letter) => FOLDED_LETTERS[letter]!)
+  return token?.kind === 'variable' ? asciiLower(folded) : asciiUpper(folded)
 }
 
 export function isPunct (token: Token | undefined, value: string): boolean {

@@ -76,7 +76,8 @@ const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'i
 export function previousStatementReference (tokens: readonly Token[]): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!
-    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(looseName(token))) return `@@${looseName(token)}`
+    // Its last part, whatever scope the server reads in the parts before (`@@sessİon.` is TiDB's `@@session.`).
+    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(looseName(token).split('.').at(-1)!)) return `@@${token.name}`
     if (!isCall(tokens, i)) continue
     const name = looseName(token)
     if (PREVIOUS_STATEMENT_FUNCTIONS.has(name)) return `${name}()`

@@ -77,9 +77,10 @@ export function canonicalName (name: string): string {
 }
 
 /**
- * Upper- and lower-case as the servers fold keywords and the names of functions and system
- * variables: ASCII letters only. To JavaScript `ſum` upper-cases to SUM and `ﬁeld` to FIELD; to
- * the server they are names of stored functions, not the built-ins.
+ * Upper- and lower-case ASCII letters only, as MariaDB and MySQL match keywords and built-in
+ * functions' names: to JavaScript `ſum` upper-cases to SUM and `ﬁeld` to FIELD, to them they are
+ * names of stored functions. (Names some server folds further are matched by tokens.looseName
+ * where something is refused by name.)
  */
 export function asciiUpper (text: string): string {
   return text.replace(/[a-z]+/g, (run) => run.toUpperCase())

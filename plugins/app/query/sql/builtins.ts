@@ -55,15 +55,15 @@ const BY_DIALECT: Record<DialectName, string[]> = {
     NATURAL_SORT_KEY NEXTVAL NVL NVL2 OLD_PASSWORD PASSWORD PERCENTILE_CONT PERCENTILE_DISC SETVAL SFORMAT
     SYS_GUID TO_CHAR
   `),
-  // MariaDB reads POINT(…) and the other geometry constructors as its own only with the arguments
-  // its grammar expects (POINT with two); with any others it calls a stored function of that name.
-  // ST_ISVALID, ST_SIMPLIFY and ST_VALIDATE are not built in on MariaDB 10.x. JSON_TABLE is listed
-  // nowhere: it is a table in FROM, and a call of it in an expression is a stored function's.
+  // Listed nowhere: POINT(…) and the other geometry constructors, which MariaDB (and MySQL's
+  // grammar alike) reads as its own only with the arguments its grammar expects (POINT with two),
+  // and otherwise as a stored function's call; JSON_TABLE, a table in FROM and a stored function's
+  // call in an expression. ST_ISVALID, ST_SIMPLIFY and ST_VALIDATE are not built in on MariaDB 10.x.
   mysql: words(`
     ANY_VALUE BIN_TO_UUID GROUPING ICU_VERSION IS_UUID JSON_SCHEMA_VALID JSON_SCHEMA_VALIDATION_REPORT
     JSON_STORAGE_FREE JSON_STORAGE_SIZE REGEXP_LIKE ROLES_GRAPHML STATEMENT_DIGEST
     STATEMENT_DIGEST_TEXT UUID_TO_BIN FORMAT_BYTES FORMAT_PICO_TIME PS_CURRENT_THREAD_ID PS_THREAD_ID
-    POINT LINESTRING POLYGON MULTIPOINT MULTILINESTRING MULTIPOLYGON GEOMETRYCOLLECTION ST_ISVALID ST_SIMPLIFY ST_VALIDATE
+    ST_ISVALID ST_SIMPLIFY ST_VALIDATE
   `),
   tidb: words(`
     ANY_VALUE BIN_TO_UUID GROUPING IS_UUID JSON_STORAGE_FREE JSON_STORAGE_SIZE REGEXP_LIKE UUID_TO_BIN

@@ -181,7 +181,7 @@ class Lexer {
       }
     }
     const plain = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(word)
-    const upper = plain ? word.toUpperCase() : asciiUpper(word)
+    const upper = asciiUpper(word)
     if (plain) this.push('word', upper, upper, word, end)
     else this.push('ident', '', upper, canonicalName(word), end)
   }

@@ -76,6 +76,9 @@ export function canonicalName (name: string): string {
   return `\`${name.replaceAll('`', '``')}\``
 }
 
+/** A character outside ASCII: where JavaScript's case mapping and the servers' part. */
+export const NON_ASCII = /[^\p{ASCII}]/u
+
 /**
  * Upper- and lower-case ASCII letters only, as MariaDB and MySQL match keywords and built-in
  * functions' names: to JavaScript `ſum` upper-cases to SUM and `ﬁeld` to FIELD, to them they are
@@ -83,11 +86,11 @@ export function canonicalName (name: string): string {
  * where something is refused by name.)
  */
 export function asciiUpper (text: string): string {
-  return text.replace(/[a-z]+/g, (run) => run.toUpperCase())
+  return NON_ASCII.test(text) ? text.replace(/[a-z]+/g, (run) => run.toUpperCase()) : text.toUpperCase()
 }
 
 export function asciiLower (text: string): string {
-  return text.replace(/[A-Z]+/g, (run) => run.toLowerCase())
+  return NON_ASCII.test(text) ? text.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : text.toLowerCase()
 }
 
 /** ASCII letters, digits, `_` and `$`, and every non-ASCII character (as MySQL identifiers allow). */

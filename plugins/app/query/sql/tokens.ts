@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js'
-import { asciiLower, asciiUpper } from './literals.js'
+import { NON_ASCII, asciiLower, asciiUpper } from './literals.js'
 
 /**
  * Questions the classifier asks of tokens. A keyword is an unquoted word; a name is a word or a
@@ -29,7 +29,7 @@ const FOLDED_LETTERS: Record<string, string> = { ß: 's', ı: 'i', ſ: 's' }
  */
 export function looseName (token: Token | undefined): string {
   const name = token?.kind === 'variable' ? token.name : nameOf(token)
-  if (!/[^\p{ASCII}]/u.test(name)) return name
+  if (!NON_ASCII.test(name)) return name
   const folded = name.normalize('NFD').replace(/\p{M}/gu, '').replace(/[ßıſ]/g, (letter) => FOLDED_LETTERS[letter]!)
   return token?.kind === 'variable' ? asciiLower(folded) : asciiUpper(folded)
 }

@@ -1,9 +1,9 @@
+import type { Connection } from 'mysql2/promise'
 import t from 'tap'
 import { builtInNames } from '../../../../../plugins/app/query/sql/builtins.js'
 import { classify } from '../../../../../plugins/app/query/sql/classifier.js'
 import { sqlServer } from '../../../../../plugins/app/query/sql/server.js'
-import { sessionSetup } from '../../../../../plugins/app/database/dialect.js'
-import { adminConnection, createDatabase } from '../../../../helper.js'
+import { build, createDatabase, gatewayLikeConnection } from '../../../../helper.js'
 
 /**
  * The gateway's list of built-in functions against the real MariaDB, which answers errno 1305 or
@@ -34,7 +34,7 @@ function lookAlikes (name: string): string[] {
 /** The errors of a call the server reads as a stored function's, of which none exists. */
 const NO_STORED_FUNCTION = new Set([1305, 1630])
 
-async function serverErrno (conn: Awaited<ReturnType<typeof adminConnection>>, sql: string): Promise<number> {
+async function serverErrno (conn: Connection, sql: string): Promise<number> {
   try {
     await conn.query(sql)
     return 0
@@ -45,12 +45,10 @@ async function serverErrno (conn: Awaited<ReturnType<typeof adminConnection>>, s
 
 t.test('a call the server reads as a stored function\'s is reset after, however its name is spelled or set apart', async (t) => {
   const db = await createDatabase(t, 'SELECT 1')
-  const conn = await adminConnection(t)
-  await conn.query(`USE \`${db}\``)
-  const [[{ version, mode }]] = await conn.query("SELECT VERSION() AS version, REPLACE(@@SESSION.sql_mode, 'IGNORE_SPACE', '') AS mode") as unknown as [[{ version: string, mode: string }]]
+  // A client that does not ask for IGNORE_SPACE (mysql2 does by default): the set-up pins it.
+  const conn = (await gatewayLikeConnection(t, await build(t), db, { flags: ['-IGNORE_SPACE'] })).promise()
+  const [[{ version }]] = await conn.query('SELECT VERSION() AS version') as unknown as [[{ version: string }]]
   const server = sqlServer(version)
-  const setup = sessionSetup(server.dialect, mode, true)
-  await conn.query(setup.init, setup.values)
   let calls = 0
   let storedCalls = 0
   /** Sends the text the gateway would send for `sql`: a stored function's call must be one the gateway resets after. */

@@ -24,6 +24,9 @@ export interface Token {
   text: string
   /** What separated it from the token before in the client's text: '' (nothing), ' ', or the newlines there were. */
   before: string
+  /** Where it is in the client's text: from `start` to before `end`. */
+  start: number
+  end: number
 }
 
 /** Operators of two or three characters, longest first. */
@@ -80,7 +83,7 @@ class Lexer {
   }
 
   private push (kind: TokenKind, value: string, name: string, text: string, end: number): void {
-    this.tokens.push({ kind, value, name, text, before: this.gap })
+    this.tokens.push({ kind, value, name, text, before: this.gap, start: this.i, end })
     this.gap = ''
     this.i = end
   }
@@ -153,8 +156,7 @@ class Lexer {
       this.word()
       return
     }
-    const text = this.sql.slice(this.i, end)
-    this.push('number', '', '', text, end)
+    this.push('number', '', '', this.sql.slice(this.i, end), end)
   }
 
   /**
@@ -241,9 +243,8 @@ class Lexer {
   }
 
   private punct (): void {
-    const sql = this.sql
-    const operator = OPERATORS.find((op) => sql.startsWith(op, this.i)) ?? sql[this.i]!
-    if (operator === '?' && unreadableQuestionMark(sql, this.i, this.server)) throw new TokenizeError('a ? directly followed by a name character, which the server does not read as a placeholder')
+    const operator = OPERATORS.find((op) => this.sql.startsWith(op, this.i)) ?? this.sql[this.i]!
+    if (operator === '?' && unreadableQuestionMark(this.sql, this.i, this.server)) throw new TokenizeError('a ? directly followed by a name character, which the server does not read as a placeholder')
     this.push('punct', operator, '', operator, this.i + operator.length)
   }
 }

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import type { Token } from './lexer.js'
-import { isCall, isPunct, keyword, looseName, skipParens } from './tokens.js'
+import { afterCtes, isCall, isPunct, keyword, looseName } from './tokens.js'
 
 /**
  * What a read may be: SELECT (also parenthesised and with UNION), WITH … SELECT, TABLE, VALUES,
@@ -64,22 +64,9 @@ function checkCall (tokens: readonly Token[], i: number): void {
   if (name === 'LAST_INSERT_ID' && !isPunct(tokens[i + 2], ')')) throw readOnlyViolation('LAST_INSERT_ID(expr) sets session state and is refused')
 }
 
-/** WITH [RECURSIVE] name [(columns)] AS (…) [, …]: the statement after the CTEs must be a read. */
+/** WITH …: the statement after the CTEs must be a read. */
 function checkWithBody (tokens: readonly Token[]): void {
-  let i = tokens.findIndex((token) => keyword(token) === 'WITH') + 1
-  if (keyword(tokens[i]) === 'RECURSIVE') i++
-  for (;;) {
-    i++ // the CTE's name
-    if (isPunct(tokens[i], '(')) i = skipParens(tokens, i)
-    if (keyword(tokens[i]) !== 'AS') break
-    i++
-    if (!isPunct(tokens[i], '(')) break
-    i = skipParens(tokens, i)
-    if (!isPunct(tokens[i], ',')) break
-    i++
-  }
-  while (isPunct(tokens[i], '(')) i++
-  const main = keyword(tokens[i])
+  const main = keyword(tokens[afterCtes(tokens, tokens.findIndex((token) => keyword(token) === 'WITH'))])
   if (!['SELECT', 'TABLE', 'VALUES'].includes(main)) {
     throw readOnlyViolation(`WITH … ${main === '' ? 'anything but SELECT' : main} is refused`)
   }

@@ -63,3 +63,24 @@ export function skipParens (tokens: readonly Token[], open: number): number {
   }
   return tokens.length
 }
+
+/**
+ * WITH [RECURSIVE] name [(columns)] AS (…) [, …] at `at`: the index of the statement after the
+ * CTEs, past the parentheses that open it.
+ */
+export function afterCtes (tokens: readonly Token[], at: number): number {
+  let i = at + 1
+  if (keyword(tokens[i]) === 'RECURSIVE') i++
+  for (;;) {
+    i++ // the CTE's name
+    if (isPunct(tokens[i], '(')) i = skipParens(tokens, i)
+    if (keyword(tokens[i]) !== 'AS') break
+    i++
+    if (!isPunct(tokens[i], '(')) break
+    i = skipParens(tokens, i)
+    if (!isPunct(tokens[i], ',')) break
+    i++
+  }
+  while (isPunct(tokens[i], '(')) i++
+  return i
+}

@@ -35,11 +35,11 @@ function textKind (field: FieldPacket): Kind {
 }
 
 /**
- * The columns of an export's result; `binary`: its rows come from a prepared statement (mysql2's
+ * The columns of an export's result, named `names`; `binary`: its rows come from a prepared statement (mysql2's
  * values), else from the text protocol read without typeCast (every value the bytes sent).
  */
-export function exportColumns (fields: readonly FieldPacket[], binary: boolean): ExportColumn[] {
-  const keys = uniqueKeys(fields) ?? fields.map((field) => field.name)
+export function exportColumns (fields: readonly FieldPacket[], names: readonly string[], binary: boolean): ExportColumn[] {
+  const keys = uniqueKeys(names) ?? names
   return fields.map((field, i) => {
     const kind = binary ? 'value' : textKind(field)
     if (kind !== 'value') return { key: keys[i]!, kind, convert: null }

@@ -8,6 +8,7 @@ import { toAppError } from '../errors/mysql-errors.js'
 import { noRestore, prepareResultFields } from '../patches/mysql2-result-fields.js'
 import { resultSetStatus } from '../patches/mysql2-result-status.js'
 import { clientClosedRequest, queryTimeout } from '../query/query-errors.js'
+import { clientNames, type SelectItems } from '../query/sql/column-names.js'
 import { geometryAsBytes } from '../query/values.js'
 import { sendStatement, type Command, type Param, type StatementCommand } from '../query/statement-start.js'
 import { StatementWatchdog, type ClientConnection } from '../query/statement-watchdog.js'
@@ -33,6 +34,8 @@ export interface ExportRunOptions {
   stallMs: number
   /** The statement may leave session state on its connection (see ../query/sql/classifier.ts). */
   resetsConnection: boolean
+  /** Its select list as written, to name the columns after (../query/sql/column-names.ts). */
+  columns: SelectItems | null
 }
 
 export interface ExportOutcome {
@@ -138,7 +141,7 @@ export class ExportRun extends Readable {
       this.finish(true)
       return
     }
-    this.open(exportColumns(fields, prepared))
+    this.open(exportColumns(fields, clientNames(fields.map((field) => field.name), this.options.columns), prepared))
     this.restore = prepareResultFields(command, fields)
   }
 

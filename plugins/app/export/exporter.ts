@@ -69,7 +69,8 @@ export class Exporter {
       timeoutMs: request.timeoutMs,
       client: request.client,
       stallMs: this.config.REQUEST_TIMEOUT_MS,
-      resetsConnection: statement.resetsConnection
+      resetsConnection: statement.resetsConnection,
+      columns: statement.columns
     })
     await run.started
     return run

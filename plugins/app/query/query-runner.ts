@@ -114,7 +114,8 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
         maxBytes: request.maxBytes,
         timeoutMs: request.timeoutMs,
         rowsAsArray: request.rowFormat === 'array',
-        client: request.client
+        client: request.client,
+        columns: statement.columns
       })
     } catch (err) {
       // A statement that failed may still have changed its connection: a stored function's or a

@@ -2,14 +2,15 @@ import type { FieldPacket } from 'mysql2'
 import { columnTypeName, isNullableField } from './column-types.js'
 import { cutToFit, cuttableColumns, rowSize } from './answer-size.js'
 import { longTextColumns, weighsWithin } from './long-values.js'
+import { clientNames, type SelectItems } from './sql/column-names.js'
 import { resultReader, type Row, type RowConverter } from './values.js'
 import type { ResultColumn, ResultSet } from '../../../schemas/query.js'
 
 /** A result set as it is read: its rows converted, capped at max_rows and at the answer's byte budget. */
 export interface ReadSet {
   fields: FieldPacket[]
-  /** Object rows' keys where two columns share a name (the answer's `columns` name them so). */
-  keys: string[] | null
+  /** The columns' names; where two share one, object rows' keys (the answer's `columns` name them so). */
+  keys: readonly string[] | null
   rows: Row[]
   truncated: boolean
   convert: RowConverter
@@ -30,6 +31,8 @@ export interface AnswerLimits {
   rowsAsArray: boolean
   /** The rows come from a prepared statement (the binary protocol). */
   binary: boolean
+  /** The statement's select list as written: the columns are named after it (./sql/column-names.ts). */
+  columns: SelectItems | null
 }
 
 /**
@@ -50,9 +53,10 @@ export class ResultSets {
    * neither this set nor any later one is kept.
    */
   open (fields: FieldPacket[]): boolean {
-    const { rowsAsArray, binary, maxBytes } = this.limits
-    const reader = resultReader(fields, rowsAsArray, binary)
-    const names = reader.keys ?? fields.map((field) => field.name)
+    const { rowsAsArray, binary, maxBytes, columns } = this.limits
+    const named = clientNames(fields.map((field) => field.name), columns)
+    const reader = resultReader(fields, named, rowsAsArray, binary)
+    const names = reader.keys ?? named
     const keyBytes = rowsAsArray ? 0 : names.reduce((sum, key) => sum + key.length + 3, 0)
     const set: ReadSet = { fields, keys: names, rows: [], truncated: false, convert: reader.convert, keyBytes, cuttable: cuttableColumns(fields), cut: null, longText: longTextColumns(fields) }
     this.current = set

@@ -11,6 +11,7 @@ import { sendStatement, type Command, type Param, type StatementCommand } from '
 
 export type { Param }
 import { ResultSets, type ReadSet } from './result-sets.js'
+import type { SelectItems } from './sql/column-names.js'
 import { StatementWatchdog, type ClientConnection } from './statement-watchdog.js'
 
 /** What one statement is run with. */
@@ -30,6 +31,8 @@ export interface StatementOptions {
   rowsAsArray: boolean
   /** The client's connection, for a read: a read whose client has gone is stopped. */
   client: ClientConnection | null | undefined
+  /** Its select list as written, to name the columns after (../query/sql/column-names.ts). */
+  columns: SelectItems | null
 }
 
 /** What became of a statement that ended. */
@@ -82,7 +85,7 @@ class StatementRun {
   ) {
     this.core = lease.conn as unknown as CoreConnection & { stream: Socket }
     this.command = { sql: options.sql, rowsAsArray: true }
-    this.answer = new ResultSets({ maxRows: options.maxRows, maxBytes: options.maxBytes, rowsAsArray: options.rowsAsArray, binary: this.prepared })
+    this.answer = new ResultSets({ maxRows: options.maxRows, maxBytes: options.maxBytes, rowsAsArray: options.rowsAsArray, binary: this.prepared, columns: options.columns })
     this.watchdog = new StatementWatchdog(options.timeoutMs, options.read ? options.client : undefined, {
       kill: () => { this.mysql.killQuery(this.lease.connectionId).catch(() => {}) },
       abandon: () => this.abandon()

@@ -112,16 +112,16 @@ const toGeoJson: Convert = (value) => Buffer.isBuffer(value) ? geometryToGeoJson
  * suffixed `_2`, `_3`, ... (the first suffix no column has). Keyed by the name alone, mysql2's
  * object row kept the last column's value, and `SELECT a.id, b.id` answered one `id`.
  */
-export function uniqueKeys (fields: readonly FieldPacket[]): string[] | null {
-  if (!hasRepeatedName(fields)) return null
-  const seen = new Set(fields.map((field) => field.name))
+export function uniqueKeys (names: readonly string[]): string[] | null {
+  if (!hasRepeatedName(names)) return null
+  const seen = new Set(names)
   const taken = new Set<string>()
   /**
    * Per repeated name, the suffix to try next, so that many columns of one name are keyed in
    * linear time (trying from _2 each time would be quadratic).
    */
   const next = new Map<string, number>()
-  return fields.map(({ name }) => {
+  return names.map((name) => {
     let key = name
     if (taken.has(key)) {
       // A suffix no key has yet and no column has as its own name.
@@ -135,11 +135,11 @@ export function uniqueKeys (fields: readonly FieldPacket[]): string[] | null {
 }
 
 /** Every query's result is looked at: a few columns without a Set (nothing allocated). */
-function hasRepeatedName (fields: readonly FieldPacket[]): boolean {
-  if (fields.length > 16) return new Set(fields.map((field) => field.name)).size < fields.length
-  for (let i = 1; i < fields.length; i++) {
-    const name = fields[i]!.name
-    for (let j = 0; j < i; j++) if (fields[j]!.name === name) return true
+function hasRepeatedName (names: readonly string[]): boolean {
+  if (names.length > 16) return new Set(names).size < names.length
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i]!
+    for (let j = 0; j < i; j++) if (names[j] === name) return true
   }
   return false
 }
@@ -150,11 +150,11 @@ function hasRepeatedName (fields: readonly FieldPacket[]): boolean {
  * kinds that need a JSON form are converted in place, and object rows are built here, keyed by
  * `uniqueKeys`. `binary`: the rows come from a prepared statement (the binary protocol).
  */
-export function resultReader (fields: FieldPacket[], rowsAsArray: boolean, binary = false): ResultReader {
-  const keys = rowsAsArray ? null : uniqueKeys(fields)
+export function resultReader (fields: FieldPacket[], named: readonly string[], rowsAsArray: boolean, binary = false): ResultReader {
+  const keys = rowsAsArray ? null : uniqueKeys(named)
   const convert = typeConverter(fields, binary)
   if (rowsAsArray) return { convert: convert ?? asIs, keys }
-  const names = keys ?? fields.map((field) => field.name)
+  const names = keys ?? named
   const toObject = names.some((name) => name in Object.prototype) ? objectWithOwnNames(names) : objectOf(names)
   return { convert: convert === null ? toObject : (row) => toObject(convert(row) as unknown[]), keys }
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import { callsUnknownCode } from './builtins.js'
+import { selectItems, type SelectItems } from './column-names.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
@@ -35,6 +36,8 @@ export interface Statement {
   resetsConnection: boolean
   /** The `?` placeholders the server reads in `text`: every `?` token is one (no operator is spelled `?`). */
   placeholders: number
+  /** A SELECT's items as written and as sent, to name its columns as the client's text would have (./column-names.ts). */
+  columns: SelectItems | null
 }
 
 /** Every statement keyword the gateway knows: a first word outside them is a typo, not a write. */
@@ -65,7 +68,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     // Its body's statements run when the program does, not now. Text past the body's END the
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
-    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true, placeholders: placeholders(tokens) }
+    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
   }
   const statement = singleStatement(tokens)
   const word = leadingKeyword(statement)
@@ -76,7 +79,8 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     keyword: word,
     text: rebuild(statement),
     resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect),
-    placeholders: placeholders(statement)
+    placeholders: placeholders(statement),
+    columns: selectItems(sql, statement)
   }
 }
 

@@ -68,9 +68,15 @@ export function isDiagnostics (statement: readonly Token[], word: string): boole
   return what === 'WARNINGS' || what === 'ERRORS'
 }
 
-/** Functions and variables whose value is what the connection's previous statement left. */
+/**
+ * Functions and variables whose value is what the connection's previous statement or transaction
+ * left: MariaDB's `last_gtid`, and TiDB's `tidb_last_*` (the previous query's and transaction's
+ * timestamps, the previous DDL's text) and plan flags.
+ */
 const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT'])
-const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'identity', 'last_insert_id'])
+const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'identity', 'last_insert_id', 'last_gtid',
+  'tidb_last_query_info', 'tidb_last_txn_info', 'tidb_last_ddl_info', 'tidb_last_plan_replayer_token',
+  'last_plan_from_cache', 'last_plan_from_binding', 'last_sql_use_alloc'])
 
 /** What in the statement reads the previous statement's results (FOUND_ROWS(), @@warning_count, …). */
 export function previousStatementReference (tokens: readonly Token[]): string | null {

@@ -120,3 +120,13 @@ t.test('names as written: in the answer, an object row\'s keys, exports (the CSV
   const ndjson = await download(base, '/api/query/export', { query: sql, session_id: sessionId, format: 'ndjson' })
   t.strictSame(Object.keys(JSON.parse(ndjson.body.toString('utf8').split('\n')[0]!)), ['price*qty', 'a+1'], 'NDJSON keys')
 })
+
+t.test('what a write creates keeps the rebuilt text: a view names an unaliased expression\'s column after it (as docs/read-only.md says)', async (t) => {
+  const db = await createDatabase(t, TABLE)
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const sessionId = await selectedSession(app, db)
+  const created = await post(app, '/api/query', { query: 'CREATE VIEW v AS SELECT price*qty, qty+1 AS q FROM t', session_id: sessionId })
+  t.equal(created.statusCode, 200, created.body)
+  const res = await post(app, '/api/query', { query: 'SELECT * FROM v', session_id: sessionId })
+  t.strictSame(res.json().columns.map((column: { name: string }) => column.name), ['price * qty', 'q'])
+})

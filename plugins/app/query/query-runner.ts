@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
 import { memoize } from '../memo.js'
 import { classify, type Statement } from './sql/classifier.js'
+import { quotedAsWritten } from './sql/error-text.js'
 import type { SqlServer } from './sql/server.js'
 import { clientClosedRequest, requireParams, transactionLeftOpen } from './query-errors.js'
 import { columnsOf, resultSet } from './result-sets.js'
@@ -65,12 +66,16 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   // that is refused is not remembered (its error is thrown again each time).
   // The server is known once the first statement has waited for it.
   let readStatement: ((sql: string) => Statement) | undefined
+  let server: SqlServer | undefined
   const reader = async (): Promise<(sql: string) => Statement> => {
-    const server: SqlServer = await mysql.server()
-    readStatement ??= memoize(CLASSIFY_MEMO_SIZE, (text) => classify(text, readOnly, server), CLASSIFY_MEMO_MAX_CHARS)
+    const connected: SqlServer = server ??= await mysql.server()
+    readStatement ??= memoize(CLASSIFY_MEMO_SIZE, (text) => classify(text, readOnly, connected), CLASSIFY_MEMO_MAX_CHARS)
     return readStatement
   }
   return {
+    /** The server's error for `statement`, a syntax error's quote in the client's text `sql` (./sql/error-text.ts). */
+    inClientWords: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
+
     /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */
     async read (sql: string): Promise<Statement> {
       return (readStatement ?? await reader())(sql)
@@ -122,7 +127,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       // procedure's statements before its error (a user variable, a temporary table, an open
       // transaction) stay, and an error packet says nothing of the session's state.
       await lease.release((err as { discard?: boolean }).discard === true ? 'discard' : 'reset')
-      throw err
+      throw quotedAsWritten(err, request.sql, statement.text, server)
     }
     if (statement.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
       (outcome.header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0) {

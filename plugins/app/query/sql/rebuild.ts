@@ -5,13 +5,15 @@ import type { Token } from './lexer.js'
  * spelling, one space (or the newlines the client's text had, so error line numbers stay) between
  * tokens, and none only where the client's text had none and joining cannot start a comment or
  * merge two tokens into one: next to `(`, `)` and `,` (a built-in function's name needs its
- * parenthesis), around the `.` of a qualified name, and before a user@host's `@host`.
+ * parenthesis), around the `.` of a qualified name, and before a user@host's `@host`. `starts`
+ * receives where each token begins in the text.
  */
-export function rebuild (tokens: readonly Token[]): string {
+export function rebuild (tokens: readonly Token[], starts?: number[]): string {
   let text = ''
   let previous: Token | undefined
   for (const token of tokens) {
     if (previous !== undefined) text += token.before !== '' ? token.before : joined(previous, token) ? '' : ' '
+    starts?.push(text.length)
     text += token.text
     previous = token
   }

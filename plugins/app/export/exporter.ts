@@ -72,7 +72,7 @@ export class Exporter {
       resetsConnection: statement.resetsConnection,
       columns: statement.columns
     })
-    await run.started.catch((err: unknown) => { throw this.queryRunner.inClientWords(err, request.sql, statement) })
+    await run.started.catch((err: unknown) => { throw this.queryRunner.quotedAsWritten(err, request.sql, statement) })
     return run
   }
 

@@ -74,7 +74,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   }
   return {
     /** The server's error for `statement`, a syntax error's quote in the client's text `sql` (./sql/error-text.ts). */
-    inClientWords: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
+    quotedAsWritten: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
 
     /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */
     async read (sql: string): Promise<Statement> {

@@ -6,7 +6,7 @@ import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
 import { fileAccess, isDiagnostics, previousStatementReference, serverControl, storedProgramKind } from './refusals.js'
 import type { SqlServer } from './server.js'
-import { firstKeyword, isPunct } from './tokens.js'
+import { firstKeyword, isPunct, statementEnd } from './tokens.js'
 
 /**
  * Decides, before anything reaches the database, whether a statement may run, and gives the text
@@ -189,13 +189,6 @@ function singleStatement (tokens: readonly Token[]): readonly Token[] {
 
 function withoutTrailingSemicolons (tokens: readonly Token[]): readonly Token[] {
   return tokens.slice(0, statementEnd(tokens))
-}
-
-/** The index past the statement's last token that is not a trailing `;`. */
-function statementEnd (tokens: readonly Token[]): number {
-  let end = tokens.length
-  while (end > 0 && isPunct(tokens[end - 1], ';')) end--
-  return end
 }
 
 function syntaxError (message: string, extra?: Record<string, unknown>): AppError {

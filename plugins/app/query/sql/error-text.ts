@@ -2,7 +2,7 @@ import { AppError } from '../../errors/errors.js'
 import { lex } from './lexer.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
-import { isPunct } from './tokens.js'
+import { statementEnd } from './tokens.js'
 
 /**
  * A syntax error quoted in the client's own words. MariaDB and MySQL quote the statement they
@@ -41,8 +41,7 @@ export function inClientText (message: string, sql: string, sent: string, server
   } catch {
     return message
   }
-  let end = tokens.length
-  while (end > 0 && isPunct(tokens[end - 1], ';')) end--
+  const end = statementEnd(tokens)
   const starts: number[] = []
   if (rebuild(tokens.slice(0, end), starts) !== sent) return message
   const found: number[] = []
@@ -69,10 +68,11 @@ function lineAt (text: string, offset: number): number {
 /** Whether `quote` is what a server quotes of the text that begins `start` (all of it, when `whole`). */
 function quotes (quote: string, start: string, whole: boolean): boolean {
   const text = inMessageCharset(start)
-  if (whole && escaped(text) === quote) return true
+  const written = escaped(text)
+  if (whole && written === quote) return true
   // MariaDB ends a quote it cut with `...`; MySQL cuts it without.
-  if (quote.endsWith(ELLIPSIS) && escaped(text).startsWith(quote.slice(0, -ELLIPSIS.length))) return true
-  return Buffer.byteLength(text) > QUOTED_BYTES && escaped(text).startsWith(quote)
+  if (quote.endsWith(ELLIPSIS) && written.startsWith(quote.slice(0, -ELLIPSIS.length))) return true
+  return Buffer.byteLength(text) > QUOTED_BYTES && written.startsWith(quote)
 }
 
 /** A message is utf8mb3: a character past the BMP is `?` in it, before the quote is cut. */

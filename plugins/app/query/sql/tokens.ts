@@ -84,3 +84,10 @@ export function afterCtes (tokens: readonly Token[], at: number): number {
   while (isPunct(tokens[i], '(')) i++
   return i
 }
+
+/** The index past the statement's last token that is not a trailing `;`. */
+export function statementEnd (tokens: readonly Token[]): number {
+  let end = tokens.length
+  while (end > 0 && isPunct(tokens[end - 1], ';')) end--
+  return end
+}

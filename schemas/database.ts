@@ -103,7 +103,7 @@ export const SchemaReplySchema = Type.Object({
   session_id: SessionIdSchema,
   database_name: Type.String(),
   tables: Type.Array(TableSchemaSchema, { description: 'The first CATALOG_MAX_TABLES tables by name (1,000 by default), or the one asked for' }),
-  total_tables: Type.Integer({ description: 'All the tables of the database (with ?table=, 1 or 0), listed or not' })
+  total_tables: Type.Integer({ description: 'All the tables of the database (with ?table=, 1: a table that does not exist is 404 table_not_found), listed or not' })
 }, {
   description: "The session database's tables and columns",
   examples: [{

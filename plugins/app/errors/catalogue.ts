@@ -50,6 +50,11 @@ export const ERRORS = {
     when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another',
     example: { message: "Database 'sales_db' does not exist or is not available through this gateway." }
   },
+  table_not_found: {
+    status: 404,
+    when: '`GET /api/database/schema?table=` (MCP: `describe_schema` with `table`) names no table or view of the session\'s database; names are exact, and `similar_tables` lists those the server would take for it (another case, trailing spaces)',
+    example: { message: "Table 'Orders' does not exist in database 'sales_db'. Names are exact: did you mean 'orders'?", extra: { similar_tables: ['orders'] } }
+  },
   not_found: { status: 404, when: 'no such route' },
   export_ticket_not_found: { status: 404, when: '`GET /api/query/export/:ticket` names a ticket that does not exist, was used already (a ticket serves one download), expired (after 60 s), or belongs to another session' },
   session_not_found: { status: 404, when: '`SESSION_STRICT=true` and an MCP session (or a tool\'s `session_id`, or the session of `GET /api/database/context/:session_id`) this service did not issue' },

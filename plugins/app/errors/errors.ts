@@ -42,6 +42,13 @@ export const databaseNotFound = (name: string): AppError =>
   new AppError('database_not_found',
     `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`)
 
+export function tableNotFound (database: string, table: string, similar: readonly string[]): AppError {
+  const hint = similar.length === 0 ? '' : ` Names are exact: did you mean ${similar.map((name) => `'${truncate(name, 64)}'`).join(' or ')}?`
+  return new AppError('table_not_found',
+    `Table '${truncate(table, 64)}' does not exist in database '${truncate(database, 64)}'.${hint}`,
+    { similar_tables: similar })
+}
+
 export const databaseContextMissing = (sessionId: string): AppError =>
   new AppError('database_context_missing',
     `No database context found for session ${sessionId}. Select a database first (POST /api/database/select; MCP: select_database).`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../../config.js'
-import { AppError, databaseContextChanged, databaseNotFound } from '../errors/errors.js'
+import { AppError, databaseContextChanged, databaseNotFound, tableNotFound } from '../errors/errors.js'
 import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
@@ -117,8 +117,11 @@ export class SessionActions {
     const context = await this.sessionStore.requireContext(sessionId)
     this.served(context.database_name)
     const { tables, total } = await this.catalog.describe(context.database_name, table)
-    // No tables: perhaps no database either (dropped since it was selected), as a query would find.
-    if (tables.length === 0 && !(await this.catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
+    if (tables.length === 0) {
+      // Perhaps no database either (dropped since it was selected), as a query would find.
+      if (!(await this.catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
+      if (table !== undefined) throw tableNotFound(context.database_name, table, await this.catalog.similarTables(context.database_name, table))
+    }
     return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
   }
 

@@ -81,6 +81,9 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   const schema = await call(client, 'describe_schema', { table: 'items' })
   t.strictSame(schema.structuredContent?.tables.map((table: { name: string }) => table.name), ['items'])
   t.strictSame(schema.structuredContent?.tables[0].columns.map((c: { name: string, key: string }) => [c.name, c.key]), [['id', 'PRI'], ['name', '']])
+  const misspelt = await call(client, 'describe_schema', { table: 'Items' })
+  t.equal(misspelt.isError, true, 'a table that does not exist is an error, not an empty schema')
+  t.match(errorOf(misspelt), { code: 'table_not_found', similar_tables: ['items'] })
 
   const history = await call(client, 'query_history')
   t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),

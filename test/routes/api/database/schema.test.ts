@@ -51,10 +51,16 @@ t.test('schema?table=: one table by its exact name, as the MCP tool describe_sch
   const one = await schema('?table=orders')
   t.equal(one.statusCode, 200)
   t.strictSame(one.json().tables.map((x: { name: string, columns: Array<{ name: string }> }) => [x.name, x.columns.map((c) => c.name)]), [['orders', ['id', 'total']]])
+  // Exact names only. The server's comparison (any case, trailing spaces) names what was meant.
   // An emoji (outside Unicode's BMP) cannot name a table: compared in information_schema it was a 400 sql_error (1267).
-  for (const name of ['ORDERS', 'orders ', 'order%', 'nope', 'orders😀', '😀', 'orders\u0000']) {
+  const similar: Array<[string, string[]]> = [['ORDERS', ['orders']], ['orders ', ['orders']], ['order%', []], ['nope', []],
+    ['orders😀', []], ['😀', []], ['orders\u0000', []], ['CUSTOMERS', ['customers']]]
+  for (const [name, near] of similar) {
     const res = await schema(`?table=${encodeURIComponent(name)}`)
-    t.strictSame([res.statusCode, res.json().tables], [200, []], `${JSON.stringify(name)}: no such table (exact names only)`)
+    const body = res.json()
+    t.strictSame([res.statusCode, body.code, body.similar_tables], [404, 'table_not_found', near], `${JSON.stringify(name)}: no such table`)
+    t.match(body.message, `does not exist in database '${db}'`)
+    if (near.length > 0) t.match(body.message, `did you mean '${near[0]}'?`)
   }
   t.equal((await schema('')).json().tables.length, 3, 'without it, every table')
   for (const query of ['?table=', `?table=${'x'.repeat(65)}`, '?tables=orders']) {

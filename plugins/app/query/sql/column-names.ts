@@ -27,15 +27,15 @@ const LIST_ENDS = new Set(['FROM', 'INTO', 'WHERE', 'GROUP', 'HAVING', 'WINDOW',
 
 /**
  * The select list of the statement's first query block (after WITH's CTEs and opening
- * parentheses), or null when the statement is no SELECT or no item is spelt differently.
+ * parentheses), or the first row of VALUES; null when the statement is neither or no item is
+ * spelt differently.
  */
 export function selectItems (sql: string, tokens: readonly Token[]): SelectItems | null {
   let i = 0
   while (isPunct(tokens[i], '(')) i++
   if (keyword(tokens[i]) === 'WITH') i = afterCtes(tokens, i)
-  if (keyword(tokens[i]) !== 'SELECT') return null
-  i++
-  while (tokens[i]?.kind === 'hint' || MODIFIERS.has(keyword(tokens[i]))) i++
+  i = listStart(tokens, i)
+  if (i === -1) return null
   const items: Array<ItemSpelling | null | '*'> = []
   let differs = false
   let depth = 0
@@ -54,6 +54,23 @@ export function selectItems (sql: string, tokens: readonly Token[]): SelectItems
     }
   }
   return differs ? items : null
+}
+
+/**
+ * Where the first item begins: after SELECT and its hints and modifiers, or inside the first row
+ * of VALUES [ROW] (…), whose columns MariaDB names after their text as well. -1 for any other statement.
+ */
+function listStart (tokens: readonly Token[], at: number): number {
+  let i = at
+  if (keyword(tokens[i]) === 'VALUES') {
+    i++
+    if (keyword(tokens[i]) === 'ROW') i++
+    return isPunct(tokens[i], '(') ? i + 1 : -1
+  }
+  if (keyword(tokens[i]) !== 'SELECT') return -1
+  i++
+  while (tokens[i]?.kind === 'hint' || MODIFIERS.has(keyword(tokens[i]))) i++
+  return i
 }
 
 /** The item `tokens[start..end)`: a star, its two spellings, or null when they are one or it holds a comment. */

@@ -22,7 +22,7 @@ const SPACES = ['', '', ' ', '  ', '\n  ', '\t']
 /** What may stand before an item: nothing, whitespace, or a comment, which is no part of the item's name. */
 const BEFORE = [' ', ' ', '\n', ' /* c */ ', ' -- c\n ', '/*!*/ ']
 
-/** A select list of one to four items (expressions, aliased ones, stars), with or without a FROM. */
+/** A select list of one to four items (expressions, aliased ones, stars), or a row of VALUES. */
 function generate (random: () => number): { sql: string, params: string[] } {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
   const params: string[] = []
@@ -42,6 +42,8 @@ function generate (random: () => number): { sql: string, params: string[] } {
     if (roll < 0.2) return `${expression()} AS x${Math.floor(random() * 3)}`
     return expression()
   }
+  // A row of VALUES, whose columns MariaDB names after their text too (items that name a column fail both ways).
+  if (random() < 0.15) return { sql: `VALUES (${Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${pick(BEFORE)}${expression()}`).join(',')})`, params }
   const items = Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${pick(BEFORE)}${item()}`)
   const distinct = random() < 0.2 ? ' DISTINCT' : ''
   return { sql: `SELECT${distinct}${items.join(',')} FROM t`, params }
@@ -92,7 +94,7 @@ function repeated (names: string[]): boolean {
   return new Set(names).size < names.length
 }
 
-t.test('names as written: in the answer, an object row\'s keys, exports (the CSV header, NDJSON keys), WITH and UNION; a comment inside an item keeps the rebuilt name', async (t) => {
+t.test('names as written: in the answer, an object row\'s keys, exports (the CSV header, NDJSON keys), WITH, UNION and VALUES; a comment inside an item keeps the rebuilt name', async (t) => {
   const db = await createDatabase(t, TABLE)
   const app = await build(t)
   const base = await listen(app)
@@ -112,6 +114,7 @@ t.test('names as written: in the answer, an object row\'s keys, exports (the CSV
   t.strictSame(await names('WITH c AS (SELECT 1 AS one) SELECT one+1 FROM c'), ['one+1'])
   t.strictSame(await names('(SELECT a+1 FROM t) UNION ALL (SELECT 5)'), ['a+1'], 'a UNION is named by its first SELECT')
   t.strictSame(await names('SELECT a+1 AS total, qty*2 q, \\N, "d" FROM t'), ['total', 'q', 'NULL', 'd'], 'aliases, \\N and strings as the server names them')
+  t.strictSame(await names('VALUES (1+1, x\'41\', -1), (2, \'b\', 3)'), ['1+1', "x'41'", '-1'], 'VALUES: its first row names the columns')
   t.strictSame(await names('SELECT 1 /* c */ + 1'), ['1 + 1'], 'a comment inside an item: the server receives none, and names it after the text it received')
 
   const sql = 'SELECT price*qty, a+1 FROM t'

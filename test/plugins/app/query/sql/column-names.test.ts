@@ -18,8 +18,11 @@ t.test('selectItems: the first query block\'s items in both spellings, stars, an
   t.equal(items('SELECT a, b FROM t WHERE a+1 = 2'), null, 'nothing in the list is spelt otherwise')
   t.equal(items('INSERT INTO t SELECT 1+1'), null, 'not a SELECT')
   t.equal(items('SELECT \\N'), null, '\\N alone: the server names it NULL')
+  t.strictSame(items('VALUES (1+1, a), (2, 3)'), [{ rebuilt: '1 + 1', written: '1+1' }, null], 'VALUES: its first row')
+  t.strictSame(items('VALUES ROW(-1)'), [{ rebuilt: '- 1', written: '-1' }], 'VALUES ROW(…), as MySQL writes it')
+  t.equal(items('VALUES 1+1'), null, 'VALUES without a row is no list')
   t.strictSame(items('SELECT 1 /* c */ +1, /*!2+2*/, 3+3'), [null, null, { rebuilt: '3 + 3', written: '3+3' }], 'an item with a comment, or inside an executable one, keeps the server\'s name')
-  for (const sql of ['SELECT (1', 'SELECT (1+1', 'SELECT ,1+1', 'SELECT 1+1,', 'SELECT', '(SELECT 1+1', 'SELECT ((((', 'SELECT )))']) {
+  for (const sql of ['SELECT (1', 'SELECT (1+1', 'SELECT ,1+1', 'SELECT 1+1,', 'SELECT', '(SELECT 1+1', 'SELECT ((((', 'SELECT )))', 'VALUES (1+1', 'VALUES (', 'VALUES ROW']) {
     t.doesNotThrow(() => items(sql), `${sql}: read to its end`)
   }
 })
@@ -40,7 +43,7 @@ t.test('clientNames: a column the server named after an item\'s rebuilt text get
  */
 t.test('generated statements: selectItems ends, and clientNames renames only to the lined-up item', async (t) => {
   const random = seededRandom(Number(process.env.FUZZ_SEED ?? 5))
-  const parts = ['SELECT', 'SELECT', 'WITH c AS (SELECT 1)', '(', ')', ',', ', ', '*', '.', 'a', 't', '1', '+', '-', ' ', '  ', 'FROM', 'AS', 'x', '@v', '/* c */', 'DISTINCT', 'UNION', "'s'", '\\N']
+  const parts = ['SELECT', 'SELECT', 'VALUES', 'ROW', 'WITH c AS (SELECT 1)', '(', ')', ',', ', ', '*', '.', 'a', 't', '1', '+', '-', ' ', '  ', 'FROM', 'AS', 'x', '@v', '/* c */', 'DISTINCT', 'UNION', "'s'", '\\N']
   let renamed = 0
   for (let n = 0; n < 5000; n++) {
     const sql = Array.from({ length: 1 + Math.floor(random() * 14) }, () => parts[Math.floor(random() * parts.length)]).join('')

@@ -1,6 +1,6 @@
 import type { Token } from './lexer.js'
 import { rebuild } from './rebuild.js'
-import { afterCtes, isPunct, keyword } from './tokens.js'
+import { exactName, isPunct, keyword, nameOf, readCtes, skipParens, type Cte } from './tokens.js'
 
 /**
  * Result columns named as the client's text would have named them. A server names a column that
@@ -28,32 +28,78 @@ const LIST_ENDS = new Set(['FROM', 'INTO', 'WHERE', 'GROUP', 'HAVING', 'WINDOW',
 /**
  * The select list of the statement's first query block (after WITH's CTEs and opening
  * parentheses), or the first row of VALUES; null when the statement is neither or no item is
- * spelt differently.
+ * spelt differently. A list that is one star over one derived table or CTE (`SELECT * FROM
+ * (SELECT a+1 FROM t) d`) is that query's list: its columns are named there.
  */
 export function selectItems (sql: string, tokens: readonly Token[]): SelectItems | null {
-  let i = 0
+  const items = blockItems(sql, tokens, 0, [], 0)
+  return items !== null && items.some((item) => item !== null && item !== '*') ? items : null
+}
+
+/** Sources followed at most: deeper, the star's list is not read (a reading that ends, whatever the text). */
+const MAX_DEPTH = 32
+
+function blockItems (sql: string, tokens: readonly Token[], at: number, outer: readonly Cte[], depth: number): SelectItems | null {
+  let i = at
   while (isPunct(tokens[i], '(')) i++
-  if (keyword(tokens[i]) === 'WITH') i = afterCtes(tokens, i)
+  let ctes = outer
+  if (keyword(tokens[i]) === 'WITH') {
+    const read = readCtes(tokens, i)
+    // The innermost and latest first: a name finds the CTE it means, and a CTE's query the ones before it.
+    ctes = [...read.ctes.reverse(), ...outer]
+    i = read.end
+  }
   i = listStart(tokens, i)
   if (i === -1) return null
   const items: Array<ItemSpelling | null | '*'> = []
-  let differs = false
-  let depth = 0
+  let open = 0
   for (let start = i, end = i; ; end++) {
     const token = tokens[end]
-    if (token === undefined && depth > 0) return null // unbalanced: the server refuses it
-    if (isPunct(token, '(')) depth++
-    else if (isPunct(token, ')') && depth > 0) depth--
-    else if (depth === 0 && (token === undefined || isPunct(token, ',') || isPunct(token, ')') || LIST_ENDS.has(keyword(token)))) {
+    if (token === undefined && open > 0) return null // unbalanced: the server refuses it
+    if (isPunct(token, '(')) open++
+    else if (isPunct(token, ')') && open > 0) open--
+    else if (open === 0 && (token === undefined || isPunct(token, ',') || isPunct(token, ')') || LIST_ENDS.has(keyword(token)))) {
       if (end === start) return null // not a list this reading knows
-      const item = spelling(sql, tokens, start, end)
-      differs ||= item !== null && item !== '*'
-      items.push(item)
-      if (!isPunct(token, ',')) break
-      start = end + 1
+      items.push(spelling(sql, tokens, start, end))
+      if (isPunct(token, ',')) {
+        start = end + 1
+        continue
+      }
+      if (items.length !== 1 || items[0] !== '*') return items
+      const source = depth < MAX_DEPTH ? onlySource(tokens, end, ctes) : null
+      return source === null ? items : blockItems(sql, tokens, source.at, source.ctes, depth + 1)
     }
   }
-  return differs ? items : null
+}
+
+/** What may follow a query block's only table (a join, a comma or an index hint may not). */
+const SOURCE_ENDS = new Set(['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'MINUS'])
+
+/**
+ * `FROM (query) [AS] alias` or `FROM cte [[AS] alias]` at `at`, with nothing joined: where that
+ * query begins, and the CTEs it sees. Null for anything else, and for a source that names its
+ * columns (`d (x, y)`, `WITH c (x) AS …`), whose names are not its query's.
+ */
+function onlySource (tokens: readonly Token[], at: number, ctes: readonly Cte[]): { at: number, ctes: readonly Cte[] } | null {
+  if (keyword(tokens[at]) !== 'FROM') return null
+  let i = at + 1
+  let source: { at: number, ctes: readonly Cte[] } | null = null
+  if (isPunct(tokens[i], '(')) {
+    source = { at: i + 1, ctes }
+    i = skipParens(tokens, i)
+  } else {
+    const index = ctes.findIndex((cte) => exactName(cte.name) === exactName(tokens[i]) && exactName(tokens[i]) !== '')
+    const cte = ctes[index]
+    if (cte === undefined || cte.columns || isPunct(tokens[i + 1], '.')) return null
+    // Its query sees the CTEs defined before it: the ones after it in the list. (A recursive CTE's
+    // own name is not in its first block, which names its columns.)
+    source = { at: cte.body + 1, ctes: ctes.slice(index + 1) }
+    i++
+  }
+  if (keyword(tokens[i]) === 'AS') i++
+  if (nameOf(tokens[i]) !== '' && !SOURCE_ENDS.has(keyword(tokens[i]))) i++
+  const next = tokens[i]
+  return next === undefined || isPunct(next, ')') || isPunct(next, ';') || SOURCE_ENDS.has(keyword(next)) ? source : null
 }
 
 /**

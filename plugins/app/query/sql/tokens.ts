@@ -64,25 +64,42 @@ export function skipParens (tokens: readonly Token[], open: number): number {
   return tokens.length
 }
 
+/** A CTE of a WITH clause: its name's token, whether it names its columns, and the index of its query's `(`. */
+export interface Cte { name: Token, columns: boolean, body: number }
+
 /**
- * WITH [RECURSIVE] name [(columns)] AS (…) [, …] at `at`: the index of the statement after the
- * CTEs, past the parentheses that open it.
+ * WITH [RECURSIVE] name [(columns)] AS (…) [, …] at `at`: its CTEs, and the index of the statement
+ * after them, past the parentheses that open it.
  */
-export function afterCtes (tokens: readonly Token[], at: number): number {
+export function readCtes (tokens: readonly Token[], at: number): { ctes: Cte[], end: number } {
+  const ctes: Cte[] = []
   let i = at + 1
   if (keyword(tokens[i]) === 'RECURSIVE') i++
   for (;;) {
-    i++ // the CTE's name
-    if (isPunct(tokens[i], '(')) i = skipParens(tokens, i)
+    const name = tokens[i++] // the CTE's name
+    const columns = isPunct(tokens[i], '(')
+    if (columns) i = skipParens(tokens, i)
     if (keyword(tokens[i]) !== 'AS') break
     i++
     if (!isPunct(tokens[i], '(')) break
+    if (name !== undefined) ctes.push({ name, columns, body: i })
     i = skipParens(tokens, i)
     if (!isPunct(tokens[i], ',')) break
     i++
   }
   while (isPunct(tokens[i], '(')) i++
-  return i
+  return { ctes, end: i }
+}
+
+/** WITH … at `at`: the index of the statement after the CTEs, past the parentheses that open it. */
+export function afterCtes (tokens: readonly Token[], at: number): number {
+  return readCtes(tokens, at).end
+}
+
+/** A word's or quoted name's name exactly as the server compares it with a table's (case kept), else ''. */
+export function exactName (token: Token | undefined): string {
+  if (token?.kind === 'word') return token.text
+  return token?.kind === 'ident' ? token.text.slice(1, -1).replaceAll('``', '`') : ''
 }
 
 /** The index past the statement's last token that is not a trailing `;`. */

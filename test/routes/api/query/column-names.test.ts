@@ -22,7 +22,7 @@ const SPACES = ['', '', ' ', '  ', '\n  ', '\t']
 /** What may stand before an item: nothing, whitespace, or a comment, which is no part of the item's name. */
 const BEFORE = [' ', ' ', '\n', ' /* c */ ', ' -- c\n ', '/*!*/ ']
 
-/** A select list of one to four items (expressions, aliased ones, stars), or a row of VALUES. */
+/** A select list of one to four items (expressions, aliased ones, stars), or a row of VALUES; some read through a derived table or a CTE. */
 function generate (random: () => number): { sql: string, params: string[] } {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
   const params: string[] = []
@@ -46,7 +46,12 @@ function generate (random: () => number): { sql: string, params: string[] } {
   if (random() < 0.15) return { sql: `VALUES (${Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${pick(BEFORE)}${expression()}`).join(',')})`, params }
   const items = Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${pick(BEFORE)}${item()}`)
   const distinct = random() < 0.2 ? ' DISTINCT' : ''
-  return { sql: `SELECT${distinct}${items.join(',')} FROM t`, params }
+  const sql = `SELECT${distinct}${items.join(',')} FROM t`
+  // Through a star over a derived table or a CTE, whose list names the columns.
+  const roll = random()
+  if (roll < 0.1) return { sql: `SELECT * FROM (${sql}) AS d`, params }
+  if (roll < 0.2) return { sql: `WITH c AS (${sql}) SELECT c.* FROM c WHERE 1`, params }
+  return { sql, params }
 }
 
 t.test(`generated select lists: every column is named as the server names it for the client's text (seed ${SEED}, ${CASES} statements)`, async (t) => {
@@ -115,6 +120,9 @@ t.test('names as written: in the answer, an object row\'s keys, exports (the CSV
   t.strictSame(await names('(SELECT a+1 FROM t) UNION ALL (SELECT 5)'), ['a+1'], 'a UNION is named by its first SELECT')
   t.strictSame(await names('SELECT a+1 AS total, qty*2 q, \\N, "d" FROM t'), ['total', 'q', 'NULL', 'd'], 'aliases, \\N and strings as the server names them')
   t.strictSame(await names('VALUES (1+1, x\'41\', -1), (2, \'b\', 3)'), ['1+1', "x'41'", '-1'], 'VALUES: its first row names the columns')
+  t.strictSame(await names('WITH c AS (SELECT a+1, qty*2 q FROM t) SELECT * FROM c'), ['a+1', 'q'], 'a star over a CTE: its list names the columns')
+  t.strictSame(await names('SELECT d.* FROM (SELECT price*qty FROM t) AS d ORDER BY 1'), ['price*qty'], 'and over a derived table')
+  t.strictSame(await names('SELECT * FROM (SELECT price*qty FROM t) AS d JOIN t AS u'), ['price * qty', 'a', 'price', 'qty', 'j'], 'with a join, the rebuilt name')
   t.strictSame(await names('SELECT 1 /* c */ + 1'), ['1 + 1'], 'a comment inside an item: the server receives none, and names it after the text it received')
 
   const sql = 'SELECT price*qty, a+1 FROM t'

@@ -967,7 +967,7 @@ export interface operations {
                                 default: string | null;
                             }[];
                         }[];
-                        /** @description All the tables of the database (with ?table=, 1 or 0), listed or not */
+                        /** @description All the tables of the database (with ?table=, 1: a table that does not exist is 404 table_not_found), listed or not */
                         total_tables: number;
                     };
                 };

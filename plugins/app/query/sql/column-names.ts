@@ -88,7 +88,8 @@ function onlySource (tokens: readonly Token[], at: number, ctes: readonly Cte[])
     source = { at: i + 1, ctes }
     i = skipParens(tokens, i)
   } else {
-    const index = ctes.findIndex((cte) => exactName(cte.name) === exactName(tokens[i]) && exactName(tokens[i]) !== '')
+    const name = exactName(tokens[i])
+    const index = name === '' ? -1 : ctes.findIndex((cte) => exactName(cte.name) === name)
     const cte = ctes[index]
     if (cte === undefined || cte.columns || isPunct(tokens[i + 1], '.')) return null
     // Its query sees the CTEs defined before it: the ones after it in the list. (A recursive CTE's

@@ -21,7 +21,7 @@ export const ERRORS = {
     example: { message: 'body/database_name must NOT have fewer than 1 characters', extra: { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] } }
   },
   invalid_json: { status: 400, when: 'the body is not valid JSON (the message says what and at which position, without quoting the body), not UTF-8, escapes a lone surrogate, names one key twice in an object (JSON readers differ on which one counts), or holds a `__proto__` key or a `constructor` key with a `prototype` in it' },
-  sql_error: { status: 400, when: 'the database refused the statement; adds the server\'s `errno` and `sql_state`' },
+  sql_error: { status: 400, when: 'the database refused the statement; adds the server\'s `errno` and `sql_state`. A table that does not exist (errno 1146) in a database the gateway serves adds `similar_tables`, the tables spelt otherwise that the name may have meant (another case), also named after the message' },
   multiple_statements: { status: 400, when: 'more than one statement in `query`; none of them ran' },
   param_count_mismatch: { status: 400, when: '`params` holds more or fewer values than the statement has `?` placeholders (as the server counts them), or is missing or empty when it has some; adds `placeholders` and `params`; nothing ran' },
   empty_query: { status: 400, when: '`query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)' },

@@ -7,6 +7,7 @@ import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
+import { withSimilarTables } from '../database/missing-table.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
@@ -170,7 +171,7 @@ export class SessionActions {
       })
     } catch (err) {
       this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
-      throw err
+      throw await withSimilarTables(err, context.database_name, this.catalog)
     }
     this.end(sessionId, queryId, {
       query_id: queryId,
@@ -212,7 +213,7 @@ export class SessionActions {
       run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
-      throw err
+      throw await withSimilarTables(err, context.database_name, this.catalog)
     }
     run.done.then(({ error, rowCount, truncated, executionTimeMs }) => {
       this.end(sessionId, queryId, entry({ status: error === null ? 'ok' : 'error', error_code: error?.code ?? null, row_count: rowCount, truncated, execution_time_ms: executionTimeMs }), log)

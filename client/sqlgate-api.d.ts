@@ -396,7 +396,7 @@ export interface components {
             };
         };
         /**
-         * @description - `database_not_found`: the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance's `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another
+         * @description - `database_not_found`: the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance's `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another. A selected name that a served database spells in another case adds `similar_databases`, also named in the message
          *     - `table_not_found`: `GET /api/database/schema?table=` (MCP: `describe_schema` with `table`) names no table or view of the session's database; names are exact, and `similar_tables` lists those the server would take for it (another case, trailing spaces)
          *     - `not_found`: no such route
          *     - `export_ticket_not_found`: `GET /api/query/export/:ticket` names a ticket that does not exist, was used already (a ticket serves one download), expired (after 60 s), or belongs to another session

@@ -162,6 +162,12 @@ export class Catalog {
     return rows.filter((row) => row.db === database && row.name !== table).map((row) => row.name)
   }
 
+  /** The databases served here that are `name` spelt in another case, for an answer to name when `name` is not one. */
+  async similarDatabases (name: string): Promise<string[]> {
+    const folded = name.toLowerCase()
+    return (await this.listDatabases()).filter((other) => other !== name && other.toLowerCase() === folded)
+  }
+
   /** A database (and table) that can exist: others are not looked up, they name nothing. */
   private nameable (database: string, table?: string): boolean {
     return canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))

@@ -47,7 +47,7 @@ export const ERRORS = {
   },
   database_not_found: {
     status: 404,
-    when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another',
+    when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another. A selected name that a served database spells in another case adds `similar_databases`, also named in the message',
     example: { message: "Database 'sales_db' does not exist or is not available through this gateway." }
   },
   table_not_found: {

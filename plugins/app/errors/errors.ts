@@ -38,9 +38,13 @@ export const invalidSessionId = (source: string): AppError =>
   new AppError('invalid_session_id',
     `The session id from the ${source} is not valid: it must match ^[A-Za-z0-9_-]{8,128}$.`)
 
-export const databaseNotFound = (name: string): AppError =>
-  new AppError('database_not_found',
-    `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`)
+/** `similar`: the databases served here that the client may have meant (another case), named when there are any. */
+export function databaseNotFound (name: string, similar: readonly string[] = []): AppError {
+  const message = `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`
+  if (similar.length === 0) return new AppError('database_not_found', message)
+  return new AppError('database_not_found', `${message} Names are exact: did you mean ${similar.map((other) => `'${truncate(other, 64)}'`).join(' or ')}?`,
+    { similar_databases: similar })
+}
 
 export function tableNotFound (database: string, table: string, similar: readonly string[]): AppError {
   const hint = similar.length === 0 ? '' : ` Names are exact: did you mean ${similar.map((name) => `'${truncate(name, 64)}'`).join(' or ')}?`

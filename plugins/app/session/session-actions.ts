@@ -90,15 +90,20 @@ export class SessionActions {
     if (!this.catalog.isAllowed(database)) throw databaseNotFound(database)
   }
 
+  /** database_not_found for a database a client asked for, naming those served here it may have meant. */
+  private async missingDatabase (name: string): Promise<AppError> {
+    return databaseNotFound(name, await this.catalog.similarDatabases(name).catch(() => []))
+  }
+
   async listDatabases () {
     const names = await this.catalog.listDatabases()
     return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
   }
 
   async selectDatabase (sessionId: string, name: string) {
-    if (!this.catalog.isAllowed(name)) throw databaseNotFound(name)
+    if (!this.catalog.isAllowed(name)) throw await this.missingDatabase(name)
     const [exists, { tables, total }] = await Promise.all([this.catalog.databaseExists(name), this.catalog.listTables(name)])
-    if (!exists) throw databaseNotFound(name)
+    if (!exists) throw await this.missingDatabase(name)
     const context = { database_name: name, selected_at: isoNow() }
     await this.sessionStore.setContext(sessionId, context)
     return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }

@@ -55,6 +55,8 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
 
   const listed = await call(client, 'list_databases')
   t.ok(listed.structuredContent?.databases.some((d: { name: string }) => d.name === db))
+  const shouted = await call(client, 'select_database', { database_name: db.toUpperCase() })
+  t.match(errorOf(shouted), { code: 'database_not_found', similar_databases: [db] }, 'a name in another case names the database meant')
   const selected = await call(client, 'select_database', { database_name: db })
   t.equal(selected.structuredContent?.session_id, transport.sessionId)
   t.equal(selected.structuredContent?.total_tables, 1)

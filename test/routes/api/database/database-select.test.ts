@@ -23,6 +23,11 @@ t.test('DATABASE_ALLOWLIST limits list and select', async (t) => {
   const refused = await post(app, '/api/database/select', { database_name: other })
   t.equal(refused.statusCode, 404)
   t.equal(refused.json().code, 'database_not_found')
+  t.notOk('similar_databases' in refused.json())
+  const shouted = (await post(app, '/api/database/select', { database_name: allowed.toUpperCase() })).json()
+  t.strictSame([shouted.code, shouted.similar_databases], ['database_not_found', [allowed]], 'another case of an allowed name names it')
+  t.match(shouted.message, new RegExp(`Names are exact: did you mean '${allowed}'\\?$`))
+  t.notOk('similar_databases' in (await post(app, '/api/database/select', { database_name: other.toUpperCase() })).json(), 'never a database outside the list')
 })
 
 t.test('select: tables with type and row estimate, context stored', async (t) => {
@@ -62,6 +67,7 @@ t.test('unknown, system and hostile names are 404 database_not_found', async (t)
     const res = await post(app, '/api/database/select', { database_name: name, session_id: randomSessionId() })
     t.equal(res.statusCode, 404, JSON.stringify(name))
     t.equal(res.json().code, 'database_not_found', JSON.stringify(name))
+    t.strictSame(res.json().similar_databases, name === db.toUpperCase() ? [db] : undefined, `${JSON.stringify(name)}: only another case is named`)
   }
   const list = await app.inject({ url: '/api/database/list' })
   t.ok(list.json().databases.some((d: { name: string }) => d.name === db), 'nothing was dropped')

@@ -275,6 +275,7 @@ export interface components {
         };
         /**
          * @description - `invalid_session_id`: a session id in the body, header or URL does not match `^[A-Za-z0-9_-]{8,128}$`
+         *     - `session_id_conflict`: the body's `session_id` and the `X-Session-Id` header name different sessions (a proxy or a log in front could take either for the request's session); nothing ran
          *     - `validation_error`: the body, header or URL does not match the route's schema; `message` and `details[].field` name the field (an unknown field by its own name, also beside a missing one the client may have meant) and say what it must be
          *     - `invalid_json`: the body is not valid JSON (the message says what and at which position, without quoting the body), not UTF-8, escapes a lone surrogate, names one key twice in an object (JSON readers differ on which one counts), or holds a `__proto__` key or a `constructor` key with a `prototype` in it
          *     - `sql_error`: the database refused the statement; adds the server's `errno` and `sql_state`. A table that does not exist (errno 1146) in a database the gateway serves adds `similar_tables`, the tables spelt otherwise that the name may have meant (another case), also named after the message

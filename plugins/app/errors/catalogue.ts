@@ -15,6 +15,7 @@ export interface ErrorEntry {
 
 export const ERRORS = {
   invalid_session_id: { status: 400, when: 'a session id in the body, header or URL does not match `^[A-Za-z0-9_-]{8,128}$`' },
+  session_id_conflict: { status: 400, when: 'the body\'s `session_id` and the `X-Session-Id` header name different sessions (a proxy or a log in front could take either for the request\'s session); nothing ran' },
   validation_error: {
     status: 400,
     when: 'the body, header or URL does not match the route\'s schema; `message` and `details[].field` name the field (an unknown field by its own name, also beside a missing one the client may have meant) and say what it must be',

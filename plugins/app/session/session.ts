@@ -42,7 +42,8 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
 /**
  * Resolves `request.sessionId` for every route of the scope it is registered in, in one order:
  *   1. `:session_id` in the URL, on the routes that name a session explicitly;
- *   2. `session_id` in the JSON body (null counts as absent);
+ *   2. `session_id` in the JSON body (null counts as absent); with the X-Session-Id header naming
+ *      another id as well, 400 session_id_conflict;
  *   3. the X-Session-Id header;
  *   4. the signed `sid` cookie (a bad signature counts as absent);
  *   5. a new id.
@@ -149,15 +150,23 @@ function resolve (request: FastifyRequest, cookieId: string | undefined, supplie
     return [supplied(params.session_id, 'URL'), 'url']
   }
   const body = request.body
+  const fromHeader = request.headers[SESSION_HEADER]
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const fromBody = (body as Record<string, unknown>).session_id
-    if (fromBody !== undefined && fromBody !== null) return [supplied(fromBody, 'body'), 'body']
+    if (fromBody !== undefined && fromBody !== null) {
+      // Two ids, each of which a reader in front (a proxy, an audit log) could take for the
+      // request's session: refused, so that every reader reads the same one.
+      if (fromHeader !== undefined && fromHeader !== fromBody) throw SESSION_ID_CONFLICT
+      return [supplied(fromBody, 'body'), 'body']
+    }
   }
-  const fromHeader = request.headers[SESSION_HEADER]
   if (fromHeader !== undefined) return [supplied(fromHeader, 'X-Session-Id header'), 'header']
   if (cookieId !== undefined) return [cookieId, 'cookie']
   return ['', 'new']
 }
+
+const SESSION_ID_CONFLICT = new AppError('session_id_conflict',
+  'The body\'s session_id and the X-Session-Id header name different sessions: send the id in one of them, or the same id in both. Nothing ran.')
 
 const QUERY_STRING_SESSION = new AppError('validation_error',
   'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',

@@ -1,15 +1,26 @@
 import t from 'tap'
 import { build, createDatabase, post, randomSessionId, sidCookie, testConfig } from '../../../helper.js'
 
-t.test('order: body over header over cookie', async (t) => {
+t.test('order: body over header over cookie; a body and a header naming two sessions are refused', async (t) => {
   const app = await build(t)
   const db = await createDatabase(t)
   const [a, b, c] = [randomSessionId(), randomSessionId(), randomSessionId()]
   const cookieRes = await post(app, '/api/database/select', { database_name: db, session_id: c })
   const cookie = sidCookie(cookieRes)
 
-  const all = await post(app, '/api/database/select', { database_name: db, session_id: a }, { 'x-session-id': b, cookie })
-  t.equal(all.json().session_id, a, 'the body wins')
+  const both = await post(app, '/api/database/select', { database_name: db, session_id: a }, { 'x-session-id': b, cookie })
+  t.strictSame([both.statusCode, both.json().code], [400, 'session_id_conflict'], 'the body and the header name two sessions: neither is used')
+  for (const id of [a, b]) {
+    const context = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': id } })
+    t.equal(context.json().context_available, false, 'no session got the database')
+  }
+  const malformed = await post(app, '/api/query', { query: 'SELECT 1', session_id: a }, { 'x-session-id': 'x' })
+  t.equal(malformed.json().code, 'session_id_conflict', 'a header that is no id at all conflicts too')
+
+  const same = await post(app, '/api/database/select', { database_name: db, session_id: a }, { 'x-session-id': a, cookie })
+  t.equal(same.json().session_id, a, 'the same id in both is that session')
+  const all = await post(app, '/api/database/select', { database_name: db, session_id: a }, { cookie })
+  t.equal(all.json().session_id, a, 'the body wins over the cookie')
 
   const headerAndCookie = await app.inject({ method: 'GET', url: '/api/database/context', headers: { 'x-session-id': b, cookie } })
   t.equal(headerAndCookie.json().session_id, b, 'then the header')

@@ -437,7 +437,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description - `unsupported_media_type`: the body is not `application/json`, or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed); with `Accept-Encoding: identity` */
+        /** @description - `unsupported_media_type`: the body is not `application/json`, its `Content-Type` declares a charset other than UTF-8 (JSON is read as UTF-8 whatever it says), or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed; with `Accept-Encoding: identity`) */
         Error415: {
             headers: {
                 [name: string]: unknown;

@@ -13,6 +13,23 @@ declare module 'fastify' {
 type Done = (err: Error | null, body?: unknown) => void
 type TextParser = (request: FastifyRequest, body: string, done: Done) => void
 
+/** Every `charset` parameter of a Content-Type, quoted or not. */
+const CHARSET_PARAMETER = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/gi
+const UTF8_NAMES = new Set(['utf-8', 'utf8'])
+
+/**
+ * A charset other than UTF-8 that the Content-Type declares, or null. The body is read as UTF-8
+ * whatever it says; a reader in front (a proxy, a firewall) that decodes it as declared would read
+ * another statement than the one that runs, so such a body is refused instead.
+ */
+function otherCharset (contentType: string | undefined): string | null {
+  for (const match of (contentType ?? '').matchAll(CHARSET_PARAMETER)) {
+    const name = match[1] ?? match[2] ?? ''
+    if (!UTF8_NAMES.has(name.toLowerCase())) return name
+  }
+  return null
+}
+
 /** A lone half of a surrogate pair: not a character, so not Unicode text. */
 const LONE_SURROGATE = /\p{Cs}/u
 
@@ -26,7 +43,8 @@ const LONE_SURROGATE = /\p{Cs}/u
  *   with a `\u` escape in it is looked through;
  * - a key named twice in one object, which has no one reading (./json-duplicate-keys.ts).
  * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
- * compressed bytes would otherwise be answered as "not UTF-8".
+ * compressed bytes would otherwise be answered as "not UTF-8". So is one whose Content-Type
+ * declares a charset other than UTF-8.
  * An empty body of a DELETE is no body: fetch wrappers send their default
  * `Content-Type: application/json` with every call, and `DELETE /api/database/context` takes no
  * body. (Fastify parses a DELETE that has a Content-Type, and would refuse it as empty JSON.)
@@ -39,6 +57,12 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       done(new AppError('unsupported_media_type',
         `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed.`,
         undefined, { 'accept-encoding': 'identity' }))
+      return
+    }
+    const charset = otherCharset(request.headers['content-type'])
+    if (charset !== null) {
+      done(new AppError('unsupported_media_type',
+        `Content-Type charset ${JSON.stringify(charset.slice(0, 40))} is not supported: JSON is read as UTF-8, so send charset=utf-8 or none.`))
       return
     }
     const bytes = body as Buffer

@@ -77,7 +77,7 @@ export const ERRORS = {
   uri_too_long: { status: 414, when: 'a part of the URL (a `:session_id`) is longer than 200 characters' },
   unsupported_media_type: {
     status: 415,
-    when: 'the body is not `application/json`, or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed); with `Accept-Encoding: identity`',
+    when: 'the body is not `application/json`, its `Content-Type` declares a charset other than UTF-8 (JSON is read as UTF-8 whatever it says), or it is compressed (a `Content-Encoding` other than `identity`: bodies are not decompressed; with `Accept-Encoding: identity`)',
     example: { message: 'Content-Type "text/plain" is not accepted: send the body as JSON, with Content-Type: application/json.' }
   },
   rate_limited: {

@@ -61,3 +61,24 @@ t.test('a compressed body is refused as such (415), not read as its compressed b
     t.strictSame((await send(body, encoding)).json().rows, [{ one: 1 }], `${encoding ?? 'no'} Content-Encoding`)
   }
 })
+
+t.test('a body declared in a charset other than UTF-8 is refused (415), not read as UTF-8 regardless', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const sessionId = await selectedSession(app, db)
+  const send = (contentType: string) => app.inject({
+    method: 'POST',
+    url: '/api/query',
+    headers: { 'content-type': contentType, 'x-session-id': sessionId },
+    payload: Buffer.from('{"query": "SELECT 1 AS one"}')
+  })
+  for (const [contentType, named] of [['application/json; charset=iso-8859-1', 'iso-8859-1'], ['application/json; charset=UTF-16', 'UTF-16'],
+    ['application/json;charset="latin1"', 'latin1'], ['application/json; charset=utf-8; charset=utf-16le', 'utf-16le'], ['application/json; charset=', '']] as const) {
+    const res = await send(contentType)
+    t.equal(res.statusCode, 415, contentType)
+    t.match(res.json(), { code: 'unsupported_media_type', message: `Content-Type charset "${named}" is not supported: JSON is read as UTF-8, so send charset=utf-8 or none.` })
+  }
+  for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json; charset=utf8']) {
+    t.strictSame((await send(contentType)).json().rows, [{ one: 1 }], contentType)
+  }
+})

@@ -153,12 +153,13 @@ export class Catalog {
   /**
    * The tables of `database` that the server's comparison of names takes for `table` though they
    * are spelled otherwise (another case, trailing spaces), for an answer to name when `table` does
-   * not exist. The name is compared in a function, so every table name of the schema is read.
+   * not exist, in the order of their bytes. The name is compared in a function, so every table name
+   * of the schema is read.
    */
   async similarTables (database: string, table: string): Promise<string[]> {
     if (!this.nameable(database, table)) return []
     const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY TABLE_NAME LIMIT 10`, [database, database, table])
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT 10`, [database, database, table])
     return rows.filter((row) => row.db === database && row.name !== table).map((row) => row.name)
   }
 

@@ -1,11 +1,9 @@
-import { AppError } from '../errors/errors.js'
+import { AppError, namesMeant } from '../errors/errors.js'
 import type { Catalog } from './catalog.js'
 
 /** ER_NO_SUCH_TABLE: `Table 'db.name' doesn't exist`, the same text on MariaDB, MySQL and TiDB. */
 const NO_SUCH_TABLE = 1146
 const MESSAGE = /^Table '(.*)' doesn't exist$/s
-/** How many of the similar names the message spells out (`similar_tables` holds them all). */
-const NAMED_IN_MESSAGE = 3
 
 /**
  * A statement's "no such table" error, with the tables of that database that the server's
@@ -20,9 +18,7 @@ export async function withSimilarTables (err: unknown, sessionDatabase: string, 
   if (named === null || !catalog.isAllowed(named.database)) return err
   const similar = await catalog.similarTables(named.database, named.table).catch(() => [])
   if (similar.length === 0) return err
-  const spelled = similar.slice(0, NAMED_IN_MESSAGE).map((name) => `'${name}'`).join(' or ')
-  return new AppError('sql_error', `${err.message}. Names are exact: did you mean ${spelled}?`,
-    { ...err.extra, similar_tables: similar })
+  return new AppError('sql_error', `${err.message}.${namesMeant(similar)}`, { ...err.extra, similar_tables: similar })
 }
 
 /**

@@ -38,18 +38,24 @@ export const invalidSessionId = (source: string): AppError =>
   new AppError('invalid_session_id',
     `The session id from the ${source} is not valid: it must match ^[A-Za-z0-9_-]{8,128}$.`)
 
+/** How many of the names a client may have meant a message spells out (its extra field holds them all). */
+const MEANT_IN_MESSAGE = 3
+
+/** ` Names are exact: did you mean 'a' or 'b'?` for the names a client may have meant, or nothing when there are none. */
+export function namesMeant (similar: readonly string[]): string {
+  if (similar.length === 0) return ''
+  return ` Names are exact: did you mean ${similar.slice(0, MEANT_IN_MESSAGE).map((name) => `'${truncate(name, 64)}'`).join(' or ')}?`
+}
+
 /** `similar`: the databases served here that the client may have meant (another case), named when there are any. */
 export function databaseNotFound (name: string, similar: readonly string[] = []): AppError {
-  const message = `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.`
-  if (similar.length === 0) return new AppError('database_not_found', message)
-  return new AppError('database_not_found', `${message} Names are exact: did you mean ${similar.map((other) => `'${truncate(other, 64)}'`).join(' or ')}?`,
-    { similar_databases: similar })
+  const message = `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.${namesMeant(similar)}`
+  return new AppError('database_not_found', message, similar.length === 0 ? undefined : { similar_databases: similar })
 }
 
 export function tableNotFound (database: string, table: string, similar: readonly string[]): AppError {
-  const hint = similar.length === 0 ? '' : ` Names are exact: did you mean ${similar.map((name) => `'${truncate(name, 64)}'`).join(' or ')}?`
   return new AppError('table_not_found',
-    `Table '${truncate(table, 64)}' does not exist in database '${truncate(database, 64)}'.${hint}`,
+    `Table '${truncate(table, 64)}' does not exist in database '${truncate(database, 64)}'.${namesMeant(similar)}`,
     { similar_tables: similar })
 }
 

@@ -24,7 +24,7 @@ t.test('a query of a table spelt in another case names the table meant, in the m
   t.equal(orders.message, `Table '${db}.Orders' doesn't exist. Names are exact: did you mean 'orders'?`, 'the server\'s message, then the hint')
 
   const archive = await query('SELECT id FROM orders_ARCHIVE')
-  t.strictSame(archive.similar_tables, ['ORDERS_archive', 'Orders_archive'], 'every spelling, in the server\'s order')
+  t.strictSame(archive.similar_tables, ['ORDERS_archive', 'Orders_archive'], 'every spelling, in the order of their bytes')
   t.match(archive.message, /did you mean 'ORDERS_archive' or 'Orders_archive'\?$/)
 
   const joined = await query(`SELECT * FROM orders JOIN ${other}.customers USING (id)`)

@@ -163,6 +163,20 @@ export class Catalog {
     return rows.filter((row) => row.db === database && row.name !== table).map((row) => row.name)
   }
 
+  /**
+   * The columns of those of `tables` that are tables of `database`, spelt exactly so, in table
+   * order. Each name is looked up on its own (`TABLE_NAME = ?`, which the server answers from that
+   * table alone; an `IN (...)` list would have it open every table of the schema).
+   */
+  async columnsOf (database: string, tables: readonly string[]): Promise<Array<{ table: string, column: string }>> {
+    const names = tables.filter((table) => this.nameable(database, table))
+    if (names.length === 0) return []
+    const lookup = 'SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, ORDINAL_POSITION AS position FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?'
+    const rows = await this.query<{ db: string, table_name: string, name: string, position: number } & RowDataPacket>(
+      `${names.map(() => `(${lookup})`).join(' UNION ALL ')} ORDER BY table_name, position`, names.flatMap((name) => [database, name]))
+    return rows.filter((row) => row.db === database && names.includes(row.table_name)).map((row) => ({ table: row.table_name, column: row.name }))
+  }
+
   /** The databases served here that are `name` spelt in another case, for an answer to name when `name` is not one. */
   async similarDatabases (name: string): Promise<string[]> {
     const folded = name.toLowerCase()

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
 import { memoize } from '../memo.js'
 import { classify, type Statement } from './sql/classifier.js'
-import { quotedAsWritten } from './sql/error-text.js'
+import { namesWritten, quotedAsWritten } from './sql/error-text.js'
 import type { SqlServer } from './sql/server.js'
 import { clientClosedRequest, requireParams, transactionLeftOpen } from './query-errors.js'
 import { columnsOf, resultSet } from './result-sets.js'
@@ -59,12 +59,12 @@ type Mysql = ReturnType<typeof createMysql>
  * - a connection whose session state may have changed is reset before it serves anyone else:
  *   after a write, a failed statement, a read that calls a function not known as built-in, or a
  *   read the server reports changed its session; closed instead when its state is unknown.
+ * A statement's reading depends on its text alone (the mode and the server are fixed here):
+ * clients send the same statements again and again, so short ones are read once. A statement
+ * that is refused is not remembered (its error is thrown again each time). The server is known
+ * once the first statement has waited for it.
  */
 export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
-  // A statement's reading depends on its text alone (the mode and the server are fixed here):
-  // clients send the same statements again and again, so short ones are read once. A statement
-  // that is refused is not remembered (its error is thrown again each time).
-  // The server is known once the first statement has waited for it.
   let readStatement: ((sql: string) => Statement) | undefined
   let server: SqlServer | undefined
   const reader = async (): Promise<(sql: string) => Statement> => {
@@ -75,6 +75,9 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
   return {
     /** The server's error for `statement`, a syntax error's quote in the client's text `sql` (./sql/error-text.ts). */
     quotedAsWritten: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
+
+    /** The names `sql` spells, as the connected server reads it (./sql/error-text.ts). */
+    namesIn: (sql: string): string[] => namesWritten(sql, server),
 
     /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */
     async read (sql: string): Promise<Statement> {

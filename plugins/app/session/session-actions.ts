@@ -7,7 +7,7 @@ import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
-import { withSimilarTables } from '../database/missing-table.js'
+import { withNamesMeant } from '../database/names-meant.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
@@ -88,6 +88,11 @@ export class SessionActions {
    */
   private served (database: string): void {
     if (!this.catalog.isAllowed(database)) throw databaseNotFound(database)
+  }
+
+  /** A statement's error, naming the tables or columns it may have meant (../database/names-meant.ts). */
+  private async namesMeant (err: unknown, database: string, sql: string): Promise<unknown> {
+    return await withNamesMeant(err, database, sql, { catalog: this.catalog, namesIn: (text) => this.queryRunner.namesIn(text) })
   }
 
   /** database_not_found for a database a client asked for, naming those served here it may have meant. */
@@ -176,7 +181,7 @@ export class SessionActions {
       })
     } catch (err) {
       this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
-      throw await withSimilarTables(err, context.database_name, this.catalog)
+      throw await this.namesMeant(err, context.database_name, input.query)
     }
     this.end(sessionId, queryId, {
       query_id: queryId,
@@ -218,7 +223,7 @@ export class SessionActions {
       run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
-      throw await withSimilarTables(err, context.database_name, this.catalog)
+      throw await this.namesMeant(err, context.database_name, input.query)
     }
     run.done.then(({ error, rowCount, truncated, executionTimeMs }) => {
       this.end(sessionId, queryId, entry({ status: error === null ? 'ok' : 'error', error_code: error?.code ?? null, row_count: rowCount, truncated, execution_time_ms: executionTimeMs }), log)

@@ -92,6 +92,8 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
     [['DELETE FROM items', 'read_only_violation'], ['SELECT name FROM items WHERE name = ?', 'param_count_mismatch'], ['SELECT id, name FROM items WHERE name = ?', null]])
   const misspeltQuery = await call(client, 'run_query', { query: 'SELECT id FROM Items' })
   t.match(errorOf(misspeltQuery), { code: 'sql_error', errno: 1146, similar_tables: ['items'], message: /did you mean 'items'\?$/ }, 'a query of a table spelt in another case names the one meant')
+  const misspeltColumn = await call(client, 'run_query', { query: 'SELECT nam FROM items' })
+  t.match(errorOf(misspeltColumn), { code: 'sql_error', errno: 1054, similar_columns: ['items.name'] }, 'and of a column, the column meant')
 
   const json = await call(client, 'run_query', { query: 'SELECT JSON_OBJECT(\'n\', id, \'s\', name) AS doc FROM items' })
   t.strictSame(json.structuredContent?.rows, [{ doc: { n: 9007199254740992, s: 'one' } }], 'a JSON value is the parsed value in structured content')

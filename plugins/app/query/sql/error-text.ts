@@ -2,7 +2,7 @@ import { AppError } from '../../errors/errors.js'
 import { lex } from './lexer.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
-import { statementEnd } from './tokens.js'
+import { namesIn, statementEnd } from './tokens.js'
 
 /**
  * A syntax error quoted in the client's own words. MariaDB and MySQL quote the statement they
@@ -20,6 +20,16 @@ import { statementEnd } from './tokens.js'
 export function quotedAsWritten (err: unknown, sql: string, sent: string, server: SqlServer | undefined): unknown {
   if (err instanceof AppError && err.code === 'sql_error' && server !== undefined) err.message = inClientText(err.message, sql, sent, server)
   return err
+}
+
+/** The names `sql` spells as `server` reads it, for an error to name what was meant: none when it cannot be read. */
+export function namesWritten (sql: string, server: SqlServer | undefined): string[] {
+  if (server === undefined) return []
+  try {
+    return namesIn(lex(sql, server))
+  } catch {
+    return []
+  }
 }
 
 const NEAR = /near '([\s\S]*)' at line (\d+)$/

@@ -102,6 +102,23 @@ export function exactName (token: Token | undefined): string {
   return token?.kind === 'ident' ? token.text.slice(1, -1).replaceAll('``', '`') : ''
 }
 
+/** Keywords a table's name follows. */
+const BEFORE_TABLES = new Set(['FROM', 'JOIN', 'UPDATE', 'INTO', 'TABLE'])
+
+/**
+ * The names a statement spells (words and quoted names, keywords among them), each once, as
+ * written: those that follow FROM, JOIN, UPDATE, INTO or TABLE first, as the likeliest tables.
+ */
+export function namesIn (tokens: readonly Token[]): string[] {
+  const tables: string[] = []
+  const others: string[] = []
+  tokens.forEach((token, i) => {
+    const name = exactName(token)
+    if (name !== '') (BEFORE_TABLES.has(keyword(tokens[i - 1])) ? tables : others).push(name)
+  })
+  return [...new Set([...tables, ...others])]
+}
+
 /** The index past the statement's last token that is not a trailing `;`. */
 export function statementEnd (tokens: readonly Token[]): number {
   let end = tokens.length

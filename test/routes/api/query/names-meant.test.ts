@@ -2,10 +2,10 @@ import t from 'tap'
 import { build, createDatabase, download, listen, post, randomSuffix, selectedSession } from '../../../helper.js'
 
 /**
- * A statement naming a table that does not exist (errno 1146) answers the server's message and,
- * where the server compares names exactly and a table of that database is spelt otherwise, names
- * it (plugins/app/database/missing-table.ts): an agent or a person who wrote `Orders` learns that
- * the table is `orders`.
+ * A statement naming a table or a column that does not exist (errno 1146, 1054) answers the
+ * server's message and names what it may have meant (plugins/app/database/names-meant.ts): an
+ * agent or a person who wrote `Orders` learns that the table is `orders`, and one who wrote
+ * `created` that the column is `created_at`.
  */
 
 t.test('a query of a table spelt in another case names the table meant, in the message and in similar_tables', async (t) => {
@@ -62,4 +62,31 @@ t.test('a database whose name holds a point is read as one name', async (t) => {
   const sessionId = await selectedSession(app, db)
   const res = await post(app, '/api/query', { query: 'SELECT id FROM Orders', session_id: sessionId })
   t.strictSame([res.json().errno, res.json().similar_tables], [1146, ['orders']])
+})
+
+t.test('a query of a column that does not exist names the columns of its tables within a few edits, or holding the name', async (t) => {
+  const db = await createDatabase(t, `CREATE TABLE orders (id INT, customer_name VARCHAR(20), total INT, created_at DATE);
+    CREATE TABLE items (order_id INT, sku VARCHAR(10), qty INT); CREATE TABLE unrelated (created INT)`)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const meant = async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().errno], [400, 1054], sql)
+    return res.json()
+  }
+
+  const created = await meant('SELECT created FROM orders')
+  t.strictSame(created.similar_columns, ['orders.created_at'], 'only the tables the statement names: not unrelated.created')
+  t.match(created.message, /^Unknown column 'created' in '[^']*'\. Did you mean 'orders\.created_at'\?$/, 'the server\'s message, then the hint')
+  t.strictSame((await meant('SELECT o.totl FROM orders AS o')).similar_columns, ['orders.total'], 'a qualified name, one edit away')
+  t.strictSame((await meant('SELECT o.id FROM orders o JOIN `items` i ON i.orderid = o.id')).similar_columns, ['items.order_id'], 'a quoted table\'s column, in a join condition')
+  t.strictSame((await meant('SELECT NAME FROM orders')).similar_columns, ['orders.customer_name'], 'a column that holds the name, in any case')
+  t.strictSame((await meant('SELECT id FROM orders WHERE qtty > 1 AND id IN (SELECT order_id FROM items)')).similar_columns, ['items.qty'], 'the tables of a subquery too')
+
+  const aliases = Array.from({ length: 40 }, (_, i) => `1 AS n${i}`).join(', ')
+  t.strictSame((await meant(`SELECT created, ${aliases} FROM orders`)).similar_columns, ['orders.created_at'], 'a table after forty other names')
+
+  const none = await meant('SELECT zebra FROM orders')
+  t.match(none.message, /^Unknown column 'zebra' in '[^']*'$/, 'nothing close: the server\'s message alone')
+  t.notOk('similar_columns' in none)
 })

@@ -84,7 +84,7 @@ function closeness (unknown: string, candidate: string): number | null {
   return contains ? distance : null
 }
 
-/** Levenshtein distance between two names (at most 64 characters each). */
+/** Levenshtein distance between two names (a column's at most 64 characters; the unknown one, as the server quotes it, 192). */
 function editDistance (a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {

@@ -70,10 +70,11 @@ export function isDiagnostics (statement: readonly Token[], word: string): boole
 
 /**
  * Functions and variables whose value is what the connection's previous statement or transaction
- * left: MariaDB's `last_gtid`, and TiDB's `tidb_last_*` (the previous query's and transaction's
- * timestamps, the previous DDL's text) and plan flags.
+ * left: MariaDB's `last_gtid` and Galera's `WSREP_LAST_WRITTEN_GTID()` and `WSREP_LAST_SEEN_GTID()`
+ * (the last write this client made or saw), and TiDB's `tidb_last_*` (the previous query's and
+ * transaction's timestamps, the previous DDL's text) and plan flags.
  */
-const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT'])
+const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT', 'WSREP_LAST_WRITTEN_GTID', 'WSREP_LAST_SEEN_GTID'])
 const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'identity', 'last_insert_id', 'last_gtid',
   'tidb_last_query_info', 'tidb_last_txn_info', 'tidb_last_ddl_info', 'tidb_last_plan_replayer_token',
   'last_plan_from_cache', 'last_plan_from_binding', 'last_sql_use_alloc'])

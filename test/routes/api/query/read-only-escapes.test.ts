@@ -108,7 +108,9 @@ for (const user of USERS) {
       ['SELECT @@`warning_count`', 'unsupported_statement'],
       ['SELECT @@session.`error_count`', 'unsupported_statement'],
       ['SELECT `FOUND_ROWS`()', 'unsupported_statement'],
-      ['SELECT `LAST_INSERT_ID`()', 'unsupported_statement']
+      ['SELECT `LAST_INSERT_ID`()', 'unsupported_statement'],
+      ['SELECT `WSREP_LAST_WRITTEN_GTID`()', 'unsupported_statement'],
+      ["SELECT `wsrep_sync_wait_upto_gtid`('0-1-1', 1)", 'read_only_violation']
     ] as const) {
       t.equal((await run(query)).json().code, code, query)
     }

@@ -164,6 +164,7 @@ const READ_ONLY_VIOLATIONS = [
   'SELECT SETVAL(seq, 100)',
   'SELECT LAST_INSERT_ID(5)',
   "SELECT MASTER_POS_WAIT('log', 4)",
+  "SELECT WSREP_SYNC_WAIT_UPTO_GTID('0-1-5', 1)",
   "SELECT sys_exec('id')",
   'SELECT 1 PROCEDURE ANALYSE()',
   'WITH x AS (SELECT 1) DELETE FROM t',
@@ -350,7 +351,8 @@ t.test('diagnostics of the pooled connection\'s previous statement (perhaps anot
 t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
   for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT @@identity', 'SELECT @@last_insert_id', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()',
     'SELECT @@last_gtid', 'SELECT @@tidb_last_query_info', 'SELECT @@session.tidb_last_txn_info', 'SELECT @@TIDB_LAST_DDL_INFO', 'SELECT @@tidb_last_plan_replayer_token',
-    'SELECT @@last_plan_from_cache', 'SELECT @@last_plan_from_binding', 'SELECT @@last_sql_use_alloc']) {
+    'SELECT @@last_plan_from_cache', 'SELECT @@last_plan_from_binding', 'SELECT @@last_sql_use_alloc',
+    'SELECT WSREP_LAST_WRITTEN_GTID()', 'SELECT wsrep_last_seen_gtid ()']) {
     unsupportedInBothModes(t, sql)
   }
   t.equal(codeOf('INSERT INTO child (parent) VALUES (LAST_INSERT_ID())', false), 'unsupported_statement', 'in a write too')

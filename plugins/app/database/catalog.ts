@@ -101,7 +101,19 @@ export class Catalog {
    */
   async databaseExists (name: string): Promise<boolean> {
     if (!this.isAllowed(name) || !this.nameable(name)) return false
-    return (await this.listDatabases()).includes(name)
+    return (await this.findDatabase(name)).exists
+  }
+
+  /**
+   * Whether `name` is a database this gateway serves (as `databaseExists` says), and, when it is
+   * not, the served ones that are `name` spelt in another case, for an answer to name: one
+   * reading of the listing for both.
+   */
+  async findDatabase (name: string): Promise<{ exists: boolean, similar: string[] }> {
+    const served = await this.listDatabases()
+    if (served.includes(name)) return { exists: true, similar: [] }
+    const folded = name.toLowerCase()
+    return { exists: false, similar: served.filter((other) => other.toLowerCase() === folded) }
   }
 
   /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
@@ -175,12 +187,6 @@ export class Catalog {
     const rows = await this.query<{ db: string, table_name: string, name: string, position: number } & RowDataPacket>(
       `${names.map(() => `(${lookup})`).join(' UNION ALL ')} ORDER BY table_name, position`, names.flatMap((name) => [database, name]))
     return rows.filter((row) => row.db === database && names.includes(row.table_name)).map((row) => ({ table: row.table_name, column: row.name }))
-  }
-
-  /** The databases served here that are `name` spelt in another case, for an answer to name when `name` is not one. */
-  async similarDatabases (name: string): Promise<string[]> {
-    const folded = name.toLowerCase()
-    return (await this.listDatabases()).filter((other) => other !== name && other.toLowerCase() === folded)
   }
 
   /** A database (and table) that can exist: others are not looked up, they name nothing. */

@@ -7,7 +7,7 @@ import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
-import { withNamesMeant } from '../database/names-meant.js'
+import { withNamesMeant, type NameLookups } from '../database/names-meant.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
@@ -61,8 +61,11 @@ export class SessionActions {
   private readonly queryRunner: Dependencies['queryRunner']
   private readonly exporter: Exporter
   private readonly config: Config
+  /** Where a statement's error looks up the names it may have meant (../database/names-meant.ts). */
+  private readonly names: NameLookups
 
   constructor ({ catalog, sessionStore, queryRunner, exporter, config }: Dependencies) {
+    this.names = { catalog, namesIn: (sql) => queryRunner.namesIn(sql) }
     this.catalog = catalog
     this.sessionStore = sessionStore
     this.queryRunner = queryRunner
@@ -90,25 +93,18 @@ export class SessionActions {
     if (!this.catalog.isAllowed(database)) throw databaseNotFound(database)
   }
 
-  /** A statement's error, naming the tables or columns it may have meant (../database/names-meant.ts). */
-  private async namesMeant (err: unknown, database: string, sql: string): Promise<unknown> {
-    return await withNamesMeant(err, database, sql, { catalog: this.catalog, namesIn: (text) => this.queryRunner.namesIn(text) })
-  }
-
-  /** database_not_found for a database a client asked for, naming those served here it may have meant. */
-  private async missingDatabase (name: string): Promise<AppError> {
-    return databaseNotFound(name, await this.catalog.similarDatabases(name).catch(() => []))
-  }
-
   async listDatabases () {
     const names = await this.catalog.listDatabases()
     return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
   }
 
   async selectDatabase (sessionId: string, name: string) {
-    if (!this.catalog.isAllowed(name)) throw await this.missingDatabase(name)
-    const [exists, { tables, total }] = await Promise.all([this.catalog.databaseExists(name), this.catalog.listTables(name)])
-    if (!exists) throw await this.missingDatabase(name)
+    if (!this.catalog.isAllowed(name)) {
+      // Named only for its hint: a listing that fails leaves the answer as it is.
+      throw databaseNotFound(name, (await this.catalog.findDatabase(name).catch(() => null))?.similar)
+    }
+    const [found, { tables, total }] = await Promise.all([this.catalog.findDatabase(name), this.catalog.listTables(name)])
+    if (!found.exists) throw databaseNotFound(name, found.similar)
     const context = { database_name: name, selected_at: isoNow() }
     await this.sessionStore.setContext(sessionId, context)
     return { success: true as const, session_id: sessionId, database_name: name, tables, total_tables: total, selected_at: context.selected_at }
@@ -181,7 +177,7 @@ export class SessionActions {
       })
     } catch (err) {
       this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
-      throw await this.namesMeant(err, context.database_name, input.query)
+      throw await withNamesMeant(err, context.database_name, input.query, this.names)
     }
     this.end(sessionId, queryId, {
       query_id: queryId,
@@ -223,7 +219,7 @@ export class SessionActions {
       run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
-      throw await this.namesMeant(err, context.database_name, input.query)
+      throw await withNamesMeant(err, context.database_name, input.query, this.names)
     }
     run.done.then(({ error, rowCount, truncated, executionTimeMs }) => {
       this.end(sessionId, queryId, entry({ status: error === null ? 'ok' : 'error', error_code: error?.code ?? null, row_count: rowCount, truncated, execution_time_ms: executionTimeMs }), log)

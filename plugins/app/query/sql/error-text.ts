@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/errors.js'
-import { lex } from './lexer.js'
+import { lex, type Token } from './lexer.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
 import { namesIn, statementEnd } from './tokens.js'
@@ -24,11 +24,16 @@ export function quotedAsWritten (err: unknown, sql: string, sent: string, server
 
 /** The names `sql` spells as `server` reads it, for an error to name what was meant: none when it cannot be read. */
 export function namesWritten (sql: string, server: SqlServer | undefined): string[] {
-  if (server === undefined) return []
+  const tokens = server === undefined ? null : readable(sql, server)
+  return tokens === null ? [] : namesIn(tokens)
+}
+
+/** The client's text as `server` reads it, or null when it cannot be read (its error was said already). */
+function readable (sql: string, server: SqlServer): Token[] | null {
   try {
-    return namesIn(lex(sql, server))
+    return lex(sql, server)
   } catch {
-    return []
+    return null
   }
 }
 
@@ -45,12 +50,8 @@ export function inClientText (message: string, sql: string, sent: string, server
   const near = NEAR.exec(message)
   if (near === null || near[1] === '') return message
   const quote = near[1]!
-  let tokens
-  try {
-    tokens = lex(sql, server)
-  } catch {
-    return message
-  }
+  const tokens = readable(sql, server)
+  if (tokens === null) return message
   const end = statementEnd(tokens)
   const starts: number[] = []
   if (rebuild(tokens.slice(0, end), starts) !== sent) return message

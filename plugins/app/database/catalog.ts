@@ -165,28 +165,39 @@ export class Catalog {
   /**
    * The tables of `database` that the server's comparison of names takes for `table` though they
    * are spelled otherwise (another case, trailing spaces), for an answer to name when `table` does
-   * not exist, in the order of their bytes. The name is compared in a function, so every table name
-   * of the schema is read.
+   * not exist, in the order of their bytes.
    */
   async similarTables (database: string, table: string): Promise<string[]> {
-    if (!this.nameable(database, table)) return []
-    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT 10`, [database, database, table])
-    return rows.filter((row) => row.db === database && row.name !== table).map((row) => row.name)
+    return (await this.tablesNamed(database, table)).filter((name) => name !== table)
   }
 
   /**
-   * The columns of those of `tables` that are tables of `database`, spelt exactly so, in table
-   * order. Each name is looked up on its own (`TABLE_NAME = ?`, which the server answers from that
-   * table alone; an `IN (...)` list would have it open every table of the schema).
+   * The tables of `database` that the server's comparison of names takes for `table`, `table`
+   * itself among them when it exists, in the order of their bytes. The name is compared in a
+   * function, so every table name of the schema is read.
    */
-  async columnsOf (database: string, tables: readonly string[]): Promise<Array<{ table: string, column: string }>> {
-    const names = tables.filter((table) => this.nameable(database, table))
-    if (names.length === 0) return []
+  async tablesNamed (database: string, table: string): Promise<string[]> {
+    if (!this.nameable(database, table)) return []
+    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT 10`, [database, database, table])
+    return rows.filter((row) => row.db === database).map((row) => row.name)
+  }
+
+  /**
+   * The columns of those of `tables` that exist, spelt exactly so, in the order of the tables'
+   * databases, names and columns. Each table is looked up on its own (`TABLE_NAME = ?`, which the
+   * server answers from that table alone; an `IN (...)` list would have it open every table of
+   * the schema).
+   */
+  async columnsOf (tables: ReadonlyArray<{ database: string, table: string }>): Promise<Array<{ database: string, table: string, column: string }>> {
+    const named = tables.filter(({ database, table }) => this.nameable(database, table))
+    if (named.length === 0) return []
     const lookup = 'SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, ORDINAL_POSITION AS position FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?'
     const rows = await this.query<{ db: string, table_name: string, name: string, position: number } & RowDataPacket>(
-      `${names.map(() => `(${lookup})`).join(' UNION ALL ')} ORDER BY table_name, position`, names.flatMap((name) => [database, name]))
-    return rows.filter((row) => row.db === database && names.includes(row.table_name)).map((row) => ({ table: row.table_name, column: row.name }))
+      `${named.map(() => `(${lookup})`).join(' UNION ALL ')} ORDER BY db, table_name, position`, named.flatMap(({ database, table }) => [database, table]))
+    return rows
+      .filter((row) => named.some(({ database, table }) => row.db === database && row.table_name === table))
+      .map((row) => ({ database: row.db, table: row.table_name, column: row.name }))
   }
 
   /** A database (and table) that can exist: others are not looked up, they name nothing. */

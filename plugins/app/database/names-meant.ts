@@ -1,4 +1,6 @@
 import { AppError, namesMeant } from '../errors/errors.js'
+import type { WrittenNames } from '../query/sql/error-text.js'
+import type { TableReference } from '../query/sql/table-references.js'
 import type { Catalog } from './catalog.js'
 
 /** ER_NO_SUCH_TABLE: `Table 'db.name' doesn't exist`, the same text on MariaDB, MySQL and TiDB. */
@@ -11,13 +13,15 @@ const MISSING_COLUMN = /^Unknown column '(.*)' in '[^']*'$/s
 /** How many of a statement's names are looked up as tables, and how many columns are named. */
 const MAX_TABLES = 32
 const MAX_COLUMNS = 3
+/** How many served databases, spelt like a missing one in another case, are looked in for its table. */
+const MAX_DATABASES = 3
 /** How far a column's name may be from the unknown one (edits), and at most half its length. */
 const MAX_DISTANCE = 3
 
 export interface NameLookups {
   catalog: Catalog
-  /** The names a statement spells, as the server reads it. */
-  namesIn: (sql: string) => string[]
+  /** The names and tables a statement spells, as the server reads it. */
+  namesIn: (sql: string) => WrittenNames
 }
 
 /**
@@ -25,10 +29,13 @@ export interface NameLookups {
  * extra field; any other error, or one with nothing to name, as it is:
  * - a table that does not exist (1146): the tables of that database, when the gateway serves it,
  *   that the server's comparison of names takes for it though they are spelt otherwise (`Orders`
- *   for `orders` where names are case-sensitive): `similar_tables`;
- * - a column that does not exist (1054): the columns of the session database's tables that the
- *   statement names whose names are within a few edits of it, or hold it (`created` for
- *   `created_at`), closest first, as `table.column`: `similar_columns`.
+ *   for `orders` where names are case-sensitive); for a database the gateway does not serve, the
+ *   table in the served databases spelt so in another case, named with its database
+ *   (`sales_db.orders` for `Sales_DB.Orders`): `similar_tables`;
+ * - a column that does not exist (1054): the columns of the tables the statement names whose names
+ *   are within a few edits of it, or hold it (`created` for `created_at`), closest first, each as
+ *   the statement may write it, by the table's alias where it has one (`o.created_at`):
+ *   `similar_columns`.
  */
 export async function withNamesMeant (err: unknown, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<unknown> {
   if (!(err instanceof AppError) || err.code !== 'sql_error') return err
@@ -43,9 +50,30 @@ interface Found { field: string, names: string[], sentence: string }
 
 async function similarTables (message: string, sessionDatabase: string, catalog: Catalog): Promise<Found | null> {
   const named = missingTable(message, sessionDatabase)
-  if (named === null || !catalog.isAllowed(named.database)) return null
-  const names = await catalog.similarTables(named.database, named.table).catch(() => [])
+  if (named === null) return null
+  const names = await tablesMeant(named.database, named.table, catalog).catch(() => [])
   return { field: 'similar_tables', names, sentence: namesMeant(names) }
+}
+
+/**
+ * The tables meant by `table` of `database`: in a database the gateway serves, those spelt in
+ * another case; in one it does not serve, the table in each served database of that name in
+ * another case, spelt either way, named with its database.
+ */
+async function tablesMeant (database: string, table: string, catalog: Catalog): Promise<string[]> {
+  if (catalog.isAllowed(database)) {
+    const similar = await catalog.similarTables(database, table)
+    if (similar.length > 0) return similar
+  }
+  // The listing holds only what the gateway serves (DATABASE_ALLOWLIST goes by the exact name).
+  const { exists, similar } = await catalog.findDatabase(database)
+  return exists ? [] : await inDatabases(similar, table, catalog)
+}
+
+async function inDatabases (databases: readonly string[], table: string, catalog: Catalog): Promise<string[]> {
+  const found = await Promise.all(databases.slice(0, MAX_DATABASES).map(async (database) =>
+    (await catalog.tablesNamed(database, table)).map((name) => `${database}.${name}`)))
+  return found.flat()
 }
 
 /**
@@ -64,20 +92,61 @@ function missingTable (message: string, sessionDatabase: string): { database: st
 async function similarColumns (message: string, sessionDatabase: string, sql: string, { catalog, namesIn }: NameLookups): Promise<Found | null> {
   const written = MISSING_COLUMN.exec(message)?.[1]
   if (written === undefined) return null
-  // `o.created` names the column `created` of the table or alias `o`.
-  const unknown = written.slice(written.lastIndexOf('.') + 1).toLowerCase()
-  const columns = await catalog.columnsOf(sessionDatabase, namesIn(sql).slice(0, MAX_TABLES)).catch(() => [])
-  const ranked = columns
-    .map(({ table, column }) => ({ name: `${table}.${column}`, distance: closeness(unknown, column.toLowerCase()) }))
+  // `o.created` names the column `created` of the table or alias `o`; `db.t.created` of `db.t`.
+  const point = written.lastIndexOf('.')
+  const unknown = written.slice(point + 1).toLowerCase()
+  const qualifier = point === -1 ? null : written.slice(0, point)
+  const candidates = await columnsNamed(sessionDatabase, namesIn(sql), catalog)
+  // A qualifier the statement gives a table narrows the candidates to that table's columns, named
+  // so; a qualifier it gives none may mean any of them, the same column of another table too.
+  const narrowed = candidates.filter((one) => qualifier !== null && (one.qualifiers.includes(qualifier) || qualifier === one.qualified))
+  const named = narrowed.length > 0
+    ? narrowed.map(({ column }) => ({ column, as: qualifier!, elsewhere: false }))
+    : candidates.flatMap(({ column, qualifiers }) => qualifiers.map((as) => ({ column, as, elsewhere: qualifier !== null })))
+  const ranked = named
+    .map(({ column, as, elsewhere }) => ({ name: `${as}.${column}`, distance: closeness(unknown, column.toLowerCase(), elsewhere) }))
     .filter((one): one is { name: string, distance: number } => one.distance !== null)
     .sort((a, b) => a.distance - b.distance)
   const names = [...new Set(ranked.map((one) => one.name))].slice(0, MAX_COLUMNS)
   return { field: 'similar_columns', names, sentence: ` Did you mean ${names.map((name) => `'${name}'`).join(' or ')}?` }
 }
 
-/** How many edits `candidate` is from `unknown` when it may be the name meant, else null. */
-function closeness (unknown: string, candidate: string): number | null {
-  if (unknown === '' || candidate === unknown) return null
+interface Candidate {
+  column: string
+  /** The names the statement may qualify it by: its table's aliases, or else the table's name. */
+  qualifiers: string[]
+  /** `db.table`, which qualifies it too where the table has no alias. */
+  qualified: string
+}
+
+/**
+ * The columns of the tables a statement names, each with the names the statement may qualify it
+ * by: a table's alias where the statement gives it one (its own name is then no name there), else
+ * the table's name. The tables are those it names where a table is expected, then any other name
+ * it spells as a table of the session's database (a subquery's, say); only in databases the
+ * gateway serves.
+ */
+async function columnsNamed (sessionDatabase: string, { names, tables }: WrittenNames, catalog: Catalog): Promise<Candidate[]> {
+  const served = tables.filter((ref) => ref.database === null || catalog.isAllowed(ref.database))
+  const wanted = new Map<string, { database: string, table: string }>()
+  const want = (database: string, table: string) => { wanted.set(JSON.stringify([database, table]), { database, table }) }
+  for (const ref of served) want(ref.database ?? sessionDatabase, ref.table)
+  for (const name of names) want(sessionDatabase, name)
+  const columns = await catalog.columnsOf([...wanted.values()].slice(0, MAX_TABLES)).catch(() => [])
+  return columns.map(({ database, table, column }) => ({ column, qualifiers: qualifiersOf(database, table, served, sessionDatabase), qualified: `${database}.${table}` }))
+}
+
+function qualifiersOf (database: string, table: string, refs: readonly TableReference[], sessionDatabase: string): string[] {
+  const named = refs.filter((ref) => (ref.database ?? sessionDatabase) === database && ref.table === table)
+  return named.length === 0 ? [table] : [...new Set(named.map((ref) => ref.alias ?? table))]
+}
+
+/**
+ * How many edits `candidate` is from `unknown` when it may be the name meant, else null. The same
+ * name is meant only `elsewhere`: as a column of another table than the one the statement named.
+ */
+function closeness (unknown: string, candidate: string, elsewhere: boolean): number | null {
+  if (unknown === '' || (candidate === unknown && !elsewhere)) return null
   const distance = editDistance(unknown, candidate)
   if (distance <= MAX_DISTANCE && distance * 2 <= unknown.length) return distance
   const contains = Math.min(unknown.length, candidate.length) >= 3 && (candidate.includes(unknown) || unknown.includes(candidate))

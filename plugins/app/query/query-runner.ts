@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
 import { memoize } from '../memo.js'
 import { classify, type Statement } from './sql/classifier.js'
-import { namesWritten, quotedAsWritten } from './sql/error-text.js'
+import { namesWritten, quotedAsWritten, type WrittenNames } from './sql/error-text.js'
 import type { SqlServer } from './sql/server.js'
 import { clientClosedRequest, requireParams, transactionLeftOpen } from './query-errors.js'
 import { columnsOf, resultSet } from './result-sets.js'
@@ -76,8 +76,8 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
     /** The server's error for `statement`, a syntax error's quote in the client's text `sql` (./sql/error-text.ts). */
     quotedAsWritten: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
 
-    /** The names `sql` spells, as the connected server reads it (./sql/error-text.ts). */
-    namesIn: (sql: string): string[] => namesWritten(sql, server),
+    /** The names and tables `sql` spells, as the connected server reads it (./sql/error-text.ts). */
+    namesIn: (sql: string): WrittenNames => namesWritten(sql, server),
 
     /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */
     async read (sql: string): Promise<Statement> {

@@ -2,6 +2,7 @@ import { AppError } from '../../errors/errors.js'
 import { lex, type Token } from './lexer.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
+import { tableReferences, type TableReference } from './table-references.js'
 import { namesIn, statementEnd } from './tokens.js'
 
 /**
@@ -22,10 +23,18 @@ export function quotedAsWritten (err: unknown, sql: string, sent: string, server
   return err
 }
 
-/** The names `sql` spells as `server` reads it, for an error to name what was meant: none when it cannot be read. */
-export function namesWritten (sql: string, server: SqlServer | undefined): string[] {
+/** What `sql` names, as `server` reads it, for an error to name what was meant. */
+export interface WrittenNames {
+  /** Every name it spells (./tokens.ts `namesIn`). */
+  names: string[]
+  /** The tables it names where a table is expected, with their databases and aliases. */
+  tables: TableReference[]
+}
+
+/** The names `sql` spells as `server` reads it: none when it cannot be read. */
+export function namesWritten (sql: string, server: SqlServer | undefined): WrittenNames {
   const tokens = server === undefined ? null : readable(sql, server)
-  return tokens === null ? [] : namesIn(tokens)
+  return tokens === null ? { names: [], tables: [] } : { names: namesIn(tokens), tables: tableReferences(tokens) }
 }
 
 /** The client's text as `server` reads it, or null when it cannot be read (its error was said already). */

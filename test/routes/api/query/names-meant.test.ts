@@ -78,8 +78,8 @@ t.test('a query of a column that does not exist names the columns of its tables 
   const created = await meant('SELECT created FROM orders')
   t.strictSame(created.similar_columns, ['orders.created_at'], 'only the tables the statement names: not unrelated.created')
   t.match(created.message, /^Unknown column 'created' in '[^']*'\. Did you mean 'orders\.created_at'\?$/, 'the server\'s message, then the hint')
-  t.strictSame((await meant('SELECT o.totl FROM orders AS o')).similar_columns, ['orders.total'], 'a qualified name, one edit away')
-  t.strictSame((await meant('SELECT o.id FROM orders o JOIN `items` i ON i.orderid = o.id')).similar_columns, ['items.order_id'], 'a quoted table\'s column, in a join condition')
+  t.strictSame((await meant('SELECT o.totl FROM orders AS o')).similar_columns, ['o.total'], 'a qualified name, one edit away, named by the alias')
+  t.strictSame((await meant('SELECT o.id FROM orders o JOIN `items` i ON i.orderid = o.id')).similar_columns, ['i.order_id'], 'a quoted table\'s column, in a join condition')
   t.strictSame((await meant('SELECT NAME FROM orders')).similar_columns, ['orders.customer_name'], 'a column that holds the name, in any case')
   t.strictSame((await meant('SELECT id FROM orders WHERE qtty > 1 AND id IN (SELECT order_id FROM items)')).similar_columns, ['items.qty'], 'the tables of a subquery too')
 
@@ -89,4 +89,52 @@ t.test('a query of a column that does not exist names the columns of its tables 
   const none = await meant('SELECT zebra FROM orders')
   t.match(none.message, /^Unknown column 'zebra' in '[^']*'$/, 'nothing close: the server\'s message alone')
   t.notOk('similar_columns' in none)
+})
+
+t.test('a column is named as the statement can write it: by its table\'s alias, under the qualifier the statement gave it', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE orders (id INT, total INT, customer_id INT); CREATE TABLE customers (id INT, full_name VARCHAR(20))')
+  const other = await createDatabase(t, 'CREATE TABLE invoices (id INT, amount INT)')
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const meant = async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().errno], [400, 1054], sql)
+    return res.json().similar_columns as string[] | undefined
+  }
+
+  t.strictSame(await meant('SELECT totl FROM orders o'), ['o.total'], 'unqualified: by the alias, since orders.total is no name where orders is called o')
+  t.strictSame(await meant('SELECT orders.total FROM orders o'), ['o.total'], 'the table\'s own name where it has an alias: the same column, by its alias')
+  t.strictSame(await meant('SELECT x.full_name FROM orders o JOIN customers c ON c.id = o.customer_id'), ['c.full_name'], 'a qualifier no table has: the column where it is')
+  t.strictSame(await meant('SELECT a.totl FROM orders a JOIN orders b ON a.id = b.id'), ['a.total'], 'a table joined to itself: under the alias written')
+  t.strictSame(await meant('SELECT i.amont FROM orders o JOIN ' + other + '.invoices i ON i.id = o.id'), ['i.amount'], 'a table of another database the gateway serves')
+  t.strictSame(await meant('SELECT amont FROM ' + other + '.invoices'), ['invoices.amount'])
+  t.strictSame(await meant('SELECT ' + other + '.invoices.amont FROM ' + other + '.invoices'), [other + '.invoices.amount'], 'a qualifier with its database: named so')
+  t.equal(await meant('SELECT o.total FROM orders o JOIN customers c ON c.id = o.custmer'), undefined, 'nothing close under the alias written: no name (customers has no such column either)')
+
+  const served = await build(t, { env: { DATABASE_ALLOWLIST: db } })
+  const allowed = await selectedSession(served, db)
+  const hidden = await post(served, '/api/query', { query: 'SELECT amont FROM ' + other + '.invoices', session_id: allowed })
+  t.equal(hidden.json().errno, 1054)
+  t.notOk('similar_columns' in hidden.json(), 'a database outside DATABASE_ALLOWLIST names no column')
+})
+
+t.test('a table of a database spelt in another case names the table in the database meant', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE orders (id INT); CREATE TABLE Customers (id INT)')
+  const hidden = await createDatabase(t, 'CREATE TABLE secrets (id INT)')
+  const app = await build(t, { env: { DATABASE_ALLOWLIST: db } })
+  const sessionId = await selectedSession(app, db)
+  const missing = async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().errno], [400, 1146], sql)
+    return res.json()
+  }
+
+  const upper = db.toUpperCase()
+  const orders = await missing(`SELECT id FROM ${upper}.orders`)
+  t.strictSame(orders.similar_tables, [`${db}.orders`], 'the table, in the database spelt so in another case')
+  t.equal(orders.message, `Table '${upper}.orders' doesn't exist. Names are exact: did you mean '${db}.orders'?`)
+  t.strictSame((await missing(`SELECT id FROM ${upper}.customers`)).similar_tables, [`${db}.Customers`], 'both spelt in another case')
+  t.notOk('similar_tables' in await missing(`SELECT id FROM ${upper}.invoices`), 'no such table in the database meant: nothing to name')
+  t.notOk('similar_tables' in await missing(`SELECT id FROM ${hidden.toUpperCase()}.secrets`), 'a database outside DATABASE_ALLOWLIST is never named')
+  t.notOk('similar_tables' in await missing('SELECT id FROM MySQL.user'), 'nor a system schema')
 })

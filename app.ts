@@ -29,7 +29,7 @@ import swagger from './plugins/external/swagger.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import allowedHosts from './plugins/app/edge/allowed-hosts.js'
-import singleHeaders from './plugins/app/edge/single-headers.js'
+import requestReading from './plugins/app/edge/request-reading.js'
 import addressLimit from './plugins/app/edge/address-limit.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
@@ -137,7 +137,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
 
   await server.register(helmet)
   await server.register(cors)
-  await server.register(singleHeaders)
+  await server.register(requestReading)
   await server.register(allowedHosts)
   await server.register(cookie)
   await server.register(redis)

@@ -287,7 +287,7 @@ export interface components {
          *     - `export_requires_read`: the statement of `POST /api/query/export` is not a read (SELECT, WITH … SELECT, SHOW, DESCRIBE, EXPLAIN), whatever `READ_ONLY` says: an export streams rows and may be stopped part-way, which a write must not be; nothing ran
          *     - `transaction_left_open`: `READ_ONLY=false`: the statement (a procedure's `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept
          *     - `invalid_preflight`: `CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`
-         *     - `invalid_request`: the URL does not decode, a header contradicts the body (`Content-Length`), or the request names `Host`, `Content-Type` or `Authorization` more than once (a proxy in front may have read another of them); nothing was read or run
+         *     - `invalid_request`: the URL does not decode, a header contradicts the body (`Content-Length`), the URL's path holds a percent-escape (`/api/query/%65xport`: no path needs one), or the request names `Host`, `Content-Type` or `Authorization` more than once; a proxy in front may have read either otherwise. Nothing was read or run
          *     - `bad_request`: the request is not valid HTTP/1.1; the connection is closed
          *     - `mcp_batch_not_supported`: a JSON-RPC batch (an array of messages) to `/mcp`; send one message per request. Nothing of it ran
          *     - `mcp_session_required`: a request to `/mcp` other than `initialize` without the `Mcp-Session-Id` header

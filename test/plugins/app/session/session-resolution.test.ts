@@ -103,8 +103,10 @@ t.test('malformed ids are refused with invalid_session_id, never replaced', asyn
     const res = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': value } })
     t.equal(res.json().code, 'invalid_session_id', `header: ${label}`)
   }
-  const viaUrl = await app.inject({ url: '/api/database/context/' + encodeURIComponent('abc}{def') })
+  const viaUrl = await app.inject({ url: '/api/database/context/abc.def!ghi' })
   t.equal(viaUrl.json().code, 'invalid_session_id', 'URL parameter')
+  const escaped = await app.inject({ url: '/api/database/context/' + encodeURIComponent('abc}{def') })
+  t.equal(escaped.json().code, 'invalid_request', 'URL parameter with escapes: no path of the service has them (plugins/app/edge/request-reading.ts)')
   const exact = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': 'a'.repeat(128) } })
   t.equal(exact.statusCode, 200, '128 characters is still allowed')
   const eight = await app.inject({ url: '/api/database/context', headers: { 'x-session-id': 'A-b_C-d1' } })

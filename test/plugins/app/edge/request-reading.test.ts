@@ -1,12 +1,13 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { repeatedHeader } from '../../../../plugins/app/edge/single-headers.js'
+import { escapedPath, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /**
- * A request that names Host, Content-Type or Authorization twice is refused before anything reads
- * it (plugins/app/edge/single-headers.ts): Node keeps the first of them, a proxy in front may
- * have read the last, and the two would act on different requests.
+ * A request that a reader in front could read otherwise than the service is refused before
+ * anything reads it (plugins/app/edge/request-reading.ts): a path with percent-escapes, which the
+ * router decodes and a proxy's path rule may not, and Host, Content-Type or Authorization named
+ * twice, of which Node keeps the first and a proxy may have read the last.
  */
 
 /** Sends `head` (its lines, without the blank line) and `body` as written, over a socket of its own: the status and the JSON answer. */
@@ -69,4 +70,30 @@ t.test('with API_KEYS, an Authorization named twice is refused, whichever of the
   }
   const once = await app.inject({ url: '/api/database/list', headers: { authorization: 'Bearer key-one-0123456789abcdef' } })
   t.equal(once.statusCode, 200, 'the key named once is read as before')
+})
+
+t.test('a path with a percent-escape, in any part of it, is refused; the query string may hold them', async (t) => {
+  t.ok(escapedPath('/api/query/%65xport'))
+  t.ok(escapedPath('/%61pi/database/list?x=1'))
+  t.ok(escapedPath('/api/database/context/abc%2Fdefgh'))
+  t.notOk(escapedPath('/api/database/schema?table=%6Frders'), 'the query string is no path')
+  t.notOk(escapedPath('/api/database/list'))
+  t.notOk(escapedPath('/'))
+
+  const db = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const base = await listen(app)
+  for (const path of ['/api/query/%65xport', '/api/%71uery', '/%61pi/database/context', '/api/database/context/' + sessionId.slice(0, -1) + '%' + sessionId.charCodeAt(sessionId.length - 1).toString(16)]) {
+    const res = await raw(base, [`GET ${path} HTTP/1.1`, 'Host: localhost', `X-Session-Id: ${sessionId}`])
+    t.strictSame([res.status, res.json.code], [400, 'invalid_request'], path)
+    t.match(res.json.message, /path holds a percent-escape/)
+  }
+  const query = await raw(base, ['POST /api/%71uery HTTP/1.1', 'Host: localhost', 'Content-Type: application/json'], JSON.stringify({ query: 'SELECT 1', session_id: sessionId }))
+  t.equal(query.status, 400, 'a query at an escaped path does not run')
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.strictSame(history.json().queries, [], 'nothing ran')
+  const plain = await raw(base, [`GET /api/database/context/${sessionId} HTTP/1.1`, 'Host: localhost'])
+  t.equal(plain.status, 200, 'the same path without escapes')
+  t.equal((await app.inject({ url: '/api/database/schema?table=%6Frders', headers: { 'x-session-id': sessionId } })).json().code, 'table_not_found', 'an escape in the query string is read as before')
 })

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin'
+import { AppError } from '../errors/errors.js'
+
+/**
+ * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
+ * what the service acts on. Two parts of a request can be read two ways, and each is refused
+ * before anything else reads the request (the host check among them), `400 invalid_request`,
+ * nothing read or run:
+ *
+ * - A path with percent-escapes. The router decodes them (`/api/query/%65xport` is
+ *   `/api/query/export`), a reader in front that matches paths may not, and then a rule it keeps
+ *   for a route does not see the route. No path of this service needs an escape: its routes and
+ *   the ids in them are letters, digits, `-`, `_`, `.` and `/`.
+ * - Host, Content-Type or Authorization named twice. RFC 9110 defines each as a single value; of
+ *   several, Node keeps the first and drops the others, where a reader in front may take the last
+ *   (the Host it routed by, the Content-Type it decoded the body as, the Authorization it
+ *   checked). Headers Node joins into one list instead (X-Session-Id, Origin, Cookie) reach their
+ *   own checks whole.
+ */
+
+/** Single-value headers the service reads, by their lower-case names. */
+const SINGLE = new Map([['host', 'Host'], ['content-type', 'Content-Type'], ['authorization', 'Authorization']])
+
+/** The first header of SINGLE that `rawHeaders` (name, value, name, value, …) names more than once, or null. */
+export function repeatedHeader (rawHeaders: readonly string[]): string | null {
+  let seen: Set<string> | null = null
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    // Most headers differ in length from all three: they are not lower-cased.
+    if (name.length !== 4 && name.length !== 12 && name.length !== 13) continue
+    const lower = name.toLowerCase()
+    const single = SINGLE.get(lower)
+    if (single === undefined) continue
+    seen ??= new Set()
+    if (seen.has(lower)) return single
+    seen.add(lower)
+  }
+  return null
+}
+
+/** Whether the path of `url` (the request line's target, before any `?`) holds a percent-escape. */
+export function escapedPath (url: string): boolean {
+  const escape = url.indexOf('%')
+  if (escape === -1) return false
+  const query = url.indexOf('?')
+  return query === -1 || escape < query
+}
+
+const ESCAPED_PATH = new AppError('invalid_request',
+  'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
+
+export default fp(async function requestReadingPlugin (fastify) {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (escapedPath(request.raw.url ?? '')) return done(ESCAPED_PATH)
+    const repeated = repeatedHeader(request.raw.rawHeaders)
+    done(repeated === null
+      ? undefined
+      : new AppError('invalid_request', `The request names the ${repeated} header more than once. It is a single value: a proxy or log in front may have read another of them than this service would. Nothing was read or run.`))
+  })
+}, { name: 'request-reading' })

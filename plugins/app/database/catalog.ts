@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
 import { canBeIdentifier, isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from './dialect.js'
-import { catalogTimeout } from '../errors/errors.js'
+import { catalogTimeout, NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import { toAppError } from '../errors/mysql-errors.js'
 import type { TableSchema, TableSummary } from '../../../schemas/database.js'
 import type { createMysql } from './mysql.js'
+import { nearNames } from './near-names.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +28,9 @@ type NameRow = { db: string, name: string, type: string } & RowDataPacket
  * hold at most a session's share of the pool and never starve the sessions' own queries.
  */
 const CATALOG = 'catalog'
+/** Names a hint gives at most; and how many of a schema's table names are read to find those near a missing one. */
+const MAX_MEANT = 3
+const NEAR_TABLES_READ = 10_000
 
 /**
  * What databases, tables and columns a session may see. Names are always bound as parameters
@@ -109,11 +113,12 @@ export class Catalog {
    * not, the served ones that are `name` spelt in another case, for an answer to name: one
    * reading of the listing for both.
    */
-  async findDatabase (name: string): Promise<{ exists: boolean, similar: string[] }> {
+  async findDatabase (name: string): Promise<{ exists: boolean, similar: NamesMeant }> {
     const served = await this.listDatabases()
-    if (served.includes(name)) return { exists: true, similar: [] }
+    if (served.includes(name)) return { exists: true, similar: NOTHING_MEANT }
     const folded = name.toLowerCase()
-    return { exists: false, similar: served.filter((other) => other.toLowerCase() === folded) }
+    const otherCase = served.filter((other) => other.toLowerCase() === folded)
+    return { exists: false, similar: otherCase.length > 0 ? { names: otherCase, otherCase: true } : { names: nearNames(name, served, MAX_MEANT), otherCase: false } }
   }
 
   /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
@@ -163,12 +168,18 @@ export class Catalog {
   }
 
   /**
-   * The tables of `database` that the server's comparison of names takes for `table` though they
-   * are spelled otherwise (another case, trailing spaces), for an answer to name when `table` does
-   * not exist, in the order of their bytes.
+   * The tables of `database` that `table`, which does not exist, may have meant, for an answer to
+   * name: those the server's comparison of names takes for it though they are spelled otherwise
+   * (another case, trailing spaces), in the order of their bytes; without any, those near it (a few
+   * edits away, or holding it), among the first NEAR_TABLES_READ of the schema's names.
    */
-  async similarTables (database: string, table: string): Promise<string[]> {
-    return (await this.tablesNamed(database, table)).filter((name) => name !== table)
+  async similarTables (database: string, table: string): Promise<NamesMeant> {
+    const otherCase = (await this.tablesNamed(database, table)).filter((name) => name !== table)
+    if (otherCase.length > 0) return { names: otherCase, otherCase: true }
+    if (!this.nameable(database)) return NOTHING_MEANT
+    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? ORDER BY BINARY TABLE_NAME LIMIT ${NEAR_TABLES_READ}`, [database, database])
+    return { names: nearNames(table, rows.filter((row) => row.db === database).map((row) => row.name), MAX_MEANT), otherCase: false }
   }
 
   /**

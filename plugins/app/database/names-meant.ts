@@ -1,7 +1,8 @@
-import { AppError, namesMeant } from '../errors/errors.js'
+import { AppError, namesMeant, NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import type { WrittenNames } from '../query/sql/error-text.js'
 import type { TableReference } from '../query/sql/table-references.js'
 import type { Catalog } from './catalog.js'
+import { closeness } from './near-names.js'
 
 /** ER_NO_SUCH_TABLE: `Table 'db.name' doesn't exist`, the same text on MariaDB, MySQL and TiDB. */
 const NO_SUCH_TABLE = 1146
@@ -13,10 +14,8 @@ const MISSING_COLUMN = /^Unknown column '(.*)' in '[^']*'$/s
 /** How many of a statement's names are looked up as tables, and how many columns are named. */
 const MAX_TABLES = 32
 const MAX_COLUMNS = 3
-/** How many served databases, spelt like a missing one in another case, are looked in for its table. */
+/** How many served databases, spelt like a missing one in another case or near it, are looked in for its table. */
 const MAX_DATABASES = 3
-/** How far a column's name may be from the unknown one (edits), and at most half its length. */
-const MAX_DISTANCE = 3
 
 export interface NameLookups {
   catalog: Catalog
@@ -29,9 +28,10 @@ export interface NameLookups {
  * extra field; any other error, or one with nothing to name, as it is:
  * - a table that does not exist (1146): the tables of that database, when the gateway serves it,
  *   that the server's comparison of names takes for it though they are spelt otherwise (`Orders`
- *   for `orders` where names are case-sensitive); for a database the gateway does not serve, the
- *   table in the served databases spelt so in another case, named with its database
- *   (`sales_db.orders` for `Sales_DB.Orders`): `similar_tables`;
+ *   for `orders` where names are case-sensitive), or else those near it (`order` for `orders`);
+ *   for a database the gateway does not serve, the table in the served databases spelt so in
+ *   another case or near it, named with its database (`sales_db.orders` for `Sales_DB.Orders`):
+ *   `similar_tables`;
  * - a column that does not exist (1054): the columns of the tables the statement names whose names
  *   are within a few edits of it, or hold it (`created` for `created_at`), closest first, each as
  *   the statement may write it, by the table's alias where it has one (`o.created_at`):
@@ -42,32 +42,32 @@ export async function withNamesMeant (err: unknown, sessionDatabase: string, sql
   const found = err.extra?.errno === NO_SUCH_TABLE
     ? await similarTables(err.message, sessionDatabase, lookups.catalog)
     : err.extra?.errno === BAD_FIELD ? await similarColumns(err.message, sessionDatabase, sql, lookups) : null
-  if (found === null || found.names.length === 0) return err
-  return new AppError('sql_error', `${err.message}.${found.sentence}`, { ...err.extra, [found.field]: found.names })
+  if (found === null || found.meant.names.length === 0) return err
+  return new AppError('sql_error', `${err.message}.${namesMeant(found.meant)}`, { ...err.extra, [found.field]: found.meant.names })
 }
 
-interface Found { field: string, names: string[], sentence: string }
+interface Found { field: 'similar_tables' | 'similar_columns', meant: NamesMeant }
 
 async function similarTables (message: string, sessionDatabase: string, catalog: Catalog): Promise<Found | null> {
   const named = missingTable(message, sessionDatabase)
   if (named === null) return null
-  const names = await tablesMeant(named.database, named.table, catalog).catch(() => [])
-  return { field: 'similar_tables', names, sentence: namesMeant(names) }
+  return { field: 'similar_tables', meant: await tablesMeant(named.database, named.table, catalog).catch(() => NOTHING_MEANT) }
 }
 
 /**
  * The tables meant by `table` of `database`: in a database the gateway serves, those spelt in
- * another case; in one it does not serve, the table in each served database of that name in
- * another case, spelt either way, named with its database.
+ * another case or near it; in one it does not serve, the table in each served database of that
+ * name in another case (or near it), spelt either way, named with its database.
  */
-async function tablesMeant (database: string, table: string, catalog: Catalog): Promise<string[]> {
+async function tablesMeant (database: string, table: string, catalog: Catalog): Promise<NamesMeant> {
   if (catalog.isAllowed(database)) {
     const similar = await catalog.similarTables(database, table)
-    if (similar.length > 0) return similar
+    if (similar.names.length > 0) return similar
   }
   // The listing holds only what the gateway serves (DATABASE_ALLOWLIST goes by the exact name).
   const { exists, similar } = await catalog.findDatabase(database)
-  return exists ? [] : await inDatabases(similar, table, catalog)
+  if (exists || similar.names.length === 0) return NOTHING_MEANT
+  return { names: await inDatabases(similar.names, table, catalog), otherCase: similar.otherCase }
 }
 
 async function inDatabases (databases: readonly string[], table: string, catalog: Catalog): Promise<string[]> {
@@ -94,7 +94,7 @@ async function similarColumns (message: string, sessionDatabase: string, sql: st
   if (written === undefined) return null
   // `o.created` names the column `created` of the table or alias `o`; `db.t.created` of `db.t`.
   const point = written.lastIndexOf('.')
-  const unknown = written.slice(point + 1).toLowerCase()
+  const unknown = written.slice(point + 1)
   const qualifier = point === -1 ? null : written.slice(0, point)
   const candidates = await columnsNamed(sessionDatabase, namesIn(sql), catalog)
   // A qualifier the statement gives a table narrows the candidates to that table's columns, named
@@ -104,11 +104,10 @@ async function similarColumns (message: string, sessionDatabase: string, sql: st
     ? narrowed.map(({ column }) => ({ column, as: qualifier!, elsewhere: false }))
     : candidates.flatMap(({ column, qualifiers }) => qualifiers.map((as) => ({ column, as, elsewhere: qualifier !== null })))
   const ranked = named
-    .map(({ column, as, elsewhere }) => ({ name: `${as}.${column}`, distance: closeness(unknown, column.toLowerCase(), elsewhere) }))
+    .map(({ column, as, elsewhere }) => ({ name: `${as}.${column}`, distance: closeness(unknown, column, elsewhere) }))
     .filter((one): one is { name: string, distance: number } => one.distance !== null)
     .sort((a, b) => a.distance - b.distance)
-  const names = [...new Set(ranked.map((one) => one.name))].slice(0, MAX_COLUMNS)
-  return { field: 'similar_columns', names, sentence: ` Did you mean ${names.map((name) => `'${name}'`).join(' or ')}?` }
+  return { field: 'similar_columns', meant: { names: [...new Set(ranked.map((one) => one.name))].slice(0, MAX_COLUMNS), otherCase: false } }
 }
 
 interface Candidate {
@@ -139,29 +138,4 @@ async function columnsNamed (sessionDatabase: string, { names, tables }: Written
 function qualifiersOf (database: string, table: string, refs: readonly TableReference[], sessionDatabase: string): string[] {
   const named = refs.filter((ref) => (ref.database ?? sessionDatabase) === database && ref.table === table)
   return named.length === 0 ? [table] : [...new Set(named.map((ref) => ref.alias ?? table))]
-}
-
-/**
- * How many edits `candidate` is from `unknown` when it may be the name meant, else null. The same
- * name is meant only `elsewhere`: as a column of another table than the one the statement named.
- */
-function closeness (unknown: string, candidate: string, elsewhere: boolean): number | null {
-  if (unknown === '' || (candidate === unknown && !elsewhere)) return null
-  const distance = editDistance(unknown, candidate)
-  if (distance <= MAX_DISTANCE && distance * 2 <= unknown.length) return distance
-  const contains = Math.min(unknown.length, candidate.length) >= 3 && (candidate.includes(unknown) || unknown.includes(candidate))
-  return contains ? distance : null
-}
-
-/** Levenshtein distance between two names (a column's at most 64 characters; the unknown one, as the server quotes it, 192). */
-function editDistance (a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
 }

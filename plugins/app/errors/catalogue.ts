@@ -22,7 +22,7 @@ export const ERRORS = {
     example: { message: 'body/database_name must NOT have fewer than 1 characters', extra: { details: [{ field: 'body/database_name', message: 'must NOT have fewer than 1 characters' }] } }
   },
   invalid_json: { status: 400, when: 'the body is not valid JSON (the message says what and at which position, without quoting the body), not UTF-8, escapes a lone surrogate, names one key twice in an object (JSON readers differ on which one counts), or holds a `__proto__` key or a `constructor` key with a `prototype` in it' },
-  sql_error: { status: 400, when: 'the database refused the statement; adds the server\'s `errno` and `sql_state`. A table that does not exist (errno 1146) in a database the gateway serves adds `similar_tables`, the tables spelt otherwise that the name may have meant (another case), and in a database spelt in another case, the table in the database meant (`sales_db.orders`); a column that does not exist (errno 1054) adds `similar_columns`, the columns of the tables the statement names that are within a few edits of it or hold it, as the statement can write them (`o.total` where orders is called `o`, else `orders.total`); both are also named after the message' },
+  sql_error: { status: 400, when: 'the database refused the statement; adds the server\'s `errno` and `sql_state`. A table that does not exist (errno 1146) in a database the gateway serves adds `similar_tables`, the tables that the name may have meant (spelt in another case, or else a few edits away), and in a database misspelt so, the table in the database meant (`sales_db.orders`); a column that does not exist (errno 1054) adds `similar_columns`, the columns of the tables the statement names that are within a few edits of it or hold it, as the statement can write them (`o.total` where orders is called `o`, else `orders.total`); both are also named after the message' },
   multiple_statements: { status: 400, when: 'more than one statement in `query`; none of them ran' },
   param_count_mismatch: { status: 400, when: '`params` holds more or fewer values than the statement has `?` placeholders (as the server counts them), or is missing or empty when it has some; adds `placeholders` and `params`; nothing ran' },
   empty_query: { status: 400, when: '`query` holds only comments or whitespace (after executable comments are resolved as the connected server resolves them)' },
@@ -48,12 +48,12 @@ export const ERRORS = {
   },
   database_not_found: {
     status: 404,
-    when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another. A selected name that a served database spells in another case adds `similar_databases`, also named in the message',
+    when: 'the database does not exist, is a system schema, or is not in `DATABASE_ALLOWLIST`; also for the queries and `/schema` of a session whose selected database was dropped since, or that this instance\'s `DATABASE_ALLOWLIST` does not hold (a session outlives a redeploy): select another. A selected name that a served database spells in another case, or a few edits away, adds `similar_databases`, also named in the message',
     example: { message: "Database 'sales_db' does not exist or is not available through this gateway." }
   },
   table_not_found: {
     status: 404,
-    when: '`GET /api/database/schema?table=` (MCP: `describe_schema` with `table`) names no table or view of the session\'s database; names are exact, and `similar_tables` lists those the server would take for it (another case, trailing spaces)',
+    when: '`GET /api/database/schema?table=` (MCP: `describe_schema` with `table`) names no table or view of the session\'s database; names are exact, and `similar_tables` lists those the server would take for it (another case, trailing spaces), or else those a few edits away',
     example: { message: "Table 'Orders' does not exist in database 'sales_db'. Names are exact: did you mean 'orders'?", extra: { similar_tables: ['orders'] } }
   },
   not_found: { status: 404, when: 'no such route' },

@@ -41,22 +41,35 @@ export const invalidSessionId = (source: string): AppError =>
 /** How many of the names a client may have meant a message spells out (its extra field holds them all). */
 const MEANT_IN_MESSAGE = 3
 
-/** ` Names are exact: did you mean 'a' or 'b'?` for the names a client may have meant, or nothing when there are none. */
-export function namesMeant (similar: readonly string[]): string {
-  if (similar.length === 0) return ''
-  return ` Names are exact: did you mean ${similar.slice(0, MEANT_IN_MESSAGE).map((name) => `'${truncate(name, 64)}'`).join(' or ')}?`
+/**
+ * Names a client may have meant by one that does not exist: spelt so in another case
+ * (`otherCase`: the server compares names exactly), or else near it (a few edits away).
+ */
+export interface NamesMeant {
+  names: string[]
+  otherCase: boolean
 }
 
-/** `similar`: the databases served here that the client may have meant (another case), named when there are any. */
-export function databaseNotFound (name: string, similar: readonly string[] = []): AppError {
+export const NOTHING_MEANT: NamesMeant = Object.freeze({ names: [], otherCase: false }) as NamesMeant
+
+/** ` Names are exact: did you mean 'a' or 'b'?` (another case), ` Did you mean 'a' or 'b'?` (near), or nothing when there are none. */
+export function namesMeant ({ names, otherCase }: NamesMeant): string {
+  if (names.length === 0) return ''
+  // A server's name is at most 64 characters a part: `db.table.column` fits whole.
+  const listed = names.slice(0, MEANT_IN_MESSAGE).map((name) => `'${truncate(name, 200)}'`).join(' or ')
+  return otherCase ? ` Names are exact: did you mean ${listed}?` : ` Did you mean ${listed}?`
+}
+
+/** `similar`: the databases served here that the client may have meant, named when there are any. */
+export function databaseNotFound (name: string, similar: NamesMeant = NOTHING_MEANT): AppError {
   const message = `Database '${truncate(name, 64)}' does not exist or is not available through this gateway.${namesMeant(similar)}`
-  return new AppError('database_not_found', message, similar.length === 0 ? undefined : { similar_databases: similar })
+  return new AppError('database_not_found', message, similar.names.length === 0 ? undefined : { similar_databases: similar.names })
 }
 
-export function tableNotFound (database: string, table: string, similar: readonly string[]): AppError {
+export function tableNotFound (database: string, table: string, similar: NamesMeant): AppError {
   return new AppError('table_not_found',
     `Table '${truncate(table, 64)}' does not exist in database '${truncate(database, 64)}'.${namesMeant(similar)}`,
-    { similar_tables: similar })
+    { similar_tables: similar.names })
 }
 
 export const databaseContextMissing = (sessionId: string): AppError =>

@@ -67,7 +67,10 @@ t.test('unknown, system and hostile names are 404 database_not_found', async (t)
     const res = await post(app, '/api/database/select', { database_name: name, session_id: randomSessionId() })
     t.equal(res.statusCode, 404, JSON.stringify(name))
     t.equal(res.json().code, 'database_not_found', JSON.stringify(name))
-    t.strictSame(res.json().similar_databases, name === db.toUpperCase() ? [db] : undefined, `${JSON.stringify(name)}: only another case is named`)
+    // The served database spelt in another case, or a few edits away, is named; nothing else is.
+    const meant = name === db.toUpperCase() || name.startsWith(db) ? [db] : undefined
+    t.strictSame(res.json().similar_databases, meant, `${JSON.stringify(name)}: ${meant === undefined ? 'nothing' : 'the database near it'} is named`)
+    t.match(res.json().message, name === db.toUpperCase() ? /Names are exact: did you mean/ : meant === undefined ? /gateway\.$/ : /gateway\. Did you mean '[^']+'\?$/)
   }
   const list = await app.inject({ url: '/api/database/list' })
   t.ok(list.json().databases.some((d: { name: string }) => d.name === db), 'nothing was dropped')

@@ -138,3 +138,24 @@ t.test('a table of a database spelt in another case names the table in the datab
   t.notOk('similar_tables' in await missing(`SELECT id FROM ${hidden.toUpperCase()}.secrets`), 'a database outside DATABASE_ALLOWLIST is never named')
   t.notOk('similar_tables' in await missing('SELECT id FROM MySQL.user'), 'nor a system schema')
 })
+
+t.test('a table a few edits from one that exists names it, in the session\'s database or in a database misspelt', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE orders (id INT); CREATE TABLE customers (id INT); CREATE TABLE order_items (id INT)')
+  const app = await build(t, { env: { DATABASE_ALLOWLIST: db } })
+  const sessionId = await selectedSession(app, db)
+  const missing = async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().errno], [400, 1146], sql)
+    return res.json()
+  }
+
+  const custmers = await missing('SELECT id FROM custmers')
+  t.strictSame(custmers.similar_tables, ['customers'])
+  t.equal(custmers.message, `Table '${db}.custmers' doesn't exist. Did you mean 'customers'?`, 'a near name: no "names are exact"')
+  t.strictSame((await missing('SELECT id FROM orders_item')).similar_tables, ['order_items', 'orders'], 'closest first; a name it holds too')
+  t.strictSame((await missing('SELECT id FROM ORDERS')).similar_tables, ['orders'], 'another case comes before near names, alone')
+  const misspeltDatabase = db.slice(0, -1) + (db.endsWith('a') ? 'b' : 'a')
+  const elsewhere = await missing(`SELECT id FROM ${misspeltDatabase}.orders`)
+  t.strictSame(elsewhere.similar_tables, [`${db}.orders`], 'a database one edit away: the table in it')
+  t.match(elsewhere.message, new RegExp(`Did you mean '${db}\\.orders'\\?$`))
+})

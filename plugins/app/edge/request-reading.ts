@@ -16,6 +16,10 @@ import { AppError } from '../errors/errors.js'
  *   (the Host it routed by, the Content-Type it decoded the body as, the Authorization it
  *   checked). Headers Node joins into one list instead (X-Session-Id, Origin, Cookie) reach their
  *   own checks whole.
+ * - A request target that names a host of its own (`GET http://other.example/api/… HTTP/1.1`,
+ *   which clients send to proxies) other than the Host header's. RFC 9112 has the target's host
+ *   count, the router and the host check read the Host header's: a target is taken only when
+ *   both name the same host. A target that is neither a path nor such a URL (`*`) is refused too.
  */
 
 /** Single-value headers the service reads, by their lower-case names. */
@@ -46,12 +50,27 @@ export function escapedPath (url: string): boolean {
   return query === -1 || escape < query
 }
 
+/** Whether `url`, a request target that is not a path, names another host than `host` (or none that can be read). */
+export function otherTarget (url: string, host: string | undefined): boolean {
+  if (url.startsWith('/')) return false
+  try {
+    return new URL(url).host !== new URL(`http://${host ?? ''}`).host
+  } catch {
+    return true
+  }
+}
+
+const OTHER_TARGET = new AppError('invalid_request',
+  'The request target names another host than the Host header, or is not a path: send the path alone, and the host in Host. Nothing was read or run.')
+
 const ESCAPED_PATH = new AppError('invalid_request',
   'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
 
 export default fp(async function requestReadingPlugin (fastify) {
   fastify.addHook('onRequest', (request, _reply, done) => {
-    if (escapedPath(request.raw.url ?? '')) return done(ESCAPED_PATH)
+    const url = request.raw.url ?? ''
+    if (otherTarget(url, request.raw.headers.host)) return done(OTHER_TARGET)
+    if (escapedPath(url)) return done(ESCAPED_PATH)
     const repeated = repeatedHeader(request.raw.rawHeaders)
     done(repeated === null
       ? undefined

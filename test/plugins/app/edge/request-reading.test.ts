@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { escapedPath, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
+import { escapedPath, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /**
@@ -96,4 +96,21 @@ t.test('a path with a percent-escape, in any part of it, is refused; the query s
   const plain = await raw(base, [`GET /api/database/context/${sessionId} HTTP/1.1`, 'Host: localhost'])
   t.equal(plain.status, 200, 'the same path without escapes')
   t.equal((await app.inject({ url: '/api/database/schema?table=%6Frders', headers: { 'x-session-id': sessionId } })).json().code, 'table_not_found', 'an escape in the query string is read as before')
+})
+
+t.test('a request target naming a host (a proxy\'s absolute form) is taken only when it is the Host header\'s', async (t) => {
+  t.ok(otherTarget('http://evil.example/api/database/list', 'localhost'))
+  t.notOk(otherTarget('http://LOCALHOST:3000/api/database/list', 'localhost:3000'), 'the same host, in any case')
+  t.notOk(otherTarget('http://localhost:80/health', 'localhost'), 'the default port is no other host')
+  t.ok(otherTarget('*', 'localhost'), 'a target that is no path')
+  t.notOk(otherTarget('/api/database/list', 'anything'), 'a path names no host')
+
+  const app = await build(t)
+  const base = await listen(app)
+  for (const [target, host] of [['http://evil.example/api/database/list', 'localhost'], ['http://localhost/api/database/list', 'evil.example'], ['*', 'localhost']]) {
+    const res = await raw(base, [`GET ${target} HTTP/1.1`, `Host: ${host}`])
+    t.strictSame([res.status, res.json.code], [400, 'invalid_request'], `${target} at Host ${host}`)
+  }
+  const same = await raw(base, ['GET http://localhost/api/database/list HTTP/1.1', 'Host: localhost'])
+  t.equal(same.status, 200, 'the target\'s host is the Host header\'s: served')
 })

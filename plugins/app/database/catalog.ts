@@ -211,6 +211,14 @@ export class Catalog {
       .map((row) => ({ database: row.db, table: row.table_name, column: row.name }))
   }
 
+  /** The stored functions of `database`, for an answer to name when a call's function does not exist. */
+  async functionsOf (database: string): Promise<string[]> {
+    if (!this.nameable(database)) return []
+    const rows = await this.query<{ db: string, name: string } & RowDataPacket>(`SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name FROM information_schema.ROUTINES
+      WHERE ROUTINE_SCHEMA = ? AND ROUTINE_SCHEMA = BINARY ? AND ROUTINE_TYPE = 'FUNCTION' ORDER BY BINARY ROUTINE_NAME LIMIT ${NEAR_TABLES_READ}`, [database, database])
+    return rows.filter((row) => row.db === database).map((row) => row.name)
+  }
+
   /** A database (and table) that can exist: others are not looked up, they name nothing. */
   private nameable (database: string, table?: string): boolean {
     return canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))

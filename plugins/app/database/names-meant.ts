@@ -2,7 +2,7 @@ import { AppError, namesMeant, NOTHING_MEANT, type NamesMeant } from '../errors/
 import type { WrittenNames } from '../query/sql/error-text.js'
 import type { TableReference } from '../query/sql/table-references.js'
 import type { Catalog } from './catalog.js'
-import { closeness } from './near-names.js'
+import { closeness, nearNames } from './near-names.js'
 
 /** ER_NO_SUCH_TABLE: `Table 'db.name' doesn't exist`, the same text on MariaDB, MySQL and TiDB. */
 const NO_SUCH_TABLE = 1146
@@ -10,10 +10,14 @@ const MISSING_TABLE = /^Table '(.*)' doesn't exist$/s
 /** ER_BAD_FIELD_ERROR: `Unknown column 'name' in 'where clause'` (the name qualified as written). */
 const BAD_FIELD = 1054
 const MISSING_COLUMN = /^Unknown column '(.*)' in '[^']*'$/s
+/** ER_SP_DOES_NOT_EXIST: `FUNCTION db.name does not exist`, the database the one the call resolved in. */
+const NO_SUCH_ROUTINE = 1305
+const MISSING_FUNCTION = /^FUNCTION (.*)\.([^.]*) does not exist$/s
 
 /** How many of a statement's names are looked up as tables, and how many columns are named. */
 const MAX_TABLES = 32
 const MAX_COLUMNS = 3
+const MAX_MEANT_FUNCTIONS = 3
 /** How many served databases, spelt like a missing one in another case or near it, are looked in for its table. */
 const MAX_DATABASES = 3
 
@@ -35,18 +39,38 @@ export interface NameLookups {
  * - a column that does not exist (1054): the columns of the tables the statement names whose names
  *   are within a few edits of it, or hold it (`created` for `created_at`), closest first, each as
  *   the statement may write it, by the table's alias where it has one (`o.created_at`):
- *   `similar_columns`.
+ *   `similar_columns`;
+ * - a function that does not exist (1305), called without a database: the built-in functions and
+ *   the session database's stored ones near it (`CONCAT` for `CONCATE`): `similar_functions`.
  */
 export async function withNamesMeant (err: unknown, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<unknown> {
   if (!(err instanceof AppError) || err.code !== 'sql_error') return err
-  const found = err.extra?.errno === NO_SUCH_TABLE
-    ? await similarTables(err.message, sessionDatabase, lookups.catalog)
-    : err.extra?.errno === BAD_FIELD ? await similarColumns(err.message, sessionDatabase, sql, lookups) : null
+  const found = await meantBy(err.extra?.errno, err.message, sessionDatabase, sql, lookups)
   if (found === null || found.meant.names.length === 0) return err
   return new AppError('sql_error', `${err.message}.${namesMeant(found.meant)}`, { ...err.extra, [found.field]: found.meant.names })
 }
 
-interface Found { field: 'similar_tables' | 'similar_columns', meant: NamesMeant }
+interface Found { field: 'similar_tables' | 'similar_columns' | 'similar_functions', meant: NamesMeant }
+
+async function meantBy (errno: unknown, message: string, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<Found | null> {
+  switch (errno) {
+    case NO_SUCH_TABLE: return await similarTables(message, sessionDatabase, lookups.catalog)
+    case BAD_FIELD: return await similarColumns(message, sessionDatabase, sql, lookups)
+    case NO_SUCH_ROUTINE: return await similarFunctions(message, sessionDatabase, sql, lookups)
+    default: return null
+  }
+}
+
+/**
+ * The functions meant by one that does not exist. The server names the database a call resolved
+ * in: the session's for a call without one, where the built-ins are what a misspelt name meant.
+ */
+async function similarFunctions (message: string, sessionDatabase: string, sql: string, { catalog, namesIn }: NameLookups): Promise<Found | null> {
+  const [, database, name] = MISSING_FUNCTION.exec(message) ?? []
+  if (database !== sessionDatabase || name === undefined) return null
+  const stored = await catalog.functionsOf(sessionDatabase).catch(() => [])
+  return { field: 'similar_functions', meant: { names: nearNames(name, [...namesIn(sql).builtIns, ...stored], MAX_MEANT_FUNCTIONS), otherCase: false } }
+}
 
 async function similarTables (message: string, sessionDatabase: string, catalog: Catalog): Promise<Found | null> {
   const named = missingTable(message, sessionDatabase)

@@ -1,7 +1,8 @@
 /**
- * Names a client may have meant by one it misspelt: within a few edits of it, or holding it or
- * held by it (`created` for `created_at`), compared without case. For the hints of errors that
- * name a database, table or column that does not exist (./names-meant.ts, ./catalog.ts).
+ * Names a client may have meant by one it misspelt: within a few edits of it, holding it (`name`
+ * for `customer_name`), or held in it as at least half of it (`created_at` for `created`, not
+ * `ord` for `order_totl`), compared without case. For the hints of errors that name a database,
+ * table, column or function that does not exist (./names-meant.ts, ./catalog.ts).
  */
 
 /** How far a name may be from the unknown one (edits), and at most half the unknown one's length. */
@@ -20,8 +21,9 @@ export function closeness (unknown: string, candidate: string, same = false): nu
   if (a === '' || (a === b && !same)) return null
   const distance = editDistance(a, b)
   if (distance <= MAX_DISTANCE && distance * 2 <= a.length) return distance
-  const contains = Math.min(a.length, b.length) >= MIN_CONTAINED && (b.includes(a) || a.includes(b))
-  return contains ? distance : null
+  const holds = a.length >= MIN_CONTAINED && b.includes(a)
+  const held = b.length >= MIN_CONTAINED && b.length * 2 >= a.length && a.includes(b)
+  return holds || held ? distance : null
 }
 
 /**

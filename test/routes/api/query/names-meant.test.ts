@@ -159,3 +159,23 @@ t.test('a table a few edits from one that exists names it, in the session\'s dat
   t.strictSame(elsewhere.similar_tables, [`${db}.orders`], 'a database one edit away: the table in it')
   t.match(elsewhere.message, new RegExp(`Did you mean '${db}\\.orders'\\?$`))
 })
+
+t.test('a function that does not exist names the built-in functions and the database\'s own near it', async (t) => {
+  const db = await createDatabase(t, 'CREATE FUNCTION order_total (x INT) RETURNS INT DETERMINISTIC RETURN x * 2')
+  const other = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const missing = async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().errno], [400, 1305], sql)
+    return res.json()
+  }
+
+  const concat = await missing('SELECT CONCATE(\'a\', \'b\')')
+  t.equal(concat.similar_functions[0], 'CONCAT', 'the closest first')
+  t.match(concat.message, new RegExp(`^FUNCTION ${db}\\.CONCATE does not exist\\. Did you mean 'CONCAT'`))
+  t.strictSame((await missing('SELECT group_conct(1)')).similar_functions, ['GROUP_CONCAT'], 'in any case')
+  t.strictSame((await missing('SELECT order_totl(1)')).similar_functions, ['order_total'], 'a stored function of the session\'s database')
+  t.notOk('similar_functions' in await missing('SELECT xyzzy(1)'), 'nothing near: the server\'s message alone')
+  t.notOk('similar_functions' in await missing(`SELECT ${other}.concate('a')`), 'a call named with another database meant that database\'s function: no built-in is named')
+})

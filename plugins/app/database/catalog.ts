@@ -110,8 +110,8 @@ export class Catalog {
 
   /**
    * Whether `name` is a database this gateway serves (as `databaseExists` says), and, when it is
-   * not, the served ones that are `name` spelt in another case, for an answer to name: one
-   * reading of the listing for both.
+   * not, the served ones that are `name` spelt in another case, or else near it (a few edits
+   * away), for an answer to name: one reading of the listing for both.
    */
   async findDatabase (name: string): Promise<{ exists: boolean, similar: NamesMeant }> {
     const served = await this.listDatabases()

@@ -10,7 +10,10 @@ const MISSING_TABLE = /^Table '(.*)' doesn't exist$/s
 /** ER_BAD_FIELD_ERROR: `Unknown column 'name' in 'where clause'` (the name qualified as written). */
 const BAD_FIELD = 1054
 const MISSING_COLUMN = /^Unknown column '(.*)' in '[^']*'$/s
-/** ER_SP_DOES_NOT_EXIST: `FUNCTION db.name does not exist`, the database the one the call resolved in. */
+/** ER_BAD_DB_ERROR: `Unknown database 'name'` (SHOW TABLES FROM name, say). */
+const BAD_DATABASE = 1049
+const MISSING_DATABASE = /^Unknown database '(.*)'$/s
+/** ER_SP_DOES_NOT_EXIST: `FUNCTION db.name does not exist`, where db is the database the call resolved in. */
 const NO_SUCH_ROUTINE = 1305
 const MISSING_FUNCTION = /^FUNCTION (.*)\.([^.]*) does not exist$/s
 
@@ -32,7 +35,7 @@ export interface NameLookups {
  * extra field; any other error, or one with nothing to name, as it is:
  * - a table that does not exist (1146): the tables of that database, when the gateway serves it,
  *   that the server's comparison of names takes for it though they are spelt otherwise (`Orders`
- *   for `orders` where names are case-sensitive), or else those near it (`order` for `orders`);
+ *   for `orders` where names are case-sensitive), or else those near it (`ordrs` for `orders`);
  *   for a database the gateway does not serve, the table in the served databases spelt so in
  *   another case or near it, named with its database (`sales_db.orders` for `Sales_DB.Orders`):
  *   `similar_tables`;
@@ -41,7 +44,9 @@ export interface NameLookups {
  *   the statement may write it, by the table's alias where it has one (`o.created_at`):
  *   `similar_columns`;
  * - a function that does not exist (1305), called without a database: the built-in functions and
- *   the session database's stored ones near it (`CONCAT` for `CONCATE`): `similar_functions`.
+ *   the session database's stored ones near it (`CONCAT` for `CONCATE`): `similar_functions`;
+ * - a database that does not exist (1049): the served ones spelt so in another case or near it:
+ *   `similar_databases`.
  */
 export async function withNamesMeant (err: unknown, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<unknown> {
   if (!(err instanceof AppError) || err.code !== 'sql_error') return err
@@ -50,15 +55,23 @@ export async function withNamesMeant (err: unknown, sessionDatabase: string, sql
   return new AppError('sql_error', `${err.message}.${namesMeant(found.meant)}`, { ...err.extra, [found.field]: found.meant.names })
 }
 
-interface Found { field: 'similar_tables' | 'similar_columns' | 'similar_functions', meant: NamesMeant }
+interface Found { field: 'similar_databases' | 'similar_tables' | 'similar_columns' | 'similar_functions', meant: NamesMeant }
 
 async function meantBy (errno: unknown, message: string, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<Found | null> {
   switch (errno) {
+    case BAD_DATABASE: return await similarDatabases(message, lookups.catalog)
     case NO_SUCH_TABLE: return await similarTables(message, sessionDatabase, lookups.catalog)
     case BAD_FIELD: return await similarColumns(message, sessionDatabase, sql, lookups)
     case NO_SUCH_ROUTINE: return await similarFunctions(message, sessionDatabase, sql, lookups)
     default: return null
   }
+}
+
+/** The databases the gateway serves that an unknown one may have meant. */
+async function similarDatabases (message: string, catalog: Catalog): Promise<Found | null> {
+  const name = MISSING_DATABASE.exec(message)?.[1]
+  if (name === undefined) return null
+  return { field: 'similar_databases', meant: (await catalog.findDatabase(name).catch(() => null))?.similar ?? NOTHING_MEANT }
 }
 
 /**

@@ -3,7 +3,7 @@ import { AppError } from '../errors/errors.js'
 
 /**
  * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
- * what the service acts on. Two parts of a request can be read two ways, and each is refused
+ * what the service acts on. Three parts of a request can be read two ways, and each is refused
  * before anything else reads the request (the host check among them), `400 invalid_request`,
  * nothing read or run:
  *

@@ -46,11 +46,11 @@ const MEANT_IN_MESSAGE = 3
  * (`otherCase`: the server compares names exactly), or else near it (a few edits away).
  */
 export interface NamesMeant {
-  names: string[]
-  otherCase: boolean
+  readonly names: readonly string[]
+  readonly otherCase: boolean
 }
 
-export const NOTHING_MEANT: NamesMeant = Object.freeze({ names: [], otherCase: false }) as NamesMeant
+export const NOTHING_MEANT: NamesMeant = Object.freeze({ names: Object.freeze([]), otherCase: false })
 
 /** ` Names are exact: did you mean 'a' or 'b'?` (another case), ` Did you mean 'a' or 'b'?` (near), or nothing when there are none. */
 export function namesMeant ({ names, otherCase }: NamesMeant): string {

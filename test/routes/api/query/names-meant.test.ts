@@ -137,6 +137,12 @@ t.test('a table of a database spelt in another case names the table in the datab
   t.notOk('similar_tables' in await missing(`SELECT id FROM ${upper}.invoices`), 'no such table in the database meant: nothing to name')
   t.notOk('similar_tables' in await missing(`SELECT id FROM ${hidden.toUpperCase()}.secrets`), 'a database outside DATABASE_ALLOWLIST is never named')
   t.notOk('similar_tables' in await missing('SELECT id FROM MySQL.user'), 'nor a system schema')
+
+  const unknown = await post(app, '/api/query', { query: `SHOW TABLES FROM ${upper}`, session_id: sessionId })
+  t.match(unknown.json(), { errno: 1049, similar_databases: [db], message: `Unknown database '${upper}'. Names are exact: did you mean '${db}'?` }, 'an unknown database (1049) names the one meant')
+  const hiddenUnknown = await post(app, '/api/query', { query: `SHOW TABLES FROM ${hidden.toUpperCase()}`, session_id: sessionId })
+  t.equal(hiddenUnknown.json().errno, 1049)
+  t.notOk('similar_databases' in hiddenUnknown.json(), 'never one outside DATABASE_ALLOWLIST')
 })
 
 t.test('a table a few edits from one that exists names it, in the session\'s database or in a database misspelt', async (t) => {

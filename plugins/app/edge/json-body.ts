@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 import { duplicateKey } from './json-duplicate-keys.js'
+import { inexactNumber } from './json-numbers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,7 +42,9 @@ const LONE_SURROGATE = /\p{Cs}/u
  *   as 'Jos�', and a write stored it so);
  * - an escaped lone surrogate (`"\ud800"`), which the driver sends as U+FFFD likewise. Only a body
  *   with a `\u` escape in it is looked through;
- * - a key named twice in one object, which has no one reading (./json-duplicate-keys.ts).
+ * - a key named twice in one object, which has no one reading (./json-duplicate-keys.ts);
+ * - a number a double cannot hold as written (`1.0000000000000001`, `1e-400`), which it would
+ *   round (./json-numbers.ts).
  * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
  * compressed bytes would otherwise be answered as "not UTF-8". So is one whose Content-Type
  * declares a charset other than UTF-8.
@@ -82,6 +85,8 @@ export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest
       if (escapes && !isUnicodeText(value)) return done(new AppError('invalid_json', 'The body holds a lone surrogate escape (such as "\\ud800"), which is not a character: strings must be Unicode text.'))
       const repeated = duplicateKey(text, value)
       if (repeated !== null) return done(repeatedKey(repeated))
+      const inexact = inexactNumber(text)
+      if (inexact !== null) return done(roundedNumber(inexact))
       done(null, value)
     })
   }
@@ -92,6 +97,13 @@ function repeatedKey (key: string): AppError {
   const shown = /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? `the key "${key}"` : 'a key'
   return new AppError('invalid_json',
     `The body names ${shown} twice in one object. JSON readers differ on which one counts (this service would take the last, a proxy in front of it perhaps the first), so each key must be sent once.`)
+}
+
+/** Names the number (digits, a point, an exponent: nothing else of the body). */
+function roundedNumber (number: string): AppError {
+  const shown = number.length <= 64 ? number : `${number.slice(0, 61)}...`
+  return new AppError('invalid_json',
+    `The body holds the number ${shown}, which reads as ${String(Number(number))}: JSON numbers are read as doubles, which hold 15 to 17 significant digits. Send it as a string ("${shown}"), which the database reads exactly.`)
 }
 
 /**

@@ -30,6 +30,7 @@ type NameRow = { db: string, name: string, type: string } & RowDataPacket
 const CATALOG = 'catalog'
 /** Names a hint gives at most; and how many of a schema's table names are read to find those near a missing one. */
 const MAX_MEANT = 3
+const MAX_OTHER_CASE = 10
 const NEAR_TABLES_READ = 10_000
 
 /**
@@ -171,15 +172,21 @@ export class Catalog {
    * The tables of `database` that `table`, which does not exist, may have meant, for an answer to
    * name: those the server's comparison of names takes for it though they are spelled otherwise
    * (another case, trailing spaces), in the order of their bytes; without any, those near it (a few
-   * edits away, or holding it), among the first NEAR_TABLES_READ of the schema's names.
+   * edits away, or holding it), among the first NEAR_TABLES_READ of the schema's names. The name
+   * is compared in a function, so every table name of the schema is read: once, for both.
    */
   async similarTables (database: string, table: string): Promise<NamesMeant> {
-    const otherCase = (await this.tablesNamed(database, table)).filter((name) => name !== table)
-    if (otherCase.length > 0) return { names: otherCase, otherCase: true }
     if (!this.nameable(database)) return NOTHING_MEANT
-    const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? ORDER BY BINARY TABLE_NAME LIMIT ${NEAR_TABLES_READ}`, [database, database])
-    return { names: nearNames(table, rows.filter((row) => row.db === database).map((row) => row.name), MAX_MEANT), otherCase: false }
+    // One reading of the names: the server says which it takes for `table`; those come first. A
+    // name no identifier can hold (an emoji) the server cannot compare (1267): it takes none.
+    const compared = this.nameable(database, table)
+    const rows = await this.query<NameRow & { same: number | string }>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ${compared ? 'UPPER(TABLE_NAME) = UPPER(?)' : '0'} AS same
+      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ?
+      ORDER BY same DESC, BINARY TABLE_NAME LIMIT ${NEAR_TABLES_READ}`, compared ? [table, database, database] : [database, database])
+    const names = rows.filter((row) => row.db === database)
+    const otherCase = names.filter((row) => Number(row.same) === 1 && row.name !== table).map((row) => row.name)
+    if (otherCase.length > 0) return { names: otherCase.slice(0, MAX_OTHER_CASE), otherCase: true }
+    return { names: nearNames(table, names.map((row) => row.name), MAX_MEANT), otherCase: false }
   }
 
   /**
@@ -190,7 +197,7 @@ export class Catalog {
   async tablesNamed (database: string, table: string): Promise<string[]> {
     if (!this.nameable(database, table)) return []
     const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT 10`, [database, database, table])
+      WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT ${MAX_OTHER_CASE}`, [database, database, table])
     return rows.filter((row) => row.db === database).map((row) => row.name)
   }
 

@@ -26,3 +26,37 @@ t.test('the names near one, closest first, then closest counting case, then in t
   t.strictSame(nearNames('item', ['item_a', 'item_b', 'item_c', 'item_d', 'items'], 3), ['items', 'item_a', 'item_b'], 'at most max')
   t.strictSame(nearNames('zebra', ['orders', 'customers'], 3), [])
 })
+
+t.test('the distance along the diagonal is the whole distance wherever it decides', async (t) => {
+  /** The rule spelt out with the whole table of Levenshtein distances. */
+  const whole = (a: string, b: string): number => {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i]
+      for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
+    return previous[b.length]!
+  }
+  const reference = (unknown: string, candidate: string): number | null => {
+    const a = unknown.toLowerCase()
+    const b = candidate.toLowerCase()
+    if (a === '' || a === b) return null
+    const distance = whole(a, b)
+    if (distance <= 3 && distance * 2 <= a.length) return distance
+    const holds = a.length >= 3 && b.includes(a)
+    const held = b.length >= 3 && b.length * 2 >= a.length && a.includes(b)
+    return holds || held ? distance : null
+  }
+  let state = 7
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  const word = () => Array.from({ length: Math.floor(random() * 12) }, () => 'abcAB_'[Math.floor(random() * 6)]).join('')
+  let differences = 0
+  for (let i = 0; i < 20_000; i++) {
+    const a = word()
+    // Half the candidates are the word changed a little, so that near ones are common.
+    const b = random() < 0.5 ? word() : a.slice(0, Math.floor(random() * (a.length + 1))) + word().slice(0, 2) + a.slice(Math.floor(random() * (a.length + 1)))
+    if (closeness(a, b) !== reference(a, b) && differences++ < 5) t.fail(`${JSON.stringify(a)} ~ ${JSON.stringify(b)}: ${closeness(a, b)} vs ${reference(a, b)}`)
+  }
+  t.equal(differences, 0, '20,000 pairs')
+})

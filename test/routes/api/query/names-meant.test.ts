@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { build, createDatabase, download, listen, post, randomSuffix, selectedSession } from '../../../helper.js'
 
 /**
@@ -7,6 +8,15 @@ import { build, createDatabase, download, listen, post, randomSuffix, selectedSe
  * agent or a person who wrote `Orders` learns that the table is `orders`, and one who wrote
  * `created` that the column is `created_at`.
  */
+
+/** Runs a statement in the session and checks the server refused it with `errno`: its answer. */
+function refused (test: Pick<typeof t, 'strictSame'>, app: FastifyInstance, sessionId: string, errno: number) {
+  return async (sql: string) => {
+    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+    test.strictSame([res.statusCode, res.json().errno], [400, errno], sql)
+    return res.json()
+  }
+}
 
 t.test('a query of a table spelt in another case names the table meant, in the message and in similar_tables', async (t) => {
   const db = await createDatabase(t, 'CREATE TABLE orders (id INT); CREATE TABLE ORDERS_archive (id INT); CREATE TABLE Orders_archive (id INT)')
@@ -69,11 +79,7 @@ t.test('a query of a column that does not exist names the columns of its tables 
     CREATE TABLE items (order_id INT, sku VARCHAR(10), qty INT); CREATE TABLE unrelated (created INT)`)
   const app = await build(t)
   const sessionId = await selectedSession(app, db)
-  const meant = async (sql: string) => {
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
-    t.strictSame([res.statusCode, res.json().errno], [400, 1054], sql)
-    return res.json()
-  }
+  const meant = refused(t, app, sessionId, 1054)
 
   const created = await meant('SELECT created FROM orders')
   t.strictSame(created.similar_columns, ['orders.created_at'], 'only the tables the statement names: not unrelated.created')
@@ -96,11 +102,7 @@ t.test('a column is named as the statement can write it: by its table\'s alias, 
   const other = await createDatabase(t, 'CREATE TABLE invoices (id INT, amount INT)')
   const app = await build(t)
   const sessionId = await selectedSession(app, db)
-  const meant = async (sql: string) => {
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
-    t.strictSame([res.statusCode, res.json().errno], [400, 1054], sql)
-    return res.json().similar_columns as string[] | undefined
-  }
+  const meant = async (sql: string) => (await refused(t, app, sessionId, 1054)(sql)).similar_columns as string[] | undefined
 
   t.strictSame(await meant('SELECT totl FROM orders o'), ['o.total'], 'unqualified: by the alias, since orders.total is no name where orders is called o')
   t.strictSame(await meant('SELECT orders.total FROM orders o'), ['o.total'], 'the table\'s own name where it has an alias: the same column, by its alias')
@@ -123,11 +125,7 @@ t.test('a table of a database spelt in another case names the table in the datab
   const hidden = await createDatabase(t, 'CREATE TABLE secrets (id INT)')
   const app = await build(t, { env: { DATABASE_ALLOWLIST: db } })
   const sessionId = await selectedSession(app, db)
-  const missing = async (sql: string) => {
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
-    t.strictSame([res.statusCode, res.json().errno], [400, 1146], sql)
-    return res.json()
-  }
+  const missing = refused(t, app, sessionId, 1146)
 
   const upper = db.toUpperCase()
   const orders = await missing(`SELECT id FROM ${upper}.orders`)
@@ -149,11 +147,7 @@ t.test('a table a few edits from one that exists names it, in the session\'s dat
   const db = await createDatabase(t, 'CREATE TABLE orders (id INT); CREATE TABLE customers (id INT); CREATE TABLE order_items (id INT)')
   const app = await build(t, { env: { DATABASE_ALLOWLIST: db } })
   const sessionId = await selectedSession(app, db)
-  const missing = async (sql: string) => {
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
-    t.strictSame([res.statusCode, res.json().errno], [400, 1146], sql)
-    return res.json()
-  }
+  const missing = refused(t, app, sessionId, 1146)
 
   const custmers = await missing('SELECT id FROM custmers')
   t.strictSame(custmers.similar_tables, ['customers'])
@@ -171,11 +165,7 @@ t.test('a function that does not exist names the built-in functions and the data
   const other = await createDatabase(t)
   const app = await build(t)
   const sessionId = await selectedSession(app, db)
-  const missing = async (sql: string) => {
-    const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
-    t.strictSame([res.statusCode, res.json().errno], [400, 1305], sql)
-    return res.json()
-  }
+  const missing = refused(t, app, sessionId, 1305)
 
   const concat = await missing('SELECT CONCATE(\'a\', \'b\')')
   t.equal(concat.similar_functions[0], 'CONCAT', 'the closest first')

@@ -31,6 +31,7 @@ const NOT_ALIASES = new Set([
   'FETCH', 'PROCEDURE', 'LATERAL', 'DEFAULT', 'ROWS', 'INTERVAL'
 ])
 
+/** Every table the statement's tokens name after FROM, JOIN, UPDATE, INTO or TABLE, and after the commas of such a list, in their order. */
 export function tableReferences (tokens: readonly Token[]): TableReference[] {
   const references: TableReference[] = []
   tokens.forEach((token, i) => {

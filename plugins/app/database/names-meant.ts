@@ -28,11 +28,22 @@ export interface NameLookups {
   catalog: Catalog
   /** The names and tables a statement spells, as the server reads it. */
   namesIn: (sql: string) => WrittenNames
+  /** The instance's hint lookups in flight (HINTS_AT_ONCE at most); one object per instance. */
+  inFlight: { count: number }
 }
 
 /**
+ * Hint lookups one instance runs at once. A lookup reads the catalog (every table name of a
+ * schema, for a missing table) in the catalog's turn of the pool, which other sessions' `list`,
+ * `select` and `schema` share: past this, an error answers without its hint, so that one client's
+ * stream of errors never holds the whole turn.
+ */
+const HINTS_AT_ONCE = 1
+
+/**
  * A statement's error with the names it may have meant, after the server's message and in an
- * extra field; any other error, or one with nothing to name, as it is:
+ * extra field; any other error, one with nothing to name, or one while the instance looks up
+ * another's hint (HINTS_AT_ONCE), as it is:
  * - a table that does not exist (1146): the tables of that database, when the gateway serves it,
  *   that the server's comparison of names takes for it though they are spelt otherwise (`Orders`
  *   for `orders` where names are case-sensitive), or else those near it (`ordrs` for `orders`);
@@ -50,9 +61,20 @@ export interface NameLookups {
  */
 export async function withNamesMeant (err: unknown, sessionDatabase: string, sql: string, lookups: NameLookups): Promise<unknown> {
   if (!(err instanceof AppError) || err.code !== 'sql_error') return err
-  const found = await meantBy(err.extra?.errno, err.message, sessionDatabase, sql, lookups)
+  const found = await gated(lookups, () => meantBy(err.extra?.errno, err.message, sessionDatabase, sql, lookups), null)
   if (found === null || found.meant.names.length === 0) return err
   return new AppError('sql_error', `${err.message}.${namesMeant(found.meant)}`, { ...err.extra, [found.field]: found.meant.names })
+}
+
+/** `lookup`'s answer, or `otherwise` while the instance runs HINTS_AT_ONCE lookups already. */
+export async function gated<T> ({ inFlight }: Pick<NameLookups, 'inFlight'>, lookup: () => Promise<T>, otherwise: T): Promise<T> {
+  if (inFlight.count >= HINTS_AT_ONCE) return otherwise
+  inFlight.count++
+  try {
+    return await lookup()
+  } finally {
+    inFlight.count--
+  }
 }
 
 interface Found { field: 'similar_databases' | 'similar_tables' | 'similar_columns' | 'similar_functions', meant: NamesMeant }

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../../config.js'
-import { AppError, databaseContextChanged, databaseNotFound, tableNotFound } from '../errors/errors.js'
+import { AppError, databaseContextChanged, databaseNotFound, NOTHING_MEANT, tableNotFound } from '../errors/errors.js'
 import { isoNow } from '../iso-time.js'
 import type { RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
-import { withNamesMeant, type NameLookups } from '../database/names-meant.js'
+import { gated, withNamesMeant, type NameLookups } from '../database/names-meant.js'
 import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
@@ -65,7 +65,7 @@ export class SessionActions {
   private readonly names: NameLookups
 
   constructor ({ catalog, sessionStore, queryRunner, exporter, config }: Dependencies) {
-    this.names = { catalog, namesIn: (sql) => queryRunner.namesIn(sql) }
+    this.names = { catalog, namesIn: (sql) => queryRunner.namesIn(sql), inFlight: { count: 0 } }
     this.catalog = catalog
     this.sessionStore = sessionStore
     this.queryRunner = queryRunner
@@ -127,7 +127,7 @@ export class SessionActions {
     if (tables.length === 0) {
       // Perhaps no database either (dropped since it was selected), as a query would find.
       if (!(await this.catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      if (table !== undefined) throw tableNotFound(context.database_name, table, await this.catalog.similarTables(context.database_name, table))
+      if (table !== undefined) throw tableNotFound(context.database_name, table, await gated(this.names, () => this.catalog.similarTables(context.database_name, table), NOTHING_MEANT))
     }
     return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
   }

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { gated } from '../../../../plugins/app/database/names-meant.js'
 import { build, createDatabase, download, listen, post, randomSuffix, selectedSession } from '../../../helper.js'
 
 /**
@@ -174,4 +175,26 @@ t.test('a function that does not exist names the built-in functions and the data
   t.strictSame((await missing('SELECT order_totl(1)')).similar_functions, ['order_total'], 'a stored function of the session\'s database')
   t.notOk('similar_functions' in await missing('SELECT xyzzy(1)'), 'nothing near: the server\'s message alone')
   t.notOk('similar_functions' in await missing(`SELECT ${other}.concate('a')`), 'a call named with another database meant that database\'s function: no built-in is named')
+})
+
+t.test('one hint is looked up at a time on an instance: errors meanwhile answer without one, and the gate opens again', async (t) => {
+  const inFlight = { count: 0 }
+  let release = () => {}
+  const slow = gated({ inFlight }, () => new Promise<string>((resolve) => { release = () => resolve('hint') }), 'none')
+  t.equal(inFlight.count, 1)
+  t.equal(await gated({ inFlight }, async () => 'hint', 'none'), 'none', 'a second lookup meanwhile: none')
+  release()
+  t.equal(await slow, 'hint')
+  t.equal(inFlight.count, 0, 'the gate is open again')
+  await t.rejects(gated({ inFlight }, async () => { throw new Error('catalog down') }, 'none'))
+  t.equal(inFlight.count, 0, 'also after a lookup that failed')
+
+  const db = await createDatabase(t, 'CREATE TABLE customers (id INT)')
+  const app = await build(t)
+  const sessions = await Promise.all(Array.from({ length: 6 }, () => selectedSession(app, db)))
+  const answers = await Promise.all(sessions.map(async (sessionId) => (await post(app, '/api/query', { query: 'SELECT id FROM custmers', session_id: sessionId })).json()))
+  t.ok(answers.every((answer) => answer.errno === 1146), 'every error is the server\'s, hinted or not')
+  t.ok(answers.some((answer) => 'similar_tables' in answer), 'one at least was hinted')
+  const after = await post(app, '/api/query', { query: 'SELECT id FROM custmers', session_id: sessions[0] })
+  t.strictSame(after.json().similar_tables, ['customers'], 'the next one alone is hinted')
 })

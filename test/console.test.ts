@@ -78,6 +78,8 @@ t.test('the console in a real browser, on the cookie session alone', { skip }, a
   await page.reload()
   await page.waitForFunction((name) => document.getElementById('session-status')?.textContent?.includes(name), db)
   t.equal(await page.inputValue('#database'), db, 'after a reload the session\'s database is selected again')
+  // The page reads the context and the history at once: the history may be drawn after the status.
+  await page.locator('#history li button').nth(4).waitFor()
   const history = await page.$$eval('#history li button', (buttons) => buttons.map((b) => b.textContent))
   t.strictSame(history, ['DELETE FROM items', 'SELECT seq FROM seq_1_to_1500', "SELECT JSON_OBJECT('id', id, 'price', price) AS doc FROM items WHERE id > 2",
     'SELECT a.id, b.id, b.name FROM items a LEFT JOIN items b ON b.id = a.id + 1 ORDER BY a.id', 'SELECT id, name, price FROM items ORDER BY price'], 'history, newest first')

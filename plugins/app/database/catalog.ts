@@ -5,7 +5,8 @@ import { catalogTimeout, NOTHING_MEANT, type NamesMeant } from '../errors/errors
 import { toAppError } from '../errors/mysql-errors.js'
 import type { TableSchema, TableSummary } from '../../../schemas/database.js'
 import type { createMysql } from './mysql.js'
-import { nearNames } from './near-names.js'
+import { MAX_MEANT, nearNames } from './near-names.js'
+import { builtInNames } from '../query/sql/builtins.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,10 +29,9 @@ type NameRow = { db: string, name: string, type: string } & RowDataPacket
  * hold at most a session's share of the pool and never starve the sessions' own queries.
  */
 const CATALOG = 'catalog'
-/** Names a hint gives at most; and how many of a schema's table names are read to find those near a missing one. */
-const MAX_MEANT = 3
+/** Spellings of a missing table in another case a hint names at most; and how many of a schema's names are read to find those near a missing one. */
 const MAX_OTHER_CASE = 10
-const NEAR_TABLES_READ = 10_000
+const NAMES_READ = 10_000
 
 /**
  * What databases, tables and columns a session may see. Names are always bound as parameters
@@ -172,7 +172,7 @@ export class Catalog {
    * The tables of `database` that `table`, which does not exist, may have meant, for an answer to
    * name: those the server's comparison of names takes for it though they are spelled otherwise
    * (another case, trailing spaces), in the order of their bytes; without any, those near it (a few
-   * edits away, or holding it), among the first NEAR_TABLES_READ of the schema's names. The name
+   * edits away, or holding it), among the first NAMES_READ of the schema's names. The name
    * is compared in a function, so every table name of the schema is read: once, for both.
    */
   async similarTables (database: string, table: string): Promise<NamesMeant> {
@@ -182,7 +182,7 @@ export class Catalog {
     const compared = this.nameable(database, table)
     const rows = await this.query<NameRow & { same: number | string }>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ${compared ? 'UPPER(TABLE_NAME) = UPPER(?)' : '0'} AS same
       FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ?
-      ORDER BY same DESC, BINARY TABLE_NAME LIMIT ${NEAR_TABLES_READ}`, compared ? [table, database, database] : [database, database])
+      ORDER BY same DESC, BINARY TABLE_NAME LIMIT ${NAMES_READ}`, compared ? [table, database, database] : [database, database])
     const names = rows.filter((row) => row.db === database)
     const otherCase = names.filter((row) => Number(row.same) === 1 && row.name !== table).map((row) => row.name)
     if (otherCase.length > 0) return { names: otherCase.slice(0, MAX_OTHER_CASE), otherCase: true }
@@ -218,11 +218,16 @@ export class Catalog {
       .map((row) => ({ database: row.db, table: row.table_name, column: row.name }))
   }
 
+  /** The connected server's built-in functions (the gateway's list for its dialect, upper-cased), for an answer to name when a call's function does not exist. */
+  async builtInFunctions (): Promise<readonly string[]> {
+    return builtInNames(await this.mysql.dialect())
+  }
+
   /** The stored functions of `database`, for an answer to name when a call's function does not exist. */
   async functionsOf (database: string): Promise<string[]> {
     if (!this.nameable(database)) return []
     const rows = await this.query<{ db: string, name: string } & RowDataPacket>(`SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name FROM information_schema.ROUTINES
-      WHERE ROUTINE_SCHEMA = ? AND ROUTINE_SCHEMA = BINARY ? AND ROUTINE_TYPE = 'FUNCTION' ORDER BY BINARY ROUTINE_NAME LIMIT ${NEAR_TABLES_READ}`, [database, database])
+      WHERE ROUTINE_SCHEMA = ? AND ROUTINE_SCHEMA = BINARY ? AND ROUTINE_TYPE = 'FUNCTION' ORDER BY BINARY ROUTINE_NAME LIMIT ${NAMES_READ}`, [database, database])
     return rows.filter((row) => row.db === database).map((row) => row.name)
   }
 

@@ -2,7 +2,7 @@ import { AppError, namesMeant, NOTHING_MEANT, type NamesMeant } from '../errors/
 import type { WrittenNames } from '../query/sql/error-text.js'
 import type { TableReference } from '../query/sql/table-references.js'
 import type { Catalog } from './catalog.js'
-import { closeness, nearNames } from './near-names.js'
+import { closeness, MAX_MEANT, nearNames } from './near-names.js'
 
 /** ER_NO_SUCH_TABLE: `Table 'db.name' doesn't exist`, the same text on MariaDB, MySQL and TiDB. */
 const NO_SUCH_TABLE = 1146
@@ -17,10 +17,8 @@ const MISSING_DATABASE = /^Unknown database '(.*)'$/s
 const NO_SUCH_ROUTINE = 1305
 const MISSING_FUNCTION = /^FUNCTION (.*)\.([^.]*) does not exist$/s
 
-/** How many of a statement's names are looked up as tables, and how many columns are named. */
+/** How many of a statement's tables and names are looked up as tables for their columns. */
 const MAX_TABLES = 32
-const MAX_COLUMNS = 3
-const MAX_MEANT_FUNCTIONS = 3
 /** How many served databases, spelt like a missing one in another case or near it, are looked in for its table. */
 const MAX_DATABASES = 3
 
@@ -84,7 +82,7 @@ async function meantBy (errno: unknown, message: string, sessionDatabase: string
     case BAD_DATABASE: return await similarDatabases(message, lookups.catalog)
     case NO_SUCH_TABLE: return await similarTables(message, sessionDatabase, lookups.catalog)
     case BAD_FIELD: return await similarColumns(message, sessionDatabase, sql, lookups)
-    case NO_SUCH_ROUTINE: return await similarFunctions(message, sessionDatabase, sql, lookups)
+    case NO_SUCH_ROUTINE: return await similarFunctions(message, sessionDatabase, lookups.catalog)
     default: return null
   }
 }
@@ -100,11 +98,11 @@ async function similarDatabases (message: string, catalog: Catalog): Promise<Fou
  * The functions meant by one that does not exist. The server names the database a call resolved
  * in: the session's for a call without one, where the built-ins are what a misspelt name meant.
  */
-async function similarFunctions (message: string, sessionDatabase: string, sql: string, { catalog, namesIn }: NameLookups): Promise<Found | null> {
+async function similarFunctions (message: string, sessionDatabase: string, catalog: Catalog): Promise<Found | null> {
   const [, database, name] = MISSING_FUNCTION.exec(message) ?? []
   if (database !== sessionDatabase || name === undefined) return null
-  const stored = await catalog.functionsOf(sessionDatabase).catch(() => [])
-  return { field: 'similar_functions', meant: { names: nearNames(name, [...namesIn(sql).builtIns, ...stored], MAX_MEANT_FUNCTIONS), otherCase: false } }
+  const [builtIns, stored] = await Promise.all([catalog.builtInFunctions().catch(() => []), catalog.functionsOf(sessionDatabase).catch(() => [])])
+  return { field: 'similar_functions', meant: { names: nearNames(name, [...builtIns, ...stored], MAX_MEANT), otherCase: false } }
 }
 
 async function similarTables (message: string, sessionDatabase: string, catalog: Catalog): Promise<Found | null> {
@@ -166,7 +164,7 @@ async function similarColumns (message: string, sessionDatabase: string, sql: st
     .map(({ column, as, elsewhere }) => ({ name: `${as}.${column}`, distance: closeness(unknown, column, elsewhere) }))
     .filter((one): one is { name: string, distance: number } => one.distance !== null)
     .sort((a, b) => a.distance - b.distance)
-  return { field: 'similar_columns', meant: { names: [...new Set(ranked.map((one) => one.name))].slice(0, MAX_COLUMNS), otherCase: false } }
+  return { field: 'similar_columns', meant: { names: [...new Set(ranked.map((one) => one.name))].slice(0, MAX_MEANT), otherCase: false } }
 }
 
 interface Candidate {

@@ -5,6 +5,8 @@
  * table, column or function that does not exist (./names-meant.ts, ./catalog.ts).
  */
 
+/** Names a hint gives at most, closest first. */
+export const MAX_MEANT = 3
 /** How far a name may be from the unknown one (edits), and at most half the unknown one's length. */
 const MAX_DISTANCE = 3
 /** A name holds, or is held by, the unknown one only from this length on (`id` is in too many). */

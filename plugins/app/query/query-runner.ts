@@ -76,7 +76,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
     /** The server's error for `statement`, a syntax error's quote in the client's text `sql` (./sql/error-text.ts). */
     quotedAsWritten: (err: unknown, sql: string, statement: Statement): unknown => quotedAsWritten(err, sql, statement.text, server),
 
-    /** The names and tables `sql` spells as the connected server reads it, and that server's built-ins (./sql/error-text.ts). */
+    /** The names and tables `sql` spells, as the connected server reads it (./sql/error-text.ts). */
     namesIn: (sql: string): WrittenNames => namesWritten(sql, server),
 
     /** A statement as the gateway reads it (refused as `run` would refuse it): for exports. */

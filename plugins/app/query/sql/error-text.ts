@@ -1,5 +1,4 @@
 import { AppError } from '../../errors/errors.js'
-import { builtInNames } from './builtins.js'
 import { lex, type Token } from './lexer.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
@@ -30,16 +29,12 @@ export interface WrittenNames {
   names: string[]
   /** The tables it names where a table is expected, with their databases and aliases. */
   tables: TableReference[]
-  /** The functions the server has built in (upper-cased): what a call of none of its functions may have meant. */
-  builtIns: readonly string[]
 }
 
 /** The names `sql` spells as `server` reads it: none when it cannot be read. */
 export function namesWritten (sql: string, server: SqlServer | undefined): WrittenNames {
-  if (server === undefined) return { names: [], tables: [], builtIns: [] }
-  const tokens = readable(sql, server)
-  const builtIns = builtInNames(server.dialect)
-  return tokens === null ? { names: [], tables: [], builtIns } : { names: namesIn(tokens), tables: tableReferences(tokens), builtIns }
+  const tokens = server === undefined ? null : readable(sql, server)
+  return tokens === null ? { names: [], tables: [] } : { names: namesIn(tokens), tables: tableReferences(tokens) }
 }
 
 /** The client's text as `server` reads it, or null when it cannot be read (its error was said already). */

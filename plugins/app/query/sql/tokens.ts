@@ -102,21 +102,17 @@ export function exactName (token: Token | undefined): string {
   return token?.kind === 'ident' ? token.text.slice(1, -1).replaceAll('``', '`') : ''
 }
 
-/** Keywords a table's name follows. */
-const BEFORE_TABLES = new Set(['FROM', 'JOIN', 'UPDATE', 'INTO', 'TABLE'])
-
 /**
- * The names a statement spells (words and quoted names, keywords among them), each once, as
- * written: those that follow FROM, JOIN, UPDATE, INTO or TABLE first, as the likeliest tables.
+ * The names a statement spells (words and quoted names, keywords among them), each once, in their
+ * order. The tables among them, with their databases and aliases, are ./table-references.ts's.
  */
 export function namesIn (tokens: readonly Token[]): string[] {
-  const tables: string[] = []
-  const others: string[] = []
-  tokens.forEach((token, i) => {
+  const names = new Set<string>()
+  for (const token of tokens) {
     const name = exactName(token)
-    if (name !== '') (BEFORE_TABLES.has(keyword(tokens[i - 1])) ? tables : others).push(name)
-  })
-  return [...new Set([...tables, ...others])]
+    if (name !== '') names.add(name)
+  }
+  return [...names]
 }
 
 /** The index past the statement's last token that is not a trailing `;`. */

@@ -3,7 +3,7 @@ import { AppError } from '../errors/errors.js'
 
 /**
  * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
- * what the service acts on. Three parts of a request can be read two ways, and each is refused
+ * what the service acts on. Four parts of a request can be read two ways, and each is refused
  * before anything else reads the request (the host check among them), `400 invalid_request`,
  * nothing read or run:
  *
@@ -11,6 +11,9 @@ import { AppError } from '../errors/errors.js'
  *   `/api/query/export`), a reader in front that matches paths may not, and then a rule it keeps
  *   for a route does not see the route. No path of this service needs an escape: its routes and
  *   the ids in them are letters, digits, `-`, `_`, `.` and `/`.
+ * - A request target with a `#`. A fragment is no part of a request target (RFC 9112); the router
+ *   ends the path at it (`/api/query/export#x` is `/api/query/export`, and `?table=a#b` reads
+ *   `a#b`), where a reader in front may take the whole target for the path, or drop the fragment.
  * - Host, Content-Type or Authorization named twice. RFC 9110 defines each as a single value; of
  *   several, Node keeps the first and drops the others, where a reader in front may take the last
  *   (the Host it routed by, the Content-Type it decoded the body as, the Authorization it
@@ -19,7 +22,9 @@ import { AppError } from '../errors/errors.js'
  * - A request target that names a host of its own (`GET http://other.example/api/… HTTP/1.1`,
  *   which clients send to proxies) other than the Host header's. RFC 9112 has the target's host
  *   count, the router and the host check read the Host header's: a target is taken only when
- *   both name the same host. A target that is neither a path nor such a URL (`*`) is refused too.
+ *   both name the same host, with no user part (`http://user@host/`, which RFC 9112 forbids), and
+ *   its path starts right after the host, so that the router and any reader in front see one path.
+ *   A target that is neither a path nor such a URL (`*`, `http://host?x/api/…`) is refused too.
  */
 
 /** Single-value headers the service reads, by their lower-case names. */
@@ -50,18 +55,34 @@ export function escapedPath (url: string): boolean {
   return query === -1 || escape < query
 }
 
-/** Whether `url`, a request target that is not a path, names another host than `host` (or none that can be read). */
+/** A request target's absolute form: its scheme and its host, without a user part, right before its path. */
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#@\\]+)\//i
+
+/**
+ * Whether `url`, a request target that is not a path, names another host than `host`, or is not
+ * a scheme and host followed by a path.
+ */
 export function otherTarget (url: string, host: string | undefined): boolean {
   if (url.startsWith('/')) return false
+  const form = ABSOLUTE_FORM.exec(url)
+  if (form === null) return true
   try {
-    return new URL(url).host !== new URL(`http://${host ?? ''}`).host
+    return new URL(`${form[1]!}://${form[2]!}`).host !== new URL(`http://${host ?? ''}`).host
   } catch {
     return true
   }
 }
 
+/** Whether the request target holds a fragment, which HTTP requests never carry. */
+export function fragment (url: string): boolean {
+  return url.includes('#')
+}
+
 const OTHER_TARGET = new AppError('invalid_request',
   'The request target names another host than the Host header, or is not a path: send the path alone, and the host in Host. Nothing was read or run.')
+
+const FRAGMENT = new AppError('invalid_request',
+  'The request target holds a \'#\': a fragment is no part of an HTTP request, this service would end the path at it and a proxy or log in front may read it otherwise. Send the target without it. Nothing was read or run.')
 
 const ESCAPED_PATH = new AppError('invalid_request',
   'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
@@ -70,6 +91,7 @@ export default fp(async function requestReadingPlugin (fastify) {
   fastify.addHook('onRequest', (request, _reply, done) => {
     const url = request.raw.url ?? ''
     if (otherTarget(url, request.raw.headers.host)) return done(OTHER_TARGET)
+    if (fragment(url)) return done(FRAGMENT)
     if (escapedPath(url)) return done(ESCAPED_PATH)
     const repeated = repeatedHeader(request.raw.rawHeaders)
     done(repeated === null

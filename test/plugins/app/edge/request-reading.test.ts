@@ -1,12 +1,13 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { escapedPath, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
+import { escapedPath, fragment, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /**
  * A request that a reader in front could read otherwise than the service is refused before
  * anything reads it (plugins/app/edge/request-reading.ts): a path with percent-escapes, which the
- * router decodes and a proxy's path rule may not, and Host, Content-Type or Authorization named
+ * router decodes and a proxy's path rule may not, a target with a fragment, at which the router
+ * ends the path, a target naming a host other than Host's, and Host, Content-Type or Authorization named
  * twice, of which Node keeps the first and a proxy may have read the last.
  */
 
@@ -103,14 +104,43 @@ t.test('a request target naming a host (a proxy\'s absolute form) is taken only 
   t.notOk(otherTarget('http://LOCALHOST:3000/api/database/list', 'localhost:3000'), 'the same host, in any case')
   t.notOk(otherTarget('http://localhost:80/health', 'localhost'), 'the default port is no other host')
   t.ok(otherTarget('*', 'localhost'), 'a target that is no path')
+  t.ok(otherTarget('http://user@localhost/api/database/list', 'localhost'), 'a user part, which HTTP forbids in a target')
+  t.ok(otherTarget('http://localhost?x/api/database/list', 'localhost'), 'no path right after the host: a reader could take the rest for the query')
+  t.ok(otherTarget('http://localhost', 'localhost'), 'no path at all')
+  t.ok(otherTarget('http://local\\host/api/database/list', 'localhost'), 'a backslash in the host')
+  t.ok(otherTarget('ftp://localhost/api/database/list', 'localhost'), 'another scheme')
+  t.notOk(otherTarget('https://localhost/api/database/list?x=/y', 'localhost'), 'https, and a query holding a slash')
   t.notOk(otherTarget('/api/database/list', 'anything'), 'a path names no host')
 
   const app = await build(t)
   const base = await listen(app)
-  for (const [target, host] of [['http://evil.example/api/database/list', 'localhost'], ['http://localhost/api/database/list', 'evil.example'], ['*', 'localhost']]) {
+  for (const [target, host] of [['http://evil.example/api/database/list', 'localhost'], ['http://localhost/api/database/list', 'evil.example'], ['*', 'localhost'],
+    ['http://user@localhost/api/database/list', 'localhost'], ['http://localhost?x/api/database/list', 'localhost']]) {
     const res = await raw(base, [`GET ${target} HTTP/1.1`, `Host: ${host}`])
     t.strictSame([res.status, res.json.code], [400, 'invalid_request'], `${target} at Host ${host}`)
   }
   const same = await raw(base, ['GET http://localhost/api/database/list HTTP/1.1', 'Host: localhost'])
   t.equal(same.status, 200, 'the target\'s host is the Host header\'s: served')
+})
+
+t.test('a request target with a fragment is refused: the router would end the path at it', async (t) => {
+  t.ok(fragment('/api/query/export#x'))
+  t.ok(fragment('/api/database/schema?table=orders#x'))
+  t.notOk(fragment('/api/database/schema?table=orders'))
+
+  const db = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const base = await listen(app)
+  for (const target of ['/api/database/list#x', '/api/database/context#/other', '/api/database/schema?table=orders#x', 'http://localhost/api/database/list#x']) {
+    const res = await raw(base, [`GET ${target} HTTP/1.1`, 'Host: localhost', `X-Session-Id: ${sessionId}`])
+    t.strictSame([res.status, res.json.code], [400, 'invalid_request'], target)
+  }
+  const pathForm = await raw(base, ['GET /api/database/list#x HTTP/1.1', 'Host: localhost'])
+  t.match(pathForm.json, { code: 'invalid_request', message: /holds a '#'/ })
+  const query = await raw(base, ['POST /api/query#x HTTP/1.1', 'Host: localhost', 'Content-Type: application/json'], JSON.stringify({ query: 'SELECT 1', session_id: sessionId }))
+  t.strictSame([query.status, query.json.code], [400, 'invalid_request'], 'a query at a target with a fragment does not run')
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.strictSame(history.json().queries, [], 'nothing ran')
+  t.equal((await raw(base, ['GET /api/database/list HTTP/1.1', 'Host: localhost'])).status, 200, 'the same target without it')
 })

@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { clientErrorHandler } from './plugins/app/errors/client-errors.js'
+import { clientErrorHandler, noteAnswer } from './plugins/app/errors/client-errors.js'
 import { AppError } from './plugins/app/errors/errors.js'
 import { API_HEADERS } from './plugins/app/edge/security-headers.js'
 import { utf8JsonParser } from './plugins/app/edge/json-body.js'
@@ -133,6 +133,8 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   server.decorateRequest('bodyBytes', 0)
   await server.register(configPlugin, { config: opts.config })
   await server.register(errorHandler)
+  // What a client error on a connection must wait for: the answers still owed before it (plugins/app/errors/client-errors.ts).
+  server.server.on('request', noteAnswer)
   await server.register(sessionFields)
 
   await server.register(helmet)

@@ -32,7 +32,7 @@ export const ERRORS = {
   transaction_left_open: { status: 400, when: '`READ_ONLY=false`: the statement (a procedure\'s `START TRANSACTION` without `COMMIT`) left a transaction open; it was rolled back, so nothing it wrote to transactional tables was kept' },
   invalid_preflight: { status: 400, when: '`CORS_ORIGINS` is set and a CORS preflight (`OPTIONS`) lacks `Origin` or `Access-Control-Request-Method`' },
   invalid_request: { status: 400, when: 'the URL does not decode, a header contradicts the body (`Content-Length`), the URL\'s path holds a percent-escape (`/api/query/%65xport`: no path needs one), the request target holds a `#` (a fragment, never part of a request), the request target names another host than `Host` (`GET http://other.example/… HTTP/1.1`) or a user part, or no path right after its host, or the request names `Host`, `Content-Type` or `Authorization` more than once; a proxy in front may have read either otherwise. Nothing was read or run' },
-  bad_request: { status: 400, when: 'the request is not valid HTTP/1.1; the connection is closed' },
+  bad_request: { status: 400, when: 'the request is not valid HTTP/1.1; the connection is closed. Sent after the answers still owed to requests before it on the connection (pipelined), so each of those is read as its own' },
   mcp_batch_not_supported: { status: 400, when: 'a JSON-RPC batch (an array of messages) to `/mcp`; send one message per request. Nothing of it ran' },
   mcp_session_required: { status: 400, when: 'a request to `/mcp` other than `initialize` without the `Mcp-Session-Id` header' },
   unauthorized: {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import t from 'tap'
-import { build, listen } from '../../../helper.js'
+import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /** Writes `chunks` to the server one after another, `gapMs` apart; resolves with all it answered once it closes. */
 function rawExchange (base: string, chunks: string[], gapMs = 0): Promise<{ text: string, closedAfterMs: number }> {
@@ -66,4 +66,49 @@ t.test('a request that arrives in time is not cut, however long its answer takes
   const base = await listen(app)
   const res = await fetch(`${base}/slow`)
   t.strictSame(await res.json(), { ok: true }, 'the timeout is for receiving the request, not for answering it')
+})
+
+/** The status lines of the answers in `text`, in order. */
+function statusLines (text: string): string[] {
+  return text.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? []
+}
+
+t.test('a malformed request pipelined after others is answered after their answers, not in their place', async (t) => {
+  const app = await build(t, {
+    beforeReady: (fastify) => fastify.get('/slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return { ok: true }
+    })
+  })
+  const base = await listen(app)
+  const slow = 'GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n'
+
+  const inHead = await rawExchange(base, [slow + slow + 'NOT A REQUEST LINE\r\n\r\n'])
+  t.strictSame(statusLines(inHead.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request'],
+    'both answers owed, then the error, then the connection closes')
+  t.equal(inHead.text.split('{"ok":true}').length, 3, 'each answer whole')
+  t.match(inHead.text.slice(inHead.text.lastIndexOf('HTTP/1.1 ')), /"code":"bad_request"/)
+
+  // The error is in the second request's body (a chunk size that is no number): Node has handed that request over already.
+  const inBody = await rawExchange(base, [slow + 'POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'])
+  t.strictSame(statusLines(inBody.text), ['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request'], 'the answer owed before it, then the error')
+
+  const alone = await rawExchange(base, ['NOT A REQUEST LINE\r\n\r\n'])
+  t.strictSame(statusLines(alone.text), ['HTTP/1.1 400 Bad Request'], 'with nothing owed, answered at once')
+  const after = await rawExchange(base, [slow.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n') + 'GET /slow HTTP/1.1\r\n'])
+  t.strictSame(statusLines(after.text), ['HTTP/1.1 200 OK'], 'after an answer that closes the connection, nothing more is written')
+})
+
+t.test('a query pipelined before a malformed request runs and is answered as it ran', async (t) => {
+  const db = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const base = await listen(app)
+  const body = JSON.stringify({ query: 'SELECT SLEEP(0.3) AS slept', session_id: sessionId })
+  const query = `POST /api/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  const { text } = await rawExchange(base, [query + 'NOT A REQUEST LINE\r\n\r\n'])
+  t.strictSame(statusLines(text), ['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request'])
+  t.match(text, /"rows":\[\{"slept":0\}\]/, 'the query\'s own answer')
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.match(history.json().queries, [{ status: 'ok', row_count: 1 }], 'it ran to its end: its client was still there')
 })

@@ -3,7 +3,7 @@ import type { Server } from 'node:http'
 import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
-import { clientErrorHandler, noteAnswer } from './plugins/app/errors/client-errors.js'
+import { clientErrorHandler, expectationFailed, noteAnswer } from './plugins/app/errors/client-errors.js'
 import { AppError } from './plugins/app/errors/errors.js'
 import { API_HEADERS } from './plugins/app/edge/security-headers.js'
 import { utf8JsonParser } from './plugins/app/edge/json-body.js'
@@ -77,7 +77,10 @@ export function serverOptions (config: Config): FastifyHttpOptions<Server> {
     http: {
       requestTimeout: config.REQUEST_TIMEOUT_MS,
       headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
-      connectionsCheckingInterval: Math.min(5_000, config.REQUEST_TIMEOUT_MS / 2)
+      connectionsCheckingInterval: Math.min(5_000, config.REQUEST_TIMEOUT_MS / 2),
+      // An HTTP/1.1 request without Host is refused by plugins/app/edge/request-reading.ts, in the
+      // error envelope, rather than by Node with an empty 400.
+      requireHostHeader: false
     },
     clientErrorHandler,
     frameworkErrors,
@@ -135,6 +138,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   await server.register(errorHandler)
   // What a client error on a connection must wait for: the answers still owed before it (plugins/app/errors/client-errors.ts).
   server.server.on('request', noteAnswer)
+  server.server.on('checkExpectation', expectationFailed)
   await server.register(sessionFields)
 
   await server.register(helmet)

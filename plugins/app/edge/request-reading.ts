@@ -3,7 +3,7 @@ import { AppError } from '../errors/errors.js'
 
 /**
  * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
- * what the service acts on. Four parts of a request can be read two ways, and each is refused
+ * what the service acts on. Five parts of a request can be read two ways, and each is refused
  * before anything else reads the request (the host check among them), `400 invalid_request`,
  * nothing read or run:
  *
@@ -19,6 +19,10 @@ import { AppError } from '../errors/errors.js'
  *   (the Host it routed by, the Content-Type it decoded the body as, the Authorization it
  *   checked). Headers Node joins into one list instead (X-Session-Id, Origin, Cookie) reach their
  *   own checks whole.
+ * - A request that is not HTTP/1.1 or HTTP/1.0, or an HTTP/1.1 request without Host. Node also
+ *   serves `GET / HTTP/2.0` written as HTTP/1 and a request line without a version (HTTP/0.9,
+ *   which has no headers), which a reader in front refuses or reads as something else; and HTTP/1.1
+ *   requires Host (Node's own 400 for its absence is answered here, in the error envelope).
  * - A request target that names a host of its own (`GET http://other.example/api/… HTTP/1.1`,
  *   which clients send to proxies) other than the Host header's. RFC 9112 has the target's host
  *   count, the router and the host check read the Host header's: a target is taken only when
@@ -84,11 +88,19 @@ const OTHER_TARGET = new AppError('invalid_request',
 const FRAGMENT = new AppError('invalid_request',
   'The request target holds a \'#\': a fragment is no part of an HTTP request, this service would end the path at it and a proxy or log in front may read it otherwise. Send the target without it. Nothing was read or run.')
 
+const VERSION = new AppError('invalid_request',
+  'This service speaks HTTP/1.1 (and HTTP/1.0): send the request line as `METHOD /path HTTP/1.1`. Nothing was read or run.')
+
+const NO_HOST = new AppError('invalid_request', 'An HTTP/1.1 request names its host in the Host header. Nothing was read or run.')
+
 const ESCAPED_PATH = new AppError('invalid_request',
   'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
 
 export default fp(async function requestReadingPlugin (fastify) {
   fastify.addHook('onRequest', (request, _reply, done) => {
+    const version = request.raw.httpVersion
+    if (version !== '1.1' && version !== '1.0') return done(VERSION)
+    if (version === '1.1' && request.raw.headers.host === undefined) return done(NO_HOST)
     const url = request.raw.url ?? ''
     if (otherTarget(url, request.raw.headers.host)) return done(OTHER_TARGET)
     if (fragment(url)) return done(FRAGMENT)

@@ -91,3 +91,21 @@ function answer (socket: Socket, error: AppError): void {
   socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]!}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n${HEADER_LINES}Connection: close\r\n\r\n${body}`, () => socket.destroy())
 }
+
+const EXPECTATION_FAILED = JSON.stringify(new AppError('expectation_failed',
+  'The request\'s Expect header asks for what this service cannot meet: only 100-continue is. Nothing was read or run.'))
+
+/**
+ * A request whose `Expect` is not `100-continue` (the server's `checkExpectation` event), answered
+ * 417 in the error envelope where Node would answer an empty 417. Nothing of it is read or run;
+ * the connection closes, as its body is not read.
+ */
+export function expectationFailed (_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(417, {
+    ...API_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(EXPECTATION_FAILED),
+    connection: 'close'
+  })
+  res.end(EXPECTATION_FAILED)
+}

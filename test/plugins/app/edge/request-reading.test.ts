@@ -144,3 +144,18 @@ t.test('a request target with a fragment is refused: the router would end the pa
   t.strictSame(history.json().queries, [], 'nothing ran')
   t.equal((await raw(base, ['GET /api/database/list HTTP/1.1', 'Host: localhost'])).status, 200, 'the same target without it')
 })
+
+t.test('a request that is not HTTP/1.1 or 1.0, or an HTTP/1.1 request without Host, is refused in the envelope', async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  for (const line of ['GET /api/database/list HTTP/2.0', 'GET /api/database/list HTTP/0.9', 'GET /api/database/list']) {
+    const res = await raw(base, [line, 'Host: localhost'])
+    t.strictSame([res.status, res.json.code], [400, 'invalid_request'], line)
+    t.match(res.json.message, /speaks HTTP\/1\.1/)
+  }
+  const noHost = await raw(base, ['GET /api/database/list HTTP/1.1'])
+  t.strictSame([noHost.status, noHost.json.code], [400, 'invalid_request'], 'HTTP/1.1 without Host')
+  t.match(noHost.json.message, /Host header/)
+  const oldClient = await raw(base, ['GET /health HTTP/1.0'])
+  t.equal(oldClient.status, 200, 'HTTP/1.0, which may leave Host out, is served')
+})

@@ -112,3 +112,16 @@ t.test('a query pipelined before a malformed request runs and is answered as it 
   const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
   t.match(history.json().queries, [{ status: 'ok', row_count: 1 }], 'it ran to its end: its client was still there')
 })
+
+t.test('an Expect other than 100-continue is 417 expectation_failed in the envelope; 100-continue is met', async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  const failed = envelope((await rawExchange(base, ['GET /health HTTP/1.1\r\nHost: localhost\r\nExpect: something-else\r\n\r\n'])).text)
+  t.equal(failed.status, 417)
+  t.match(failed.body, { statusCode: 417, error: 'Expectation Failed', code: 'expectation_failed' })
+  t.match(failed.headers, 'cache-control: no-store')
+  t.match(failed.headers, 'connection: close')
+
+  const continued = await rawExchange(base, ['GET /health HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n'])
+  t.match(continued.text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/)
+})

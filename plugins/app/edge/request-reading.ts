@@ -3,7 +3,7 @@ import { AppError } from '../errors/errors.js'
 
 /**
  * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
- * what the service acts on. Five parts of a request can be read two ways, and each is refused
+ * what the service acts on. Six parts of a request can be read two ways, and each is refused
  * before anything else reads the request (the host check among them), `400 invalid_request`,
  * nothing read or run:
  *
@@ -19,6 +19,10 @@ import { AppError } from '../errors/errors.js'
  *   (the Host it routed by, the Content-Type it decoded the body as, the Authorization it
  *   checked). Headers Node joins into one list instead (X-Session-Id, Origin, Cookie) reach their
  *   own checks whole.
+ * - As many headers as Node keeps (the server's `maxHeadersCount`, set here to Node's own default,
+ *   MAX_HEADERS): Node drops those past it unread, within the 16 kB all headers may take, so a
+ *   Host, Content-Type, Authorization or X-Session-Id after 1,000 short ones was read by a proxy
+ *   and not by the service. Answered `431 header_too_large`.
  * - A request that is not HTTP/1.1 or HTTP/1.0, or an HTTP/1.1 request without Host. Node also
  *   serves `GET / HTTP/2.0` written as HTTP/1 and a request line without a version (HTTP/0.9,
  *   which has no headers), which a reader in front refuses or reads as something else; and HTTP/1.1
@@ -96,8 +100,16 @@ const NO_HOST = new AppError('invalid_request', 'An HTTP/1.1 request names its h
 const ESCAPED_PATH = new AppError('invalid_request',
   'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
 
+/** The most headers Node reads of a request (its default); a request that reaches it may have lost some. */
+export const MAX_HEADERS = 1000
+
+const TOO_MANY_HEADERS = new AppError('header_too_large',
+  `The request has ${MAX_HEADERS} headers or more: the server reads no more than that many, so one after them would not have been read. Send fewer. Nothing was read or run.`)
+
 export default fp(async function requestReadingPlugin (fastify) {
+  fastify.server.maxHeadersCount = MAX_HEADERS
   fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.raw.rawHeaders.length >= 2 * MAX_HEADERS) return done(TOO_MANY_HEADERS)
     const version = request.raw.httpVersion
     if (version !== '1.1' && version !== '1.0') return done(VERSION)
     if (version === '1.1' && request.raw.headers.host === undefined) return done(NO_HOST)

@@ -88,7 +88,7 @@ export const ERRORS = {
   },
   too_many_export_tickets: { status: 429, when: 'the export tickets one client address asked for in the last one to two minutes hold 16 MiB of requests together (`POST /api/query/export/ticket`), so a client cannot fill Redis with request bodies; with `Retry-After` and `retry_after_seconds`' },
   too_many_concurrent_queries: { status: 429, when: 'the session already has `SESSION_MAX_CONCURRENT_QUERIES` queries running; with `Retry-After`' },
-  header_too_large: { status: 431, when: 'the request\'s headers are over 16 kB together; the connection is closed' },
+  header_too_large: { status: 431, when: 'the request\'s headers are over 16 kB together (the connection is closed), or number 1,000 or more (Node reads no more than 1,000, so one after them would go unread while a proxy in front read it); nothing was read or run' },
   reader_stalled: { status: 408, when: 'never answered: an export\'s client stopped reading it (for `REQUEST_TIMEOUT_MS`, or while unread answers passed `UNREAD_ANSWERS_MAX_BYTES`); its connection was closed and the statement stopped on the server. In the query history and the request log only' },
   client_closed_request: { status: 499, when: 'never answered: the client closed its connection before the answer (a read still running was stopped); in the query history and the request log only' },
   internal_error: {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { escapedPath, fragment, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
+import { MAX_HEADERS, escapedPath, fragment, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /**
@@ -158,4 +158,17 @@ t.test('a request that is not HTTP/1.1 or 1.0, or an HTTP/1.1 request without Ho
   t.match(noHost.json.message, /Host header/)
   const oldClient = await raw(base, ['GET /health HTTP/1.0'])
   t.equal(oldClient.status, 200, 'HTTP/1.0, which may leave Host out, is served')
+})
+
+t.test('a request with as many headers as the server reads is refused: one after them would have gone unread', async (t) => {
+  const app = await build(t)
+  const base = await listen(app)
+  const short = (count: number): string[] => Array.from({ length: count }, (_, i) => `a${i}: b`)
+  const dropped = await raw(base, ['GET /api/database/context HTTP/1.1', 'Host: localhost', ...short(MAX_HEADERS + 40), 'X-Session-Id: abcdefgh12345678'])
+  t.strictSame([dropped.status, dropped.json.code], [431, 'header_too_large'], 'the session header after them is not silently dropped')
+  // raw() adds Content-Length and Connection: with Host, MAX_HEADERS - 3 more make MAX_HEADERS in all.
+  const atLimit = await raw(base, ['GET /health HTTP/1.1', 'Host: localhost', ...short(MAX_HEADERS - 3)])
+  t.equal(atLimit.status, 431, `${MAX_HEADERS} headers in all`)
+  const under = await raw(base, ['GET /health HTTP/1.1', 'Host: localhost', ...short(MAX_HEADERS - 4)])
+  t.equal(under.status, 200, `${MAX_HEADERS - 1} headers in all are read, every one`)
 })

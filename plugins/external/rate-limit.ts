@@ -39,14 +39,14 @@ export default fp(async function rateLimitPlugin (fastify) {
     redis: fastify.redis,
     nameSpace: rateLimitNameSpace(REDIS_KEY_PREFIX),
     skipOnError: true,
-    keyGenerator: (request) => request.sessionId !== '' ? rateLimitKey(request.sessionId) : addressRateLimitKey(request.ip),
+    keyGenerator: (request) => request.sessionId !== '' ? rateLimitKey(request.sessionId) : addressRateLimitKey(request.clientAddress),
     errorResponseBuilder: (_request, context) => rateLimited(context.max, RATE_LIMIT_WINDOW_MS, context.ttl)
   })
 
   // Callback hooks, not async ones: they run on every hot request and never wait for anything.
   const issueTicket = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     // The client address rides along when the session script is to count it (../app/edge/address-limit.ts).
-    request.rateTicket = { counted: null, address: request.addressInTicket ? request.ip : null, weight: addressWeight(request.bodyBytes) }
+    request.rateTicket = { counted: null, address: request.addressInTicket ? request.clientAddress : null, weight: addressWeight(request.bodyBytes) }
     done()
   }
   const ticketHeaders = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {

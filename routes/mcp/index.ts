@@ -55,13 +55,13 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
           'This initialize request does not match MCP\'s schema: its params need protocolVersion (a string), capabilities (an object) and clientInfo ({ name, version }).')
       }
       // A new sqlgate session, as the session plugin starts one (plugins/app/session/session-policy.ts).
-      request.sessionId = await sessionPolicy.start(request.ip)
+      request.sessionId = await sessionPolicy.start(request.clientAddress)
     } else if (header === undefined) {
       throw new AppError('mcp_session_required', 'Send the Mcp-Session-Id header that initialize returned.')
     } else {
       // Strict sessions: 404 tells an MCP client to initialize a new session.
       const named = sessionPolicy.supplied(header, 'Mcp-Session-Id header')
-      request.sessionId = sessionPolicy.asksRedis('mcp') ? (await sessionPolicy.settle(named, 'mcp', request.ip, request.log))[0] : named
+      request.sessionId = sessionPolicy.asksRedis('mcp') ? (await sessionPolicy.settle(named, 'mcp', request.clientAddress, request.log))[0] : named
     }
     request.sessionHash = hashSessionId(request.sessionId)
   })

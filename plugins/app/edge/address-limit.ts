@@ -53,7 +53,7 @@ export default fp(async function addressLimitPlugin (fastify) {
   fastify.decorateRequest('addressInTicket', false)
   fastify.decorateRequest('addressCountAfterBody', false)
   const counted = (url: string | undefined): boolean => url !== undefined && (url.startsWith('/api/') || url.startsWith('/mcp'))
-  const countNow = (request: FastifyRequest, weight: number) => sessionStore.countAddress('requests', request.ip, weight)
+  const countNow = (request: FastifyRequest, weight: number) => sessionStore.countAddress('requests', request.clientAddress, weight)
   const start = (request: FastifyRequest, weight: number) => countNow(request, weight)
     .then(() => null, (err: unknown) => err instanceof AppError && err.code === 'rate_limited' ? err : null)
 

@@ -36,8 +36,15 @@ export const CLIENT_CLOSED_REQUEST = 499
  * (its line comes when the answer is sent, and this answer never is).
  */
 export function logClientClosed (request: FastifyRequest, reply: FastifyReply): void {
+  closedLogged.add(request)
   request.log.info(requestLine(request, reply, CLIENT_CLOSED_REQUEST), MESSAGE)
 }
+
+/**
+ * Requests whose line logClientClosed wrote. Fastify writes one too when the answer still reaches
+ * a socket that is closing (a client gone as its request arrived), and a request has one line.
+ */
+const closedLogged = new WeakSet<FastifyRequest>()
 
 /** What the request line says of `request`, answered with `status`. */
 function requestLine (request: FastifyRequest, reply: FastifyReply, status: number): RequestLine {
@@ -59,6 +66,7 @@ export class RequestLogController extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode === CLIENT_CLOSED_REQUEST && closedLogged.has(request)) return
     const line = requestLine(request, reply, reply.statusCode)
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
     else reply.log.info(line, MESSAGE)

@@ -117,7 +117,7 @@ export default fp(async function sessionPlugin (fastify) {
       done()
       return
     }
-    policy.settle(sessionId, source, request.ip, request.log).then(([id, from]) => {
+    policy.settle(sessionId, source, request.clientAddress, request.log).then(([id, from]) => {
       settle(request, id, from, heldByCookie)
       done()
     }, done)

@@ -57,7 +57,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     // What would refuse the export is answered now, while the page that asks can still show it.
     await sessionActions.checkExport(request.sessionId, request.body)
-    const ticket = await exportTickets.issue(request.sessionId, request.ip, request.body)
+    const ticket = await exportTickets.issue(request.sessionId, request.clientAddress, request.body)
     return { success: true as const, ticket, url: `${request.routeOptions.url?.replace(/\/ticket$/, '') ?? '/api/query/export'}/${ticket}`, expires_in_seconds: TICKET_TTL_SECONDS }
   })
 

@@ -1,0 +1,30 @@
+import fp from 'fastify-plugin'
+import { AppError } from '../errors/errors.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's address (behind a trusted proxy, the one the proxy names), read once as the request arrives. */
+    clientAddress: string
+  }
+}
+
+const CLIENT_GONE = new AppError('client_closed_request', 'The client closed its connection before its request could be read.')
+
+/**
+ * `request.clientAddress`: the address that every count per client address (requests, new
+ * sessions, sessions read by URL, export tickets) is kept under, read once, as the request
+ * arrives, by the first hook of all. Read later, Fastify's `request.ip` is undefined once the
+ * client has closed its connection (a socket that is gone has no peer): a client that sent
+ * requests and reset each connection at once made every one of them throw where its address was
+ * counted, a 500 logged with its stack, as often as it liked. A request whose address cannot be
+ * read even as it arrives has lost its client, and is not served.
+ */
+export default fp(async function clientAddressPlugin (fastify) {
+  fastify.decorateRequest('clientAddress', '')
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const address: string | undefined = request.ip
+    if (address === undefined) return done(CLIENT_GONE)
+    request.clientAddress = address
+    done()
+  })
+}, { name: 'client-address' })

@@ -61,7 +61,10 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return { success: true as const, ticket, url: `${request.routeOptions.url?.replace(/\/ticket$/, '') ?? '/api/query/export'}/${ticket}`, expires_in_seconds: TICKET_TTL_SECONDS }
   })
 
+  // A ticket serves one download, so its link has no HEAD: one (a download manager's, a link
+  // preview's) would use the ticket up and run the export for nothing. HEAD answers 405.
   fastify.get('/export/:ticket', {
+    exposeHeadRoute: false,
     config: { rateLimit: false, rateLimitInSession: true, keyInUrl: true },
     schema: {
       tags: ['query'],

@@ -67,8 +67,11 @@ t.test('an export ticket: a link that downloads once, for its own session, withi
   const again = await download(base, url, undefined, { 'x-session-id': await selectedSession(app, db) })
   t.equal(again.status, 404, 'nor another session this service issued, in the same database')
 
+  const head = await app.inject({ method: 'HEAD', url, headers: { 'x-session-id': sessionId } })
+  t.strictSame([head.statusCode, head.headers.allow], [405, 'GET'], 'a link has no HEAD, which would use the ticket up')
+
   const file = await download(base, url, undefined, { 'x-session-id': sessionId })
-  t.equal(file.status, 200, 'another session\'s tries did not use the ticket up')
+  t.equal(file.status, 200, 'another session\'s and a HEAD\'s tries did not use the ticket up')
   t.equal(file.headers['content-disposition'], 'attachment; filename="three.ndjson"')
   t.equal(file.body.toString('utf8'), '{"seq":"1"}\n{"seq":"2"}\n{"seq":"3"}\n')
   const reused = await download(base, url, undefined, { 'x-session-id': sessionId })

@@ -9,6 +9,7 @@
 
 /** Strings, skipped whole, and numbers, by JSON's grammar (RFC 8259). */
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g
+const ZERO = 0x30
 /** Up to 15 digits, any integer is held exactly by a double. */
 const SHORT_INTEGER = /^-?\d{1,15}$/
 
@@ -34,7 +35,11 @@ function decimal (text: string): { negative: boolean, digits: string, exponent: 
   const [mantissa = '', power = '0'] = text.replace(/^-/, '').toLowerCase().split('e')
   const [whole = '', fraction = ''] = mantissa.split('.')
   const all = whole + fraction
-  const leading = all.length - all.replace(/^0+/, '').length
-  const digits = all.slice(leading).replace(/0+$/, '')
-  return { negative, digits, exponent: Number(power) + whole.length - leading }
+  // Zeros counted by index: a regex for the trailing ones (`/0+$/`) retries from every zero of a
+  // run that a digit ends, and a number of 200,000 zeros between two ones took 14 s.
+  let leading = 0
+  while (leading < all.length && all.charCodeAt(leading) === ZERO) leading++
+  let end = all.length
+  while (end > leading && all.charCodeAt(end - 1) === ZERO) end--
+  return { negative, digits: all.slice(leading, end), exponent: Number(power) + whole.length - leading }
 }

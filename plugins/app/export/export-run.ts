@@ -231,8 +231,15 @@ export class ExportRun extends Readable {
       this.discard = true
       this.core.pause()
       this.core.stream.destroy()
-    } else if (this.options.params.length > 0) {
-      this.core.unprepare(this.command as unknown as string)
+    } else {
+      // The statement ended while its rows waited for the client (the last chunks pushed past the
+      // high-water mark paused the connection): it goes back reading, or the next statement on it
+      // would wait for ever for an answer the connection does not read.
+      if (this.paused) {
+        this.paused = false
+        this.core.resume()
+      }
+      if (this.options.params.length > 0) this.core.unprepare(this.command as unknown as string)
     }
     this.lease.release(this.discard ? 'discard' : this.options.resetsConnection || stateChanged ? 'reset' : 'keep')?.catch(() => {})
     const executionTimeMs = Math.round((performance.now() - this.startedAt) * 1000) / 1000

@@ -90,3 +90,15 @@ t.test('a statement without rows exports an empty file; a procedure exports its 
   const none = await download(base, '/api/query/export', { query: 'SELECT 1 AS one FROM DUAL WHERE FALSE', session_id: sessionId, format: 'json' })
   t.equal(none.body.toString('utf8'), '[]\n')
 })
+
+t.test('an export that ends while its client holds its stream full leaves its connection reading: the next export on it runs', async (t) => {
+  // One export connection: each export gets the one before's connection.
+  const { base, sessionId } = await exporting(t, { EXPORT_CONCURRENCY: '1' })
+  // Two long values: the row's chunks fill the stream past its high-water mark, and the end of the
+  // result arrives with them, while the connection is paused for the client.
+  const body = { query: "SELECT REPEAT(' ', 4000000) AS v, REPEAT('x', 4000000) AS w", session_id: sessionId, format: 'csv', timeout_ms: 5000 }
+  for (const round of [1, 2, 3]) {
+    const file = await download(base, '/api/query/export', body)
+    t.strictSame([file.status, file.complete, file.body.length], [200, true, 8_000_008], `export ${round}: whole, not left waiting on a paused connection (504)`)
+  }
+})

@@ -1,4 +1,5 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { connect } from 'node:net'
 import { MAX_HEADERS, escapedPath, fragment, otherTarget, repeatedHeader } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
@@ -23,6 +24,20 @@ async function raw (base: string, head: string[], body = ''): Promise<{ status: 
   return { status: Number(text.split(' ')[1]), json: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) }
 }
 
+/** A listening app and a session with a database selected in it. */
+async function listening (t: Test): Promise<{ app: FastifyInstance, base: string, sessionId: string }> {
+  const db = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  return { app, base: await listen(app), sessionId }
+}
+
+/** Nothing ran in `sessionId`: its history is empty. */
+async function nothingRan (t: Test, app: FastifyInstance, sessionId: string): Promise<void> {
+  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
+  t.strictSame(history.json().queries, [], 'nothing ran, nothing is in the history')
+}
+
 t.test('the header named twice, in any case, among the raw headers', async (t) => {
   t.equal(repeatedHeader(['Host', 'a', 'Accept', '*/*', 'host', 'b']), 'Host')
   t.equal(repeatedHeader(['content-type', 'application/json', 'CONTENT-TYPE', 'text/plain']), 'Content-Type')
@@ -33,18 +48,14 @@ t.test('the header named twice, in any case, among the raw headers', async (t) =
 })
 
 t.test('a query whose Content-Type is named twice does not run', async (t) => {
-  const db = await createDatabase(t)
-  const app = await build(t)
-  const sessionId = await selectedSession(app, db)
-  const base = await listen(app)
+  const { app, base, sessionId } = await listening(t)
   const body = JSON.stringify({ query: 'SELECT 1 AS one', session_id: sessionId })
 
   const twice = await raw(base, ['POST /api/query HTTP/1.1', 'Host: localhost', 'Content-Type: application/json', 'Content-Type: text/plain; charset=utf-16'], body)
   t.equal(twice.status, 400)
   t.equal(twice.json.code, 'invalid_request')
   t.match(twice.json.message, /names the Content-Type header more than once/)
-  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
-  t.strictSame(history.json().queries, [], 'nothing ran, nothing is in the history')
+  await nothingRan(t, app, sessionId)
 
   const once = await raw(base, ['POST /api/query HTTP/1.1', 'Host: localhost', 'Content-Type: application/json'], body)
   t.strictSame([once.status, once.json.rows], [200, [{ one: 1 }]], 'named once, the same request runs')
@@ -81,10 +92,7 @@ t.test('a path with a percent-escape, in any part of it, is refused; the query s
   t.notOk(escapedPath('/api/database/list'))
   t.notOk(escapedPath('/'))
 
-  const db = await createDatabase(t)
-  const app = await build(t)
-  const sessionId = await selectedSession(app, db)
-  const base = await listen(app)
+  const { app, base, sessionId } = await listening(t)
   for (const path of ['/api/query/%65xport', '/api/%71uery', '/%61pi/database/context', '/api/database/context/' + sessionId.slice(0, -1) + '%' + sessionId.charCodeAt(sessionId.length - 1).toString(16)]) {
     const res = await raw(base, [`GET ${path} HTTP/1.1`, 'Host: localhost', `X-Session-Id: ${sessionId}`])
     t.strictSame([res.status, res.json.code], [400, 'invalid_request'], path)
@@ -92,8 +100,7 @@ t.test('a path with a percent-escape, in any part of it, is refused; the query s
   }
   const query = await raw(base, ['POST /api/%71uery HTTP/1.1', 'Host: localhost', 'Content-Type: application/json'], JSON.stringify({ query: 'SELECT 1', session_id: sessionId }))
   t.equal(query.status, 400, 'a query at an escaped path does not run')
-  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
-  t.strictSame(history.json().queries, [], 'nothing ran')
+  await nothingRan(t, app, sessionId)
   const plain = await raw(base, [`GET /api/database/context/${sessionId} HTTP/1.1`, 'Host: localhost'])
   t.equal(plain.status, 200, 'the same path without escapes')
   t.equal((await app.inject({ url: '/api/database/schema?table=%6Frders', headers: { 'x-session-id': sessionId } })).json().code, 'table_not_found', 'an escape in the query string is read as before')
@@ -128,10 +135,7 @@ t.test('a request target with a fragment is refused: the router would end the pa
   t.ok(fragment('/api/database/schema?table=orders#x'))
   t.notOk(fragment('/api/database/schema?table=orders'))
 
-  const db = await createDatabase(t)
-  const app = await build(t)
-  const sessionId = await selectedSession(app, db)
-  const base = await listen(app)
+  const { app, base, sessionId } = await listening(t)
   for (const target of ['/api/database/list#x', '/api/database/context#/other', '/api/database/schema?table=orders#x', 'http://localhost/api/database/list#x']) {
     const res = await raw(base, [`GET ${target} HTTP/1.1`, 'Host: localhost', `X-Session-Id: ${sessionId}`])
     t.strictSame([res.status, res.json.code], [400, 'invalid_request'], target)
@@ -140,8 +144,7 @@ t.test('a request target with a fragment is refused: the router would end the pa
   t.match(pathForm.json, { code: 'invalid_request', message: /holds a '#'/ })
   const query = await raw(base, ['POST /api/query#x HTTP/1.1', 'Host: localhost', 'Content-Type: application/json'], JSON.stringify({ query: 'SELECT 1', session_id: sessionId }))
   t.strictSame([query.status, query.json.code], [400, 'invalid_request'], 'a query at a target with a fragment does not run')
-  const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': sessionId } })
-  t.strictSame(history.json().queries, [], 'nothing ran')
+  await nothingRan(t, app, sessionId)
   t.equal((await raw(base, ['GET /api/database/list HTTP/1.1', 'Host: localhost'])).status, 200, 'the same target without it')
 })
 

@@ -14,10 +14,10 @@ const CLIENT_GONE = new AppError('client_closed_request', 'The client closed its
  * `request.clientAddress`: the address that every count per client address (requests, new
  * sessions, sessions read by URL, export tickets) is kept under, read once, as the request
  * arrives, by the first hook of all. Read later, Fastify's `request.ip` is undefined once the
- * client has closed its connection (a socket that is gone has no peer): a client that sent
- * requests and reset each connection at once made every one of them throw where its address was
- * counted, a 500 logged with its stack, as often as it liked. A request whose address cannot be
- * read even as it arrives has lost its client, and is not served.
+ * client has closed its connection (a socket that is gone has no peer), so a count kept under it
+ * would fail, as a 500 logged with its stack, for every request whose client resets its
+ * connection right after sending it. A request whose address cannot be read even as it arrives
+ * has lost its client, and is not served.
  */
 export default fp(async function clientAddressPlugin (fastify) {
   fastify.decorateRequest('clientAddress', '')

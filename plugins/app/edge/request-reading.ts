@@ -21,8 +21,8 @@ import { AppError } from '../errors/errors.js'
  *   own checks whole.
  * - As many headers as Node keeps (the server's `maxHeadersCount`, set here to Node's own default,
  *   MAX_HEADERS): Node drops those past it unread, within the 16 kB all headers may take, so a
- *   Host, Content-Type, Authorization or X-Session-Id after 1,000 short ones was read by a proxy
- *   and not by the service. Answered `431 header_too_large`.
+ *   Host, Content-Type, Authorization or X-Session-Id after 1,000 short ones would be read by a
+ *   proxy and not by the service. Answered `431 header_too_large`.
  * - A request that is not HTTP/1.1 or HTTP/1.0, or an HTTP/1.1 request without Host. Node also
  *   serves `GET / HTTP/2.0` written as HTTP/1 and a request line without a version (HTTP/0.9,
  *   which has no headers), which a reader in front refuses or reads as something else; and HTTP/1.1

@@ -83,8 +83,8 @@ const DROPPED_AT_END = new Set([' ', '\t', '\n', '\v', '\f', '\r', ';'].map((cha
 
 /**
  * `text` without the whitespace and semicolons at its end, found by index: a regex for them
- * (`/[\s;]+$/`) retries from every character of a long run that other text follows, and 200,000
- * spaces in a statement took 12 s of the event loop.
+ * (`/[\s;]+$/`) retries from every character of a long run that other text follows, in time that
+ * grows with the square of the run.
  */
 function withoutEnd (text: string): string {
   let end = text.length

@@ -53,7 +53,7 @@ function bodies (c: string, sessionId: string): string[] {
   ]
 }
 
-t.test(`a run of one character as long as any place takes, anywhere in a request, is answered within ${BOUND_MS} ms, through the API and MCP`, async (t) => {
+t.test(`a run of one character as long as any place takes, anywhere in a request, is answered within ${BOUND_MS} ms, through queries, exports and MCP`, async (t) => {
   const db = await createDatabase(t, 'CREATE TABLE t (id INT PRIMARY KEY, total INT)')
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000', QUERY_MAX_RESULT_BYTES: String(16 * 1024 * 1024) } })
   const sessionId = await selectedSession(app, db)
@@ -90,6 +90,7 @@ t.test(`a run of one character as long as any place takes, anywhere in a request
     for (const [i, query] of statements(run).entries()) {
       await timed(`statement ${i} with a run of ${JSON.stringify(c)}`, () => app.inject({ method: 'POST', url: '/api/query', payload: { query, session_id: sessionId } }))
     }
+    await timed(`an export's statement 0 with a run of ${JSON.stringify(c)}`, () => app.inject({ method: 'POST', url: '/api/query/export', payload: { query: statements(run)[0]!, format: 'csv', session_id: sessionId } }))
     for (const [i, body] of bodies(c, sessionId).entries()) {
       await timed(`body ${i} with a run of ${JSON.stringify(c)}`, () => app.inject({ method: 'POST', url: '/api/query', headers: { 'content-type': 'application/json' }, payload: body }))
     }

@@ -1,4 +1,4 @@
-import { TokenizeError, isDigit } from './literals.js'
+import { TokenizeError, isDigit, isSpace } from './literals.js'
 import type { SqlServer } from './server.js'
 
 /**
@@ -87,6 +87,6 @@ function skippedCommentEnd (sql: string, from: number): number {
 export function dashesStartComment (sql: string, at: number, server: SqlServer): boolean {
   if (at + 2 >= sql.length) return true
   const next = sql.charCodeAt(at + 2)
-  if (server.dialect === 'tidb') return next === 32 || (next >= 9 && next <= 13)
+  if (server.dialect === 'tidb') return isSpace(next)
   return next <= 32 || (next === 0x7f && server.dialect === 'mariadb')
 }

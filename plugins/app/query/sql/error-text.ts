@@ -1,5 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import { lex, type Token } from './lexer.js'
+import { isSpace } from './literals.js'
 import { rebuild } from './rebuild.js'
 import type { SqlServer } from './server.js'
 import { tableReferences, type TableReference } from './table-references.js'
@@ -79,16 +80,16 @@ export function inClientText (message: string, sql: string, sent: string, server
 }
 
 /** What the servers drop from the end of a statement: whitespace and semicolons. */
-const DROPPED_AT_END = new Set([' ', '\t', '\n', '\v', '\f', '\r', ';'].map((char) => char.charCodeAt(0)))
+const droppedAtEnd = (code: number): boolean => isSpace(code) || code === 0x3b
 
 /**
- * `text` without the whitespace and semicolons at its end, found by index: a regex for them
- * (`/[\s;]+$/`) retries from every character of a long run that other text follows, in time that
- * grows with the square of the run.
+ * `text` without what the servers drop from its end, found by index: a regex for it (`/[\s;]+$/`)
+ * retries from every character of a long run that other text follows, in time that grows with the
+ * square of the run.
  */
 function withoutEnd (text: string): string {
   let end = text.length
-  while (end > 0 && DROPPED_AT_END.has(text.charCodeAt(end - 1))) end--
+  while (end > 0 && droppedAtEnd(text.charCodeAt(end - 1))) end--
   return text.slice(0, end)
 }
 

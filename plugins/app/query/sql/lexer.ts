@@ -1,6 +1,6 @@
 import { dashesStartComment, readComment } from './comments.js'
 import { readHint } from './hints.js'
-import { TokenizeError, asciiLower, asciiUpper, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
+import { TokenizeError, asciiLower, asciiUpper, canonicalName, canonicalString, decodeQuotedName, decodeString, isDigit, isSpace, isWordChar, numberEnd, prefixedLiteral, runEnd } from './literals.js'
 import { readsHints, unreadableQuestionMark, type SqlServer } from './server.js'
 
 export { TokenizeError } from './literals.js'
@@ -53,7 +53,7 @@ class Lexer {
     const sql = this.sql
     while (this.i < sql.length) {
       const code = sql.charCodeAt(this.i)
-      if (code === 32 || (code >= 9 && code <= 13)) this.space(code === 10)
+      if (isSpace(code)) this.space(code === 10)
       else if (code === 35) this.skipTo(this.lineEnd()) // #
       else if (code === 45 && sql[this.i + 1] === '-' && dashesStartComment(sql, this.i, this.server)) this.skipTo(this.lineEnd())
       else if (code === 47 && sql[this.i + 1] === '*') this.comment()
@@ -219,9 +219,9 @@ class Lexer {
       const part = this.namePart(i)
       parts.push(part)
       i = part.end
-      const dot = runEnd(this.sql, i, (code) => code === 32 || (code >= 9 && code <= 13))
+      const dot = runEnd(this.sql, i, isSpace)
       if (this.sql[dot] !== '.') break
-      i = runEnd(this.sql, dot + 1, (code) => code === 32 || (code >= 9 && code <= 13))
+      i = runEnd(this.sql, dot + 1, isSpace)
     }
     const first = parts[0]!
     const scoped = parts.length > 1 && !first.quoted && SCOPES.has(asciiLower(first.name))

@@ -101,6 +101,11 @@ export function isWordChar (code: number): boolean {
   return code >= 128 || WORD[code] === 1
 }
 
+/** Whitespace as the servers' lexers take it between tokens: space, tab, line feed, vertical tab, form feed, carriage return. */
+export function isSpace (code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13)
+}
+
 export function isDigit (code: number): boolean {
   return code >= 48 && code <= 57
 }

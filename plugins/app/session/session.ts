@@ -2,7 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 import { memoize } from '../memo.js'
-import { hashSessionId, isValidSessionId } from './session-id.js'
+import { hashSessionId } from './session-id.js'
+import { CONFLICTING, createCookieReader, sessionCookieName } from './session-cookie.js'
 import type { SessionSource } from './session-policy.js'
 
 export type { SessionSource }
@@ -17,25 +18,9 @@ declare module 'fastify' {
   }
 }
 
-/**
- * The session cookie's name. Over HTTPS (COOKIE_SECURE) it is `__Host-sid`: browsers take a cookie
- * of that name only from this host itself, Secure, with Path=/ and no Domain, so a sibling
- * subdomain cannot plant its own session in a victim's browser. Under another COOKIE_PATH the
- * `__Host-` prefix is not allowed; `__Secure-sid` then keeps out plain-HTTP pages only.
- */
-export function sessionCookieName (secure: boolean, path: string): string {
-  if (!secure) return 'sid'
-  return path === '/' ? '__Host-sid' : '__Secure-sid'
-}
 export const SESSION_HEADER = 'x-session-id'
 /** Session ids whose signed cookie (and cookies whose check) are remembered. */
 const MEMO_SIZE = 10_000
-/**
- * A signed sid cookie is an id (at most 128 characters), a dot and a 43-character signature.
- * Anything much longer cannot verify: it is ignored without an HMAC, and never remembered (10,000
- * remembered 16 kB cookies would be 160 MB).
- */
-const MAX_SIGNED_COOKIE_LENGTH = 256
 const kNeedsCookie = Symbol('sqlgate.needsCookie')
 type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
 
@@ -45,7 +30,8 @@ type CookieFlag = FastifyRequest & { [kNeedsCookie]: boolean }
  *   2. `session_id` in the JSON body (null counts as absent); with the X-Session-Id header naming
  *      another id as well, 400 session_id_conflict;
  *   3. the X-Session-Id header;
- *   4. the signed `sid` cookie (a bad signature counts as absent);
+ *   4. the signed `sid` cookie (a bad signature counts as absent; two signed ones that hold
+ *      different sessions, 400 session_id_conflict);
  *   5. a new id.
  * A supplied id that is malformed is refused with 400 invalid_session_id, never replaced by a
  * new one: silently replacing it is how the seed's backend lost its sessions.
@@ -84,11 +70,7 @@ export default fp(async function sessionPlugin (fastify) {
   const setCookieHeader = memoize(MEMO_SIZE, (sessionId) =>
     fastify.serializeCookie(cookieName, fastify.signCookie(sessionId), cookieOptions))
   const sessionHash = memoize(MEMO_SIZE, hashSessionId)
-  // `renew`: signed with one of COOKIE_SECRETS_ACCEPTED, so the answer signs it anew.
-  const cookieSession = memoize(MEMO_SIZE, (raw): { id: string, renew: boolean } | null => {
-    const unsigned = fastify.unsignCookie(raw)
-    return unsigned.valid && isValidSessionId(unsigned.value) ? { id: unsigned.value, renew: unsigned.renew } : null
-  })
+  const readCookie = createCookieReader(fastify, cookieName, MEMO_SIZE)
 
   // Whether the answer must (re)set the cookie: a field of the request rather than a WeakSet of
   // requests, whose table only sheds its entries at a full collection and grew with every request.
@@ -105,13 +87,11 @@ export default fp(async function sessionPlugin (fastify) {
   // The body is parsed by now; validation has not run yet, so a bad id is named as such.
   // Callback hooks, not async ones: both run on every request, and only strict sessions wait.
   fastify.addHook('preValidation', (request, _reply, done) => {
-    // A cookie that is not correctly signed, or holds a malformed id, counts as no cookie.
-    const header = request.headers.cookie
-    const raw = header === undefined ? undefined : fastify.parseCookie(header)[cookieName]
-    const cookie = raw === undefined || raw.length > MAX_SIGNED_COOKIE_LENGTH ? null : cookieSession(raw)
-    const [sessionId, source] = resolve(request, cookie?.id, policy.supplied) // throws 400 invalid_session_id
+    const cookie = readCookie(request.headers.cookie)
+    // Throws 400 invalid_session_id, or session_id_conflict.
+    const [sessionId, source] = resolve(request, cookie === CONFLICTING ? CONFLICTING : cookie?.id, policy.supplied)
     // A cookie signed with an accepted older secret does not hold the session as it should.
-    const heldByCookie = cookie === null || cookie.renew ? undefined : cookie.id
+    const heldByCookie = cookie === null || cookie === CONFLICTING || cookie.renew ? undefined : cookie.id
     if (!policy.asksRedis(source)) {
       settle(request, sessionId, source, heldByCookie)
       done()
@@ -142,7 +122,7 @@ export const sessionFields = fp(async function sessionFieldsPlugin (fastify) {
 }, { name: 'session-fields' })
 
 /** Where the request names its session, in the order above; a new session's id comes from the policy. */
-function resolve (request: FastifyRequest, cookieId: string | undefined, supplied: (value: unknown, where: string) => string): [string, SessionSource] {
+function resolve (request: FastifyRequest, cookieId: string | typeof CONFLICTING | undefined, supplied: (value: unknown, where: string) => string): [string, SessionSource] {
   // Not a source: ignored, it would have meant a new session with no database (the seed's bug).
   if ((request.query as Record<string, unknown> | undefined)?.session_id !== undefined) throw QUERY_STRING_SESSION
   const params = request.params as Record<string, unknown> | undefined
@@ -161,12 +141,16 @@ function resolve (request: FastifyRequest, cookieId: string | undefined, supplie
     }
   }
   if (fromHeader !== undefined) return [supplied(fromHeader, 'X-Session-Id header'), 'header']
+  if (cookieId === CONFLICTING) throw SESSION_COOKIE_CONFLICT
   if (cookieId !== undefined) return [cookieId, 'cookie']
   return ['', 'new']
 }
 
 const SESSION_ID_CONFLICT = new AppError('session_id_conflict',
   'The body\'s session_id and the X-Session-Id header name different sessions: send the id in one of them, or the same id in both. Nothing ran.')
+
+const SESSION_COOKIE_CONFLICT = new AppError('session_id_conflict',
+  'The request carries two session cookies that hold different sessions: one of them was set by another site of this domain, or by a path of this one, and either could be taken for this request\'s. Name the session in the X-Session-Id header or the body, or clear this site\'s cookies. Nothing ran.')
 
 const QUERY_STRING_SESSION = new AppError('validation_error',
   'querystring/session_id is not read: send the session id in the X-Session-Id header, the JSON body or the sid cookie (a URL is logged by proxies and kept in browser history).',

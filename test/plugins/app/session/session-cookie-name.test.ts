@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, createDatabase, post, TEST_COOKIE_SECRET } from '../../../helper.js'
-import { sessionCookieName } from '../../../../plugins/app/session/session.js'
+import { sessionCookieName } from '../../../../plugins/app/session/session-cookie.js'
 import { createHmac } from 'node:crypto'
 
 /** A cookie value signed with the test secret, as @fastify/cookie signs one. */

@@ -3,9 +3,9 @@ import { AppError } from '../errors/errors.js'
 
 /**
  * A request with one reading: what a proxy, firewall or log in front of the service reads of it is
- * what the service acts on. Six parts of a request can be read two ways, and each is refused
- * before anything else reads the request (the host check among them), `400 invalid_request`,
- * nothing read or run:
+ * what the service acts on. Eight parts of a request can be read two ways, and each is refused,
+ * `400 invalid_request`: all but the trailers before anything else reads the request (the host
+ * check among them), nothing read or run:
  *
  * - A path with percent-escapes. The router decodes them (`/api/query/%65xport` is
  *   `/api/query/export`), a reader in front that matches paths may not, and then a rule it keeps
@@ -33,6 +33,12 @@ import { AppError } from '../errors/errors.js'
  *   both name the same host, with no user part (`http://user@host/`, which RFC 9112 forbids), and
  *   its path starts right after the host, so that the router and any reader in front see one path.
  *   A target that is neither a path nor such a URL (`*`, `http://host?x/api/…`) is refused too.
+ * - A body on a GET or HEAD. The router serves those methods without reading one, where a reader
+ *   in front may take it for the request's (and a client that sends `session_id` in it would run
+ *   in another session than it named, as one with `?session_id=` would).
+ * - Trailer fields after a chunked body (`0\r\nX-Session-Id: …`), read after its last chunk, so
+ *   after the route was chosen: the service reads none, a reader in front may merge them into the
+ *   headers. Refused before validation, once the body is read, so that nothing runs.
  */
 
 /** Single-value headers the service reads, by their lower-case names. */
@@ -100,6 +106,18 @@ const NO_HOST = new AppError('invalid_request', 'An HTTP/1.1 request names its h
 const ESCAPED_PATH = new AppError('invalid_request',
   'The URL\'s path holds a percent-escape: no path of this service needs one, and a proxy or log in front may read it otherwise than this service would. Send the path as the API documents it. Nothing was read or run.')
 
+/** Whether a request's headers announce a body: a length other than 0, or a transfer coding. */
+export function announcesBody (headers: { 'content-length'?: string, 'transfer-encoding'?: string }): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+const BODY_WITHOUT_USE = new AppError('invalid_request',
+  'A GET or HEAD request carries no body here: this service would not read it, and a proxy or log in front may. Name the session in the X-Session-Id header, and send the rest in the URL. Nothing was read or run.')
+
+const TRAILERS = new AppError('invalid_request',
+  'The chunked body ends with trailer fields: this service reads none of them, and a proxy or log in front may take them for headers. Send every field as a header. Nothing ran.')
+
 /** The most headers Node reads of a request (its default); a request that reaches it may have lost some. */
 export const MAX_HEADERS = 1000
 
@@ -117,9 +135,15 @@ export default fp(async function requestReadingPlugin (fastify) {
     if (otherTarget(url, request.raw.headers.host)) return done(OTHER_TARGET)
     if (fragment(url)) return done(FRAGMENT)
     if (escapedPath(url)) return done(ESCAPED_PATH)
+    if ((request.method === 'GET' || request.method === 'HEAD') && announcesBody(request.raw.headers)) return done(BODY_WITHOUT_USE)
     const repeated = repeatedHeader(request.raw.rawHeaders)
     done(repeated === null
       ? undefined
       : new AppError('invalid_request', `The request names the ${repeated} header more than once. It is a single value: a proxy or log in front may have read another of them than this service would. Nothing was read or run.`))
+  })
+  // The body, and with it any trailers, is read by now. (An injected request has no trailer list.)
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const trailers = request.raw.rawTrailers as string[] | undefined
+    done(trailers === undefined || trailers.length === 0 ? undefined : TRAILERS)
   })
 }, { name: 'request-reading' })

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { AppError } from '../../plugins/app/errors/errors.js'
 import { hashSessionId } from '../../plugins/app/session/session-id.js'
+import { SESSION_HEADER } from '../../plugins/app/session/session.js'
 import apiKeys from '../../plugins/app/edge/api-keys.js'
 import { defineTools } from './tools.js'
 
@@ -46,7 +47,12 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
         'Send one JSON-RPC message per request: this endpoint does not take batches (MCP removed them in protocol 2025-06-18).')
     }
     const header = request.headers[MCP_SESSION_HEADER]
-    if (isMessage(request.body, 'initialize')) {
+    const initialize = isMessage(request.body, 'initialize')
+    // A reader in front (a proxy, an audit log) that knows sqlgate's own header may take it for
+    // the request's session: it must name the one the request runs in, or be left out.
+    const named = request.headers[SESSION_HEADER]
+    if (named !== undefined && (initialize || named !== header)) throw MCP_SESSION_CONFLICT
+    if (initialize) {
       // An initialize that MCP's schema refuses is not "a request without its session". Only an
       // initialize is read against its schema: a failing schema check is the dear case.
       const { isInitializeRequest } = await loadSdk()
@@ -86,6 +92,9 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
   fastify.get('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
   fastify.delete('/', { prefixTrailingSlash: 'no-slash', schema: { hide: true } }, noStreams)
 }
+
+const MCP_SESSION_CONFLICT = new AppError('session_id_conflict',
+  'On /mcp the Mcp-Session-Id header names the session (initialize starts a new one): an X-Session-Id header naming another session could be taken for this request\'s by a proxy or log in front. Leave it out, or send the same id in both. Nothing ran.')
 
 /** Whether `body` is a JSON-RPC message naming `method`, whatever else it holds. */
 function isMessage (body: unknown, method: string): boolean {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { seededRandom } from '../fixtures/seeded-random.js'
 import { generateRequest } from '../fixtures/request-generator.js'
-import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession } from '../helper.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession, sidCookie } from '../helper.js'
 
 /**
  * Generated requests to every route (test/fixtures/request-generator.ts), against the real Redis
@@ -30,12 +30,17 @@ t.test(`generated requests to every route: no 5xx, a stable code for every error
     return { database: context.json().database_context?.database_name, history: history.json().queries.map((q: { query_id: string }) => q.query_id) }
   }
   const before = await bystanderState()
+  // The client's own signed cookie, alone and beside the bystander's planted in its browser (by a
+  // sibling subdomain, say), in either order: a request may run in its own session, or in none.
+  const cookieOf = async (id: string) => sidCookie(await app.inject({ url: '/api/database/context', headers: { 'x-session-id': id } }))
+  const [own, planted] = [await cookieOf(sessionId), await cookieOf(bystander)]
+  const cookies = [own, `${own}; ${planted}`, `${planted}; ${own}`, `${planted}; theme=dark; ${own}`]
 
   const random = seededRandom(SEED)
   const statuses: Record<number, number> = {}
   let failures = 0
   for (let i = 0; i < CASES; i++) {
-    const req = generateRequest(random, sessionId, db)
+    const req = generateRequest(random, sessionId, db, cookies)
     const res = await app.inject({ method: req.method, url: req.url, headers: req.headers, ...(req.body === null ? {} : { payload: req.body }) })
     statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1
     let code: unknown

@@ -30,6 +30,7 @@ import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import allowedHosts from './plugins/app/edge/allowed-hosts.js'
 import requestReading from './plugins/app/edge/request-reading.js'
+import connectionLimits from './plugins/app/edge/connection-limits.js'
 import clientAddress from './plugins/app/edge/client-address.js'
 import addressLimit from './plugins/app/edge/address-limit.js'
 import rateLimit from './plugins/external/rate-limit.js'
@@ -142,6 +143,7 @@ async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   server.server.on('checkExpectation', expectationFailed)
   await server.register(sessionFields)
 
+  await server.register(connectionLimits)
   await server.register(clientAddress)
   await server.register(helmet)
   await server.register(cors)

@@ -29,7 +29,7 @@ import swagger from './plugins/external/swagger.js'
 import helmet from './plugins/external/helmet.js'
 import cors from './plugins/external/cors.js'
 import allowedHosts from './plugins/app/edge/allowed-hosts.js'
-import requestReading from './plugins/app/edge/request-reading.js'
+import requestReading, { closeAfterUpgrade } from './plugins/app/edge/request-reading.js'
 import connectionLimits from './plugins/app/edge/connection-limits.js'
 import clientAddress from './plugins/app/edge/client-address.js'
 import addressLimit from './plugins/app/edge/address-limit.js'
@@ -108,6 +108,7 @@ function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: F
     : new AppError('invalid_request', 'The URL is not valid: it does not decode.')
   // No route, so no hook ran: the headers every data answer has, and its request line, here.
   reply.headers(API_HEADERS)
+  closeAfterUpgrade(request, reply)
   reply.code(answer.statusCode).send(answer.toJSON())
   request.log.info({ method: request.method, route: unmatchedPath(request.url), status: answer.statusCode }, 'request')
 }

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 
 /**
@@ -118,6 +119,17 @@ const BODY_WITHOUT_USE = new AppError('invalid_request',
 const TRAILERS = new AppError('invalid_request',
   'The chunked body ends with trailer fields: this service reads none of them, and a proxy or log in front may take them for headers. Send every field as a header. Nothing ran.')
 
+/**
+ * A request asking to switch protocols (`Upgrade: h2c`, `websocket`) is served as HTTP/1.1, the one
+ * protocol here, on a connection that then closes: Node reads nothing more of the bytes that
+ * arrived with it, so a request pipelined behind it would go unanswered on a connection that stays
+ * open, and its client (or a proxy) would take the next answer for it. Called for every request,
+ * also those the router answers before any hook.
+ */
+export function closeAfterUpgrade (request: FastifyRequest, reply: FastifyReply): void {
+  if (request.raw.headers.upgrade !== undefined) reply.header('connection', 'close')
+}
+
 /** The most headers Node reads of a request (its default); a request that reaches it may have lost some. */
 export const MAX_HEADERS = 1000
 
@@ -126,7 +138,8 @@ const TOO_MANY_HEADERS = new AppError('header_too_large',
 
 export default fp(async function requestReadingPlugin (fastify) {
   fastify.server.maxHeadersCount = MAX_HEADERS
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    closeAfterUpgrade(request, reply)
     if (request.raw.rawHeaders.length >= 2 * MAX_HEADERS) return done(TOO_MANY_HEADERS)
     const version = request.raw.httpVersion
     if (version !== '1.1' && version !== '1.0') return done(VERSION)

@@ -4,11 +4,12 @@ import { announcesBody } from '../../../../plugins/app/edge/request-reading.js'
 import { build, createDatabase, listen, selectedSession } from '../../../helper.js'
 
 /**
- * A body the service would not read, and trailer fields after a chunked body, are refused
- * (plugins/app/edge/request-reading.ts): a reader in front may read either as part of the request.
+ * How a request's bytes are framed (plugins/app/edge/request-reading.ts): a body the service would
+ * not read, and trailer fields after a chunked body, are refused, as a reader in front may read
+ * either as part of the request; a request asking to switch protocols closes its connection.
  */
 
-/** Sends `request` as written over a socket of its own; the status and the JSON answer ({} for none). */
+/** Sends `request` as written over a socket of its own; the status and the JSON answer ({} for none), once the server closes it. */
 async function raw (base: string, request: string): Promise<{ status: number, json: Record<string, any> }> {
   const { hostname, port } = new URL(base)
   const socket = connect(Number(port), hostname)
@@ -71,4 +72,29 @@ t.test('trailer fields after a chunked body are refused, and nothing runs', asyn
 
   const without = await raw(base, head + chunked(body, []))
   t.strictSame([without.status, without.json.rows], [200, [{ one: 1 }]], 'the same chunked body without trailers runs')
+})
+
+t.test('a request asking to switch protocols is served, and its connection closes', async (t) => {
+  const db = await createDatabase(t)
+  const app = await build(t)
+  const sessionId = await selectedSession(app, db)
+  const { hostname, port } = new URL(await listen(app))
+  // Node reads nothing more of what arrives with such a request: the /health pipelined behind it
+  // would have gone unanswered on a connection left open, and the next answer taken for its.
+  const answers = async (target: string) => {
+    const socket = connect(Number(port), hostname)
+    let text = ''
+    socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1') })
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nX-Session-Id: ${sessionId}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n` +
+      'GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 3000)
+      socket.on('close', () => { clearTimeout(timer); resolve(true) })
+    })
+    socket.destroy()
+    return { closed, statuses: [...text.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => Number(m[1])), close: /\r\nconnection: close\r\n/i.test(text) }
+  }
+  t.strictSame(await answers('/api/database/context'), { closed: true, statuses: [200], close: true }, 'a route: served as HTTP/1.1, Connection: close')
+  t.strictSame(await answers('/api/database/context/%ZZ'), { closed: true, statuses: [400], close: true }, 'a URL the router refuses before any hook')
+  t.strictSame(await answers('/api/database/contex'), { closed: true, statuses: [404], close: true }, 'no route')
 })

@@ -4,7 +4,7 @@ import { selectItems, type SelectItems } from './column-names.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
-import { fileAccess, isDiagnostics, previousStatementReference, serverControl, storedProgramKind } from './refusals.js'
+import { fileAccess, isDiagnostics, otherStatementsReference, previousStatementReference, serverControl, storedProgramKind } from './refusals.js'
 import type { SqlServer } from './server.js'
 import { firstKeyword, isPunct, statementEnd } from './tokens.js'
 
@@ -16,7 +16,8 @@ import { firstKeyword, isPunct, statementEnd } from './tokens.js'
  *
  * Read-only mode admits reads only (plugins/app/query/sql/read-checks.ts). Both modes refuse stacked statements
  * (a stored program's BEGIN … END body is one CREATE statement), what reaches the server's files
- * or process, and what reads the pooled connection's previous statement. Write mode also refuses
+ * or process, what reads the pooled connection's previous statement, and what shows the
+ * statements other connections run. Write mode also refuses
  * statements that only make sense inside a session the gateway does not keep (USE, SET,
  * transactions, LOCK TABLES, PREPARE, …).
  */
@@ -62,6 +63,7 @@ const SESSION_STATEMENTS = new Set([
 export function classify (sql: string, readOnly: boolean, server: SqlServer): Statement {
   const tokens = read(sql, server)
   refuseClientCommand(tokens)
+  refuseOtherStatements(tokens)
   if (!readOnly) refuseServerReach(tokens)
   const program = storedProgramKind(tokens)
   if (program !== null) {
@@ -113,6 +115,15 @@ function refuseClientCommand (tokens: readonly Token[]): void {
   const last = tokens[end - 1]
   if (isPunct(tokens[end - 2], '\\') && last?.kind === 'word' && last.value === 'G') {
     throw syntaxError(`\\${last.text} ends a statement in the mysql command-line client, not in SQL the server reads: send the statement without it. Nothing was sent to the database.`, { near: `\\${last.text}` })
+  }
+}
+
+/** In both modes, and in a stored program's body: what shows the statements of other connections, which serve other sessions. */
+function refuseOtherStatements (tokens: readonly Token[]): void {
+  const found = otherStatementsReference(tokens)
+  if (found !== null) {
+    throw new AppError('unsupported_statement',
+      `${found} is not supported: it shows the statements other connections run, and this gateway's connections serve every session under one database user, so it would show other sessions' statements, their values included. Nothing was sent to the database.`)
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js'
-import { firstKeyword, isCall, isPunct, keyword, looseName } from './tokens.js'
+import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf } from './tokens.js'
 
 /**
  * What a statement reaches besides a database's data, judged the same way in both modes: the
@@ -90,6 +90,47 @@ export function previousStatementReference (tokens: readonly Token[]): string | 
     if (PREVIOUS_STATEMENT_FUNCTIONS.has(name)) return `${name}()`
     // With an argument it sets the value instead (refused in reads as session state).
     if (name === 'LAST_INSERT_ID' && isPunct(tokens[i + 2], ')')) return 'LAST_INSERT_ID()'
+  }
+  return null
+}
+
+/**
+ * Tables of the servers' own schemas that show the statements other connections run, their values
+ * included: every connection's current statement (PROCESSLIST), slow, sampled and logged statements,
+ * open transactions and lock waits. By schema: every table of performance_schema; sys's views of
+ * the current statements; TiDB's CLUSTER_ tables as their single-server ones.
+ */
+const STATEMENT_TABLES: Record<string, ReadonlySet<string> | 'all'> = {
+  INFORMATION_SCHEMA: new Set(['PROCESSLIST', 'SLOW_QUERY', 'STATEMENTS_SUMMARY', 'STATEMENTS_SUMMARY_HISTORY', 'STATEMENTS_SUMMARY_EVICTED',
+    'TIDB_TRX', 'DEADLOCKS', 'DATA_LOCK_WAITS', 'INNODB_TRX', 'QUERY_CACHE_INFO']),
+  PERFORMANCE_SCHEMA: 'all',
+  SYS: new Set(['PROCESSLIST', 'X$PROCESSLIST', 'SESSION', 'X$SESSION']),
+  MYSQL: new Set(['GENERAL_LOG', 'SLOW_LOG', 'TIDB_MDL_VIEW'])
+}
+
+/**
+ * What in the statement shows the statements other connections run: SHOW [FULL] PROCESSLIST,
+ * SHOW EXPLAIN | ANALYZE … FOR a connection, EXPLAIN … FOR CONNECTION, SHOW ENGINE (InnoDB's
+ * status quotes the transactions' statements), TiDB's ADMIN SHOW DDL JOB QUERIES, and a table of
+ * STATEMENT_TABLES named with its schema (as it must be: a session's database is never a system
+ * schema), however either is spelt. The pool's connections serve every session under one database
+ * user, who sees its own connections' statements without any privilege: another session's
+ * statement, `WHERE email = 'alice@…'`, would be read while it runs.
+ */
+export function otherStatementsReference (tokens: readonly Token[]): string | null {
+  const { word } = firstKeyword(tokens)
+  if (word === 'SHOW') {
+    const what = keyword(tokens[1]) === 'FULL' ? keyword(tokens[2]) : keyword(tokens[1])
+    if (what === 'PROCESSLIST' || what === 'EXPLAIN' || what === 'ANALYZE' || what === 'ENGINE') return `SHOW ${what}`
+  }
+  if (word === 'ADMIN' && tokens.some((token) => keyword(token) === 'QUERIES')) return 'ADMIN SHOW DDL JOB QUERIES'
+  for (let i = 0; i < tokens.length; i++) {
+    if (keyword(tokens[i]) === 'FOR' && keyword(tokens[i + 1]) === 'CONNECTION') return 'EXPLAIN … FOR CONNECTION'
+    if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i]) === '' || nameOf(tokens[i + 2]) === '') continue
+    const schema = looseName(tokens[i])
+    const tables = STATEMENT_TABLES[schema]
+    const table = looseName(tokens[i + 2]).replace(/^CLUSTER_/, '')
+    if (tables === 'all' || tables?.has(table) === true) return `${schema.toLowerCase()}.${looseName(tokens[i + 2]).toLowerCase()}`
   }
   return null
 }

@@ -174,7 +174,6 @@ const READ_ONLY_VIOLATIONS = [
   'EXPLAIN ANALYZE DELETE FROM t',
   'EXPLAIN UPDATE t SET a = 1',
   'DESCRIBE INSERT INTO t VALUES (1)',
-  'EXPLAIN FOR CONNECTION 12',
   // what else a server explains (and with ANALYZE runs) is refused whatever it is
   'EXPLAIN ANALYZE FOR SCHEMA db DELETE t1 FROM t1 JOIN t2 ON t1.id = t2.id',
   'EXPLAIN FOR DATABASE db UPDATE t SET a = 1',
@@ -359,6 +358,26 @@ t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) i
   t.equal(codeOf('SELECT LAST_INSERT_ID(5)', true), 'read_only_violation', 'with an argument it sets state: refused in reads')
   t.equal(codeOf('UPDATE t SET id = LAST_INSERT_ID(id + 1)', false), 'ok', 'and allowed in writes')
   for (const sql of ['SELECT `found_rows` FROM t', "SELECT 'FOUND_ROWS()'", 'SELECT row_count FROM stats', 'SELECT @warning_count']) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('what shows the statements other connections run is refused in both modes: those connections serve other sessions', async (t) => {
+  for (const sql of ['SHOW PROCESSLIST', 'show full processlist', 'SHOW /*!FULL*/ PROCESSLIST', 'SHOW EXPLAIN FOR 12', 'SHOW EXPLAIN FORMAT=JSON FOR 12', 'SHOW ANALYZE FOR 12',
+    'EXPLAIN FOR CONNECTION 12', 'EXPLAIN FORMAT=TREE FOR CONNECTION 12', 'SHOW ENGINE INNODB STATUS', 'ADMIN SHOW DDL JOB QUERIES 1',
+    'SELECT info FROM information_schema.PROCESSLIST', 'SELECT * FROM `information_schema`.`processlist`', 'SELECT * FROM INFORMATION_SCHEMA . processlist',
+    'SELECT * FROM information_schema/*x*/./*y*/processlist', 'SELECT * FROM /*!information_schema*/.processlist', 'SELECT * FROM ınformation_schema.processlist',
+    'TABLE information_schema.processlist', 'SELECT (SELECT MAX(info) FROM information_schema.processlist)', 'WITH p AS (SELECT info FROM information_schema.processlist) SELECT * FROM p',
+    'SELECT 1 UNION SELECT info FROM information_schema.processlist', 'DESCRIBE information_schema.processlist', 'SELECT information_schema.processlist.info FROM information_schema.processlist',
+    'SELECT * FROM performance_schema.events_statements_current', 'SELECT * FROM Performance_Schema.threads', 'SELECT * FROM sys.processlist', 'SELECT * FROM sys.`x$session`',
+    'SELECT argument FROM mysql.general_log', 'SELECT sql_text FROM mysql.slow_log', 'SELECT * FROM mysql.tidb_mdl_view', 'SELECT * FROM information_schema.CLUSTER_PROCESSLIST',
+    'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history']) {
+    unsupportedInBothModes(t, sql)
+  }
+  t.equal(codeOf('CREATE VIEW v AS SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor kept in a view')
+  t.equal(codeOf('CREATE PROCEDURE p() SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor in a stored program')
+  for (const sql of ['SELECT table_name FROM information_schema.tables', 'SELECT * FROM information_schema.columns', 'SELECT processlist FROM t', 'SELECT * FROM processlist',
+    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT sys.id FROM systems sys', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name']) {
+    t.equal(codeOf(sql), 'ok', sql)
+  }
 })
 
 t.test('optimizer hints that would lift the gateway\'s limits are refused in both modes; other hints pass', async (t) => {

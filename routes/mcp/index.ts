@@ -78,7 +78,7 @@ const mcpRoutes: FastifyPluginAsync = async (fastify) => {
     await fastify.sessionStore.countRequest(request.sessionId, request.rateTicket!)
     endpoint ??= (await loadSdk()).createMcpEndpoint(fastify, tools)
     // As on POST /api/query: a run_query read whose client goes away is stopped.
-    const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket })
+    const answer = await endpoint.handle(request.headers, request.body, { sessionId: request.sessionId, log: request.log, client: request.raw.socket, address: request.clientAddress })
     reply.code(answer.status).header(MCP_SESSION_HEADER, request.sessionId)
     if (answer.json === undefined) return reply.send()
     // A run_query answer can be as large as a query's (its text and its structured content share

@@ -27,6 +27,8 @@ export interface CallContext {
   log: FastifyBaseLogger
   /** The request's connection: a run_query read whose client goes away is stopped. */
   client?: ClientConnection
+  /** The client's address: its sessions share a cap on the pool. */
+  address?: string
 }
 
 /** An answer of the MCP endpoint: its status and JSON text (none for 202). */
@@ -72,7 +74,7 @@ export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, 
 }
 
 /** A tools/call: its arguments checked against the tool's schema, run in its session, the error envelope as a tool error. */
-async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, params: CallToolRequest['params'], { sessionId, log, client }: CallContext): Promise<CallToolResult> {
+async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, params: CallToolRequest['params'], { sessionId, log, client, address }: CallContext): Promise<CallToolResult> {
   const definition = tools.get(params.name)
   if (definition === undefined) return failure(new AppError('unknown_tool', `No tool named ${params.name}.`))
   // Checked before they are copied: the schemas are flat, so what passes is shallow, and
@@ -88,7 +90,7 @@ async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefini
   const args = Value.Default(definition.schema, structuredClone(given)) as Record<string, unknown>
   try {
     const session = await toolSession(fastify, args.session_id, sessionId, log)
-    const result = await definition.run(session, args, log, client)
+    const result = await definition.run(session, args, log, { client, address })
     return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
   } catch (err) {
     const envelope = toEnvelope(err as AppError)

@@ -6,12 +6,12 @@ import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
 import { queryReplyJson } from '../../plugins/app/query/query-json.js'
 import type { QueryReply } from '../../schemas/query.js'
-import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
+import type { Caller } from '../../plugins/app/query/query-runner.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
-  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, client?: ClientConnection) => Promise<Record<string, unknown>>
+  run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, caller: Caller) => Promise<Record<string, unknown>>
   /** The result's text content, when `JSON.stringify` would not write it exactly. */
   text?: (result: Record<string, unknown>) => string
 }
@@ -61,7 +61,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
         annotations: { readOnlyHint: readOnlyQueries, destructiveHint: !readOnlyQueries, openWorldHint: false }
       },
       schema: querySchema,
-      run: async (sessionId, args, log, client) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, client, MCP_ANSWER_SHARE),
+      run: async (sessionId, args, log, caller) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, caller, MCP_ANSWER_SHARE),
       // As the HTTP answer is written: JSON values with every digit of their numbers.
       text: (result) => queryReplyJson(result as unknown as QueryReply)
     },

@@ -1,8 +1,13 @@
 import { databaseBusy } from '../errors/errors.js'
 
 /**
- * Who gets the instance's database connections, so that no session can take them from the others:
+ * Who gets the instance's database connections, so that no session, and no client, can take them
+ * from the others:
  * - a session holds at most `perOwner` connections at once;
+ * - a session's group (its client address) takes a connection past `perGroup` only while no other
+ *   group waits: what a client holding more gives back goes to the other clients waiting, so a
+ *   client naming many sessions does not get a turn for each ahead of them, and one client alone
+ *   still has the whole pool;
  * - `reserve` connections go only to sessions that hold none, so a newcomer finds one even while
  *   long statements of other sessions hold every other connection (PgBouncer's reserve pool);
  * - waiting requests are served across sessions in turn, not first come, first served: a session
@@ -13,6 +18,8 @@ export interface FairShareOptions {
   size: number
   reserve: number
   perOwner: number
+  /** The connections of one group past which it takes one only while no other group waits (no bound when absent). */
+  perGroup?: number
   /** Requests that may wait at once; past it, 503 database_busy at once (or `busy()`). */
   maxWaiting: number
   busy?: () => Error
@@ -26,34 +33,49 @@ export class FairShare {
   private inUse = 0
   private waitingCount = 0
   private readonly held = new Map<string, number>()
+  private readonly groupHeld = new Map<string, number>()
+  private readonly groupWaiting = new Map<string, number>()
+  /** Each owner's group while it holds or waits for a connection: the group it first came with. */
+  private readonly groupOf = new Map<string, string>()
   /** Waiting requests by owner; the map's order is the turn order. */
   private readonly queues = new Map<string, Waiter[]>()
 
   constructor (private readonly options: FairShareOptions) {}
 
-  /** Resolves once `owner` may take a connection; every take is followed by one `give`. */
-  take (owner: string): Promise<void> {
+  /** Resolves once `owner` (of `group`) may take a connection; every take is followed by one `give`. */
+  take (owner: string, group = owner): Promise<void> {
+    if (!this.groupOf.has(owner)) this.groupOf.set(owner, group)
     if (this.eligible(owner)) {
       this.hold(owner)
       return Promise.resolve()
     }
-    if (this.waitingCount >= this.options.maxWaiting) return Promise.reject(this.options.busy?.() ?? databaseBusy())
+    if (this.waitingCount >= this.options.maxWaiting) {
+      this.forget(owner)
+      return Promise.reject(this.options.busy?.() ?? databaseBusy())
+    }
     return new Promise((resolve) => {
       const queue = this.queues.get(owner)
       const waiter = { grant: resolve }
       if (queue === undefined) this.queues.set(owner, [waiter])
       else queue.push(waiter)
       this.waitingCount++
+      this.groupWaiting.set(group, (this.groupWaiting.get(group) ?? 0) + 1)
     })
   }
 
   /** `owner`'s connection is back (or closed): the next waiter in turn may take one. */
   give (owner: string): void {
-    const count = this.held.get(owner) ?? 0
-    if (count <= 1) this.held.delete(owner)
-    else this.held.set(owner, count - 1)
+    const group = this.groupOf.get(owner) ?? owner
+    decrement(this.held, owner)
+    decrement(this.groupHeld, group)
+    this.forget(owner)
     this.inUse--
     this.dispatch()
+  }
+
+  /** Drops `owner`'s group once it holds and waits for nothing. */
+  private forget (owner: string): void {
+    if (!this.held.has(owner) && !this.queues.has(owner)) this.groupOf.delete(owner)
   }
 
   /** Connections granted now, and requests waiting: for tests and diagnostics. */
@@ -63,12 +85,18 @@ export class FairShare {
 
   private eligible (owner: string): boolean {
     const holding = this.held.get(owner) ?? 0
+    if (holding >= this.options.perOwner) return false
     const free = this.options.size - this.inUse
-    return holding < this.options.perOwner && (free > this.options.reserve || (free > 0 && holding === 0))
+    const group = this.groupOf.get(owner) ?? owner
+    // Past its share a group takes only what no other group waits for.
+    const mayTake = (this.groupHeld.get(group) ?? 0) < (this.options.perGroup ?? Infinity) || this.waitingCount === (this.groupWaiting.get(group) ?? 0)
+    return mayTake && (free > this.options.reserve || (free > 0 && holding === 0))
   }
 
   private hold (owner: string): void {
+    const group = this.groupOf.get(owner) ?? owner
     this.held.set(owner, (this.held.get(owner) ?? 0) + 1)
+    this.groupHeld.set(group, (this.groupHeld.get(group) ?? 0) + 1)
     this.inUse++
   }
 
@@ -81,6 +109,7 @@ export class FairShare {
         if (!this.eligible(owner)) continue
         const waiter = queue.shift()!
         this.waitingCount--
+        decrement(this.groupWaiting, this.groupOf.get(owner) ?? owner)
         // To the end of the turn order, or out of it when nothing else of it waits.
         this.queues.delete(owner)
         if (queue.length > 0) this.queues.set(owner, queue)
@@ -95,10 +124,17 @@ export class FairShare {
 
 /**
  * The shares of a pool of `size`: a fifth kept for sessions that hold none (none below three
- * connections), and a session's cap at a quarter of the rest (at least one, at most `maxPerSession`).
+ * connections), a session's cap at a quarter of the rest (at least one, at most `maxPerSession`),
+ * and a client address's at half the rest (at least a session's).
  */
-export function poolShares (size: number, maxPerSession: number): { reserve: number, perOwner: number } {
+export function poolShares (size: number, maxPerSession: number): { reserve: number, perOwner: number, perGroup: number } {
   const reserve = size >= 3 ? Math.max(1, Math.floor(size / 5)) : 0
   const perOwner = Math.min(maxPerSession, Math.max(1, Math.floor((size - reserve) / 4)))
-  return { reserve, perOwner }
+  return { reserve, perOwner, perGroup: Math.max(perOwner, Math.floor((size - reserve) / 2)) }
+}
+
+function decrement (counts: Map<string, number>, key: string): void {
+  const count = counts.get(key) ?? 0
+  if (count <= 1) counts.delete(key)
+  else counts.set(key, count - 1)
 }

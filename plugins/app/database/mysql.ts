@@ -96,8 +96,8 @@ export class Mysql {
    * A connection in `database` with `limits` applied, for one statement of `owner` (a session):
    * it waits its turn among the sessions (./fair-share.ts).
    */
-  async acquire (database: string, limits?: Limits, owner = SERVICE): Promise<Lease> {
-    await this.share.take(owner)
+  async acquire (database: string, limits?: Limits, owner = SERVICE, group = owner): Promise<Lease> {
+    await this.share.take(owner, group)
     let conn: CorePoolConnection
     let state: ConnectionState | undefined
     try {

@@ -20,12 +20,22 @@ declare module 'fastify' {
 }
 
 export type { ClientConnection, Param }
+
+/** Where a query comes from: the request's connection, and its client's address. */
+export interface Caller {
+  /** A read still running when it has closed is stopped. */
+  client?: ClientConnection | undefined
+  /** The sessions of one address share a cap on the pool (../database/fair-share.ts). */
+  address?: string | undefined
+}
 export type RowFormat = 'object' | 'array'
 
 export interface QueryRequest {
   queryId?: string
   /** Whose turn it waits in for a connection (the session: ../database/fair-share.ts). */
   owner?: string
+  /** The owner's group, whose sessions share a cap on the pool: its client's address. */
+  group?: string | undefined
   database: string
   sql: string
   params?: Param[] | undefined
@@ -91,7 +101,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,
         selectLimit: request.maxRows + 1
-      }, request.owner)
+      }, request.owner, request.group)
       if (request.client?.destroyed === true) {
         // It waited for a connection, and its client did not: nothing is sent.
         lease.release('keep')

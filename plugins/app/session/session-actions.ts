@@ -4,11 +4,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../../config.js'
 import { AppError, databaseContextChanged, databaseNotFound, NOTHING_MEANT, tableNotFound } from '../errors/errors.js'
 import { isoNow } from '../iso-time.js'
-import type { RateTicket } from './rate-keys.js'
+import { addressBucket, type RateTicket } from './rate-keys.js'
 import type { QueryHistoryEntry } from '../../../schemas/query.js'
 import type { Catalog } from '../database/catalog.js'
 import { gated, withNamesMeant, type NameLookups } from '../database/names-meant.js'
-import type { ClientConnection, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
+import type { Caller, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
 import type { ExportFormat } from '../export/export-run.js'
@@ -142,7 +142,7 @@ export class SessionActions {
    * `budgetShare`: the part of QUERY_MAX_RESULT_BYTES the rows may weigh, for an answer that
    * carries them more than once (MCP's: routes/mcp/tools.ts).
    */
-  async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, client?: ClientConnection, budgetShare = 1) {
+  async runQuery (sessionId: string, input: QueryInput, log: FastifyBaseLogger, ticket: RateTicket | null = null, caller: Caller = {}, budgetShare = 1) {
     const queryId = randomUUID()
     const executedAt = isoNow()
     const timeoutMs = input.timeout_ms ?? this.config.QUERY_TIMEOUT_MS
@@ -166,6 +166,7 @@ export class SessionActions {
       result = await this.queryRunner.run({
         queryId,
         owner: sessionId,
+        group: caller.address === undefined ? undefined : addressBucket(caller.address),
         database: context.database_name,
         sql: input.query,
         params: input.params,
@@ -173,7 +174,7 @@ export class SessionActions {
         maxBytes: Math.floor(this.config.QUERY_MAX_RESULT_BYTES * budgetShare),
         timeoutMs,
         rowFormat: input.row_format ?? 'object',
-        client
+        client: caller.client
       })
     } catch (err) {
       this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)

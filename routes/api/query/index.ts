@@ -30,7 +30,7 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     // A read whose client goes away (a closed tab, a client-side timeout) is stopped on the
     // database server instead of left to run to its timeout: the runner looks at the connection.
-    const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket, request.raw.socket)
+    const answer = await sessionActions.runQuery(request.sessionId, request.body, request.log, request.rateTicket, { client: request.raw.socket, address: request.clientAddress })
     // The answer's JSON is written for its known shape (plugins/app/query/query-json.ts) rather than by the
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of

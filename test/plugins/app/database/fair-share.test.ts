@@ -7,12 +7,50 @@ function taker (share: FairShare, granted: string[]) {
 }
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
-t.test('the shares of a pool: a fifth in reserve (none below three), a quarter of the rest per session', async (t) => {
-  t.strictSame(poolShares(10, 4), { reserve: 2, perOwner: 2 })
-  t.strictSame(poolShares(50, 100), { reserve: 10, perOwner: 10 })
-  t.strictSame(poolShares(50, 4), { reserve: 10, perOwner: 4 }, 'never past SESSION_MAX_CONCURRENT_QUERIES')
-  t.strictSame(poolShares(2, 4), { reserve: 0, perOwner: 1 })
-  t.strictSame(poolShares(1, 4), { reserve: 0, perOwner: 1 })
+t.test('the shares of a pool: a fifth in reserve (none below three), a quarter of the rest per session, half per client', async (t) => {
+  t.strictSame(poolShares(10, 4), { reserve: 2, perOwner: 2, perGroup: 4 })
+  t.strictSame(poolShares(50, 100), { reserve: 10, perOwner: 10, perGroup: 20 })
+  t.strictSame(poolShares(50, 4), { reserve: 10, perOwner: 4, perGroup: 20 }, 'never past SESSION_MAX_CONCURRENT_QUERIES')
+  t.strictSame(poolShares(2, 4), { reserve: 0, perOwner: 1, perGroup: 1 })
+  t.strictSame(poolShares(1, 4), { reserve: 0, perOwner: 1, perGroup: 1 })
+})
+
+t.test('one client, however many sessions it names, gets no turn ahead of another client once it holds its share', async (t) => {
+  const share = new FairShare({ size: 10, reserve: 2, perOwner: 2, perGroup: 4, maxWaiting: 100 })
+  const granted: string[] = []
+  const take = (owner: string, group: string) => { share.take(owner, group).then(() => granted.push(owner), () => {}) }
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 4; j++) take(`attacker${i}`, '192.0.2.7')
+  await tick()
+  t.equal(granted.length, 10, 'alone, twelve sessions of one address have the whole pool')
+  take('victim', '198.51.100.1')
+  for (let i = 1; i <= 3; i++) take(`other${i}`, `203.0.113.${i}`)
+  share.give('attacker0')
+  await tick()
+  t.equal(granted.at(-1), 'victim', 'the first connection given back goes to the other client, not to the flood\'s next session in turn')
+  for (const owner of ['attacker1', 'attacker2', 'attacker3']) share.give(owner)
+  await tick()
+  t.strictSame(granted.slice(-3), ['other1', 'other2', 'other3'], 'and so do the next, while other clients wait')
+  share.give('attacker4')
+  await tick()
+  t.match(granted.at(-1), /^attacker/, 'with no other client waiting, the client takes it again')
+})
+
+t.test('past its share, a client takes a shared connection only while no other client waits', async (t) => {
+  const share = new FairShare({ size: 2, reserve: 0, perOwner: 2, perGroup: 1, maxWaiting: 100 })
+  const granted: string[] = []
+  const take = (owner: string, group: string) => { share.take(owner, group).then(() => granted.push(owner), () => {}) }
+  take('s', 'a')
+  take('s', 'b') // the same session from another address: it counts for the group it came with
+  await tick()
+  t.strictSame(granted, ['s', 's'], 'alone, a client has the pool')
+  take('t', 'a')
+  take('x', 'c')
+  share.give('s')
+  await tick()
+  t.strictSame(granted, ['s', 's', 'x'], 'group a still holds its share: the connection goes to c, though t asked first')
+  share.give('s')
+  await tick()
+  t.strictSame(granted, ['s', 's', 'x', 't'])
 })
 
 t.test('a session holds at most its share; the reserve goes only to sessions that hold none', async (t) => {

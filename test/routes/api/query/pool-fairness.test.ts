@@ -28,3 +28,25 @@ t.test('while 5 sessions each keep 4 SELECT SLEEP(3) running, a new session\'s S
   t.strictSame(answers.map((answer) => answer.statusCode), new Array(20).fill(200), 'every sleeper finished')
   t.ok(Date.now() - started < 20_000, `all 20 in ${Date.now() - started} ms`)
 })
+
+t.test('one client address naming 12 sessions, each keeping 4 SELECT SLEEP(2) running, gets no turn ahead of another client', async (t) => {
+  const app = await build(t)
+  const db = await createDatabase(t)
+  const from = (remoteAddress: string) => (session: string, query: string) =>
+    app.inject({ method: 'POST', url: '/api/query', remoteAddress, payload: { query, session_id: session } })
+  const attacker = from('192.0.2.7')
+  const sessions = await Promise.all(Array.from({ length: 12 }, () => selectedSession(app, db)))
+  const victim = await selectedSession(app, db)
+  const sleeping = sessions.flatMap((session) => [0, 1, 2, 3].map(() => attacker(session, 'SELECT SLEEP(2) AS slept')))
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(app.mysql.shareStats().inUse, 10, 'alone, the client has the whole pool')
+
+  const asked = Date.now()
+  const res = await from('198.51.100.1')(victim, 'SELECT 1 AS one')
+  const waited = Date.now() - asked
+  t.equal(res.statusCode, 200)
+  // The first connections come back about 1.7 s after this; in turn behind the 12 sessions it waited for their second round (4 s and more).
+  t.ok(waited < 3000, `the other client's SELECT 1 took the first connection given back: ${waited} ms`)
+  const answers = await Promise.all(sleeping)
+  t.strictSame(answers.map((answer) => answer.statusCode), new Array(48).fill(200), 'every sleeper finished')
+})

@@ -44,7 +44,8 @@ export class FairShare {
 
   /** Resolves once `owner` (of `group`) may take a connection; every take is followed by one `give`. */
   take (owner: string, group = owner): Promise<void> {
-    if (!this.groupOf.has(owner)) this.groupOf.set(owner, group)
+    const ownGroup = this.groupOf.get(owner) ?? group
+    this.groupOf.set(owner, ownGroup)
     if (this.eligible(owner)) {
       this.hold(owner)
       return Promise.resolve()
@@ -59,7 +60,7 @@ export class FairShare {
       if (queue === undefined) this.queues.set(owner, [waiter])
       else queue.push(waiter)
       this.waitingCount++
-      this.groupWaiting.set(group, (this.groupWaiting.get(group) ?? 0) + 1)
+      this.groupWaiting.set(ownGroup, (this.groupWaiting.get(ownGroup) ?? 0) + 1)
     })
   }
 

@@ -51,6 +51,17 @@ t.test('past its share, a client takes a shared connection only while no other c
   share.give('s')
   await tick()
   t.strictSame(granted, ['s', 's', 'x', 't'])
+  share.give('x')
+  share.give('t')
+  take('s', 'b') // now s holds and waits for nothing: it counts for the group it comes with
+  take('u', 'b')
+  await tick()
+  t.strictSame(share.stats(), { inUse: 2, waiting: 0, owners: 2 })
+  take('v', 'b')
+  take('w', 'd')
+  share.give('s')
+  await tick()
+  t.equal(granted.at(-1), 'w', 'group b holds its share: d waits, and goes first')
 })
 
 t.test('a session holds at most its share; the reserve goes only to sessions that hold none', async (t) => {
@@ -91,4 +102,20 @@ t.test('past maxWaiting, a request is refused at once with database_busy', async
   share.take('b').catch(() => {})
   share.take('c').catch(() => {})
   await t.rejects(share.take('d'), { code: 'database_busy', statusCode: 503 })
+})
+
+t.test('a session that comes back from another address while it waits is counted for its first group throughout', async (t) => {
+  const share = new FairShare({ size: 2, reserve: 0, perOwner: 2, perGroup: 1, maxWaiting: 100 })
+  await share.take('f', 'f')
+  await share.take('s', 'a')
+  const again = share.take('s', 'b') // waits, counted for a
+  share.give('s')
+  await again
+  share.give('s')
+  share.give('f')
+  await share.take('y', 'b')
+  let second = false
+  share.take('z', 'b').then(() => { second = true }, () => {})
+  await tick()
+  t.equal(second, true, 'b is past its share, but no other group waits: it takes the free connection')
 })

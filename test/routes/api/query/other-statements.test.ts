@@ -1,6 +1,7 @@
 import t from 'tap'
 import mysql from 'mysql2/promise'
-import { build, createDatabase, post, randomSessionId, selectOnlyUserUrl } from '../../../helper.js'
+import { seededRandom } from '../../../fixtures/seeded-random.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, selectOnlyUserUrl } from '../../../helper.js'
 
 /**
  * No session reads the statements another session runs. The pool's connections serve every
@@ -37,4 +38,74 @@ t.test('a session cannot read the statement another session is running, even as 
   const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': attacker } })
   t.notOk(history.body.includes(secret))
   t.equal((await running).statusCode, 200, 'the victim\'s statement ran undisturbed')
+})
+
+const SEED = Number(process.env.FUZZ_SEED ?? 23)
+const CASES = Number(process.env.FUZZ_CASES ?? 300)
+
+/** A way to write `word` that the server reads as it: case mixed, in backticks (a name, not a keyword), or in an executable comment. */
+function spelt (random: () => number, word: string, keyword = false): string {
+  const mixed = [...word].map((c) => (random() < 0.5 ? c.toUpperCase() : c.toLowerCase())).join('')
+  const roll = random()
+  if (roll < 0.3) return mixed
+  if (roll < 0.6 && !keyword) return `\`${mixed}\``
+  if (roll < 0.8) return `/*!${mixed}*/`
+  return word
+}
+
+const DOT = [' . ', '.', '/**/./**/', '\n.\n', '/*!.*/']
+const TABLES: Array<[string, string, string]> = [
+  ['information_schema', 'processlist', 'info'], ['information_schema', 'processlist', '*'], ['performance_schema', 'events_statements_current', 'sql_text'],
+  ['performance_schema', 'threads', 'processlist_info'], ['sys', 'processlist', 'current_statement'], ['mysql', 'general_log', 'argument']
+]
+
+/** A statement that would read what other connections run, spelt at random. */
+function generated (random: () => number): string {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  if (random() < 0.2) {
+    const words = [spelt(random, 'SHOW', true), ...(random() < 0.5 ? [spelt(random, 'FULL', true)] : []), spelt(random, 'PROCESSLIST', true)]
+    return words.join(pick([' ', ' /* c */ ', '\n']))
+  }
+  const [schema, table, column] = pick(TABLES)
+  const source = `${spelt(random, schema)}${pick(DOT)}${spelt(random, table)}`
+  return pick([
+    `SELECT ${column} FROM ${source}`,
+    `TABLE ${source}`,
+    `SELECT (SELECT GROUP_CONCAT(${column === '*' ? 'info' : column}) FROM ${source}) AS x`,
+    `WITH p AS (SELECT * FROM ${source}) SELECT * FROM p`,
+    `SELECT 1 UNION ALL SELECT ${column === '*' ? 'info' : column} FROM ${source}`,
+    `(SELECT * FROM ${source})`
+  ])
+}
+
+t.test(`generated spellings never read another session's running statement (seed ${SEED}, ${CASES} cases)`, async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const [victim, attacker] = [randomSessionId(), randomSessionId()]
+  for (const session of [victim, attacker]) t.equal((await post(app, '/api/database/select', { database_name: db, session_id: session })).statusCode, 200)
+  const secret = `card-${randomSessionId()}`
+  const running = post(app, '/api/query', { query: `SELECT SLEEP(${Math.min(50, Math.ceil(CASES / 100) + 3)}) AS s, '${secret}' AS c`, session_id: victim, timeout_ms: 60_000 })
+  const admin = await adminConnection(t)
+  const visible = async () => {
+    const [rows] = await admin.query('SELECT info FROM information_schema.PROCESSLIST') as unknown as [Array<{ info: string | null }>]
+    return rows.some((row) => row.info?.includes(secret) === true)
+  }
+  for (let i = 0; i < 50 && !await visible(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.ok(await visible(), 'the victim\'s statement is running, to be read')
+
+  const random = seededRandom(SEED)
+  const codes: Record<string, number> = {}
+  let leaks = 0
+  for (let i = 0; i < CASES; i++) {
+    const query = generated(random)
+    const res = await post(app, '/api/query', { query, session_id: attacker })
+    const code = res.statusCode === 200 ? 'ran' : String(res.json().code)
+    codes[code] = (codes[code] ?? 0) + 1
+    if (res.body.includes(secret) && leaks++ < 5) t.fail(`case ${i} read the victim's statement: ${query}`)
+  }
+  t.ok(await visible(), 'and still running when the last one was answered')
+  t.equal(leaks, 0, `no answer held the victim's statement (${JSON.stringify(codes)})`)
+  t.equal(codes.ran ?? 0, 0, 'none of them ran')
+  const victimAnswer = await running
+  t.equal(victimAnswer.statusCode, 200, `the victim's statement ran the whole time: ${victimAnswer.body.slice(0, 300)}`)
 })

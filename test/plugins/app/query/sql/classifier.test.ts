@@ -369,7 +369,7 @@ t.test('what shows the statements other connections run is refused in both modes
     'SELECT 1 UNION SELECT info FROM information_schema.processlist', 'DESCRIBE information_schema.processlist', 'SELECT information_schema.processlist.info FROM information_schema.processlist',
     'SELECT * FROM performance_schema.events_statements_current', 'SELECT * FROM Performance_Schema.threads', 'SELECT * FROM sys.processlist', 'SELECT * FROM sys.`x$session`',
     'SELECT argument FROM mysql.general_log', 'SELECT sql_text FROM mysql.slow_log', 'SELECT * FROM mysql.tidb_mdl_view', 'SELECT * FROM information_schema.CLUSTER_PROCESSLIST',
-    'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history', 'SELECT * FROM information_schema.cluster_log', 'SELECT lock_data FROM information_schema.INNODB_LOCKS']) {
+    'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history', 'SELECT * FROM information_schema.cluster_log', 'SELECT lock_data FROM information_schema.INNODB_LOCKS', 'SELECT query FROM information_schema.optimizer_trace']) {
     unsupportedInBothModes(t, sql)
   }
   t.equal(codeOf('CREATE VIEW v AS SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor kept in a view')

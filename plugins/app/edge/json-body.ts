@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors/errors.js'
 import { duplicateKey } from './json-duplicate-keys.js'
 import { inexactNumber } from './json-numbers.js'
+import { trailersRefused } from './request-reading.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,12 +49,15 @@ const LONE_SURROGATE = /\p{Cs}/u
  * A body with a Content-Encoding (gzip, ...) is refused with 415: it is not decompressed, and its
  * compressed bytes would otherwise be answered as "not UTF-8". So is one whose Content-Type
  * declares a charset other than UTF-8.
+ * A body that ends with trailer fields is refused as ./request-reading.ts says, once it parsed.
  * An empty body of a DELETE is no body: fetch wrappers send their default
  * `Content-Type: application/json` with every call, and `DELETE /api/database/context` takes no
  * body. (Fastify parses a DELETE that has a Content-Type, and would refuse it as empty JSON.)
  */
 export function utf8JsonParser (parseText: TextParser): (request: FastifyRequest, body: Buffer | string, done: Done) => void {
-  return function parseUtf8Json (request, body, done) {
+  return function parseUtf8Json (request, body, parsed) {
+    // Trailers come with the body's end, so with the body: judged after everything else of it.
+    const done: Done = (err, value) => { parsed(err ?? trailersRefused(request.raw), value) }
     const encoding = request.headers['content-encoding']
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       // Bodies are not decompressed: a gzip body would be read as its compressed bytes.

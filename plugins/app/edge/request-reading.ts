@@ -39,7 +39,8 @@ import { AppError } from '../errors/errors.js'
  *   in another session than it named, as one with `?session_id=` would).
  * - Trailer fields after a chunked body (`0\r\nX-Session-Id: …`), read after its last chunk, so
  *   after the route was chosen: the service reads none, a reader in front may merge them into the
- *   headers. Refused before validation, once the body is read, so that nothing runs.
+ *   headers. Refused by the body's parser once it has the whole body (`trailersRefused`, called
+ *   from ./json-body.ts, the one parser of bodies here), so that nothing runs.
  */
 
 /** Single-value headers the service reads, by their lower-case names. */
@@ -119,6 +120,11 @@ const BODY_WITHOUT_USE = new AppError('invalid_request',
 const TRAILERS = new AppError('invalid_request',
   'The chunked body ends with trailer fields: this service reads none of them, and a proxy or log in front may take them for headers. Send every field as a header. Nothing ran.')
 
+/** invalid_request when a request, its body read, ended with trailer fields; else null. (An injected request has no trailer list.) */
+export function trailersRefused (raw: { rawTrailers?: readonly string[] }): AppError | null {
+  return raw.rawTrailers === undefined || raw.rawTrailers.length === 0 ? null : TRAILERS
+}
+
 /**
  * A request asking to switch protocols (`Upgrade: h2c`, `websocket`) is served as HTTP/1.1, the one
  * protocol here, on a connection that then closes: Node reads nothing more of the bytes that
@@ -153,10 +159,5 @@ export default fp(async function requestReadingPlugin (fastify) {
     done(repeated === null
       ? undefined
       : new AppError('invalid_request', `The request names the ${repeated} header more than once. It is a single value: a proxy or log in front may have read another of them than this service would. Nothing was read or run.`))
-  })
-  // The body, and with it any trailers, is read by now. (An injected request has no trailer list.)
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    const trailers = request.raw.rawTrailers as string[] | undefined
-    done(trailers === undefined || trailers.length === 0 ? undefined : TRAILERS)
   })
 }, { name: 'request-reading' })

@@ -31,7 +31,7 @@ import cors from './plugins/external/cors.js'
 import allowedHosts from './plugins/app/edge/allowed-hosts.js'
 import requestReading, { closeAfterUpgrade } from './plugins/app/edge/request-reading.js'
 import connectionLimits from './plugins/app/edge/connection-limits.js'
-import clientAddress from './plugins/app/edge/client-address.js'
+import clientAddress, { parseTrustProxy } from './plugins/app/edge/client-address.js'
 import addressLimit from './plugins/app/edge/address-limit.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import healthRoutes from './routes/health/index.js'
@@ -111,17 +111,6 @@ function frameworkErrors (error: FastifyError, request: FastifyRequest, reply: F
   closeAfterUpgrade(request, reply)
   reply.code(answer.statusCode).send(answer.toJSON())
   request.log.info({ method: request.method, route: unmatchedPath(request.url), status: answer.statusCode }, 'request')
-}
-
-/** TRUST_PROXY: false, true, a hop count, or a list of proxy addresses/CIDRs. */
-function parseTrustProxy (value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
-  if (value === 'false' || value === '') return false
-  if (value === 'true') return true
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value)
-    return (_address, hop) => hop < hops
-  }
-  return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
 }
 
 /**

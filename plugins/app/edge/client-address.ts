@@ -8,6 +8,21 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Fastify's `trustProxy` from TRUST_PROXY: false, true, a hop count, or a list of proxy
+ * addresses/CIDRs. False: the connection's peer is the client (./connection-limits.ts counts
+ * connections per peer then only).
+ */
+export function parseTrustProxy (value: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (value === 'false' || value === '') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
+}
+
 const CLIENT_GONE = new AppError('client_closed_request', 'The client closed its connection before its request could be read.')
 
 /**

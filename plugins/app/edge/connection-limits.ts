@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Socket } from 'node:net'
 import { addressBucket } from '../session/rate-keys.js'
+import { parseTrustProxy } from './client-address.js'
 
 /** How often the connections closed for their limits are summed up in the log. */
 const REPORT_EVERY_MS = 60_000
@@ -27,7 +28,7 @@ export default fp(async function connectionLimitsPlugin (fastify) {
   const refused = { overall: 0, perAddress: 0, addresses: new Set<string>() }
   server.on('drop', () => { refused.overall++ })
 
-  if (TRUST_PROXY === 'false' || TRUST_PROXY === '') {
+  if (parseTrustProxy(TRUST_PROXY) === false) {
     const held = new Map<string, number>()
     server.on('connection', (socket: Socket) => {
       // A socket that is gone by now has no peer; it needs no count.

@@ -1,3 +1,4 @@
+import { decrement, increment } from '../counts.js'
 import { databaseBusy } from '../errors/errors.js'
 
 /**
@@ -60,7 +61,7 @@ export class FairShare {
       if (queue === undefined) this.queues.set(owner, [waiter])
       else queue.push(waiter)
       this.waitingCount++
-      this.groupWaiting.set(ownGroup, (this.groupWaiting.get(ownGroup) ?? 0) + 1)
+      increment(this.groupWaiting, ownGroup)
     })
   }
 
@@ -96,8 +97,8 @@ export class FairShare {
 
   private hold (owner: string): void {
     const group = this.groupOf.get(owner) ?? owner
-    this.held.set(owner, (this.held.get(owner) ?? 0) + 1)
-    this.groupHeld.set(group, (this.groupHeld.get(group) ?? 0) + 1)
+    increment(this.held, owner)
+    increment(this.groupHeld, group)
     this.inUse++
   }
 
@@ -132,10 +133,4 @@ export function poolShares (size: number, maxPerSession: number): { reserve: num
   const reserve = size >= 3 ? Math.max(1, Math.floor(size / 5)) : 0
   const perOwner = Math.min(maxPerSession, Math.max(1, Math.floor((size - reserve) / 4)))
   return { reserve, perOwner, perGroup: Math.max(perOwner, Math.floor((size - reserve) / 2)) }
-}
-
-function decrement (counts: Map<string, number>, key: string): void {
-  const count = counts.get(key) ?? 0
-  if (count <= 1) counts.delete(key)
-  else counts.set(key, count - 1)
 }

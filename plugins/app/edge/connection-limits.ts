@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Socket } from 'node:net'
+import { decrement, increment } from '../counts.js'
 import { addressBucket } from '../session/rate-keys.js'
 import { parseTrustProxy } from './client-address.js'
 
@@ -35,19 +36,14 @@ export default fp(async function connectionLimitsPlugin (fastify) {
       const address = socket.remoteAddress
       if (address === undefined) return
       const bucket = addressBucket(address)
-      const count = held.get(bucket) ?? 0
-      if (count >= CONNECTIONS_PER_ADDRESS_MAX) {
+      if ((held.get(bucket) ?? 0) >= CONNECTIONS_PER_ADDRESS_MAX) {
         refused.perAddress++
         refused.addresses.add(bucket)
         socket.destroy()
         return
       }
-      held.set(bucket, count + 1)
-      socket.once('close', () => {
-        const left = held.get(bucket)! - 1
-        if (left === 0) held.delete(bucket)
-        else held.set(bucket, left)
-      })
+      increment(held, bucket)
+      socket.once('close', () => { decrement(held, bucket) })
     })
   }
 

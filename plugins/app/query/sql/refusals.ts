@@ -99,9 +99,9 @@ export function previousStatementReference (tokens: readonly Token[]): string | 
  * every connection's current statement (PROCESSLIST), slow, sampled and logged statements, open
  * transactions and the locks they hold and wait for (the keys of the rows locked), the optimizer's
  * trace of the connection's previous statement (its text, where a server traces every statement),
- * and TiDB's own log (CLUSTER_LOG, whose expensive-query lines quote statements). By schema: every table of
- * performance_schema; sys's views of the current statements; TiDB's CLUSTER_ tables as their
- * single-server ones.
+ * and TiDB's own log (CLUSTER_LOG, whose expensive-query lines quote statements). By schema:
+ * every table of performance_schema; sys's views of the current statements; TiDB's CLUSTER_
+ * tables as their single-server ones.
  */
 const STATEMENT_TABLES: Record<string, ReadonlySet<string> | 'all'> = {
   INFORMATION_SCHEMA: new Set(['PROCESSLIST', 'SLOW_QUERY', 'STATEMENTS_SUMMARY', 'STATEMENTS_SUMMARY_HISTORY', 'STATEMENTS_SUMMARY_EVICTED',

@@ -132,7 +132,7 @@ export interface paths {
         put?: never;
         /**
          * Stream one statement's rows as CSV, NDJSON or JSON
-         * @description The statement must be a read. Up to EXPORT_MAX_ROWS (1000000) rows, streamed with back-pressure; EXPORT_CONCURRENCY (2) exports per instance at once, one per session.
+         * @description The statement must be a read. Up to EXPORT_MAX_ROWS (1000000) rows, streamed with back-pressure; EXPORT_CONCURRENCY (4) exports per instance at once, half of them per client address, one per session.
          */
         post: operations["exportQuery"];
         delete?: never;
@@ -356,7 +356,7 @@ export interface components {
         /**
          * @description - `session_store_unavailable`: Redis does not answer; with `Retry-After`
          *     - `database_unavailable`: the database server does not answer (nothing ran, or a read did); with `Retry-After`
-         *     - `exports_busy`: `EXPORT_CONCURRENCY` exports are streaming on this instance already, or the session has one streaming here; nothing ran; with `Retry-After`
+         *     - `exports_busy`: `EXPORT_CONCURRENCY` exports are streaming on this instance already, or half of them for the client's address, or the session has one streaming here; nothing ran; with `Retry-After`
          *     - `database_busy`: too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`
          */
         Error503: {

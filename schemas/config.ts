@@ -81,7 +81,7 @@ export const ConfigSchema = Type.Object({
   UNREAD_ANSWERS_MAX_BYTES: Count(1_048_576, 17_179_869_184, 33_554_432, { defaultText: '`33554432` (32 MiB)', description: 'about how much of their answers all clients together may leave unread, held in the process\'s memory (1 MiB to 16 GiB); past it, the connections whose answers have stood still longest are closed, down to the one that moved last (see [security](security.md))' }),
   EXPORT_MAX_ROWS: Count(1, 1_000_000_000, 1_000_000, { defaultText: '`1000000`', description: 'the most rows one `POST /api/query/export` streams, and its `max_rows` when the request gives none (see [exports](exports.md))' }),
   EXPORT_TIMEOUT_MAX_MS: Count(1000, 86_400_000, 600_000, { defaultText: '`600000` (10 minutes)', description: 'the longest an export\'s statement may run, enforced on the server, and its `timeout_ms` when the request gives none' }),
-  EXPORT_CONCURRENCY: Count(1, 64, 2, { description: 'exports one instance streams at once, on database connections of their own (outside `MYSQL_POOL_SIZE`), one per session at a time; the next answers `503 exports_busy`' }),
+  EXPORT_CONCURRENCY: Count(1, 64, 4, { description: 'exports one instance streams at once, on database connections of their own (outside `MYSQL_POOL_SIZE`), one per session at a time and half of them (rounded up) per client address; the next answers `503 exports_busy`' }),
   HISTORY_LIMIT: Count(0, 1000, 50, { description: 'queries kept in each session\'s history (`0` keeps none)' })
 })
 

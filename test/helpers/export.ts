@@ -12,13 +12,15 @@ export interface Download {
 
 /**
  * POSTs `body` as JSON to `base + path` (or GETs it, without a body) and reads the whole
- * response over real HTTP, trailers and all (inject and fetch do not give trailers).
+ * response over real HTTP, trailers and all (inject and fetch do not give trailers); from
+ * `localAddress` (another loopback address, 127.0.0.2, is another client) when given.
  */
-export function download (base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Download> {
+export function download (base: string, path: string, body: unknown, headers: Record<string, string> = {}, localAddress?: string): Promise<Download> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     const req = request(base + path, {
       method: payload === undefined ? 'GET' : 'POST',
+      ...(localAddress === undefined ? {} : { localAddress }),
       headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers }
     }, (res) => {
       const chunks: Buffer[] = []

@@ -9,6 +9,8 @@ import { databaseBusy } from '../errors/errors.js'
  *   group waits: what a client holding more gives back goes to the other clients waiting, so a
  *   client naming many sessions does not get a turn for each ahead of them, and one client alone
  *   still has the whole pool;
+ * - in a pool that queues nothing (exports), where no one is known to wait, a group holds at most
+ *   `groupCap` connections, so the rest stays for other clients however many sessions one names;
  * - `reserve` connections go only to sessions that hold none, so a newcomer finds one even while
  *   long statements of other sessions hold every other connection (PgBouncer's reserve pool);
  * - waiting requests are served across sessions in turn, not first come, first served: a session
@@ -21,10 +23,15 @@ export interface FairShareOptions {
   perOwner: number
   /** The connections of one group past which it takes one only while no other group waits (no bound when absent). */
   perGroup?: number
+  /** The connections one group holds at most, whether or not another waits (no bound when absent). */
+  groupCap?: number
   /** Requests that may wait at once; past it, 503 database_busy at once (or `busy()`). */
   maxWaiting: number
-  busy?: () => Error
+  busy?: (limit: BusyLimit) => Error
 }
+
+/** The limit a refused request met: its session's, its group's, or the pool's. */
+export type BusyLimit = 'owner' | 'group' | 'pool'
 
 interface Waiter {
   grant: () => void
@@ -52,8 +59,9 @@ export class FairShare {
       return Promise.resolve()
     }
     if (this.waitingCount >= this.options.maxWaiting) {
+      const limit = this.limitMet(owner)
       this.forget(owner)
-      return Promise.reject(this.options.busy?.() ?? databaseBusy())
+      return Promise.reject(this.options.busy?.(limit) ?? databaseBusy())
     }
     return new Promise((resolve) => {
       const queue = this.queues.get(owner)
@@ -90,9 +98,17 @@ export class FairShare {
     if (holding >= this.options.perOwner) return false
     const free = this.options.size - this.inUse
     const group = this.groupOf.get(owner) ?? owner
+    if ((this.groupHeld.get(group) ?? 0) >= (this.options.groupCap ?? Infinity)) return false
     // Past its share a group takes only what no other group waits for.
     const mayTake = (this.groupHeld.get(group) ?? 0) < (this.options.perGroup ?? Infinity) || this.waitingCount === (this.groupWaiting.get(group) ?? 0)
     return mayTake && (free > this.options.reserve || (free > 0 && holding === 0))
+  }
+
+  /** Which limit keeps `owner` from a connection now. */
+  private limitMet (owner: string): BusyLimit {
+    if ((this.held.get(owner) ?? 0) >= this.options.perOwner) return 'owner'
+    const group = this.groupOf.get(owner) ?? owner
+    return (this.groupHeld.get(group) ?? 0) >= (this.options.groupCap ?? Infinity) ? 'group' : 'pool'
   }
 
   private hold (owner: string): void {

@@ -68,10 +68,10 @@ export class Mysql {
   constructor (private readonly config: Config, options: PoolSettings = queryPool(config)) {
     setMaxParserCache(PARSER_CACHE_SIZE)
     const common = poolOptions(config, options.statementTypeCast)
-    const { size, maxWaiting, busy } = options
+    const { size, maxWaiting, busy, groupCap } = options
     this.pool = createPool({ ...common, connectionLimit: size, maxIdle: size, idleTimeout: 60_000, queueLimit: size * 50 })
     this.control = createPool({ ...common, connectionLimit: 2, maxIdle: 1, queueLimit: 10 })
-    this.share = new FairShare({ size, maxWaiting, ...(busy === undefined ? {} : { busy }), ...poolShares(size, config.SESSION_MAX_CONCURRENT_QUERIES) })
+    this.share = new FairShare({ size, maxWaiting, ...(busy === undefined ? {} : { busy }), ...(groupCap === undefined ? {} : { groupCap }), ...poolShares(size, config.SESSION_MAX_CONCURRENT_QUERIES) })
     this.maxAgeMs = config.MYSQL_CONNECTION_MAX_AGE_SECONDS * 1000
     this.serviceLimits = { timeoutMs: config.QUERY_TIMEOUT_MS, selectLimit: Number.MAX_SAFE_INTEGER }
     this.setup = new ConnectionSetup(async () => await this.dialect(), config.READ_ONLY, options.writeTimeoutSeconds)

@@ -3,6 +3,7 @@ import type { PoolOptions } from 'mysql2/promise'
 import { parseMysqlUrl, type Config } from '../../../config.js'
 import { tlsOptions } from './dialect.js'
 import { answerTypeCast } from '../query/long-values.js'
+import type { BusyLimit } from './fair-share.js'
 
 /**
  * What every connection to the database is opened with, from MYSQL_URL and MYSQL_SSL*; with
@@ -58,8 +59,10 @@ export interface PoolSettings {
   maxWaiting: number
   /** The server's `net_write_timeout` on its connections, when not its default. */
   writeTimeoutSeconds?: number
-  /** The error when no more may wait (`database_busy` by default). */
-  busy?: () => Error
+  /** The connections one client address holds at most (./fair-share.ts's `groupCap`). */
+  groupCap?: number
+  /** The error when no more may wait (`database_busy` by default), by the limit the request met. */
+  busy?: (limit: BusyLimit) => Error
   /**
    * Its statements choose how values are read (a typeCast of their own, or none at all): the
    * pool has no typeCast, which mysql2 would otherwise put in place of a statement's `false`.

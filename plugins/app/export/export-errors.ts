@@ -1,11 +1,17 @@
+import type { BusyLimit } from '../database/fair-share.js'
 import { AppError, retryLater } from '../errors/errors.js'
 
 /** The errors of an export, beyond a query's (../query/query-errors.ts). */
 
-export const exportsBusy = (concurrency: number): AppError =>
-  new AppError('exports_busy',
-    `This instance streams ${concurrency} export${concurrency === 1 ? '' : 's'} at once (one per session), and that many are running: retry shortly.`,
-    undefined, { 'retry-after': '2' })
+/** Why an export found no connection: its session streams one, its client address its share, or the instance all it may. */
+const BUSY_REASONS: Record<BusyLimit, (concurrency: number, perAddress: number) => string> = {
+  owner: () => 'This session is streaming an export on this instance already (one per session at a time): retry once it has ended.',
+  group: (concurrency, perAddress) => `This client address is streaming ${perAddress} export${perAddress === 1 ? '' : 's'} on this instance already, its share of the ${concurrency} it streams at once (the rest stays for other clients): retry once one has ended.`,
+  pool: (concurrency) => `This instance streams ${concurrency} export${concurrency === 1 ? '' : 's'} at once, and that many are running: retry shortly.`
+}
+
+export const exportsBusy = (concurrency: number, perAddress: number, limit: BusyLimit): AppError =>
+  new AppError('exports_busy', BUSY_REASONS[limit](concurrency, perAddress), undefined, { 'retry-after': '2' })
 
 export const exportRequiresRead = (kind: string): AppError =>
   new AppError('export_requires_read',

@@ -17,29 +17,38 @@ declare module 'fastify' {
 export interface ExportRequest extends Pick<ExportRunOptions, 'params' | 'format' | 'escapeFormulas' | 'maxRows' | 'timeoutMs' | 'client'> {
   /** The session: one export of a session streams on an instance at a time. */
   owner: string
+  /** Its client address's bucket: the exports of one hold at most half the connections (`exportsPerAddress`). */
+  group?: string | undefined
   database: string
   sql: string
 }
+
+/** The export connections one client address holds at most: half of them, rounded up. */
+export const exportsPerAddress = (concurrency: number): number => Math.ceil(concurrency / 2)
 
 /** How much longer than a reader may stall the server waits for it to read (its net_write_timeout). */
 const SERVER_WRITE_GRACE_SECONDS = 30
 
 /**
  * Streams exports on connections of their own: EXPORT_CONCURRENCY of them per instance, one per
- * session, outside the queries' pool, so downloads never take the connections queries need. An
- * export past them is refused at once (`exports_busy`) rather than left waiting behind downloads
- * of minutes. Its statement is read by the query runner, by the same one-reading rules as a
+ * session and half of them per client address, outside the queries' pool, so downloads never take
+ * the connections queries need, and no client, however many sessions it names, the connections
+ * other clients' downloads need. An export past them is refused at once (`exports_busy`) rather
+ * than left waiting behind downloads of minutes: so no one is known to wait, and the pool's turns
+ * cannot share them as they share the queries' pool. Its statement is read by the query runner, by the same one-reading rules as a
  * query, and must be a read.
  */
 export class Exporter {
   private readonly mysql: Mysql
 
   constructor (private readonly config: Config, private readonly queryRunner: ReturnType<typeof createQueryRunner>) {
+    const perAddress = exportsPerAddress(config.EXPORT_CONCURRENCY)
     this.mysql = new Mysql(config, {
       size: config.EXPORT_CONCURRENCY,
       maxWaiting: 0,
+      groupCap: perAddress,
       writeTimeoutSeconds: Math.ceil(config.REQUEST_TIMEOUT_MS / 1000) + SERVER_WRITE_GRACE_SECONDS,
-      busy: () => exportsBusy(config.EXPORT_CONCURRENCY),
+      busy: (limit) => exportsBusy(config.EXPORT_CONCURRENCY, perAddress, limit),
       statementTypeCast: true
     })
   }
@@ -55,7 +64,7 @@ export class Exporter {
   /** An export whose columns are known: its rows stream from it. Refused before any byte otherwise. */
   async start (request: ExportRequest): Promise<ExportRun> {
     const statement = await this.read(request.sql, request.params)
-    const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner)
+    const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner, request.group ?? request.owner)
     if (request.client.destroyed) {
       lease.release('keep')
       throw clientClosedRequest()

@@ -166,7 +166,7 @@ export class SessionActions {
       result = await this.queryRunner.run({
         queryId,
         owner: sessionId,
-        group: caller.address === undefined ? undefined : addressBucket(caller.address),
+        group: groupOf(caller),
         database: context.database_name,
         sql: input.query,
         params: input.params,
@@ -205,7 +205,7 @@ export class SessionActions {
    * session's database, the same reading of the statement; refused before any byte otherwise.
    * The history records it when the last byte has gone (or why it stopped).
    */
-  async exportRows (sessionId: string, input: ExportInput, log: FastifyBaseLogger, ticket: RateTicket | null, client: ExportRequest['client']) {
+  async exportRows (sessionId: string, input: ExportInput, log: FastifyBaseLogger, ticket: RateTicket | null, caller: Caller & Pick<ExportRequest, 'client'>) {
     const queryId = randomUUID()
     const executedAt = isoNow()
     const timeoutMs = input.timeout_ms ?? this.config.EXPORT_TIMEOUT_MAX_MS
@@ -217,7 +217,7 @@ export class SessionActions {
     try {
       expectDatabase(input.expect_database, context.database_name)
       this.served(context.database_name)
-      run = await this.exporter.start({ owner: sessionId, database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client })
+      run = await this.exporter.start({ owner: sessionId, group: groupOf(caller), database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client: caller.client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
       throw await withNamesMeant(err, context.database_name, input.query, this.names)
@@ -229,6 +229,9 @@ export class SessionActions {
     return { run, queryId, databaseName: context.database_name }
   }
 }
+
+/** The group a caller's statements share the database's connections in: its client address's bucket. */
+const groupOf = (caller: Caller): string | undefined => caller.address === undefined ? undefined : addressBucket(caller.address)
 
 /** Refuses a request whose client expects the session in another database than it is. */
 function expectDatabase (expected: string | undefined, actual: string): void {

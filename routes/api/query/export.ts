@@ -20,8 +20,8 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   /** Streams the export of `body` for the request's session. */
   async function stream (request: FastifyRequest, reply: FastifyReply, body: ExportBody) {
-    const socket = request.raw.socket
-    const { run, databaseName } = await sessionActions.exportRows(request.sessionId, body, request.log, request.rateTicket, socket)
+    const caller = { client: request.raw.socket, address: request.clientAddress }
+    const { run, databaseName } = await sessionActions.exportRows(request.sessionId, body, request.log, request.rateTicket, caller)
     return reply
       .type(CONTENT_TYPES[body.format])
       .header('content-disposition', attachmentHeader(body.filename, databaseName, body.format, new Date()))
@@ -37,7 +37,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['query'],
       operationId: 'exportQuery',
       summary: "Stream one statement's rows as CSV, NDJSON or JSON",
-      description: `The statement must be a read. Up to EXPORT_MAX_ROWS (${config.EXPORT_MAX_ROWS}) rows, streamed with back-pressure; EXPORT_CONCURRENCY (${config.EXPORT_CONCURRENCY}) exports per instance at once, one per session.`,
+      description: `The statement must be a read. Up to EXPORT_MAX_ROWS (${config.EXPORT_MAX_ROWS}) rows, streamed with back-pressure; EXPORT_CONCURRENCY (${config.EXPORT_CONCURRENCY}) exports per instance at once, half of them per client address, one per session.`,
       headers: SessionHeadersSchema,
       body: ExportBodySchema,
       response: withErrors({ 200: ExportFileResponse as never }, ...EXPORT_ERRORS)

@@ -119,3 +119,19 @@ t.test('a session that comes back from another address while it waits is counted
   await tick()
   t.equal(second, true, 'b is past its share, but no other group waits: it takes the free connection')
 })
+
+t.test('a pool that queues nothing: a group holds at most groupCap, and a refusal names the limit it met', async (t) => {
+  const limits: string[] = []
+  const share = new FairShare({ size: 4, reserve: 0, perOwner: 1, groupCap: 2, maxWaiting: 0, busy: (limit) => { limits.push(limit); return new Error(limit) } })
+  await share.take('a1', 'a')
+  await share.take('a2', 'a')
+  await t.rejects(share.take('a3', 'a'), { message: 'group' }, 'a third session of group a is refused while slots are free')
+  await t.rejects(share.take('a1', 'a'), { message: 'owner' }, 'a session holding its one is refused for itself')
+  await share.take('b1', 'b')
+  await share.take('c1', 'c')
+  await t.rejects(share.take('d1', 'd'), { message: 'pool' }, 'a full pool is the pool\'s limit')
+  t.strictSame(limits, ['group', 'owner', 'pool'])
+  share.give('a1')
+  await share.take('a3', 'a')
+  t.same(share.stats(), { inUse: 4, waiting: 0, owners: 4 }, 'a group that gave one back takes one again')
+})

@@ -3,10 +3,13 @@ import { request, type IncomingMessage } from 'node:http'
 import { build, createDatabase, download, listen, post, randomSessionId, selectedSession } from '../../../helper.js'
 import { exportFileName } from '../../../../plugins/app/export/export-headers.js'
 
-/** An export opened and left unread: it holds its export connection until `res` is destroyed. */
-function openExport (base: string, sessionId: string): Promise<IncomingMessage> {
+/**
+ * An export opened and left unread: it holds its export connection until `res` is destroyed. From
+ * `localAddress` when given: another loopback address is another client.
+ */
+function openExport (base: string, sessionId: string, localAddress = '127.0.0.1'): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}/api/query/export`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': sessionId } }, (res) => {
+    const req = request(`${base}/api/query/export`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'x-session-id': sessionId } }, (res) => {
       res.pause()
       resolve(res)
     })
@@ -16,6 +19,7 @@ function openExport (base: string, sessionId: string): Promise<IncomingMessage> 
 }
 
 t.test('exports run on their own connections: EXPORT_CONCURRENCY at once, one per session, and queries are not kept waiting', async (t) => {
+  // Three clients, each at its own loopback address: one client holds at most half of them.
   const app = await build(t, { env: { EXPORT_CONCURRENCY: '2', MYSQL_POOL_SIZE: '1' } })
   const base = await listen(app)
   const db = await createDatabase(t)
@@ -29,11 +33,12 @@ t.test('exports run on their own connections: EXPORT_CONCURRENCY at once, one pe
   t.equal(JSON.parse(again.body.toString('utf8')).code, 'exports_busy')
   t.equal(again.headers['retry-after'], '2')
 
-  const second = await openExport(base, b)
+  const second = await openExport(base, b, '127.0.0.2')
   t.teardown(() => second.destroy())
   t.equal(second.statusCode, 200, 'another session\'s export streams beside it')
-  const third = await download(base, '/api/query/export', { query: 'SELECT 1', format: 'csv', session_id: c })
+  const third = await download(base, '/api/query/export', { query: 'SELECT 1', format: 'csv', session_id: c }, {}, '127.0.0.3')
   t.equal(third.status, 503, `past EXPORT_CONCURRENCY: ${third.body.toString('utf8')}`)
+  t.match(JSON.parse(third.body.toString('utf8')).message, /This instance streams 2 exports at once/)
   t.equal(app.exporter.streaming(), 2)
 
   const asked = performance.now()
@@ -116,7 +121,9 @@ t.test('the first exports after start both stream: the server is known before th
   const base = await listen(app)
   const db = await createDatabase(t)
   const [a, b] = [await selectedSession(app, db), await selectedSession(app, db)]
-  const both = await Promise.all([a, b].map(async (session) => download(base, '/api/query/export', { query: 'SELECT seq FROM seq_1_to_3', format: 'csv', session_id: session })))
+  // Two clients (a client holds at most one of two export connections).
+  const both = await Promise.all([[a, '127.0.0.1'], [b, '127.0.0.2']].map(async ([session, from]) =>
+    download(base, '/api/query/export', { query: 'SELECT seq FROM seq_1_to_3', format: 'csv', session_id: session }, {}, from)))
   t.strictSame(both.map((file) => file.status), [200, 200])
   t.strictSame(both.map((file) => file.body.toString('utf8')), ['seq\r\n1\r\n2\r\n3\r\n', 'seq\r\n1\r\n2\r\n3\r\n'])
 })

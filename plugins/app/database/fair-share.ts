@@ -15,6 +15,9 @@ import { databaseBusy } from '../errors/errors.js'
  *   long statements of other sessions hold every other connection (PgBouncer's reserve pool);
  * - waiting requests are served across sessions in turn, not first come, first served: a session
  *   with a hundred queued queries does not make the next session's one query wait behind them.
+ * - the waiting room (`maxWaiting`) is shared the same way: once it is full, a request of another
+ *   group takes the place of the newest waiter of a group that fills more than half of it, so a
+ *   client that keeps hundreds of requests waiting cannot make every other client's `503`.
  * It counts grants only; mysql2's pool holds the connections themselves.
  */
 export interface FairShareOptions {
@@ -35,6 +38,7 @@ export type BusyLimit = 'owner' | 'group' | 'pool'
 
 interface Waiter {
   grant: () => void
+  refuse: (err: Error) => void
 }
 
 export class FairShare {
@@ -58,14 +62,14 @@ export class FairShare {
       this.hold(owner)
       return Promise.resolve()
     }
-    if (this.waitingCount >= this.options.maxWaiting) {
+    if (this.waitingCount >= this.options.maxWaiting && !this.makeRoom(ownGroup)) {
       const limit = this.limitMet(owner)
       this.forget(owner)
       return Promise.reject(this.options.busy?.(limit) ?? databaseBusy())
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const queue = this.queues.get(owner)
-      const waiter = { grant: resolve }
+      const waiter = { grant: resolve, refuse: reject }
       if (queue === undefined) this.queues.set(owner, [waiter])
       else queue.push(waiter)
       this.waitingCount++
@@ -81,6 +85,33 @@ export class FairShare {
     this.forget(owner)
     this.inUse--
     this.dispatch()
+  }
+
+  /**
+   * Room for one more waiter of `group` in a full waiting room: the group that waits most gives up
+   * its newest waiter (of its owner that waits most), `busy`, when it fills more than half of the
+   * room and is not `group`. False when no group does.
+   */
+  private makeRoom (group: string): boolean {
+    let most = 0
+    let biggest = group
+    for (const [candidate, waiting] of this.groupWaiting) if (waiting > most) [biggest, most] = [candidate, waiting]
+    if (biggest === group || most * 2 <= this.options.maxWaiting) return false
+    let owner = ''
+    let longest = 0
+    for (const [candidate, queue] of this.queues) {
+      if (queue.length > longest && this.groupOf.get(candidate) === biggest) [owner, longest] = [candidate, queue.length]
+    }
+    const queue = this.queues.get(owner)!
+    const waiter = queue.pop()!
+    if (queue.length === 0) {
+      this.queues.delete(owner)
+      this.forget(owner)
+    }
+    this.waitingCount--
+    decrement(this.groupWaiting, biggest)
+    waiter.refuse(this.options.busy?.('pool') ?? databaseBusy())
+    return true
   }
 
   /** Drops `owner`'s group once it holds and waits for nothing. */

@@ -135,3 +135,35 @@ t.test('a pool that queues nothing: a group holds at most groupCap, and a refusa
   await share.take('a3', 'a')
   t.same(share.stats(), { inUse: 4, waiting: 0, owners: 4 }, 'a group that gave one back takes one again')
 })
+
+t.test('a full waiting room: another group\'s request takes the place of the newest waiter of a group filling more than half of it', async (t) => {
+  const share = new FairShare({ size: 1, reserve: 0, perOwner: 1, maxWaiting: 4 })
+  await share.take('h0', 'hog')
+  const outcomes: string[] = []
+  const hogWaits = ['h1', 'h2', 'h1', 'h3'].map((owner, i) => share.take(owner, 'hog').then(() => `hog${i} granted`, (err: Error & { code?: string }) => `hog${i} ${err.code}`))
+  const other = share.take('o1', 'other').then(() => 'other granted', (err: Error & { code?: string }) => `other ${err.code}`)
+  const hogAgain = share.take('h4', 'hog').then(() => 'hog again granted', (err: Error & { code?: string }) => `hog again ${err.code}`)
+  outcomes.push(await hogAgain)
+  t.strictSame(outcomes, ['hog again database_busy'], 'the group that fills the room is refused for itself')
+  t.equal(share.stats().waiting, 4, 'the other group\'s request waits in the room')
+  t.equal(await hogWaits[2], 'hog2 database_busy', 'in place of the newest waiter of the hog\'s owner that waited most (h1\'s second)')
+  for (const owner of ['h0', 'h1', 'h2', 'h3']) {
+    share.give(owner)
+    await tick()
+  }
+  t.equal(await other, 'other granted', 'and gets its turn')
+  share.give('o1')
+  t.strictSame(await Promise.all(hogWaits), ['hog0 granted', 'hog1 granted', 'hog2 database_busy', 'hog3 granted'])
+  t.same(share.stats(), { inUse: 0, waiting: 0, owners: 0 })
+})
+
+t.test('a full waiting room of two groups, none past half: a third group is refused', async (t) => {
+  const share = new FairShare({ size: 1, reserve: 0, perOwner: 1, maxWaiting: 4 })
+  await share.take('x', 'x')
+  const waits = [['a1', 'a'], ['a2', 'a'], ['b1', 'b'], ['b2', 'b']].map(([owner, group]) => share.take(owner!, group).catch(() => {}))
+  await t.rejects(share.take('c1', 'c'), { code: 'database_busy' })
+  t.equal(share.stats().waiting, 4)
+  share.give('x')
+  for (const owner of ['a1', 'b1', 'a2', 'b2']) { await tick(); share.give(owner) }
+  await Promise.all(waits)
+})

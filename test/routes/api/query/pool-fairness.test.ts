@@ -50,3 +50,26 @@ t.test('one client address naming 12 sessions, each keeping 4 SELECT SLEEP(2) ru
   const answers = await Promise.all(sleeping)
   t.strictSame(answers.map((answer) => answer.statusCode), new Array(48).fill(200), 'every sleeper finished')
 })
+
+t.test('one client address that fills the pool\'s waiting room does not make another client\'s query a 503', async (t) => {
+  // A pool of 2: 100 requests may wait. The client holds both connections with SLEEP(2) and keeps
+  // 100 queries waiting (25 sessions, 4 each); once the room is full, another client's query
+  // takes the place of the newest of them and runs when a connection is given back.
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '2' } })
+  const db = await createDatabase(t)
+  const sessions = await Promise.all(Array.from({ length: 27 }, () => selectedSession(app, db)))
+  const victim = await selectedSession(app, db)
+  const from = (remoteAddress: string, session: string, query: string) =>
+    app.inject({ method: 'POST', url: '/api/query', remoteAddress, payload: { query, session_id: session } })
+  const sleepers = sessions.slice(0, 2).map((session) => from('203.0.113.7', session, 'SELECT SLEEP(2) AS slept'))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const waiting = sessions.slice(2).flatMap((session) => [0, 1, 2, 3].map(() => from('203.0.113.7', session, 'SELECT 1 AS one')))
+  for (let i = 0; i < 40 && app.mysql.shareStats().waiting < 100; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.match(app.mysql.shareStats(), { inUse: 2, waiting: 100 }, 'the client holds both connections and fills the waiting room')
+
+  const res = await from('198.51.100.9', victim, 'SELECT 2 AS two')
+  t.equal(res.statusCode, 200, `another client's query runs: ${res.body}`)
+  const codes = (await Promise.all([...sleepers, ...waiting])).map((answer) => answer.statusCode)
+  t.equal(codes.filter((code) => code === 503).length, 1, 'one of the client\'s waiting queries gave its place up (503 database_busy)')
+  t.equal(codes.filter((code) => code === 200).length, 101, 'the rest ran')
+})

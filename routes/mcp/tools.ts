@@ -38,17 +38,17 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
     {
       tool: { name: 'list_databases', title: 'List databases', description: 'The databases this gateway serves (system schemas never).', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
       schema: Type.Object({}, { additionalProperties: false }),
-      run: async () => actions.listDatabases()
+      run: async (_sessionId, _args, _log, caller) => actions.listDatabases(caller)
     },
     {
       tool: { name: 'select_database', title: 'Select a database', description: `Select the session's database; every later query of the session runs in it. Answers with the database's tables (the first ${config.CATALOG_MAX_TABLES} by name) and how many it has.`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } },
       schema: SelectDatabaseBodySchema,
-      run: async (sessionId, args) => actions.selectDatabase(sessionId, String(args.database_name))
+      run: async (sessionId, args, _log, caller) => actions.selectDatabase(sessionId, String(args.database_name), caller)
     },
     {
       tool: { name: 'describe_schema', title: 'Describe the schema', description: `Tables of the session's database (the first ${config.CATALOG_MAX_TABLES} by name, and total_tables) with their columns in table order; only \`table\` when given (a table that does not exist is an error, table_not_found, naming those it may have meant: another case, or a few edits away).`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
       schema: Type.Object({ table: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), session_id: OptionalBodySessionId }, { additionalProperties: false }),
-      run: async (sessionId, args) => actions.describe(sessionId, args.table as string | undefined)
+      run: async (sessionId, args, _log, caller) => actions.describe(sessionId, args.table as string | undefined, caller)
     },
     {
       tool: {

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
-import { canBeIdentifier, isSystemSchema, normalizeColumnDefault, TIMEOUT_ERRNOS } from './dialect.js'
+import { isSystemSchema, nameable, normalizeColumnDefault, TIMEOUT_ERRNOS } from './dialect.js'
 import { catalogTimeout, NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import { toAppError } from '../errors/mysql-errors.js'
 import type { TableSchema, TableSummary } from '../../../schemas/database.js'
@@ -25,8 +25,10 @@ export interface TableListing<T> {
 type NameRow = { db: string, name: string, type: string } & RowDataPacket
 
 /**
- * The turn catalog reads take connections in (plugins/app/database/fair-share.ts): all sessions' together, so they
- * hold at most a session's share of the pool and never starve the sessions' own queries.
+ * The turn catalog reads take connections in (./fair-share.ts): those of one client address
+ * together, in its group, as one more session of it; those of no known client all together. So
+ * one client's catalog reads hold at most a session's share of the pool, and do not make another
+ * client's wait behind them.
  */
 const CATALOG = 'catalog'
 /** Spellings of a missing table in another case a hint names at most; and how many of a schema's names are read to find those near a missing one. */
@@ -47,10 +49,11 @@ const NAMES_READ = 10_000
  * estimates are read only when every table is listed.
  */
 export class Catalog {
-  private readonly allowed: Set<string> | null
+  constructor (private readonly mysql: Mysql, private readonly allowed: ReadonlySet<string> | null, private readonly maxTables: number, private readonly timeoutMs: number, private readonly group?: string) {}
 
-  constructor (private readonly mysql: Mysql, allowlist: readonly string[], private readonly maxTables: number, private readonly timeoutMs: number) {
-    this.allowed = allowlist.length === 0 ? null : new Set(allowlist)
+  /** The same catalog, its reads in the turn of `group` (a client address's bucket) when known. */
+  forClient (group: string | undefined): Catalog {
+    return group === undefined ? this : new Catalog(this.mysql, this.allowed, this.maxTables, this.timeoutMs, group)
   }
 
   /** Whether this gateway serves a database of that name (never a system schema; DATABASE_ALLOWLIST when set). */
@@ -59,7 +62,7 @@ export class Catalog {
 
   private async query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
     try {
-      return await this.mysql.query<T[]>(sql, values, CATALOG)
+      return await this.mysql.query<T[]>(sql, values, this.group === undefined ? CATALOG : `${CATALOG} ${this.group}`, this.group)
     } catch (err) {
       const { errno } = err as { errno?: number }
       // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.
@@ -88,7 +91,7 @@ export class Catalog {
 
   /** Names and types of `database`'s tables (the first `maxTables`), or only of `table` when given. */
   private async tableNames (database: string, table?: string): Promise<TableListing<{ name: string, type: string }>> {
-    if (!this.nameable(database, table)) return { tables: [], total: 0 }
+    if (!nameable(database, table)) return { tables: [], total: 0 }
     if (table === undefined) {
       const [total, tables] = await Promise.all([this.countTables(database), this.firstTables(database)])
       return { tables, total: Math.max(total, tables.length) }
@@ -105,7 +108,7 @@ export class Catalog {
    * echoes the asked name, because its lookup ends the name at the NUL byte.
    */
   async databaseExists (name: string): Promise<boolean> {
-    if (!this.isAllowed(name) || !this.nameable(name)) return false
+    if (!this.isAllowed(name) || !nameable(name)) return false
     return (await this.findDatabase(name)).exists
   }
 
@@ -124,7 +127,7 @@ export class Catalog {
 
   /** The first `maxTables` tables of `database` by name, with row estimates when that is all of them. */
   async listTables (database: string): Promise<TableListing<TableSummary>> {
-    if (!this.nameable(database)) return { tables: [], total: 0 }
+    if (!nameable(database)) return { tables: [], total: 0 }
     const total = await this.countTables(database)
     if (total > this.maxTables) return { tables: (await this.firstTables(database)).map((table) => ({ ...table, rows_estimate: null })), total }
     const rows = await this.query<NameRow & { rows_estimate: string | null }>(
@@ -176,10 +179,10 @@ export class Catalog {
    * is compared in a function, so every table name of the schema is read: once, for both.
    */
   async similarTables (database: string, table: string): Promise<NamesMeant> {
-    if (!this.nameable(database)) return NOTHING_MEANT
+    if (!nameable(database)) return NOTHING_MEANT
     // One reading of the names: the server says which it takes for `table`; those come first. A
     // name no identifier can hold (an emoji) the server cannot compare (1267): it takes none.
-    const compared = this.nameable(database, table)
+    const compared = nameable(database, table)
     const rows = await this.query<NameRow & { same: number | string }>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ${compared ? 'UPPER(TABLE_NAME) = UPPER(?)' : '0'} AS same
       FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ?
       ORDER BY same DESC, BINARY TABLE_NAME LIMIT ${NAMES_READ}`, compared ? [table, database, database] : [database, database])
@@ -195,7 +198,7 @@ export class Catalog {
    * function, so every table name of the schema is read.
    */
   async tablesNamed (database: string, table: string): Promise<string[]> {
-    if (!this.nameable(database, table)) return []
+    if (!nameable(database, table)) return []
     const rows = await this.query<NameRow>(`SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = ? AND TABLE_SCHEMA = BINARY ? AND UPPER(TABLE_NAME) = UPPER(?) ORDER BY BINARY TABLE_NAME LIMIT ${MAX_OTHER_CASE}`, [database, database, table])
     return rows.filter((row) => row.db === database).map((row) => row.name)
@@ -208,7 +211,7 @@ export class Catalog {
    * the schema).
    */
   async columnsOf (tables: ReadonlyArray<{ database: string, table: string }>): Promise<Array<{ database: string, table: string, column: string }>> {
-    const named = tables.filter(({ database, table }) => this.nameable(database, table))
+    const named = tables.filter(({ database, table }) => nameable(database, table))
     if (named.length === 0) return []
     const lookup = 'SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, ORDINAL_POSITION AS position FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?'
     const rows = await this.query<{ db: string, table_name: string, name: string, position: number } & RowDataPacket>(
@@ -225,15 +228,10 @@ export class Catalog {
 
   /** The stored functions of `database`, for an answer to name when a call's function does not exist. */
   async functionsOf (database: string): Promise<string[]> {
-    if (!this.nameable(database)) return []
+    if (!nameable(database)) return []
     const rows = await this.query<{ db: string, name: string } & RowDataPacket>(`SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name FROM information_schema.ROUTINES
       WHERE ROUTINE_SCHEMA = ? AND ROUTINE_SCHEMA = BINARY ? AND ROUTINE_TYPE = 'FUNCTION' ORDER BY BINARY ROUTINE_NAME LIMIT ${NAMES_READ}`, [database, database])
     return rows.filter((row) => row.db === database).map((row) => row.name)
-  }
-
-  /** A database (and table) that can exist: others are not looked up, they name nothing. */
-  private nameable (database: string, table?: string): boolean {
-    return canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
   }
 }
 
@@ -245,5 +243,6 @@ function inSchema (database: string, table: string | undefined): [where: string,
 }
 
 export default fp(async function catalogPlugin (fastify) {
-  fastify.decorate('catalog', new Catalog(fastify.mysql, fastify.config.DATABASE_ALLOWLIST, fastify.config.CATALOG_MAX_TABLES, fastify.config.QUERY_TIMEOUT_MS))
+  const { DATABASE_ALLOWLIST: allowlist, CATALOG_MAX_TABLES: maxTables, QUERY_TIMEOUT_MS: timeoutMs } = fastify.config
+  fastify.decorate('catalog', new Catalog(fastify.mysql, allowlist.length === 0 ? null : new Set(allowlist), maxTables, timeoutMs))
 }, { name: 'catalog', dependencies: ['config', 'mysql'] })

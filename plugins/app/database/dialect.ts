@@ -32,6 +32,11 @@ export function isSystemSchema (name: string): boolean {
 export function canBeIdentifier (name: string): boolean {
   return !UNNAMEABLE.test(name)
 }
+
+/** A database (and table) that can exist: others are not looked up in the catalog, they name nothing. */
+export function nameable (database: string, table?: string): boolean {
+  return canBeIdentifier(database) && (table === undefined || canBeIdentifier(table))
+}
 // eslint-disable-next-line no-control-regex
 const UNNAMEABLE = /[\u0000\u{10000}-\u{10FFFF}]/u
 

@@ -127,10 +127,11 @@ export class Mysql {
 
   /**
    * A statement of the service's own (catalog, grants), stopped by the server past
-   * QUERY_TIMEOUT_MS (a server timeout error), on a connection without a session's limits.
+   * QUERY_TIMEOUT_MS (a server timeout error), on a connection without a session's limits. It
+   * takes its turn as `owner` of `group` (./fair-share.ts).
    */
-  query<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], owner = SERVICE): Promise<T> {
-    return this.bounded<T>(this.pool, this.config.QUERY_TIMEOUT_MS + SERVER_TIMEOUT_GRACE_MS, sql, values, this.serviceLimits, owner)
+  query<T extends RowDataPacket[]> (sql: string, values: unknown[] = [], owner = SERVICE, group = owner): Promise<T> {
+    return this.bounded<T>(this.pool, this.config.QUERY_TIMEOUT_MS + SERVER_TIMEOUT_GRACE_MS, sql, values, this.serviceLimits, owner, group)
   }
 
   /** Connections granted and requests waiting for one. */
@@ -187,9 +188,9 @@ export class Mysql {
    * the pool only if the statement ended normally; otherwise its state is unknown and it is closed.
    * With `limits`, a connection that a session's query left with other limits is set to them first.
    */
-  private async bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = [], limits?: Limits, owner = SERVICE): Promise<T> {
+  private async bounded<T extends RowDataPacket[]> (on: Pool, timeoutMs: number, sql: string, values: unknown[] = [], limits?: Limits, owner = SERVICE, group = owner): Promise<T> {
     const shared = on === this.pool
-    if (shared) await this.share.take(owner)
+    if (shared) await this.share.take(owner, group)
     let conn: PoolConnection
     try {
       conn = await on.getConnection()

@@ -5,13 +5,13 @@ import type { Config } from '../../../config.js'
 import { AppError, databaseContextChanged, databaseNotFound, NOTHING_MEANT, tableNotFound } from '../errors/errors.js'
 import { isoNow } from '../iso-time.js'
 import { addressBucket, type RateTicket } from './rate-keys.js'
-import type { QueryHistoryEntry } from '../../../schemas/query.js'
+import type { QueryBody, QueryHistoryEntry } from '../../../schemas/query.js'
+import type { ExportBody } from '../../../schemas/export.js'
 import type { Catalog } from '../database/catalog.js'
 import { gated, withNamesMeant, type NameLookups } from '../database/names-meant.js'
-import type { Caller, createQueryRunner, Param, RowFormat } from '../query/query-runner.js'
+import type { Caller, createQueryRunner } from '../query/query-runner.js'
 import type { createSessionStore } from './session-store.js'
 import type { Exporter, ExportRequest } from '../export/exporter.js'
-import type { ExportFormat } from '../export/export-run.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,15 +19,8 @@ declare module 'fastify' {
   }
 }
 
-export interface QueryInput {
-  query: string
-  /** The database the client expects the session to be in (../errors: database_context_changed). */
-  expect_database?: string | undefined
-  params?: Param[] | undefined
-  max_rows?: number | undefined
-  timeout_ms?: number | undefined
-  row_format?: RowFormat | undefined
-}
+/** A query as a session asks for it: POST /api/query's body, its session apart. */
+export type QueryInput = Omit<QueryBody, 'session_id'>
 
 /** How long a query's slot stays claimed past its timeout (the KILL QUERY fallback included). */
 const CLAIM_MARGIN_MS = 5000
@@ -45,10 +38,8 @@ interface Dependencies {
   config: Config
 }
 
-export interface ExportInput extends Omit<QueryInput, 'row_format'> {
-  format: ExportFormat
-  escape_formulas?: boolean | undefined
-}
+/** An export as a session asks for it: POST /api/query/export's body, its session and file name apart. */
+export type ExportInput = Omit<ExportBody, 'session_id' | 'filename'>
 
 /**
  * What a session can do, for every front end: the HTTP routes and the MCP tools call these, so
@@ -93,17 +84,23 @@ export class SessionActions {
     if (!this.catalog.isAllowed(database)) throw databaseNotFound(database)
   }
 
-  async listDatabases () {
-    const names = await this.catalog.listDatabases()
+  /** Where `caller`'s statement errors look up the names they may have meant, in its client's turn. */
+  private namesFor (caller: Caller): NameLookups {
+    return { ...this.names, catalog: this.catalog.forClient(groupOf(caller)) }
+  }
+
+  async listDatabases (caller: Caller = {}) {
+    const names = await this.catalog.forClient(groupOf(caller)).listDatabases()
     return { success: true as const, databases: names.map((name) => ({ name })), total_count: names.length }
   }
 
-  async selectDatabase (sessionId: string, name: string) {
-    if (!this.catalog.isAllowed(name)) {
+  async selectDatabase (sessionId: string, name: string, caller: Caller = {}) {
+    const catalog = this.catalog.forClient(groupOf(caller))
+    if (!catalog.isAllowed(name)) {
       // Named only for its hint: a listing that fails leaves the answer as it is.
-      throw databaseNotFound(name, (await this.catalog.findDatabase(name).catch(() => null))?.similar)
+      throw databaseNotFound(name, (await catalog.findDatabase(name).catch(() => null))?.similar)
     }
-    const [found, { tables, total }] = await Promise.all([this.catalog.findDatabase(name), this.catalog.listTables(name)])
+    const [found, { tables, total }] = await Promise.all([catalog.findDatabase(name), catalog.listTables(name)])
     if (!found.exists) throw databaseNotFound(name, found.similar)
     const context = { database_name: name, selected_at: isoNow() }
     await this.sessionStore.setContext(sessionId, context)
@@ -120,14 +117,15 @@ export class SessionActions {
   }
 
   /** The session database's tables with their columns; only `table` when given. */
-  async describe (sessionId: string, table?: string) {
+  async describe (sessionId: string, table?: string, caller: Caller = {}) {
+    const catalog = this.catalog.forClient(groupOf(caller))
     const context = await this.sessionStore.requireContext(sessionId)
     this.served(context.database_name)
-    const { tables, total } = await this.catalog.describe(context.database_name, table)
+    const { tables, total } = await catalog.describe(context.database_name, table)
     if (tables.length === 0) {
       // Perhaps no database either (dropped since it was selected), as a query would find.
-      if (!(await this.catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      if (table !== undefined) throw tableNotFound(context.database_name, table, await gated(this.names, () => this.catalog.similarTables(context.database_name, table), NOTHING_MEANT))
+      if (!(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
+      if (table !== undefined) throw tableNotFound(context.database_name, table, await gated(this.names, () => catalog.similarTables(context.database_name, table), NOTHING_MEANT))
     }
     return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
   }
@@ -178,7 +176,7 @@ export class SessionActions {
       })
     } catch (err) {
       this.end(sessionId, queryId, failed(queryId, input.query, executedAt, err instanceof AppError ? err.code : 'internal_error'), log)
-      throw await withNamesMeant(err, context.database_name, input.query, this.names)
+      throw await withNamesMeant(err, context.database_name, input.query, this.namesFor(caller))
     }
     this.end(sessionId, queryId, {
       query_id: queryId,
@@ -220,7 +218,7 @@ export class SessionActions {
       run = await this.exporter.start({ owner: sessionId, group: groupOf(caller), database: context.database_name, sql: input.query, params: input.params ?? [], format: input.format, escapeFormulas: input.escape_formulas === true, maxRows, timeoutMs, client: caller.client })
     } catch (err) {
       this.end(sessionId, queryId, entry({ status: 'error', error_code: err instanceof AppError ? err.code : 'internal_error' }), log)
-      throw await withNamesMeant(err, context.database_name, input.query, this.names)
+      throw await withNamesMeant(err, context.database_name, input.query, this.namesFor(caller))
     }
     run.done.then(({ error, rowCount, truncated, executionTimeMs }) => {
       this.end(sessionId, queryId, entry({ status: error === null ? 'ok' : 'error', error_code: error?.code ?? null, row_count: rowCount, truncated, execution_time_ms: executionTimeMs }), log)

@@ -25,7 +25,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Databases this gateway serves (system schemas never; DATABASE_ALLOWLIST applies)',
       response: withErrors({ 200: DatabaseListSchema }, 504)
     }
-  }, async () => sessionActions.listDatabases())
+  }, async (request) => sessionActions.listDatabases({ address: request.clientAddress }))
 
   fastify.post('/select', {
     schema: {
@@ -36,7 +36,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       body: SelectDatabaseBodySchema,
       response: withErrors({ 200: SelectDatabaseReplySchema }, 404, 413, 415, 504)
     }
-  }, async (request) => sessionActions.selectDatabase(request.sessionId, request.body.database_name))
+  }, async (request) => sessionActions.selectDatabase(request.sessionId, request.body.database_name, { address: request.clientAddress }))
 
   const contextReply = {
     tags: TAGS,
@@ -77,7 +77,7 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: SchemaQuerySchema,
       response: withErrors({ 200: SchemaReplySchema }, 404, 409, 504)
     }
-  }, async (request) => sessionActions.describe(request.sessionId, request.query.table))
+  }, async (request) => sessionActions.describe(request.sessionId, request.query.table, { address: request.clientAddress }))
 }
 
 export default databaseRoutes

@@ -1,3 +1,4 @@
+import { decrement, increment } from '../counts.js'
 import { AppError, namesMeant, NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import type { WrittenNames } from '../query/sql/error-text.js'
 import type { TableReference } from '../query/sql/table-references.js'
@@ -26,15 +27,18 @@ export interface NameLookups {
   catalog: Catalog
   /** The names and tables a statement spells, as the server reads it. */
   namesIn: (sql: string) => WrittenNames
-  /** The instance's hint lookups in flight (HINTS_AT_ONCE at most); one object per instance. */
-  inFlight: { count: number }
+  /** The instance's hint lookups in flight by client (HINTS_AT_ONCE each at most); one map per instance. */
+  inFlight: Map<string, number>
+  /** The client whose lookups these are: its address's bucket, or '' when unknown. */
+  client: string
 }
 
 /**
- * Hint lookups one instance runs at once. A lookup reads the catalog (every table name of a
- * schema, for a missing table) in the catalog's turn of the pool, which other sessions' `list`,
- * `select` and `schema` share: past this, an error answers without its hint, so that one client's
- * stream of errors never holds the whole turn.
+ * Hint lookups one instance runs at once for one client. A lookup reads the catalog (every table
+ * name of a schema, for a missing table) in the client's catalog turn of the pool, which its
+ * `list`, `select` and `schema` share: past this, an error answers without its hint, so that a
+ * client's stream of errors never holds the whole turn, nor costs the database more than one
+ * lookup at a time.
  */
 const HINTS_AT_ONCE = 1
 
@@ -64,14 +68,14 @@ export async function withNamesMeant (err: unknown, sessionDatabase: string, sql
   return new AppError('sql_error', `${err.message}.${namesMeant(found.meant)}`, { ...err.extra, [found.field]: found.meant.names })
 }
 
-/** `lookup`'s answer, or `otherwise` while the instance runs HINTS_AT_ONCE lookups already. */
-export async function gated<T> ({ inFlight }: Pick<NameLookups, 'inFlight'>, lookup: () => Promise<T>, otherwise: T): Promise<T> {
-  if (inFlight.count >= HINTS_AT_ONCE) return otherwise
-  inFlight.count++
+/** `lookup`'s answer, or `otherwise` while the instance runs HINTS_AT_ONCE lookups for the client already. */
+export async function gated<T> ({ inFlight, client }: Pick<NameLookups, 'inFlight' | 'client'>, lookup: () => Promise<T>, otherwise: T): Promise<T> {
+  if ((inFlight.get(client) ?? 0) >= HINTS_AT_ONCE) return otherwise
+  increment(inFlight, client)
   try {
     return await lookup()
   } finally {
-    inFlight.count--
+    decrement(inFlight, client)
   }
 }
 

@@ -56,7 +56,7 @@ export class SessionActions {
   private readonly names: NameLookups
 
   constructor ({ catalog, sessionStore, queryRunner, exporter, config }: Dependencies) {
-    this.names = { catalog, namesIn: (sql) => queryRunner.namesIn(sql), inFlight: { count: 0 } }
+    this.names = { catalog, namesIn: (sql) => queryRunner.namesIn(sql), inFlight: new Map(), client: '' }
     this.catalog = catalog
     this.sessionStore = sessionStore
     this.queryRunner = queryRunner
@@ -86,7 +86,8 @@ export class SessionActions {
 
   /** Where `caller`'s statement errors look up the names they may have meant, in its client's turn. */
   private namesFor (caller: Caller): NameLookups {
-    return { ...this.names, catalog: this.catalog.forClient(groupOf(caller)) }
+    const group = groupOf(caller)
+    return { ...this.names, catalog: this.catalog.forClient(group), client: group ?? '' }
   }
 
   async listDatabases (caller: Caller = {}) {
@@ -118,14 +119,15 @@ export class SessionActions {
 
   /** The session database's tables with their columns; only `table` when given. */
   async describe (sessionId: string, table?: string, caller: Caller = {}) {
-    const catalog = this.catalog.forClient(groupOf(caller))
+    const names = this.namesFor(caller)
+    const { catalog } = names
     const context = await this.sessionStore.requireContext(sessionId)
     this.served(context.database_name)
     const { tables, total } = await catalog.describe(context.database_name, table)
     if (tables.length === 0) {
       // Perhaps no database either (dropped since it was selected), as a query would find.
       if (!(await catalog.databaseExists(context.database_name))) throw databaseNotFound(context.database_name)
-      if (table !== undefined) throw tableNotFound(context.database_name, table, await gated(this.names, () => catalog.similarTables(context.database_name, table), NOTHING_MEANT))
+      if (table !== undefined) throw tableNotFound(context.database_name, table, await gated(names, () => catalog.similarTables(context.database_name, table), NOTHING_MEANT))
     }
     return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
   }

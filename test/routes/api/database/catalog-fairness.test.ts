@@ -37,5 +37,5 @@ t.test('one client flooding GET /api/database/schema does not hold back another 
   t.ok(described > 10, `the flood described the schema ${described} times`)
   const median = waits.sort((a, b) => a - b)[2]!
   // Behind the flood's 32 describes in one turn, a select waited 0.5 to 1 s here.
-  t.ok(median < 200, `the other client's select took ${waits.join(', ')} ms (median ${median})`)
+  t.ok(median < 300, `the other client's select took ${waits.join(', ')} ms (median ${median})`)
 })

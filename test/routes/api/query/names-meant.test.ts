@@ -177,17 +177,19 @@ t.test('a function that does not exist names the built-in functions and the data
   t.notOk('similar_functions' in await missing(`SELECT ${other}.concate('a')`), 'a call named with another database meant that database\'s function: no built-in is named')
 })
 
-t.test('one hint is looked up at a time on an instance: errors meanwhile answer without one, and the gate opens again', async (t) => {
-  const inFlight = { count: 0 }
+t.test('one hint is looked up at a time per client on an instance: its errors meanwhile answer without one, and the gate opens again', async (t) => {
+  const inFlight = new Map<string, number>()
+  const client = { inFlight, client: '203.0.113.7' }
   let release = () => {}
-  const slow = gated({ inFlight }, () => new Promise<string>((resolve) => { release = () => resolve('hint') }), 'none')
-  t.equal(inFlight.count, 1)
-  t.equal(await gated({ inFlight }, async () => 'hint', 'none'), 'none', 'a second lookup meanwhile: none')
+  const slow = gated(client, () => new Promise<string>((resolve) => { release = () => resolve('hint') }), 'none')
+  t.equal(inFlight.get(client.client), 1)
+  t.equal(await gated(client, async () => 'hint', 'none'), 'none', 'a second lookup of the client meanwhile: none')
+  t.equal(await gated({ inFlight, client: '198.51.100.9' }, async () => 'hint', 'none'), 'hint', 'another client\'s lookup meanwhile: its hint')
   release()
   t.equal(await slow, 'hint')
-  t.equal(inFlight.count, 0, 'the gate is open again')
-  await t.rejects(gated({ inFlight }, async () => { throw new Error('catalog down') }, 'none'))
-  t.equal(inFlight.count, 0, 'also after a lookup that failed')
+  t.equal(inFlight.size, 0, 'the gate is open again')
+  await t.rejects(gated(client, async () => { throw new Error('catalog down') }, 'none'))
+  t.equal(inFlight.size, 0, 'also after a lookup that failed')
 
   const db = await createDatabase(t, 'CREATE TABLE customers (id INT)')
   const app = await build(t)

@@ -97,36 +97,48 @@ export function previousStatementReference (tokens: readonly Token[]): string | 
 /**
  * Tables of the servers' own schemas that show what other connections run, their values included:
  * every connection's current statement (PROCESSLIST), slow, sampled and logged statements, open
- * transactions and the locks they hold and wait for (the keys of the rows locked), the optimizer's
- * trace of the connection's previous statement (its text, where a server traces every statement),
- * and TiDB's own log (CLUSTER_LOG, whose expensive-query lines quote statements). By schema:
- * every table of performance_schema; sys's views of the current statements; TiDB's CLUSTER_
+ * transactions and the locks they hold and wait for (the keys of the rows locked, the statements
+ * waiting and blocking), the optimizer's trace of the connection's previous statement (its text,
+ * where a server traces every statement), TiDB's own log (CLUSTER_LOG, whose expensive-query lines
+ * quote statements), and TiDB's DDL jobs, the statements it stopped for their memory and its
+ * runaway queries and watches (each with its statement's text). By schema: every table of
+ * performance_schema; sys's views of the current statements and lock waits; TiDB's CLUSTER_
  * tables as their single-server ones.
  */
 const STATEMENT_TABLES: Record<string, ReadonlySet<string> | 'all'> = {
   INFORMATION_SCHEMA: new Set(['PROCESSLIST', 'SLOW_QUERY', 'STATEMENTS_SUMMARY', 'STATEMENTS_SUMMARY_HISTORY', 'STATEMENTS_SUMMARY_EVICTED',
-    'TIDB_TRX', 'DEADLOCKS', 'DATA_LOCK_WAITS', 'INNODB_TRX', 'INNODB_LOCKS', 'INNODB_LOCK_WAITS', 'QUERY_CACHE_INFO', 'LOG', 'OPTIMIZER_TRACE']),
+    'TIDB_TRX', 'DEADLOCKS', 'DATA_LOCK_WAITS', 'INNODB_TRX', 'INNODB_LOCKS', 'INNODB_LOCK_WAITS', 'QUERY_CACHE_INFO', 'LOG', 'OPTIMIZER_TRACE',
+    'DDL_JOBS', 'MEMORY_USAGE_OPS_HISTORY', 'RUNAWAY_WATCHES']),
   PERFORMANCE_SCHEMA: 'all',
-  SYS: new Set(['PROCESSLIST', 'X$PROCESSLIST', 'SESSION', 'X$SESSION']),
-  MYSQL: new Set(['GENERAL_LOG', 'SLOW_LOG', 'TIDB_MDL_VIEW'])
+  SYS: new Set(['PROCESSLIST', 'X$PROCESSLIST', 'SESSION', 'X$SESSION', 'INNODB_LOCK_WAITS', 'X$INNODB_LOCK_WAITS']),
+  MYSQL: new Set(['GENERAL_LOG', 'SLOW_LOG', 'TIDB_MDL_VIEW', 'TIDB_DDL_JOB', 'TIDB_DDL_HISTORY', 'TIDB_RUNAWAY_QUERIES', 'TIDB_RUNAWAY_WATCH', 'TIDB_RUNAWAY_WATCH_DONE'])
 }
 
 /**
- * What in the statement shows the statements other connections run: SHOW [FULL] PROCESSLIST,
- * SHOW EXPLAIN | ANALYZE … FOR a connection, EXPLAIN … FOR CONNECTION, SHOW ENGINE (InnoDB's
- * status quotes the transactions' statements), TiDB's ADMIN SHOW DDL JOB QUERIES, and a table of
- * STATEMENT_TABLES named with its schema (as it must be: a session's database is never a system
- * schema), however either is spelt. The pool's connections serve every session under one database
- * user, who sees its own connections' statements without any privilege: another session's
- * statement, `WHERE email = 'alice@…'`, would be read while it runs.
+ * What SHOW shows of other connections' statements: their current ones (PROCESSLIST; EXPLAIN and
+ * ANALYZE … FOR a connection), InnoDB's status (which quotes the transactions' statements), the
+ * binary and relay logs' events (every connection's writes, as written), and the profiles of the
+ * pooled connection's previous statements (where profiling is on).
+ */
+const SHOW_STATEMENTS = new Set(['PROCESSLIST', 'EXPLAIN', 'ANALYZE', 'ENGINE', 'BINLOG', 'RELAYLOG', 'PROFILE', 'PROFILES'])
+
+/**
+ * What in the statement shows the statements other connections run: SHOW_STATEMENTS, EXPLAIN …
+ * FOR CONNECTION, TiDB's ADMIN SHOW DDL [JOB QUERIES] (the running DDL jobs' statements; ADMIN
+ * SHOW DDL JOBS shows none), and a table of STATEMENT_TABLES named with its schema (as it must be:
+ * a session's database is never a system schema), however either is spelt. The pool's connections
+ * serve every session under one database user, who sees its own connections' statements without
+ * any privilege: another session's statement, `WHERE email = 'alice@…'`, would be read while it
+ * runs; and with the privileges root has, every write any session made.
  */
 export function otherStatementsReference (tokens: readonly Token[]): string | null {
   const { word } = firstKeyword(tokens)
   if (word === 'SHOW') {
     const what = keyword(tokens[1]) === 'FULL' ? keyword(tokens[2]) : keyword(tokens[1])
-    if (what === 'PROCESSLIST' || what === 'EXPLAIN' || what === 'ANALYZE' || what === 'ENGINE') return `SHOW ${what}`
+    if (SHOW_STATEMENTS.has(what)) return `SHOW ${what}`
   }
   if (word === 'ADMIN' && tokens.some((token) => keyword(token) === 'QUERIES')) return 'ADMIN SHOW DDL JOB QUERIES'
+  if (word === 'ADMIN' && keyword(tokens[1]) === 'SHOW' && keyword(tokens[2]) === 'DDL' && keyword(tokens[3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   for (let i = 0; i < tokens.length; i++) {
     if (keyword(tokens[i]) === 'FOR' && keyword(tokens[i + 1]) === 'CONNECTION') return 'EXPLAIN … FOR CONNECTION'
     if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i]) === '' || nameOf(tokens[i + 2]) === '') continue

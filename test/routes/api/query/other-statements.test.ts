@@ -66,6 +66,11 @@ function generated (random: () => number): string {
     const words = [spelt(random, 'SHOW', true), ...(random() < 0.5 ? [spelt(random, 'FULL', true)] : []), spelt(random, 'PROCESSLIST', true)]
     return words.join(pick([' ', ' /* c */ ', '\n']))
   }
+  if (random() < 0.15) {
+    // Every write of every session, as written (the binary log, where the user may read it), or the connection's earlier statements.
+    const what = pick([['BINLOG', 'EVENTS'], ['RELAYLOG', 'EVENTS'], ['PROFILES']])
+    return [spelt(random, 'SHOW', true), ...what.map((word) => spelt(random, word, true))].join(pick([' ', ' /* c */ ', '\n']))
+  }
   const [schema, table, column] = pick(TABLES)
   const source = `${spelt(random, schema)}${pick(DOT)}${spelt(random, table)}`
   return pick([

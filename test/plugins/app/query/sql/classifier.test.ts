@@ -369,13 +369,19 @@ t.test('what shows the statements other connections run is refused in both modes
     'SELECT 1 UNION SELECT info FROM information_schema.processlist', 'DESCRIBE information_schema.processlist', 'SELECT information_schema.processlist.info FROM information_schema.processlist',
     'SELECT * FROM performance_schema.events_statements_current', 'SELECT * FROM Performance_Schema.threads', 'SELECT * FROM sys.processlist', 'SELECT * FROM sys.`x$session`',
     'SELECT argument FROM mysql.general_log', 'SELECT sql_text FROM mysql.slow_log', 'SELECT * FROM mysql.tidb_mdl_view', 'SELECT * FROM information_schema.CLUSTER_PROCESSLIST',
-    'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history', 'SELECT * FROM information_schema.cluster_log', 'SELECT lock_data FROM information_schema.INNODB_LOCKS', 'SELECT query FROM information_schema.optimizer_trace']) {
+    'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history', 'SELECT * FROM information_schema.cluster_log', 'SELECT lock_data FROM information_schema.INNODB_LOCKS', 'SELECT query FROM information_schema.optimizer_trace',
+    'SHOW BINLOG EVENTS', "SHOW BINLOG EVENTS IN 'mysql-bin.000001' LIMIT 5", 'show relaylog events', "SHOW RELAYLOG 'primary' EVENTS", 'SHOW PROFILES', 'SHOW PROFILE ALL FOR QUERY 1',
+    'ADMIN SHOW DDL', 'admin show ddl', 'SELECT query FROM information_schema.ddl_jobs', 'SELECT sql_text FROM information_schema.MEMORY_USAGE_OPS_HISTORY',
+    'SELECT watch_text FROM information_schema.runaway_watches', 'SELECT * FROM information_schema.cluster_memory_usage_ops_history', 'SELECT * FROM sys.innodb_lock_waits',
+    'SELECT * FROM sys.`x$innodb_lock_waits`', 'SELECT job_meta FROM mysql.tidb_ddl_job', 'SELECT job_meta FROM mysql.tidb_ddl_history', 'SELECT original_sql FROM mysql.tidb_runaway_queries',
+    'SELECT watch_text FROM mysql.tidb_runaway_watch', 'SELECT * FROM mysql.tidb_runaway_watch_done']) {
     unsupportedInBothModes(t, sql)
   }
   t.equal(codeOf('CREATE VIEW v AS SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor kept in a view')
   t.equal(codeOf('CREATE PROCEDURE p() SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor in a stored program')
   for (const sql of ['SELECT table_name FROM information_schema.tables', 'SELECT * FROM information_schema.columns', 'SELECT processlist FROM t', 'SELECT * FROM processlist',
-    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT sys.id FROM systems sys', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name']) {
+    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT sys.id FROM systems sys', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name',
+    'SHOW MASTER STATUS', 'SHOW BINARY LOGS', 'SELECT * FROM ddl_jobs']) {
     t.equal(codeOf(sql), 'ok', sql)
   }
 })

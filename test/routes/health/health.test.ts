@@ -66,3 +66,21 @@ t.test('start-up with Redis unreachable fails in bounded time, naming REDIS_URL'
   await t.rejects(build(t, { env: { REDIS_URL: 'redis://127.0.0.1:1' } }), /Redis is not reachable at redis:\/\/127\.0\.0\.1:1.*REDIS_URL/)
   t.ok(Date.now() - started < 8000, `within the start-up wait (${Date.now() - started} ms)`)
 })
+
+t.test('a flood of GET /ready shares one check at a time: no pings queue for the pool, and the sessions\' queries keep their places', async (t) => {
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '2' } })
+  let most = 0
+  const flood = { on: true }
+  const watch = (async () => {
+    while (flood.on) {
+      const { inUse, waiting } = app.mysql.shareStats()
+      most = Math.max(most, inUse + waiting)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  })()
+  const answers = await Promise.all(Array.from({ length: 300 }, () => app.inject({ url: '/ready', remoteAddress: '203.0.113.7' })))
+  flood.on = false
+  await watch
+  t.strictSame([...new Set(answers.map((res) => res.statusCode))], [200], 'every one answers ready')
+  t.ok(most <= 1, `at most one ping held or waited for a connection at once (${most})`)
+})

@@ -129,7 +129,7 @@ export class FairShare {
     if (holding >= this.options.perOwner) return false
     const free = this.options.size - this.inUse
     const group = this.groupOf.get(owner) ?? owner
-    if ((this.groupHeld.get(group) ?? 0) >= (this.options.groupCap ?? Infinity)) return false
+    if (this.options.groupCap !== undefined && (this.groupHeld.get(group) ?? 0) >= this.options.groupCap) return false
     // Past its share a group takes only what no other group waits for.
     const mayTake = (this.groupHeld.get(group) ?? 0) < (this.options.perGroup ?? Infinity) || this.waitingCount === (this.groupWaiting.get(group) ?? 0)
     return mayTake && (free > this.options.reserve || (free > 0 && holding === 0))

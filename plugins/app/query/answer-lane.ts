@@ -18,15 +18,20 @@ type Task = () => boolean
  * bystander's `SELECT 1` for a quarter of a second. In the lane, the other requests' I/O is served
  * between every few milliseconds of it, however many large answers are being written; the large
  * answers take longer instead. When nothing else is waiting, the lane works on every turn, so a
- * large answer alone is written at about its full speed.
+ * large answer alone is written at about its full speed. The turns go by client (its address's
+ * bucket), then by answer: a client writing forty answers at once gets one piece for each piece
+ * of another client's one, not forty.
  */
 export class AnswerLane {
-  private readonly tasks: Task[] = []
+  /** Each client's answers in turn; the map's order is the clients' turn order. */
+  private readonly clients = new Map<string, Task[]>()
   private scheduled = false
 
-  /** Runs `task` in the lane until it says it is done. */
-  add (task: Task): void {
-    this.tasks.push(task)
+  /** Runs `task` in the lane, in `client`'s turns, until it says it is done. */
+  add (task: Task, client = ''): void {
+    const tasks = this.clients.get(client)
+    if (tasks === undefined) this.clients.set(client, [task])
+    else tasks.push(task)
     this.schedule()
   }
 
@@ -40,10 +45,15 @@ export class AnswerLane {
     this.scheduled = false
     const deadline = performance.now() + TURN_MS
     do {
-      const task = this.tasks.shift()!
-      if (task()) this.tasks.push(task)
-    } while (this.tasks.length > 0 && performance.now() < deadline)
-    if (this.tasks.length > 0) this.schedule()
+      // The first client in turn runs its first answer's next piece, then goes to the end of the
+      // turn order, that answer to the end of its own.
+      const [client, tasks] = this.clients.entries().next().value!
+      this.clients.delete(client)
+      const task = tasks.shift()!
+      if (task()) tasks.push(task)
+      if (tasks.length > 0) this.clients.set(client, tasks)
+    } while (this.clients.size > 0 && performance.now() < deadline)
+    if (this.clients.size > 0) this.schedule()
   }
 }
 
@@ -60,9 +70,10 @@ const ESCAPE_STEP_BYTES = 64 * 1024
  * its own as long as all the others together). A long text cut from its bytes (`LongText`) is
  * escaped from them straight into that buffer, a step at a time; it has room for the whole
  * budget, and the answer is what was written. Once `client` (the request's connection) has gone,
- * the work stops, and the answer is 499 client_closed_request.
+ * the work stops, and the answer is 499 client_closed_request. Its pieces take `turn`'s turns
+ * (its client's address bucket) in the lane.
  */
-export function answerJson (reply: QueryReply, client?: ClientConnection | null, lane: AnswerLane = answerLane): string | Promise<Buffer> {
+export function answerJson (reply: QueryReply, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const pieces = queryReplyPieces(reply)
   const first = pieces.next().value!
   let next = pieces.next()
@@ -107,7 +118,7 @@ export function answerJson (reply: QueryReply, client?: ClientConnection | null,
         reject(err)
       }
       return false
-    })
+    }, turn)
   })
 }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
 import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { answerJson } from '../../../plugins/app/query/answer-lane.js'
+import { addressBucket } from '../../../plugins/app/session/rate-keys.js'
 import exportRoutes from './export.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -35,8 +36,9 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     // schema's serializer, which checked every row against the rows union; the schema still
     // documents it. Errors keep the error schemas' serializer. A text answer carries no type of
     // its own (Fastify types only what it serializes), so it is named here. A large answer is
-    // written a piece at a time between other requests' work (plugins/app/query/answer-lane.ts).
-    const json = answerJson(answer, request.raw.socket)
+    // written a piece at a time between other requests' work, in its client's turns
+    // (plugins/app/query/answer-lane.ts).
+    const json = answerJson(answer, request.raw.socket, addressBucket(request.clientAddress))
     // A large answer goes out a piece at a time, what its client leaves unread counted
     // (plugins/app/edge/unread-answers.ts).
     return reply.type(JSON_TYPE).sendAnswer(typeof json === 'string' ? json : await json)

@@ -46,6 +46,29 @@ t.test('the lane shares each turn of the event loop out among its tasks, and lea
   t.ok(turns >= 15, `the rest of the process had ${turns} turns during the 150 ms of work (it waited ${slowest.toFixed(1)} ms at most)`)
 })
 
+t.test('the lane\'s turns go by client, then by answer: forty answers of one client do not put another\'s one behind them', async (t) => {
+  const lane = new AnswerLane()
+  const order: string[] = []
+  const answer = (client: string, name: string, pieces: number) => new Promise<void>((resolve) => {
+    let left = pieces
+    lane.add(() => {
+      order.push(name)
+      if (--left > 0) return true
+      resolve()
+      return false
+    }, client)
+  })
+  const hog = Array.from({ length: 40 }, (_, i) => answer('203.0.113.7', `hog${i}`, 10))
+  const other = answer('198.51.100.9', 'other', 10)
+  await other
+  const before = order.lastIndexOf('other')
+  t.equal(order.filter((name) => name === 'other').length, 10)
+  t.ok(before < 25, `the other client's 10 pieces were all written within the first ${before + 1} of the lane's pieces (by answer, the 410th: the last)`)
+  t.strictSame(order.slice(0, 6), ['hog0', 'other', 'hog1', 'other', 'hog2', 'other'], 'the clients alternate; a client\'s answers take its turns in order')
+  await Promise.all(hog)
+  t.equal(order.length, 410)
+})
+
 t.test('answerJson: a small answer is its text at once; a large one its bytes, written in the lane', async (t) => {
   const base: QueryReply = {
     success: true, query_id: 'q', session_id: 's', database_name: 'd', columns: [{ name: 'v', type: 'LONGTEXT' }], rows: [['x']], row_count: 1, truncated: false, execution_time_ms: 1

@@ -35,8 +35,8 @@ const SERVER_WRITE_GRACE_SECONDS = 30
  * the connections queries need, and no client, however many sessions it names, the connections
  * other clients' downloads need. An export past them is refused at once (`exports_busy`) rather
  * than left waiting behind downloads of minutes: so no one is known to wait, and the pool's turns
- * cannot share them as they share the queries' pool. Its statement is read by the query runner, by the same one-reading rules as a
- * query, and must be a read.
+ * cannot share them as they share the queries' pool. Its statement is read by the query runner,
+ * by the same one-reading rules as a query, and must be a read.
  */
 export class Exporter {
   private readonly mysql: Mysql

@@ -129,17 +129,21 @@ export class FairShare {
     if (holding >= this.options.perOwner) return false
     const free = this.options.size - this.inUse
     const group = this.groupOf.get(owner) ?? owner
-    if (this.options.groupCap !== undefined && (this.groupHeld.get(group) ?? 0) >= this.options.groupCap) return false
+    if (this.atGroupCap(group)) return false
     // Past its share a group takes only what no other group waits for.
     const mayTake = (this.groupHeld.get(group) ?? 0) < (this.options.perGroup ?? Infinity) || this.waitingCount === (this.groupWaiting.get(group) ?? 0)
     return mayTake && (free > this.options.reserve || (free > 0 && holding === 0))
   }
 
+  /** Whether `group` holds its `groupCap` (never, where none is set). */
+  private atGroupCap (group: string): boolean {
+    return this.options.groupCap !== undefined && (this.groupHeld.get(group) ?? 0) >= this.options.groupCap
+  }
+
   /** Which limit keeps `owner` from a connection now. */
   private limitMet (owner: string): BusyLimit {
     if ((this.held.get(owner) ?? 0) >= this.options.perOwner) return 'owner'
-    const group = this.groupOf.get(owner) ?? owner
-    return (this.groupHeld.get(group) ?? 0) >= (this.options.groupCap ?? Infinity) ? 'group' : 'pool'
+    return this.atGroupCap(this.groupOf.get(owner) ?? owner) ? 'group' : 'pool'
   }
 
   private hold (owner: string): void {

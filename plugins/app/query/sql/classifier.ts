@@ -4,7 +4,7 @@ import { selectItems, type SelectItems } from './column-names.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
-import { fileAccess, isDiagnostics, otherStatementsReference, previousStatementReference, serverControl, storedProgramKind } from './refusals.js'
+import { fileAccess, isDiagnostics, otherStatementsReference, previousStatementReference, serverControl, storedProgramKind, stringStatement } from './refusals.js'
 import type { SqlServer } from './server.js'
 import { firstKeyword, isPunct, statementEnd } from './tokens.js'
 
@@ -66,6 +66,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
   refuseOtherStatements(tokens)
   if (!readOnly) refuseServerReach(tokens)
   const program = storedProgramKind(tokens)
+  refuseStringStatements(tokens, program !== null)
   if (program !== null) {
     // Its body's statements run when the program does, not now. Text past the body's END the
     // server refuses whole: the pool's connections have no multi-statement capability.
@@ -125,6 +126,16 @@ function refuseOtherStatements (tokens: readonly Token[]): void {
     throw new AppError('unsupported_statement',
       `${found} is not supported: it shows the statements other connections run, and this gateway's connections serve every session under one database user, so it would show other sessions' statements, their values included. Nothing was sent to the database.`)
   }
+}
+
+/** In both modes: SQL the server would read from a string, which is all the gateway would have read of it. */
+function refuseStringStatements (tokens: readonly Token[], program: boolean): void {
+  const found = stringStatement(tokens, program)
+  if (found === null) return
+  const why = found.startsWith('sys.')
+    ? 'the sys schema\'s procedures run SQL built from their arguments, and its views and functions read the server\'s instrumentation of every connection, other sessions\' statements included'
+    : 'it runs SQL built from a string, which the gateway reads only as a string, so none of its rules would apply to that SQL'
+  throw new AppError('unsupported_statement', `${found} is not supported: ${why}. Nothing was sent to the database.`)
 }
 
 /** With writes allowed, what reaches past the databases: the server's files and process. */

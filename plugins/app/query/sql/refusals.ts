@@ -95,6 +95,30 @@ export function previousStatementReference (tokens: readonly Token[]): string | 
 }
 
 /**
+ * What runs SQL that reaches the gateway only as a string, which no reading here can judge: in a
+ * stored program's body (`program`), PREPARE … FROM and EXECUTE IMMEDIATE (as statements of their
+ * own they are refused already); in any statement, a call of a routine of `mysql` (MariaDB's AddGeometryColumn and
+ * DropGeometryColumn run ALTER TABLE built from their arguments), and any name of the `sys`
+ * schema: its procedures run statements built from their arguments (execute_prepared_stmt,
+ * statement_performance_analyzer, table_exists) or change the instrumentation of every connection
+ * (ps_setup_*), and its views and functions read performance_schema (ps_thread_trx_info: other
+ * connections' statements, their values included). What it found, or null.
+ */
+export function stringStatement (tokens: readonly Token[], program: boolean): string | null {
+  for (let i = 0; i < tokens.length; i++) {
+    const word = program ? keyword(tokens[i]) : ''
+    if (word === 'PREPARE' && nameOf(tokens[i + 1]) !== '' && keyword(tokens[i + 2]) === 'FROM') return 'PREPARE … FROM'
+    if (word === 'EXECUTE' && keyword(tokens[i + 1]) === 'IMMEDIATE') return 'EXECUTE IMMEDIATE'
+    if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i + 2]) === '') continue
+    const schema = looseName(tokens[i])
+    const routine = `${schema.toLowerCase()}.${looseName(tokens[i + 2]).toLowerCase()}`
+    if (schema === 'SYS') return routine
+    if (schema === 'MYSQL' && keyword(tokens[i - 1]) === 'CALL') return `CALL ${routine}`
+  }
+  return null
+}
+
+/**
  * Tables of the servers' own schemas that show what other connections run, their values included:
  * every connection's current statement (PROCESSLIST), slow, sampled and logged statements, open
  * transactions and the locks they hold and wait for (the keys of the rows locked, the statements

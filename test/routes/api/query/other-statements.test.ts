@@ -30,13 +30,58 @@ t.test('a session cannot read the statement another session is running, even as 
   t.ok(seen, 'the database user sees the victim\'s statement in its process list')
 
   for (const query of ['SHOW PROCESSLIST', 'SHOW FULL PROCESSLIST', 'SELECT info FROM information_schema.PROCESSLIST', 'SELECT * FROM `INFORMATION_SCHEMA`.`processlist`',
-    'SELECT (SELECT GROUP_CONCAT(info) FROM information_schema.processlist) AS x', 'TABLE information_schema.processlist', 'SHOW EXPLAIN FOR 1', 'SHOW ANALYZE FOR 1']) {
+    'SELECT (SELECT GROUP_CONCAT(info) FROM information_schema.processlist) AS x', 'TABLE information_schema.processlist', 'SHOW EXPLAIN FOR 1', 'SHOW ANALYZE FOR 1',
+    'SELECT sys.ps_thread_trx_info(1) AS s']) {
     const res = await post(app, '/api/query', { query, session_id: attacker })
     t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
     t.notOk(res.body.includes(secret), 'and the answer does not hold the secret')
   }
   const history = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': attacker } })
   t.notOk(history.body.includes(secret))
+  t.equal((await running).statusCode, 200, 'the victim\'s statement ran undisturbed')
+})
+
+/**
+ * SQL that reaches the gateway as a string is all the gateway reads of it: a procedure that runs
+ * its argument (the sys schema's execute_prepared_stmt, or one a session would create with PREPARE
+ * … FROM or EXECUTE IMMEDIATE) would run what every rule above refuses, with writes allowed.
+ */
+t.test('with writes allowed, no session runs SQL from a string: the sys schema, dynamic SQL in a stored program, mysql\'s routines', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const [victim, attacker] = [randomSessionId(), randomSessionId()]
+  for (const session of [victim, attacker]) t.equal((await post(app, '/api/database/select', { database_name: db, session_id: session })).statusCode, 200)
+  const secret = `card-${randomSessionId()}`
+  const running = post(app, '/api/query', { query: `SELECT SLEEP(2) AS s, '${secret}' AS c`, session_id: victim })
+  const admin = await adminConnection(t)
+  const visible = async () => {
+    const [rows] = await admin.query('SELECT info FROM information_schema.PROCESSLIST') as unknown as [Array<{ info: string | null }>]
+    return rows.some((row) => row.info?.includes(secret) === true)
+  }
+  for (let i = 0; i < 50 && !await visible(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.ok(await visible(), 'the victim\'s statement is running, to be read')
+
+  const read = "'SELECT info FROM information_schema.PROCESSLIST'"
+  for (const query of [
+    `CALL sys.execute_prepared_stmt(${read})`,
+    `CALL \`SYS\` . execute_prepared_stmt(${read})`,
+    "CALL sys.execute_prepared_stmt('SELECT LOAD_FILE(''/etc/passwd'') AS f')",
+    'SELECT sys.ps_thread_trx_info(1) AS s',
+    'SELECT * FROM sys.statement_analysis',
+    "CALL mysql.DropGeometryColumn('', 'x', 't', 'id')",
+    'CREATE PROCEDURE run_text (s TEXT) BEGIN PREPARE x FROM s; EXECUTE x; DEALLOCATE PREPARE x; END',
+    'CREATE PROCEDURE run_text (s TEXT) EXECUTE IMMEDIATE s',
+    'CREATE PROCEDURE run_text (s TEXT) BEGIN SET @s = s; PREPARE x FROM @s; EXECUTE x; END',
+    "CREATE EVENT run_text ON SCHEDULE AT CURRENT_TIMESTAMP DO EXECUTE IMMEDIATE 'SELECT 1'"
+  ]) {
+    const res = await post(app, '/api/query', { query, session_id: attacker })
+    t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
+    t.notOk(res.body.includes(secret) || res.body.includes('root:'), 'and the answer holds neither the secret nor the file')
+  }
+  const [routines] = await admin.query('SELECT COUNT(*) AS n FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?', [db]) as unknown as [Array<{ n: number | string }>]
+  t.equal(Number(routines[0]!.n), 0, 'no procedure was created')
+  t.equal((await post(app, '/api/query', { query: 'SELECT prepare x FROM (SELECT 1 AS prepare) d', session_id: attacker })).statusCode, 200,
+    'outside a stored program, a column named prepare is a column')
   t.equal((await running).statusCode, 200, 'the victim\'s statement ran undisturbed')
 })
 
@@ -56,7 +101,7 @@ function spelt (random: () => number, word: string, keyword = false): string {
 const DOT = [' . ', '.', '/**/./**/', '\n.\n', '/*!.*/']
 const TABLES: Array<[string, string, string]> = [
   ['information_schema', 'processlist', 'info'], ['information_schema', 'processlist', '*'], ['performance_schema', 'events_statements_current', 'sql_text'],
-  ['performance_schema', 'threads', 'processlist_info'], ['sys', 'processlist', 'current_statement'], ['mysql', 'general_log', 'argument']
+  ['performance_schema', 'threads', 'processlist_info'], ['sys', 'processlist', 'current_statement'], ['sys', 'statement_analysis', 'query'], ['mysql', 'general_log', 'argument']
 ]
 
 /** A statement that would read what other connections run, spelt at random. */

@@ -380,9 +380,31 @@ t.test('what shows the statements other connections run is refused in both modes
   t.equal(codeOf('CREATE VIEW v AS SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor kept in a view')
   t.equal(codeOf('CREATE PROCEDURE p() SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor in a stored program')
   for (const sql of ['SELECT table_name FROM information_schema.tables', 'SELECT * FROM information_schema.columns', 'SELECT processlist FROM t', 'SELECT * FROM processlist',
-    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT sys.id FROM systems sys', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name',
+    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT s.id FROM systems s', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name',
     'SHOW MASTER STATUS', 'SHOW BINARY LOGS', 'SELECT * FROM ddl_jobs']) {
     t.equal(codeOf(sql), 'ok', sql)
+  }
+})
+
+t.test('SQL the server would run from a string is refused in both modes: the sys schema, mysql\'s routines, dynamic SQL in a stored program', async (t) => {
+  for (const sql of ["CALL sys.execute_prepared_stmt('SELECT info FROM information_schema.processlist')", "call `SYS`.`execute_prepared_stmt`('SELECT 1')",
+    "CALL /*!sys*/ . table_exists('db', 't', @x)", 'SELECT sys.ps_thread_trx_info(12)', 'SELECT sys . ps_thread_stack (12, FALSE)', 'SELECT * FROM sys.statement_analysis',
+    'SELECT * FROM sYs.`x$ps_digest_95th_percentile_by_avg_us`', 'SELECT sys.format_bytes(1024)', "CALL sys.ps_setup_enable_consumer('events_statements_history_long')",
+    'SELECT sys.id FROM systems sys', "CALL mysql.AddGeometryColumn('', 'db', 't', 'g', 0)", "call `mysql` . DropGeometryColumn('', 'db', 't', 'g')"]) {
+    unsupportedInBothModes(t, sql)
+  }
+  for (const sql of ['CREATE PROCEDURE p (s TEXT) BEGIN PREPARE x FROM s; EXECUTE x; END', 'CREATE PROCEDURE p (s TEXT) EXECUTE IMMEDIATE s',
+    "CREATE DEFINER = CURRENT_USER PROCEDURE p () BEGIN SET @s = 'SELECT 1'; PREPARE `x` FROM @s; EXECUTE x; END",
+    "CREATE EVENT e ON SCHEDULE EVERY 1 HOUR DO EXECUTE IMMEDIATE 'SELECT 1'", "ALTER EVENT e DO EXECUTE IMMEDIATE CONCAT('SELECT ', 1)",
+    "CREATE PROCEDURE p () /*!EXECUTE IMMEDIATE 'SELECT 1'*/", 'CREATE OR REPLACE PROCEDURE p () CALL mysql.AddGeometryColumn(\'\', \'db\', \'t\', \'g\', 0)']) {
+    t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  }
+  for (const sql of ['SELECT prepare x FROM (SELECT 1 AS prepare) d', "SELECT 'sys.execute_prepared_stmt'", 'SELECT * FROM mysql.time_zone_name', 'SELECT s.id FROM systems s',
+    'SELECT sys FROM t', 'SELECT * FROM sys_tables']) {
+    t.equal(codeOf(sql), 'ok', sql)
+  }
+  for (const sql of ['CREATE PROCEDURE p () SELECT prepare AS x FROM t', 'CREATE PROCEDURE p () CALL other.run()', 'INSERT INTO mysql.time_zone_name (Name) VALUES (\'x\')']) {
+    t.equal(codeOf(sql, false), 'ok', sql)
   }
 })
 

@@ -7,13 +7,18 @@ import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf } from './tok
  * another session's) left behind. Each returns what it found, or null.
  */
 
-/** SELECT … INTO OUTFILE | DUMPFILE, LOAD DATA | XML [LOCAL] INFILE, LOAD_FILE(), also in a stored program's body. */
+/**
+ * SELECT … INTO OUTFILE | DUMPFILE, LOAD DATA | XML [LOCAL] INFILE, LOAD_FILE(), also in a stored
+ * program's body, and a table's DATA | INDEX DIRECTORY, which puts its files (the rows' bytes as
+ * written) in any directory of the host the server may write to.
+ */
 export function fileAccess (tokens: readonly Token[]): string | null {
   for (let i = 0; i < tokens.length; i++) {
     const word = keyword(tokens[i])
     const next = keyword(tokens[i + 1])
     if (word === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) return `INTO ${next}`
     if (word === 'LOAD' && (next === 'DATA' || next === 'XML')) return `LOAD ${next}`
+    if ((word === 'DATA' || word === 'INDEX') && next === 'DIRECTORY') return `${word} DIRECTORY`
     if (looseName(tokens[i]) === 'LOAD_FILE' && isCall(tokens, i)) return 'LOAD_FILE()'
   }
   return null
@@ -22,11 +27,28 @@ export function fileAccess (tokens: readonly Token[]): string | null {
 /** Statements that stop the server or load code into it, by their leading keyword. */
 const SERVER_STATEMENTS = new Set(['SHUTDOWN', 'RESTART', 'INSTALL', 'UNINSTALL', 'BINLOG'])
 
-/** What stops the database server or loads code into it (CREATE FUNCTION … SONAME). */
+/** Storage engines whose tables are another server's tables (FEDERATED, SPIDER) or the host's files (CONNECT). */
+const OUTSIDE_ENGINES = new Set(['FEDERATED', 'FEDERATEDX', 'SPIDER', 'CONNECT'])
+
+/**
+ * What stops the database server or loads code into it (CREATE FUNCTION … SONAME), and what
+ * connects it to other servers or files: CREATE | ALTER | DROP SERVER and a table created or
+ * altered with an engine of OUTSIDE_ENGINES (whose connection or file is a string the server reads).
+ */
 export function serverControl (tokens: readonly Token[]): string | null {
   const { word } = firstKeyword(tokens)
   if (SERVER_STATEMENTS.has(word)) return word
-  return tokens.some((token) => keyword(token) === 'SONAME') ? 'SONAME' : null
+  if ((word === 'CREATE' || word === 'ALTER' || word === 'DROP') && keyword(tokens[1]) === 'SERVER') return `${word} SERVER`
+  // A table option of CREATE or ALTER, not `WHERE engine = 'CONNECT'` in a read.
+  const defines = word === 'CREATE' || word === 'ALTER'
+  for (let i = 0; i < tokens.length; i++) {
+    if (keyword(tokens[i]) === 'SONAME') return 'SONAME'
+    if (!defines || keyword(tokens[i]) !== 'ENGINE') continue
+    const engine = isPunct(tokens[i + 1], '=') ? tokens[i + 2] : tokens[i + 1]
+    const name = engine?.kind === 'string' ? engine.text.slice(1, -1).toUpperCase() : looseName(engine)
+    if (OUTSIDE_ENGINES.has(name)) return `ENGINE=${name}`
+  }
+  return null
 }
 
 const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])

@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import mysql from 'mysql2/promise'
 import { build, createDatabase, post, selectedSession, TEST_MYSQL_URL } from '../../../helper.js'
@@ -219,6 +222,18 @@ t.test('no statement reads or writes files of the gateway\'s or the database ser
     t.notMatch(res.body, 'root:', `${query}: nothing of the file`)
   }
   t.equal((await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM lf', session_id: sessionId })).json().rows[0].n, '0')
+
+  // A table's DATA or INDEX DIRECTORY puts its files, the rows' bytes as written, in any directory
+  // the server may write to: here one made for it.
+  const dir = mkdtempSync(join(tmpdir(), 'sqlgate-data-dir-'))
+  chmodSync(dir, 0o777)
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  for (const query of [`CREATE TABLE placed (a INT) ENGINE=MyISAM DATA DIRECTORY = '${dir}'`, `CREATE TABLE placed (a INT) ENGINE=Aria INDEX DIRECTORY '${dir}'`,
+    `CREATE TABLE placed (a INT) ENGINE=InnoDB DATA DIRECTORY='${dir}'`]) {
+    const res = await post(app, '/api/query', { query, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
+  }
+  t.strictSame(readdirSync(dir), [], 'no file was written outside the database server\'s data directory')
 })
 
 t.test('CALL answers every result set of the procedure: the first as rows, the others in more_results', async (t) => {

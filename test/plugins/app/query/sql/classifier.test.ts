@@ -440,9 +440,14 @@ t.test('with writes allowed, what reads or writes the database server\'s files, 
     "CREATE PROCEDURE p () BEGIN SELECT LOAD_FILE('/etc/passwd'); END",
     "SELECT 1 /*! INTO OUTFILE '/tmp/x' */",
     'SHUTDOWN', 'shutdown wait for all replicas', 'RESTART', "INSTALL PLUGIN sphinx SONAME 'ha_sphinx'", "INSTALL SONAME 'ha_connect'",
-    'UNINSTALL PLUGIN audit_log', "CREATE FUNCTION sys_exec RETURNS INTEGER SONAME 'lib_mysqludf_sys.so'", "BINLOG 'base64'"
+    'UNINSTALL PLUGIN audit_log', "CREATE FUNCTION sys_exec RETURNS INTEGER SONAME 'lib_mysqludf_sys.so'", "BINLOG 'base64'",
+    "CREATE TABLE t (a INT) ENGINE=MyISAM DATA DIRECTORY = '/var/www'", "CREATE TABLE t (a INT) INDEX DIRECTORY '/tmp' ENGINE=Aria",
+    "ALTER TABLE t PARTITION BY HASH (a) (PARTITION p0 DATA DIRECTORY = '/tmp')", "CREATE TABLE t (a INT) ENGINE=CONNECT TABLE_TYPE=DOS FILE_NAME='/etc/passwd'",
+    "CREATE TABLE t (a INT) ENGINE = 'connect'", "CREATE TABLE t (a INT) ENGINE `Federated` CONNECTION='mysql://root@127.0.0.1/information_schema/PROCESSLIST'",
+    'ALTER TABLE t ENGINE=SPIDER', "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1')", "ALTER SERVER s OPTIONS (USER 'root')", 'DROP SERVER s'
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
-  for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
+  for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t',
+    "SELECT table_name FROM information_schema.tables WHERE engine = 'CONNECT'", 'CREATE TABLE t (a INT) ENGINE=InnoDB', 'CREATE TABLE servers (data TEXT, directory TEXT, engine TEXT)']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

@@ -444,10 +444,16 @@ t.test('with writes allowed, what reads or writes the database server\'s files, 
     "CREATE TABLE t (a INT) ENGINE=MyISAM DATA DIRECTORY = '/var/www'", "CREATE TABLE t (a INT) INDEX DIRECTORY '/tmp' ENGINE=Aria",
     "ALTER TABLE t PARTITION BY HASH (a) (PARTITION p0 DATA DIRECTORY = '/tmp')", "CREATE TABLE t (a INT) ENGINE=CONNECT TABLE_TYPE=DOS FILE_NAME='/etc/passwd'",
     "CREATE TABLE t (a INT) ENGINE = 'connect'", "CREATE TABLE t (a INT) ENGINE `Federated` CONNECTION='mysql://root@127.0.0.1/information_schema/PROCESSLIST'",
-    'ALTER TABLE t ENGINE=SPIDER', "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1')", "ALTER SERVER s OPTIONS (USER 'root')", 'DROP SERVER s'
+    'ALTER TABLE t ENGINE=SPIDER', "CREATE SERVER s FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1')", "ALTER SERVER s OPTIONS (USER 'root')", 'DROP SERVER s',
+    // TiDB's and MySQL's own
+    "LOAD STATS '/tmp/stats.json'", "IMPORT INTO t FROM '/tmp/t.csv'", "IMPORT TABLE FROM '/tmp/t.sdi'", "BACKUP DATABASE * TO 'local:///tmp/backup'",
+    "BACKUP TABLE db.t TO 'local:///tmp/backup'", "RESTORE DATABASE * FROM 'local:///tmp/backup'", 'PLAN REPLAYER DUMP EXPLAIN SELECT 1', "PLAN REPLAYER LOAD '/tmp/x.zip'",
+    "CREATE TABLESPACE ts ADD DATAFILE '/tmp/ts.ibd'", "CLONE LOCAL DATA DIRECTORY = '/tmp/clone'", "CLONE INSTANCE FROM 'u'@'h':3306 IDENTIFIED BY 'p'",
+    'ALTER INSTANCE DISABLE INNODB REDO_LOG', "FLASHBACK CLUSTER TO TIMESTAMP '2026-01-01 00:00:00'"
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
   for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t',
-    "SELECT table_name FROM information_schema.tables WHERE engine = 'CONNECT'", 'CREATE TABLE t (a INT) ENGINE=InnoDB', 'CREATE TABLE servers (data TEXT, directory TEXT, engine TEXT)']) t.equal(codeOf(sql, false), 'ok', sql)
+    "SELECT table_name FROM information_schema.tables WHERE engine = 'CONNECT'", 'CREATE TABLE t (a INT) ENGINE=InnoDB', 'CREATE TABLE servers (data TEXT, directory TEXT, engine TEXT)',
+    'ALTER TABLE t ADD data INT', 'FLASHBACK TABLE t', 'BACKUP STAGE START', 'SELECT * FROM plan', 'INSERT INTO backup SELECT * FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

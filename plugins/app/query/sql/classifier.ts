@@ -4,7 +4,7 @@ import { selectItems, type SelectItems } from './column-names.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
-import { fileAccess, isDiagnostics, otherStatementsReference, previousStatementReference, serverControl, storedProgramKind, stringStatement } from './refusals.js'
+import { fileAccess, isDiagnostics, otherStatementsReference, previousStatementReference, serverControl, sessionCounters, storedProgramKind, stringStatement } from './refusals.js'
 import type { SqlServer } from './server.js'
 import { firstKeyword, isPunct, statementEnd } from './tokens.js'
 
@@ -171,6 +171,11 @@ function refuseConnectionHistory (statement: readonly Token[], word: string): vo
   if (isDiagnostics(statement, word)) {
     throw new AppError('unsupported_statement',
       'SHOW WARNINGS, SHOW ERRORS and GET DIAGNOSTICS are not supported: they describe the previous statement of a pooled connection, which may be another session\'s (its values included), never the previous statement of this session. A query\'s answer carries its own warnings.')
+  }
+  const counters = sessionCounters(statement, word)
+  if (counters !== null) {
+    throw new AppError('unsupported_statement',
+      `${counters} is not supported: the counters of a pooled connection count the statements every session ran on it (rows read and sent, statements by kind, the last statement's cost), never this session's alone. SHOW GLOBAL STATUS shows the server's.`)
   }
   const previous = previousStatementReference(statement)
   if (previous !== null) {

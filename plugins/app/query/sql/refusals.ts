@@ -109,6 +109,23 @@ export function isDiagnostics (statement: readonly Token[], word: string): boole
 }
 
 /**
+ * SHOW [SESSION | LOCAL] STATUS (a bare SHOW STATUS is the session's) and
+ * information_schema.SESSION_STATUS: the pooled connection's counters, which count every
+ * statement any session ran on it since it was last reset (rows read and sent, statements by
+ * kind, the last statement's cost), never this session's alone. What it found, or null.
+ */
+export function sessionCounters (statement: readonly Token[], word: string): string | null {
+  if (word === 'SHOW') {
+    const scope = keyword(statement[1])
+    if (scope === 'STATUS' || ((scope === 'SESSION' || scope === 'LOCAL') && keyword(statement[2]) === 'STATUS')) return 'SHOW SESSION STATUS'
+  }
+  for (let i = 0; i < statement.length; i++) {
+    if (looseName(statement[i]) === 'INFORMATION_SCHEMA' && isPunct(statement[i + 1], '.') && looseName(statement[i + 2]) === 'SESSION_STATUS') return 'information_schema.session_status'
+  }
+  return null
+}
+
+/**
  * Functions and variables whose value is what the connection's previous statement or transaction
  * left: MariaDB's `last_gtid` and Galera's `WSREP_LAST_WRITTEN_GTID()` and `WSREP_LAST_SEEN_GTID()`
  * (the last write this client made or saw), and TiDB's `tidb_last_*` (the previous query's and

@@ -85,6 +85,22 @@ t.test('with writes allowed, no session runs SQL from a string: the sys schema, 
   t.equal((await running).statusCode, 200, 'the victim\'s statement ran undisturbed')
 })
 
+t.test('a session cannot count the rows of another session\'s query through the pooled connection\'s counters', async (t) => {
+  // One connection: the attacker's statement runs where the victim's just ran.
+  const db = await createDatabase(t, 'CREATE TABLE patients (id INT, diagnosis VARCHAR(20)); INSERT INTO patients SELECT seq, IF(seq % 7 = 0, \'x\', \'y\') FROM seq_1_to_260')
+  const app = await build(t, { env: { MYSQL_POOL_SIZE: '1' } })
+  const [victim, attacker] = [randomSessionId(), randomSessionId()]
+  for (const session of [victim, attacker]) t.equal((await post(app, '/api/database/select', { database_name: db, session_id: session })).statusCode, 200)
+  const counters = ["SHOW SESSION STATUS LIKE 'Rows_sent'", "SHOW STATUS WHERE Variable_name = 'Last_query_cost'", "SELECT variable_value FROM information_schema.session_status WHERE variable_name = 'ROWS_SENT'"]
+  for (const query of counters) {
+    const before = await post(app, '/api/query', { query, session_id: attacker })
+    t.equal((await post(app, '/api/query', { query: "SELECT id FROM patients WHERE diagnosis = 'x'", session_id: victim })).json().row_count, 37)
+    const after = await post(app, '/api/query', { query, session_id: attacker })
+    for (const res of [before, after]) t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
+  }
+  t.equal((await post(app, '/api/query', { query: "SHOW GLOBAL STATUS LIKE 'Uptime'", session_id: attacker })).statusCode, 200, 'the server\'s own counters stay readable')
+})
+
 const SEED = Number(process.env.FUZZ_SEED ?? 23)
 const CASES = Number(process.env.FUZZ_CASES ?? 300)
 

@@ -344,7 +344,17 @@ t.test('diagnostics of the pooled connection\'s previous statement (perhaps anot
   for (const sql of ['SHOW WARNINGS', 'show errors', 'SHOW WARNINGS LIMIT 5', 'SHOW COUNT(*) WARNINGS', 'SHOW COUNT( * ) ERRORS', '/*!SHOW*/ WARNINGS', 'GET DIAGNOSTICS @n = NUMBER', 'GET CURRENT DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT', 'GET STACKED DIAGNOSTICS @n = NUMBER']) {
     unsupportedInBothModes(t, sql)
   }
-  for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
+  for (const sql of ['SHOW TABLES', 'SHOW VARIABLES LIKE "warning%"', 'SHOW GLOBAL STATUS', 'SELECT `warnings` FROM t']) t.equal(codeOf(sql), 'ok', sql)
+})
+
+t.test('the pooled connection\'s session counters (every session\'s statements on it) are refused in both modes; the server\'s are not', async (t) => {
+  for (const sql of ['SHOW STATUS', 'show session status', "SHOW LOCAL STATUS LIKE 'Rows_sent'", "SHOW /*!SESSION*/ STATUS WHERE Variable_name = 'Last_query_cost'",
+    'SELECT * FROM information_schema.SESSION_STATUS', 'SELECT variable_value FROM `INFORMATION_SCHEMA` . `session_status`', 'TABLE information_schema.session_status']) {
+    unsupportedInBothModes(t, sql)
+  }
+  for (const sql of ['SHOW GLOBAL STATUS', "SHOW GLOBAL STATUS LIKE 'Uptime'", 'SELECT * FROM information_schema.GLOBAL_STATUS', 'SHOW SESSION VARIABLES', 'SELECT status FROM session_status']) {
+    t.equal(codeOf(sql), 'ok', sql)
+  }
 })
 
 t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) is refused in both modes: it is not this session\'s', async (t) => {
@@ -380,7 +390,7 @@ t.test('what shows the statements other connections run is refused in both modes
   t.equal(codeOf('CREATE VIEW v AS SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor kept in a view')
   t.equal(codeOf('CREATE PROCEDURE p() SELECT info FROM information_schema.processlist', false), 'unsupported_statement', 'nor in a stored program')
   for (const sql of ['SELECT table_name FROM information_schema.tables', 'SELECT * FROM information_schema.columns', 'SELECT processlist FROM t', 'SELECT * FROM processlist',
-    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW STATUS', 'SELECT s.id FROM systems s', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name',
+    "SELECT 'information_schema.processlist'", 'SHOW TABLES', 'SHOW FULL TABLES', 'SHOW GLOBAL STATUS', 'SELECT s.id FROM systems s', 'SELECT p.info FROM t AS p', 'SELECT * FROM mysql.time_zone_name',
     'SHOW MASTER STATUS', 'SHOW BINARY LOGS', 'SELECT * FROM ddl_jobs']) {
     t.equal(codeOf(sql), 'ok', sql)
   }

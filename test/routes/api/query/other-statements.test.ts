@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import mysql from 'mysql2/promise'
 import { seededRandom } from '../../../fixtures/seeded-random.js'
 import { adminConnection, build, createDatabase, post, randomSessionId, selectOnlyUserUrl } from '../../../helper.js'
@@ -42,17 +42,15 @@ t.test('a session cannot read the statement another session is running, even as 
 })
 
 /**
- * SQL that reaches the gateway as a string is all the gateway reads of it: a procedure that runs
- * its argument (the sys schema's execute_prepared_stmt, or one a session would create with PREPARE
- * … FROM or EXECUTE IMMEDIATE) would run what every rule above refuses, with writes allowed.
+ * Two sessions in `db`, the victim's running a statement that holds a secret for `seconds`: the
+ * attacker's session, the secret, the victim's answer to come, and whether the statement still
+ * runs (as the server's process list shows it to an administrator).
  */
-t.test('with writes allowed, no session runs SQL from a string: the sys schema, dynamic SQL in a stored program, mysql\'s routines', async (t) => {
-  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
-  const app = await build(t, { env: { READ_ONLY: 'false' } })
+async function victimRunning (t: Test, app: Awaited<ReturnType<typeof build>>, db: string, seconds: number) {
   const [victim, attacker] = [randomSessionId(), randomSessionId()]
   for (const session of [victim, attacker]) t.equal((await post(app, '/api/database/select', { database_name: db, session_id: session })).statusCode, 200)
   const secret = `card-${randomSessionId()}`
-  const running = post(app, '/api/query', { query: `SELECT SLEEP(2) AS s, '${secret}' AS c`, session_id: victim })
+  const running = post(app, '/api/query', { query: `SELECT SLEEP(${seconds}) AS s, '${secret}' AS c`, session_id: victim, timeout_ms: 60_000 })
   const admin = await adminConnection(t)
   const visible = async () => {
     const [rows] = await admin.query('SELECT info FROM information_schema.PROCESSLIST') as unknown as [Array<{ info: string | null }>]
@@ -60,6 +58,18 @@ t.test('with writes allowed, no session runs SQL from a string: the sys schema, 
   }
   for (let i = 0; i < 50 && !await visible(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
   t.ok(await visible(), 'the victim\'s statement is running, to be read')
+  return { attacker, secret, running, visible, admin }
+}
+
+/**
+ * SQL that reaches the gateway as a string is all the gateway reads of it: a procedure that runs
+ * its argument (the sys schema's execute_prepared_stmt, or one a session would create with PREPARE
+ * … FROM or EXECUTE IMMEDIATE) would run what every rule above refuses, with writes allowed.
+ */
+t.test('with writes allowed, no session runs SQL from a string: the sys schema, dynamic SQL in a stored program, mysql\'s routines', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const { attacker, secret, running, admin } = await victimRunning(t, app, db, 2)
 
   const read = "'SELECT info FROM information_schema.PROCESSLIST'"
   for (const query of [
@@ -147,17 +157,7 @@ function generated (random: () => number): string {
 t.test(`generated spellings never read another session's running statement (seed ${SEED}, ${CASES} cases)`, async (t) => {
   const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
   const app = await build(t, { env: { RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
-  const [victim, attacker] = [randomSessionId(), randomSessionId()]
-  for (const session of [victim, attacker]) t.equal((await post(app, '/api/database/select', { database_name: db, session_id: session })).statusCode, 200)
-  const secret = `card-${randomSessionId()}`
-  const running = post(app, '/api/query', { query: `SELECT SLEEP(${Math.min(50, Math.ceil(CASES / 100) + 3)}) AS s, '${secret}' AS c`, session_id: victim, timeout_ms: 60_000 })
-  const admin = await adminConnection(t)
-  const visible = async () => {
-    const [rows] = await admin.query('SELECT info FROM information_schema.PROCESSLIST') as unknown as [Array<{ info: string | null }>]
-    return rows.some((row) => row.info?.includes(secret) === true)
-  }
-  for (let i = 0; i < 50 && !await visible(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
-  t.ok(await visible(), 'the victim\'s statement is running, to be read')
+  const { attacker, secret, running, visible } = await victimRunning(t, app, db, Math.min(50, Math.ceil(CASES / 100) + 3))
 
   const random = seededRandom(SEED)
   const codes: Record<string, number> = {}

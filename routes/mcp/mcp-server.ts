@@ -9,8 +9,11 @@ import {
 import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
 import { toEnvelope, UNKNOWN_FIELDS_NAMED } from '../../plugins/app/errors/error-handler.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
+import { addressBucket } from '../../plugins/app/session/rate-keys.js'
+import type { QueryReply } from '../../schemas/query.js'
 import type { ToolDefinition } from './tools.js'
 import { GatewayTransport } from './gateway-transport.js'
+import { toolAnswerJson } from './tool-answer.js'
 
 /**
  * The part of the MCP endpoint that needs the MCP SDK. routes/mcp/index.ts imports this module on
@@ -27,12 +30,14 @@ export interface CallContext {
   log: FastifyBaseLogger
   /** The request's connection: a run_query read whose client goes away is stopped. */
   client?: ClientConnection
-  /** The client's address: its sessions share a cap on the pool. */
+  /** The client's address: its sessions share a cap on the pool, and its large answers a turn in the lane. */
   address?: string
+  /** A run_query call's answer, set by the call: the endpoint writes it into the JSON-RPC answer (./tool-answer.ts). */
+  reply?: QueryReply
 }
 
-/** An answer of the MCP endpoint: its status and JSON text (none for 202). */
-export interface McpAnswer { status: number, json?: string }
+/** An answer of the MCP endpoint: its status and JSON text or bytes (none for 202). */
+export interface McpAnswer { status: number, json?: string | Buffer }
 
 /**
  * The MCP endpoint's server, built once: one SDK `Server`, with one JSON Schema validator and one
@@ -68,13 +73,16 @@ export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, 
         return rpcError(400, -32000, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`)
       }
       if (!isJSONRPCRequest(parsed.data)) return { status: 202 }
-      return { status: 200, json: JSON.stringify(await transport.request(parsed.data, context)) }
+      const message = await transport.request(parsed.data, context)
+      if (context.reply === undefined || !('result' in message)) return { status: 200, json: JSON.stringify(message) }
+      return { status: 200, json: await toolAnswerJson(context.reply, message.id, context.client, addressBucket(context.address ?? '')) }
     }
   }
 }
 
 /** A tools/call: its arguments checked against the tool's schema, run in its session, the error envelope as a tool error. */
-async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, params: CallToolRequest['params'], { sessionId, log, client, address }: CallContext): Promise<CallToolResult> {
+async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefinition>, params: CallToolRequest['params'], context: CallContext): Promise<CallToolResult> {
+  const { sessionId, log, client, address } = context
   const definition = tools.get(params.name)
   if (definition === undefined) return failure(new AppError('unknown_tool', `No tool named ${params.name}.`))
   // Checked before they are copied: the schemas are flat, so what passes is shallow, and
@@ -91,7 +99,10 @@ async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefini
   try {
     const session = await toolSession(fastify, args.session_id, sessionId, log)
     const result = await definition.run(session, args, log, { client, address })
-    return { content: [{ type: 'text', text: definition.text?.(result) ?? JSON.stringify(result) }], structuredContent: result }
+    if (definition.answersQuery !== true) return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
+    // Written into the message by the endpoint, not by the SDK: the SDK's message holds no content.
+    context.reply = result as unknown as QueryReply
+    return { content: [] }
   } catch (err) {
     const envelope = toEnvelope(err as AppError)
     if (envelope.statusCode >= 500) log.error({ err, code: envelope.code }, 'mcp tool failed')

@@ -4,16 +4,14 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
-import { queryReplyJson } from '../../plugins/app/query/query-json.js'
-import type { QueryReply } from '../../schemas/query.js'
 import type { Caller } from '../../plugins/app/query/query-runner.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
   run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, caller: Caller) => Promise<Record<string, unknown>>
-  /** The result's text content, when `JSON.stringify` would not write it exactly. */
-  text?: (result: Record<string, unknown>) => string
+  /** Its result is a query's answer, which the endpoint writes itself, in the answer lane (./tool-answer.ts). */
+  answersQuery?: true
 }
 
 /**
@@ -62,8 +60,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
       },
       schema: querySchema,
       run: async (sessionId, args, log, caller) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, caller, MCP_ANSWER_SHARE),
-      // As the HTTP answer is written: JSON values with every digit of their numbers.
-      text: (result) => queryReplyJson(result as unknown as QueryReply)
+      answersQuery: true
     },
     {
       tool: { name: 'query_history', title: 'Query history', description: "The session's recent queries, newest first.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },

@@ -154,12 +154,13 @@ export function previousStatementReference (tokens: readonly Token[]): string | 
 /**
  * What runs SQL that reaches the gateway only as a string, which no reading here can judge: in a
  * stored program's body (`program`), PREPARE … FROM and EXECUTE IMMEDIATE (as statements of their
- * own they are refused already); in any statement, a call of a routine of `mysql` (MariaDB's AddGeometryColumn and
- * DropGeometryColumn run ALTER TABLE built from their arguments), and any name of the `sys`
- * schema: its procedures run statements built from their arguments (execute_prepared_stmt,
- * statement_performance_analyzer, table_exists) or change the instrumentation of every connection
- * (ps_setup_*), and its views and functions read performance_schema (ps_thread_trx_info: other
- * connections' statements, their values included). What it found, or null.
+ * own they are refused already); in any statement, a CALL of a routine of `mysql` (MariaDB's
+ * AddGeometryColumn and DropGeometryColumn run ALTER TABLE built from their arguments), and any
+ * name of the `sys` schema: its procedures run statements built from their arguments
+ * (execute_prepared_stmt, statement_performance_analyzer, table_exists) or change the
+ * instrumentation of every connection (ps_setup_*), and its views and functions read
+ * performance_schema (ps_thread_trx_info: other connections' statements, their values included).
+ * What it found, or null.
  */
 export function stringStatement (tokens: readonly Token[], program: boolean): string | null {
   for (let i = 0; i < tokens.length; i++) {

@@ -2,72 +2,11 @@ import type { Token } from './lexer.js'
 import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf } from './tokens.js'
 
 /**
- * What a statement reaches besides a database's data, judged the same way in both modes: the
- * database server's files and process, and what a pooled connection's previous statement (perhaps
- * another session's) left behind. Each returns what it found, or null.
+ * What a statement reaches besides a database's data, judged the same way in both modes: what a
+ * pooled connection's previous statements (perhaps other sessions') left behind, what other
+ * connections run, and SQL the server would run from a string; and where a stored program's body
+ * is. What reaches past the server's data is ./server-reach.ts's. Each returns what it found, or null.
  */
-
-/**
- * Statements that read or write files of the server's host by their first two keywords (the
- * second '' for any): TiDB's IMPORT INTO … FROM and MySQL's IMPORT TABLE FROM, TiDB's BACKUP …
- * TO and RESTORE … FROM a storage URL (`local://` included) and PLAN REPLAYER DUMP | LOAD.
- */
-const FILE_STATEMENTS: ReadonlyArray<readonly [string, string]> = [['IMPORT', ''], ['RESTORE', ''], ['BACKUP', 'DATABASE'], ['BACKUP', 'TABLE'],
-  ['BACKUP', 'LOGS'], ['PLAN', 'REPLAYER']]
-
-/**
- * SELECT … INTO OUTFILE | DUMPFILE, LOAD DATA | XML [LOCAL] INFILE, TiDB's LOAD STATS, LOAD_FILE(),
- * also in a stored program's body; a table's DATA | INDEX DIRECTORY and a tablespace's ADD
- * DATAFILE, which put its files (the rows' bytes as written) in any directory of the host the
- * server may write to; and FILE_STATEMENTS.
- */
-export function fileAccess (tokens: readonly Token[]): string | null {
-  const first = firstKeyword(tokens).word
-  const found = FILE_STATEMENTS.find(([word, next]) => word === first && (next === '' || next === keyword(tokens[1])))
-  if (found !== undefined) return found.join(' ').trim()
-  for (let i = 0; i < tokens.length; i++) {
-    const word = keyword(tokens[i])
-    const next = keyword(tokens[i + 1])
-    if (word === 'INTO' && (next === 'OUTFILE' || next === 'DUMPFILE')) return `INTO ${next}`
-    if (word === 'LOAD' && (next === 'DATA' || next === 'XML' || next === 'STATS')) return `LOAD ${next}`
-    if ((word === 'DATA' || word === 'INDEX') && next === 'DIRECTORY') return `${word} DIRECTORY`
-    if (word === 'ADD' && next === 'DATAFILE') return 'ADD DATAFILE'
-    if (looseName(tokens[i]) === 'LOAD_FILE' && isCall(tokens, i)) return 'LOAD_FILE()'
-  }
-  return null
-}
-
-/**
- * Statements that stop the server, load code into it or replace its data, by their leading
- * keyword: MySQL's CLONE (a whole instance's data from another server, or to a directory).
- */
-const SERVER_STATEMENTS = new Set(['SHUTDOWN', 'RESTART', 'INSTALL', 'UNINSTALL', 'BINLOG', 'CLONE'])
-
-/** Storage engines whose tables are another server's tables (FEDERATED, SPIDER) or the host's files (CONNECT). */
-const OUTSIDE_ENGINES = new Set(['FEDERATED', 'FEDERATEDX', 'SPIDER', 'CONNECT'])
-
-/**
- * What stops the database server or loads code into it (CREATE FUNCTION … SONAME), and what
- * connects it to other servers or files: CREATE | ALTER | DROP SERVER and a table created or
- * altered with an engine of OUTSIDE_ENGINES (whose connection or file is a string the server reads).
- */
-export function serverControl (tokens: readonly Token[]): string | null {
-  const { word } = firstKeyword(tokens)
-  if (SERVER_STATEMENTS.has(word)) return word
-  if ((word === 'CREATE' || word === 'ALTER' || word === 'DROP') && keyword(tokens[1]) === 'SERVER') return `${word} SERVER`
-  // MySQL's ALTER INSTANCE (its redo log, keys, TLS), TiDB's FLASHBACK CLUSTER (every database back to a past time).
-  if ((word === 'ALTER' && keyword(tokens[1]) === 'INSTANCE') || (word === 'FLASHBACK' && keyword(tokens[1]) === 'CLUSTER')) return `${word} ${keyword(tokens[1])}`
-  // A table option of CREATE or ALTER, not `WHERE engine = 'CONNECT'` in a read.
-  const defines = word === 'CREATE' || word === 'ALTER'
-  for (let i = 0; i < tokens.length; i++) {
-    if (keyword(tokens[i]) === 'SONAME') return 'SONAME'
-    if (!defines || keyword(tokens[i]) !== 'ENGINE') continue
-    const engine = isPunct(tokens[i + 1], '=') ? tokens[i + 2] : tokens[i + 1]
-    const name = engine?.kind === 'string' ? engine.text.slice(1, -1).toUpperCase() : looseName(engine)
-    if (OUTSIDE_ENGINES.has(name)) return `ENGINE=${name}`
-  }
-  return null
-}
 
 const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PACKAGE'])
 

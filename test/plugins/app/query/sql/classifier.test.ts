@@ -459,11 +459,14 @@ t.test('with writes allowed, what reads or writes the database server\'s files, 
     "LOAD STATS '/tmp/stats.json'", "IMPORT INTO t FROM '/tmp/t.csv'", "IMPORT TABLE FROM '/tmp/t.sdi'", "BACKUP DATABASE * TO 'local:///tmp/backup'",
     "BACKUP TABLE db.t TO 'local:///tmp/backup'", "RESTORE DATABASE * FROM 'local:///tmp/backup'", 'PLAN REPLAYER DUMP EXPLAIN SELECT 1', "PLAN REPLAYER LOAD '/tmp/x.zip'",
     "CREATE TABLESPACE ts ADD DATAFILE '/tmp/ts.ibd'", "CLONE LOCAL DATA DIRECTORY = '/tmp/clone'", "CLONE INSTANCE FROM 'u'@'h':3306 IDENTIFIED BY 'p'",
-    'ALTER INSTANCE DISABLE INNODB REDO_LOG', "FLASHBACK CLUSTER TO TIMESTAMP '2026-01-01 00:00:00'"
+    'ALTER INSTANCE DISABLE INNODB REDO_LOG', "FLASHBACK CLUSTER TO TIMESTAMP '2026-01-01 00:00:00'",
+    "QUERY WATCH ADD ACTION KILL SQL TEXT EXACT TO 'SELECT * FROM orders'", 'ADMIN PLUGINS ENABLE audit', 'ADMIN CANCEL DDL JOBS 12', 'ADMIN PAUSE DDL JOBS 12',
+    'ADMIN RESUME DDL JOBS 12', 'CANCEL IMPORT JOB 3'
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
   for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t',
     "SELECT table_name FROM information_schema.tables WHERE engine = 'CONNECT'", 'CREATE TABLE t (a INT) ENGINE=InnoDB', 'CREATE TABLE servers (data TEXT, directory TEXT, engine TEXT)',
-    'ALTER TABLE t ADD data INT', 'FLASHBACK TABLE t', 'BACKUP STAGE START', 'SELECT * FROM plan', 'INSERT INTO backup SELECT * FROM t']) t.equal(codeOf(sql, false), 'ok', sql)
+    'ALTER TABLE t ADD data INT', 'FLASHBACK TABLE t', 'BACKUP STAGE START', 'SELECT * FROM plan', 'INSERT INTO backup SELECT * FROM t',
+    'ADMIN CHECK TABLE t', 'ADMIN SHOW DDL JOBS', 'SELECT * FROM query']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

@@ -10,7 +10,7 @@ import { AppError, invalidSessionId } from '../../plugins/app/errors/errors.js'
 import { toEnvelope, UNKNOWN_FIELDS_NAMED } from '../../plugins/app/errors/error-handler.js'
 import type { ClientConnection } from '../../plugins/app/query/query-runner.js'
 import { addressBucket } from '../../plugins/app/session/rate-keys.js'
-import type { QueryReply } from '../../schemas/query.js'
+import type { LongText } from '../../plugins/app/query/long-values.js'
 import type { ToolDefinition } from './tools.js'
 import { GatewayTransport } from './gateway-transport.js'
 import { toolAnswerJson } from './tool-answer.js'
@@ -32,8 +32,8 @@ export interface CallContext {
   client?: ClientConnection
   /** The client's address: its sessions share a cap on the pool, and its large answers a turn in the lane. */
   address?: string
-  /** A run_query call's answer, set by the call: the endpoint writes it into the JSON-RPC answer (./tool-answer.ts). */
-  reply?: QueryReply
+  /** A call's result as JSON pieces, set by a tool that has them: the endpoint writes them into the JSON-RPC answer (./tool-answer.ts). */
+  answer?: Iterator<string | LongText, void>
 }
 
 /** An answer of the MCP endpoint: its status and JSON text or bytes (none for 202). */
@@ -74,8 +74,8 @@ export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, 
       }
       if (!isJSONRPCRequest(parsed.data)) return { status: 202 }
       const message = await transport.request(parsed.data, context)
-      if (context.reply === undefined || !('result' in message)) return { status: 200, json: JSON.stringify(message) }
-      return { status: 200, json: await toolAnswerJson(context.reply, message.id, context.client, addressBucket(context.address ?? '')) }
+      if (context.answer === undefined || !('result' in message)) return { status: 200, json: JSON.stringify(message) }
+      return { status: 200, json: await toolAnswerJson(context.answer, message.id, context.client, addressBucket(context.address ?? '')) }
     }
   }
 }
@@ -99,9 +99,9 @@ async function callTool (fastify: FastifyInstance, tools: Map<string, ToolDefini
   try {
     const session = await toolSession(fastify, args.session_id, sessionId, log)
     const result = await definition.run(session, args, log, { client, address })
-    if (definition.answersQuery !== true) return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
+    if (definition.answer === undefined) return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result }
     // Written into the message by the endpoint, not by the SDK: the SDK's message holds no content.
-    context.reply = result as unknown as QueryReply
+    context.answer = definition.answer(result)
     return { content: [] }
   } catch (err) {
     const envelope = toEnvelope(err as AppError)

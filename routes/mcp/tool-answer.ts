@@ -1,7 +1,7 @@
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js'
-import type { QueryReply } from '../../schemas/query.js'
-import { AnswerLane, answerJson, answerLane } from '../../plugins/app/query/answer-lane.js'
+import { AnswerLane, answerLane, writeJson } from '../../plugins/app/query/answer-lane.js'
 import { JsonEscapeWriter } from '../../plugins/app/query/json-text.js'
+import type { LongText } from '../../plugins/app/query/long-values.js'
 import { clientClosedDuringAnswer } from '../../plugins/app/query/query-errors.js'
 import type { ClientConnection } from '../../plugins/app/query/statement-watchdog.js'
 
@@ -9,8 +9,9 @@ import type { ClientConnection } from '../../plugins/app/query/statement-watchdo
 const STEP_BYTES = 64 * 1024
 
 /**
- * A `run_query` answer as the JSON-RPC answer that carries it: its text content and its structured
- * content are both the query's answer as POST /api/query writes it (J), the text as a JSON string:
+ * A tool's result (a query's answer, a schema) as the JSON-RPC answer that carries it: its text
+ * content and its structured content are both the result's JSON as the HTTP route writes it (J,
+ * from `pieces`), the text as a JSON string:
  *
  *   {"result":{"content":[{"type":"text","text":"<J escaped>"}],"structuredContent":<J>},"jsonrpc":"2.0","id":<id>}
  *
@@ -20,9 +21,9 @@ const STEP_BYTES = 64 * 1024
  * bucket), a step at a time: J, then its escape and its copy into one buffer. Written at once,
  * each large MCP answer held every other request for tens of milliseconds.
  */
-export function toolAnswerJson (reply: QueryReply, id: RequestId, client: ClientConnection | undefined, turn: string, lane: AnswerLane = answerLane): string | Promise<Buffer> {
+export function toolAnswerJson (pieces: Iterator<string | LongText, void>, id: RequestId, client: ClientConnection | undefined, turn: string, lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const tail = '},"jsonrpc":"2.0","id":' + JSON.stringify(id) + '}'
-  const json = answerJson(reply, client, turn, lane)
+  const json = writeJson(pieces, client, turn, lane)
   if (typeof json === 'string') return HEAD + JSON.stringify(json).slice(1, -1) + MIDDLE + json + tail
   return json.then((bytes) => escapeAndCopy(bytes, tail, client, lane, turn))
 }

@@ -5,13 +5,17 @@ import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
 import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
 import type { Caller } from '../../plugins/app/query/query-runner.js'
+import { queryReplyPieces } from '../../plugins/app/query/query-json.js'
+import type { LongText } from '../../plugins/app/query/long-values.js'
+import { schemaReplyPieces, type SchemaReply } from '../../plugins/app/database/schema-json.js'
+import type { QueryReply } from '../../schemas/query.js'
 
 export interface ToolDefinition {
   tool: Tool
   schema: TSchema
   run: (sessionId: string, args: Record<string, unknown>, log: FastifyBaseLogger, caller: Caller) => Promise<Record<string, unknown>>
-  /** Its result is a query's answer, which the endpoint writes itself, in the answer lane (./tool-answer.ts). */
-  answersQuery?: true
+  /** Its result's JSON in pieces, for a result of megabytes: the endpoint writes it in the answer lane (./tool-answer.ts). */
+  answer?: (result: Record<string, unknown>) => Iterator<string | LongText, void>
 }
 
 /**
@@ -46,7 +50,8 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
     {
       tool: { name: 'describe_schema', title: 'Describe the schema', description: `Tables of the session's database (the first ${config.CATALOG_MAX_TABLES} by name, and total_tables) with their columns in table order; only \`table\` when given (a table that does not exist is an error, table_not_found, naming those it may have meant: another case, or a few edits away).`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
       schema: Type.Object({ table: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), session_id: OptionalBodySessionId }, { additionalProperties: false }),
-      run: async (sessionId, args, _log, caller) => actions.describe(sessionId, args.table as string | undefined, caller)
+      run: async (sessionId, args, _log, caller) => actions.describe(sessionId, args.table as string | undefined, caller),
+      answer: (result) => schemaReplyPieces(result as unknown as SchemaReply)
     },
     {
       tool: {
@@ -60,7 +65,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
       },
       schema: querySchema,
       run: async (sessionId, args, log, caller) => actions.runQuery(sessionId, args as unknown as QueryBody, log, null, caller, MCP_ANSWER_SHARE),
-      answersQuery: true
+      answer: (result) => queryReplyPieces(result as unknown as QueryReply)
     },
     {
       tool: { name: 'query_history', title: 'Query history', description: "The session's recent queries, newest first.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },

@@ -63,9 +63,14 @@ export const answerLane = new AnswerLane()
 /** How many bytes of a long text (./long-values.ts) one step of the lane escapes into the answer. */
 const ESCAPE_STEP_BYTES = 64 * 1024
 
+/** A query's answer as its JSON (./query-json.ts's pieces), written as `writeJson` writes. */
+export function answerJson (reply: QueryReply, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
+  return writeJson(queryReplyPieces(reply), client, turn, lane)
+}
+
 /**
- * The answer's JSON: a small one (one piece of ./query-json.ts's) as its text at once; a larger one
- * as its UTF-8 bytes, made in the lane: its pieces written as text and measured, then copied into
+ * An answer's JSON from its pieces: a small one (one piece) as its text at once; a larger one as
+ * its UTF-8 bytes, made in the lane: its pieces written as text and measured, then copied into
  * one buffer of the answer's size, a piece a step (one large copy at the end would be a step of
  * its own as long as all the others together). A long text cut from its bytes (`LongText`) is
  * escaped from them straight into that buffer, a step at a time; it has room for the whole
@@ -73,8 +78,7 @@ const ESCAPE_STEP_BYTES = 64 * 1024
  * the work stops, and the answer is 499 client_closed_request. Its pieces take `turn`'s turns
  * (its client's address bucket) in the lane.
  */
-export function answerJson (reply: QueryReply, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
-  const pieces = queryReplyPieces(reply)
+export function writeJson (pieces: Iterator<string | LongText, void>, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const first = pieces.next().value!
   let next = pieces.next()
   if (next.done === true && typeof first === 'string') return first

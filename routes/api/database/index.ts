@@ -11,6 +11,9 @@ import {
   SelectDatabaseBodySchema,
   SelectDatabaseReplySchema
 } from '../../../schemas/database.js'
+import { schemaReplyPieces } from '../../../plugins/app/database/schema-json.js'
+import { writeJson } from '../../../plugins/app/query/answer-lane.js'
+import { addressBucket } from '../../../plugins/app/session/rate-keys.js'
 
 const TAGS = ['database']
 
@@ -77,7 +80,13 @@ const databaseRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: SchemaQuerySchema,
       response: withErrors({ 200: SchemaReplySchema }, 404, 409, 504)
     }
-  }, async (request) => sessionActions.describe(request.sessionId, request.query.table, { address: request.clientAddress }))
+  }, async (request, reply) => {
+    const described = await sessionActions.describe(request.sessionId, request.query.table, { address: request.clientAddress })
+    // Megabytes for a large database: written for its known shape in the answer lane, in its
+    // client's turns, not at once by the schema's serializer (plugins/app/database/schema-json.ts).
+    const json = writeJson(schemaReplyPieces(described), request.raw.socket, addressBucket(request.clientAddress))
+    return reply.type('application/json; charset=utf-8').sendAnswer(typeof json === 'string' ? json : await json)
+  })
 }
 
 export default databaseRoutes

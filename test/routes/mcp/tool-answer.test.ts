@@ -1,11 +1,12 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { AnswerLane } from '../../../plugins/app/query/answer-lane.js'
-import { queryReplyJson } from '../../../plugins/app/query/query-json.js'
+import { queryReplyJson, queryReplyPieces } from '../../../plugins/app/query/query-json.js'
 import { LongText } from '../../../plugins/app/query/long-values.js'
 import { JsonText } from '../../../plugins/app/query/values.js'
 import type { QueryReply } from '../../../schemas/query.js'
 import { toolAnswerJson } from '../../../routes/mcp/tool-answer.js'
+import { schemaReplyPieces, type SchemaReply } from '../../../plugins/app/database/schema-json.js'
 import { seededRandom } from '../../fixtures/seeded-random.js'
 import { build, createDatabase, post } from '../../helper.js'
 
@@ -41,13 +42,26 @@ t.test(`a run_query answer written in the lane is the JSON-RPC answer written at
   ]
   for (const [name, reply] of cases) {
     for (const id of [7, 'x"y']) {
-      const written = await toolAnswerJson(reply, id, undefined, '', lane)
+      const written = await toolAnswerJson(queryReplyPieces(reply), id, undefined, '', lane)
       const bytes = typeof written === 'string' ? Buffer.from(written) : written
       const want = Buffer.from(expected(reply, id))
       t.ok(bytes.equals(want), `${name}, id ${JSON.stringify(id)}: ${bytes.length} bytes, as written at once (${want.length})`)
     }
   }
-  t.equal(typeof toolAnswerJson(cases[0]![1], 1, undefined, '', lane), 'string', 'a small answer is written at once')
+  t.equal(typeof toolAnswerJson(queryReplyPieces(cases[0]![1]), 1, undefined, '', lane), 'string', 'a small answer is written at once')
+
+  // describe_schema's: a thousand tables of twenty columns.
+  const schema: SchemaReply = {
+    success: true,
+    session_id: 's',
+    database_name: 'd"b',
+    tables: Array.from({ length: 1000 }, (_, i) => ({ name: `t${i}`, type: 'BASE TABLE', columns: Array.from({ length: 20 }, (_, j) => ({ name: `c${j}"`, type: 'int(11)', nullable: true, key: '', default: j % 2 === 0 ? null : '0' })) })),
+    total_tables: 1000
+  }
+  const json = JSON.stringify(schema)
+  const written = await toolAnswerJson(schemaReplyPieces(schema), 9, undefined, '', lane)
+  t.equal(typeof written === 'string' ? written : written.toString(), `{"result":{"content":[{"type":"text","text":${JSON.stringify(json)}}],"structuredContent":${json}},"jsonrpc":"2.0","id":9}`,
+    `a schema of ${json.length} characters, likewise`)
 })
 
 const LARGE = "SELECT REPEAT('a\"b', 900) AS v FROM seq_1_to_1000"

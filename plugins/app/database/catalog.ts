@@ -1,12 +1,12 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
-import { isSystemSchema, nameable, normalizeColumnDefault, TIMEOUT_ERRNOS } from './dialect.js'
-import { catalogTimeout, NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
-import { toAppError } from '../errors/mysql-errors.js'
+import { isSystemSchema, nameable, normalizeColumnDefault } from './dialect.js'
+import { NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import type { TableSchema, TableSummary } from '../../../schemas/database.js'
 import type { createMysql } from './mysql.js'
 import { MAX_MEANT, nearNames } from './near-names.js'
 import { builtInNames } from '../query/sql/builtins.js'
+import { createCatalogRead, type CatalogRead } from './catalog-read.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,13 +24,6 @@ export interface TableListing<T> {
 
 type NameRow = { db: string, name: string, type: string } & RowDataPacket
 
-/**
- * The turn catalog reads take connections in (./fair-share.ts): those of one client address
- * together, in its group, as one more session of it; those of no known client all together. So
- * one client's catalog reads hold at most a session's share of the pool, and do not make another
- * client's wait behind them.
- */
-const CATALOG = 'catalog'
 /** Spellings of a missing table in another case a hint names at most; and how many of a schema's names are read to find those near a missing one. */
 const MAX_OTHER_CASE = 10
 const NAMES_READ = 10_000
@@ -49,11 +42,12 @@ const NAMES_READ = 10_000
  * estimates are read only when every table is listed.
  */
 export class Catalog {
-  constructor (private readonly mysql: Mysql, private readonly allowed: ReadonlySet<string> | null, private readonly maxTables: number, private readonly timeoutMs: number, private readonly group?: string) {}
+  constructor (private readonly mysql: Mysql, private readonly allowed: ReadonlySet<string> | null, private readonly maxTables: number,
+    private readonly read: CatalogRead, private readonly group?: string) {}
 
   /** The same catalog, its reads in the turn of `group` (a client address's bucket) when known. */
   forClient (group: string | undefined): Catalog {
-    return group === undefined ? this : new Catalog(this.mysql, this.allowed, this.maxTables, this.timeoutMs, group)
+    return group === undefined ? this : new Catalog(this.mysql, this.allowed, this.maxTables, this.read, group)
   }
 
   /** Whether this gateway serves a database of that name (never a system schema; DATABASE_ALLOWLIST when set). */
@@ -61,13 +55,7 @@ export class Catalog {
     !isSystemSchema(name) && (this.allowed === null || this.allowed.has(name))
 
   private async query<T extends RowDataPacket> (sql: string, values: unknown[] = []): Promise<T[]> {
-    try {
-      return await this.mysql.query<T[]>(sql, values, this.group === undefined ? CATALOG : `${CATALOG} ${this.group}`, this.group)
-    } catch (err) {
-      const { errno } = err as { errno?: number }
-      // Stopped by the server past QUERY_TIMEOUT_MS: not "unavailable", and a retry would not help.
-      throw errno !== undefined && TIMEOUT_ERRNOS.has(errno) ? catalogTimeout(this.timeoutMs) : toAppError(err)
-    }
+    return await this.read(sql, values, this.group) as T[]
   }
 
   async listDatabases (): Promise<string[]> {
@@ -244,5 +232,5 @@ function inSchema (database: string, table: string | undefined): [where: string,
 
 export default fp(async function catalogPlugin (fastify) {
   const { DATABASE_ALLOWLIST: allowlist, CATALOG_MAX_TABLES: maxTables, QUERY_TIMEOUT_MS: timeoutMs } = fastify.config
-  fastify.decorate('catalog', new Catalog(fastify.mysql, allowlist.length === 0 ? null : new Set(allowlist), maxTables, timeoutMs))
+  fastify.decorate('catalog', new Catalog(fastify.mysql, allowlist.length === 0 ? null : new Set(allowlist), maxTables, createCatalogRead(fastify.mysql, timeoutMs)))
 }, { name: 'catalog', dependencies: ['config', 'mysql'] })

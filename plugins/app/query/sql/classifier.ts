@@ -149,7 +149,7 @@ function refuseServerReach (tokens: readonly Token[]): void {
   const server = serverControl(tokens)
   if (server !== null) {
     throw new AppError('unsupported_statement',
-      `${server} is not supported: it acts on the database server itself (its process, or code it loads), not on data of a database this gateway serves.`)
+      `${server} is not supported: it acts on the database server itself (its process, accounts, logs, replication or the code it loads), not on data of a database this gateway serves: run it as an administrator, with a database client.`)
   }
 }
 

@@ -49,13 +49,18 @@ export function fileAccess (tokens: readonly Token[]): string | null {
  * Statements that act on the server itself: stop it, load code into it (TiDB's ADMIN PLUGINS),
  * replace its data (MySQL's CLONE, a whole instance's data from another server or to a directory;
  * TiDB's FLASHBACK CLUSTER, every database back to a past time), connect it to other servers
- * (SERVER), change it for every connection (MySQL's ALTER INSTANCE: its redo log, keys, TLS), or
+ * (SERVER; replication's CHANGE MASTER | REPLICATION SOURCE, STOP SLAVE | REPLICA), delete its
+ * logs (PURGE BINARY LOGS, RESET MASTER) or empty its caches (FLUSH), manage its accounts (GRANT,
+ * REVOKE, users and roles: an account made here would reach the database past the gateway), change
+ * it for every connection (MySQL's ALTER INSTANCE; TiDB's resource groups and global bindings), or
  * stop other connections' work (TiDB's QUERY WATCH, which kills or slows every statement of a
  * text, its ADMIN CANCEL | PAUSE | RESUME DDL JOBS and CANCEL … JOB, as KILL would).
  */
 const SERVER_STATEMENTS: StatementStarts = [['SHUTDOWN', ''], ['RESTART', ''], ['INSTALL', ''], ['UNINSTALL', ''], ['BINLOG', ''], ['CLONE', ''],
-  ['CREATE', 'SERVER'], ['ALTER', 'SERVER'], ['DROP', 'SERVER'], ['ALTER', 'INSTANCE'], ['FLASHBACK', 'CLUSTER'], ['QUERY', 'WATCH'],
-  ['ADMIN', 'PLUGINS'], ['ADMIN', 'CANCEL'], ['ADMIN', 'PAUSE'], ['ADMIN', 'RESUME'], ['CANCEL', '']]
+  ['CREATE', 'SERVER'], ['ALTER', 'SERVER'], ['DROP', 'SERVER'], ['CHANGE', ''], ['STOP', ''], ['PURGE', ''], ['RESET', ''], ['FLUSH', ''],
+  ['GRANT', ''], ['REVOKE', ''], ['CREATE', 'USER'], ['ALTER', 'USER'], ['DROP', 'USER'], ['RENAME', 'USER'], ['CREATE', 'ROLE'], ['DROP', 'ROLE'],
+  ['ALTER', 'INSTANCE'], ['CREATE', 'RESOURCE'], ['ALTER', 'RESOURCE'], ['DROP', 'RESOURCE'], ['CREATE', 'GLOBAL'], ['DROP', 'GLOBAL'],
+  ['FLASHBACK', 'CLUSTER'], ['QUERY', 'WATCH'], ['ADMIN', 'PLUGINS'], ['ADMIN', 'CANCEL'], ['ADMIN', 'PAUSE'], ['ADMIN', 'RESUME'], ['CANCEL', '']]
 
 /** Storage engines whose tables are another server's tables (FEDERATED, SPIDER) or the host's files (CONNECT). */
 const OUTSIDE_ENGINES = new Set(['FEDERATED', 'FEDERATEDX', 'SPIDER', 'CONNECT'])

@@ -236,6 +236,25 @@ t.test('no statement reads or writes files of the gateway\'s or the database ser
   t.strictSame(readdirSync(dir), [], 'no file was written outside the database server\'s data directory')
 })
 
+t.test('with writes allowed, no statement makes an account or grants', async (t) => {
+  // An account made through the gateway would reach the database past it: its sessions, limits and
+  // refusals. (Replication and the server's logs are refused alike; the shared server's are left alone here.)
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const sessionId = await selectedSession(app, await createDatabase(t))
+  const admin = await mysql.createConnection(TEST_MYSQL_URL)
+  const user = `sqlgate_door_${Math.random().toString(36).slice(2, 10)}`
+  t.teardown(async () => {
+    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`)
+    await admin.end()
+  })
+  for (const query of [`CREATE USER '${user}'@'%' IDENTIFIED BY 'door'`, `GRANT ALL ON *.* TO '${user}'@'%' IDENTIFIED BY 'door'`, 'FLUSH PRIVILEGES']) {
+    const res = await post(app, '/api/query', { query, session_id: sessionId })
+    t.strictSame([res.statusCode, res.json().code], [400, 'unsupported_statement'], query)
+  }
+  const [users] = await admin.query('SELECT COUNT(*) AS n FROM mysql.user WHERE User = ?', [user]) as unknown as [Array<{ n: number | string }>]
+  t.equal(Number(users[0]!.n), 0, 'no account was made')
+})
+
 t.test('CALL answers every result set of the procedure: the first as rows, the others in more_results', async (t) => {
   // mysql2 hands a CALL's closing OK packet over like a row: it had been answered as one
   // ({"fieldCount":0,"affectedRows":0,...} among the rows), and the second result set was lost.

@@ -461,12 +461,17 @@ t.test('with writes allowed, what reads or writes the database server\'s files, 
     "CREATE TABLESPACE ts ADD DATAFILE '/tmp/ts.ibd'", "CLONE LOCAL DATA DIRECTORY = '/tmp/clone'", "CLONE INSTANCE FROM 'u'@'h':3306 IDENTIFIED BY 'p'",
     'ALTER INSTANCE DISABLE INNODB REDO_LOG', "FLASHBACK CLUSTER TO TIMESTAMP '2026-01-01 00:00:00'",
     "QUERY WATCH ADD ACTION KILL SQL TEXT EXACT TO 'SELECT * FROM orders'", 'ADMIN PLUGINS ENABLE audit', 'ADMIN CANCEL DDL JOBS 12', 'ADMIN PAUSE DDL JOBS 12',
-    'ADMIN RESUME DDL JOBS 12', 'CANCEL IMPORT JOB 3'
+    'ADMIN RESUME DDL JOBS 12', 'CANCEL IMPORT JOB 3',
+    "CHANGE MASTER TO MASTER_HOST = 'elsewhere.example'", "CHANGE REPLICATION SOURCE TO SOURCE_HOST = 'elsewhere.example'", 'STOP SLAVE', 'STOP REPLICA',
+    "PURGE BINARY LOGS TO 'mysql-bin.000010'", 'RESET MASTER', 'FLUSH PRIVILEGES', 'FLUSH TABLES WITH READ LOCK', 'GRANT ALL ON *.* TO u',
+    'REVOKE SELECT ON db.* FROM u', "CREATE USER 'back'@'%' IDENTIFIED BY 'door'", "ALTER USER root IDENTIFIED BY 'x'", 'DROP USER u', 'RENAME USER a TO b',
+    'CREATE ROLE r', 'DROP ROLE r', 'CREATE RESOURCE GROUP rg RU_PER_SEC = 1', 'CREATE GLOBAL BINDING FOR SELECT 1 USING SELECT 1', 'DROP GLOBAL BINDING FOR SELECT 1'
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
   for (const sql of ["SELECT 'INTO OUTFILE' AS s", 'SELECT `load_file` FROM t', 'INSERT INTO `outfile` VALUES (1)', 'INSERT INTO dumpfile_log VALUES (1)', 'SELECT a INTO @a FROM t',
     "SELECT table_name FROM information_schema.tables WHERE engine = 'CONNECT'", 'CREATE TABLE t (a INT) ENGINE=InnoDB', 'CREATE TABLE servers (data TEXT, directory TEXT, engine TEXT)',
     'ALTER TABLE t ADD data INT', 'FLASHBACK TABLE t', 'BACKUP STAGE START', 'SELECT * FROM plan', 'INSERT INTO backup SELECT * FROM t',
-    'ADMIN CHECK TABLE t', 'ADMIN SHOW DDL JOBS', 'SELECT * FROM query']) t.equal(codeOf(sql, false), 'ok', sql)
+    'ADMIN CHECK TABLE t', 'ADMIN SHOW DDL JOBS', 'SELECT * FROM query', 'CREATE TABLE users (id INT)', 'INSERT INTO grants VALUES (1)', 'ALTER TABLE flush ADD x INT',
+    'CREATE SESSION BINDING FOR SELECT 1 USING SELECT 1']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
 t.test('empty statements', async (t) => {

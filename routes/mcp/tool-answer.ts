@@ -34,7 +34,7 @@ const MIDDLE = '"}],"structuredContent":'
 /** The answer's bytes written into the message's buffer, in the lane: its escape, then itself. */
 function escapeAndCopy (bytes: Buffer, tail: string, client: ClientConnection | undefined, lane: AnswerLane, turn: string): Promise<Buffer> {
   // An escaped byte of JSON text is at most two: a quote or a backslash (its control characters are escaped already).
-  const out = Buffer.allocUnsafe(HEAD.length + 2 * bytes.length + MIDDLE.length + bytes.length + tail.length)
+  const out = Buffer.allocUnsafe(HEAD.length + 2 * bytes.length + MIDDLE.length + bytes.length + Buffer.byteLength(tail))
   let pos = out.write(HEAD)
   const escaping = new JsonEscapeWriter(bytes, out, pos, out.length)
   let copied = -1

@@ -37,15 +37,16 @@ t.test(`a run_query answer written in the lane is the JSON-RPC answer written at
     ['small', replyOf(['a"b\\c', null, 'é'])],
     ['rows past a piece', replyOf(Array.from({ length: 400 }, () => text(600)))],
     ['a string longer than a piece', replyOf([text(300_000), text(10)])],
+    ['quotes only, whose escape takes all the room', replyOf(['"'.repeat(300_000)])],
     ['a long text cut from its bytes', replyOf([new LongText(Buffer.from(text(200_000)), 150_000), 'after'])],
     ['a JSON value with every digit', { ...replyOf([]), columns: [{ name: 'v', type: 'JSON', nullable: true }], rows: Array.from({ length: 3000 }, () => ({ v: new JsonText('{"n": 12345678901234567890, "s": "a\\"b"}', null) })), row_count: 3000 } as QueryReply]
   ]
   for (const [name, reply] of cases) {
-    for (const id of [7, 'x"y']) {
+    for (const id of [7, 'x"y', 'é😀'.repeat(200)]) {
       const written = await toolAnswerJson(queryReplyPieces(reply), id, undefined, '', lane)
       const bytes = typeof written === 'string' ? Buffer.from(written) : written
       const want = Buffer.from(expected(reply, id))
-      t.ok(bytes.equals(want), `${name}, id ${JSON.stringify(id)}: ${bytes.length} bytes, as written at once (${want.length})`)
+      t.ok(bytes.equals(want), `${name}, id ${typeof id === 'number' ? id : `of ${id.length} characters`}: ${bytes.length} bytes, as written at once (${want.length})`)
     }
   }
   t.equal(typeof toolAnswerJson(queryReplyPieces(cases[0]![1]), 1, undefined, '', lane), 'string', 'a small answer is written at once')

@@ -16,9 +16,10 @@ import { firstKeyword, isPunct, statementEnd } from './tokens.js'
  * never hide a write inside what was judged a comment or a string.
  *
  * Read-only mode admits reads only (plugins/app/query/sql/read-checks.ts). Both modes refuse stacked statements
- * (a stored program's BEGIN … END body is one CREATE statement), what reaches the server's files
- * or process, what reads the pooled connection's previous statement, and what shows the
- * statements other connections run. Write mode also refuses
+ * (a stored program's BEGIN … END body is one CREATE statement), what reaches past the data (the
+ * server's files, process, accounts, other servers: ./server-reach.ts), what reads the pooled
+ * connection's previous statements, what shows the statements other connections run, and SQL the
+ * server would run from a string (./refusals.ts). Write mode also refuses
  * statements that only make sense inside a session the gateway does not keep (USE, SET,
  * transactions, LOCK TABLES, PREPARE, …).
  */

@@ -1,6 +1,6 @@
 import type { QueryReply } from '../../../schemas/query.js'
 import { JsonEscapeWriter } from './json-text.js'
-import type { LongText } from './long-values.js'
+import { LongText } from './long-values.js'
 import { queryReplyPieces } from './query-json.js'
 import { clientClosedDuringAnswer } from './query-errors.js'
 import type { ClientConnection } from './statement-watchdog.js'
@@ -60,8 +60,8 @@ export class AnswerLane {
 /** The process's one lane: the event loop it shares out is the process's. */
 export const answerLane = new AnswerLane()
 
-/** How many bytes of a long text (./long-values.ts) one step of the lane escapes into the answer. */
-const ESCAPE_STEP_BYTES = 64 * 1024
+/** How many bytes of a long text (./long-values.ts) one step of the lane escapes into the answer, or of JSON bytes copies. */
+const STEP_BYTES = 64 * 1024
 
 /** A query's answer as its JSON (./query-json.ts's pieces), written as `writeJson` writes. */
 export function answerJson (reply: QueryReply, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
@@ -74,11 +74,12 @@ export function answerJson (reply: QueryReply, client?: ClientConnection | null,
  * one buffer of the answer's size, a piece a step (one large copy at the end would be a step of
  * its own as long as all the others together). A long text cut from its bytes (`LongText`) is
  * escaped from them straight into that buffer, a step at a time; it has room for the whole
- * budget, and the answer is what was written. Once `client` (the request's connection) has gone,
+ * budget, and the answer is what was written. A piece of JSON already made (a `Buffer`) is copied
+ * as it is, a step at a time. Once `client` (the request's connection) has gone,
  * the work stops, and the answer is 499 client_closed_request. Its pieces take `turn`'s turns
  * (its client's address bucket) in the lane.
  */
-export function writeJson (pieces: Iterator<string | LongText, void>, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
+export function writeJson (pieces: Iterator<string | LongText | Buffer, void>, client?: ClientConnection | null, turn = '', lane: AnswerLane = answerLane): string | Promise<Buffer> {
   const first = pieces.next().value!
   let next = pieces.next()
   if (next.done === true && typeof first === 'string') return first
@@ -87,6 +88,8 @@ export function writeJson (pieces: Iterator<string | LongText, void>, client?: C
   let bytes: Buffer | null = null
   let written = 0
   let copied = 0
+  /** How much of the `Buffer` piece being copied is copied. */
+  let within = 0
   let escaping: JsonEscapeWriter | null = null
   return new Promise((resolve, reject) => {
     lane.add(() => {
@@ -107,12 +110,20 @@ export function writeJson (pieces: Iterator<string | LongText, void>, client?: C
         if (typeof part === 'string') {
           written += bytes.write(part, written)
           parts[copied++] = ''
-        } else {
+        } else if (part instanceof LongText) {
           escaping ??= new JsonEscapeWriter(part.bytes, bytes, written, written + part.budget - 2)
-          const more = escaping.step(ESCAPE_STEP_BYTES)
+          const more = escaping.step(STEP_BYTES)
           written = escaping.pos
           if (!more) {
             escaping = null
+            parts[copied++] = ''
+          }
+        } else {
+          const to = Math.min(part.length, within + STEP_BYTES)
+          written += part.copy(bytes, written, within, to)
+          within = to
+          if (within === part.length) {
+            within = 0
             parts[copied++] = ''
           }
         }
@@ -127,4 +138,4 @@ export function writeJson (pieces: Iterator<string | LongText, void>, client?: C
 }
 
 /** What a piece takes in the answer's bytes: a long text at most its budget without the quotes. */
-const pieceSize = (piece: string | LongText): number => typeof piece === 'string' ? Buffer.byteLength(piece) : piece.budget - 2
+const pieceSize = (piece: string | LongText | Buffer): number => typeof piece === 'string' ? Buffer.byteLength(piece) : piece instanceof LongText ? piece.budget - 2 : piece.length

@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js'
-import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf } from './tokens.js'
+import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf, qualifiedName } from './tokens.js'
 
 /**
  * What a statement reaches besides a database's data, judged the same way in both modes: what a
@@ -59,7 +59,8 @@ export function sessionCounters (statement: readonly Token[], word: string): str
     if (scope === 'STATUS' || ((scope === 'SESSION' || scope === 'LOCAL') && keyword(statement[2]) === 'STATUS')) return 'SHOW SESSION STATUS'
   }
   for (let i = 0; i < statement.length; i++) {
-    if (looseName(statement[i]) === 'INFORMATION_SCHEMA' && isPunct(statement[i + 1], '.') && looseName(statement[i + 2]) === 'SESSION_STATUS') return 'information_schema.session_status'
+    const named = qualifiedName(statement, i)
+    if (named?.schema === 'INFORMATION_SCHEMA' && named.name === 'SESSION_STATUS') return 'information_schema.session_status'
   }
   return null
 }
@@ -106,11 +107,11 @@ export function stringStatement (tokens: readonly Token[], program: boolean): st
     const word = program ? keyword(tokens[i]) : ''
     if (word === 'PREPARE' && nameOf(tokens[i + 1]) !== '' && keyword(tokens[i + 2]) === 'FROM') return 'PREPARE … FROM'
     if (word === 'EXECUTE' && keyword(tokens[i + 1]) === 'IMMEDIATE') return 'EXECUTE IMMEDIATE'
-    if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i + 2]) === '') continue
-    const schema = looseName(tokens[i])
-    const routine = `${schema.toLowerCase()}.${looseName(tokens[i + 2]).toLowerCase()}`
-    if (schema === 'SYS') return routine
-    if (schema === 'MYSQL' && keyword(tokens[i - 1]) === 'CALL') return `CALL ${routine}`
+    const named = qualifiedName(tokens, i)
+    if (named === null) continue
+    const routine = `${named.schema.toLowerCase()}.${named.name.toLowerCase()}`
+    if (named.schema === 'SYS') return routine
+    if (named.schema === 'MYSQL' && keyword(tokens[i - 1]) === 'CALL') return `CALL ${routine}`
   }
   return null
 }
@@ -162,11 +163,10 @@ export function otherStatementsReference (tokens: readonly Token[]): string | nu
   if (word === 'ADMIN' && keyword(tokens[1]) === 'SHOW' && keyword(tokens[2]) === 'DDL' && keyword(tokens[3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   for (let i = 0; i < tokens.length; i++) {
     if (keyword(tokens[i]) === 'FOR' && keyword(tokens[i + 1]) === 'CONNECTION') return 'EXPLAIN … FOR CONNECTION'
-    if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i]) === '' || nameOf(tokens[i + 2]) === '') continue
-    const schema = looseName(tokens[i])
-    const tables = STATEMENT_TABLES[schema]
-    const table = looseName(tokens[i + 2]).replace(/^CLUSTER_/, '')
-    if (tables === 'all' || tables?.has(table) === true) return `${schema.toLowerCase()}.${looseName(tokens[i + 2]).toLowerCase()}`
+    const named = qualifiedName(tokens, i)
+    if (named === null) continue
+    const tables = STATEMENT_TABLES[named.schema]
+    if (tables === 'all' || tables?.has(named.name.replace(/^CLUSTER_/, '')) === true) return `${named.schema.toLowerCase()}.${named.name.toLowerCase()}`
   }
   return null
 }

@@ -48,6 +48,16 @@ export function isQualified (tokens: readonly Token[], i: number): boolean {
   return isPunct(tokens[i - 1], '.')
 }
 
+/**
+ * The qualified name that starts at `tokens[i]` (`db . name`, each part a word or a quoted name),
+ * both parts as `looseName` reads them, for what is refused by a schema's name; null when none
+ * starts there.
+ */
+export function qualifiedName (tokens: readonly Token[], i: number): { schema: string, name: string } | null {
+  if (!isPunct(tokens[i + 1], '.') || nameOf(tokens[i]) === '' || nameOf(tokens[i + 2]) === '') return null
+  return { schema: looseName(tokens[i]), name: looseName(tokens[i + 2]) }
+}
+
 /** The statement's first keyword (past opening parentheses): the word, or the first token's text. */
 export function firstKeyword (statement: readonly Token[]): { word: string, token: Token | undefined } {
   const first = statement.find((token) => !isPunct(token, '('))

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { HealthReplySchema, ReadyReplySchema } from '../../schemas/health.js'
+import { shareWhileRunning } from '../../plugins/app/shared-work.js'
 
 const CHECK_TIMEOUT_MS = 1000
 
@@ -14,13 +15,11 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
    * pool's connections, where they took the places of the sessions' queries and, waiting past
    * the check's second, made a healthy instance answer that it was not ready.
    */
-  let checking: Promise<{ redis: Check, mysql: Check }> | undefined
-  const readiness = () => {
-    checking ??= Promise.all([check(() => fastify.sessionStore.ping()), check(() => fastify.mysql.ping())])
-      .then(([redis, mysql]) => ({ redis, mysql }))
-      .finally(() => { checking = undefined })
-    return checking
-  }
+  const shared = shareWhileRunning<{ redis: Check, mysql: Check }>()
+  const readiness = async () => await shared('ready', async () => {
+    const [redis, mysql] = await Promise.all([check(() => fastify.sessionStore.ping()), check(() => fastify.mysql.ping())])
+    return { redis, mysql }
+  })
 
   fastify.get('/health', {
     config: { rateLimit: false },

@@ -1,7 +1,7 @@
 import type { PoolConnection as CorePoolConnection } from 'mysql2'
 import { escapeId, type PoolConnection, type RowDataPacket } from 'mysql2/promise'
 import { databaseNotFound } from '../errors/errors.js'
-import { guard, limitsDiffer, SETUP_TIMEOUT_MS, states, type ConnectionState, type Limits } from './connection-state.js'
+import { guard, limitsDiffer, resetSession, SETUP_TIMEOUT_MS, states, type ConnectionState, type Limits } from './connection-state.js'
 import { limitsStatement, sessionSetup, type DialectName } from './dialect.js'
 import { driverValues } from './pool-options.js'
 
@@ -9,14 +9,21 @@ const ER_BAD_DB_ERROR = 1049
 
 /**
  * Sets a pooled connection up for a statement: on its first use, its id, its modes and its
- * set-up (./dialect.ts); then the session's database and the request's limits, each only when it
- * differs from what the connection was last set to.
+ * set-up (./dialect.ts); for a statement that runs stored code, its session reset if a statement
+ * ran on it since (see `prepare`); then the session's database and the request's limits, each
+ * only when it differs from what the connection was last set to.
  */
 export class ConnectionSetup {
   constructor (private readonly dialect: () => Promise<DialectName>, private readonly readOnly: boolean, private readonly writeTimeoutSeconds?: number) {}
 
-  /** Sets a connection (state: what it was last set to, if known) to `database` and `limits`. */
-  async prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined): Promise<ConnectionState> {
+  /**
+   * Sets a connection (state: what it was last set to, if known) to `database` and `limits`. With
+   * `runsStoredCode`, a connection a statement ran on since it was set up or reset is reset first:
+   * a procedure, function or trigger reads what the previous statement left there (its warnings,
+   * `Truncated incorrect DOUBLE value: 'alice@…'`, and its counters) as no request's statement
+   * may, and that statement may be another session's.
+   */
+  async prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined, runsStoredCode = false): Promise<ConnectionState> {
     // Often only one of the steps is needed: the promise wrapper is made only when a statement is sent.
     let wrapped: PoolConnection | undefined
     const promised = (): PoolConnection => (wrapped ??= core.promise())
@@ -27,8 +34,11 @@ export class ConnectionSetup {
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false, typeCast: driverValues })
       const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly, this.writeTimeoutSeconds)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
-      state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null }
+      state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null, used: false }
       states.set(core, state)
+    } else if (runsStoredCode && state.used) {
+      const used = state
+      await new Promise<void>((resolve, reject) => { resetSession(core, used, (err) => { if (err === null) resolve(); else reject(err) }) })
     }
     if (state.database !== database) {
       state.database = null

@@ -27,6 +27,11 @@ export interface ConnectionState {
   /** The limits last applied (null: unknown, set them again). */
   timeoutMs: number | null
   selectLimit: number | null
+  /**
+   * A statement ran on it since it was set up or reset: that statement's warnings, counters and
+   * results are there for the next one to read.
+   */
+  used: boolean
 }
 
 /** Each connection's state, for as long as mysql2 keeps the connection. */
@@ -75,17 +80,24 @@ export type Aftercare = 'keep' | 'reset' | 'discard'
  * sets its own.
  */
 export function resetThenRelease (conn: CorePoolConnection, state: ConnectionState, done: () => void): void {
+  resetSession(conn, state, (err) => {
+    if (err !== null) conn.destroy()
+    else conn.release()
+    done()
+  })
+}
+
+/** Resets a connection's session state and applies its set-up again (`done` hears the first error). */
+export function resetSession (conn: CorePoolConnection, state: ConnectionState, done: (err: Error | null) => void): void {
   state.timeoutMs = state.selectLimit = null
   conn.reset((err) => {
     if (err !== null) {
-      conn.destroy()
-      done()
+      done(err)
       return
     }
     conn.query({ sql: state.setup.init, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
-      if (err !== null) conn.destroy()
-      else conn.release()
-      done()
+      if (err === null) state.used = false
+      done(err)
     })
   })
 }

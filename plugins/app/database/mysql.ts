@@ -94,9 +94,10 @@ export class Mysql {
 
   /**
    * A connection in `database` with `limits` applied, for one statement of `owner` (a session):
-   * it waits its turn among the sessions (./fair-share.ts).
+   * it waits its turn among the sessions (./fair-share.ts). A statement that `runsStoredCode` gets
+   * a connection no other statement ran on since its reset (./connection-setup.ts).
    */
-  async acquire (database: string, limits?: Limits, owner = SERVICE, group = owner): Promise<Lease> {
+  async acquire (database: string, limits?: Limits, owner = SERVICE, group = owner, runsStoredCode = false): Promise<Lease> {
     await this.share.take(owner, group)
     let conn: CorePoolConnection
     let state: ConnectionState | undefined
@@ -107,9 +108,9 @@ export class Mysql {
       throw toAppError(err)
     }
     // A connection already in the database, with the limits: no statement, and no extra await.
-    if (state === undefined || state.database !== database || (limits !== undefined && limitsDiffer(state, limits))) {
+    if (state === undefined || state.database !== database || (limits !== undefined && limitsDiffer(state, limits)) || (runsStoredCode && state.used)) {
       try {
-        state = await this.setup.prepare(conn, state, database, limits)
+        state = await this.setup.prepare(conn, state, database, limits, runsStoredCode)
       } catch (err) {
         conn.destroy() // its state is unknown now
         this.share.give(owner)
@@ -160,6 +161,7 @@ export class Mysql {
   }
 
   private lease (conn: CorePoolConnection, state: ConnectionState, owner: string): Lease {
+    state.used = true
     let released = false
     return {
       conn,

@@ -64,7 +64,7 @@ export class Exporter {
   /** An export whose columns are known: its rows stream from it. Refused before any byte otherwise. */
   async start (request: ExportRequest): Promise<ExportRun> {
     const statement = await this.read(request.sql, request.params)
-    const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner, request.group)
+    const lease = await this.mysql.acquire(request.database, { timeoutMs: request.timeoutMs, selectLimit: request.maxRows + 1 }, request.owner, request.group, statement.resetsConnection)
     if (request.client.destroyed) {
       lease.release('keep')
       throw clientClosedRequest()

@@ -101,7 +101,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       const lease = await mysql.acquire(request.database, {
         timeoutMs: request.timeoutMs,
         selectLimit: request.maxRows + 1
-      }, request.owner, request.group)
+      }, request.owner, request.group, statement.resetsConnection)
       if (request.client?.destroyed === true) {
         // It waited for a connection, and its client did not: nothing is sent.
         lease.release('keep')

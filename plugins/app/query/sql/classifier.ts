@@ -65,14 +65,15 @@ const SESSION_STATEMENTS = new Set([
 export function classify (sql: string, readOnly: boolean, server: SqlServer): Statement {
   const tokens = read(sql, server)
   refuseClientCommand(tokens)
-  refuseOtherStatements(tokens)
-  if (!readOnly) refuseServerReach(tokens)
   const program = storedProgramKind(tokens)
+  refuseOtherStatements(tokens, program !== null)
+  if (!readOnly) refuseServerReach(tokens, program !== null)
   refuseStringStatements(tokens, program !== null)
   if (program !== null) {
     // Its body's statements run when the program does, not now. Text past the body's END the
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
+    refusePreviousStatement(tokens, true)
     return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
   }
   const statement = singleStatement(tokens)
@@ -122,8 +123,8 @@ function refuseClientCommand (tokens: readonly Token[]): void {
 }
 
 /** In both modes, and in a stored program's body: what shows the statements of other connections, which serve other sessions. */
-function refuseOtherStatements (tokens: readonly Token[]): void {
-  const found = otherStatementsReference(tokens)
+function refuseOtherStatements (tokens: readonly Token[], program: boolean): void {
+  const found = otherStatementsReference(tokens, program)
   if (found !== null) {
     throw new AppError('unsupported_statement',
       `${found} is not supported: it shows the statements other connections run, and this gateway's connections serve every session under one database user, so it would show other sessions' statements, their values included. Nothing was sent to the database.`)
@@ -140,17 +141,17 @@ function refuseStringStatements (tokens: readonly Token[], program: boolean): vo
   throw new AppError('unsupported_statement', `${found} is not supported: ${why}. Nothing was sent to the database.`)
 }
 
-/** With writes allowed, what reaches past the databases: the server's files and process. */
-function refuseServerReach (tokens: readonly Token[]): void {
-  const file = fileAccess(tokens)
+/** With writes allowed, what reaches past the databases: the server's files and process, also from a stored program's body. */
+function refuseServerReach (tokens: readonly Token[], program: boolean): void {
+  const file = fileAccess(tokens, program)
   if (file !== null) {
     throw new AppError('unsupported_statement',
       `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
   }
-  const server = serverControl(tokens)
+  const server = serverControl(tokens, program)
   if (server !== null) {
     throw new AppError('unsupported_statement',
-      `${server} is not supported: it acts on the database server itself (its process, accounts, logs, replication or the code it loads), not on data of a database this gateway serves: run it as an administrator, with a database client.`)
+      `${server} is not supported${program ? ' in a stored program' : ''}: it acts on the database server itself (its process, settings, accounts, logs, replication or the code it loads) or on other connections, not on data of a database this gateway serves: run it as an administrator, with a database client.`)
   }
 }
 
@@ -179,7 +180,16 @@ function refuseConnectionHistory (statement: readonly Token[], word: string): vo
     throw new AppError('unsupported_statement',
       `${counters} is not supported: the counters of a pooled connection count the statements every session ran on it (rows read and sent, statements by kind, the last statement's cost), never this session's alone. SHOW GLOBAL STATUS shows the server's.`)
   }
-  const previous = previousStatementReference(statement)
+  refusePreviousStatement(statement, false)
+}
+
+/**
+ * What reads the results of the pooled connection's previous statement. A stored program's body
+ * may read its own statements' (ROW_COUNT() after its UPDATE): it runs on a connection reset
+ * first (../../database/mysql.ts), so only what outlives a reset is refused there (FOUND_ROWS()).
+ */
+function refusePreviousStatement (tokens: readonly Token[], program: boolean): void {
+  const previous = previousStatementReference(tokens, program)
   if (previous !== null) {
     throw new AppError('unsupported_statement',
       `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id.`)

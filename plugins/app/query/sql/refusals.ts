@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js'
-import { firstKeyword, isCall, isPunct, keyword, looseName, nameOf, qualifiedName } from './tokens.js'
+import { isCall, isPunct, keyword, looseName, nameOf, qualifiedName, statementStarts } from './tokens.js'
 
 /**
  * What a statement reaches besides a database's data, judged the same way in both modes: what a
@@ -76,19 +76,35 @@ const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'i
   'tidb_last_query_info', 'tidb_last_txn_info', 'tidb_last_ddl_info', 'tidb_last_plan_replayer_token',
   'last_plan_from_cache', 'last_plan_from_binding', 'last_sql_use_alloc'])
 
-/** What in the statement reads the previous statement's results (FOUND_ROWS(), @@warning_count, …). */
-export function previousStatementReference (tokens: readonly Token[]): string | null {
+/** Of those, what a connection's reset clears (FOUND_ROWS() outlives it): a stored program may read them of its own statements. */
+const CLEARED_BY_RESET = new Set(['ROW_COUNT()', 'LAST_INSERT_ID()', '@@warning_count', '@@error_count', '@@identity', '@@last_insert_id'])
+
+/**
+ * What in the statement reads the previous statement's results (FOUND_ROWS(), @@warning_count,
+ * …); in a stored program (`program`), which runs on a connection reset first, what outlives the
+ * reset.
+ */
+export function previousStatementReference (tokens: readonly Token[], program: boolean): string | null {
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!
-    // Its last part, whatever scope the server reads in the parts before (`@@sessİon.` is TiDB's `@@session.`).
-    if (token.kind === 'variable' && token.text.startsWith('@@') && PREVIOUS_STATEMENT_VARIABLES.has(looseName(token).split('.').at(-1)!)) return `@@${token.name}`
-    if (!isCall(tokens, i)) continue
-    const name = looseName(token)
-    if (PREVIOUS_STATEMENT_FUNCTIONS.has(name)) return `${name}()`
-    // With an argument it sets the value instead (refused in reads as session state).
-    if (name === 'LAST_INSERT_ID' && isPunct(tokens[i + 2], ')')) return 'LAST_INSERT_ID()'
+    const found = previousStatementRead(tokens, i)
+    if (found !== null && !(program && CLEARED_BY_RESET.has(found.read))) return found.shown
   }
   return null
+}
+
+/** What `tokens[i]` reads of the previous statement (`read`, as CLEARED_BY_RESET names it), and how the client wrote it. */
+function previousStatementRead (tokens: readonly Token[], i: number): { read: string, shown: string } | null {
+  const token = tokens[i]!
+  // Its last part, whatever scope the server reads in the parts before (`@@sessİon.` is TiDB's `@@session.`).
+  if (token.kind === 'variable' && token.text.startsWith('@@')) {
+    const name = looseName(token).split('.').at(-1)!
+    return PREVIOUS_STATEMENT_VARIABLES.has(name) ? { read: `@@${name}`, shown: `@@${token.name}` } : null
+  }
+  if (!isCall(tokens, i)) return null
+  const name = looseName(token)
+  // LAST_INSERT_ID(expr) sets the value instead (refused in reads as session state).
+  const read = PREVIOUS_STATEMENT_FUNCTIONS.has(name) || (name === 'LAST_INSERT_ID' && isPunct(tokens[i + 2], ')')) ? `${name}()` : null
+  return read === null ? null : { read, shown: read }
 }
 
 /**
@@ -148,19 +164,17 @@ const SHOW_STATEMENTS = new Set(['PROCESSLIST', 'EXPLAIN', 'ANALYZE', 'ENGINE', 
  * What in the statement shows the statements other connections run: SHOW_STATEMENTS, EXPLAIN …
  * FOR CONNECTION, TiDB's ADMIN SHOW DDL [JOB QUERIES] (the running DDL jobs' statements; ADMIN
  * SHOW DDL JOBS shows none), and a table of STATEMENT_TABLES named with its schema (as it must be:
- * a session's database is never a system schema), however either is spelt. The pool's connections
+ * a session's database is never a system schema), however either is spelt, in the statement and in
+ * each statement of a stored program's body (`program`). The pool's connections
  * serve every session under one database user, who sees its own connections' statements without
  * any privilege: another session's statement, `WHERE email = 'alice@…'`, would be read while it
  * runs; and with the privileges root has, every write any session made.
  */
-export function otherStatementsReference (tokens: readonly Token[]): string | null {
-  const { word } = firstKeyword(tokens)
-  if (word === 'SHOW') {
-    const what = keyword(tokens[1]) === 'FULL' ? keyword(tokens[2]) : keyword(tokens[1])
-    if (SHOW_STATEMENTS.has(what)) return `SHOW ${what}`
+export function otherStatementsReference (tokens: readonly Token[], program: boolean): string | null {
+  for (const start of statementStarts(tokens, program)) {
+    const found = otherStatementsShown(tokens, start)
+    if (found !== null) return found
   }
-  if (word === 'ADMIN' && tokens.some((token) => keyword(token) === 'QUERIES')) return 'ADMIN SHOW DDL JOB QUERIES'
-  if (word === 'ADMIN' && keyword(tokens[1]) === 'SHOW' && keyword(tokens[2]) === 'DDL' && keyword(tokens[3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   for (let i = 0; i < tokens.length; i++) {
     if (keyword(tokens[i]) === 'FOR' && keyword(tokens[i + 1]) === 'CONNECTION') return 'EXPLAIN … FOR CONNECTION'
     const named = qualifiedName(tokens, i)
@@ -168,5 +182,18 @@ export function otherStatementsReference (tokens: readonly Token[]): string | nu
     const tables = STATEMENT_TABLES[named.schema]
     if (tables === 'all' || tables?.has(named.name.replace(/^CLUSTER_/, '')) === true) return `${named.schema.toLowerCase()}.${named.name.toLowerCase()}`
   }
+  return null
+}
+
+/** SHOW_STATEMENTS and ADMIN SHOW DDL [JOB QUERIES] as the statement beginning at `tokens[at]`. */
+function otherStatementsShown (tokens: readonly Token[], at: number): string | null {
+  const word = keyword(tokens[at])
+  if (word === 'SHOW') {
+    const what = keyword(tokens[at + 1]) === 'FULL' ? keyword(tokens[at + 2]) : keyword(tokens[at + 1])
+    if (SHOW_STATEMENTS.has(what)) return `SHOW ${what}`
+  }
+  if (word !== 'ADMIN') return null
+  if (tokens.some((token) => keyword(token) === 'QUERIES')) return 'ADMIN SHOW DDL JOB QUERIES'
+  if (keyword(tokens[at + 1]) === 'SHOW' && keyword(tokens[at + 2]) === 'DDL' && keyword(tokens[at + 3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   return null
 }

@@ -64,6 +64,24 @@ export function firstKeyword (statement: readonly Token[]): { word: string, toke
   return { word: keyword(first), token: first }
 }
 
+/**
+ * Where a statement may begin: at its first keyword (past opening parentheses); in a stored
+ * program, at every keyword. A body's statements begin after `;`, BEGIN, THEN, ELSE, DO, LOOP,
+ * REPEAT, a label, a handler's conditions, the routine's characteristics or a trigger's FOLLOWS
+ * name, which no short rule bounds; so a rule about how statements begin holds for each statement
+ * of a body, at the cost of refusing a program that uses such a word as a bare name (quoted as
+ * `name`, it is no keyword and passes).
+ */
+export function statementStarts (tokens: readonly Token[], program: boolean): number[] {
+  if (!program) {
+    const first = tokens.findIndex((token) => !isPunct(token, '('))
+    return first === -1 ? [] : [first]
+  }
+  const starts: number[] = []
+  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.kind === 'word') starts.push(i)
+  return starts
+}
+
 /** Index past the parenthesis that closes the one at `open`. */
 export function skipParens (tokens: readonly Token[], open: number): number {
   let depth = 0

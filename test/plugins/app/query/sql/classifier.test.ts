@@ -474,6 +474,29 @@ t.test('with writes allowed, what reads or writes the database server\'s files, 
     'CREATE SESSION BINDING FOR SELECT 1 USING SELECT 1']) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
+t.test('write mode: a stored program\'s body is held to the rules of a request\'s statement, wherever a statement stands in it', async (t) => {
+  for (const sql of [
+    'CREATE PROCEDURE p () BEGIN DECLARE CONTINUE HANDLER FOR SQLEXCEPTION KILL 5; DO 1; END',
+    'CREATE PROCEDURE p () BEGIN SET @a = 1, GLOBAL max_connections = 9; END',
+    'CREATE PROCEDURE p () SET @@GLOBAL . max_connections := 9',
+    'CREATE PROCEDURE p () SET PERSIST max_connections = 9',
+    "CREATE PROCEDURE p () SET PASSWORD FOR root = PASSWORD('x')",
+    'CREATE PROCEDURE p () SET DEFAULT ROLE admin FOR u',
+    'CREATE PROCEDURE p () l: LOOP SHOW FULL PROCESSLIST; END LOOP l',
+    'CREATE PROCEDURE p () SELECT FOUND_ROWS()',
+    'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW FOLLOWS other CREATE USER u',
+    'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO IF 1 THEN GRANT ALL ON *.* TO u; END IF',
+    'CREATE FUNCTION f () RETURNS INT DETERMINISTIC BEGIN FLUSH TABLES; RETURN 1; END',
+    'CHANGE PUMP TO NODE_STATE = "paused" FOR NODE_ID "p"'
+  ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  for (const sql of [
+    'CREATE PROCEDURE p () BEGIN DECLARE done INT; ALTER TABLE t CHANGE a b INT; UPDATE t SET b = 1; SELECT ROW_COUNT(), @@warning_count; END',
+    'CREATE PROCEDURE p () BEGIN SHOW GLOBAL STATUS; SELECT @@global.max_connections; SET @a = 1; END',
+    'CREATE PROCEDURE p () BEGIN DECLARE m TEXT; DECLARE EXIT HANDLER FOR SQLEXCEPTION GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT; DO 1; END',
+    'CREATE PROCEDURE p (`stop` INT) SELECT `stop`', 'ALTER TABLE t CHANGE a b INT'
+  ]) t.equal(codeOf(sql, false), 'ok', sql)
+})
+
 t.test('empty statements', async (t) => {
   for (const sql of [';', '-- only a comment', '/* nothing */', ' ; ; ', '/*T![clustered_index] DROP TABLE t */', '/*!99999 DROP TABLE t */']) t.equal(codeOf(sql), 'empty_query', JSON.stringify(sql))
 })

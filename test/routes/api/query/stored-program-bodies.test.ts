@@ -1,0 +1,144 @@
+import t from 'tap'
+import { seededRandom } from '../../../fixtures/seeded-random.js'
+import { adminConnection, build, createDatabase, post, randomSessionId, selectedSession } from '../../../helper.js'
+
+/**
+ * A stored program's body is statements the server runs later, as the routine's, event's or
+ * trigger's: each is held to the rules a request's own statement is (what reaches past the data,
+ * what shows other connections' statements, what reads the previous statement of a pooled
+ * connection), wherever in the body it stands (plugins/app/query/sql/tokens.ts, statementStarts).
+ * And stored code runs on a connection no other statement left anything on
+ * (plugins/app/database/connection-setup.ts).
+ */
+
+const SEED = Number(process.env.FUZZ_SEED ?? 31)
+const CASES = Number(process.env.FUZZ_CASES ?? 150)
+
+const ACCOUNT = `door_${randomSessionId().slice(-8).toLowerCase()}`
+
+/** Statements no request may run in write mode, each valid in a procedure's body. */
+const REFUSED = [
+  `CREATE USER '${ACCOUNT}'@'%'`,
+  `GRANT USAGE ON *.* TO '${ACCOUNT}'@'%'`,
+  'SET GLOBAL max_connections = 152',
+  'SET @@global.max_connections = 152',
+  'SET @a = 1, GLOBAL max_connections = 152',
+  'KILL QUERY 1',
+  'SHOW FULL PROCESSLIST',
+  'SHOW ENGINE INNODB STATUS',
+  'FLUSH TABLES',
+  `SET PASSWORD FOR '${ACCOUNT}'@'%' = PASSWORD('x')`,
+  'SELECT FOUND_ROWS() INTO @n',
+  'STOP SLAVE',
+  'PURGE BINARY LOGS BEFORE NOW()',
+  'SHUTDOWN'
+]
+
+/** Where a statement may stand in a body: `$` is the statement. */
+const PLACES = [
+  '$', 'BEGIN $; END', 'lbl: BEGIN $; END lbl', 'BEGIN IF 1 THEN $; END IF; END', 'BEGIN IF 0 THEN DO 1; ELSEIF 1 THEN $; END IF; END',
+  'BEGIN IF 0 THEN DO 1; ELSE $; END IF; END', 'BEGIN CASE WHEN 1 THEN $; END CASE; END', 'BEGIN WHILE 0 DO $; END WHILE; END',
+  'BEGIN REPEAT $; UNTIL 1 END REPEAT; END', 'BEGIN l: LOOP $; LEAVE l; END LOOP l; END', 'BEGIN DECLARE CONTINUE HANDLER FOR SQLEXCEPTION $; DO 1; END',
+  'BEGIN DECLARE c CONDITION FOR 1062; DECLARE EXIT HANDLER FOR c, SQLWARNING $; DO 1; END', 'BEGIN FOR i IN 1 .. 2 DO $; END FOR; END'
+]
+
+/** A stored program's head, then its body; `#` is its name. */
+const HEADS = [
+  'CREATE PROCEDURE #() ', "CREATE DEFINER = CURRENT_USER PROCEDURE #(IN a INT) COMMENT 'x' NOT DETERMINISTIC MODIFIES SQL DATA SQL SECURITY INVOKER ",
+  'CREATE OR REPLACE PROCEDURE #(a INT) LANGUAGE SQL ', 'CREATE EVENT # ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DO ',
+  'CREATE EVENT # ON SCHEDULE EVERY 1 DAY ON COMPLETION PRESERVE DISABLE DO '
+]
+
+/** The statement's words in mixed case, apart by a space, a newline or a comment. */
+function disguised (random: () => number, sql: string): string {
+  const gaps = [' ', '\n', ' /* c */ ', '\t']
+  return sql.split(' ').map((word) => (/^[A-Za-z_]+$/.test(word) && random() < 0.5 ? [...word].map((c) => (random() < 0.5 ? c.toLowerCase() : c.toUpperCase())).join('') : word))
+    .reduce((text, word) => `${text}${gaps[Math.floor(random() * gaps.length)]!}${word}`)
+}
+
+t.test('with writes allowed, a statement refused in a request is refused anywhere in a stored program\'s body', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { READ_ONLY: 'false', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const session = await selectedSession(app, db)
+  const admin = await adminConnection(t)
+  t.teardown(async () => { await admin.query(`DROP USER IF EXISTS '${ACCOUNT}'@'%'`) })
+  const [[before]] = await admin.query('SELECT @@global.max_connections AS m') as unknown as [[{ m: number }]]
+  const random = seededRandom(SEED)
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
+  let created = 0
+  for (let i = 0; i < CASES; i++) {
+    const head = pick(HEADS).replace('#', `p${i}`)
+    const place = pick(PLACES)
+    const refused = disguised(random, pick(REFUSED))
+    // The same program with a harmless statement in the place: the server creates it, so the
+    // refusal below is the gateway's rule, not a syntax error.
+    const harmless = await post(app, '/api/query', { query: head + place.replace('$', 'DO 1'), session_id: session })
+    t.equal(harmless.statusCode, 200, `${head}${place} with DO 1`)
+    created++
+    const query = head.replace(`p${i}`, `q${i}`) + place.replace('$', refused)
+    const res = await post(app, '/api/query', { query, session_id: session })
+    if (res.statusCode !== 400 || res.json().code !== 'unsupported_statement') t.fail(query, { got: res.json() })
+  }
+  t.pass(`${CASES} programs, each refused with its statement and created without it (seed ${SEED})`)
+  const [[made]] = await admin.query('SELECT (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) + (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?) AS n', [db, db]) as unknown as [[{ n: number | string }]]
+  t.equal(Number(made.n), created, 'only the harmless programs exist')
+  const [users] = await admin.query('SELECT user FROM mysql.user WHERE user = ?', [ACCOUNT]) as unknown as [unknown[]]
+  t.equal(users.length, 0, 'no account was made')
+  const [[after]] = await admin.query('SELECT @@global.max_connections AS m') as unknown as [[{ m: number }]]
+  t.equal(after.m, before.m, 'no global setting changed')
+})
+
+t.test('a body may still read its own statements\' results, global settings and status, and alter its tables', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT, a INT)')
+  const app = await build(t, { env: { READ_ONLY: 'false' } })
+  const session = await selectedSession(app, db)
+  const run = async (query: string) => (await post(app, '/api/query', { query, session_id: session })).json()
+  t.equal((await run(`CREATE PROCEDURE own () BEGIN
+      DECLARE m TEXT DEFAULT 'none';
+      DECLARE CONTINUE HANDLER FOR SQLEXCEPTION GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT;
+      INSERT INTO t VALUES (1, 1), (2, 2);
+      SELECT ROW_COUNT() AS n, @@warning_count AS w, @@global.max_connections > 0 AS g;
+      SELECT * FROM no_such_table;
+      SELECT m;
+      SHOW GLOBAL STATUS LIKE 'Uptime';
+    END`)).success, true)
+  const called = await run('CALL own()')
+  t.strictSame(called.rows, [{ n: '2', w: '0', g: 1 }], 'its own INSERT\'s row count')
+  t.match(called.more_results[0].rows[0].m, /no_such_table/, 'its own error, read in its handler')
+  t.equal(called.more_results[1].rows[0].Variable_name, 'Uptime')
+  t.equal((await run('CREATE PROCEDURE migrates () ALTER TABLE t CHANGE a b INT')).success, true, 'ALTER TABLE … CHANGE is no CHANGE MASTER')
+})
+
+t.test('stored code runs on a connection another session\'s statement left nothing on: no warnings, no counters', async (t) => {
+  // One connection: the attacker's statement runs where the victim's just ran.
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT, v TEXT)')
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const [victim, attacker] = [await selectedSession(app, db), await selectedSession(app, db)]
+  const run = async (session: string, query: string) => (await post(app, '/api/query', { query, session_id: session })).json()
+  const diagnostics = "DECLARE m TEXT DEFAULT 'none'; DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET m = 'none'; GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT"
+  for (const program of [
+    'CREATE PROCEDURE warnings () SHOW WARNINGS',
+    `CREATE PROCEDURE diagnosed () BEGIN ${diagnostics}; SELECT m; END`,
+    "CREATE PROCEDURE counted () SHOW STATUS LIKE 'Rows_sent'",
+    `CREATE FUNCTION diagnosis () RETURNS TEXT BEGIN ${diagnostics}; RETURN m; END`,
+    `CREATE TRIGGER noted BEFORE INSERT ON t FOR EACH ROW BEGIN ${diagnostics}; SET NEW.v = m; END`
+  ]) t.equal((await run(attacker, program)).success, true, program)
+
+  const secret = `alice-${randomSessionId().slice(-8)}@example.com`
+  const victimReads = async () => {
+    const read = await run(victim, `SELECT '${secret}' + 1 AS x FROM seq_1_to_40`)
+    t.match(read.warnings?.[0]?.message, secret, 'the victim\'s read left a warning that quotes its value')
+  }
+  await victimReads()
+  const warnings = await run(attacker, 'CALL warnings()')
+  t.strictSame(warnings.rows, [], 'a procedure\'s SHOW WARNINGS shows none of the victim\'s')
+  await victimReads()
+  t.strictSame((await run(attacker, 'CALL diagnosed()')).rows, [{ m: 'none' }], 'nor does its GET DIAGNOSTICS')
+  await victimReads()
+  t.ok(Number((await run(attacker, 'CALL counted()')).rows[0].Value) < 40, 'its counters do not count the victim\'s rows')
+  await victimReads()
+  t.strictSame((await run(attacker, 'SELECT diagnosis() AS m')).rows, [{ m: 'none' }], 'a function called by a read')
+  await victimReads()
+  t.equal((await run(attacker, 'INSERT INTO t (id) VALUES (1)')).affected_rows, 1)
+  t.strictSame((await run(attacker, 'SELECT v FROM t')).rows, [{ v: 'none' }], 'a trigger fired by a write')
+})

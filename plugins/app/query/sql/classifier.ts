@@ -7,7 +7,7 @@ import { rebuild } from './rebuild.js'
 import { isDiagnostics, otherStatementsReference, previousStatementReference, sessionCounters, storedProgramKind, stringStatement } from './refusals.js'
 import { fileAccess, serverControl } from './server-reach.js'
 import type { SqlServer } from './server.js'
-import { firstKeyword, isPunct, statementEnd } from './tokens.js'
+import { firstKeyword, isPunct, statementEnd, wrappedStatement } from './tokens.js'
 
 /**
  * Decides, before anything reaches the database, whether a statement may run, and gives the text
@@ -202,10 +202,8 @@ function checkedRead (statement: readonly Token[], word: string): StatementKind 
 }
 
 function writeModeKind (statement: readonly Token[], word: string): StatementKind {
-  if (SESSION_STATEMENTS.has(word)) {
-    throw new AppError('unsupported_statement',
-      `${word} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
-  }
+  refuseSessionStatement(word)
+  refuseWrapped(statement, word)
   if (!READ_STARTS.has(word)) return 'write'
   try {
     checkRead(statement, word)
@@ -213,6 +211,23 @@ function writeModeKind (statement: readonly Token[], word: string): StatementKin
   } catch {
     return 'write'
   }
+}
+
+function refuseSessionStatement (word: string): void {
+  if (SESSION_STATEMENTS.has(word)) {
+    throw new AppError('unsupported_statement',
+      `${word} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
+  }
+}
+
+/** The statement a wrapper runs (TiDB's `TRACE SET GLOBAL …`) is judged as a request's own. */
+function refuseWrapped (statement: readonly Token[], word: string): void {
+  const wrapped = wrappedStatement(statement, word)
+  if (wrapped === null) return
+  const inner = firstKeyword(wrapped).word
+  refuseSessionStatement(inner)
+  refuseServerReach(wrapped, false)
+  refuseWrapped(wrapped, inner)
 }
 
 /** The statement's tokens; refuses more than one statement and none. */

@@ -82,6 +82,29 @@ export function statementStarts (tokens: readonly Token[], program: boolean): nu
   return starts
 }
 
+const WRAPPERS = new Set(['TRACE', 'EXPLAIN', 'DESCRIBE', 'DESC', 'ANALYZE', 'BATCH'])
+/** Words between a wrapper and its statement: EXPLAIN ANALYZE | EXTENDED | PARTITIONS | VERBOSE, TRACE PLAN, BATCH … DRY RUN [QUERY]. */
+const WRAPPER_WORDS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'VERBOSE', 'PLAN', 'DRY', 'RUN', 'QUERY'])
+
+/**
+ * The statement that TiDB's TRACE (which runs SET, LOAD DATA and transactions' statements),
+ * EXPLAIN [ANALYZE], DESCRIBE, MariaDB's ANALYZE or TiDB's BATCH … runs or describes: the tokens
+ * past the wrapper's own options (FORMAT = …, TARGET = …, BATCH's ON column and LIMIT n), or null
+ * for a statement of another kind (`word`, its first keyword).
+ */
+export function wrappedStatement (statement: readonly Token[], word: string): readonly Token[] | null {
+  if (!WRAPPERS.has(word)) return null
+  let i = statement.findIndex((token) => !isPunct(token, '(')) + 1
+  for (;;) {
+    const option = keyword(statement[i])
+    if (WRAPPER_WORDS.has(option)) i++
+    else if ((option === 'FORMAT' || option === 'TARGET') && isPunct(statement[i + 1], '=')) i += 3
+    else if (option === 'ON') i += isPunct(statement[i + 2], '.') ? 4 : 2
+    else if (option === 'LIMIT') i += 2
+    else return statement.slice(i)
+  }
+}
+
 /** Index past the parenthesis that closes the one at `open`. */
 export function skipParens (tokens: readonly Token[], open: number): number {
   let depth = 0

@@ -497,6 +497,16 @@ t.test('write mode: a stored program\'s body is held to the rules of a request\'
   ]) t.equal(codeOf(sql, false), 'ok', sql)
 })
 
+t.test('write mode: the statement a wrapper runs is judged as a request\'s own (TiDB\'s TRACE runs SET and transactions)', async (t) => {
+  for (const sql of [
+    "TRACE SET GLOBAL tidb_gc_life_time = '1s'", "TRACE FORMAT = 'row' SET @@global.tidb_mem_quota_query = 1", "TRACE PLAN TARGET = 'estimation' SET PASSWORD = 'x'",
+    'TRACE BEGIN', "TRACE FORMAT='json' COMMIT", 'EXPLAIN ANALYZE FORMAT = "brief" SET GLOBAL x = 1', 'BATCH ON t.id LIMIT 10 DRY RUN QUERY KILL 1',
+    "TRACE LOAD DATA INFILE '/etc/passwd' INTO TABLE t", 'ANALYZE FORMAT = JSON FLUSH TABLES'
+  ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
+  for (const sql of ['TRACE INSERT INTO t VALUES (1)', "TRACE FORMAT = 'row' SELECT * FROM t", 'EXPLAIN ANALYZE UPDATE t SET a = 1', 'BATCH ON id LIMIT 10 DELETE FROM t',
+    'ANALYZE TABLE t', 'EXPLAIN t', 'DESC t a', 'ANALYZE SELECT 1']) t.equal(codeOf(sql, false), 'ok', sql)
+})
+
 t.test('empty statements', async (t) => {
   for (const sql of [';', '-- only a comment', '/* nothing */', ' ; ; ', '/*T![clustered_index] DROP TABLE t */', '/*!99999 DROP TABLE t */']) t.equal(codeOf(sql), 'empty_query', JSON.stringify(sql))
 })

@@ -30,7 +30,7 @@ export interface Token {
 }
 
 /** Operators of two or three characters, longest first. */
-const OPERATORS = ['<=>', '->>', '<=', '>=', '<>', '!=', '<<', '>>', ':=', '||', '&&', '->']
+const OPERATORS = ['<=>', '->>', '<=', '>=', '<>', '!=', '<<', '>>', ':=', '||', '&&', '->', '..']
 /** The statement keywords an optimizer hint may follow. */
 const HINTED = new Set(['SELECT', 'INSERT', 'REPLACE', 'UPDATE', 'DELETE'])
 const SCOPES = new Set(['global', 'session', 'local'])

@@ -132,7 +132,8 @@ export function numberEnd (sql: string, start: number): number {
     return end > start + 2 && !isWordChar(sql.charCodeAt(end)) ? end : -1
   }
   const i = runEnd(sql, start, isDigit)
-  if (sql[i] === '.') return decimalEnd(sql, start, runEnd(sql, i + 1, isDigit))
+  // `1..10`, a FOR loop's range in MariaDB: the integer ends where `..` begins.
+  if (sql[i] === '.' && sql[i + 1] !== '.') return decimalEnd(sql, start, runEnd(sql, i + 1, isDigit))
   if (i >= sql.length || !isWordChar(sql.charCodeAt(i))) return i
   const exponent = exponentEnd(sql, i)
   return exponent > i ? exponent : -1

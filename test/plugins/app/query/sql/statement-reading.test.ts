@@ -102,6 +102,11 @@ t.test('a decimal whose exponent marker has no digits is refused on every dialec
   }
 })
 
+t.test('an integer followed by .. ends there, as MariaDB reads a FOR loop\'s range (1..10), not as 1. and .10', async (t) => {
+  t.equal(sent('FOR i IN 1..10 DO SELECT i; END FOR', MARIADB_10_11), 'FOR i IN 1 .. 10 DO SELECT i ; END FOR')
+  t.equal(sent('SELECT 1.5..2, 1.25, .5', MARIADB_10_11), 'SELECT 1.5 .. 2, 1.25, .5')
+})
+
 t.test('a ? directly followed by a name character is no placeholder to MariaDB and MySQL, and is refused; TiDB reads one', async (t) => {
   for (const server of [MARIADB_10_11, MYSQL_8]) {
     for (const sql of ['SELECT ?a', 'SELECT ?1', 'SELECT ?_', 'SELECT ?$', 'SELECT ?ü', 'SELECT 1 FROM t WHERE a = ?b']) {

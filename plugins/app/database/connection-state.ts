@@ -1,5 +1,5 @@
 import type { PoolConnection as CorePoolConnection } from 'mysql2'
-import type { SessionSetup } from './dialect.js'
+import { limitsAssignments, type SessionSetup } from './dialect.js'
 
 /**
  * How long a statement that sets a connection up (its id, modes, database, limits) or probes it
@@ -74,11 +74,7 @@ export function onConnectionLost (conn: CorePoolConnection, handler: ((err?: Err
  */
 export type Aftercare = 'keep' | 'reset' | 'discard'
 
-/**
- * Resets a connection's session state and applies its set-up again, then returns it to the pool;
- * closes it if either fails. The limits are the server's defaults after a reset: the next lease
- * sets its own.
- */
+/** Resets a connection's session state and applies its set-up again, then returns it to the pool; closes it if either fails. */
 export function resetThenRelease (conn: CorePoolConnection, state: ConnectionState, done: () => void): void {
   resetSession(conn, state, (err) => {
     if (err !== null) conn.destroy()
@@ -87,17 +83,36 @@ export function resetThenRelease (conn: CorePoolConnection, state: ConnectionSta
   })
 }
 
-/** Resets a connection's session state and applies its set-up again (`done` hears the first error). */
+/**
+ * Resets a connection's session state and applies its set-up again, with the limits it had (in
+ * the same SET: a reset leaves the server's defaults, and the next lease would set them again);
+ * `done` hears the first error. COM_RESET_CONNECTION takes no timeout of its own, so one
+ * unanswered past SETUP_TIMEOUT_MS (a stalled network path) closes the connection and fails as a
+ * timed-out set-up statement does.
+ */
 export function resetSession (conn: CorePoolConnection, state: ConnectionState, done: (err: Error | null) => void): void {
+  const { timeoutMs, selectLimit } = state
+  const limits = timeoutMs === null || selectLimit === null ? '' : `, ${limitsAssignments(state.setup.dialect, timeoutMs, selectLimit)}`
   state.timeoutMs = state.selectLimit = null
+  let settled = false
+  const finish = (err: Error | null): void => {
+    if (settled) return
+    settled = true
+    clearTimeout(timer)
+    done(err)
+  }
+  const timer = setTimeout(() => {
+    conn.destroy()
+    finish(Object.assign(new Error('The connection\'s reset had no answer in time'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: true }))
+  }, SETUP_TIMEOUT_MS)
   conn.reset((err) => {
     if (err !== null) {
-      done(err)
+      finish(err)
       return
     }
-    conn.query({ sql: state.setup.init, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
-      if (err === null) state.used = false
-      done(err)
+    conn.query({ sql: state.setup.init + limits, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
+      if (err === null) Object.assign(state, { used: false, timeoutMs, selectLimit })
+      finish(err)
     })
   })
 }

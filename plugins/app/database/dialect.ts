@@ -75,7 +75,8 @@ export function pinnedSqlMode (current: string): string {
 }
 
 export interface SessionSetup {
-  /** One SET statement run when a pooled connection is first used. */
+  dialect: DialectName
+  /** One SET statement run when a pooled connection is first used, and again after each reset. */
   init: string
   values: unknown[]
 }
@@ -93,7 +94,7 @@ export function sessionSetup (dialect: DialectName, sqlMode: string, readOnly: b
   // How long the server waits for a client that reads none of its rows before it drops the
   // statement (60 s by default): an export's reader may pause longer than that and still read on.
   if (writeTimeoutSeconds !== undefined) assignments.push(`net_write_timeout = ${Math.trunc(writeTimeoutSeconds)}`)
-  return { init: `SET SESSION ${assignments.join(', ')}`, values: [pinnedSqlMode(sqlMode)] }
+  return { dialect, init: `SET SESSION ${assignments.join(', ')}`, values: [pinnedSqlMode(sqlMode)] }
 }
 
 /**
@@ -103,10 +104,15 @@ export function sessionSetup (dialect: DialectName, sqlMode: string, readOnly: b
  * and KILL QUERY is the fallback for the rest.
  */
 export function limitsStatement (dialect: DialectName, timeoutMs: number, selectLimit: number): string {
+  return `SET SESSION ${limitsAssignments(dialect, timeoutMs, selectLimit)}`
+}
+
+/** limitsStatement's assignments, for a SET that sets more. */
+export function limitsAssignments (dialect: DialectName, timeoutMs: number, selectLimit: number): string {
   const timeout = dialect === 'mariadb'
     ? `max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`
     : `max_execution_time = ${Math.trunc(timeoutMs)}`
-  return `SET SESSION ${timeout}, sql_select_limit = ${Math.trunc(selectLimit)}`
+  return `${timeout}, sql_select_limit = ${Math.trunc(selectLimit)}`
 }
 
 /** Server errors that mean "your statement ran out of time". */

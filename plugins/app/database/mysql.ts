@@ -207,6 +207,7 @@ export class Mysql {
       // A connection no session has used yet has the server's defaults, and no state to keep: it
       // gets the limits for this statement (a session's first use sets its own).
       if (limits !== undefined && (state === undefined || limitsDiffer(state, limits))) await this.setup.applyLimits(conn, state, limits)
+      if (state !== undefined) state.used = true
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs, rowsAsArray: false, typeCast: driverValues }, values)
       conn.release()
       return rows

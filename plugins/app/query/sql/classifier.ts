@@ -186,7 +186,7 @@ function refuseConnectionHistory (statement: readonly Token[], word: string): vo
 /**
  * What reads the results of the pooled connection's previous statement. A stored program's body
  * may read its own statements' (ROW_COUNT() after its UPDATE): it runs on a connection reset
- * first (../../database/mysql.ts), so only what outlives a reset is refused there (FOUND_ROWS()).
+ * first (../../database/connection-setup.ts), so only what outlives a reset is refused there (FOUND_ROWS()).
  */
 function refusePreviousStatement (tokens: readonly Token[], program: boolean): void {
   const previous = previousStatementReference(tokens, program)

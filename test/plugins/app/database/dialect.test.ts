@@ -17,10 +17,12 @@ t.test('limits: MariaDB in seconds for every statement, MySQL and TiDB in ms', a
 
 t.test('session setup: read-only where the dialect has it; TiDB has no read-only transactions', async (t) => {
   t.strictSame(sessionSetup('mariadb', 'STRICT_TRANS_TABLES', true), {
-    init: 'SET SESSION sql_mode = ?, session_track_state_change = ON, tx_read_only = 1', values: ['STRICT_TRANS_TABLES,IGNORE_SPACE']
+    dialect: 'mariadb',
+    init: 'SET SESSION sql_mode = ?, session_track_state_change = ON, tx_read_only = 1',
+    values: ['STRICT_TRANS_TABLES,IGNORE_SPACE']
   })
   t.strictSame(sessionSetup('mysql', '', true).init, 'SET SESSION sql_mode = ?, session_track_state_change = ON, transaction_read_only = 1')
-  t.strictSame(sessionSetup('tidb', 'ANSI_QUOTES', true), { init: 'SET SESSION sql_mode = ?', values: ['IGNORE_SPACE,STRICT_TRANS_TABLES'] })
+  t.strictSame(sessionSetup('tidb', 'ANSI_QUOTES', true), { dialect: 'tidb', init: 'SET SESSION sql_mode = ?', values: ['IGNORE_SPACE,STRICT_TRANS_TABLES'] })
   t.strictSame(sessionSetup('mariadb', '', false).init, 'SET SESSION sql_mode = ?, session_track_state_change = ON')
 })
 

@@ -158,7 +158,9 @@ t.test('a connection KILL QUERY was sent for is not reused, even when its statem
 t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it may still commit', async (t) => {
   const { proxy, app, sessionId } = await behindProxy(t, { READ_ONLY: 'false' })
   const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 200, session_id: sessionId })
-  t.equal((await query('SELECT v FROM t')).statusCode, 200)
+  // A write first: its connection is reset after it, so the INSERT below is sent at once (stored
+  // code, which an INSERT's trigger is, runs on a connection a read used only after a reset).
+  t.equal((await query('UPDATE t SET v = v WHERE 0')).statusCode, 200)
   proxy.stall()
   const res = await query('INSERT INTO t SELECT 2 FROM DUAL WHERE SLEEP(1) = 0')
   t.equal(res.statusCode, 502)
@@ -166,6 +168,19 @@ t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it ma
   t.match(res.json().message, 'had not ended 2000 ms after KILL QUERY')
   t.equal(res.json().timeout_ms, 200)
   t.equal((await query('SELECT v FROM t')).statusCode, 200, 'the pool goes on')
+})
+
+t.test('a connection whose reset, before a write, has no answer: 503 in bounded time, nothing sent, and the pool goes on', async (t) => {
+  const { proxy, app, sessionId } = await behindProxy(t, { READ_ONLY: 'false' })
+  const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 3000, session_id: sessionId })
+  t.equal((await query('SELECT v FROM t')).statusCode, 200)
+  proxy.stall()
+  const started = performance.now()
+  const res = await query('INSERT INTO t VALUES (3)')
+  const elapsed = performance.now() - started
+  t.strictSame([res.statusCode, res.json().code], [503, 'database_unavailable'])
+  t.ok(elapsed < 5000, `in bounded time (${Math.round(elapsed)} ms)`)
+  t.equal((await query('SELECT COUNT(*) AS n FROM t WHERE v = 3')).json().rows[0].n, '0', 'the write was not sent')
 })
 
 /** A service whose answers hold about 4 kB of rows, and a session on a database with a table `w (id, pad)`. */

@@ -365,3 +365,13 @@ t.test('nothing a statement leaves on its connection outlives its answer: a lock
     t.equal(rows[0]!.holder, null, `${i}: the lock is released by the time the answer has come`)
   }
 })
+
+t.test('a connection reset after a write keeps the limits it had: the next statement with the same limits runs under them', async (t) => {
+  // The reset's SET applies them again, so the next lease with the same limits sends no SET of its own.
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE TABLE items (id INT PRIMARY KEY)')
+  const sessionId = await selectedSession(app, db)
+  const run = async (query: string) => (await post(app, '/api/query', { query, session_id: sessionId, timeout_ms: 1500, max_rows: 7 })).json()
+  t.equal((await run('INSERT INTO items VALUES (1)')).affected_rows, 1)
+  t.strictSame((await run('SELECT @@SESSION.max_statement_time AS t, @@SESSION.sql_select_limit AS l')).rows, [{ t: 1.5, l: '8' }])
+})

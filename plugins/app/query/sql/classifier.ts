@@ -74,7 +74,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
     refusePreviousStatement(tokens, true)
-    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(withoutTrailingSemicolons(tokens)), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
+    return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(tokens.slice(0, statementEnd(tokens))), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
   }
   const statement = singleStatement(tokens)
   const word = leadingKeyword(statement)
@@ -141,7 +141,7 @@ function refuseStringStatements (tokens: readonly Token[], program: boolean): vo
   throw new AppError('unsupported_statement', `${found} is not supported: ${why}. Nothing was sent to the database.`)
 }
 
-/** With writes allowed, what reaches past the databases: the server's files and process, also from a stored program's body. */
+/** With writes allowed, what reaches past the databases (also from a stored program's body). */
 function refuseServerReach (tokens: readonly Token[], program: boolean): void {
   const file = fileAccess(tokens, program)
   if (file !== null) {
@@ -220,14 +220,15 @@ function refuseSessionStatement (word: string): void {
   }
 }
 
-/** The statement a wrapper runs (TiDB's `TRACE SET GLOBAL …`) is judged as a request's own. */
+/**
+ * The statement a wrapper runs (TiDB's `TRACE SET GLOBAL …`) is judged as a request's own, one
+ * level deep: no server runs a wrapper in another (EXPLAIN ANALYZE's ANALYZE is an option).
+ */
 function refuseWrapped (statement: readonly Token[], word: string): void {
   const wrapped = wrappedStatement(statement, word)
   if (wrapped === null) return
-  const inner = firstKeyword(wrapped).word
-  refuseSessionStatement(inner)
+  refuseSessionStatement(firstKeyword(wrapped).word)
   refuseServerReach(wrapped, false)
-  refuseWrapped(wrapped, inner)
 }
 
 /** The statement's tokens; refuses more than one statement and none. */
@@ -239,10 +240,6 @@ function singleStatement (tokens: readonly Token[]): readonly Token[] {
   }
   if (statement.length === 0) throw new AppError('empty_query', 'The query holds no SQL statement (only comments or whitespace).')
   return statement
-}
-
-function withoutTrailingSemicolons (tokens: readonly Token[]): readonly Token[] {
-  return tokens.slice(0, statementEnd(tokens))
 }
 
 function syntaxError (message: string, extra?: Record<string, unknown>): AppError {

@@ -143,15 +143,16 @@ function refuseStringStatements (tokens: readonly Token[], program: boolean): vo
 
 /** With writes allowed, what reaches past the databases (also from a stored program's body). */
 function refuseServerReach (tokens: readonly Token[], program: boolean): void {
+  const where = program ? ' in a stored program (where every unquoted word may begin a statement: quote a name spelt like one)' : ''
   const file = fileAccess(tokens, program)
   if (file !== null) {
     throw new AppError('unsupported_statement',
-      `${file} is not supported: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
+      `${file} is not supported${where}: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
   }
   const server = serverControl(tokens, program)
   if (server !== null) {
     throw new AppError('unsupported_statement',
-      `${server} is not supported${program ? ' in a stored program' : ''}: it acts on the database server itself (its process, settings, accounts, logs, replication or the code it loads) or on other connections, not on data of a database this gateway serves: run it as an administrator, with a database client.`)
+      `${server} is not supported${where}: it acts on the database server itself (its process, settings, accounts, logs, replication or the code it loads) or on other connections, not on data of a database this gateway serves: run it as an administrator, with a database client.`)
   }
 }
 

@@ -5,9 +5,9 @@ import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
 import { isDiagnostics, otherStatementsReference, previousStatementReference, sessionCounters, storedProgramKind, stringStatement } from './refusals.js'
-import { fileAccess, serverControl } from './server-reach.js'
 import type { SqlServer } from './server.js'
-import { firstKeyword, isPunct, statementEnd, wrappedStatement } from './tokens.js'
+import { firstKeyword, isPunct, statementEnd } from './tokens.js'
+import { refuseServerReach, refuseViewInProgram, writeModeKind } from './write-mode.js'
 
 /**
  * Decides, before anything reaches the database, whether a statement may run, and gives the text
@@ -56,12 +56,6 @@ const STATEMENT_KEYWORDS = new Set([
   'QUERY', 'REFRESH'
 ])
 
-/** Statements whose effect outlives the request, on a connection the next request may get. */
-const SESSION_STATEMENTS = new Set([
-  'SET', 'START', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SAVEPOINT', 'RELEASE', 'XA',
-  'LOCK', 'UNLOCK', 'PREPARE', 'EXECUTE', 'DEALLOCATE', 'HANDLER', 'KILL'
-])
-
 export function classify (sql: string, readOnly: boolean, server: SqlServer): Statement {
   const tokens = read(sql, server)
   refuseClientCommand(tokens)
@@ -74,12 +68,13 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
     refusePreviousStatement(tokens, true)
+    refuseViewInProgram(tokens)
     return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(tokens.slice(0, statementEnd(tokens))), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
   }
   const statement = singleStatement(tokens)
   const word = leadingKeyword(statement)
   refuseConnectionHistory(statement, word)
-  const kind = readOnly ? checkedRead(statement, word) : writeModeKind(statement, word)
+  const kind = readOnly ? checkedRead(statement, word) : writeModeKind(statement, word, server.dialect)
   return {
     kind,
     keyword: word,
@@ -141,21 +136,6 @@ function refuseStringStatements (tokens: readonly Token[], program: boolean): vo
   throw new AppError('unsupported_statement', `${found} is not supported: ${why}. Nothing was sent to the database.`)
 }
 
-/** With writes allowed, what reaches past the databases (also from a stored program's body). */
-function refuseServerReach (tokens: readonly Token[], program: boolean): void {
-  const where = program ? ' in a stored program (where every unquoted word may begin a statement: quote a name spelt like one)' : ''
-  const file = fileAccess(tokens, program)
-  if (file !== null) {
-    throw new AppError('unsupported_statement',
-      `${file} is not supported${where}: it reads or writes files on the database server's host, not data of a database this gateway serves.`)
-  }
-  const server = serverControl(tokens, program)
-  if (server !== null) {
-    throw new AppError('unsupported_statement',
-      `${server} is not supported${where}: it acts on the database server itself (its process, settings, accounts, logs, replication or the code it loads) or on other connections, not on data of a database this gateway serves: run it as an administrator, with a database client.`)
-  }
-}
-
 /** The statement's first keyword; a first word no statement begins with is a syntax error, USE its own. */
 function leadingKeyword (statement: readonly Token[]): string {
   const { word, token } = firstKeyword(statement)
@@ -200,36 +180,6 @@ function refusePreviousStatement (tokens: readonly Token[], program: boolean): v
 function checkedRead (statement: readonly Token[], word: string): StatementKind {
   checkRead(statement, word)
   return 'read'
-}
-
-function writeModeKind (statement: readonly Token[], word: string): StatementKind {
-  refuseSessionStatement(word)
-  refuseWrapped(statement, word)
-  if (!READ_STARTS.has(word)) return 'write'
-  try {
-    checkRead(statement, word)
-    return 'read'
-  } catch {
-    return 'write'
-  }
-}
-
-function refuseSessionStatement (word: string): void {
-  if (SESSION_STATEMENTS.has(word)) {
-    throw new AppError('unsupported_statement',
-      `${word} statements are not supported: each request runs on a pooled connection in autocommit mode, so session state and transactions cannot carry over to the next request.`)
-  }
-}
-
-/**
- * The statement a wrapper runs (TiDB's `TRACE SET GLOBAL …`) is judged as a request's own, one
- * level deep: no server runs a wrapper in another (EXPLAIN ANALYZE's ANALYZE is an option).
- */
-function refuseWrapped (statement: readonly Token[], word: string): void {
-  const wrapped = wrappedStatement(statement, word)
-  if (wrapped === null) return
-  refuseSessionStatement(firstKeyword(wrapped).word)
-  refuseServerReach(wrapped, false)
 }
 
 /** The statement's tokens; refuses more than one statement and none. */

@@ -18,8 +18,36 @@ const PROGRAM_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT', 'PAC
 export function storedProgramKind (tokens: readonly Token[]): string | null {
   const first = keyword(tokens[0])
   if (first !== 'CREATE' && first !== 'ALTER') return null
-  let i = 1
-  if (first === 'CREATE' && keyword(tokens[1]) === 'OR' && keyword(tokens[2]) === 'REPLACE') i = 3
+  let i = afterDefinitionHeader(tokens, false, 0)
+  if (first === 'ALTER') return keyword(tokens[i]) === 'EVENT' ? 'EVENT' : null
+  if (keyword(tokens[i]) === 'AGGREGATE') i++
+  const kind = keyword(tokens[i])
+  return PROGRAM_KINDS.has(kind) ? kind : null
+}
+
+/**
+ * The SELECT of CREATE [OR REPLACE] | ALTER [ALGORITHM = …] [DEFINER = user] [SQL SECURITY …] VIEW
+ * name [(columns)] AS …: its tokens past AS, or null for another statement.
+ */
+export function viewDefinition (tokens: readonly Token[]): readonly Token[] | null {
+  if (!definesView(tokens, 0)) return null
+  const as = tokens.findIndex((token) => keyword(token) === 'AS')
+  return as === -1 ? null : tokens.slice(as + 1)
+}
+
+/** Whether the statement that begins at `tokens[at]` is CREATE or ALTER … VIEW. */
+export function definesView (tokens: readonly Token[], at: number): boolean {
+  const first = keyword(tokens[at])
+  return (first === 'CREATE' || first === 'ALTER') && keyword(tokens[afterDefinitionHeader(tokens, true, at)]) === 'VIEW'
+}
+
+/**
+ * Past the CREATE [OR REPLACE] or ALTER at `tokens[at]` and its DEFINER = user, and a view's
+ * ALGORITHM = … and SQL SECURITY … (`view`), at what it defines.
+ */
+function afterDefinitionHeader (tokens: readonly Token[], view: boolean, at: number): number {
+  let i = at + (keyword(tokens[at + 1]) === 'OR' && keyword(tokens[at + 2]) === 'REPLACE' ? 3 : 1)
+  if (view && keyword(tokens[i]) === 'ALGORITHM' && isPunct(tokens[i + 1], '=')) i += 3
   if (keyword(tokens[i]) === 'DEFINER' && isPunct(tokens[i + 1], '=')) {
     i += 2
     // 'user'@'host', user@host, `user`@`host`, CURRENT_USER[()], CURRENT_ROLE
@@ -27,10 +55,8 @@ export function storedProgramKind (tokens: readonly Token[]): string | null {
     if (tokens[i]?.kind === 'variable') i++
     else if (isPunct(tokens[i], '(') && isPunct(tokens[i + 1], ')')) i += 2
   }
-  if (first === 'ALTER') return keyword(tokens[i]) === 'EVENT' ? 'EVENT' : null
-  if (keyword(tokens[i]) === 'AGGREGATE') i++
-  const kind = keyword(tokens[i])
-  return PROGRAM_KINDS.has(kind) ? kind : null
+  if (view && keyword(tokens[i]) === 'SQL' && keyword(tokens[i + 1]) === 'SECURITY') i += 3
+  return i
 }
 
 /**

@@ -142,3 +142,24 @@ t.test('stored code runs on a connection another session\'s statement left nothi
   t.equal((await run(attacker, 'INSERT INTO t (id) VALUES (1)')).affected_rows, 1)
   t.strictSame((await run(attacker, 'SELECT v FROM t')).rows, [{ v: 'none' }], 'a trigger fired by a write')
 })
+
+t.test('with writes allowed, no view is made that runs stored code unseen: what that code leaves would stay with a pooled connection', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const attacker = await selectedSession(app, db)
+  const run = async (session: string, query: string) => (await post(app, '/api/query', { query, session_id: session })).json()
+  const lock = `held_${randomSessionId().slice(-8)}`
+  t.equal((await run(attacker, `CREATE FUNCTION locks () RETURNS INT RETURN GET_LOCK('${lock}', 0)`)).success, true)
+  for (const query of ['CREATE VIEW held AS SELECT locks() AS x', 'CREATE OR REPLACE ALGORITHM = MERGE SQL SECURITY INVOKER VIEW held (x) AS SELECT * FROM t WHERE id IN (SELECT locks())',
+    `CREATE VIEW held AS SELECT \`${db}\`.locks() AS x`, 'CREATE PROCEDURE makes () BEGIN CREATE VIEW held AS SELECT 1 AS x; END']) {
+    t.strictSame((await run(attacker, query)).code, 'unsupported_statement', query)
+  }
+  t.equal((await run(attacker, 'CREATE VIEW plain (n, at) AS SELECT COUNT(*), NOW() FROM t')).success, true, 'a view of built-ins is made')
+
+  // The channel, with a view made outside the gateway (which docs/read-only.md says not to serve).
+  const admin = await adminConnection(t)
+  await admin.query(`CREATE VIEW \`${db}\`.made_outside AS SELECT \`${db}\`.locks() AS x`)
+  t.strictSame((await run(attacker, 'SELECT x FROM made_outside')).rows, [{ x: 1 }])
+  const [[held]] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [lock]) as unknown as [[{ holder: number | null }]]
+  t.not(held.holder, null, 'read through such a view, the lock stays with the pooled connection')
+})

@@ -14,7 +14,7 @@ const server = sqlServer('10.11.19-MariaDB')
 /** Words each rule looks at where a statement may begin, and what the rules scan for anywhere. */
 const WORDS = ['ADMIN', 'SHOW', 'SHOW FULL', 'KILL', 'SET', 'GLOBAL', '@@global.x =', 'CREATE', 'CREATE USER', 'CHANGE', 'DEFAULT ROLE', 'QUERY WATCH',
   'TRACE', 'EXPLAIN', 'EXPLAIN ANALYZE', 'BATCH ON a LIMIT 1', 'FORMAT = x', 'PREPARE x FROM', 'EXECUTE IMMEDIATE', 'sys.x', 'a.b', 'f(', 'FOUND_ROWS(',
-  'INTO OUTFILE', 'LOAD DATA', 'ENGINE =', 'FOR CONNECTION', 'WITH a AS', '(']
+  'INTO OUTFILE', 'LOAD DATA', 'ENGINE =', 'FOR CONNECTION', 'WITH a AS', '(', 'CREATE VIEW v AS', 'CREATE OR REPLACE DEFINER = a VIEW']
 
 /** Each form of statement: the words as they are, as a select list, as a stored program's body. */
 const FORMS = [(words: string) => words, (words: string) => `SELECT ${words}`, (words: string) => `CREATE PROCEDURE p () BEGIN ${words} END`]

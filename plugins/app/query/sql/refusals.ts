@@ -197,10 +197,11 @@ const SHOW_STATEMENTS = new Set(['PROCESSLIST', 'EXPLAIN', 'ANALYZE', 'ENGINE', 
  * runs; and with the privileges root has, every write any session made.
  */
 export function otherStatementsReference (tokens: readonly Token[], program: boolean): string | null {
-  // Asked once: a program may hold an ADMIN at every word.
-  const queries = tokens.some((token) => keyword(token) === 'QUERIES')
+  // Asked once, and only of an ADMIN: a program may hold one at every word.
+  let queries: boolean | undefined
+  const namesQueries = (): boolean => (queries ??= tokens.some((token) => keyword(token) === 'QUERIES'))
   for (const start of statementStarts(tokens, program)) {
-    const found = otherStatementsShown(tokens, start, queries)
+    const found = otherStatementsShown(tokens, start, namesQueries)
     if (found !== null) return found
   }
   for (let i = 0; i < tokens.length; i++) {
@@ -213,15 +214,15 @@ export function otherStatementsReference (tokens: readonly Token[], program: boo
   return null
 }
 
-/** SHOW_STATEMENTS and ADMIN SHOW DDL [JOB QUERIES] as the statement beginning at `tokens[at]` (`queries`: the statement names QUERIES). */
-function otherStatementsShown (tokens: readonly Token[], at: number, queries: boolean): string | null {
+/** SHOW_STATEMENTS and ADMIN SHOW DDL [JOB QUERIES] as the statement beginning at `tokens[at]` (`namesQueries`: whether the text names QUERIES). */
+function otherStatementsShown (tokens: readonly Token[], at: number, namesQueries: () => boolean): string | null {
   const word = keyword(tokens[at])
   if (word === 'SHOW') {
     const what = keyword(tokens[at + 1]) === 'FULL' ? keyword(tokens[at + 2]) : keyword(tokens[at + 1])
     if (SHOW_STATEMENTS.has(what)) return `SHOW ${what}`
   }
   if (word !== 'ADMIN') return null
-  if (queries) return 'ADMIN SHOW DDL JOB QUERIES'
+  if (namesQueries()) return 'ADMIN SHOW DDL JOB QUERIES'
   if (keyword(tokens[at + 1]) === 'SHOW' && keyword(tokens[at + 2]) === 'DDL' && keyword(tokens[at + 3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   return null
 }

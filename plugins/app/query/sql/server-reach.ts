@@ -57,13 +57,15 @@ export function fileAccess (tokens: readonly Token[], program: boolean): string 
  * (SERVER; replication's CHANGE MASTER | REPLICATION SOURCE, TiDB's CHANGE PUMP | DRAINER, STOP
  * SLAVE | REPLICA), delete its logs (PURGE BINARY LOGS, RESET MASTER) or empty its caches (FLUSH),
  * manage its accounts (GRANT, REVOKE, users and roles: an account made here would reach the
- * database past the gateway), change
- * it for every connection (MySQL's ALTER INSTANCE; TiDB's resource groups and global bindings), or
- * stop other connections' work (TiDB's QUERY WATCH, which kills or slows every statement of a
- * text, its ADMIN CANCEL | PAUSE | RESUME DDL JOBS and CANCEL … JOB, as KILL would).
+ * database past the gateway), change it for every connection (MySQL's ALTER INSTANCE; TiDB's
+ * resource groups and global bindings), or stop other connections' work (TiDB's QUERY WATCH,
+ * which kills or slows every statement of a text, its ADMIN CANCEL | PAUSE | RESUME DDL JOBS and
+ * CANCEL … JOB, as KILL would). CHANGE is named with its second word, so that a body's ALTER TABLE
+ * … CHANGE column is none of them.
  */
 const SERVER_STATEMENTS: StatementStarts = [['SHUTDOWN', ''], ['RESTART', ''], ['INSTALL', ''], ['UNINSTALL', ''], ['BINLOG', ''], ['CLONE', ''],
-  ['CREATE', 'SERVER'], ['ALTER', 'SERVER'], ['DROP', 'SERVER'], ['CHANGE', 'MASTER'], ['CHANGE', 'REPLICATION'], ['CHANGE', 'PUMP'], ['CHANGE', 'DRAINER'], ['STOP', ''], ['PURGE', ''], ['RESET', ''], ['FLUSH', ''],
+  ['CREATE', 'SERVER'], ['ALTER', 'SERVER'], ['DROP', 'SERVER'], ['CHANGE', 'MASTER'], ['CHANGE', 'REPLICATION'], ['CHANGE', 'PUMP'], ['CHANGE', 'DRAINER'],
+  ['STOP', ''], ['PURGE', ''], ['RESET', ''], ['FLUSH', ''],
   ['GRANT', ''], ['REVOKE', ''], ['CREATE', 'USER'], ['ALTER', 'USER'], ['DROP', 'USER'], ['RENAME', 'USER'], ['CREATE', 'ROLE'], ['DROP', 'ROLE'],
   ['ALTER', 'INSTANCE'], ['CREATE', 'RESOURCE'], ['ALTER', 'RESOURCE'], ['DROP', 'RESOURCE'], ['CREATE', 'GLOBAL'], ['DROP', 'GLOBAL'],
   ['FLASHBACK', 'CLUSTER'], ['QUERY', 'WATCH'], ['ADMIN', 'PLUGINS'], ['ADMIN', 'CANCEL'], ['ADMIN', 'PAUSE'], ['ADMIN', 'RESUME'], ['CANCEL', '']]

@@ -9,21 +9,17 @@ const ER_BAD_DB_ERROR = 1049
 
 /**
  * Sets a pooled connection up for a statement: on its first use, its id, its modes and its
- * set-up (./dialect.ts); for a statement that runs stored code, its session reset if a statement
- * ran on it since (see `prepare`); then the session's database and the request's limits, each
+ * set-up (./dialect.ts); its session reset, when asked (see Mysql.acquire); then the session's database and the request's limits, each
  * only when it differs from what the connection was last set to.
  */
 export class ConnectionSetup {
   constructor (private readonly dialect: () => Promise<DialectName>, private readonly readOnly: boolean, private readonly writeTimeoutSeconds?: number) {}
 
   /**
-   * Sets a connection (state: what it was last set to, if known) to `database` and `limits`. With
-   * `runsStoredCode`, a connection a statement ran on since it was set up or reset is reset first:
-   * a procedure, function or trigger reads what the previous statement left there (its warnings,
-   * `Truncated incorrect DOUBLE value: 'alice@…'`, and its counters) as no request's statement
-   * may, and that statement may be another session's.
+   * Sets a connection (state: what it was last set to, if known) to `database` and `limits`,
+   * reset first with `resetFirst` (see Mysql.acquire).
    */
-  async prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined, runsStoredCode = false): Promise<ConnectionState> {
+  async prepare (core: CorePoolConnection, state: ConnectionState | undefined, database: string, limits: Limits | undefined, resetFirst = false): Promise<ConnectionState> {
     // Often only one of the steps is needed: the promise wrapper is made only when a statement is sent.
     let wrapped: PoolConnection | undefined
     const promised = (): PoolConnection => (wrapped ??= core.promise())
@@ -34,11 +30,11 @@ export class ConnectionSetup {
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false, typeCast: driverValues })
       const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly, this.writeTimeoutSeconds)
       await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
-      state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null, used: false }
+      state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null, usedBy: null }
       states.set(core, state)
-    } else if (runsStoredCode && state.used) {
-      const used = state
-      await new Promise<void>((resolve, reject) => { resetSession(core, used, (err) => { if (err === null) resolve(); else reject(err) }) })
+    } else if (resetFirst) {
+      const known = state
+      await new Promise<void>((resolve, reject) => { resetSession(core, known, (err) => { if (err === null) resolve(); else reject(err) }) })
     }
     if (state.database !== database) {
       state.database = null

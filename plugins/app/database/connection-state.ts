@@ -28,14 +28,25 @@ export interface ConnectionState {
   timeoutMs: number | null
   selectLimit: number | null
   /**
-   * A statement ran on it since it was set up or reset: that statement's warnings, counters and
-   * results are there for the next one to read.
+   * Whose statement ran on it last since it was set up or reset (a session, or '' for the
+   * service's own), whose warnings, counters and results are there for the next one to read; null
+   * when none did.
    */
-  used: boolean
+  usedBy: string | null
 }
 
 /** Each connection's state, for as long as mysql2 keeps the connection. */
 export const states = new WeakMap<CorePoolConnection, ConnectionState>()
+
+/**
+ * Whether a connection is reset before a statement of `owner` that runs stored code (a procedure,
+ * a trigger, a function): when another owner's statement ran on it since its reset. Stored code
+ * reads what the previous statement left there as no request's statement may (its warnings,
+ * `Truncated incorrect DOUBLE value: 'alice@…'`, and its counters); its owner's own it may.
+ */
+export function resetsFirst (state: ConnectionState | undefined, owner: string): boolean {
+  return state !== undefined && state.usedBy !== null && state.usedBy !== owner
+}
 
 /** Whether a connection's limits differ from the request's. */
 export function limitsDiffer (state: ConnectionState, limits: Limits): boolean {
@@ -111,7 +122,7 @@ export function resetSession (conn: CorePoolConnection, state: ConnectionState, 
       return
     }
     conn.query({ sql: state.setup.init + limits, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
-      if (err === null) Object.assign(state, { used: false, timeoutMs, selectLimit })
+      if (err === null) Object.assign(state, { usedBy: null, timeoutMs, selectLimit })
       finish(err)
     })
   })

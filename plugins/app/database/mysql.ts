@@ -6,7 +6,7 @@ import { toAppError } from '../errors/mysql-errors.js'
 import { sqlServer, type SqlServer } from '../query/sql/server.js'
 import { ConnectionSetup } from './connection-setup.js'
 import {
-  guard, limitsDiffer, resetThenRelease, SETUP_TIMEOUT_MS, states,
+  guard, limitsDiffer, resetsFirst, resetThenRelease, SETUP_TIMEOUT_MS, states,
   type Aftercare, type ConnectionState, type Limits
 } from './connection-state.js'
 import type { DialectName } from './dialect.js'
@@ -94,8 +94,8 @@ export class Mysql {
 
   /**
    * A connection in `database` with `limits` applied, for one statement of `owner` (a session):
-   * it waits its turn among the sessions (./fair-share.ts). A statement that `runsStoredCode` gets
-   * a connection no other statement ran on since its reset (./connection-setup.ts).
+   * it waits its turn among the sessions (./fair-share.ts), reset first if it `runsStoredCode`
+   * where another's statement ran (./connection-state.ts, resetsFirst).
    */
   async acquire (database: string, limits?: Limits, owner = SERVICE, group = owner, runsStoredCode = false): Promise<Lease> {
     await this.share.take(owner, group)
@@ -108,9 +108,10 @@ export class Mysql {
       throw toAppError(err)
     }
     // A connection already in the database, with the limits: no statement, and no extra await.
-    if (state === undefined || state.database !== database || (limits !== undefined && limitsDiffer(state, limits)) || (runsStoredCode && state.used)) {
+    const resetFirst = runsStoredCode && resetsFirst(state, owner)
+    if (state === undefined || state.database !== database || (limits !== undefined && limitsDiffer(state, limits)) || resetFirst) {
       try {
-        state = await this.setup.prepare(conn, state, database, limits, runsStoredCode)
+        state = await this.setup.prepare(conn, state, database, limits, resetFirst)
       } catch (err) {
         conn.destroy() // its state is unknown now
         this.share.give(owner)
@@ -161,7 +162,7 @@ export class Mysql {
   }
 
   private lease (conn: CorePoolConnection, state: ConnectionState, owner: string): Lease {
-    state.used = true
+    state.usedBy = owner
     let released = false
     return {
       conn,
@@ -207,7 +208,7 @@ export class Mysql {
       // A connection no session has used yet has the server's defaults, and no state to keep: it
       // gets the limits for this statement (a session's first use sets its own).
       if (limits !== undefined && (state === undefined || limitsDiffer(state, limits))) await this.setup.applyLimits(conn, state, limits)
-      if (state !== undefined) state.used = true
+      if (state !== undefined) state.usedBy = owner
       const [rows] = await conn.query<T>({ sql, timeout: timeoutMs, rowsAsArray: false, typeCast: driverValues }, values)
       conn.release()
       return rows

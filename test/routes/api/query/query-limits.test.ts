@@ -97,7 +97,7 @@ async function behindProxy (t: Test, env: Record<string, string> = {}) {
   const app = await build(t, { env: { MYSQL_URL: mysqlUrlVia(proxy.port), MYSQL_POOL_SIZE: '1', ...env } })
   const db = await createDatabase(t, 'CREATE TABLE t (v INT); INSERT INTO t VALUES (1)')
   const sessionId = await selectedSession(app, db)
-  return { proxy, app, sessionId }
+  return { proxy, app, sessionId, db }
 }
 
 t.test('a statement whose answer never comes: KILL QUERY, then abandoned with 504, and the pool goes on', async (t) => {
@@ -171,9 +171,10 @@ t.test('a write abandoned after its KILL: 502 write_outcome_unknown, since it ma
 })
 
 t.test('a connection whose reset, before a write, has no answer: 503 in bounded time, nothing sent, and the pool goes on', async (t) => {
-  const { proxy, app, sessionId } = await behindProxy(t, { READ_ONLY: 'false' })
-  const query = (sql: string) => post(app, '/api/query', { query: sql, timeout_ms: 3000, session_id: sessionId })
-  t.equal((await query('SELECT v FROM t')).statusCode, 200)
+  const { proxy, app, sessionId, db } = await behindProxy(t, { READ_ONLY: 'false' })
+  const query = (sql: string, session = sessionId) => post(app, '/api/query', { query: sql, timeout_ms: 3000, session_id: session })
+  // Another session's read on the one connection: the write below is reset first.
+  t.equal((await query('SELECT v FROM t', await selectedSession(app, db))).statusCode, 200)
   proxy.stall()
   const started = performance.now()
   const res = await query('INSERT INTO t VALUES (3)')

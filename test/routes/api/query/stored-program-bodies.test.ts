@@ -141,6 +141,10 @@ t.test('stored code runs on a connection another session\'s statement left nothi
   await victimReads()
   t.equal((await run(attacker, 'INSERT INTO t (id) VALUES (1)')).affected_rows, 1)
   t.strictSame((await run(attacker, 'SELECT v FROM t')).rows, [{ v: 'none' }], 'a trigger fired by a write')
+
+  // Its own session's statement just before is its own to read: no reset is spent on it.
+  t.ok((await run(attacker, "SELECT 'mine' + 1 AS x")).warnings?.length > 0)
+  t.match((await run(attacker, 'CALL warnings()')).rows, [{ Message: /'mine'/ }], 'after its own read, a procedure reads that read\'s warnings')
 })
 
 t.test('with writes allowed, no view is made that runs stored code unseen: what that code leaves would stay with a pooled connection', async (t) => {

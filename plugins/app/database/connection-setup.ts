@@ -9,8 +9,9 @@ const ER_BAD_DB_ERROR = 1049
 
 /**
  * Sets a pooled connection up for a statement: on its first use, its id, its modes and its
- * set-up (./dialect.ts); its session reset, when asked (see Mysql.acquire); then the session's database and the request's limits, each
- * only when it differs from what the connection was last set to.
+ * set-up (./dialect.ts); its session reset, when asked (see Mysql.acquire); then the session's
+ * database and the request's limits, each only when it differs from what the connection was last
+ * set to.
  */
 export class ConnectionSetup {
   constructor (private readonly dialect: () => Promise<DialectName>, private readonly readOnly: boolean, private readonly writeTimeoutSeconds?: number) {}

@@ -167,3 +167,28 @@ t.test('with writes allowed, no view is made that runs stored code unseen: what 
   const [[held]] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [lock]) as unknown as [[{ holder: number | null }]]
   t.not(held.holder, null, 'read through such a view, the lock stays with the pooled connection')
 })
+
+t.test('every way of writing a program\'s DEFINER that the server accepts is read as a program\'s head, so its body is judged', async (t) => {
+  // A head the gateway did not read as one would let a one-statement body through unjudged.
+  const db = await createDatabase(t)
+  const app = await build(t, { env: { READ_ONLY: 'false', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const session = await selectedSession(app, db)
+  const admin = await adminConnection(t)
+  await admin.query(`USE \`${db}\``)
+  const users = ['CURRENT_USER', 'CURRENT_USER()', 'CURRENT_USER ( )', "'root'@'localhost'", 'root@localhost', '`root`@`localhost`', '"root"@"localhost"', "root@'%'",
+    "''@'localhost'", 'root@127.0.0.1', "root@'::1'", 'root@my$host', 'root@localhost.localdomain', 'root@`%`', "root/**/@'%'", "_utf8mb4'root'@'localhost'",
+    "X'726f6f74'@'localhost'", "root@'local\\'host'"]
+  let accepted = 0
+  for (const [i, user] of users.entries()) {
+    for (const gap of [' ', '/**/', '\n', ' /*!*/ ']) {
+      const head = `CREATE OR REPLACE DEFINER${gap}=${gap}${user}${gap}PROCEDURE`
+      // What the server makes of the head, written directly; then the same head through the gateway.
+      const made = await admin.query(`${head} direct_${i} () DO 1`).then(() => true, () => false)
+      if (!made) continue
+      accepted++
+      const res = await post(app, '/api/query', { query: `${head} through_${i} () KILL QUERY 1`, session_id: session })
+      t.not(res.statusCode, 200, head)
+    }
+  }
+  t.ok(accepted > 50, `${accepted} heads the server accepts, each read as one`)
+})

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors/errors.js'
 import type { Token } from './lexer.js'
-import { afterCtes, isCall, isPunct, keyword, looseName } from './tokens.js'
+import { afterCtes, isCall, isPunct, keyword, looseName, pastOptions } from './tokens.js'
 
 /**
  * What a read may be: SELECT (also parenthesised and with UNION), WITH … SELECT, TABLE, VALUES,
@@ -23,6 +23,8 @@ const DENIED_FUNCTIONS = new Set([
 ])
 
 const EXPLAIN_MODIFIERS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'FORMAT', 'VERBOSE'])
+/** What may stand between EXPLAIN and what it explains: its modifiers, and MySQL's FOR SCHEMA | DATABASE db. */
+const EXPLAIN_OPTIONS = new Set([...EXPLAIN_MODIFIERS, 'FOR'])
 /** The statements EXPLAIN may describe here: reads. */
 const EXPLAINABLE_READS = new Set(['SELECT', 'TABLE', 'VALUES', 'WITH'])
 
@@ -81,12 +83,7 @@ function checkWithBody (tokens: readonly Token[]): void {
  */
 function checkExplained (tokens: readonly Token[]): void {
   if (describesTable(tokens)) return
-  let i = 1
-  for (;;) {
-    if (EXPLAIN_MODIFIERS.has(keyword(tokens[i]))) i += isPunct(tokens[i + 1], '=') ? 3 : 1 // FORMAT=JSON
-    else if (keyword(tokens[i]) === 'FOR' && ['SCHEMA', 'DATABASE'].includes(keyword(tokens[i + 1]))) i += 3
-    else break
-  }
+  let i = pastOptions(tokens, 1, EXPLAIN_OPTIONS)
   while (isPunct(tokens[i], '(')) i++
   const target = keyword(tokens[i])
   if (!EXPLAINABLE_READS.has(target)) {

@@ -83,25 +83,40 @@ export function statementStarts (tokens: readonly Token[], program: boolean): nu
 }
 
 const WRAPPERS = new Set(['TRACE', 'EXPLAIN', 'DESCRIBE', 'DESC', 'ANALYZE', 'BATCH'])
-/** Words between a wrapper and its statement: EXPLAIN ANALYZE | EXTENDED | PARTITIONS | VERBOSE, TRACE PLAN, BATCH … DRY RUN [QUERY]. */
-const WRAPPER_WORDS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'VERBOSE', 'PLAN', 'DRY', 'RUN', 'QUERY'])
+/**
+ * Options between any wrapper and its statement: EXPLAIN's ANALYZE | EXTENDED | PARTITIONS |
+ * VERBOSE | FORMAT = … | FOR SCHEMA db, TRACE's FORMAT = … | PLAN [TARGET = …], BATCH's ON column
+ * LIMIT n [DRY RUN [QUERY]].
+ */
+const WRAPPER_OPTIONS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'VERBOSE', 'FORMAT', 'FOR', 'PLAN', 'TARGET', 'ON', 'LIMIT', 'DRY', 'RUN', 'QUERY'])
 
 /**
  * The statement that TiDB's TRACE (which runs SET, LOAD DATA and transactions' statements),
  * EXPLAIN [ANALYZE], DESCRIBE, MariaDB's ANALYZE or TiDB's BATCH … runs or describes: the tokens
- * past the wrapper's own options (FORMAT = …, TARGET = …, BATCH's ON column and LIMIT n), or null
- * for a statement of another kind (`word`, its first keyword).
+ * past the wrapper's options, or null for a statement of another kind (`word`, its first keyword).
  */
 export function wrappedStatement (statement: readonly Token[], word: string): readonly Token[] | null {
   if (!WRAPPERS.has(word)) return null
-  let i = statement.findIndex((token) => !isPunct(token, '(')) + 1
+  return statement.slice(pastOptions(statement, statement.findIndex((token) => !isPunct(token, '(')) + 1, WRAPPER_OPTIONS))
+}
+
+/**
+ * Past the options of `options` that stand from `tokens[at]` on, before the statement a wrapper
+ * runs or describes: `NAME = value` (FORMAT = JSON), FOR SCHEMA | DATABASE name, ON column (or
+ * table.column), LIMIT n, or the word alone (ANALYZE).
+ */
+export function pastOptions (tokens: readonly Token[], at: number, options: ReadonlySet<string>): number {
+  let i = at
   for (;;) {
-    const option = keyword(statement[i])
-    if (WRAPPER_WORDS.has(option)) i++
-    else if ((option === 'FORMAT' || option === 'TARGET') && isPunct(statement[i + 1], '=')) i += 3
-    else if (option === 'ON') i += isPunct(statement[i + 2], '.') ? 4 : 2
+    const option = keyword(tokens[i])
+    if (!options.has(option)) return i
+    if (isPunct(tokens[i + 1], '=')) i += 3
+    else if (option === 'FOR') {
+      if (!['SCHEMA', 'DATABASE'].includes(keyword(tokens[i + 1]))) return i
+      i += 3
+    } else if (option === 'ON') i += isPunct(tokens[i + 2], '.') ? 4 : 2
     else if (option === 'LIMIT') i += 2
-    else return statement.slice(i)
+    else i++
   }
 }
 

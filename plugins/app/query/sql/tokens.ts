@@ -60,8 +60,15 @@ export function qualifiedName (tokens: readonly Token[], i: number): { schema: s
 
 /** The statement's first keyword (past opening parentheses): the word, or the first token's text. */
 export function firstKeyword (statement: readonly Token[]): { word: string, token: Token | undefined } {
-  const first = statement.find((token) => !isPunct(token, '('))
+  const first = statement[firstIndex(statement)]
   return { word: keyword(first), token: first }
+}
+
+/** Where the statement's first token past opening parentheses is (its length when there is none). */
+function firstIndex (statement: readonly Token[]): number {
+  let i = 0
+  while (isPunct(statement[i], '(')) i++
+  return i
 }
 
 /**
@@ -74,8 +81,8 @@ export function firstKeyword (statement: readonly Token[]): { word: string, toke
  */
 export function statementStarts (tokens: readonly Token[], program: boolean): number[] {
   if (!program) {
-    const first = tokens.findIndex((token) => !isPunct(token, '('))
-    return first === -1 ? [] : [first]
+    const first = firstIndex(tokens)
+    return first === tokens.length ? [] : [first]
   }
   const starts: number[] = []
   for (let i = 0; i < tokens.length; i++) if (tokens[i]!.kind === 'word') starts.push(i)
@@ -97,7 +104,7 @@ const WRAPPER_OPTIONS = new Set(['ANALYZE', 'EXTENDED', 'PARTITIONS', 'VERBOSE',
  */
 export function wrappedStatement (statement: readonly Token[], word: string): readonly Token[] | null {
   if (!WRAPPERS.has(word)) return null
-  return statement.slice(pastOptions(statement, statement.findIndex((token) => !isPunct(token, '(')) + 1, WRAPPER_OPTIONS))
+  return statement.slice(pastOptions(statement, firstIndex(statement) + 1, WRAPPER_OPTIONS))
 }
 
 /**

@@ -76,6 +76,7 @@ const SERVER_STATEMENTS: StatementStarts = [['SHUTDOWN', ''], ['RESTART', ''], [
  * account: SET PASSWORD [FOR user], SET DEFAULT ROLE … FOR user.
  */
 const BODY_STATEMENTS: StatementStarts = [['KILL', ''], ['SET', 'PASSWORD'], ['DEFAULT', 'ROLE']]
+const PROGRAM_STATEMENTS: StatementStarts = [...SERVER_STATEMENTS, ...BODY_STATEMENTS]
 
 /**
  * A setting for every connection in a stored program's body: SET GLOBAL | PERSIST | PERSIST_ONLY
@@ -101,7 +102,7 @@ const OUTSIDE_ENGINES = new Set(['FEDERATED', 'FEDERATEDX', 'SPIDER', 'CONNECT']
  * reads), and in a stored program's body BODY_STATEMENTS and global settings.
  */
 export function serverControl (tokens: readonly Token[], program: boolean): string | null {
-  const statement = startsWith(tokens, SERVER_STATEMENTS, program) ?? (program ? startsWith(tokens, BODY_STATEMENTS, true) ?? globalSetting(tokens) : null)
+  const statement = startsWith(tokens, program ? PROGRAM_STATEMENTS : SERVER_STATEMENTS, program) ?? (program ? globalSetting(tokens) : null)
   if (statement !== null) return statement
   const { word } = firstKeyword(tokens)
   // A table option of CREATE or ALTER, not `WHERE engine = 'CONNECT'` in a read.

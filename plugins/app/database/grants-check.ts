@@ -9,7 +9,7 @@ import { grantsEveryDatabase, writePrivileges } from './grants.js'
  *   MariaDB/MySQL run each connection read-only; a user that can only read is the third layer,
  *   and on TiDB the second);
  * - in either mode, when the user has privileges on every database: the selected database is only
- *   the default for unqualified names, and `SELECT * FROM mysql.user` names another one.
+ *   the default for unqualified names, and `SELECT * FROM other_db.t` names another one.
  */
 export default fp(async function grantsCheckPlugin (fastify) {
   const { READ_ONLY } = fastify.config
@@ -23,7 +23,7 @@ export default fp(async function grantsCheckPlugin (fastify) {
       return
     }
     if (grantsEveryDatabase(grants)) {
-      fastify.log.warn('The database user has privileges on every database (ON *.*): a statement can name tables of databases this gateway does not serve, the system schemas included (mysql.user holds password hashes). A session\'s database is only the default for unqualified names; grant the user privileges on the served databases only (see README, "Read-only").')
+      fastify.log.warn('The database user has privileges on every database (ON *.*): a statement can name tables of databases this gateway does not serve, the system schemas included. A session\'s database is only the default for unqualified names; grant the user privileges on the served databases only (see README, "Read-only").')
     }
     const privileges = READ_ONLY ? writePrivileges(grants) : []
     if (privileges.length > 0) {

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors/errors.js'
 import { callsUnknownCode } from './builtins.js'
 import { selectItems, type SelectItems } from './column-names.js'
+import { refuseCredentials } from './credentials.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
 import { checkRead, READ_STARTS, readOnlyViolation } from './read-checks.js'
 import { rebuild } from './rebuild.js'
@@ -18,10 +19,10 @@ import { refuseServerReach, refuseViewInProgram, writeModeKind } from './write-m
  * Read-only mode admits reads only (plugins/app/query/sql/read-checks.ts). Both modes refuse stacked statements
  * (a stored program's BEGIN … END body is one CREATE statement), what reaches past the data (the
  * server's files, process, accounts, other servers: ./server-reach.ts), what reads the pooled
- * connection's previous statements, what shows the statements other connections run, and SQL the
- * server would run from a string (./refusals.ts). Write mode also refuses
- * statements that only make sense inside a session the gateway does not keep (USE, SET,
- * transactions, LOCK TABLES, PREPARE, …).
+ * connection's previous statements, what shows the statements other connections run, SQL the
+ * server would run from a string (./refusals.ts), and what shows the credentials the server keeps
+ * (./credentials.ts). Write mode also refuses statements that only make sense inside a session the
+ * gateway does not keep (USE, SET, transactions, LOCK TABLES, PREPARE, …).
  */
 
 export type StatementKind = 'read' | 'write'
@@ -61,6 +62,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
   refuseClientCommand(tokens)
   const program = storedProgramKind(tokens)
   refuseOtherStatements(tokens, program !== null)
+  refuseCredentials(tokens, program !== null, server)
   if (!readOnly) refuseServerReach(tokens, program !== null)
   refuseStringStatements(tokens, program !== null)
   if (program !== null) {

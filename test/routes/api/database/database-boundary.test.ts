@@ -30,7 +30,7 @@ t.test('a user granted the served database only: no warning, and other databases
   t.strictSame((await run('SELECT id FROM items')).json().rows, [{ id: 1 }], 'the served database')
   t.strictSame((await run(`SELECT id FROM \`${served}\`.items`)).json().rows, [{ id: 1 }], 'qualified by its own name')
 
-  for (const query of [`SELECT v FROM \`${other}\`.secrets`, 'SELECT User FROM mysql.user']) {
+  for (const query of [`SELECT v FROM \`${other}\`.secrets`, 'SELECT User FROM mysql.db']) {
     const res = await run(query)
     t.equal(res.statusCode, 400, query)
     t.match(res.json(), { code: 'sql_error', errno: 1142 }, `${query}: denied by the server (SELECT command denied)`)

@@ -63,7 +63,7 @@ t.test('names are looked up only in the databases the gateway serves', async (t)
   const res = await post(app, '/api/query', { query: `SELECT id FROM ${hidden}.secrets`, session_id: sessionId })
   t.equal(res.json().errno, 1146)
   t.notOk('similar_tables' in res.json(), 'a database outside DATABASE_ALLOWLIST is not listed for a hint')
-  const system = await post(app, '/api/query', { query: 'SELECT * FROM mysql.USER', session_id: sessionId })
+  const system = await post(app, '/api/query', { query: 'SELECT * FROM mysql.DB', session_id: sessionId })
   t.notOk('similar_tables' in system.json(), 'nor a system schema')
 })
 
@@ -135,7 +135,7 @@ t.test('a table of a database spelt in another case names the table in the datab
   t.strictSame((await missing(`SELECT id FROM ${upper}.customers`)).similar_tables, [`${db}.Customers`], 'both spelt in another case')
   t.notOk('similar_tables' in await missing(`SELECT id FROM ${upper}.invoices`), 'no such table in the database meant: nothing to name')
   t.notOk('similar_tables' in await missing(`SELECT id FROM ${hidden.toUpperCase()}.secrets`), 'a database outside DATABASE_ALLOWLIST is never named')
-  t.notOk('similar_tables' in await missing('SELECT id FROM MySQL.user'), 'nor a system schema')
+  t.notOk('similar_tables' in await missing('SELECT id FROM MySQL.db'), 'nor a system schema')
 
   const unknown = await post(app, '/api/query', { query: `SHOW TABLES FROM ${upper}`, session_id: sessionId })
   t.match(unknown.json(), { errno: 1049, similar_databases: [db], message: `Unknown database '${upper}'. Names are exact: did you mean '${db}'?` }, 'an unknown database (1049) names the one meant')

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { createConnection, type Connection as CoreConnection, type ConnectionOptions } from 'mysql2'
 import mysql from 'mysql2/promise'
+import { setupStatement } from '../../plugins/app/database/connection-state.js'
 import { detectDialect, sessionSetup } from '../../plugins/app/database/dialect.js'
 import { poolOptions } from '../../plugins/app/database/pool-options.js'
 import { randomSuffix, type TestContext } from './context.js'
@@ -36,7 +37,8 @@ export async function gatewayLikeConnection (t: TestContext, app: FastifyInstanc
   t.teardown(() => direct.end().catch(() => {}))
   const [about] = await direct.query<Array<{ mode: string, version: string } & mysql.RowDataPacket>>('SELECT @@SESSION.sql_mode AS mode, VERSION() AS version')
   const setup = sessionSetup(detectDialect(about[0]!.version), about[0]!.mode, app.config.READ_ONLY)
-  await direct.query(setup.init, setup.values)
+  const { sql, values } = setupStatement(setup)
+  await direct.query(sql, values)
   return core
 }
 

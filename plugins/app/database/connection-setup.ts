@@ -1,7 +1,7 @@
 import type { PoolConnection as CorePoolConnection } from 'mysql2'
 import { escapeId, type PoolConnection, type RowDataPacket } from 'mysql2/promise'
 import { databaseNotFound } from '../errors/errors.js'
-import { guard, limitsDiffer, resetSession, SETUP_TIMEOUT_MS, states, type ConnectionState, type Limits } from './connection-state.js'
+import { guard, limitsDiffer, resetSession, SETUP_TIMEOUT_MS, setupStatement, states, type ConnectionState, type Limits } from './connection-state.js'
 import { limitsStatement, sessionSetup, type DialectName } from './dialect.js'
 import { driverValues } from './pool-options.js'
 
@@ -30,7 +30,8 @@ export class ConnectionSetup {
       const [rows] = await conn.query<Array<{ id: string, mode: string } & RowDataPacket>>(
         { sql: 'SELECT CONNECTION_ID() AS id, @@SESSION.sql_mode AS mode', timeout: SETUP_TIMEOUT_MS, rowsAsArray: false, typeCast: driverValues })
       const setup = sessionSetup(await this.dialect(), rows[0]?.mode ?? '', this.readOnly, this.writeTimeoutSeconds)
-      await conn.query({ sql: setup.init, timeout: SETUP_TIMEOUT_MS }, setup.values)
+      const { sql, values } = setupStatement(setup)
+      await conn.query({ sql, timeout: SETUP_TIMEOUT_MS }, values)
       state = { connectionId: String(rows[0]?.id), since: Date.now(), setup, database: null, timeoutMs: null, selectLimit: null, usedBy: null }
       states.set(core, state)
     } else if (resetFirst) {

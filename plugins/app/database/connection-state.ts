@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import type { PoolConnection as CorePoolConnection } from 'mysql2'
 import { limitsAssignments, type SessionSetup } from './dialect.js'
 
@@ -33,6 +34,19 @@ export interface ConnectionState {
    * when none did.
    */
   usedBy: string | null
+}
+
+/**
+ * The set-up's SET with the connection's RAND() generator seeded afresh: `rand_seed1` and
+ * `rand_seed2` are the whole state of the generator an unseeded RAND() draws from, one per
+ * connection, readable as variables and from two RAND() values. A new connection's seeds come
+ * from the server's own generator, one for the whole server started from the clock (MariaDB's
+ * COM_RESET_CONNECTION draws new ones); each set-up here draws them from the system's CSPRNG
+ * instead, so no session can compute the state another session's RAND() starts from. MariaDB and
+ * MySQL reduce a seed modulo 2^30 - 1.
+ */
+export function setupStatement (setup: SessionSetup): { sql: string, values: unknown[] } {
+  return { sql: `${setup.init}, rand_seed1 = ?, rand_seed2 = ?`, values: [...setup.values, randomInt(0x3fffffff), randomInt(0x3fffffff)] }
 }
 
 /** Each connection's state, for as long as mysql2 keeps the connection. */
@@ -121,7 +135,8 @@ export function resetSession (conn: CorePoolConnection, state: ConnectionState, 
       finish(err)
       return
     }
-    conn.query({ sql: state.setup.init + limits, values: state.setup.values, timeout: SETUP_TIMEOUT_MS }, (err) => {
+    const { sql, values } = setupStatement(state.setup)
+    conn.query({ sql: sql + limits, values, timeout: SETUP_TIMEOUT_MS }, (err) => {
       if (err === null) Object.assign(state, { usedBy: null, timeoutMs, selectLimit })
       finish(err)
     })

@@ -76,7 +76,7 @@ export function pinnedSqlMode (current: string): string {
 
 export interface SessionSetup {
   dialect: DialectName
-  /** One SET statement run when a pooled connection is first used, and again after each reset. */
+  /** One SET statement run when a pooled connection is first used, and again after each reset (see connection-state.ts, setupStatement). */
   init: string
   values: unknown[]
 }

@@ -1,6 +1,6 @@
 import type { DialectName } from '../../database/dialect.js'
 import type { Token } from './lexer.js'
-import { isCall, isQualified, nameOf } from './tokens.js'
+import { isCall, isPunct, isQualified, nameOf } from './tokens.js'
 
 /**
  * Names the gateway knows as built-in functions of the connected server. An unqualified call of
@@ -113,6 +113,18 @@ export function callsUnknownCode (tokens: readonly Token[], dialect: DialectName
   for (let i = 0; i < tokens.length; i++) {
     if (!isCall(tokens, i)) continue
     if (isQualified(tokens, i) || !isBuiltIn(dialect, nameOf(tokens[i]), tokens[i]!.kind === 'ident')) return true
+  }
+  return false
+}
+
+/**
+ * Whether the statement draws from its connection's random generator: an unseeded `RAND()`, whose
+ * state (`rand_seed1`, `rand_seed2`) stays with the pooled connection, one draw after another, for
+ * the next session to read or to predict (RAND(n) has a generator of its own).
+ */
+export function drawsConnectionRandom (tokens: readonly Token[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    if (isCall(tokens, i) && !isQualified(tokens, i) && nameOf(tokens[i]) === 'RAND' && isPunct(tokens[i + 2], ')')) return true
   }
   return false
 }

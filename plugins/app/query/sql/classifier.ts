@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/errors.js'
-import { callsUnknownCode } from './builtins.js'
+import { callsUnknownCode, drawsConnectionRandom } from './builtins.js'
 import { selectItems, type SelectItems } from './column-names.js'
 import { refuseCredentials } from './credentials.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
@@ -34,8 +34,10 @@ export interface Statement {
   /** What the database server receives: the statement rebuilt from its tokens. */
   text: string
   /**
-   * It may leave state on its connection that the server does not report: a write, or a read that
-   * calls a function the gateway does not know as built-in. Its connection is reset after it.
+   * It may leave state on its connection that the server does not report, or draw on what another
+   * session left there: a write, a read that calls a function the gateway does not know as
+   * built-in, or one that draws from the connection's random generator (an unseeded RAND()). Its
+   * connection is reset after it, and before it when another session's statement ran there since.
    */
   resetsConnection: boolean
   /** The `?` placeholders the server reads in `text`: every `?` token is one (no operator is spelled `?`). */
@@ -81,7 +83,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     kind,
     keyword: word,
     text: rebuild(statement),
-    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect),
+    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect) || drawsConnectionRandom(statement),
     placeholders: placeholders(statement),
     columns: selectItems(sql, statement)
   }

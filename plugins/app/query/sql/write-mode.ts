@@ -1,6 +1,6 @@
 import type { DialectName } from '../../database/dialect.js'
 import { AppError } from '../../errors/errors.js'
-import { callsUnknownCode } from './builtins.js'
+import { callsUnknownCode, drawsConnectionRandom } from './builtins.js'
 import type { StatementKind } from './classifier.js'
 import type { Token } from './lexer.js'
 import { checkRead, READ_STARTS } from './read-checks.js'
@@ -74,13 +74,14 @@ function refuseWrapped (statement: readonly Token[], word: string): void {
  * read, and what the function left (a user lock it took, `GET_LOCK('x', 0)`) stays with the pooled
  * connection, holding other sessions' `GET_LOCK('x', …)` for as long as the connection lives. A
  * function redefined later keeps its name, so the view is refused by what it calls, not by the
- * function's body now.
+ * function's body now. An unseeded RAND() likewise draws from the pooled connection's generator
+ * unseen, where the reading statement's own RAND() would have its connection reset around it.
  */
 function refuseViewOfStoredCode (statement: readonly Token[], dialect: DialectName): void {
   const definition = viewDefinition(statement)
-  if (definition !== null && callsUnknownCode(definition, dialect)) {
+  if (definition !== null && (callsUnknownCode(definition, dialect) || drawsConnectionRandom(definition))) {
     throw new AppError('unsupported_statement',
-      'A view that calls a function other than the server\'s built-ins is not supported: reading it would run the function unseen, and what the function leaves on the pooled connection (a lock it takes) would outlive the request. Call the function in the SELECT that reads the data instead. Nothing was sent to the database.')
+      'A view that calls a function other than the server\'s built-ins, or RAND() without a seed, is not supported: reading it would run the function unseen, and what the function leaves on the pooled connection (a lock it takes, the random generator\'s next state) would outlive the request. Call the function in the SELECT that reads the data instead. Nothing was sent to the database.')
   }
 }
 

@@ -531,3 +531,14 @@ t.test('the refusal names what was refused', async (t) => {
     t.match((err as AppError).message, /read-only: DELETE statements are refused/)
   }
 })
+
+t.test('a read that draws from the connection\'s random generator (an unseeded RAND()) has its connection reset around it', async (t) => {
+  for (const sql of ['SELECT RAND()', 'SELECT id FROM t ORDER BY RAND() LIMIT 1', 'select rand ( )', 'SELECT `RAND`(/* x */)', 'SELECT (SELECT RAND()) AS r', 'SELECT FLOOR(RAND() * 10) AS d']) {
+    t.equal(classify(sql, true).resetsConnection, true, sql)
+  }
+  for (const sql of ['SELECT RAND(7)', 'SELECT RAND(id) FROM t', 'SELECT rand FROM t', 'SELECT 1 AS `RAND`', "SELECT 'RAND()'", 'SELECT NOW()']) {
+    t.equal(classify(sql, true).resetsConnection, false, sql)
+  }
+  t.equal(codeOf('CREATE VIEW v AS SELECT RAND() AS r', false), 'unsupported_statement', 'nor does a view draw from it unseen')
+  t.equal(codeOf('CREATE VIEW v AS SELECT RAND(7) AS r', false), 'ok', 'RAND(n) has a generator of its own')
+})

@@ -145,8 +145,9 @@ export class Mysql {
     await this.bounded(this.pool, SETUP_TIMEOUT_MS, 'SELECT 1')
   }
 
+  /** Ends both pools: a connection whose log-in has just failed fails its pool's end with that error, and nothing of it is left to close. */
   async close (): Promise<void> {
-    await Promise.all([this.pool.end(), this.control.end()])
+    await Promise.all([this.pool.end(), this.control.end()].map(async (ended) => { await ended.catch(() => {}) }))
   }
 
   /** A pooled connection younger than MYSQL_CONNECTION_MAX_AGE_SECONDS (TiDB Cloud cuts older idle ones). */
@@ -235,9 +236,7 @@ function takeConnection (pool: Pool): Promise<CorePoolConnection> {
   })
 }
 
-export function createMysql (config: Config): Mysql {
-  return new Mysql(config)
-}
+export const createMysql = (config: Config): Mysql => new Mysql(config)
 
 export default fp(async function mysqlPlugin (fastify) {
   const mysql = createMysql(fastify.config)

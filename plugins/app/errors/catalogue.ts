@@ -106,7 +106,7 @@ export const ERRORS = {
     when: 'Redis does not answer; with `Retry-After`',
     example: { message: 'The session store (Redis) is unavailable. Retry shortly.' }
   },
-  database_unavailable: { status: 503, when: 'the database server does not answer (nothing ran, or a read did); with `Retry-After`' },
+  database_unavailable: { status: 503, when: 'the database server does not answer (nothing ran, or a read did), or the gateway\'s database account cannot log in or run statements (a wrong or rotated password, a locked account, an expired password: the log says which); with `Retry-After`' },
   exports_busy: { status: 503, when: '`EXPORT_CONCURRENCY` exports are streaming on this instance already, or half of them for the client\'s address, or the session has one streaming here; nothing ran; with `Retry-After`' },
   database_busy: { status: 503, when: 'too many queries are waiting for a pooled connection, or the database server is out of a resource (memory, threads, `max_prepared_stmt_count`: errno 1037, 1041, 1135, 1461, with `errno` and `sql_state`); nothing ran; with `Retry-After`' },
   query_timeout: {

@@ -8,6 +8,21 @@ interface DriverError extends Error {
   fatal?: boolean
 }
 
+/**
+ * The gateway's database account cannot log in or run statements: a wrong or rotated password,
+ * a host it may not connect from, an expired password or a locked account. An operator's
+ * matter, not the request's: the client hears that the database is unavailable, the log says why,
+ * and the account's name and the gateway's address stay out of the answer.
+ */
+const ACCOUNT_ERRNOS = [
+  1045, // ER_ACCESS_DENIED_ERROR: Access denied for user 'sqlgate'@'10.0.0.5' (using password: YES)
+  1130, // ER_HOST_NOT_PRIVILEGED: Host '10.0.0.5' is not allowed to connect
+  1251, 1275, // the server wants an authentication method the driver does not speak
+  1820, 1862, // ER_MUST_CHANGE_PASSWORD(_LOGIN): the password has expired
+  3118, 4151, // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL, TiDB), ER_ACCOUNT_LOCKED (MariaDB)
+  3955, 3957 // MySQL: the account is locked after failed logins
+]
+
 /** Server error numbers that mean "the server cannot serve us now", not "your SQL is wrong". */
 const UNAVAILABLE_ERRNOS = new Set([
   1040, // ER_CON_COUNT_ERROR: too many connections
@@ -15,7 +30,8 @@ const UNAVAILABLE_ERRNOS = new Set([
   1129, // ER_HOST_IS_BLOCKED
   1203, // ER_TOO_MANY_USER_CONNECTIONS
   1927, // ER_CONNECTION_KILLED (MariaDB): the connection was killed on the server
-  2002, 2003, 2006, 2013 // client-side connection errors, as some servers relay them
+  2002, 2003, 2006, 2013, // client-side connection errors, as some servers relay them
+  ...ACCOUNT_ERRNOS
 ])
 
 /**

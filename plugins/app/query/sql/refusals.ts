@@ -189,7 +189,7 @@ const SHOW_STATEMENTS = new Set(['PROCESSLIST', 'EXPLAIN', 'ANALYZE', 'ENGINE', 
 /**
  * What in the statement shows the statements other connections run: SHOW_STATEMENTS, EXPLAIN …
  * FOR CONNECTION, TiDB's ADMIN SHOW DDL [JOB QUERIES] (the running DDL jobs' statements; ADMIN
- * SHOW DDL JOBS shows none), and a table of STATEMENT_TABLES named with its schema (as it must be:
+ * SHOW DDL JOBS shows none) and ADMIN SHOW SLOW (the slow log's statements, as SLOW_QUERY), and a table of STATEMENT_TABLES named with its schema (as it must be:
  * a session's database is never a system schema), however either is spelt, in the statement and in
  * each statement of a stored program's body (`program`). The pool's connections
  * serve every session under one database user, who sees its own connections' statements without
@@ -214,7 +214,7 @@ export function otherStatementsReference (tokens: readonly Token[], program: boo
   return null
 }
 
-/** SHOW_STATEMENTS and ADMIN SHOW DDL [JOB QUERIES] as the statement beginning at `tokens[at]` (`namesQueries`: whether the text names QUERIES). */
+/** SHOW_STATEMENTS, ADMIN SHOW DDL [JOB QUERIES] and ADMIN SHOW SLOW as the statement beginning at `tokens[at]` (`namesQueries`: whether the text names QUERIES). */
 function otherStatementsShown (tokens: readonly Token[], at: number, namesQueries: () => boolean): string | null {
   const word = keyword(tokens[at])
   if (word === 'SHOW') {
@@ -223,6 +223,8 @@ function otherStatementsShown (tokens: readonly Token[], at: number, namesQuerie
   }
   if (word !== 'ADMIN') return null
   if (namesQueries()) return 'ADMIN SHOW DDL JOB QUERIES'
-  if (keyword(tokens[at + 1]) === 'SHOW' && keyword(tokens[at + 2]) === 'DDL' && keyword(tokens[at + 3]) !== 'JOBS') return 'ADMIN SHOW DDL'
+  if (keyword(tokens[at + 1]) !== 'SHOW') return null
+  if (keyword(tokens[at + 2]) === 'SLOW') return 'ADMIN SHOW SLOW'
+  if (keyword(tokens[at + 2]) === 'DDL' && keyword(tokens[at + 3]) !== 'JOBS') return 'ADMIN SHOW DDL'
   return null
 }

@@ -381,7 +381,7 @@ t.test('what shows the statements other connections run is refused in both modes
     'SELECT argument FROM mysql.general_log', 'SELECT sql_text FROM mysql.slow_log', 'SELECT * FROM mysql.tidb_mdl_view', 'SELECT * FROM information_schema.CLUSTER_PROCESSLIST',
     'SELECT query FROM information_schema.slow_query', 'SELECT * FROM information_schema.INNODB_TRX', 'SELECT * FROM information_schema.statements_summary_history', 'SELECT * FROM information_schema.cluster_log', 'SELECT lock_data FROM information_schema.INNODB_LOCKS', 'SELECT query FROM information_schema.optimizer_trace',
     'SHOW BINLOG EVENTS', "SHOW BINLOG EVENTS IN 'mysql-bin.000001' LIMIT 5", 'show relaylog events', "SHOW RELAYLOG 'primary' EVENTS", 'SHOW PROFILES', 'SHOW PROFILE ALL FOR QUERY 1',
-    'ADMIN SHOW DDL', 'admin show ddl', 'SELECT query FROM information_schema.ddl_jobs', 'SELECT sql_text FROM information_schema.MEMORY_USAGE_OPS_HISTORY',
+    'ADMIN SHOW DDL', 'admin show ddl', 'ADMIN SHOW SLOW RECENT 10', 'admin show slow top all 5', 'SELECT query FROM information_schema.ddl_jobs', 'SELECT sql_text FROM information_schema.MEMORY_USAGE_OPS_HISTORY',
     'SELECT watch_text FROM information_schema.runaway_watches', 'SELECT * FROM information_schema.cluster_memory_usage_ops_history', 'SELECT * FROM sys.innodb_lock_waits',
     'SELECT * FROM sys.`x$innodb_lock_waits`', 'SELECT job_meta FROM mysql.tidb_ddl_job', 'SELECT job_meta FROM mysql.tidb_ddl_history', 'SELECT original_sql FROM mysql.tidb_runaway_queries',
     'SELECT watch_text FROM mysql.tidb_runaway_watch', 'SELECT * FROM mysql.tidb_runaway_watch_done']) {

@@ -2,7 +2,7 @@ import t from 'tap'
 import mysql from 'mysql2/promise'
 import { setupStatement } from '../../../../plugins/app/database/connection-state.js'
 import { sessionSetup } from '../../../../plugins/app/database/dialect.js'
-import { build, createDatabase, post, selectedSession, TEST_MYSQL_URL } from '../../../helper.js'
+import { build, createDatabase, download, listen, post, selectedSession, TEST_MYSQL_URL } from '../../../helper.js'
 
 /**
  * An unseeded RAND() draws from a generator that belongs to the connection, not to the session:
@@ -60,6 +60,28 @@ t.test('one pooled connection: no session predicts another\'s RAND(), nor reads 
     const drawn = await run(victim, 'SELECT RAND() AS r')
     const left = await run(attacker, 'SELECT @@rand_seed1 AS a')
     if (Number(left.a) / MAX === drawn.r) readBack++
+  }
+  t.equal(foretold, 0, 'the attacker foretold none of the victim\'s values')
+  t.equal(readBack, 0, 'nor read back any it drew')
+})
+
+t.test('exports, on their own connections, are held to the same: one export connection, two sessions', async (t) => {
+  const db = await createDatabase(t, 'CREATE TABLE t (id INT)')
+  const app = await build(t, { env: { EXPORT_CONCURRENCY: '1', RATE_LIMIT_MAX: '1000000', RATE_LIMIT_ADDRESS_MAX: '1000000' } })
+  const base = await listen(app)
+  const [attacker, victim] = [await selectedSession(app, db), await selectedSession(app, db)]
+  const exported = async (session: string, query: string) => {
+    const res = await download(base, '/api/query/export', { query, session_id: session, format: 'ndjson' })
+    t.equal(res.status, 200, query)
+    return JSON.parse(res.body.toString('utf8').split('\n')[0]!) as Record<string, string | number>
+  }
+  let foretold = 0
+  let readBack = 0
+  for (let i = 0; i < ROUNDS / 2; i++) {
+    const state = await exported(attacker, 'SELECT @@rand_seed1 AS a, @@rand_seed2 AS b')
+    const drawn = await exported(victim, 'SELECT RAND() AS r')
+    if (drawn.r === next(Number(state.a), Number(state.b))) foretold++
+    if (Number((await exported(attacker, 'SELECT @@rand_seed1 AS a')).a) / MAX === drawn.r) readBack++
   }
   t.equal(foretold, 0, 'the attacker foretold none of the victim\'s values')
   t.equal(readBack, 0, 'nor read back any it drew')

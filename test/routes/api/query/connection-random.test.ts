@@ -7,8 +7,8 @@ import { build, createDatabase, download, listen, post, selectedSession, TEST_MY
 /**
  * An unseeded RAND() draws from a generator that belongs to the connection, not to the session:
  * its whole state is two numbers (`rand_seed1`, `rand_seed2`), readable as variables and from two
- * of its values, and it goes on from draw to draw. On a pooled connection one session could have
- * read the state and known every value another session's RAND() would draw next (the winner of an
+ * of its values, and it goes on from draw to draw. Left so, one session on a pooled connection
+ * would read the state and know every value another session's RAND() draws next (the winner of an
  * `ORDER BY RAND() LIMIT 1`), or read back the value it drew last. A statement that draws from it
  * has its connection reset before it (when another session's statement ran there since the last
  * reset) and after it, and every set-up seeds the generator from the system's CSPRNG

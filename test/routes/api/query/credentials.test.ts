@@ -6,8 +6,8 @@ import { adminConnection, build, createDatabase, post, selectedSession, selectOn
 /**
  * No answer carries a credential the database server keeps. MariaDB shows a user its own password
  * hash without any privilege (SHOW GRANTS, SHOW CREATE USER), and the gateway's one database user
- * is every session's: before plugins/app/query/sql/credentials.ts, any client of a read-only
- * gateway read the hash of its database password. Statements are generated in the disguises the
+ * is every session's: without plugins/app/query/sql/credentials.ts, any client of a read-only
+ * gateway would read the hash of its database password. Statements are generated in the disguises the
  * server reads (case, comments and executable comments between words, quoted names, spaces around
  * the point), each checked to show the hash when run on the server directly, then sent through the
  * gateway: refused, and no answer holds the hash.

@@ -75,14 +75,22 @@ t.test(`a run of one character as long as any place takes, anywhere in a request
   const statuses: Record<number, number> = {}
   let requests = 0
   let slowest = 0
-  const timed = async (what: string, send: () => Promise<{ statusCode: number }>) => {
+  const once = async (send: () => Promise<{ statusCode: number }>) => {
     const started = performance.now()
     const res = await send()
-    const ms = performance.now() - started
     requests++
     statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1
+    return { status: res.statusCode, ms: performance.now() - started }
+  }
+  // A request past the bound is sent again: work that grows with the square of the run is slow
+  // every time, a moment of load on the shared machine (the other test files run beside this one)
+  // is not.
+  const timed = async (what: string, send: () => Promise<{ statusCode: number }>) => {
+    const first = await once(send)
+    const second = first.ms > BOUND_MS && first.status < 500 ? await once(send) : first
+    const ms = Math.min(first.ms, second.ms)
     slowest = Math.max(slowest, ms)
-    if (ms > BOUND_MS || res.statusCode >= 500) slow.push(`${what}: ${res.statusCode} in ${Math.round(ms)} ms`)
+    if (ms > BOUND_MS || first.status >= 500) slow.push(`${what}: ${first.status} in ${Math.round(first.ms)} ms, then ${Math.round(second.ms)} ms`)
   }
   for (const unit of [...CHARACTERS, ...UNITS]) {
     const c = unit
@@ -108,6 +116,6 @@ t.test(`a run of one character as long as any place takes, anywhere in a request
       }))
     }
   }
-  t.strictSame(slow, [], `${requests} requests, the slowest in ${Math.round(slowest)} ms (statuses ${JSON.stringify(statuses)})`)
+  t.strictSame(slow, [], `${requests} requests, the slowest (of two tries past the bound) in ${Math.round(slowest)} ms (statuses ${JSON.stringify(statuses)})`)
   t.ok((statuses[200] ?? 0) > CHARACTERS.length * 3, 'most statements ran: the runs reached the server and the answer, not only the schema')
 })

@@ -147,7 +147,7 @@ export class Mysql {
 
   /** Ends both pools: a connection whose log-in has just failed fails its pool's end with that error, and nothing of it is left to close. */
   async close (): Promise<void> {
-    await Promise.all([this.pool.end(), this.control.end()].map(async (ended) => { await ended.catch(() => {}) }))
+    await Promise.allSettled([this.pool.end(), this.control.end()])
   }
 
   /** A pooled connection younger than MYSQL_CONNECTION_MAX_AGE_SECONDS (TiDB Cloud cuts older idle ones). */

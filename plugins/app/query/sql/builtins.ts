@@ -105,26 +105,21 @@ export function isBuiltIn (dialect: DialectName, name: string, quoted: boolean):
 }
 
 /**
- * Whether the statement calls a function the gateway does not know as built-in: a name followed by
- * `(` that is qualified (`db.f()`), quoted and not a built-in, or unquoted and neither a built-in
- * nor a keyword. Such a call may run a stored or loadable function.
+ * Whether the statement's calls reach past what it reads, to state of its connection that outlives
+ * it: a call of a function the gateway does not know as built-in (a name followed by `(` that is
+ * qualified, `db.f()`, quoted and not a built-in, or unquoted and neither a built-in nor a
+ * keyword), which may run a stored or loadable function; or an unseeded `RAND()`, which draws from
+ * the connection's random generator, whose state (`rand_seed1`, `rand_seed2`) stays with the
+ * pooled connection from draw to draw, for the next session to read or to predict (RAND(n) has a
+ * generator of its own).
  */
-export function callsUnknownCode (tokens: readonly Token[], dialect: DialectName): boolean {
+export function usesConnectionState (tokens: readonly Token[], dialect: DialectName): boolean {
   for (let i = 0; i < tokens.length; i++) {
     if (!isCall(tokens, i)) continue
-    if (isQualified(tokens, i) || !isBuiltIn(dialect, nameOf(tokens[i]), tokens[i]!.kind === 'ident')) return true
-  }
-  return false
-}
-
-/**
- * Whether the statement draws from its connection's random generator: an unseeded `RAND()`, whose
- * state (`rand_seed1`, `rand_seed2`) stays with the pooled connection, one draw after another, for
- * the next session to read or to predict (RAND(n) has a generator of its own).
- */
-export function drawsConnectionRandom (tokens: readonly Token[]): boolean {
-  for (let i = 0; i < tokens.length; i++) {
-    if (isCall(tokens, i) && !isQualified(tokens, i) && nameOf(tokens[i]) === 'RAND' && isPunct(tokens[i + 2], ')')) return true
+    if (isQualified(tokens, i)) return true
+    const name = nameOf(tokens[i])
+    if (!isBuiltIn(dialect, name, tokens[i]!.kind === 'ident')) return true
+    if (name === 'RAND' && isPunct(tokens[i + 2], ')')) return true
   }
   return false
 }

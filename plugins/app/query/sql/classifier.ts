@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/errors.js'
-import { callsUnknownCode, drawsConnectionRandom } from './builtins.js'
+import { usesConnectionState } from './builtins.js'
 import { selectItems, type SelectItems } from './column-names.js'
 import { refuseCredentials } from './credentials.js'
 import { lex, TokenizeError, type Token } from './lexer.js'
@@ -83,7 +83,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     kind,
     keyword: word,
     text: rebuild(statement),
-    resetsConnection: kind === 'write' || callsUnknownCode(statement, server.dialect) || drawsConnectionRandom(statement),
+    resetsConnection: kind === 'write' || usesConnectionState(statement, server.dialect),
     placeholders: placeholders(statement),
     columns: selectItems(sql, statement)
   }

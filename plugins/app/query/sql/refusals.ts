@@ -189,12 +189,13 @@ const SHOW_STATEMENTS = new Set(['PROCESSLIST', 'EXPLAIN', 'ANALYZE', 'ENGINE', 
 /**
  * What in the statement shows the statements other connections run: SHOW_STATEMENTS, EXPLAIN …
  * FOR CONNECTION, TiDB's ADMIN SHOW DDL [JOB QUERIES] (the running DDL jobs' statements; ADMIN
- * SHOW DDL JOBS shows none) and ADMIN SHOW SLOW (the slow log's statements, as SLOW_QUERY), and a table of STATEMENT_TABLES named with its schema (as it must be:
- * a session's database is never a system schema), however either is spelt, in the statement and in
- * each statement of a stored program's body (`program`). The pool's connections
- * serve every session under one database user, who sees its own connections' statements without
- * any privilege: another session's statement, `WHERE email = 'alice@…'`, would be read while it
- * runs; and with the privileges root has, every write any session made.
+ * SHOW DDL JOBS shows none) and ADMIN SHOW SLOW (the slow log's statements, as SLOW_QUERY), and a
+ * table of STATEMENT_TABLES named with its schema (as it must be: a session's database is never a
+ * system schema), however either is spelt, in the statement and in each statement of a stored
+ * program's body (`program`). The pool's connections serve every session under one database
+ * user, who sees its own connections' statements without any privilege: another session's
+ * statement, `WHERE email = 'alice@…'`, would be read while it runs; and with the privileges root
+ * has, every write any session made.
  */
 export function otherStatementsReference (tokens: readonly Token[], program: boolean): string | null {
   // Asked once, and only of an ADMIN: a program may hold one at every word.

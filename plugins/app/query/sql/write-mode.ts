@@ -1,6 +1,6 @@
 import type { DialectName } from '../../database/dialect.js'
 import { AppError } from '../../errors/errors.js'
-import { callsUnknownCode, drawsConnectionRandom } from './builtins.js'
+import { usesConnectionState } from './builtins.js'
 import type { StatementKind } from './classifier.js'
 import type { Token } from './lexer.js'
 import { checkRead, READ_STARTS } from './read-checks.js'
@@ -79,7 +79,7 @@ function refuseWrapped (statement: readonly Token[], word: string): void {
  */
 function refuseViewOfStoredCode (statement: readonly Token[], dialect: DialectName): void {
   const definition = viewDefinition(statement)
-  if (definition !== null && (callsUnknownCode(definition, dialect) || drawsConnectionRandom(definition))) {
+  if (definition !== null && usesConnectionState(definition, dialect)) {
     throw new AppError('unsupported_statement',
       'A view that calls a function other than the server\'s built-ins, or RAND() without a seed, is not supported: reading it would run the function unseen, and what the function leaves on the pooled connection (a lock it takes, the random generator\'s next state) would outlive the request. Call the function in the SELECT that reads the data instead. Nothing was sent to the database.')
   }

@@ -114,10 +114,9 @@ export class ExportRun extends Readable {
   }
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
-    // The response went away before the last row: its client closed it, or the connection was
-    // closed because the client had stopped reading (../edge/unread-answers.ts closes a connection
-    // whose answer has not moved for REQUEST_TIMEOUT_MS), which it had if the rows waited for it
-    // most of that time.
+    // The response went away before the last row: its client closed it, or stopped reading and its
+    // connection was closed (../edge/unread-answers.ts closes one whose answer has not moved for
+    // REQUEST_TIMEOUT_MS), as it had if the rows waited for it most of that time.
     if (!this.settled) this.settle(this.goneError(), true)
     callback(err)
   }
@@ -204,8 +203,10 @@ export class ExportRun extends Readable {
     if (this.settled) return
     this.writer?.end(this.truncated ? { rowCount: this.rows, maxRows: this.options.maxRows } : null)
     this.send(this.out.take(true))
-    this.settle(null, stopReading, stateChanged)
-    this.push(null)
+    // The download ends once its connection is back (reset first when it must be): the client's next export finds it free.
+    const released = this.settle(null, stopReading, stateChanged)
+    if (released === undefined) this.push(null)
+    else released.then(() => this.push(null), () => {})
   }
 
   private send (chunks: Buffer[]): void {
@@ -217,8 +218,8 @@ export class ExportRun extends Readable {
     }
   }
 
-  /** Settles the export once: the connection given back (closed unless it ended cleanly), the outcome told. */
-  private settle (error: AppError | null, stopReading: boolean, stateChanged = false): void {
+  /** Settles the export once: the connection given back (closed unless it ended cleanly; reset first when the promise says), the outcome told. */
+  private settle (error: AppError | null, stopReading: boolean, stateChanged = false): Promise<void> | undefined {
     if (this.settled) return
     this.settled = true
     this.watchdog.stop()
@@ -241,8 +242,9 @@ export class ExportRun extends Readable {
       }
       if (this.options.params.length > 0) this.core.unprepare(this.command as unknown as string)
     }
-    this.lease.release(this.discard ? 'discard' : this.options.resetsConnection || stateChanged ? 'reset' : 'keep')?.catch(() => {})
+    const released = this.lease.release(this.discard ? 'discard' : this.options.resetsConnection || stateChanged ? 'reset' : 'keep')
     const executionTimeMs = Math.round((performance.now() - this.startedAt) * 1000) / 1000
     this.resolveDone({ error, rowCount: this.rows, truncated: this.truncated, executionTimeMs })
+    return released
   }
 }

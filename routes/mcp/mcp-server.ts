@@ -13,6 +13,7 @@ import { addressBucket } from '../../plugins/app/session/rate-keys.js'
 import type { LongText } from '../../plugins/app/query/long-values.js'
 import type { ToolDefinition } from './tools.js'
 import { GatewayTransport } from './gateway-transport.js'
+import { withInvalidParams } from './invalid-params.js'
 import { toolAnswerJson } from './tool-answer.js'
 
 /**
@@ -73,7 +74,7 @@ export function createMcpEndpoint (fastify: FastifyInstance, tools: Map<string, 
         return rpcError(400, -32000, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`)
       }
       if (!isJSONRPCRequest(parsed.data)) return { status: 202 }
-      const message = await transport.request(parsed.data, context)
+      const message = withInvalidParams(parsed.data, await transport.request(parsed.data, context))
       if (context.answer === undefined || !('result' in message)) return { status: 200, json: JSON.stringify(message) }
       return { status: 200, json: await toolAnswerJson(context.answer, message.id, context.client, addressBucket(context.address ?? '')) }
     }

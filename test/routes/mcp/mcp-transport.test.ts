@@ -52,6 +52,23 @@ t.test('MCP transport: notifications are accepted with 202; what MCP\'s transpor
   t.match(await unknown.json(), { jsonrpc: '2.0', id: 'a', error: { code: -32601 } }, 'an unknown method is the JSON-RPC error, under the client\'s id')
 })
 
+t.test('MCP transport: params the method does not take are -32602, Invalid params, naming each problem; not an internal error', async (t) => {
+  const { send, sessionId } = await endpoint(t)
+  const cases: Array<[unknown, RegExp]> = [
+    [{ method: 'tools/call' }, /^Invalid params for tools\/call: params: .*expected object/],
+    [{ method: 'tools/call', params: { arguments: {} } }, /^Invalid params for tools\/call: params\.name: .*expected string, received undefined$/],
+    [{ method: 'tools/call', params: { name: 5, arguments: 'x' } }, /^Invalid params for tools\/call: params\.name: .*expected string, received number; params\.arguments: .*expected record/],
+    [{ method: 'tools/list', params: { cursor: 5 } }, /^Invalid params for tools\/list: params\.cursor: .*expected string, received number$/]
+  ]
+  for (const [id, [request, message]] of cases.entries()) {
+    const res = await send({ jsonrpc: '2.0', id: `c${id}`, ...request as object }, { 'mcp-session-id': sessionId })
+    t.equal(res.status, 200)
+    t.match(await res.json(), { jsonrpc: '2.0', id: `c${id}`, error: { code: -32602, message } }, JSON.stringify(request))
+  }
+  const good = await send({ jsonrpc: '2.0', id: 'ok', method: 'tools/call', params: { name: 'run_query', arguments: {} } }, { 'mcp-session-id': sessionId })
+  t.match(await good.json(), { id: 'ok', result: { isError: true, content: [{ text: /validation_error/ }] } }, 'arguments a tool does not take stay a tool error, as MCP asks')
+})
+
 t.test('MCP transport: many clients sending the same ids at once each get their own answers', async (t) => {
   const { send, initialize } = await endpoint(t)
   const databases = await Promise.all([1, 2, 3].map((n) => createDatabase(t, `CREATE TABLE t (v INT); INSERT INTO t VALUES (${n})`)))

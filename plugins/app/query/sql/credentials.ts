@@ -9,7 +9,13 @@ import { keyword, qualifiedName, statementStarts } from './tokens.js'
  * servers. A hash is all an offline guesser needs, and with mysql_native_password it is what the
  * login's challenge is checked against. The server shows a user its own hash without any
  * privilege: MariaDB's SHOW GRANTS (its USAGE line: `IDENTIFIED BY PASSWORD '*…'`, MySQL's before
- * 5.7.6 too) and SHOW CREATE USER on every server (`… AS '$A$005$…'` on MySQL and TiDB).
+ * 5.7.6 too) and SHOW CREATE USER on every server (`… AS '$A$005$…'` on MySQL and TiDB). TiDB's
+ * SHOW SESSION_STATES, which TiProxy runs on a client's own connection to move it to another TiDB
+ * (so it needs no privilege), answers with a session token: signed with the cluster's session
+ * certificate wherever one is set (TiProxy's deployments, TiDB Cloud), it logs in as the user,
+ * sent as the password, for a minute. Its other column is the connection's state, which the
+ * gateway refuses piece by piece: the previous statement's warnings, found and affected rows,
+ * last insert id and query, user variables and prepared statements.
  */
 
 /** Tables of the `mysql` schema that hold password hashes, or other servers' passwords as written. */
@@ -22,9 +28,11 @@ const CREDENTIAL_TABLES = new Set([
 
 /**
  * SHOW CREATE USER and SHOW CREATE SERVER (MariaDB 11.7's shows its OPTIONS, the password
- * included); SHOW GRANTS where it shows the hash; and CREDENTIAL_TABLES named with their schema
- * (a session's database is never a system schema), however either is spelt, in the statement and
- * in each statement of a stored program's body (`program`). What it found, or null.
+ * included); SHOW GRANTS where it shows the hash; SHOW SESSION_STATES on every server (a TiDB may
+ * name itself MySQL in its version, with its `server-version` setting); and CREDENTIAL_TABLES
+ * named with their schema (a session's database is never a system schema), however either is
+ * spelt, in the statement and in each statement of a stored program's body (`program`). What it
+ * found, or null.
  */
 export function credentialsReference (tokens: readonly Token[], program: boolean, server: SqlServer): string | null {
   for (const start of statementStarts(tokens, program)) {
@@ -32,6 +40,7 @@ export function credentialsReference (tokens: readonly Token[], program: boolean
     const what = keyword(tokens[start + 1])
     if (what === 'CREATE' && ['USER', 'SERVER'].includes(keyword(tokens[start + 2]))) return `SHOW CREATE ${keyword(tokens[start + 2])}`
     if (what === 'GRANTS' && grantsShowHash(server)) return 'SHOW GRANTS'
+    if (what === 'SESSION_STATES') return 'SHOW SESSION_STATES'
   }
   for (let i = 0; i < tokens.length; i++) {
     const named = qualifiedName(tokens, i)
@@ -47,6 +56,9 @@ function grantsShowHash (server: SqlServer): boolean {
 
 /** What each refused statement or table would have shown. */
 function shown (found: string): string {
+  if (found === 'SHOW SESSION_STATES') {
+    return 'on TiDB it answers with a session token, which logs in as the database user (the one every session\'s statements run as) without its password for a minute, and with the state other sessions\' statements left on the pooled connection (their warnings, last results, variables and prepared statements)'
+  }
   if (found === 'SHOW GRANTS') return 'on this server its first line carries the password hash of the database user, the one every session\'s statements run as'
   if (found === 'SHOW CREATE USER') return 'it shows the account\'s password hash, and every session\'s statements run as the gateway\'s one database user'
   if (found === 'SHOW CREATE SERVER' || found === 'mysql.servers' || found === 'mysql.slave_master_info') return 'it shows the password this server keeps for another server'
@@ -57,6 +69,8 @@ function shown (found: string): string {
 export function refuseCredentials (tokens: readonly Token[], program: boolean, server: SqlServer): void {
   const found = credentialsReference(tokens, program, server)
   if (found === null) return
-  throw new AppError('unsupported_statement',
-    `${found} is not supported: ${shown(found)}. The privileges the gateway's user has are in information_schema.SCHEMA_PRIVILEGES, TABLE_PRIVILEGES and USER_PRIVILEGES. Nothing was sent to the database.`)
+  const instead = found === 'SHOW SESSION_STATES'
+    ? 'A query\'s answer carries its own warnings.'
+    : 'The privileges the gateway\'s user has are in information_schema.SCHEMA_PRIVILEGES, TABLE_PRIVILEGES and USER_PRIVILEGES.'
+  throw new AppError('unsupported_statement', `${found} is not supported: ${shown(found)}. ${instead} Nothing was sent to the database.`)
 }

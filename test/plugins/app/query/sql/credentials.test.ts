@@ -51,6 +51,21 @@ t.test('SHOW GRANTS is refused where it carries the hash: MariaDB and MySQL befo
   }
 })
 
+t.test('TiDB\'s SHOW SESSION_STATES (a session token that logs in as the user, and the connection\'s state) is refused on every server, in both modes', async (t) => {
+  // Every server: a TiDB can name itself MySQL in its version (its server-version setting).
+  for (const server of [TIDB, MYSQL_8, MARIADB]) {
+    for (const sql of ['SHOW SESSION_STATES', 'show session_states', 'SHOW /*x*/ SESSION_STATES', '/*T! SHOW SESSION_STATES */', 'SHOW /*!SESSION_STATES*/']) {
+      for (const readOnly of [true, false]) {
+        const expected = server === TIDB || !sql.includes('/*T!') ? 'unsupported_statement' : 'empty_query'
+        t.equal(codeOf(sql, readOnly, server), expected, `${sql} on ${server.dialect} (${readOnly ? 'read-only' : 'writes allowed'})`)
+      }
+    }
+  }
+  t.equal(credentialsReference(lex('SHOW SESSION_STATES', TIDB), false, TIDB), 'SHOW SESSION_STATES')
+  t.equal(codeOf('SELECT session_states FROM t', true, TIDB), 'ok', 'a column of that name')
+  t.equal(codeOf('SHOW SESSION VARIABLES', true, TIDB), 'ok', 'the session\'s variables, which hold no token')
+})
+
 t.test('names that only look alike pass: another schema\'s user table, a column or table named user, the privileges views', async (t) => {
   for (const sql of ['SELECT * FROM user', 'SELECT user FROM t', 'SELECT u.user FROM accounts u', 'SELECT * FROM app.user', 'SELECT * FROM mysqlx.user',
     "SELECT 'mysql.user'", 'SELECT * FROM mysql.db', 'SELECT * FROM mysql.time_zone_name', 'SHOW CREATE TABLE t', 'SHOW CREATE VIEW v',
@@ -73,4 +88,5 @@ t.test('the refusal says what it would have shown and where the privileges are',
   t.match(refusal('SHOW GRANTS'), /^SHOW GRANTS is not supported: on this server its first line carries the password hash .*information_schema\.SCHEMA_PRIVILEGES/)
   t.match(refusal('SELECT * FROM MySQL.Servers'), /^mysql\.servers is not supported: it shows the password this server keeps for another server/)
   t.match(refusal('SELECT * FROM mysql.user'), /^mysql\.user is not supported: it holds the database accounts' password hashes/)
+  t.match(refusal('SHOW SESSION_STATES'), /^SHOW SESSION_STATES is not supported: on TiDB it answers with a session token, which logs in as the database user .* A query's answer carries its own warnings\. Nothing was sent/)
 })

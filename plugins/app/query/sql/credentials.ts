@@ -23,7 +23,9 @@ const CREDENTIAL_TABLES = new Set([
   'USER', 'GLOBAL_PRIV', // every account's hash (MariaDB's user is a view of global_priv)
   'PASSWORD_HISTORY', 'PASSWORD_REUSE_CHECK_HISTORY', // accounts' past hashes (MySQL and TiDB; MariaDB's plugin)
   'SERVERS', // CREATE SERVER's OPTIONS, the PASSWORD included, for FEDERATED, SPIDER and CONNECT tables
-  'SLAVE_MASTER_INFO' // MySQL's replication source's user and password, with master_info_repository=TABLE
+  'SLAVE_MASTER_INFO', // MySQL's replication source's user and password, with master_info_repository=TABLE
+  // MariaDB's Spider engine: each link's, each monitoring server's and each XA member's user and password
+  'SPIDER_TABLES', 'SPIDER_LINK_MON_SERVERS', 'SPIDER_XA_MEMBER', 'SPIDER_XA_FAILED_LOG'
 ])
 
 /**
@@ -61,7 +63,7 @@ function shown (found: string): string {
   }
   if (found === 'SHOW GRANTS') return 'on this server its first line carries the password hash of the database user, the one every session\'s statements run as'
   if (found === 'SHOW CREATE USER') return 'it shows the account\'s password hash, and every session\'s statements run as the gateway\'s one database user'
-  if (found === 'SHOW CREATE SERVER' || found === 'mysql.servers' || found === 'mysql.slave_master_info') return 'it shows the password this server keeps for another server'
+  if (found === 'SHOW CREATE SERVER' || found === 'mysql.servers' || found === 'mysql.slave_master_info' || found.startsWith('mysql.spider_')) return 'it shows the password this server keeps for another server'
   return 'it holds the database accounts\' password hashes, the gateway\'s own user\'s among them'
 }
 

@@ -26,7 +26,8 @@ t.test('what shows the database user\'s password hash or other servers\' passwor
     'SELECT authentication_string FROM mysql.user', 'SELECT * FROM `mysql`.`user`', 'SELECT * FROM MySQL . USER', 'SELECT * FROM mysql/*x*/./*y*/user', 'TABLE mysql.user',
     'SELECT * FROM /*!mysql*/.user', 'SELECT priv FROM mysql.global_priv', 'SELECT password FROM mysql.servers', 'SELECT * FROM mysql.password_history',
     'SELECT * FROM mysql.slave_master_info', 'SELECT (SELECT MAX(Password) FROM mysql.user) AS p', 'WITH u AS (SELECT * FROM mysql.user) SELECT * FROM u',
-    'SELECT 1 UNION SELECT authentication_string FROM mysql.user', 'SELECT mysql.user.user FROM mysql.user', 'SELECT * FROM mysql.`ūser`']) {
+    'SELECT 1 UNION SELECT authentication_string FROM mysql.user', 'SELECT mysql.user.user FROM mysql.user', 'SELECT * FROM mysql.`ūser`',
+    'SELECT password FROM mysql.spider_tables', 'SELECT * FROM mysql.SPIDER_LINK_MON_SERVERS', 'TABLE mysql.spider_xa_member', 'SELECT * FROM `mysql`.`spider_xa_failed_log`']) {
     for (const readOnly of [true, false]) t.equal(codeOf(sql, readOnly), 'unsupported_statement', `${sql} (${readOnly ? 'read-only' : 'writes allowed'})`)
   }
 })
@@ -87,6 +88,7 @@ t.test('the refusal says what it would have shown and where the privileges are',
   }
   t.match(refusal('SHOW GRANTS'), /^SHOW GRANTS is not supported: on this server its first line carries the password hash .*information_schema\.SCHEMA_PRIVILEGES/)
   t.match(refusal('SELECT * FROM MySQL.Servers'), /^mysql\.servers is not supported: it shows the password this server keeps for another server/)
+  t.match(refusal('SELECT * FROM mysql.spider_tables'), /^mysql\.spider_tables is not supported: it shows the password this server keeps for another server/)
   t.match(refusal('SELECT * FROM mysql.user'), /^mysql\.user is not supported: it holds the database accounts' password hashes/)
   t.match(refusal('SHOW SESSION_STATES'), /^SHOW SESSION_STATES is not supported: on TiDB it answers with a session token, which logs in as the database user .* A query's answer carries its own warnings\. Nothing was sent/)
 })

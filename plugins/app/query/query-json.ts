@@ -10,7 +10,8 @@ import { JsonText } from './values.js'
  * each row against the `rows` union with Ajv first, which costs more than writing it
  * (docs/performance.md). The text is what `JSON.stringify` writes for the schema's fields in the
  * schema's order, absent optional ones left out (test/plugins/app/query/query-json.test.ts);
- * fields outside the schema are not written.
+ * fields outside the schema are not written. An object row's keys are in its columns' order, as
+ * an export writes them, also where `JSON.stringify` would put integer-like ones first.
  */
 
 function columnsJson (columns: ResultColumn[]): string {
@@ -25,26 +26,44 @@ function columnsJson (columns: ResultColumn[]): string {
 
 /**
  * The rows: `JSON.stringify` of them, except that a result with JSON columns has its JSON values
- * written as the database's text (`JsonText`), so their numbers keep every digit.
+ * written as the database's text (`JsonText`), so their numbers keep every digit, and that object
+ * rows with a column named like an array index are written key by key (`orderedKeys`).
  */
 function rowsJson (columns: ResultColumn[], rows: unknown[]): string {
-  if (!columns.some((column) => column.type === 'JSON')) return JSON.stringify(rows)
+  const withJson = columns.some((column) => column.type === 'JSON')
+  const keys = orderedKeys(columns, rows)
+  if (!withJson && keys === null) return JSON.stringify(rows)
   let out = '['
-  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + rowJson(rows[i] as unknown[] | Record<string, unknown>, true)
+  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + rowJson(rows[i] as unknown[] | Record<string, unknown>, withJson, keys)
   return out + ']'
+}
+
+/** A canonical array index (0 to 2^32 - 2), which JavaScript enumerates before an object's other keys. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/
+const isArrayIndex = (name: string): boolean => ARRAY_INDEX.test(name) && Number(name) < 4294967295
+
+/**
+ * The keys of object rows in the columns' order, when their own order differs from it: JavaScript
+ * enumerates integer-like keys (a pivot's `2023`, `2024`) first, in numeric order, so
+ * `JSON.stringify` of such a row would move them before the others, where an export and the
+ * `columns` keep the select list's order. Null when no column is named so, or the rows are arrays.
+ */
+function orderedKeys (columns: ResultColumn[], rows: unknown[]): string[] | null {
+  if (rows.length === 0 || Array.isArray(rows[0]) || !columns.some((column) => isArrayIndex(column.name))) return null
+  return columns.map((column) => column.name)
 }
 
 const valueJson = (value: unknown): string => value instanceof JsonText ? value.text : JSON.stringify(value) ?? 'null'
 
-/** One row, as `rowsJson` writes it: a row with JSON columns value by value. */
-function rowJson (row: unknown[] | Record<string, unknown>, withJson: boolean): string {
-  if (!withJson) return JSON.stringify(row)
+/** One row, as `rowsJson` writes it: value by value when it has JSON columns or `keys` to keep in order. */
+function rowJson (row: unknown[] | Record<string, unknown>, withJson: boolean, keys: readonly string[] | null): string {
+  if (!withJson && keys === null) return JSON.stringify(row)
   let out = ''
   if (Array.isArray(row)) {
     for (let j = 0; j < row.length; j++) out += (j === 0 ? '' : ',') + valueJson(row[j])
     return '[' + out + ']'
   }
-  for (const key of Object.keys(row)) out += (out === '' ? '' : ',') + jsonString(key) + ':' + valueJson(row[key])
+  for (const key of keys ?? Object.keys(row)) out += (out === '' ? '' : ',') + jsonString(key) + ':' + valueJson(row[key])
   return '{' + out + '}'
 }
 
@@ -100,15 +119,16 @@ export const PIECE_CHARS = 64 * 1024
 export function * queryReplyPieces (reply: QueryReply): Generator<string | LongText, void, undefined> {
   const withJson = reply.columns.some((column) => column.type === 'JSON')
   const rows = reply.rows as Array<unknown[] | Record<string, unknown>>
+  const ordered = orderedKeys(reply.columns, rows)
   let out = replyHead(reply) + '['
   for (let i = 0; i < rows.length; i++) {
     if (i > 0) out += ','
     const row = rows[i]!
     if (!hasLongString(row)) {
-      out += rowJson(row, withJson)
+      out += rowJson(row, withJson, ordered)
     } else {
-      const keys = Array.isArray(row) ? null : Object.keys(row)
-      const values = Array.isArray(row) ? row : Object.values(row)
+      const keys = Array.isArray(row) ? null : ordered ?? Object.keys(row)
+      const values = keys === null ? row as unknown[] : keys.map((key) => (row as Record<string, unknown>)[key])
       out += keys === null ? '[' : '{'
       for (let j = 0; j < values.length; j++) {
         if (j > 0) out += ','

@@ -89,6 +89,29 @@ t.test('queryReplyJson: JSON values are written as their text; everything else a
   t.equal(JSON.stringify({ doc: new JsonText(doc, { id: 1 }) }), '{"doc":{"id":1}}', 'JSON.stringify (MCP) writes the parsed value')
 })
 
+t.test('object rows keep the columns\' order in the text, integer-like names included (a pivot\'s years), which JavaScript would enumerate first', async (t) => {
+  const columns = [{ name: 'region', type: 'VARCHAR' }, { name: '2024', type: 'BIGINT' }, { name: '2023', type: 'BIGINT' }, { name: '0', type: 'INT' },
+    { name: '4294967295', type: 'INT' }, { name: '01', type: 'INT' }, { name: 'doc', type: 'JSON' }]
+  const row = (region: string, doc: JsonText | null) => ({ region, 2024: '20', 2023: '10', 0: 0, 4294967295: 1, '01': 2, doc })
+  const ordered = (region: string, doc: string) => `{"region":"${region}","2024":"20","2023":"10","0":0,"4294967295":1,"01":2,"doc":${doc}}`
+  t.equal(Object.keys(row('n', null))[0], '0', 'the object itself enumerates them first')
+  const plain = reply({ columns: columns.slice(0, 6), rows: [row('north', null), row('south', null)].map(({ doc, ...rest }) => rest), row_count: 2 })
+  const text = queryReplyJson(plain)
+  t.match(text, `"rows":[${ordered('north', 'null').replace(',"doc":null', '')},${ordered('south', 'null').replace(',"doc":null', '')}],`)
+  t.same(JSON.parse(text), plain, 'and parses back to the answer')
+  const withJson = queryReplyJson(reply({ columns, rows: [row('east', new JsonText('[1.10]', [1.1]))], row_count: 1 }))
+  t.match(withJson, `"rows":[${ordered('east', '[1.10]')}],`, 'with a JSON column')
+  const more = queryReplyJson(reply({ more_results: [{ columns: columns.slice(0, 3), rows: [{ region: 'w', 2024: '2', 2023: '1' }], row_count: 1, truncated: false }] }))
+  t.match(more, '"rows":[{"region":"w","2024":"2","2023":"1"}]', 'in a later result set')
+  const long = 'x'.repeat(PIECE_CHARS + 5)
+  const longReply = reply({ columns: columns.slice(0, 3), rows: [{ region: long, 2024: '2', 2023: '1' }], row_count: 1 })
+  const pieces = [...queryReplyPieces(longReply)].join('')
+  t.equal(pieces, queryReplyJson(longReply), 'in pieces, a long value among them')
+  t.match(pieces, `"rows":[{"region":"${long}","2024":"2","2023":"1"}]`)
+  const arrays = reply({ columns: columns.slice(0, 3), rows: [['n', '2', '1']], row_count: 1 })
+  t.match(queryReplyJson(arrays), '"rows":[["n","2","1"]]', 'array rows are in order already')
+})
+
 t.test('queryReplyJson: a lone surrogate is escaped, not written as a broken character', async (t) => {
   const json = queryReplyJson(reply({ database_name: 'a\ud800b' }))
   t.match(json, /"database_name":"a\\ud800b"/)

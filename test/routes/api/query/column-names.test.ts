@@ -132,6 +132,20 @@ t.test('names as written: in the answer, an object row\'s keys, exports (the CSV
   t.strictSame(Object.keys(JSON.parse(ndjson.body.toString('utf8').split('\n')[0]!)), ['price*qty', 'a+1'], 'NDJSON keys')
 })
 
+t.test('integer-like names (a pivot\'s years) keep their place in an object row\'s text, as in an export', async (t) => {
+  const db = await createDatabase(t, "CREATE TABLE s (region VARCHAR(8), y INT, v INT); INSERT INTO s VALUES ('north', 2023, 1), ('north', 2024, 2), ('south', 2024, 5)")
+  const app = await build(t)
+  const base = await listen(app)
+  const sessionId = await selectedSession(app, db)
+  const sql = 'SELECT region, SUM(IF(y = 2024, v, 0)) AS `2024`, SUM(IF(y = 2023, v, 0)) AS `2023`, COUNT(*) AS `0` FROM s GROUP BY region ORDER BY region'
+  const res = await post(app, '/api/query', { query: sql, session_id: sessionId })
+  t.equal(res.statusCode, 200, res.body)
+  const rowsText = res.body.slice(res.body.indexOf('"rows":') + 7, res.body.indexOf(',"row_count"'))
+  t.equal(rowsText, '[{"region":"north","2024":"2","2023":"1","0":"2"},{"region":"south","2024":"5","2023":"0","0":"1"}]', 'the select list\'s order')
+  const ndjson = await download(base, '/api/query/export', { query: sql, session_id: sessionId, format: 'ndjson' })
+  t.equal(ndjson.body.toString('utf8').split('\n')[0], '{"region":"north","2024":"2","2023":"1","0":"2"}', 'the export\'s, the same')
+})
+
 t.test('what a write creates keeps the rebuilt text: a view names an unaliased expression\'s column after it (as docs/read-only.md says)', async (t) => {
   const db = await createDatabase(t, TABLE)
   const app = await build(t, { env: { READ_ONLY: 'false' } })

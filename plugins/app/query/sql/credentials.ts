@@ -12,10 +12,10 @@ import { keyword, qualifiedName, statementStarts } from './tokens.js'
  * 5.7.6 too) and SHOW CREATE USER on every server (`… AS '$A$005$…'` on MySQL and TiDB). TiDB's
  * SHOW SESSION_STATES, which TiProxy runs on a client's own connection to move it to another TiDB
  * (so it needs no privilege), answers with a session token: signed with the cluster's session
- * certificate wherever one is set (TiUP and TiDB Operator set one for TiProxy), it logs in as the user,
- * sent as the password, for a minute. Its other column is the connection's state, which the
- * gateway refuses piece by piece: the previous statement's warnings, found and affected rows,
- * last insert id and query, user variables and prepared statements.
+ * certificate wherever one is set (TiUP and TiDB Operator set one for TiProxy), it logs in as
+ * the user, sent as the password, for a minute. Its other column is the connection's state,
+ * which the gateway refuses piece by piece: the previous statement's warnings, found and affected
+ * rows, last insert id and query, user variables and prepared statements.
  */
 
 /** Tables of the `mysql` schema that hold password hashes, or other servers' passwords as written. */

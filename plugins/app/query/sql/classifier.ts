@@ -177,7 +177,7 @@ function refusePreviousStatement (tokens: readonly Token[], program: boolean): v
   const previous = previousStatementReference(tokens, program)
   if (previous !== null) {
     throw new AppError('unsupported_statement',
-      `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id.`)
+      `${previous} is not supported: it describes the previous statement of a pooled connection, which may be another session's, never the previous statement of this session (each request may run on another connection). Count with COUNT(*); a write's answer has affected_rows and insert_id, and SELECT NEXTVAL(seq) answers the value it takes.`)
   }
 }
 

@@ -93,17 +93,18 @@ export function sessionCounters (statement: readonly Token[], word: string): str
 
 /**
  * Functions and variables whose value is what the connection's previous statement or transaction
- * left: MariaDB's `last_gtid` and Galera's `WSREP_LAST_WRITTEN_GTID()` and `WSREP_LAST_SEEN_GTID()`
+ * left: the last value it took from a sequence (LASTVAL(seq), MariaDB's PREVIOUS VALUE FOR seq),
+ * MariaDB's `last_gtid` and Galera's `WSREP_LAST_WRITTEN_GTID()` and `WSREP_LAST_SEEN_GTID()`
  * (the last write this client made or saw), and TiDB's `tidb_last_*` (the previous query's and
  * transaction's timestamps, the previous DDL's text) and plan flags.
  */
-const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT', 'WSREP_LAST_WRITTEN_GTID', 'WSREP_LAST_SEEN_GTID'])
+const PREVIOUS_STATEMENT_FUNCTIONS = new Set(['FOUND_ROWS', 'ROW_COUNT', 'LASTVAL', 'WSREP_LAST_WRITTEN_GTID', 'WSREP_LAST_SEEN_GTID'])
 const PREVIOUS_STATEMENT_VARIABLES = new Set(['warning_count', 'error_count', 'identity', 'last_insert_id', 'last_gtid',
   'tidb_last_query_info', 'tidb_last_txn_info', 'tidb_last_ddl_info', 'tidb_last_plan_replayer_token',
   'last_plan_from_cache', 'last_plan_from_binding', 'last_sql_use_alloc'])
 
 /** Of those, what a connection's reset clears (FOUND_ROWS() outlives it): a stored program may read them of its own statements. */
-const CLEARED_BY_RESET = new Set(['ROW_COUNT()', 'LAST_INSERT_ID()', '@@warning_count', '@@error_count', '@@identity', '@@last_insert_id'])
+const CLEARED_BY_RESET = new Set(['ROW_COUNT()', 'LAST_INSERT_ID()', 'LASTVAL()', 'PREVIOUS VALUE FOR', '@@warning_count', '@@error_count', '@@identity', '@@last_insert_id'])
 
 /**
  * What in the statement reads the previous statement's results (FOUND_ROWS(), @@warning_count,
@@ -125,6 +126,9 @@ function previousStatementRead (tokens: readonly Token[], i: number): { read: st
   if (token.kind === 'variable' && token.text.startsWith('@@')) {
     const name = looseName(token).split('.').at(-1)!
     return PREVIOUS_STATEMENT_VARIABLES.has(name) ? { read: `@@${name}`, shown: `@@${token.name}` } : null
+  }
+  if (keyword(token) === 'PREVIOUS' && keyword(tokens[i + 1]) === 'VALUE' && keyword(tokens[i + 2]) === 'FOR') {
+    return { read: 'PREVIOUS VALUE FOR', shown: 'PREVIOUS VALUE FOR' }
   }
   if (!isCall(tokens, i)) return null
   const name = looseName(token)

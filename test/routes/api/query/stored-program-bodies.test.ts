@@ -107,6 +107,9 @@ t.test('a body may still read its own statements\' results, global settings and 
   t.match(called.more_results[0].rows[0].m, /no_such_table/, 'its own error, read in its handler')
   t.equal(called.more_results[1].rows[0].Variable_name, 'Uptime')
   t.equal((await run('CREATE PROCEDURE migrates () ALTER TABLE t CHANGE a b INT')).success, true, 'ALTER TABLE … CHANGE is no CHANGE MASTER')
+  t.equal((await run('CREATE SEQUENCE sq')).success, true)
+  t.equal((await run('CREATE PROCEDURE numbered () BEGIN DO NEXTVAL(sq); SELECT LASTVAL(sq) AS l, PREVIOUS VALUE FOR sq AS p; END')).success, true)
+  t.strictSame((await run('CALL numbered()')).rows, [{ l: '1', p: '1' }], 'the value its own NEXTVAL took')
 })
 
 t.test('stored code runs on a connection another session\'s statement left nothing on: no warnings, no counters', async (t) => {

@@ -209,6 +209,21 @@ t.test('an INSERT answers the AUTO_INCREMENT id it generated, as a string; other
   t.equal((await run('SELECT LAST_INSERT_ID() AS id')).json().code, 'unsupported_statement', 'LAST_INSERT_ID() is refused rather than answer another connection\'s id')
 })
 
+t.test('the value a sequence gave is in NEXTVAL\'s answer; LASTVAL() is refused rather than answer another connection\'s', async (t) => {
+  // One connection, so without the refusal LASTVAL() would run where NEXTVAL() just ran.
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const db = await createDatabase(t, 'CREATE SEQUENCE s; CREATE TABLE child (parent BIGINT)')
+  const sessionId = await selectedSession(app, db)
+  const run = async (query: string) => (await post(app, '/api/query', { query, session_id: sessionId })).json()
+  t.strictSame((await run('SELECT NEXTVAL(s) AS id')).rows, [{ id: '1' }])
+  for (const query of ['SELECT LASTVAL(s) AS id', 'SELECT PREVIOUS VALUE FOR s AS id', 'INSERT INTO child VALUES (LASTVAL(s))']) {
+    const answer = await run(query)
+    t.equal(answer.code, 'unsupported_statement', query)
+    t.match(answer.message, /^(LASTVAL\(\)|PREVIOUS VALUE FOR) is not supported/)
+  }
+  t.strictSame((await run('SELECT COUNT(*) AS n FROM child')).rows, [{ n: '0' }], 'no row stored a NULL parent')
+})
+
 t.test('no statement reads or writes files of the gateway\'s or the database server\'s host', async (t) => {
   // LOAD DATA LOCAL would have the server ask the gateway for a file of its own host (and the pool
   // does not offer the LOCAL_FILES capability either); the others reach the database server's

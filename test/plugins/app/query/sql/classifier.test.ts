@@ -78,7 +78,7 @@ const READS = [
   'SELECT a FROM t WHERE b = @x',
   'SELECT @@version, @@session.sql_mode',
   'SELECT SLEEP(0)',
-  'SELECT PREVIOUS VALUE FOR seq',
+  'SELECT next_not_cached_value FROM seq',
   'SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP \'2020-01-01\'',
   'SELECT CAST(x AS CHAR CHARACTER SET utf8mb4) FROM t',
   'SELECT CONVERT(x USING utf8mb4) FROM t',
@@ -361,13 +361,17 @@ t.test('what the previous statement of the connection left (FOUND_ROWS(), ...) i
   for (const sql of ['SELECT FOUND_ROWS()', 'select found_rows ( )', 'SELECT ROW_COUNT()', 'SELECT LAST_INSERT_ID()', 'SELECT @@warning_count', 'SELECT @@SESSION.error_count', 'SELECT @@identity', 'SELECT @@last_insert_id', 'SELECT 1 FROM t WHERE n = FOUND_ROWS()',
     'SELECT @@last_gtid', 'SELECT @@tidb_last_query_info', 'SELECT @@session.tidb_last_txn_info', 'SELECT @@TIDB_LAST_DDL_INFO', 'SELECT @@tidb_last_plan_replayer_token',
     'SELECT @@last_plan_from_cache', 'SELECT @@last_plan_from_binding', 'SELECT @@last_sql_use_alloc',
-    'SELECT WSREP_LAST_WRITTEN_GTID()', 'SELECT wsrep_last_seen_gtid ()']) {
+    'SELECT WSREP_LAST_WRITTEN_GTID()', 'SELECT wsrep_last_seen_gtid ()',
+    'SELECT LASTVAL(s)', 'SELECT lastval (db.s)', 'SELECT PREVIOUS VALUE FOR s', 'select previous  value for db.s']) {
     unsupportedInBothModes(t, sql)
   }
+  t.equal(codeOf('INSERT INTO child (parent) VALUES (LASTVAL(s))', false), 'unsupported_statement', 'the last value a sequence gave the connection, in a write too')
+  t.equal(codeOf('INSERT INTO child (parent) VALUES (PREVIOUS VALUE FOR s)', false), 'unsupported_statement')
   t.equal(codeOf('INSERT INTO child (parent) VALUES (LAST_INSERT_ID())', false), 'unsupported_statement', 'in a write too')
   t.equal(codeOf('SELECT LAST_INSERT_ID(5)', true), 'read_only_violation', 'with an argument it sets state: refused in reads')
   t.equal(codeOf('UPDATE t SET id = LAST_INSERT_ID(id + 1)', false), 'ok', 'and allowed in writes')
-  for (const sql of ['SELECT `found_rows` FROM t', "SELECT 'FOUND_ROWS()'", 'SELECT row_count FROM stats', 'SELECT @warning_count']) t.equal(codeOf(sql), 'ok', sql)
+  for (const sql of ['SELECT `found_rows` FROM t', "SELECT 'FOUND_ROWS()'", 'SELECT row_count FROM stats', 'SELECT @warning_count',
+    'SELECT lastval FROM t', 'SELECT previous AS value FROM t', 'SELECT `previous` value FROM t']) t.equal(codeOf(sql), 'ok', sql)
 })
 
 t.test('what shows the statements other connections run is refused in both modes: those connections serve other sessions', async (t) => {

@@ -8,7 +8,7 @@ import { rebuild } from './rebuild.js'
 import { isDiagnostics, otherStatementsReference, previousStatementReference, sessionCounters, storedProgramKind, stringStatement } from './refusals.js'
 import type { SqlServer } from './server.js'
 import { firstKeyword, isPunct, statementEnd } from './tokens.js'
-import { refuseServerReach, refuseViewInProgram, writeModeKind } from './write-mode.js'
+import { refuseServerReach, refuseInProgram, writeModeKind } from './write-mode.js'
 
 /**
  * Decides, before anything reaches the database, whether a statement may run, and gives the text
@@ -72,7 +72,7 @@ export function classify (sql: string, readOnly: boolean, server: SqlServer): St
     // server refuses whole: the pool's connections have no multi-statement capability.
     if (readOnly) throw readOnlyViolation(`${tokens[0]!.value} ${program} statements are refused`)
     refusePreviousStatement(tokens, true)
-    refuseViewInProgram(tokens)
+    refuseInProgram(tokens)
     return { kind: 'write', keyword: tokens[0]!.value, text: rebuild(tokens.slice(0, statementEnd(tokens))), resetsConnection: true, placeholders: placeholders(tokens), columns: null }
   }
   const statement = singleStatement(tokens)

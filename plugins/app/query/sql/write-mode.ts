@@ -85,16 +85,26 @@ function refuseViewOfStoredCode (statement: readonly Token[], dialect: DialectNa
   }
 }
 
+/** XA's statements, by their second keyword. */
+const XA_STATEMENTS = new Set(['START', 'BEGIN', 'END', 'PREPARE', 'COMMIT', 'ROLLBACK', 'RECOVER'])
+
 /**
- * A view defined in a stored program's body, which the rule above would not see: a request
- * defines its views with a statement of its own.
+ * What a stored program's body may not hold besides what a request may not: a view's definition,
+ * which the rule above would not see (a request defines its views with a statement of its own);
+ * and an XA transaction, which a request refuses as a session's statement: XA PREPARE detaches
+ * the transaction from the connection, its locks held, so it would outlive the request and hold
+ * the rows it wrote from every session until an administrator ended it.
  */
-export function refuseViewInProgram (tokens: readonly Token[]): void {
+export function refuseInProgram (tokens: readonly Token[]): void {
   for (const at of statementStarts(tokens, true)) {
     const word = keyword(tokens[at])
     if ((word === 'CREATE' || word === 'ALTER') && at > 0 && definesView(tokens, at)) {
       throw new AppError('unsupported_statement',
         'A view defined in a stored program is not supported: define it with a statement of its own (CREATE VIEW …), where it may call the server\'s built-in functions. Nothing was sent to the database.')
+    }
+    if (word === 'XA' && XA_STATEMENTS.has(keyword(tokens[at + 1]))) {
+      throw new AppError('unsupported_statement',
+        'XA transactions are not supported in a stored program: XA PREPARE would leave the transaction, and the locks on every row it wrote, past the request, until an administrator ended it. Use START TRANSACTION … COMMIT in the body. Nothing was sent to the database.')
     }
   }
 }

@@ -491,13 +491,16 @@ t.test('write mode: a stored program\'s body is held to the rules of a request\'
     'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW FOLLOWS other CREATE USER u',
     'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO IF 1 THEN GRANT ALL ON *.* TO u; END IF',
     'CREATE FUNCTION f () RETURNS INT DETERMINISTIC BEGIN FLUSH TABLES; RETURN 1; END',
+    "CREATE PROCEDURE p () BEGIN XA START 'x'; INSERT INTO t VALUES (1); XA END 'x'; XA PREPARE 'x'; END",
+    "CREATE PROCEDURE p () IF 1 THEN xa  begin 'x'; END IF", "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DO 1; XA COMMIT 'x'; END",
     'CHANGE PUMP TO NODE_STATE = "paused" FOR NODE_ID "p"'
   ]) t.equal(codeOf(sql, false), 'unsupported_statement', sql)
   for (const sql of [
     'CREATE PROCEDURE p () BEGIN DECLARE done INT; ALTER TABLE t CHANGE a b INT; UPDATE t SET b = 1; SELECT ROW_COUNT(), @@warning_count; END',
     'CREATE PROCEDURE p () BEGIN SHOW GLOBAL STATUS; SELECT @@global.max_connections; SET @a = 1; END',
     'CREATE PROCEDURE p () BEGIN DECLARE m TEXT; DECLARE EXIT HANDLER FOR SQLEXCEPTION GET DIAGNOSTICS CONDITION 1 m = MESSAGE_TEXT; DO 1; END',
-    'CREATE PROCEDURE p (`stop` INT) SELECT `stop`', 'ALTER TABLE t CHANGE a b INT'
+    'CREATE PROCEDURE p (`stop` INT) SELECT `stop`', 'ALTER TABLE t CHANGE a b INT',
+    'CREATE PROCEDURE p () BEGIN DECLARE xa INT DEFAULT 1; SET xa = 2; SELECT xa, `xa` FROM t; START TRANSACTION; COMMIT; END'
   ]) t.equal(codeOf(sql, false), 'ok', sql)
 })
 

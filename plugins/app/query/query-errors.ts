@@ -4,9 +4,11 @@ import { ABANDON_AFTER_MS } from './statement-watchdog.js'
 
 /** The errors of running a statement, beyond what the server itself refuses (../errors/mysql-errors.ts). */
 
-export function transactionLeftOpen (): AppError {
-  return new AppError('transaction_left_open',
-    'The statement began a transaction and did not end it (a procedure\'s START TRANSACTION without COMMIT): it was rolled back, so nothing it wrote to transactional tables was kept. Each request runs on its own, in autocommit mode: COMMIT inside the procedure.')
+/** A write left a transaction open; `rolledBack`: whether ROLLBACK ended it (not an XA transaction in its PREPARED state). */
+export function transactionLeftOpen (rolledBack: boolean): AppError {
+  return new AppError('transaction_left_open', rolledBack
+    ? 'The statement began a transaction and did not end it (a procedure\'s START TRANSACTION without COMMIT): it was rolled back, so nothing it wrote to transactional tables was kept. Each request runs on its own, in autocommit mode: COMMIT inside the procedure.'
+    : 'The statement left a transaction that ROLLBACK cannot end (a procedure\'s XA PREPARE): what it wrote is neither kept nor undone, and the rows it wrote stay locked, until an administrator ends it (XA RECOVER, then XA COMMIT or XA ROLLBACK). Each request runs on its own, in autocommit mode: end the transaction inside the procedure.')
 }
 
 export function paramCountMismatch (expected: number, given: number): AppError {

@@ -143,13 +143,7 @@ export function createQueryRunner (mysql: Mysql, readOnly: boolean) {
       throw quotedAsWritten(err, request.sql, statement.text, server)
     }
     if (statement.kind === 'write' && !outcome.discard && outcome.header !== undefined &&
-      (outcome.header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0) {
-      // A procedure began a transaction and did not end it: it is rolled back now, before the
-      // answer says so (the reset that follows would roll it back too, after the answer).
-      await rollBack(lease)
-      await lease.release('reset')
-      throw transactionLeftOpen()
-    }
+      (outcome.header.serverStatus & SERVER_STATUS_IN_TRANS) !== 0) await endLeftTransaction(lease)
     return outcome
   }
 }
@@ -207,10 +201,22 @@ async function readWarnings (lease: Lease): Promise<QueryWarning[] | null> {
 }
 
 /** Rolls back a transaction the statement left open; if that fails, closing the connection does. */
-async function rollBack (lease: Lease): Promise<void> {
+/**
+ * A procedure began a transaction and did not end it: it is rolled back now, before the answer
+ * says so (the reset that follows would roll it back too, after the answer), and the lease is
+ * released. One ROLLBACK cannot end is an XA transaction the procedure prepared: its connection
+ * is closed, not reset, which leaves the transaction to XA RECOVER (MariaDB keeps a prepared XA
+ * transaction that a reset connection held, locks and all, past an XA ROLLBACK).
+ */
+async function endLeftTransaction (lease: Lease): Promise<never> {
+  let rolledBack = true
   try {
     await lease.conn.promise().query({ sql: 'ROLLBACK', timeout: WARNINGS_TIMEOUT_MS })
-  } catch {}
+  } catch {
+    rolledBack = false
+  }
+  await lease.release(rolledBack ? 'reset' : 'discard')
+  throw transactionLeftOpen(rolledBack)
 }
 
 /**

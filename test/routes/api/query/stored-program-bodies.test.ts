@@ -31,7 +31,9 @@ const REFUSED = [
   'SELECT FOUND_ROWS() INTO @n',
   'STOP SLAVE',
   'PURGE BINARY LOGS BEFORE NOW()',
-  'SHUTDOWN'
+  'SHUTDOWN',
+  "XA START 'sqlgate_held'",
+  "XA PREPARE 'sqlgate_held'"
 ]
 
 /** Where a statement may stand in a body: `$` is the statement. */
@@ -194,4 +196,30 @@ t.test('every way of writing a program\'s DEFINER that the server accepts is rea
     }
   }
   t.ok(accepted > 50, `${accepted} heads the server accepts, each read as one`)
+})
+
+t.test('a procedure made elsewhere that leaves an XA transaction prepared answers so, and leaves it to XA RECOVER', async (t) => {
+  // Made past the gateway, which refuses XA in a body. Its connection is closed, not reset:
+  // MariaDB keeps a prepared XA transaction whose connection was reset, locks and all, past XA
+  // ROLLBACK, until the server restarts.
+  const xid = `sqlgate_${randomSessionId().slice(-10).toLowerCase()}`
+  const db = await createDatabase(t, `CREATE TABLE t (id INT PRIMARY KEY);
+    CREATE PROCEDURE held () BEGIN XA START '${xid}'; INSERT INTO t VALUES (1); XA END '${xid}'; XA PREPARE '${xid}'; END`)
+  const app = await build(t, { env: { READ_ONLY: 'false', MYSQL_POOL_SIZE: '1' } })
+  const session = await selectedSession(app, db)
+  const admin = await adminConnection(t)
+  try {
+    const called = (await post(app, '/api/query', { query: 'CALL held()', session_id: session })).json()
+    t.equal(called.code, 'transaction_left_open')
+    t.match(called.message, /neither kept nor undone.*XA RECOVER/, 'not said to be rolled back, and how to end it')
+    const [prepared] = await admin.query('XA RECOVER') as unknown as [Array<{ data: Buffer | string }>]
+    t.ok(prepared.some((row) => String(row.data) === xid), 'XA RECOVER finds it')
+    const next = await post(app, '/api/query', { query: 'SELECT COUNT(*) AS n FROM t', session_id: session })
+    t.strictSame(next.json().rows, [{ n: '0' }], 'the next request runs on a connection of its own')
+  } finally {
+    await admin.query(`XA ROLLBACK '${xid}'`).catch(() => {})
+  }
+  await admin.query('SET SESSION innodb_lock_wait_timeout = 2')
+  await admin.query(`INSERT INTO \`${db}\`.t VALUES (1)`)
+  t.pass('XA ROLLBACK ended it: its row is free')
 })

@@ -908,7 +908,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The session database's tables and columns */
+            /** @description The session database's tables, their columns and foreign keys */
             200: {
                 headers: {
                     /** @description Sets the signed sid cookie when the request did not already carry this session in it: HttpOnly; SameSite=Lax; Path=COOKIE_PATH (/ by default); Max-Age=SESSION_MAX_AGE_SECONDS; Secure per COOKIE_SECURE. */
@@ -930,13 +930,37 @@ export interface operations {
                      *               "name": "id",
                      *               "type": "bigint(20) unsigned",
                      *               "key": "PRI",
-                     *               "default": null
+                     *               "default": null,
+                     *               "comment": ""
+                     *             },
+                     *             {
+                     *               "name": "customer_id",
+                     *               "type": "bigint(20) unsigned",
+                     *               "key": "MUL",
+                     *               "default": null,
+                     *               "comment": ""
                      *             },
                      *             {
                      *               "name": "total",
                      *               "type": "decimal(10,2)",
                      *               "key": "",
-                     *               "default": "0.00"
+                     *               "default": "0.00",
+                     *               "comment": "in euros, tax included"
+                     *             }
+                     *           ],
+                     *           "foreign_keys": [
+                     *             {
+                     *               "name": "orders_customer",
+                     *               "columns": [
+                     *                 "customer_id"
+                     *               ],
+                     *               "references": {
+                     *                 "database": "sales_db",
+                     *                 "table": "customers",
+                     *                 "columns": [
+                     *                   "id"
+                     *                 ]
+                     *               }
                      *             }
                      *           ]
                      *         }
@@ -966,6 +990,21 @@ export interface operations {
                                 /** @description PRI, UNI, MUL or '' */
                                 key: string;
                                 default: string | null;
+                                /** @description The column's comment; '' when it has none */
+                                comment: string;
+                            }[];
+                            /** @description The foreign keys the database enforces on this table, by name */
+                            foreign_keys: {
+                                /** @description The constraint's name */
+                                name: string;
+                                /** @description This table's columns, in the key's order */
+                                columns: string[];
+                                references: {
+                                    database: string;
+                                    table: string;
+                                    /** @description The referenced columns, each matching the column at its place in columns */
+                                    columns: string[];
+                                };
                             }[];
                         }[];
                         /** @description All the tables of the database (with ?table=, 1: a table that does not exist is 404 table_not_found), listed or not */

@@ -150,11 +150,11 @@ function drawHistory (): void {
 
 async function loadSchema (): Promise<void> {
   const asked = picks
-  const answer = await api<{ tables: TableSchema[] }>('GET', 'api/database/schema')
+  const answer = await api<{ database_name: string, tables: TableSchema[] }>('GET', 'api/database/schema')
   // Picked again meanwhile: that pick draws its own database's tables.
   if (picks !== asked) return
   const tables = answer.ok ? answer.body.tables : []
-  renderSchemaTree($('schema'), tables, (name) => { editor.insertName(name) })
+  renderSchemaTree($('schema'), answer.ok ? answer.body.database_name : '', tables, (name) => { editor.insertName(name) })
   $('schema-empty').hidden = tables.length > 0
   editor.setSchema(tables.map((table) => ({ name: table.name, columns: table.columns.map((column) => column.name) })))
 }

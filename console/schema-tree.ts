@@ -2,16 +2,17 @@ import type { TableSchema } from './api.js'
 
 /**
  * The schema browser (a WAI-ARIA tree): the database's tables, each opening to its columns with
- * their types and keys. Enter or a click on a name hands it to `insert` (the editor writes it at
- * its cursor, quoted where it must be); arrow keys move between items, Right and Left open and
- * close a table.
+ * their types, keys and what they reference (a column's comment is its tooltip). Enter or a click
+ * on a name hands it to `insert` (the editor writes it at its cursor, quoted where it must be);
+ * arrow keys move between items, Right and Left open and close a table.
  */
-export function renderSchemaTree (tree: HTMLElement, tables: TableSchema[], insert: (name: string) => void): void {
-  const item = (label: string, detail: string, name: string, level: number) => {
+export function renderSchemaTree (tree: HTMLElement, database: string, tables: TableSchema[], insert: (name: string) => void): void {
+  const item = (label: string, detail: string, name: string, level: number, comment = '') => {
     const li = document.createElement('li')
     li.setAttribute('role', 'treeitem')
     li.setAttribute('aria-level', String(level))
     li.tabIndex = -1
+    if (comment !== '') li.title = comment
     li.append(Object.assign(document.createElement('span'), { className: 'name', textContent: label }))
     if (detail !== '') li.append(Object.assign(document.createElement('span'), { className: 'type', textContent: detail }))
     li.addEventListener('click', (event) => {
@@ -28,7 +29,8 @@ export function renderSchemaTree (tree: HTMLElement, tables: TableSchema[], inse
     li.setAttribute('aria-expanded', 'false')
     const columns = document.createElement('ul')
     columns.setAttribute('role', 'group')
-    columns.append(...table.columns.map((column) => item(column.name, `${column.type}${column.key === 'PRI' ? ' · primary key' : column.key === 'UNI' ? ' · unique' : column.key === 'MUL' ? ' · indexed' : ''}${column.nullable ? '' : ' · not null'}`, column.name, 2)))
+    const referenced = references(table, database)
+    columns.append(...table.columns.map((column) => item(column.name, `${column.type}${column.key === 'PRI' ? ' · primary key' : column.key === 'UNI' ? ' · unique' : column.key === 'MUL' ? ' · indexed' : ''}${column.nullable ? '' : ' · not null'}${referenced.get(column.name) ?? ''}`, column.name, 2, column.comment)))
     li.append(columns)
     list.append(li)
   }
@@ -36,6 +38,17 @@ export function renderSchemaTree (tree: HTMLElement, tables: TableSchema[], inse
   const first = tree.querySelector<HTMLElement>('[role="treeitem"]')
   if (first !== null) first.tabIndex = 0
   tree.onkeydown = (event) => keyInTree(event, tree, insert)
+}
+
+/** ` → table.column` for each column of a foreign key of `table`, by column name (the database named too when it is not `current`). */
+function references (table: TableSchema, current: string): Map<string, string> {
+  const shown = new Map<string, string>()
+  for (const key of table.foreign_keys ?? []) {
+    const { database, table: target, columns } = key.references
+    const prefix = database === current ? target : `${database}.${target}`
+    key.columns.forEach((column, i) => shown.set(column, `${shown.get(column) ?? ''} → ${prefix}.${columns[i] ?? ''}`))
+  }
+  return shown
 }
 
 function keyInTree (event: KeyboardEvent, tree: HTMLElement, insert: (name: string) => void): void {

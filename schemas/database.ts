@@ -87,14 +87,27 @@ export const ColumnInfoSchema = Type.Object({
   type: Type.String({ description: 'The full column type', examples: ['bigint(20) unsigned', 'varchar(255)'] }),
   nullable: Type.Boolean(),
   key: Type.String({ description: "PRI, UNI, MUL or ''" }),
-  default: Type.Union([Type.String(), Type.Null()])
+  default: Type.Union([Type.String(), Type.Null()]),
+  comment: Type.String({ description: "The column's comment; '' when it has none" })
 })
 export type ColumnInfo = Static<typeof ColumnInfoSchema>
+
+export const ForeignKeySchema = Type.Object({
+  name: Type.String({ description: "The constraint's name" }),
+  columns: Type.Array(Type.String(), { description: "This table's columns, in the key's order" }),
+  references: Type.Object({
+    database: Type.String(),
+    table: Type.String(),
+    columns: Type.Array(Type.String(), { description: 'The referenced columns, each matching the column at its place in columns' })
+  })
+})
+export type ForeignKey = Static<typeof ForeignKeySchema>
 
 export const TableSchemaSchema = Type.Object({
   name: Type.String(),
   type: Type.String(),
-  columns: Type.Array(ColumnInfoSchema)
+  columns: Type.Array(ColumnInfoSchema),
+  foreign_keys: Type.Array(ForeignKeySchema, { description: 'The foreign keys the database enforces on this table, by name' })
 })
 export type TableSchema = Static<typeof TableSchemaSchema>
 
@@ -105,7 +118,7 @@ export const SchemaReplySchema = Type.Object({
   tables: Type.Array(TableSchemaSchema, { description: 'The first CATALOG_MAX_TABLES tables by name (1,000 by default), or the one asked for' }),
   total_tables: Type.Integer({ description: 'All the tables of the database (with ?table=, 1: a table that does not exist is 404 table_not_found), listed or not' })
 }, {
-  description: "The session database's tables and columns",
+  description: "The session database's tables, their columns and foreign keys",
   examples: [{
     success: true,
     session_id: 'session_1757773211072_s4xhkug2tQ0dXk3mB1vZp9Aa',
@@ -114,9 +127,11 @@ export const SchemaReplySchema = Type.Object({
       name: 'orders',
       type: 'BASE TABLE',
       columns: [
-        { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null },
-        { name: 'total', type: 'decimal(10,2)', nullable: false, key: '', default: '0.00' }
-      ]
+        { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null, comment: '' },
+        { name: 'customer_id', type: 'bigint(20) unsigned', nullable: false, key: 'MUL', default: null, comment: '' },
+        { name: 'total', type: 'decimal(10,2)', nullable: false, key: '', default: '0.00', comment: 'in euros, tax included' }
+      ],
+      foreign_keys: [{ name: 'orders_customer', columns: ['customer_id'], references: { database: 'sales_db', table: 'customers', columns: ['id'] } }]
     }],
     total_tables: 1
   }]

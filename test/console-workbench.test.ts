@@ -23,7 +23,9 @@ async function run (page: Page, sql: string): Promise<void> {
 t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, history search, reload', { skip }, async (t) => {
   const app = await build(t, { env: { QUERY_MAX_ROWS_LIMIT: '20000' } })
   const base = `${await listen(app)}/`
-  const db = await createDatabase(t, `CREATE TABLE sales (id INT PRIMARY KEY, sold_on DATE, region VARCHAR(10), amount DECIMAL(10,2), note VARCHAR(20));
+  const db = await createDatabase(t, `CREATE TABLE sales (id INT PRIMARY KEY, sold_on DATE, region VARCHAR(10), amount DECIMAL(10,2) COMMENT 'in euros', note VARCHAR(20));
+    CREATE TABLE regions (name VARCHAR(10) PRIMARY KEY);
+    CREATE TABLE notes (region VARCHAR(10), CONSTRAINT note_region FOREIGN KEY (region) REFERENCES regions (name));
     INSERT INTO sales SELECT seq, '2026-01-01' + INTERVAL (seq % 30) DAY, ELT(1 + seq % 3, 'north', 'south', 'east'), seq % 1000 / 10, IF(seq % 7 = 0, NULL, IF(seq % 11 = 0, '', 'x')) FROM seq_1_to_10000`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.teardown(() => browser.close())
@@ -38,7 +40,9 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   await tree.getByRole('treeitem', { name: /sales/ }).locator('.name').first().click()
   t.match(await tree.textContent(), /amountdecimal\(10,2\)/, 'columns with their types')
   t.match(await tree.textContent(), /idint\(11\) · primary key · not null/, 'and keys')
+  t.equal(await tree.getByRole('treeitem', { name: /^amount/ }).getAttribute('title'), 'in euros', 'a column\'s comment is its tooltip')
   t.match(await editorText(page), /^sales$/, 'a click inserts the name at the cursor')
+  t.match(await tree.textContent(), /regionvarchar\(10\) · indexed → regions\.name/, 'a foreign key names what it references')
 
   // Completion offers the database's tables.
   await type(page, 'SELECT * FROM sal')

@@ -1,12 +1,13 @@
 import fp from 'fastify-plugin'
 import type { RowDataPacket } from 'mysql2/promise'
-import { isSystemSchema, nameable, normalizeColumnDefault } from './dialect.js'
+import { isSystemSchema, nameable } from './dialect.js'
 import { NOTHING_MEANT, type NamesMeant } from '../errors/errors.js'
 import type { TableSchema, TableSummary } from '../../../schemas/database.js'
 import type { createMysql } from './mysql.js'
 import { MAX_MEANT, nearNames } from './near-names.js'
 import { builtInNames } from '../query/sql/builtins.js'
 import { createCatalogRead, type CatalogRead } from './catalog-read.js'
+import { columnsByTable, foreignKeysByTable, type DetailsQuery } from './table-details.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -132,31 +133,20 @@ export class Catalog {
 
   /**
    * The first `maxTables` tables of `database` (only `table` when given) with their columns in
-   * table order. The columns are read for the listed tables only: up to the last name listed.
+   * table order and their foreign keys, read at once. The details are read for the listed tables
+   * only: up to the last name listed.
    */
   async describe (database: string, table?: string): Promise<TableListing<TableSchema>> {
     const [dialect, names] = await Promise.all([this.mysql.dialect(), this.tableNames(database, table)])
     const last = names.tables.at(-1)?.name
     if (last === undefined) return { tables: [], total: names.total }
     const [where, values] = inSchema(database, table)
-    const upTo = table === undefined && names.total > names.tables.length ? [' AND TABLE_NAME <= ?', [last]] as const : ['', []] as const
-    const columns = await this.query<{ db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null } & RowDataPacket>(
-      `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS table_name, COLUMN_NAME AS name, COLUMN_TYPE AS type,
-              IS_NULLABLE AS nullable, COLUMN_KEY AS column_key, COLUMN_DEFAULT AS column_default
-         FROM information_schema.COLUMNS WHERE ${where}${upTo[0]} ORDER BY TABLE_NAME, ORDINAL_POSITION`, [...values, ...upTo[1]])
-    const byTable = new Map<string, TableSchema>(
-      names.tables.map((table) => [table.name, { name: table.name, type: table.type, columns: [] }]))
-    for (const column of columns) {
-      if (column.db !== database) continue
-      byTable.get(column.table_name)?.columns.push({
-        name: column.name,
-        type: column.type,
-        nullable: column.nullable === 'YES',
-        key: column.column_key,
-        default: normalizeColumnDefault(dialect, column.column_default)
-      })
-    }
-    return { tables: [...byTable.values()], total: names.total }
+    const cut = table === undefined && names.total > names.tables.length
+    const scope = { database, where: cut ? `${where} AND TABLE_NAME <= ?` : where, values: cut ? [...values, last] : values }
+    const query: DetailsQuery = async (sql, values) => await this.query(sql, values)
+    const [columns, foreignKeys] = await Promise.all([columnsByTable(query, scope, dialect), foreignKeysByTable(query, scope)])
+    const tables = names.tables.map(({ name, type }) => ({ name, type, columns: columns.get(name) ?? [], foreign_keys: foreignKeys.get(name) ?? [] }))
+    return { tables, total: names.total }
   }
 
   /**

@@ -5,17 +5,25 @@ import { PIECE_CHARS } from '../query/query-json.js'
 
 export type SchemaReply = Static<typeof SchemaReplySchema>
 
-/** One table as JSON: its fields and its columns' in the schema's order, as the response schema's serializer writes them. */
+/** One table as JSON: its fields, its columns' and its foreign keys' in the schema's order, as the response schema's serializer writes them. */
 function tableJson (table: TableSchema): string {
   let out = '{"name":' + jsonString(table.name) + ',"type":' + jsonString(table.type) + ',"columns":['
   for (let i = 0; i < table.columns.length; i++) {
     const column = table.columns[i]!
     out += (i === 0 ? '{"name":' : ',{"name":') + jsonString(column.name) + ',"type":' + jsonString(column.type) +
       ',"nullable":' + (column.nullable ? 'true' : 'false') + ',"key":' + jsonString(column.key) +
-      ',"default":' + (column.default === null ? 'null' : jsonString(column.default)) + '}'
+      ',"default":' + (column.default === null ? 'null' : jsonString(column.default)) + ',"comment":' + jsonString(column.comment) + '}'
+  }
+  out += '],"foreign_keys":['
+  for (let i = 0; i < table.foreign_keys.length; i++) {
+    const { name, columns, references } = table.foreign_keys[i]!
+    out += (i === 0 ? '{"name":' : ',{"name":') + jsonString(name) + ',"columns":' + stringsJson(columns) +
+      ',"references":{"database":' + jsonString(references.database) + ',"table":' + jsonString(references.table) + ',"columns":' + stringsJson(references.columns) + '}}'
   }
   return out + ']}'
 }
+
+const stringsJson = (strings: readonly string[]): string => '[' + strings.map(jsonString).join(',') + ']'
 
 /**
  * A schema answer's JSON text (GET /api/database/schema, MCP's describe_schema) in pieces of about

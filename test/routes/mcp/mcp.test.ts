@@ -83,6 +83,7 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   const schema = await call(client, 'describe_schema', { table: 'items' })
   t.strictSame(schema.structuredContent?.tables.map((table: { name: string }) => table.name), ['items'])
   t.strictSame(schema.structuredContent?.tables[0].columns.map((c: { name: string, key: string }) => [c.name, c.key]), [['id', 'PRI'], ['name', '']])
+  t.strictSame(schema.structuredContent?.tables[0].foreign_keys, [], 'and its foreign keys, as over HTTP')
   const misspelt = await call(client, 'describe_schema', { table: 'Items' })
   t.equal(misspelt.isError, true, 'a table that does not exist is an error, not an empty schema')
   t.match(errorOf(misspelt), { code: 'table_not_found', similar_tables: ['items'] })

@@ -30,9 +30,10 @@ t.test('schema: tables by name, columns in table order with type, nullability, k
   const people = body.tables[1]
   t.equal(people.type, 'BASE TABLE')
   t.strictSame(people.columns.map((c: { name: string }) => c.name), ['id', 'email', 'nick', 'score', 'team_id', 'created_at'], 'table order, not alphabetical')
-  t.strictSame(people.columns[0], { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null })
-  t.strictSame(people.columns[1], { name: 'email', type: 'varchar(255)', nullable: false, key: 'UNI', default: null })
-  t.strictSame(people.columns[2], { name: 'nick', type: 'varchar(20)', nullable: true, key: '', default: "it's me" }, 'a string default, unquoted')
+  t.strictSame(people.columns[0], { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null, comment: '' })
+  t.strictSame(people.columns[1], { name: 'email', type: 'varchar(255)', nullable: false, key: 'UNI', default: null, comment: '' })
+  t.strictSame(people.columns[2], { name: 'nick', type: 'varchar(20)', nullable: true, key: '', default: "it's me", comment: '' }, 'a string default, unquoted')
+  t.strictSame(people.foreign_keys, [], 'no foreign keys')
   t.equal(people.columns[3].default, '0.00')
   t.equal(people.columns[4].key, 'MUL')
   t.equal(people.columns[4].default, null, 'DEFAULT NULL is null, not the text NULL')
@@ -68,4 +69,33 @@ t.test('schema?table=: one table by its exact name, as the MCP tool describe_sch
   for (const query of ['?table=', `?table=${'x'.repeat(65)}`, '?tables=orders']) {
     t.equal((await schema(query)).json().code, 'validation_error', query)
   }
+})
+
+t.test('schema: each column\'s comment, and each table\'s foreign keys with their columns in order, wherever they point', async (t) => {
+  const other = await createDatabase(t, 'CREATE TABLE regions (code CHAR(2), zone INT, PRIMARY KEY (zone, code))')
+  const db = await createDatabase(t, `
+    CREATE TABLE customers (id INT PRIMARY KEY COMMENT 'the customer''s "id" — 客户', referrer INT NULL,
+      CONSTRAINT customers_referrer FOREIGN KEY (referrer) REFERENCES customers (id));
+    CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL, region CHAR(2), zone INT,
+      CONSTRAINT z_customer FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE,
+      CONSTRAINT a_region FOREIGN KEY (zone, region) REFERENCES \`${other}\`.regions (zone, code));
+    CREATE VIEW v_orders AS SELECT id FROM orders`)
+  const app = await build(t, { env: { CATALOG_MAX_TABLES: '2' } })
+  const headers = { 'x-session-id': randomSessionId() }
+  await post(app, '/api/database/select', { database_name: db }, headers)
+  const schema = async (query: string) => (await app.inject({ url: `/api/database/schema${query}`, headers })).json()
+
+  const orders = {
+    a_region: { name: 'a_region', columns: ['zone', 'region'], references: { database: other, table: 'regions', columns: ['zone', 'code'] } },
+    z_customer: { name: 'z_customer', columns: ['customer_id'], references: { database: db, table: 'customers', columns: ['id'] } }
+  }
+  const listed = await schema('')
+  t.strictSame(listed.tables.map((table: { name: string }) => table.name), ['customers', 'orders'], 'the first CATALOG_MAX_TABLES')
+  t.equal(listed.total_tables, 3)
+  t.equal(listed.tables[0].columns[0].comment, 'the customer\'s "id" — 客户', 'a comment as written')
+  t.equal(listed.tables[0].columns[1].comment, '', 'none is the empty string')
+  t.strictSame(listed.tables[0].foreign_keys, [{ name: 'customers_referrer', columns: ['referrer'], references: { database: db, table: 'customers', columns: ['id'] } }], 'a key on its own table')
+  t.strictSame(listed.tables[1].foreign_keys, [orders.a_region, orders.z_customer], 'by name; a composite key\'s columns in its order, pairing with those it references, in another database')
+  t.strictSame((await schema('?table=orders')).tables[0].foreign_keys, [orders.a_region, orders.z_customer], 'one table alike')
+  t.strictSame((await schema('?table=v_orders')).tables[0].foreign_keys, [], 'a view has none')
 })

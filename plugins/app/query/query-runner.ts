@@ -200,7 +200,6 @@ async function readWarnings (lease: Lease): Promise<QueryWarning[] | null> {
   }
 }
 
-/** Rolls back a transaction the statement left open; if that fails, closing the connection does. */
 /**
  * A procedure began a transaction and did not end it: it is rolled back now, before the answer
  * says so (the reset that follows would roll it back too, after the answer), and the lease is

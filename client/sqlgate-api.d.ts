@@ -1429,7 +1429,13 @@ export interface operations {
     };
     queryHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Only the newest this many entries: 1 to 1000. Without it, every entry kept (HISTORY_LIMIT)
+                 * @example 10
+                 */
+                limit?: string;
+            };
             header?: {
                 /** @description Session id: 8 to 128 characters of A-Z a-z 0-9 _ -. Omit it to use the sid cookie or get a new one. */
                 "x-session-id"?: string;

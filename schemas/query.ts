@@ -147,6 +147,17 @@ export const QueryHistoryEntrySchema = Type.Object({
 })
 export type QueryHistoryEntry = Static<typeof QueryHistoryEntrySchema>
 
+/** The most entries a history answer may be asked for (HISTORY_LIMIT's own maximum). */
+export const HISTORY_LIMIT_MAX = 1000
+
+/**
+ * GET /api/query/history?limit=…: the newest `limit` entries, or every one kept without it. The
+ * query string is text (its values are not coerced), so the count is its digits.
+ */
+export const HistoryQuerySchema = Type.Object({
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]{0,2}|1000)$', description: `Only the newest this many entries: 1 to ${HISTORY_LIMIT_MAX}. Without it, every entry kept (HISTORY_LIMIT)`, examples: ['10'] }))
+}, { additionalProperties: false })
+
 export const QueryHistoryReplySchema = Type.Object({
   success: Type.Literal(true),
   session_id: SessionIdSchema,

@@ -3,7 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { OptionalBodySessionId } from '../../schemas/common.js'
 import { SelectDatabaseBodySchema } from '../../schemas/database.js'
-import { queryBodySchema, type QueryBody } from '../../schemas/query.js'
+import { HISTORY_LIMIT_MAX, queryBodySchema, type QueryBody } from '../../schemas/query.js'
 import type { Caller } from '../../plugins/app/query/query-runner.js'
 import { queryReplyPieces } from '../../plugins/app/query/query-json.js'
 import type { LongText } from '../../plugins/app/query/long-values.js'
@@ -68,9 +68,9 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
       answer: (result) => queryReplyPieces(result as unknown as QueryReply)
     },
     {
-      tool: { name: 'query_history', title: 'Query history', description: "The session's recent queries, newest first.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
-      schema: Type.Object({ session_id: OptionalBodySessionId }, { additionalProperties: false }),
-      run: async (sessionId) => actions.history(sessionId)
+      tool: { name: 'query_history', title: 'Query history', description: "The session's recent queries, newest first; only the newest `limit` when given.", inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
+      schema: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX })), session_id: OptionalBodySessionId }, { additionalProperties: false }),
+      run: async (sessionId, args) => actions.history(sessionId, args.limit as number | undefined)
     }
   ]
   for (const definition of definitions) {

@@ -132,8 +132,9 @@ export class SessionActions {
     return { success: true as const, session_id: sessionId, database_name: context.database_name, tables, total_tables: total }
   }
 
-  async history (sessionId: string) {
-    return { success: true as const, session_id: sessionId, queries: await this.sessionStore.history(sessionId) }
+  /** The session's history, newest first: its newest `limit` entries when given. */
+  async history (sessionId: string, limit?: number) {
+    return { success: true as const, session_id: sessionId, queries: await this.sessionStore.history(sessionId, limit) }
   }
 
   /**

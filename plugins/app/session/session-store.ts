@@ -153,9 +153,12 @@ export class SessionStore {
     return this.turn.add(sessionId, [born, history, inflight], ['e', 3, claimedQueryId ?? '', stored === null ? '' : historyEntryJson(stored)]).then(() => {})
   }
 
-  /** The session's recent queries, newest first; an entry that does not parse is left out. */
-  async history (sessionId: string): Promise<QueryHistoryEntry[]> {
-    const raw = await this.run('sessionHistory', sessionId, this.options.historyLimit) as string[]
+  /** The session's recent queries, newest first (the newest `limit` when given); an entry that does not parse is left out. */
+  async history (sessionId: string, limit = this.options.historyLimit): Promise<QueryHistoryEntry[]> {
+    const newest = Math.min(limit, this.options.historyLimit)
+    // LRANGE 0 -1 would be every entry.
+    if (newest < 1) return []
+    const raw = await this.run('sessionHistory', sessionId, newest) as string[]
     const entries: QueryHistoryEntry[] = []
     for (const item of raw) {
       try {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { SessionHeadersSchema, withErrors } from '../../../schemas/common.js'
-import { QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
+import { HistoryQuerySchema, QueryHistoryReplySchema, QueryReplySchema, queryBodySchema } from '../../../schemas/query.js'
 import { answerJson } from '../../../plugins/app/query/answer-lane.js'
 import { addressBucket } from '../../../plugins/app/session/rate-keys.js'
 import exportRoutes from './export.js'
@@ -50,9 +50,10 @@ const queryRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'queryHistory',
       summary: "The session's recent queries, newest first",
       headers: SessionHeadersSchema,
+      querystring: HistoryQuerySchema,
       response: withErrors({ 200: QueryHistoryReplySchema })
     }
-  }, async (request) => sessionActions.history(request.sessionId))
+  }, async (request) => sessionActions.history(request.sessionId, request.query.limit === undefined ? undefined : Number(request.query.limit)))
 }
 
 export default queryRoutes

@@ -91,6 +91,9 @@ t.test('MCP: select then query inside one MCP session; a write is refused and no
   const history = await call(client, 'query_history')
   t.strictSame(history.structuredContent?.queries.map((q: { query: string, error_code: string | null }) => [q.query, q.error_code]),
     [['DELETE FROM items', 'read_only_violation'], ['SELECT name FROM items WHERE name = ?', 'param_count_mismatch'], ['SELECT id, name FROM items WHERE name = ?', null]])
+  const newest = await call(client, 'query_history', { limit: 1 })
+  t.strictSame(newest.structuredContent?.queries.map((q: { query: string }) => q.query), ['DELETE FROM items'], 'only the newest limit')
+  t.equal(errorOf(await call(client, 'query_history', { limit: 0 })).code, 'validation_error')
   const misspeltQuery = await call(client, 'run_query', { query: 'SELECT id FROM Items' })
   t.match(errorOf(misspeltQuery), { code: 'sql_error', errno: 1146, similar_tables: ['items'], message: /did you mean 'items'\?$/ }, 'a query of a table spelt in another case names the one meant')
   const misspeltColumn = await call(client, 'run_query', { query: 'SELECT nam FROM items' })

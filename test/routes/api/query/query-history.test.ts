@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, createDatabase, post, randomSessionId, redisClient } from '../../../helper.js'
+import { build, createDatabase, post, randomSessionId, redisClient, selectedSession } from '../../../helper.js'
 import { sessionKey } from '../../../../plugins/app/session/session-keys.js'
 
 t.test('history: every query of the session, newest first, capped, errors included', async (t) => {
@@ -31,6 +31,23 @@ t.test('history: every query of the session, newest first, capped, errors includ
 
   const theirs = await app.inject({ url: '/api/query/history', headers: { 'x-session-id': other } })
   t.strictSame(theirs.json().queries.map((q: { query: string }) => q.query), ['SELECT 1 FROM other_session_table'])
+})
+
+t.test('history?limit=: only the newest entries; a limit that is no count, or a field it does not take, is refused', async (t) => {
+  const app = await build(t, { env: { HISTORY_LIMIT: '4' } })
+  const sessionId = await selectedSession(app, await createDatabase(t))
+  for (const n of [1, 2, 3, 4, 5]) await post(app, '/api/query', { query: `SELECT ${n} AS n`, session_id: sessionId })
+  const history = async (query: string) => await app.inject({ url: `/api/query/history${query}`, headers: { 'x-session-id': sessionId } })
+  const queries = async (query: string) => (await history(query)).json().queries.map((entry: { query: string }) => entry.query)
+  t.strictSame(await queries('?limit=2'), ['SELECT 5 AS n', 'SELECT 4 AS n'], 'the newest two')
+  t.strictSame(await queries('?limit=1'), ['SELECT 5 AS n'])
+  t.strictSame(await queries('?limit=1000'), ['SELECT 5 AS n', 'SELECT 4 AS n', 'SELECT 3 AS n', 'SELECT 2 AS n'], 'past HISTORY_LIMIT: every entry kept')
+  t.equal((await queries('')).length, 4, 'without it, every entry kept')
+  for (const query of ['?limit=0', '?limit=-1', '?limit=1001', '?limit=2.5', '?limit=abc', '?limit=', '?limit=02', '?limt=2', '?limit=2&limit=3']) {
+    const res = await history(query)
+    t.strictSame([res.statusCode, res.json().code], [400, 'validation_error'], query)
+  }
+  t.match((await history('?limt=2')).json().message, 'limt', 'the field it does not take is named')
 })
 
 t.test('a new session has an empty history', async (t) => {

@@ -925,6 +925,7 @@ export interface operations {
                      *         {
                      *           "name": "orders",
                      *           "type": "BASE TABLE",
+                     *           "comment": "one row per checkout",
                      *           "columns": [
                      *             {
                      *               "name": "id",
@@ -978,6 +979,8 @@ export interface operations {
                         tables: {
                             name: string;
                             type: string;
+                            /** @description The table's comment; '' when it has none, and for a view */
+                            comment: string;
                             columns: {
                                 name: string;
                                 /**

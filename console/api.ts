@@ -55,4 +55,4 @@ export interface QueryAnswer extends ResultSet {
 }
 export interface HistoryEntry { query: string, query_truncated?: true, status: 'ok' | 'error', error_code: string | null, row_count: number, execution_time_ms: number, executed_at: string, truncated?: boolean, format?: string }
 export interface ForeignKey { name: string, columns: string[], references: { database: string, table: string, columns: string[] } }
-export interface TableSchema { name: string, columns: Array<{ name: string, type: string, nullable: boolean, key?: string | null, comment?: string }>, foreign_keys?: ForeignKey[] }
+export interface TableSchema { name: string, comment?: string, columns: Array<{ name: string, type: string, nullable: boolean, key?: string | null, comment?: string }>, foreign_keys?: ForeignKey[] }

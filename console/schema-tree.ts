@@ -2,7 +2,7 @@ import type { TableSchema } from './api.js'
 
 /**
  * The schema browser (a WAI-ARIA tree): the database's tables, each opening to its columns with
- * their types, keys and what they reference (a column's comment is its tooltip). Enter or a click
+ * their types, keys and what they reference (a table's or column's comment is its tooltip). Enter or a click
  * on a name hands it to `insert` (the editor writes it at its cursor, quoted where it must be);
  * arrow keys move between items, Right and Left open and close a table.
  */
@@ -25,7 +25,7 @@ export function renderSchemaTree (tree: HTMLElement, database: string, tables: T
   const list = document.createElement('ul')
   list.setAttribute('role', 'group')
   for (const table of tables) {
-    const li = item(table.name, '', table.name, 1)
+    const li = item(table.name, '', table.name, 1, table.comment)
     li.setAttribute('aria-expanded', 'false')
     const columns = document.createElement('ul')
     columns.setAttribute('role', 'group')

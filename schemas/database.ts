@@ -106,6 +106,7 @@ export type ForeignKey = Static<typeof ForeignKeySchema>
 export const TableSchemaSchema = Type.Object({
   name: Type.String(),
   type: Type.String(),
+  comment: Type.String({ description: "The table's comment; '' when it has none, and for a view" }),
   columns: Type.Array(ColumnInfoSchema),
   foreign_keys: Type.Array(ForeignKeySchema, { description: 'The foreign keys the database enforces on this table, by name' })
 })
@@ -126,6 +127,7 @@ export const SchemaReplySchema = Type.Object({
     tables: [{
       name: 'orders',
       type: 'BASE TABLE',
+      comment: 'one row per checkout',
       columns: [
         { name: 'id', type: 'bigint(20) unsigned', nullable: false, key: 'PRI', default: null, comment: '' },
         { name: 'customer_id', type: 'bigint(20) unsigned', nullable: false, key: 'MUL', default: null, comment: '' },

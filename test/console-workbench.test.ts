@@ -25,7 +25,7 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   const base = `${await listen(app)}/`
   const db = await createDatabase(t, `CREATE TABLE sales (id INT PRIMARY KEY, sold_on DATE, region VARCHAR(10), amount DECIMAL(10,2) COMMENT 'in euros', note VARCHAR(20));
     CREATE TABLE regions (name VARCHAR(10) PRIMARY KEY);
-    CREATE TABLE notes (region VARCHAR(10), CONSTRAINT note_region FOREIGN KEY (region) REFERENCES regions (name));
+    CREATE TABLE notes (region VARCHAR(10), CONSTRAINT note_region FOREIGN KEY (region) REFERENCES regions (name)) COMMENT 'free text';
     INSERT INTO sales SELECT seq, '2026-01-01' + INTERVAL (seq % 30) DAY, ELT(1 + seq % 3, 'north', 'south', 'east'), seq % 1000 / 10, IF(seq % 7 = 0, NULL, IF(seq % 11 = 0, '', 'x')) FROM seq_1_to_10000`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.teardown(() => browser.close())
@@ -41,6 +41,7 @@ t.test('the workbench: schema, completion, a 10,000-row grid, sorting, chart, hi
   t.match(await tree.textContent(), /amountdecimal\(10,2\)/, 'columns with their types')
   t.match(await tree.textContent(), /idint\(11\) · primary key · not null/, 'and keys')
   t.equal(await tree.getByRole('treeitem', { name: /^amount/ }).getAttribute('title'), 'in euros', 'a column\'s comment is its tooltip')
+  t.equal(await tree.locator('[aria-level="1"]', { has: page.locator('.name', { hasText: /^notes$/ }) }).getAttribute('title'), 'free text', 'and a table\'s')
   t.match(await editorText(page), /^sales$/, 'a click inserts the name at the cursor')
   t.match(await tree.textContent(), /regionvarchar\(10\) · indexed → regions\.name/, 'a foreign key names what it references')
 

@@ -48,7 +48,7 @@ export function defineTools (fastify: FastifyInstance): Map<string, ToolDefiniti
       run: async (sessionId, args, _log, caller) => actions.selectDatabase(sessionId, String(args.database_name), caller)
     },
     {
-      tool: { name: 'describe_schema', title: 'Describe the schema', description: `Tables of the session's database (the first ${config.CATALOG_MAX_TABLES} by name, and total_tables) with their columns in table order (type, key, default, comment) and their foreign keys (columns, and the database, table and columns they reference); only \`table\` when given (a table that does not exist is an error, table_not_found, naming those it may have meant: another case, or a few edits away).`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
+      tool: { name: 'describe_schema', title: 'Describe the schema', description: `Tables of the session's database (the first ${config.CATALOG_MAX_TABLES} by name, and total_tables) with their comments, their columns in table order (type, key, default, comment) and their foreign keys (columns, and the database, table and columns they reference); only \`table\` when given (a table that does not exist is an error, table_not_found, naming those it may have meant: another case, or a few edits away).`, inputSchema: { type: 'object' }, annotations: { readOnlyHint: true, openWorldHint: false } },
       schema: Type.Object({ table: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), session_id: OptionalBodySessionId }, { additionalProperties: false }),
       run: async (sessionId, args, _log, caller) => actions.describe(sessionId, args.table as string | undefined, caller),
       answer: (result) => schemaReplyPieces(result as unknown as SchemaReply)

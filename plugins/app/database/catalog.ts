@@ -7,7 +7,7 @@ import type { createMysql } from './mysql.js'
 import { MAX_MEANT, nearNames } from './near-names.js'
 import { builtInNames } from '../query/sql/builtins.js'
 import { createCatalogRead, type CatalogRead } from './catalog-read.js'
-import { columnsByTable, foreignKeysByTable, type DetailsQuery } from './table-details.js'
+import { columnsByTable, foreignKeysByTable, tableComments, type DetailsQuery } from './table-details.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -132,8 +132,8 @@ export class Catalog {
   }
 
   /**
-   * The first `maxTables` tables of `database` (only `table` when given) with their columns in
-   * table order and their foreign keys, read at once. The details are read for the listed tables
+   * The first `maxTables` tables of `database` (only `table` when given) with their comments,
+   * their columns in table order and their foreign keys, read at once. The details are read for the listed tables
    * only: up to the last name listed.
    */
   async describe (database: string, table?: string): Promise<TableListing<TableSchema>> {
@@ -144,8 +144,8 @@ export class Catalog {
     const cut = table === undefined && names.total > names.tables.length
     const scope = { database, where: cut ? `${where} AND TABLE_NAME <= ?` : where, values: cut ? [...values, last] : values }
     const query: DetailsQuery = async (sql, values) => await this.query(sql, values)
-    const [columns, foreignKeys] = await Promise.all([columnsByTable(query, scope, dialect), foreignKeysByTable(query, scope)])
-    const tables = names.tables.map(({ name, type }) => ({ name, type, columns: columns.get(name) ?? [], foreign_keys: foreignKeys.get(name) ?? [] }))
+    const [comments, columns, foreignKeys] = await Promise.all([tableComments(query, scope), columnsByTable(query, scope, dialect), foreignKeysByTable(query, scope)])
+    const tables = names.tables.map(({ name, type }) => ({ name, type, comment: comments.get(name) ?? '', columns: columns.get(name) ?? [], foreign_keys: foreignKeys.get(name) ?? [] }))
     return { tables, total: names.total }
   }
 

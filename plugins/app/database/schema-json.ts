@@ -7,7 +7,7 @@ export type SchemaReply = Static<typeof SchemaReplySchema>
 
 /** One table as JSON: its fields, its columns' and its foreign keys' in the schema's order, as the response schema's serializer writes them. */
 function tableJson (table: TableSchema): string {
-  let out = '{"name":' + jsonString(table.name) + ',"type":' + jsonString(table.type) + ',"columns":['
+  let out = '{"name":' + jsonString(table.name) + ',"type":' + jsonString(table.type) + ',"comment":' + jsonString(table.comment) + ',"columns":['
   for (let i = 0; i < table.columns.length; i++) {
     const column = table.columns[i]!
     out += (i === 0 ? '{"name":' : ',{"name":') + jsonString(column.name) + ',"type":' + jsonString(column.type) +

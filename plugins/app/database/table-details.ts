@@ -3,7 +3,7 @@ import type { ColumnInfo, ForeignKey } from '../../../schemas/database.js'
 import { normalizeColumnDefault, type DialectName } from './dialect.js'
 
 /**
- * What describing a table reads besides its name: its columns and its foreign keys, from
+ * What describing a table reads besides its name: its comment, its columns and its foreign keys, from
  * information_schema, for the tables a schema answer lists (./catalog.ts, describe). Each read
  * takes the same condition on TABLE_SCHEMA and TABLE_NAME, and keeps only rows of the database
  * spelt exactly so (information_schema compares names case-insensitively).
@@ -17,6 +17,20 @@ export interface TablesInScope {
   database: string
   where: string
   values: readonly unknown[]
+}
+
+type CommentRow = { db: string, name: string, type: string, comment: string | null } & RowDataPacket
+
+/** The comments of the tables in scope, by table ('' for none, and for a view, whose comment MariaDB and MySQL give as 'VIEW'). */
+export async function tableComments (query: DetailsQuery, scope: TablesInScope): Promise<Map<string, string>> {
+  const rows = await query<CommentRow>(
+    `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_COMMENT AS comment
+       FROM information_schema.TABLES WHERE ${scope.where}`, [...scope.values])
+  const comments = new Map<string, string>()
+  for (const row of rows) {
+    if (row.db === scope.database) comments.set(row.name, row.type === 'VIEW' ? '' : row.comment ?? '')
+  }
+  return comments
 }
 
 type ColumnRow = { db: string, table_name: string, name: string, type: string, nullable: string, column_key: string, column_default: string | null, comment: string } & RowDataPacket

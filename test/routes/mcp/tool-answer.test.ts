@@ -59,6 +59,7 @@ t.test(`a run_query answer written in the lane is the JSON-RPC answer written at
     tables: Array.from({ length: 1000 }, (_, i) => ({
       name: `t${i}`,
       type: 'BASE TABLE',
+      comment: i % 7 === 0 ? 'the "t"' : '',
       columns: Array.from({ length: 20 }, (_, j) => ({ name: `c${j}"`, type: 'int(11)', nullable: true, key: '', default: j % 2 === 0 ? null : '0', comment: j % 3 === 0 ? 'the "c"' : '' })),
       foreign_keys: i === 0 ? [] : [{ name: `fk${i}`, columns: ['c1"'], references: { database: 'd"b', table: `t${i - 1}`, columns: ['c0"'] } }]
     })),

@@ -16,6 +16,7 @@ t.test(`a schema answer's pieces are, together, the JSON the response schema's s
     tables: Array.from({ length: tables }, (_, i) => ({
       name: `t${i}${text(3)}`,
       type: i % 5 === 0 ? 'VIEW' : 'BASE TABLE',
+      comment: i % 2 === 0 ? '' : text(5),
       columns: Array.from({ length: columns }, (_, j) => ({ name: `c${j}${text(2)}`, type: 'varchar(255)', nullable: j % 2 === 0, key: j === 0 ? 'PRI' : '', default: j % 3 === 0 ? null : text(4), comment: j % 4 === 0 ? '' : text(6) })),
       foreign_keys: Array.from({ length: i % 3 }, (_, k) => ({
         name: `fk${k}${text(3)}`,

@@ -34,6 +34,7 @@ t.test('schema: tables by name, columns in table order with type, nullability, k
   t.strictSame(people.columns[1], { name: 'email', type: 'varchar(255)', nullable: false, key: 'UNI', default: null, comment: '' })
   t.strictSame(people.columns[2], { name: 'nick', type: 'varchar(20)', nullable: true, key: '', default: "it's me", comment: '' }, 'a string default, unquoted')
   t.strictSame(people.foreign_keys, [], 'no foreign keys')
+  t.equal(people.comment, '', 'no comment is the empty string')
   t.equal(people.columns[3].default, '0.00')
   t.equal(people.columns[4].key, 'MUL')
   t.equal(people.columns[4].default, null, 'DEFAULT NULL is null, not the text NULL')
@@ -75,7 +76,7 @@ t.test('schema: each column\'s comment, and each table\'s foreign keys with thei
   const other = await createDatabase(t, 'CREATE TABLE regions (code CHAR(2), zone INT, PRIMARY KEY (zone, code))')
   const db = await createDatabase(t, `
     CREATE TABLE customers (id INT PRIMARY KEY COMMENT 'the customer''s "id" — 客户', referrer INT NULL,
-      CONSTRAINT customers_referrer FOREIGN KEY (referrer) REFERENCES customers (id));
+      CONSTRAINT customers_referrer FOREIGN KEY (referrer) REFERENCES customers (id)) COMMENT 'people who order';
     CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL, region CHAR(2), zone INT,
       CONSTRAINT z_customer FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE,
       CONSTRAINT a_region FOREIGN KEY (zone, region) REFERENCES \`${other}\`.regions (zone, code));
@@ -92,10 +93,12 @@ t.test('schema: each column\'s comment, and each table\'s foreign keys with thei
   const listed = await schema('')
   t.strictSame(listed.tables.map((table: { name: string }) => table.name), ['customers', 'orders'], 'the first CATALOG_MAX_TABLES')
   t.equal(listed.total_tables, 3)
+  t.strictSame(listed.tables.map((table: { comment: string }) => table.comment), ['people who order', ''], 'each table\'s comment, \'\' for none')
   t.equal(listed.tables[0].columns[0].comment, 'the customer\'s "id" — 客户', 'a comment as written')
   t.equal(listed.tables[0].columns[1].comment, '', 'none is the empty string')
   t.strictSame(listed.tables[0].foreign_keys, [{ name: 'customers_referrer', columns: ['referrer'], references: { database: db, table: 'customers', columns: ['id'] } }], 'a key on its own table')
   t.strictSame(listed.tables[1].foreign_keys, [orders.a_region, orders.z_customer], 'by name; a composite key\'s columns in its order, pairing with those it references, in another database')
   t.strictSame((await schema('?table=orders')).tables[0].foreign_keys, [orders.a_region, orders.z_customer], 'one table alike')
-  t.strictSame((await schema('?table=v_orders')).tables[0].foreign_keys, [], 'a view has none')
+  const view = (await schema('?table=v_orders')).tables[0]
+  t.strictSame([view.comment, view.foreign_keys], ['', []], 'a view has neither (MariaDB\'s comment for it, VIEW, is not one)')
 })

@@ -129,10 +129,11 @@ return 1
 local current, window = 0, 0` + count('KEYS[1]', 'ARGV[1]') + `return { current, window }
 `,
 
-  /** ARGV[2] history length. Refreshes the session and returns its history. */
+  /** ARGV[2] how many entries, newest first (none below 1: LRANGE 0 -1 would be every one). Refreshes the session and returns them. */
   sessionHistory: touchStep(false, KEYS, 'ARGV[1]') + `
-if ttl == 0 then return {} end
-return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+local newest = tonumber(ARGV[2])
+if ttl == 0 or newest < 1 then return {} end
+return redis.call('LRANGE', KEYS[3], 0, newest - 1)
 `
 } as const
 

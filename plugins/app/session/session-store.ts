@@ -155,10 +155,7 @@ export class SessionStore {
 
   /** The session's recent queries, newest first (the newest `limit` when given); an entry that does not parse is left out. */
   async history (sessionId: string, limit = this.options.historyLimit): Promise<QueryHistoryEntry[]> {
-    const newest = Math.min(limit, this.options.historyLimit)
-    // LRANGE 0 -1 would be every entry.
-    if (newest < 1) return []
-    const raw = await this.run('sessionHistory', sessionId, newest) as string[]
+    const raw = await this.run('sessionHistory', sessionId, Math.min(limit, this.options.historyLimit)) as string[]
     const entries: QueryHistoryEntry[] = []
     for (const item of raw) {
       try {

@@ -48,6 +48,18 @@ t.test('reading a session never creates one', async (t) => {
   t.equal(await redis.exists(keys[0]!, keys[1]!), 0)
 })
 
+t.test('a history read of no entries answers none, and still refreshes the session', async (t) => {
+  const redis = redisClient(t)
+  const keys = sessionKeys()
+  const now = Date.now()
+  await redis.eval(scripts.sessionSetContext.lua, 4, ...keys.slice(0, 4), now, '{"database_name":"d"}')
+  await redis.rpush(keys[2]!, 'second', 'first')
+  for (const key of keys.slice(0, 2)) await redis.pexpire(key, 50_000) // an older TTL: the refresh is due
+  t.strictSame(await redis.eval(scripts.sessionHistory.lua, 4, ...keys.slice(0, 4), now, '0'), [], 'not LRANGE 0 -1, every entry')
+  t.ok(await redis.pttl(keys[1]!) > 50_000, 'the context\'s TTL refreshed')
+  t.strictSame(await redis.eval(scripts.sessionHistory.lua, 4, ...keys.slice(0, 4), now, '1'), ['second'], 'one: the newest')
+})
+
 t.test('past its absolute lifetime (by the calling instance\'s clock) a session is deleted, not refreshed', async (t) => {
   const redis = redisClient(t)
   const keys = sessionKeys()

@@ -52,9 +52,9 @@ export async function columnsByTable (query: DetailsQuery, scope: TablesInScope,
       default: normalizeColumnDefault(dialect, row.column_default),
       comment: row.comment ?? ''
     }
-    const columns = byTable.get(row.table_name)
-    if (columns === undefined) byTable.set(row.table_name, [column])
-    else columns.push(column)
+    let columns = byTable.get(row.table_name)
+    if (columns === undefined) byTable.set(row.table_name, columns = [])
+    columns.push(column)
   }
   return byTable
 }
@@ -75,8 +75,8 @@ export async function foreignKeysByTable (query: DetailsQuery, scope: TablesInSc
   const byTable = new Map<string, ForeignKey[]>()
   for (const row of rows) {
     if (row.db !== scope.database) continue
-    const keys = byTable.get(row.table_name) ?? []
-    if (keys.length === 0) byTable.set(row.table_name, keys)
+    let keys = byTable.get(row.table_name)
+    if (keys === undefined) byTable.set(row.table_name, keys = [])
     let key = keys.at(-1)
     if (key?.name !== row.name) {
       key = { name: row.name, columns: [], references: { database: row.ref_db, table: row.ref_table, columns: [] } }
